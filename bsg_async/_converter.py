@@ -1,0 +1,365 @@
+"""The wire format: the one place that knows how BSG spells things.
+
+In: JSON (parsed with `parse_float=Decimal`, so no price ever passes through `float`) to frozen
+models, through one private cattrs converter with hooks for every quirk in bsg-api.md: ids and
+prices as strings or numbers, `error` as `0` or `"0"`, empty and all-zero times as `None`,
+`total_price`/`totalprice`, `alt_route`, single-send answers flat or wrapped in `result`,
+unknown extra fields ignored. Anything that cannot be decoded raises `UnexpectedResponseError`
+naming the JSON path, never a `KeyError`, `TypeError` or a cattrs exception group.
+
+Out: request bodies built from validated models, with integers sent as integers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from .errors import UnexpectedResponseError
+from .models import (
+    FallbackSms,
+    Recipient,
+    SmsMessage,
+    SmsReport,
+    SmsTask,
+    ViberMessage,
+    ViberReport,
+)
+from .models._status import StatusEnum
+from .models.sms import SmsStatus
+from .models.viber import ViberStatus
+
+__all__ = ["Wire", "WireBatch", "WireEntry", "dumps", "loads", "wire"]
+
+T = TypeVar("T")
+
+_INT_RE = re.compile(r"\s*-?[0-9]{1,30}\s*")
+_DECIMAL_RE = re.compile(r"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?\s*")
+_NOT_YET = frozenset({"", "0000-00-00 00:00:00", "0000-00-00", "0000-00-00T00:00:00"})
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@attrs.frozen
+class WireEntry:
+    """One entry of a send answer's `result`, before it becomes a `Receipt` or `Rejection`."""
+
+    reference: str | None = None
+    error: int = 0
+    error_description: str | None = None
+    id: int | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    msisdn: str | None = None
+
+
+@attrs.frozen
+class WireBatch:
+    """A multi-recipient send answer."""
+
+    result: tuple[WireEntry, ...] = ()
+    task_id: int | None = None
+    total_price: Decimal | None = None
+    currency: str | None = None
+
+
+def loads(content: bytes | str) -> Any:
+    """Parse JSON with every fraction as a `Decimal`. Raises `ValueError` or `RecursionError`."""
+    return json.loads(content, parse_float=Decimal)
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact UTF-8 JSON for a request body."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _int(value: Any, _: Any = None) -> int:
+    if isinstance(value, bool):
+        raise TypeError("expected an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _INT_RE.fullmatch(value):
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    raise ValueError("expected an integer or a string of digits")
+
+
+def _decimal(value: Any, _: Any = None) -> Decimal:
+    if isinstance(value, bool):
+        raise TypeError("expected a number, got a boolean")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str) and _DECIMAL_RE.fullmatch(value):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
+            raise ValueError("expected a decimal number") from exc
+    else:
+        raise ValueError("expected a number or a string holding one")
+    if not result.is_finite():
+        raise ValueError("expected a finite number")
+    return result
+
+
+def _str(value: Any, _: Any = None) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # msisdn is documented as an integer and sent as a string
+    raise TypeError("expected a string")
+
+
+def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
+    def structure(value: Any, type_: Any) -> T | None:
+        return None if value is None else hook(value, type_)
+
+    return structure
+
+
+def _time_hook(zone: tzinfo | None) -> Callable[[Any, Any], datetime | None]:
+    def structure(value: Any, _: Any) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise TypeError("expected a 'yyyy-mm-dd hh:mm:ss' string")
+        text = value.strip()
+        if text in _NOT_YET:
+            return None
+        try:
+            moment = datetime.strptime(text, _TIME_FORMAT)
+        except ValueError:
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError("expected a 'yyyy-mm-dd hh:mm:ss' time") from None
+        if zone is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment
+
+    return structure
+
+
+def _status_hook(enum: type[StatusEnum]) -> Callable[[Any, Any], StatusEnum | str]:
+    def structure(value: Any, _: Any) -> StatusEnum | str:
+        if not isinstance(value, str):
+            raise TypeError("expected a status string")
+        return enum.parse(value)
+
+    return structure
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError("expected a JSON object")
+    return value
+
+
+def _entries(value: Any, _: Any) -> Sequence[Any]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise TypeError("expected a JSON list")
+    return value
+
+
+class Wire:
+    """Decodes answers into models and encodes requests. One instance per time zone."""
+
+    def __init__(self, zone: tzinfo | None = None) -> None:
+        self.zone = zone
+        conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+        self._converter = conv
+        conv.register_structure_hook(int, _int)
+        conv.register_structure_hook(Decimal, _decimal)
+        conv.register_structure_hook(str, _str)
+        time_hook = _time_hook(zone)
+        nullable: dict[Any, Callable[[Any, Any], Any]] = {
+            int | None: _optional(_int),
+            Decimal | None: _optional(_decimal),
+            str | None: _optional(_str),
+            datetime | None: time_hook,
+        }
+        for type_, hook in nullable.items():
+            conv.register_structure_hook_func(functools.partial(_is, type_), hook)
+        for enum in (SmsStatus, ViberStatus):
+            conv.register_structure_hook_func(
+                functools.partial(_is, enum | str), _status_hook(enum)
+            )
+
+        self._register(WireEntry, error_description=override(rename="errorDescription"))
+        self._register(WireBatch, aliases={"totalprice": "total_price"})
+        self._register(SmsReport)
+        self._register(SmsTask, aliases={"totalprice": "total_price"})
+        self._register(FallbackSms)
+        self._register(ViberReport, fallback=override(rename="alt_route"))
+        # `result` and `alt_route` may be absent or null: both mean "none".
+        conv.register_structure_hook_func(
+            functools.partial(_is, tuple[WireEntry, ...]),
+            lambda v, _: tuple(conv.structure(item, WireEntry) for item in _entries(v, _)),
+        )
+        conv.register_structure_hook_func(
+            functools.partial(_is, tuple[FallbackSms, ...]),
+            lambda v, _: tuple(conv.structure(item, FallbackSms) for item in _entries(v, _)),
+        )
+
+    def _register(
+        self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any
+    ) -> None:
+        base = make_dict_structure_fn(cls, self._converter, **overrides)
+
+        def structure(value: Any, type_: Any) -> Any:
+            data = _mapping(value)
+            if aliases and any(alias in data for alias in aliases):
+                data = dict(data)
+                for alias, name in aliases.items():
+                    if alias in data:
+                        data.setdefault(name, data.pop(alias))
+            return base(data, type_)
+
+        self._converter.register_structure_hook(cls, structure)
+
+    def structure(self, value: Any, cls: type[T], *, http_status: int | None = None) -> T:
+        """Decode `value` into `cls`, or raise `UnexpectedResponseError` naming the path."""
+        try:
+            return self._converter.structure(value, cls)
+        except Exception as exc:  # cattrs raises exception groups and plain hook errors alike
+            raise _decoding_error(exc, cls, http_status) from None
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def single_entry(self, data: Any, *, http_status: int | None = None) -> WireEntry:
+        """A single-send answer: flat, or wrapped in `result` (an object or a one-item list)."""
+        if isinstance(data, Mapping) and "result" in data:
+            inner = data["result"]
+            if isinstance(inner, list) and len(inner) == 1:
+                inner = inner[0]
+            if isinstance(inner, Mapping):
+                data = inner
+        return self.structure(data, WireEntry, http_status=http_status)
+
+    def batch(self, data: Any, *, http_status: int | None = None) -> WireBatch:
+        """A multi-recipient send answer with its per-recipient `result` list."""
+        return self.structure(data, WireBatch, http_status=http_status)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    @staticmethod
+    def sms_single(
+        recipient: Recipient,
+        *,
+        body: str,
+        originator: str,
+        options: Mapping[str, int],
+    ) -> dict[str, Any]:
+        """The body of a single SMS create (`destination: phone`)."""
+        return {
+            "destination": "phone",
+            "msisdn": recipient.msisdn,
+            "reference": recipient.reference,
+            "originator": originator,
+            "body": body,
+            **options,
+        }
+
+    @staticmethod
+    def sms_bulk(
+        recipients: Sequence[Recipient],
+        *,
+        body: str,
+        originator: str,
+        options: Mapping[str, int],
+    ) -> dict[str, Any]:
+        """The body of a bulk SMS create (`destination: phones`), one text for all."""
+        return {
+            "destination": "phones",
+            "phones": [{"msisdn": r.msisdn, "reference": r.reference} for r in recipients],
+            "originator": originator,
+            "body": body,
+            **options,
+        }
+
+    @staticmethod
+    def sms_individual(
+        messages: Sequence[SmsMessage], *, options: Mapping[str, int]
+    ) -> dict[str, Any]:
+        """The body of an individual SMS create (`destination: individual`)."""
+        return {
+            "destination": "individual",
+            "phones": [
+                {
+                    "msisdn": m.msisdn,
+                    "reference": m.reference,
+                    "originator": m.originator,
+                    "body": m.body,
+                }
+                for m in messages
+            ],
+            **options,
+        }
+
+    @staticmethod
+    def viber(messages: Sequence[ViberMessage], *, options: Mapping[str, int]) -> dict[str, Any]:
+        """The body of a Viber create; the SMS fallback goes inside `options.viber`."""
+        return {**options, "messages": [_viber_message(m) for m in messages]}
+
+
+def _viber_message(message: ViberMessage) -> dict[str, Any]:
+    viber: dict[str, Any] = {}
+    if message.image_url is not None:
+        viber["img"] = message.image_url
+    if message.button_caption is not None:
+        viber["caption"] = message.button_caption
+    if message.button_url is not None:
+        viber["action"] = message.button_url
+    if message.sms_fallback is not None:
+        viber["alt_route"] = {
+            "originator": message.sms_fallback.originator,
+            "text": message.sms_fallback.text,
+        }
+    out: dict[str, Any] = {
+        "to": [{"msisdn": r.msisdn, "reference": r.reference} for r in message.to],
+        "text": message.text,
+        "alpha_name": message.alpha_name,
+        "is_promotional": message.is_promotional,
+    }
+    if viber:
+        out["options"] = {"viber": viber}
+    return out
+
+
+def _is(expected: Any, candidate: Any) -> bool:
+    try:
+        return bool(candidate == expected)
+    except TypeError:  # pragma: no cover - exotic typing objects
+        return False
+
+
+def _decoding_error(exc: Exception, cls: type[Any], http_status: int | None) -> Exception:
+    if isinstance(exc, cattrs.BaseValidationError):
+        problems = cattrs.transform_error(exc, path="$")
+    else:
+        problems = [f"{exc} @ $"]
+    first = problems[0] if problems else "undecodable value @ $"
+    what, _, path = first.rpartition(" @ ")
+    return UnexpectedResponseError(
+        f"could not decode {cls.__name__} from the answer: {what or first} at {path}",
+        http_status=http_status,
+        field=path or None,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def wire(zone: tzinfo | None = None) -> Wire:
+    """The shared `Wire` for a time zone (`None`: naive times, the service's own zone)."""
+    return Wire(zone)

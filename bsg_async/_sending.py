@@ -1,0 +1,191 @@
+"""From a send's answer to one outcome per recipient, with the exactly-once recovery.
+
+A recipient whose entry says "reference already exists" (23, 43) after an attempt of the same
+call may have been accepted is not a failure: that earlier attempt was accepted and its answer
+lost. Such a recipient, or one the answer forgot, is read back by reference and reported as the
+`Receipt` the service holds. Only the SDK's own retries lead here: a duplicate reference on a
+first attempt is the caller's and stays a `Rejection`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Protocol
+
+import anyio
+import attrs
+
+from ._converter import Wire, WireEntry
+from ._transport import Answer
+from .errors import (
+    APIError,
+    BSGError,
+    DuplicateReferenceError,
+    UnexpectedResponseError,
+    error_for_code,
+)
+from .models import Receipt, Recipient, Rejection, SendResult
+
+
+class StatusReport(Protocol):
+    """What a status read by reference gives back (`SmsReport`, `ViberReport`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def price(self) -> Decimal | None: ...
+    @property
+    def currency(self) -> str | None: ...
+
+
+Lookup = Callable[[str], Awaitable[StatusReport]]
+
+
+@attrs.frozen
+class _Unresolved:
+    """An entry whose fate only a status read by reference can tell."""
+
+    error: APIError
+
+
+def _outcome(
+    entry: WireEntry,
+    recipient: Recipient,
+    *,
+    currency: str | None,
+    uncertain: bool,
+    http_status: int,
+) -> Receipt | Rejection | _Unresolved:
+    reference = recipient.reference or ""
+    if entry.error:
+        error = error_for_code(entry.error, entry.error_description)
+        if isinstance(error, DuplicateReferenceError) and uncertain:
+            error.may_have_been_accepted = True
+            return _Unresolved(error)
+        return Rejection(reference, error, recipient.msisdn)
+    if entry.id is None:
+        return _Unresolved(
+            APIError(
+                "the service accepted this recipient without giving its message id",
+                http_status=http_status,
+                may_have_been_accepted=True,
+            )
+        )
+    return Receipt(
+        id=entry.id,
+        reference=reference,
+        price=entry.price,
+        currency=entry.currency or currency,
+        msisdn=recipient.msisdn,
+    )
+
+
+async def _recover(recipient: Recipient, error: APIError, lookup: Lookup) -> Receipt:
+    """The `Receipt` the service holds for `recipient`'s reference; raises `error` if none."""
+    reference = recipient.reference or ""
+    try:
+        report = await lookup(reference)
+    except BSGError as lookup_error:
+        error.may_have_been_accepted = True
+        raise error from lookup_error
+    return Receipt(
+        id=report.id,
+        reference=reference,
+        price=report.price,
+        currency=report.currency,
+        msisdn=recipient.msisdn,
+    )
+
+
+async def single_receipt(
+    wire: Wire, answer: Answer, recipient: Recipient, lookup: Lookup
+) -> Receipt:
+    """The receipt of a single-recipient send, or raise its typed error."""
+    try:
+        entry = wire.single_entry(answer.data, http_status=answer.http_status)
+    except UnexpectedResponseError as error:
+        error.may_have_been_accepted = True
+        raise
+    outcome = _outcome(
+        entry, recipient, currency=None, uncertain=answer.uncertain, http_status=answer.http_status
+    )
+    if isinstance(outcome, Rejection):
+        raise outcome.error
+    if isinstance(outcome, _Unresolved):
+        return await _recover(recipient, outcome.error, lookup)
+    return outcome
+
+
+async def recover_duplicate(
+    error: DuplicateReferenceError, recipient: Recipient, lookup: Lookup
+) -> Receipt:
+    """Resolve a request-level "reference already exists" after an uncertain attempt."""
+    if not error.may_have_been_accepted:
+        raise error
+    return await _recover(recipient, error, lookup)
+
+
+async def batch_result(
+    wire: Wire, answer: Answer, recipients: Sequence[Recipient], lookup: Lookup
+) -> SendResult:
+    """One entry per recipient, in request order, from a multi-recipient send answer."""
+    try:
+        batch = wire.batch(answer.data, http_status=answer.http_status)
+    except UnexpectedResponseError as error:
+        error.may_have_been_accepted = True
+        raise
+    by_reference: dict[str, WireEntry] = {}
+    for entry in batch.result:
+        if entry.reference is not None:
+            by_reference.setdefault(entry.reference, entry)
+    positional = len(batch.result) == len(recipients)
+
+    outcomes: list[Receipt | Rejection | _Unresolved] = []
+    for index, recipient in enumerate(recipients):
+        entry_or_none = by_reference.get(recipient.reference or "")
+        if entry_or_none is None and positional and batch.result[index].reference is None:
+            entry_or_none = batch.result[index]
+        if entry_or_none is None:
+            outcomes.append(
+                _Unresolved(
+                    APIError(
+                        "the service's answer has no entry for this recipient",
+                        http_status=answer.http_status,
+                        may_have_been_accepted=True,
+                    )
+                )
+            )
+            continue
+        outcomes.append(
+            _outcome(
+                entry_or_none,
+                recipient,
+                currency=batch.currency,
+                uncertain=answer.uncertain,
+                http_status=answer.http_status,
+            )
+        )
+
+    entries: list[Receipt | Rejection] = [
+        o if not isinstance(o, _Unresolved) else Rejection("", o.error) for o in outcomes
+    ]
+
+    async def resolve(index: int, unresolved: _Unresolved) -> None:
+        recipient = recipients[index]
+        try:
+            entries[index] = await _recover(recipient, unresolved.error, lookup)
+        except APIError as error:
+            entries[index] = Rejection(recipient.reference or "", error, recipient.msisdn)
+
+    if any(isinstance(o, _Unresolved) for o in outcomes):
+        async with anyio.create_task_group() as group:
+            for index, outcome in enumerate(outcomes):
+                if isinstance(outcome, _Unresolved):
+                    group.start_soon(resolve, index, outcome)
+    return SendResult(
+        tuple(entries),
+        task_id=batch.task_id,
+        total_price=batch.total_price,
+        currency=batch.currency,
+    )

@@ -1,0 +1,260 @@
+"""The request pipeline every endpoint goes through.
+
+One `Pipeline.request` call: encode the body once, then per attempt take a slot of the client's
+concurrency limit, send, turn the answer or failure into data or a typed `BSGError`, and ask the
+`RetryPolicy` whether to try again. The body (and so every reference in it) is the same bytes
+on every attempt. For sends, the pipeline tracks whether any attempt may have been accepted by
+the service, and marks the final error with `may_have_been_accepted`.
+
+One DEBUG log line per attempt (method, path, status, attempt, milliseconds); never a header
+or a body, so no key or token can reach a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import anyio
+import attrs
+import httpx
+
+from ._converter import dumps, loads
+from ._retry import RetryPolicy
+from .errors import (
+    APIError,
+    BSGError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+    error_for_code,
+    error_for_status,
+)
+
+__all__ = ["Answer", "Pipeline"]
+
+logger = logging.getLogger("bsg_async")
+
+_BODY_SHOWN = 500
+_NOT_JSON = object()
+# Failures that happen before the request reaches the service: it cannot have been accepted.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+@attrs.frozen
+class Answer:
+    """A decoded successful answer.
+
+    `uncertain` is `True` when an earlier attempt of the same send may have been accepted by
+    the service (its answer was lost): a "reference already exists" in this answer then means
+    "accepted by that earlier attempt".
+    """
+
+    data: Any
+    http_status: int
+    uncertain: bool = False
+
+
+class Pipeline:
+    """Sends requests with retries, a concurrency limit and typed errors."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        retry: RetryPolicy,
+        max_concurrency: int,
+        redact: Callable[[str], str],
+    ) -> None:
+        self.http = http
+        self.retry = retry
+        self.limiter = anyio.CapacityLimiter(max_concurrency)
+        self._redact = redact
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        auth: httpx.Auth | None,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        send: bool = False,
+        limited: bool = True,
+    ) -> Answer:
+        """Send one request, retrying as the policy allows.
+
+        `send=True` marks a request that creates messages: errors then carry
+        `may_have_been_accepted`. `limited=False` bypasses the concurrency limit (for the
+        token login that runs inside another request's slot).
+        """
+        content = None if json is None else dumps(json)
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        request = self.http.build_request(
+            method, url, content=content, headers=headers, params=params
+        )
+        uncertain = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                data, status = await self._attempt(request, auth, attempt, limited)
+            except BSGError as error:
+                uncertain = uncertain or (send and _may_have_been_accepted(error))
+                if not self.retry.should_retry(error, attempt):
+                    error.may_have_been_accepted = send and uncertain
+                    raise
+                await backoff_sleep(self.retry.delay(error, attempt))
+            else:
+                return Answer(data, status, uncertain)
+
+    async def _attempt(
+        self, request: httpx.Request, auth: httpx.Auth | None, attempt: int, limited: bool
+    ) -> tuple[Any, int]:
+        started = time.perf_counter()
+        outcome = "?"
+        try:
+            if limited:
+                async with self.limiter:
+                    response = await self.http.send(request, auth=auth)
+            else:
+                response = await self.http.send(request, auth=auth)
+            outcome = str(response.status_code)
+        except httpx.TimeoutException as exc:
+            outcome = type(exc).__name__
+            raise RequestTimeoutError(f"{outcome} on {request.method} {request.url.path}") from exc
+        except httpx.RequestError as exc:
+            outcome = type(exc).__name__
+            raise TransportError(
+                f"{outcome} on {request.method} {request.url.path}: {self._redact(str(exc))[:200]}"
+            ) from exc
+        finally:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s -> %s (attempt %d, %.1f ms)",
+                    request.method,
+                    request.url.path,
+                    outcome,
+                    attempt,
+                    (time.perf_counter() - started) * 1000,
+                )
+        return self._interpret(response), response.status_code
+
+    def _interpret(self, response: httpx.Response) -> Any:
+        status = response.status_code
+        try:
+            data = loads(response.content)
+        except (ValueError, RecursionError):
+            data = _NOT_JSON
+        error = self._error_in(data, response)
+        if error is not None:
+            raise error
+        if data is _NOT_JSON or not 200 <= status < 300:
+            raise UnexpectedResponseError(
+                f"expected a JSON answer, got HTTP {status} "
+                f"({response.headers.get('content-type', 'no content type')})",
+                http_status=status,
+                body=self._shown_body(response),
+            )
+        return data
+
+    def _error_in(self, data: Any, response: httpx.Response) -> BSGError | None:
+        """The error an answer carries: its BSG code first, else its HTTP status."""
+        status = response.status_code
+        body = data if isinstance(data, dict) else {}
+        code = _code(body.get("error"))
+        if code == _BAD_CODE:
+            return UnexpectedResponseError(
+                "the answer's 'error' field is not an integer code",
+                http_status=status,
+                body=self._shown_body(response),
+                field="$.error",
+            )
+        description = _description(body)
+        if code and not isinstance(body.get("result"), list | dict):
+            error: APIError = error_for_code(code, description, http_status=status)
+        elif status >= 400:
+            error = error_for_status(
+                status, description, retry_after=None, field=_one_api_field(body)
+            )
+        else:
+            return None
+        if isinstance(error, RateLimitError):
+            error.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        if data is _NOT_JSON and isinstance(error, ServerError | RateLimitError):
+            error.description = f"{error.description}: {self._shown_body(response)[:100]}"
+        return error
+
+    def _shown_body(self, response: httpx.Response) -> str:
+        text = response.content[: _BODY_SHOWN * 4].decode("utf-8", "replace")
+        return self._redact(text)[:_BODY_SHOWN]
+
+
+_BAD_CODE = -1
+
+
+async def backoff_sleep(seconds: float) -> None:
+    """Wait between attempts. Module-level so tests can make waits instant and record them."""
+    await anyio.sleep(seconds)
+
+
+def _code(value: Any) -> int | None:
+    """The `error` field as an int: `0`, `"0"`, `None` (absent) or `_BAD_CODE`."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return _BAD_CODE
+
+
+def _description(body: Mapping[str, Any]) -> str | None:
+    for key in ("errorDescription", "message", "error_description"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value[:300]
+    return None
+
+
+def _one_api_field(body: Mapping[str, Any]) -> str | None:
+    """The first field named in a One-API 422 answer (`errors` as a mapping)."""
+    errors = body.get("errors")
+    if isinstance(errors, dict):
+        for key in errors:
+            if isinstance(key, str):
+                return key
+    return None
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """`Retry-After` as seconds: delta-seconds or an HTTP date; `None` if absent or unreadable."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None
+    return max(0.0, seconds)
+
+
+def _may_have_been_accepted(error: BSGError) -> bool:
+    """Whether a send that failed with `error` may still have been accepted by the service."""
+    if isinstance(error, TransportError):
+        return not isinstance(error.__cause__, _NOT_SENT)
+    return isinstance(error, ServerError | UnexpectedResponseError)

@@ -1,0 +1,122 @@
+"""The documented field rules, checked before any byte goes to the network.
+
+Each check returns the value to send (normalised where the rule allows, such as a stripped
+leading `+`) or raises `InvalidParameterError` naming the field and the value. Pure functions:
+no I/O, so models and hypothesis tests can use them freely.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from .errors import InvalidParameterError
+
+MSISDN_RE = re.compile(r"[0-9]{7,15}")
+REFERENCE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+ORIGINATOR_MAX = 14
+VIBER_TEXT_MAX = 1000
+SMS_VALIDITY_HOURS = (1, 72)
+VIBER_VALIDITY_SECONDS = (15, 86_400)
+TARIFF_RANGE = (0, 9)
+VIBER_MAX_RECIPIENTS = 50
+
+
+def new_reference() -> str:
+    """A fresh reference: 32 hex characters (128 random bits), letters and digits only."""
+    return uuid.uuid4().hex
+
+
+def msisdn(value: object, field: str = "msisdn") -> str:
+    """A phone number in international format: 7 to 15 digits; one leading `+` is stripped."""
+    if isinstance(value, str):
+        digits = value[1:] if value.startswith("+") else value
+        if MSISDN_RE.fullmatch(digits):
+            return digits
+    raise InvalidParameterError(
+        field, value, "expected 7 to 15 digits in international format, without spaces"
+    )
+
+
+def reference(value: object, field: str = "reference") -> str:
+    """A caller's reference: 1 to 32 characters from `[A-Za-z0-9_-]`."""
+    if isinstance(value, str) and REFERENCE_RE.fullmatch(value):
+        return value
+    raise InvalidParameterError(field, value, "expected 1 to 32 characters from [A-Za-z0-9_-]")
+
+
+def optional_reference(value: object, field: str = "reference") -> str | None:
+    """`None`, or a valid reference."""
+    return None if value is None else reference(value, field)
+
+
+def text(value: object, field: str, *, max_length: int | None = None) -> str:
+    """A non-blank string, at most `max_length` characters when a limit is documented."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(field, value, "must be a non-empty string")
+    if max_length is not None and len(value) > max_length:
+        raise InvalidParameterError(
+            field, value, f"must be at most {max_length} characters, got {len(value)}"
+        )
+    return value
+
+
+def originator(value: object, field: str = "originator") -> str:
+    """A sender name: 1 to 14 characters."""
+    return text(value, field, max_length=ORIGINATOR_MAX)
+
+
+def integer(value: object, field: str, bounds: tuple[int, int], unit: str = "") -> int:
+    """An `int` (not a `bool`) within `bounds`, both ends included."""
+    low, high = bounds
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    suffix = f" {unit}" if unit else ""
+    raise InvalidParameterError(field, value, f"expected an integer from {low} to {high}{suffix}")
+
+
+def optional_integer(
+    value: object, field: str, bounds: tuple[int, int], unit: str = ""
+) -> int | None:
+    """`None`, or an `int` within `bounds`."""
+    return None if value is None else integer(value, field, bounds, unit)
+
+
+def message_id(value: object, field: str = "id") -> int:
+    """A message, task or campaign id: a positive `int`."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise InvalidParameterError(field, value, "expected a positive integer id")
+
+
+def http_url(value: object, field: str) -> str:
+    """An absolute `http` or `https` URL."""
+    if isinstance(value, str):
+        parts = urlsplit(value)
+        if parts.scheme in ("http", "https") and parts.netloc and " " not in value:
+            return value
+    raise InvalidParameterError(field, value, "expected an absolute http(s) URL")
+
+
+def optional_http_url(value: object, field: str) -> str | None:
+    """`None`, or an absolute `http` or `https` URL."""
+    return None if value is None else http_url(value, field)
+
+
+def boolean(value: object, field: str) -> bool:
+    """A real `bool`: 0/1 and strings are refused so a typo cannot flip a flag."""
+    if isinstance(value, bool):
+        return value
+    raise InvalidParameterError(field, value, "expected True or False")
+
+
+def unique_references(references: Iterable[str], field: str = "reference") -> None:
+    """Refuse a reference that appears twice in one request."""
+    seen: set[str] = set()
+    for ref in references:
+        if ref in seen:
+            raise InvalidParameterError(field, ref, "appears twice in one request")
+        seen.add(ref)

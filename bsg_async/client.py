@@ -1,0 +1,300 @@
+"""`AsyncBSG`: configuration, lifecycle and the channel namespaces."""
+
+from __future__ import annotations
+
+import enum
+import os
+from datetime import tzinfo
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import httpx
+
+from ._auth import ApiKeyAuth, BearerAuth, JwtAuth
+from ._converter import Wire, wire
+from ._retry import RetryPolicy
+from ._secret import Secret, redact
+from ._transport import Answer, Pipeline
+from ._version import __version__
+from .errors import ClientStateError, InvalidParameterError, UnexpectedResponseError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .sms import SmsResource
+    from .viber import ViberResource
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_LIMITS",
+    "DEFAULT_ONE_API_URL",
+    "DEFAULT_TIMEOUT",
+    "AsyncBSG",
+]
+
+DEFAULT_BASE_URL = "https://api.bsg.world/rest"
+DEFAULT_ONE_API_URL = "https://one-api.bsg.world"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+DEFAULT_MAX_CONCURRENCY = 64
+API_KEY_ENV = "BSG_API_KEY"
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AsyncBSG:
+    """The BSG client: one shared `httpx.AsyncClient`, the channels as namespaces.
+
+    Use it as an async context manager; it opens its connection pool on entry and closes it
+    on exit, on every path (errors and cancellation included):
+
+    ```python
+    async with AsyncBSG(api_key="live_...") as bsg:
+        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    ```
+
+    Parameters (all keyword-only but `api_key`):
+
+    - `api_key`: the account's key; defaults to the `BSG_API_KEY` environment variable. Never
+      shown in a repr, a log record or an error.
+    - `base_url`: the legacy REST API (SMS, Viber), default `https://api.bsg.world/rest`.
+    - `one_api_url`: the One-API (RCS, campaigns, account), default `https://one-api.bsg.world`.
+    - `timeout`: seconds, or an `httpx.Timeout`; default 30 s (10 s to connect). Never infinite.
+    - `limits`: the connection pool's `httpx.Limits`.
+    - `retry`: the `RetryPolicy`; `RetryPolicy(max_attempts=1)` turns retries off.
+    - `max_concurrency`: requests in flight across the whole client (default 64).
+    - `transport`: an `httpx.AsyncBaseTransport` for the client to use (`httpx.MockTransport`,
+      `bsg_async.testing.FakeBSG().transport`, ...).
+    - `http_client`: an `httpx.AsyncClient` of your own; the SDK uses it and does not close it.
+      `timeout`, `limits` and `transport` then come from that client.
+    - `timezone`: the zone of the service's times; without it they are naive `datetime`s (the
+      service does not document its zone).
+
+    Raises `InvalidParameterError` for a bad option, before any network traffic.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        one_api_url: str = DEFAULT_ONE_API_URL,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        retry: RetryPolicy | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        timezone: tzinfo | None = None,
+    ) -> None:
+        self._api_key = _api_key(api_key)
+        self.base_url = _base_url(base_url, "base_url")
+        self.one_api_url = _base_url(one_api_url, "one_api_url")
+        self.timeout = _timeout(timeout)
+        self.limits = limits
+        self.retry = retry if retry is not None else RetryPolicy()
+        if not isinstance(self.retry, RetryPolicy):
+            raise InvalidParameterError("retry", retry, "expected a RetryPolicy")
+        if (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or max_concurrency < 1
+        ):
+            raise InvalidParameterError("max_concurrency", max_concurrency, "expected an int >= 1")
+        self.max_concurrency = max_concurrency
+        if http_client is not None and transport is not None:
+            raise InvalidParameterError(
+                "transport", transport, "give either transport or http_client, not both"
+            )
+        self._transport = transport
+        self._given_http = http_client
+        self._wire = wire(timezone)
+        self._state = _State.UNOPENED
+        self._pipeline: Pipeline | None = None
+        self._key_auth = ApiKeyAuth(self._api_key)
+        self._jwt_auth = JwtAuth(login=self._login, refresh=self._refresh)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> AsyncBSG:
+        if self._state is _State.OPEN:
+            raise ClientStateError("this AsyncBSG is already open; enter it only once")
+        if self._state is _State.CLOSED:
+            raise ClientStateError("this AsyncBSG is closed; create a new one")
+        http = self._given_http
+        if http is None:
+            http = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=self.timeout,
+                limits=self.limits,
+                headers=_DEFAULT_HEADERS,
+            )
+        self._pipeline = Pipeline(
+            http,
+            retry=self.retry,
+            max_concurrency=self.max_concurrency,
+            redact=self._redact,
+        )
+        self._state = _State.OPEN
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it belongs to a caller's `http_client`).
+
+        Safe to call twice; the client cannot be reopened.
+        """
+        pipeline, self._pipeline = self._pipeline, None
+        self._state = _State.CLOSED
+        if pipeline is not None and self._given_http is None:
+            with anyio.CancelScope(shield=True):
+                await pipeline.http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        """`True` once the client was closed."""
+        return self._state is _State.CLOSED
+
+    def __repr__(self) -> str:
+        return f"AsyncBSG(base_url={self.base_url!r}, state={self._state.value!r})"
+
+    # -- channels ----------------------------------------------------------------------------
+
+    @cached_property
+    def sms(self) -> SmsResource:
+        """SMS: `send`, `send_bulk`, `send_individual`, `get`, `get_by_reference`, `get_task`."""
+        from .sms import SmsResource
+
+        return SmsResource(self)
+
+    @cached_property
+    def viber(self) -> ViberResource:
+        """Viber with SMS fallback: `send`, `get`, `get_by_reference`."""
+        from .viber import ViberResource
+
+        return ViberResource(self)
+
+    # -- plumbing for the resources ----------------------------------------------------------
+
+    @property
+    def _open_pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            if self._state is _State.CLOSED:
+                raise ClientStateError("this AsyncBSG is closed; create a new one")
+            raise ClientStateError(
+                "this AsyncBSG is not open: use `async with AsyncBSG(...) as bsg:`"
+            )
+        return self._pipeline
+
+    @property
+    def wire(self) -> Wire:
+        """The wire format in use (decoding with this client's time zone)."""
+        return self._wire
+
+    async def legacy_request(
+        self, method: str, path: str, *, json: Any = None, send: bool = False
+    ) -> Answer:
+        """Send a request to the legacy REST API with `X-API-KEY` authentication."""
+        return await self._open_pipeline.request(
+            method, self.base_url + path, auth=self._key_auth, json=json, send=send
+        )
+
+    async def one_api_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        send: bool = False,
+    ) -> Answer:
+        """Send a request to the One-API with bearer-token authentication."""
+        return await self._open_pipeline.request(
+            method,
+            self.one_api_url + path,
+            auth=self._jwt_auth,
+            json=json,
+            params=params,
+            send=send,
+        )
+
+    async def _login(self) -> Secret:
+        answer = await self._open_pipeline.request(
+            "POST",
+            self.one_api_url + "/api/auth/login",
+            auth=None,
+            json={"api_key": self._api_key.reveal()},
+            limited=False,
+        )
+        return _bearer(answer)
+
+    async def _refresh(self, token: Secret) -> Secret:
+        answer = await self._open_pipeline.request(
+            "POST", self.one_api_url + "/api/auth/refresh", auth=BearerAuth(token), limited=False
+        )
+        return _bearer(answer)
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._api_key, self._jwt_auth.token)
+
+
+def _bearer(answer: Answer) -> Secret:
+    data = answer.data
+    token = data.get("bearer") if isinstance(data, dict) else None
+    if not isinstance(token, str) or not token:
+        raise UnexpectedResponseError(
+            "the login answer has no 'bearer' token",
+            http_status=answer.http_status,
+            field="$.bearer",
+        )
+    return Secret(token)
+
+
+def _api_key(value: str | None) -> Secret:
+    if value is None:
+        value = os.environ.get(API_KEY_ENV)
+        if not value:
+            raise InvalidParameterError(
+                "api_key", None, f"pass api_key=... or set the {API_KEY_ENV} environment variable"
+            )
+    if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+        # The value itself is never shown: it may be a real key with a typo.
+        raise InvalidParameterError("api_key", "[secure]", "expected a non-empty key string")
+    return Secret(value)
+
+
+def _base_url(value: str, field: str) -> str:
+    url = httpx.URL(value) if isinstance(value, str) else None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise InvalidParameterError(field, value, "expected an absolute http(s) URL")
+    return value.rstrip("/")
+
+
+def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        parts = (value.connect, value.read, value.write, value.pool)
+        if any(part is None for part in parts):
+            raise InvalidParameterError("timeout", value, "every part must be finite (not None)")
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1e6:
+        return httpx.Timeout(value)
+    raise InvalidParameterError("timeout", value, "expected seconds > 0 or an httpx.Timeout")
+
+
+_DEFAULT_HEADERS = {
+    "Accept": "application/json",
+    "User-Agent": f"bsg-async/{__version__} httpx/{httpx.__version__}",
+}

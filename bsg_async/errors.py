@@ -1,0 +1,313 @@
+"""Every exception bsg_async raises, in one tree.
+
+```
+BSGError
+├── InvalidParameterError (also ValueError)      bad input, raised before any network traffic
+├── ClientStateError (also RuntimeError)         the client is not open, already open, or closed
+├── TransportError                               the request did not get an HTTP answer
+│   └── RequestTimeoutError                      ... because a timeout expired
+├── UnexpectedResponseError                      an answer the SDK cannot decode
+├── WebhookPayloadError (also ValueError)        a webhook body the SDK cannot decode
+└── APIError                                     the service answered with an error code
+    ├── AuthenticationError                      1, HTTP 401/403: bad key or expired token
+    ├── AccountError                             2, 3: account blocked or misconfigured
+    ├── InsufficientFundsError                   8: not enough funds
+    ├── NotFoundError                            20, 30, 40, HTTP 404
+    ├── DuplicateReferenceError                  23, 43: the reference was already accepted
+    ├── RateLimitError                           11, HTTP 429: retry later
+    ├── ServerError                              5, HTTP 5xx
+    ├── SenderNotAllowedError                    32, 45
+    ├── UndeliverableDestinationError            33: no route to that network
+    ├── FeatureNotEnabledError                   4, 34, 35: function, OTP or 2WAY not available
+    └── InvalidRequestError                      6, 7, 9, 10, 12, 21, 22, 24-29, 36, 41, 44,
+        │                                        46-49, other HTTP 4xx
+        └── DuplicateRecipientError              31, 51: the same phone twice in one request
+```
+
+Every error has `may_have_been_accepted`: `True` when a send failed in a way that leaves open
+whether the service accepted the message (a timeout after the request was written, a reset
+connection, a 5xx). Resending such a message with the *same reference* is safe: the service
+refuses a reference it already accepted (codes 23 and 43), and the SDK resolves that refusal.
+
+No error message ever contains the API key or a token.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AccountError",
+    "AuthenticationError",
+    "BSGError",
+    "ClientStateError",
+    "DuplicateRecipientError",
+    "DuplicateReferenceError",
+    "FeatureNotEnabledError",
+    "InsufficientFundsError",
+    "InvalidParameterError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "SenderNotAllowedError",
+    "ServerError",
+    "TransportError",
+    "UndeliverableDestinationError",
+    "UnexpectedResponseError",
+    "WebhookPayloadError",
+]
+
+
+class BSGError(Exception):
+    """The root of every error bsg_async raises.
+
+    `may_have_been_accepted` is `True` only for a failed send whose fate is unknown: the service
+    may hold the message. See the module docstring.
+    """
+
+    may_have_been_accepted: bool
+
+    def __init__(self, message: str, *, may_have_been_accepted: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.may_have_been_accepted = may_have_been_accepted
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidParameterError(BSGError, ValueError):
+    """An argument broke a documented rule; raised before any byte goes to the network.
+
+    `field` names the offending parameter (the wire name where it differs, such as `msisdn`)
+    and `value` holds what was given.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        shown = _short_repr(value)
+        super().__init__(f"invalid {field}={shown}: {reason}")
+        self.field = field
+        self.value = value
+        self.reason = reason
+
+
+class ClientStateError(BSGError, RuntimeError):
+    """The client was used outside `async with AsyncBSG(...)`, entered twice, or after close."""
+
+
+class TransportError(BSGError):
+    """No HTTP answer arrived: connection refused or reset, protocol error.
+
+    The original httpx exception is kept as `__cause__`.
+    """
+
+
+class RequestTimeoutError(TransportError):
+    """A connect, write, read or pool timeout expired."""
+
+
+class UnexpectedResponseError(BSGError):
+    """The service answered, but not with something the SDK can decode.
+
+    `http_status` is the HTTP status, `body` the start of the answer (at most 500 characters,
+    with credentials masked) and `field` the JSON path that could not be decoded, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        body: str | None = None,
+        field: str | None = None,
+        may_have_been_accepted: bool = False,
+    ) -> None:
+        super().__init__(message, may_have_been_accepted=may_have_been_accepted)
+        self.http_status = http_status
+        self.body = body
+        self.field = field
+
+
+class WebhookPayloadError(BSGError, ValueError):
+    """A webhook body that is not a valid BSG report; `field` names the offending part."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class APIError(BSGError):
+    """The service answered with an error.
+
+    `code` is the BSG error code (`None` when only the HTTP status told), `description` the
+    service's text, `http_status` the HTTP status of the answer (`None` for a per-recipient
+    error inside a successful answer) and `field` the request field the code is about, if any.
+    """
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        code: int | None = None,
+        http_status: int | None = None,
+        field: str | None = None,
+        may_have_been_accepted: bool = False,
+    ) -> None:
+        where = f"code {code}" if code is not None else f"HTTP {http_status}"
+        super().__init__(f"{description} ({where})", may_have_been_accepted=may_have_been_accepted)
+        self.description = description
+        self.code = code
+        self.http_status = http_status
+        self.field = field
+
+
+class AuthenticationError(APIError):
+    """The API key is invalid, or a One-API token was refused after one refresh."""
+
+
+class AccountError(APIError):
+    """The account is blocked or cannot use the request (codes 2 and 3)."""
+
+
+class InsufficientFundsError(APIError):
+    """The account balance does not cover the message (code 8)."""
+
+
+class NotFoundError(APIError):
+    """No message, task or resource with that id or reference (20, 30, 40, HTTP 404)."""
+
+
+class DuplicateReferenceError(APIError):
+    """The reference was already accepted for another message (codes 23 and 43)."""
+
+
+class RateLimitError(APIError):
+    """Too many requests (code 11, HTTP 429); `retry_after` holds the advised wait in seconds."""
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        code: int | None = None,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+        may_have_been_accepted: bool = False,
+    ) -> None:
+        super().__init__(
+            description,
+            code=code,
+            http_status=http_status,
+            may_have_been_accepted=may_have_been_accepted,
+        )
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """The service, or a proxy in front of it, failed (code 5, HTTP 5xx)."""
+
+
+class SenderNotAllowedError(APIError):
+    """The originator or Viber sender is not allowed for this account (32, 45)."""
+
+
+class UndeliverableDestinationError(APIError):
+    """The service has no route to that phone's network (33)."""
+
+
+class FeatureNotEnabledError(APIError):
+    """The function, OTP or 2WAY service is not available to this account (4, 34, 35)."""
+
+
+class InvalidRequestError(APIError):
+    """The service refused a value of the request; `field` names it when the code does."""
+
+
+class DuplicateRecipientError(InvalidRequestError):
+    """The same phone appears twice in one request (31, 51)."""
+
+
+# code -> (class, request field the code is about)
+_CODES: dict[int, tuple[type[APIError], str | None]] = {
+    1: (AuthenticationError, None),
+    2: (AccountError, None),
+    3: (AccountError, None),
+    4: (FeatureNotEnabledError, None),
+    5: (ServerError, None),
+    6: (InvalidRequestError, "tariff"),
+    7: (InvalidRequestError, None),
+    8: (InsufficientFundsError, None),
+    9: (InvalidRequestError, "tariff"),
+    10: (InvalidRequestError, None),
+    11: (RateLimitError, None),
+    12: (InvalidRequestError, None),
+    20: (NotFoundError, None),
+    21: (InvalidRequestError, "msisdn"),
+    22: (InvalidRequestError, "reference"),
+    23: (DuplicateReferenceError, "reference"),
+    24: (InvalidRequestError, None),
+    25: (InvalidRequestError, "originator"),
+    26: (InvalidRequestError, "body"),
+    27: (InvalidRequestError, "reference"),
+    28: (InvalidRequestError, "validity"),
+    29: (InvalidRequestError, "task_id"),
+    30: (NotFoundError, None),
+    31: (DuplicateRecipientError, "msisdn"),
+    32: (SenderNotAllowedError, "originator"),
+    33: (UndeliverableDestinationError, "msisdn"),
+    34: (FeatureNotEnabledError, None),
+    35: (FeatureNotEnabledError, None),
+    36: (InvalidRequestError, "originator"),
+    40: (NotFoundError, None),
+    41: (InvalidRequestError, "msisdn"),
+    43: (DuplicateReferenceError, "reference"),
+    44: (InvalidRequestError, None),
+    45: (SenderNotAllowedError, "alpha_name"),
+    46: (InvalidRequestError, "text"),
+    47: (InvalidRequestError, "reference"),
+    48: (InvalidRequestError, "validity"),
+    49: (InvalidRequestError, "options"),
+    51: (DuplicateRecipientError, "msisdn"),
+}
+
+DUPLICATE_REFERENCE_CODES = frozenset({23, 43})
+
+
+def error_for_code(
+    code: int, description: str | None, *, http_status: int | None = None
+) -> APIError:
+    """Build the typed error for a BSG error code; an unknown code gives a plain `APIError`."""
+    cls, field = _CODES.get(code, (APIError, None))
+    text = description or f"BSG error {code}"
+    if cls is RateLimitError:
+        return RateLimitError(text, code=code, http_status=http_status)
+    return cls(text, code=code, http_status=http_status, field=field)
+
+
+def error_for_status(
+    http_status: int,
+    description: str | None,
+    *,
+    retry_after: float | None = None,
+    field: str | None = None,
+) -> APIError:
+    """Build the typed error for an HTTP status whose body carried no BSG error code."""
+    text = description or f"HTTP {http_status}"
+    if http_status == 429:
+        return RateLimitError(text, http_status=http_status, retry_after=retry_after)
+    cls: type[APIError]
+    if http_status in (401, 403):
+        cls = AuthenticationError
+    elif http_status == 404:
+        cls = NotFoundError
+    elif http_status >= 500:
+        cls = ServerError
+    elif 400 <= http_status < 500:
+        cls = InvalidRequestError
+    else:
+        cls = APIError
+    return cls(text, http_status=http_status, field=field)
+
+
+def _short_repr(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

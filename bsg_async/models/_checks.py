@@ -1,0 +1,49 @@
+"""attrs validators built on the pure rules in `bsg_async._validation`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from .. import _validation as rules
+
+
+def strip_plus(value: Any) -> Any:
+    """Drop one leading `+` from a phone number; anything else is left to the validator."""
+    if isinstance(value, str) and value.startswith("+"):
+        return value[1:]
+    return value
+
+
+def checked(
+    rule: Callable[[object, str], object],
+) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An attrs validator running `rule(value, field_name)`."""
+
+    def validate(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        rule(value, attribute.name)
+
+    return validate
+
+
+def non_blank(max_length: int | None = None) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An attrs validator for a non-blank string of at most `max_length` characters."""
+
+    def validate(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        rules.text(value, attribute.name, max_length=max_length)
+
+    return validate
+
+
+def optional(
+    validator: Callable[[Any, attrs.Attribute[Any], Any], None],
+) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """Accept `None`, or run `validator`."""
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            validator(instance, attribute, value)
+
+    return validate

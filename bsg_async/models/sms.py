@@ -1,0 +1,89 @@
+"""SMS values: what to send, and what a status read returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from .. import _validation as rules
+from ._checks import checked, non_blank, optional, strip_plus
+from ._status import StatusEnum
+
+__all__ = ["SmsMessage", "SmsReport", "SmsStatus", "SmsTask"]
+
+
+class SmsStatus(StatusEnum):
+    """The state of one SMS. An unknown value is kept as a plain `str` in reports."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    EXPIRED = "expired"
+    UNDELIVERABLE = "undeliverable"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_final(self) -> bool:
+        """`True` for a state the message will not leave (delivered, expired, ...)."""
+        return self in _FINAL
+
+
+_FINAL = frozenset(
+    {SmsStatus.DELIVERED, SmsStatus.EXPIRED, SmsStatus.UNDELIVERABLE, SmsStatus.REJECTED}
+)
+
+
+@attrs.frozen
+class SmsMessage:
+    """One SMS with its own text and sender, for `bsg.sms.send_individual`.
+
+    `originator` is 1 to 14 characters; `reference` as in `Recipient` (generated when `None`).
+    Raises `InvalidParameterError` naming the field for a bad value.
+    """
+
+    msisdn: str = attrs.field(converter=strip_plus, validator=checked(rules.msisdn))
+    body: str = attrs.field(validator=non_blank())
+    originator: str = attrs.field(validator=checked(rules.originator))
+    reference: str | None = attrs.field(default=None, validator=optional(checked(rules.reference)))
+
+
+@attrs.frozen
+class SmsReport:
+    """The state of one SMS, as `bsg.sms.get` and `bsg.sms.get_by_reference` return it.
+
+    Times are naive `datetime`s in the service's zone (undocumented) unless the client was given
+    a `timezone`; `None` means "not yet". `status` is an `SmsStatus`, or the raw string for a
+    status the SDK does not know.
+    """
+
+    id: int
+    status: SmsStatus | str
+    msisdn: str | None = None
+    reference: str | None = None
+    time_in: datetime | None = None
+    time_sent: datetime | None = None
+    time_dr: datetime | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+
+
+@attrs.frozen
+class SmsTask:
+    """The counters of a bulk SMS campaign, as `bsg.sms.get_task` returns them.
+
+    `validity` is in hours.
+    """
+
+    originator: str | None = None
+    body: str | None = None
+    validity: int | None = None
+    total_price: Decimal | None = None
+    currency: str | None = None
+    sent: int = 0
+    delivered: int = 0
+    expired: int = 0
+    undeliverable: int = 0
+    unknown: int = 0

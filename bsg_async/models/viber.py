@@ -1,0 +1,128 @@
+"""Viber values: messages with an optional SMS fallback, and status reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .. import _validation as rules
+from ..errors import InvalidParameterError
+from ._checks import checked, non_blank, optional
+from ._status import StatusEnum
+from .common import Recipient
+from .sms import SmsStatus
+
+__all__ = ["FallbackSms", "SmsFallback", "ViberMessage", "ViberReport", "ViberStatus"]
+
+
+class ViberStatus(StatusEnum):
+    """The state of one Viber message. An unknown value is kept as a plain `str` in reports."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    EXPIRED = "expired"
+    UNDELIVERABLE = "undeliverable"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_final(self) -> bool:
+        """`True` for a state the message will not leave (read, expired, ...)."""
+        return self in _FINAL
+
+
+_FINAL = frozenset(
+    {ViberStatus.READ, ViberStatus.EXPIRED, ViberStatus.UNDELIVERABLE, ViberStatus.REJECTED}
+)
+
+
+@attrs.frozen
+class SmsFallback:
+    """The SMS sent instead when the recipient cannot get the Viber message.
+
+    `originator` is 1 to 14 characters, `text` must not be empty.
+    """
+
+    originator: str = attrs.field(validator=checked(rules.originator))
+    text: str = attrs.field(validator=non_blank())
+
+
+def _recipients(value: Iterable[str | Recipient]) -> tuple[Recipient, ...]:
+    if isinstance(value, (str, Recipient)):
+        value = [value]
+    return tuple(Recipient.coerce(item) for item in value)
+
+
+def _check_button(instance: ViberMessage, _attribute: Any, _value: Any) -> None:
+    if (instance.button_caption is None) != (instance.button_url is None):
+        missing = "button_url" if instance.button_url is None else "button_caption"
+        raise InvalidParameterError(
+            missing, None, "a button needs both button_caption and button_url"
+        )
+    if instance.image_url is not None and instance.button_url is None:
+        raise InvalidParameterError(
+            "button_url", None, "an image needs a button (button_caption and button_url)"
+        )
+
+
+@attrs.frozen
+class ViberMessage:
+    """One Viber message to one or more recipients, for `bsg.viber.send`.
+
+    `text` is 1 to 1,000 characters and `alpha_name` (the registered sender) 1 to 14.
+    `image_url` and the button (`button_caption` with `button_url`) are optional; a button needs
+    both parts and an image needs a button. URLs must be http(s). `sms_fallback` is sent to
+    recipients who cannot get Viber. Plain strings in `to` become `Recipient`s.
+    Raises `InvalidParameterError` naming the field for a bad value.
+    """
+
+    to: tuple[Recipient, ...] = attrs.field(converter=_recipients)
+    text: str = attrs.field(validator=non_blank(rules.VIBER_TEXT_MAX))
+    alpha_name: str = attrs.field(validator=checked(rules.originator))
+    is_promotional: bool = attrs.field(default=False, validator=checked(rules.boolean))
+    image_url: str | None = attrs.field(default=None, validator=optional(checked(rules.http_url)))
+    button_caption: str | None = attrs.field(default=None, validator=optional(non_blank()))
+    button_url: str | None = attrs.field(
+        default=None, validator=[optional(checked(rules.http_url)), _check_button]
+    )
+    sms_fallback: SmsFallback | None = None
+
+    @to.validator
+    def _check_to(self, _attribute: Any, value: tuple[Recipient, ...]) -> None:
+        if not value:
+            raise InvalidParameterError("to", value, "needs at least one recipient")
+
+
+@attrs.frozen
+class FallbackSms:
+    """One SMS the service sent as the fallback of a Viber message (`alt_route` on the wire)."""
+
+    id: int
+    status: SmsStatus | str
+    channel: str = "sms"
+    price: Decimal | None = None
+
+
+@attrs.frozen
+class ViberReport:
+    """The state of one Viber message, as `bsg.viber.get` and `get_by_reference` return it.
+
+    `fallback` lists the SMS sent in its place (empty when none was). Times as in `SmsReport`.
+    """
+
+    id: int
+    status: ViberStatus | str
+    msisdn: str | None = None
+    reference: str | None = None
+    time_in: datetime | None = None
+    time_sent: datetime | None = None
+    time_dr: datetime | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    fallback: tuple[FallbackSms, ...] = ()

@@ -1,0 +1,52 @@
+"""Shared fixtures: a client against mocked HTTP, instant backoff, hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import bsg_async._transport
+from bsg_async import AsyncBSG, RetryPolicy
+
+settings.register_profile(
+    "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", deadline=None, max_examples=50)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# A key that looks real, so a leak into logs, reprs or errors is caught by a plain search.
+API_KEY = "live_7f3c9a1e5b2d4c8f9e0a1b2c3d4e5f60"
+BASE = "https://api.test/rest"
+ONE_API = "https://one.test"
+
+
+@pytest.fixture(autouse=True)
+def backoff_delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retries wait no real time; the list records every wait the pipeline asked for."""
+    delays: list[float] = []
+
+    async def record(seconds: float) -> None:
+        delays.append(seconds)
+
+    monkeypatch.setattr(bsg_async._transport, "backoff_sleep", record)
+    return delays
+
+
+@pytest.fixture(autouse=True)
+def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BSG_API_KEY", raising=False)
+
+
+@pytest.fixture
+async def bsg() -> AsyncIterator[AsyncBSG]:
+    """An open client whose HTTP is intercepted by the test's `respx_mock` routes."""
+    async with AsyncBSG(
+        api_key=API_KEY,
+        base_url=BASE,
+        one_api_url=ONE_API,
+        retry=RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=1.0),
+    ) as client:
+        yield client
