@@ -9,12 +9,14 @@ async with AsyncBSG(api_key="live_...") as bsg:
 """
 
 from ._retry import RetryPolicy
+from .batch import OutcomeStream
 from ._version import __version__
 from .client import AsyncBSG
 from .errors import (
     AccountError,
     APIError,
     AuthenticationError,
+    BatchSendError,
     BSGError,
     ClientStateError,
     DuplicateRecipientError,
@@ -34,10 +36,14 @@ from .errors import (
     WebhookPayloadError,
 )
 from .models import (
+    BatchReport,
+    Failed,
     FallbackSms,
+    LookupFailed,
     Receipt,
     Recipient,
     Rejection,
+    Sent,
     SendResult,
     SmsFallback,
     SmsMessage,
@@ -55,15 +61,20 @@ __all__ = [
     "AsyncBSG",
     "AuthenticationError",
     "BSGError",
+    "BatchReport",
+    "BatchSendError",
     "ClientStateError",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
+    "Failed",
     "FallbackSms",
     "FeatureNotEnabledError",
     "InsufficientFundsError",
     "InvalidParameterError",
     "InvalidRequestError",
+    "LookupFailed",
     "NotFoundError",
+    "OutcomeStream",
     "RateLimitError",
     "Receipt",
     "Recipient",
@@ -72,6 +83,7 @@ __all__ = [
     "RetryPolicy",
     "SendResult",
     "SenderNotAllowedError",
+    "Sent",
     "ServerError",
     "SmsFallback",
     "SmsMessage",

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.errors import AttributeValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
 from .errors import UnexpectedResponseError
@@ -35,6 +36,21 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum
+from .models.one_api import (
+    AlternativeChannelInfo,
+    AlternativeChannels,
+    Amount,
+    Balance,
+    Campaign,
+    CampaignDetail,
+    CampaignStatistics,
+    CampaignStatus,
+    MessageInfo,
+    OneApiMessage,
+    OneApiMessageStatus,
+    Tariff,
+)
+from .models.rcs_report import RcsClick, RcsReport, RcsStatus
 from .models.sms import SmsStatus
 from .models.viber import ViberStatus
 
@@ -88,7 +104,12 @@ def _int(value: Any, _: Any = None) -> int:
         return value
     if isinstance(value, str) and _INT_RE.fullmatch(value):
         return int(value)
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+    if (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and value.adjusted() < 30  # `1e999999999` must not build a billion-digit int
+        and value == value.to_integral_value()
+    ):
         return int(value)
     raise ValueError("expected an integer or a string of digits")
 
@@ -166,8 +187,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _entries(value: Any, _: Any) -> Sequence[Any]:
-    if value is None:
-        return ()
+    if value is None or (isinstance(value, Mapping) and not value):
+        return ()  # absent, null and (liberally) an empty object all mean "none"
     if not isinstance(value, list):
         raise TypeError("expected a JSON list")
     return value
@@ -192,40 +213,81 @@ class Wire:
         }
         for type_, hook in nullable.items():
             conv.register_structure_hook_func(functools.partial(_is, type_), hook)
-        for enum in (SmsStatus, ViberStatus):
+        for enum in (SmsStatus, ViberStatus, RcsStatus, CampaignStatus, OneApiMessageStatus):
             conv.register_structure_hook_func(
                 functools.partial(_is, enum | str), _status_hook(enum)
             )
 
+        # `result` and `alt_route` may be absent or null: both mean "none"; any other non-list
+        # is refused. Registered before the classes, whose structuring functions bind their
+        # field hooks when they are built; cattrs' own tuple hook keeps the `[index]` paths.
+        for many in (tuple[WireEntry, ...], tuple[FallbackSms, ...]):
+            conv.register_structure_hook_func(
+                functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
+            )
         self._register(WireEntry, error_description=override(rename="errorDescription"))
         self._register(WireBatch, aliases={"totalprice": "total_price"})
         self._register(SmsReport)
         self._register(SmsTask, aliases={"totalprice": "total_price"})
         self._register(FallbackSms)
         self._register(ViberReport, fallback=override(rename="alt_route"))
-        # `result` and `alt_route` may be absent or null: both mean "none".
-        conv.register_structure_hook_func(
-            functools.partial(_is, tuple[WireEntry, ...]),
-            lambda v, _: tuple(conv.structure(item, WireEntry) for item in _entries(v, _)),
+        self._register(RcsReport, error_description=override(rename="errorDescription"))
+        self._register(RcsClick)
+        self._register_one_api()
+
+    def _register_one_api(self) -> None:
+        """The One-API answers: nested objects may be `null`, `[]` or `{}` (all "none"),
+        `amount` may be a bare number, booleans may be `0`/`1`, and a campaign's detail spells
+        some fields differently."""
+        conv = self._converter
+        conv.register_structure_hook(bool, _bool)
+        conv.register_structure_hook_func(functools.partial(_is, bool | None), _optional(_bool))
+        for nested in (CampaignStatistics, AlternativeChannelInfo, AlternativeChannels):
+            conv.register_structure_hook_func(
+                functools.partial(_is, nested | None), _object_or_none(conv, nested)
+            )
+        conv.register_structure_hook_func(functools.partial(_is, Amount | None), _amount_hook(conv))
+        campaign_aliases = {
+            "type": "message_type",
+            "started_at": "start_at",
+            "actual_start_at": "real_start_at",
+        }
+        self._register(CampaignStatistics)
+        self._register(
+            AlternativeChannelInfo,
+            ids=override(rename="id", struct_hook=_ids(conv.get_structure_hook(tuple[int, ...]))),
         )
-        conv.register_structure_hook_func(
-            functools.partial(_is, tuple[FallbackSms, ...]),
-            lambda v, _: tuple(conv.structure(item, FallbackSms) for item in _entries(v, _)),
-        )
+        self._register(AlternativeChannels)
+        self._register(Amount)
+        self._register(MessageInfo)
+        self._register(OneApiMessage)
+        self._register(Campaign, aliases=campaign_aliases)
+        self._register(CampaignDetail, aliases=campaign_aliases)
+        self._register(Balance)
+        self._register(Tariff)
 
     def _register(
         self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any
     ) -> None:
         base = make_dict_structure_fn(cls, self._converter, **overrides)
+        renamed = {name: o.rename for name, o in overrides.items() if o.rename is not None}
 
         def structure(value: Any, type_: Any) -> Any:
             data = _mapping(value)
+            wire_names = renamed
             if aliases and any(alias in data for alias in aliases):
                 data = dict(data)
+                wire_names = dict(renamed)
                 for alias, name in aliases.items():
                     if alias in data:
+                        if name not in data:
+                            wire_names[name] = alias
                         data.setdefault(name, data.pop(alias))
-            return base(data, type_)
+            try:
+                return base(data, type_)
+            except cattrs.ClassValidationError as exc:
+                _use_wire_names(exc, wire_names)  # so the error's path is the JSON path
+                raise
 
         self._converter.register_structure_hook(cls, structure)
 
@@ -250,7 +312,10 @@ class Wire:
 
     def batch(self, data: Any, *, http_status: int | None = None) -> WireBatch:
         """A multi-recipient send answer with its per-recipient `result` list."""
-        return self.structure(data, WireBatch, http_status=http_status)
+        try:
+            return _fast_batch(data)
+        except Exception:  # anything unusual: the converter decodes it or names the bad path
+            return self.structure(data, WireBatch, http_status=http_status)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -314,6 +379,47 @@ class Wire:
         return {**options, "messages": [_viber_message(m) for m in messages]}
 
 
+def _fast_batch(data: Any) -> WireBatch:
+    """`WireBatch` for the common, well-formed answer, decoded without cattrs' per-field
+    dispatch (this runs once per recipient of every send). Gives exactly what the converter
+    gives for such an answer, and raises for anything else so the converter takes over."""
+    if type(data) is not dict:
+        raise TypeError("not a JSON object")
+    result = data.get("result")
+    if result is None:
+        entries: tuple[WireEntry, ...] = ()
+    elif type(result) is list:
+        entries = tuple(map(_fast_entry, result))
+    else:
+        raise TypeError("result is not a list")
+    total = data["total_price"] if "total_price" in data else data.get("totalprice")
+    task_id = data.get("task_id")
+    currency = data.get("currency")
+    return WireBatch(
+        entries,
+        None if task_id is None else _int(task_id),
+        None if total is None else _decimal(total),
+        None if currency is None else _str(currency),
+    )
+
+
+def _fast_entry(item: Any) -> WireEntry:
+    if type(item) is not dict:
+        raise TypeError("not a JSON object")
+    get = item.get
+    reference, error, description = get("reference"), get("error", 0), get("errorDescription")
+    id_, price, currency, msisdn = get("id"), get("price"), get("currency"), get("msisdn")
+    return WireEntry(
+        None if reference is None else _str(reference),
+        _int(error),
+        None if description is None else _str(description),
+        None if id_ is None else _int(id_),
+        None if price is None else _decimal(price),
+        None if currency is None else _str(currency),
+        None if msisdn is None else _str(msisdn),
+    )
+
+
 def _viber_message(message: ViberMessage) -> dict[str, Any]:
     viber: dict[str, Any] = {}
     if message.image_url is not None:
@@ -336,6 +442,74 @@ def _viber_message(message: ViberMessage) -> dict[str, Any]:
     if viber:
         out["options"] = {"viber": viber}
     return out
+
+
+def _none_or_list(
+    hook: Callable[[Any, Any], tuple[T, ...]],
+) -> Callable[[Any, Any], tuple[T, ...]]:
+    def structure(value: Any, type_: Any) -> tuple[T, ...]:
+        return hook(_entries(value, type_), type_)
+
+    return structure
+
+
+def _use_wire_names(exc: cattrs.ClassValidationError, wire_names: Mapping[str, str]) -> None:
+    """Rename the attribute notes of `exc` from Python names to the JSON keys they came from."""
+    if not wire_names:
+        return
+    for inner in exc.exceptions:
+        inner.__notes__ = [
+            AttributeValidationNote(str(note), wire_names[note.name], note.type)
+            if isinstance(note, AttributeValidationNote) and note.name in wire_names
+            else note
+            for note in getattr(inner, "__notes__", ())
+        ]
+
+
+def _bool(value: Any, _: Any = None) -> bool:
+    """A JSON boolean; `0`/`1` and `"true"`/`"false"` too (never `bool("false")`)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    raise TypeError("expected true or false")
+
+
+def _object_or_none(conv: cattrs.Converter, cls: type[T]) -> Callable[[Any, Any], T | None]:
+    """A nested object where `null`, `[]` and `{}` mean "none" (PHP encodes an empty
+    object as `[]`, so `alternative_channels: []` arrives where the schema says object)."""
+
+    def structure(value: Any, _: Any) -> T | None:
+        if value is None or (isinstance(value, list | Mapping) and not value):
+            return None
+        return conv.structure(value, cls)
+
+    return structure
+
+
+def _amount_hook(conv: cattrs.Converter) -> Callable[[Any, Any], Amount | None]:
+    """`{"value", "currency"}`, or (liberally) a bare number or numeric string."""
+    empty = _object_or_none(conv, Amount)
+
+    def structure(value: Any, type_: Any) -> Amount | None:
+        if isinstance(value, Decimal | int | str) and not isinstance(value, bool):
+            return Amount(value=_decimal(value))
+        return empty(value, type_)
+
+    return structure
+
+
+def _ids(hook: Callable[[Any, Any], tuple[int, ...]]) -> Callable[[Any, Any], tuple[int, ...]]:
+    """A list of ids, or (liberally) one id or `null`."""
+
+    def structure(value: Any, type_: Any) -> tuple[int, ...]:
+        if value is None:
+            return ()
+        return hook(value if isinstance(value, list) else [value], type_)
+
+    return structure
 
 
 def _is(expected: Any, candidate: Any) -> bool:

@@ -6,6 +6,7 @@ Pure and synchronous, so it is tested without I/O. The request pipeline (`_trans
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 
@@ -17,8 +18,15 @@ __all__ = ["RetryPolicy"]
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise InvalidParameterError(attribute.name, value, "expected a number of seconds >= 0")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise InvalidParameterError(
+            attribute.name, value, "expected a finite number of seconds >= 0"
+        )
 
 
 def _attempts(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -69,6 +77,10 @@ class RetryPolicy:
     ) -> float:
         """Seconds to wait after attempt `attempt` failed with `error`."""
         if isinstance(error, RateLimitError) and error.retry_after is not None:
-            return float(min(error.retry_after, self.max_retry_after))
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+            advised = 0.0 if math.isnan(error.retry_after) else max(error.retry_after, 0.0)
+            return float(min(advised, self.max_retry_after))
+        # Capped exponent: 2**1024 no longer converts to a float (OverflowError), and a policy
+        # may allow that many attempts.
+        exponent = min(max(attempt - 1, 0), 1000)
+        ceiling = min(self.max_delay, self.base_delay * 2**exponent)
         return float(ceiling * (0.5 + rand() / 2))

@@ -126,10 +126,53 @@ async def recover_duplicate(
     return await _recover(recipient, error, lookup)
 
 
-async def batch_result(
-    wire: Wire, answer: Answer, recipients: Sequence[Recipient], lookup: Lookup
+async def recover_batch(
+    error: DuplicateReferenceError,
+    recipients: Sequence[Recipient],
+    lookup: Lookup,
+    *,
+    resume: bool = False,
 ) -> SendResult:
-    """One entry per recipient, in request order, from a multi-recipient send answer."""
+    """Resolve a request-level "reference already exists" to a multi-recipient send.
+
+    After an uncertain attempt (or with `resume`), the service refused the whole request
+    because it already holds some of its references: every recipient is read back by
+    reference. One the service does not hold is a `Rejection` with `may_have_been_accepted`
+    (resending it with the same reference is safe). Otherwise the error is the caller's: raised.
+    """
+    if not (error.may_have_been_accepted or resume):
+        raise error
+    entries: list[Receipt | Rejection] = [
+        Rejection(r.reference or "", error, r.msisdn) for r in recipients
+    ]
+
+    async def resolve(index: int, recipient: Recipient) -> None:
+        own = error_for_code(error.code or 0, error.description, http_status=error.http_status)
+        own.may_have_been_accepted = True
+        try:
+            entries[index] = await _recover(recipient, own, lookup)
+        except APIError as failure:
+            entries[index] = Rejection(recipient.reference or "", failure, recipient.msisdn)
+
+    async with anyio.create_task_group() as group:
+        for index, recipient in enumerate(recipients):
+            group.start_soon(resolve, index, recipient)
+    return SendResult(tuple(entries))
+
+
+async def batch_result(
+    wire: Wire,
+    answer: Answer,
+    recipients: Sequence[Recipient],
+    lookup: Lookup,
+    *,
+    resume: bool = False,
+) -> SendResult:
+    """One entry per recipient, in request order, from a multi-recipient send answer.
+
+    `resume=True` continues an earlier, interrupted send of the same references: a duplicate
+    reference is then read back as already accepted, as after an uncertain attempt.
+    """
     try:
         batch = wire.batch(answer.data, http_status=answer.http_status)
     except UnexpectedResponseError as error:
@@ -162,7 +205,7 @@ async def batch_result(
                 entry_or_none,
                 recipient,
                 currency=batch.currency,
-                uncertain=answer.uncertain,
+                uncertain=answer.uncertain or resume,
                 http_status=answer.http_status,
             )
         )

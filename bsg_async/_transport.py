@@ -24,6 +24,7 @@ import attrs
 import httpx
 
 from ._converter import dumps, loads
+from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from .errors import (
     APIError,
@@ -71,11 +72,13 @@ class Pipeline:
         retry: RetryPolicy,
         max_concurrency: int,
         redact: Callable[[str], str],
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.http = http
         self.retry = retry
         self.limiter = anyio.CapacityLimiter(max_concurrency)
         self._redact = redact
+        self.rate_limiter = rate_limiter
 
     async def request(
         self,
@@ -87,12 +90,16 @@ class Pipeline:
         params: Mapping[str, str | int] | None = None,
         send: bool = False,
         limited: bool = True,
+        retry_if: Callable[[BSGError], bool] | None = None,
     ) -> Answer:
         """Send one request, retrying as the policy allows.
 
         `send=True` marks a request that creates messages: errors then carry
-        `may_have_been_accepted`. `limited=False` bypasses the concurrency limit (for the
-        token login that runs inside another request's slot).
+        `may_have_been_accepted` (already set when `retry_if` sees them). `limited=False`
+        bypasses the concurrency limit (for the token login that runs inside another
+        request's slot). `retry_if`, when given, narrows the policy: a failure is retried only
+        if `retry_if(error)` is also true (a One-API send passes one refusing `RateLimitError`,
+        whose 429 may mean "already accepted").
         """
         content = None if json is None else dumps(json)
         headers = {"Content-Type": "application/json"} if content is not None else None
@@ -105,10 +112,18 @@ class Pipeline:
             attempt += 1
             try:
                 data, status = await self._attempt(request, auth, attempt, limited)
+            except _AuthFlowError as failed:
+                # The token login or refresh already used its own retries; this request was
+                # not sent (or was refused with a 401): no retry, nothing new accepted.
+                error = failed.error
+                error.may_have_been_accepted = send and uncertain
+                raise error from error.__cause__
             except BSGError as error:
                 uncertain = uncertain or (send and _may_have_been_accepted(error))
-                if not self.retry.should_retry(error, attempt):
-                    error.may_have_been_accepted = send and uncertain
+                error.may_have_been_accepted = send and uncertain
+                if not self.retry.should_retry(error, attempt) or (
+                    retry_if is not None and not retry_if(error)
+                ):
                     raise
                 await backoff_sleep(self.retry.delay(error, attempt))
             else:
@@ -122,6 +137,8 @@ class Pipeline:
         try:
             if limited:
                 async with self.limiter:
+                    if self.rate_limiter is not None:
+                        await self.rate_limiter.acquire()
                     response = await self.http.send(request, auth=auth)
             else:
                 response = await self.http.send(request, auth=auth)
@@ -134,6 +151,9 @@ class Pipeline:
             raise TransportError(
                 f"{outcome} on {request.method} {request.url.path}: {self._redact(str(exc))[:200]}"
             ) from exc
+        except BSGError as exc:  # from the auth flow: the token login or refresh failed
+            outcome = type(exc).__name__
+            raise _AuthFlowError(exc) from None
         finally:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
@@ -176,12 +196,20 @@ class Pipeline:
                 body=self._shown_body(response),
                 field="$.error",
             )
-        description = _description(body)
+        description = _description(body, self._redact)
         if code and not isinstance(body.get("result"), list | dict):
             error: APIError = error_for_code(code, description, http_status=status)
         elif status >= 400:
+            errors = {
+                key: [self._redact(text) for text in texts]
+                for key, texts in _one_api_errors(body).items()
+            }
             error = error_for_status(
-                status, description, retry_after=None, field=_one_api_field(body)
+                status,
+                description,
+                retry_after=None,
+                field=next((key for key in errors if key), None),
+                errors=errors,
             )
         else:
             return None
@@ -197,6 +225,14 @@ class Pipeline:
 
 
 _BAD_CODE = -1
+
+
+class _AuthFlowError(Exception):
+    """Carries a `BSGError` raised by an auth flow out of `Pipeline._attempt`."""
+
+    def __init__(self, error: BSGError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 async def backoff_sleep(seconds: float) -> None:
@@ -215,22 +251,39 @@ def _code(value: Any) -> int | None:
     return _BAD_CODE
 
 
-def _description(body: Mapping[str, Any]) -> str | None:
+def _description(body: Mapping[str, Any], redact: Callable[[str], str]) -> str | None:
+    """The answer's error text, credentials masked (a service may echo the key), then cut."""
     for key in ("errorDescription", "message", "error_description"):
         value = body.get(key)
         if isinstance(value, str) and value:
-            return value[:300]
+            return redact(value[:2000])[:300]
     return None
 
 
-def _one_api_field(body: Mapping[str, Any]) -> str | None:
-    """The first field named in a One-API 422 answer (`errors` as a mapping)."""
+def _one_api_errors(body: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The per-field messages of a One-API 422 answer, field -> messages.
+
+    `errors` is a mapping (`{"field": ["text"]}`, a message may be a bare string) or a list
+    (of strings, kept under `""`, or of such mappings); anything else is ignored.
+    """
+    found: dict[str, list[str]] = {}
+
+    def add(key: str, value: Any) -> None:
+        messages = value if isinstance(value, list) else [value]
+        texts = [m[:300] for m in messages if isinstance(m, str)]
+        if texts:
+            found.setdefault(key, []).extend(texts)
+
     errors = body.get("errors")
-    if isinstance(errors, dict):
-        for key in errors:
-            if isinstance(key, str):
-                return key
-    return None
+    items = errors if isinstance(errors, list) else [errors]
+    for item in items[:100]:
+        if isinstance(item, str):
+            add("", item)
+        elif isinstance(item, dict):
+            for key, value in list(item.items())[:100]:
+                if isinstance(key, str):
+                    add(key, value)
+    return found
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:

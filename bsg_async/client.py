@@ -14,6 +14,7 @@ import httpx
 
 from ._auth import ApiKeyAuth, BearerAuth, JwtAuth
 from ._converter import Wire, wire
+from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._secret import Secret, redact
 from ._transport import Answer, Pipeline
@@ -21,8 +22,13 @@ from ._version import __version__
 from .errors import ClientStateError, InvalidParameterError, UnexpectedResponseError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
+    from .account import AccountResource
+    from .campaigns import CampaignsResource
+    from .errors import BSGError
+    from .messages import MessagesResource
+    from .rcs import RcsResource
     from .sms import SmsResource
     from .viber import ViberResource
 
@@ -69,6 +75,8 @@ class AsyncBSG:
     - `limits`: the connection pool's `httpx.Limits`.
     - `retry`: the `RetryPolicy`; `RetryPolicy(max_attempts=1)` turns retries off.
     - `max_concurrency`: requests in flight across the whole client (default 64).
+    - `rate_limit`: at most this many requests per second across the whole client (retries
+      and batch chunks included); `None` (the default) sets no limit.
     - `transport`: an `httpx.AsyncBaseTransport` for the client to use (`httpx.MockTransport`,
       `bsg_async.testing.FakeBSG().transport`, ...).
     - `http_client`: an `httpx.AsyncClient` of your own; the SDK uses it and does not close it.
@@ -89,6 +97,7 @@ class AsyncBSG:
         limits: httpx.Limits = DEFAULT_LIMITS,
         retry: RetryPolicy | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        rate_limit: float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
         timezone: tzinfo | None = None,
@@ -108,6 +117,8 @@ class AsyncBSG:
         ):
             raise InvalidParameterError("max_concurrency", max_concurrency, "expected an int >= 1")
         self.max_concurrency = max_concurrency
+        self.rate_limit = rate_limit
+        self._rate_limiter = None if rate_limit is None else RateLimiter(rate_limit)
         if http_client is not None and transport is not None:
             raise InvalidParameterError(
                 "transport", transport, "give either transport or http_client, not both"
@@ -140,6 +151,7 @@ class AsyncBSG:
             retry=self.retry,
             max_concurrency=self.max_concurrency,
             redact=self._redact,
+            rate_limiter=self._rate_limiter,
         )
         self._state = _State.OPEN
         return self
@@ -187,6 +199,34 @@ class AsyncBSG:
 
         return ViberResource(self)
 
+    @cached_property
+    def rcs(self) -> RcsResource:
+        """RCS on the One-API: `send`, `send_campaign`, `send_to_groups`."""
+        from .rcs import RcsResource
+
+        return RcsResource(self)
+
+    @cached_property
+    def campaigns(self) -> CampaignsResource:
+        """One-API campaigns: `get`, `detail`, `stop`, `list`."""
+        from .campaigns import CampaignsResource
+
+        return CampaignsResource(self)
+
+    @cached_property
+    def messages(self) -> MessagesResource:
+        """The One-API message search: `list`."""
+        from .messages import MessagesResource
+
+        return MessagesResource(self)
+
+    @cached_property
+    def account(self) -> AccountResource:
+        """The One-API account: `balance`, `tariffs`."""
+        from .account import AccountResource
+
+        return AccountResource(self)
+
     # -- plumbing for the resources ----------------------------------------------------------
 
     @property
@@ -220,8 +260,12 @@ class AsyncBSG:
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
         send: bool = False,
+        retry_if: Callable[[BSGError], bool] | None = None,
     ) -> Answer:
-        """Send a request to the One-API with bearer-token authentication."""
+        """Send a request to the One-API with bearer-token authentication.
+
+        `retry_if` narrows the retry policy for this request (see `Pipeline.request`).
+        """
         return await self._open_pipeline.request(
             method,
             self.one_api_url + path,
@@ -229,6 +273,7 @@ class AsyncBSG:
             json=json,
             params=params,
             send=send,
+            retry_if=retry_if,
         )
 
     async def _login(self) -> Secret:
@@ -277,8 +322,17 @@ def _api_key(value: str | None) -> Secret:
 
 
 def _base_url(value: str, field: str) -> str:
-    url = httpx.URL(value) if isinstance(value, str) else None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
+    try:
+        url = httpx.URL(value) if isinstance(value, str) else None
+    except httpx.InvalidURL:
+        url = None
+    if (
+        url is None
+        or url.scheme not in ("http", "https")
+        or not url.host
+        # paths are appended to the base URL: a query or fragment would swallow them
+        or any(c in "?#" or c.isspace() for c in value)
+    ):
         raise InvalidParameterError(field, value, "expected an absolute http(s) URL")
     return value.rstrip("/")
 

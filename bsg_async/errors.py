@@ -8,6 +8,7 @@ BSGError
 │   └── RequestTimeoutError                      ... because a timeout expired
 ├── UnexpectedResponseError                      an answer the SDK cannot decode
 ├── WebhookPayloadError (also ValueError)        a webhook body the SDK cannot decode
+├── BatchSendError                               `BatchReport.raise_for_failures()`: some failed
 └── APIError                                     the service answered with an error code
     ├── AuthenticationError                      1, HTTP 401/403: bad key or expired token
     ├── AccountError                             2, 3: account blocked or misconfigured
@@ -34,8 +35,14 @@ No error message ever contains the API key or a token.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from types import MappingProxyType
+from typing import Any
+
 __all__ = [
     "APIError",
+    "BatchSendError",
     "AccountError",
     "AuthenticationError",
     "BSGError",
@@ -136,6 +143,19 @@ class WebhookPayloadError(BSGError, ValueError):
         self.field = field
 
 
+class BatchSendError(BSGError):
+    """Raised by `BatchReport.raise_for_failures()`; `failures` holds the `Failed` outcomes."""
+
+    def __init__(self, failures: Sequence[Any], *, total: int) -> None:
+        first = failures[0].error if failures else None
+        super().__init__(
+            f"{len(failures)} of {total} recipients failed" + (f"; first: {first}" if first else ""),
+            may_have_been_accepted=any(f.may_have_been_accepted for f in failures),
+        )
+        self.failures = tuple(failures)
+        self.total = total
+
+
 class APIError(BSGError):
     """The service answered with an error.
 
@@ -219,7 +239,43 @@ class FeatureNotEnabledError(APIError):
 
 
 class InvalidRequestError(APIError):
-    """The service refused a value of the request; `field` names it when the code does."""
+    """The service refused a value of the request; `field` names it when the code does.
+
+    `errors` holds the per-field messages of a One-API 422 answer, field -> messages
+    (`{"phone.number": ("The phone.number format is invalid.",)}`; messages the service gives
+    without a field are under `""`); it is empty for other answers. The error's message lists
+    them too.
+    """
+
+    errors: Mapping[str, tuple[str, ...]]
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        code: int | None = None,
+        http_status: int | None = None,
+        field: str | None = None,
+        may_have_been_accepted: bool = False,
+        errors: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        super().__init__(
+            description,
+            code=code,
+            http_status=http_status,
+            field=field,
+            may_have_been_accepted=may_have_been_accepted,
+        )
+        self.errors = MappingProxyType(
+            {key: tuple(messages) for key, messages in (errors or {}).items()}
+        )
+        if self.errors:
+            details = "; ".join(
+                f"{key}: {' '.join(messages)}" if key else " ".join(messages)
+                for key, messages in self.errors.items()
+            )
+            self.message = f"{self.message}: {details[:300]}"
+            self.args = (self.message,)
 
 
 class DuplicateRecipientError(InvalidRequestError):
@@ -289,9 +345,13 @@ def error_for_status(
     *,
     retry_after: float | None = None,
     field: str | None = None,
+    errors: Mapping[str, Sequence[str]] | None = None,
 ) -> APIError:
-    """Build the typed error for an HTTP status whose body carried no BSG error code."""
-    text = description or f"HTTP {http_status}"
+    """Build the typed error for an HTTP status whose body carried no BSG error code.
+
+    `errors` (a One-API 422's per-field messages) goes to an `InvalidRequestError`.
+    """
+    text = description or _reason(http_status)
     if http_status == 429:
         return RateLimitError(text, http_status=http_status, retry_after=retry_after)
     cls: type[APIError]
@@ -305,7 +365,17 @@ def error_for_status(
         cls = InvalidRequestError
     else:
         cls = APIError
+    if cls is InvalidRequestError:
+        return InvalidRequestError(text, http_status=http_status, field=field, errors=errors)
     return cls(text, http_status=http_status, field=field)
+
+
+def _reason(http_status: int) -> str:
+    """The standard reason phrase ("Not Found"), so a bare status still reads well."""
+    try:
+        return HTTPStatus(http_status).phrase
+    except ValueError:
+        return "HTTP error"
 
 
 def _short_repr(value: object, limit: int = 80) -> str:

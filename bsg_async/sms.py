@@ -7,14 +7,30 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import _validation as rules
-from ._sending import batch_result, recover_duplicate, single_receipt
-from .errors import DuplicateReferenceError, InvalidParameterError
+from ._sending import batch_result, recover_batch, recover_duplicate, single_receipt
+from .batch import (
+    Chunk,
+    OutcomeStream,
+    ProgressCallback,
+    Recipients,
+    check_batch_options,
+    collect,
+    outcomes_of,
+    read_many,
+)
+from .errors import BSGError, DuplicateReferenceError, InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
+from .models.batch import BatchReport, LookupFailed, Outcome
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
 
 __all__ = ["SmsResource"]
+
+DEFAULT_SMS_CHUNK = 1000
+MAX_SMS_CHUNK = 10_000
+DEFAULT_CONCURRENCY = 8
+DEFAULT_READ_CONCURRENCY = 16
 
 
 class SmsResource:
@@ -82,14 +98,132 @@ class SmsResource:
         Raises like `send`; a duplicate reference within the call is an `InvalidParameterError`.
         """
         fixed = _fixed(recipients, "recipients")
-        payload = self._client.wire.sms_bulk(
+        return await self._bulk(
             fixed,
             body=rules.text(body, "body"),
             originator=rules.originator(originator),
             options=_options(validity, tariff, two_way),
         )
-        answer = await self._client.legacy_request("POST", "/sms/create", json=payload, send=True)
-        return await batch_result(self._client.wire, answer, fixed, self.get_by_reference)
+
+    async def _bulk(
+        self,
+        fixed: list[Recipient],
+        *,
+        body: str,
+        originator: str,
+        options: dict[str, int],
+        resume: bool = False,
+    ) -> SendResult:
+        payload = self._client.wire.sms_bulk(
+            fixed, body=body, originator=originator, options=options
+        )
+        try:
+            answer = await self._client.legacy_request(
+                "POST", "/sms/create", json=payload, send=True
+            )
+        except DuplicateReferenceError as error:
+            return await recover_batch(error, fixed, self.get_by_reference, resume=resume)
+        return await batch_result(
+            self._client.wire, answer, fixed, self.get_by_reference, resume=resume
+        )
+
+    async def send_many(
+        self,
+        recipients: Recipients,
+        *,
+        body: str,
+        originator: str,
+        validity: int | None = None,
+        tariff: int | None = None,
+        two_way: bool = False,
+        chunk_size: int = DEFAULT_SMS_CHUNK,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+        resume: bool = False,
+    ) -> BatchReport:
+        """Send one text to any number of recipients, in bulk requests of `chunk_size`.
+
+        ```python
+        report = await bsg.sms.send_many(numbers, body="Sale", originator="Shop")
+        print(len(report.succeeded), report.total_price)
+        ```
+
+        `recipients` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
+        any length. Each gets exactly one outcome in the returned `BatchReport`, in input order:
+        `Sent` (id, price) or `Failed` (typed error, `may_have_been_accepted`). Partial failure
+        never raises. `chunk_size` is 1 to 10,000 (default 1,000; the API gives no limit),
+        `concurrency` the requests in flight (default 8, within the client's
+        `max_concurrency`), `on_progress(done, total)` is called as chunks complete.
+        `resume=True` continues an interrupted campaign with the same references: a reference
+        the service already holds is reported `Sent` with its receipt instead of failing.
+        Raises `InvalidParameterError` before sending for a bad shared option.
+        """
+        return await collect(
+            self.stream_many(
+                recipients,
+                body=body,
+                originator=originator,
+                validity=validity,
+                tariff=tariff,
+                two_way=two_way,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                on_progress=on_progress,
+                resume=resume,
+            )
+        )
+
+    def stream_many(
+        self,
+        recipients: Recipients,
+        *,
+        body: str,
+        originator: str,
+        validity: int | None = None,
+        tariff: int | None = None,
+        two_way: bool = False,
+        chunk_size: int = DEFAULT_SMS_CHUNK,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+        resume: bool = False,
+    ) -> OutcomeStream:
+        """Like `send_many`, but yield each outcome as its chunk completes (any order).
+
+        Memory stays flat: the input is read only as far as the chunks in flight need, and no
+        list of outcomes is kept. Use `async with bsg.sms.stream_many(...) as outcomes:` to be
+        able to stop early (see `OutcomeStream`).
+        """
+        options = _options(validity, tariff, two_way)
+        text = rules.text(body, "body")
+        sender = rules.originator(originator)
+        size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
+
+        async def send_chunk(chunk: Chunk) -> list[Outcome]:
+            fixed = [recipient for _, recipient in chunk]
+            try:
+                result = await self._bulk(
+                    fixed, body=text, originator=sender, options=options, resume=resume
+                )
+            except BSGError as error:
+                return outcomes_of(chunk, error)
+            return outcomes_of(chunk, result)
+
+        return OutcomeStream(
+            recipients, send_chunk, chunk_size=size, concurrency=workers, on_progress=on_progress
+        )
+
+    async def get_many(
+        self, keys: Iterable[int | str], *, concurrency: int = DEFAULT_READ_CONCURRENCY
+    ) -> list[SmsReport | LookupFailed[SmsReport]]:
+        """Read many SMS statuses concurrently; results in input order.
+
+        An `int` is a message id, a `str` a reference (`"211"` is the reference "211", never
+        the id 211). A read that fails is a `LookupFailed` with the typed error; the others
+        are `SmsReport`s. Raises `InvalidParameterError` for a bad key before any request.
+        """
+        return await read_many(
+            keys, concurrency=concurrency, by_id=self.get, by_reference=self.get_by_reference
+        )
 
     async def send_individual(
         self,
@@ -104,7 +238,7 @@ class SmsResource:
         Returns a `SendResult` as `send_bulk` does, with `total_price` where given.
         """
         fixed_messages = []
-        for index, message in enumerate(messages):
+        for index, message in enumerate(rules.items(messages, "messages")):
             if not isinstance(message, SmsMessage):
                 raise InvalidParameterError(f"messages[{index}]", message, "expected an SmsMessage")
             if message.reference is None:
@@ -118,8 +252,13 @@ class SmsResource:
         payload = self._client.wire.sms_individual(
             fixed_messages, options=_options(validity, tariff, two_way)
         )
-        answer = await self._client.legacy_request("POST", "/sms/create", json=payload, send=True)
         recipients = [Recipient(m.msisdn, m.reference) for m in fixed_messages]
+        try:
+            answer = await self._client.legacy_request(
+                "POST", "/sms/create", json=payload, send=True
+            )
+        except DuplicateReferenceError as error:
+            return await recover_batch(error, recipients, self.get_by_reference)
         return await batch_result(self._client.wire, answer, recipients, self.get_by_reference)
 
     async def get(self, id: int) -> SmsReport:
@@ -160,7 +299,7 @@ def _fixed(recipients: Iterable[str | Recipient], field: str) -> list[Recipient]
     """Recipients with references fixed, checked for duplicates; at least one."""
     if isinstance(recipients, str | Recipient):
         recipients = [recipients]
-    fixed = [Recipient.coerce(r).with_reference() for r in recipients]
+    fixed = [Recipient.coerce(r).with_reference() for r in rules.items(recipients, field)]
     if not fixed:
         raise InvalidParameterError(field, [], "needs at least one recipient")
     rules.unique_references(r.reference or "" for r in fixed)

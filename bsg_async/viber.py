@@ -9,14 +9,28 @@ from urllib.parse import quote
 import attrs
 
 from . import _validation as rules
-from ._sending import batch_result
-from .errors import InvalidParameterError
-from .models import SendResult, ViberMessage, ViberReport
+from ._sending import batch_result, recover_batch
+from .batch import (
+    Chunk,
+    OutcomeStream,
+    ProgressCallback,
+    Recipients,
+    check_batch_options,
+    collect,
+    outcomes_of,
+    read_many,
+)
+from .errors import BSGError, DuplicateReferenceError, InvalidParameterError
+from .models import Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
+from .models.batch import BatchReport, LookupFailed, Outcome
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
 
 __all__ = ["ViberResource"]
+
+DEFAULT_CONCURRENCY = 8
+DEFAULT_READ_CONCURRENCY = 16
 
 
 class ViberResource:
@@ -68,18 +82,148 @@ class ViberResource:
                 f"at most {rules.VIBER_MAX_RECIPIENTS} recipients per request",
             )
         rules.unique_references(r.reference or "" for r in recipients)
-        options: dict[str, int] = {}
-        seconds = rules.optional_integer(
-            validity, "validity", rules.VIBER_VALIDITY_SECONDS, "seconds"
+        return await self._create(fixed, recipients, options=_options(validity, tariff))
+
+    async def _create(
+        self,
+        messages: list[ViberMessage],
+        recipients: list[Recipient],
+        *,
+        options: dict[str, int],
+        resume: bool = False,
+    ) -> SendResult:
+        payload = self._client.wire.viber(messages, options=options)
+        try:
+            answer = await self._client.legacy_request(
+                "POST", "/viber/create", json=payload, send=True
+            )
+        except DuplicateReferenceError as error:
+            return await recover_batch(error, recipients, self.get_by_reference, resume=resume)
+        return await batch_result(
+            self._client.wire, answer, recipients, self.get_by_reference, resume=resume
         )
-        if seconds is not None:
-            options["validity"] = seconds
-        tariff_value = rules.optional_integer(tariff, "tariff", rules.TARIFF_RANGE)
-        if tariff_value is not None:
-            options["tariff"] = tariff_value
-        payload = self._client.wire.viber(fixed, options=options)
-        answer = await self._client.legacy_request("POST", "/viber/create", json=payload, send=True)
-        return await batch_result(self._client.wire, answer, recipients, self.get_by_reference)
+
+    async def send_many(
+        self,
+        recipients: Recipients,
+        *,
+        text: str,
+        alpha_name: str,
+        is_promotional: bool = False,
+        image_url: str | None = None,
+        button_caption: str | None = None,
+        button_url: str | None = None,
+        sms_fallback: SmsFallback | None = None,
+        validity: int | None = None,
+        tariff: int | None = None,
+        chunk_size: int = rules.VIBER_MAX_RECIPIENTS,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+        resume: bool = False,
+    ) -> BatchReport:
+        """Send one Viber message to any number of recipients, 50 (`chunk_size`) per request.
+
+        ```python
+        report = await bsg.viber.send_many(
+            numbers, text="Sale", alpha_name="BSG",
+            sms_fallback=SmsFallback(originator="BSG", text="Sale"), validity=3600,
+        )
+        report.raise_for_failures()
+        ```
+
+        `recipients` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
+        any length. Each gets exactly one outcome in the returned `BatchReport`, in input order:
+        `Sent` (id, price) or `Failed` (typed error, `may_have_been_accepted`). Partial failure
+        never raises. `chunk_size` is 1 to 50 (the API's limit), `concurrency` the requests in
+        flight (default 8, within the client's `max_concurrency`), `validity` in seconds (15 to
+        86,400), `on_progress(done, total)` is called as chunks complete. `resume=True`
+        continues an interrupted campaign with the same references (see `bsg.sms.send_many`).
+        Raises `InvalidParameterError` before sending for a bad shared option.
+        """
+        return await collect(
+            self.stream_many(
+                recipients,
+                text=text,
+                alpha_name=alpha_name,
+                is_promotional=is_promotional,
+                image_url=image_url,
+                button_caption=button_caption,
+                button_url=button_url,
+                sms_fallback=sms_fallback,
+                validity=validity,
+                tariff=tariff,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                on_progress=on_progress,
+                resume=resume,
+            )
+        )
+
+    def stream_many(
+        self,
+        recipients: Recipients,
+        *,
+        text: str,
+        alpha_name: str,
+        is_promotional: bool = False,
+        image_url: str | None = None,
+        button_caption: str | None = None,
+        button_url: str | None = None,
+        sms_fallback: SmsFallback | None = None,
+        validity: int | None = None,
+        tariff: int | None = None,
+        chunk_size: int = rules.VIBER_MAX_RECIPIENTS,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+        resume: bool = False,
+    ) -> OutcomeStream:
+        """Like `send_many`, but yield each outcome as its chunk completes (any order).
+
+        Memory stays flat: the input is read only as far as the chunks in flight need, and no
+        list of outcomes is kept. Use `async with bsg.viber.stream_many(...) as outcomes:` to be
+        able to stop early (see `OutcomeStream`).
+        """
+        # The shared fields are checked once, here, by building the message with a placeholder
+        # recipient; each chunk then only swaps in its own recipients.
+        template = ViberMessage(
+            to=(_PLACEHOLDER,),
+            text=text,
+            alpha_name=alpha_name,
+            is_promotional=is_promotional,
+            image_url=image_url,
+            button_caption=button_caption,
+            button_url=button_url,
+            sms_fallback=sms_fallback,
+        )
+        options = _options(validity, tariff)
+        size, workers = check_batch_options(
+            chunk_size, concurrency, max_chunk=rules.VIBER_MAX_RECIPIENTS
+        )
+
+        async def send_chunk(chunk: Chunk) -> list[Outcome]:
+            recipients = [recipient for _, recipient in chunk]
+            message = attrs.evolve(template, to=tuple(recipients))
+            try:
+                result = await self._create([message], recipients, options=options, resume=resume)
+            except BSGError as error:
+                return outcomes_of(chunk, error)
+            return outcomes_of(chunk, result)
+
+        return OutcomeStream(
+            recipients, send_chunk, chunk_size=size, concurrency=workers, on_progress=on_progress
+        )
+
+    async def get_many(
+        self, keys: Iterable[int | str], *, concurrency: int = DEFAULT_READ_CONCURRENCY
+    ) -> list[ViberReport | LookupFailed[ViberReport]]:
+        """Read many Viber statuses concurrently; results in input order.
+
+        An `int` is a message id, a `str` a reference (never guessed from its content). A read
+        that fails is a `LookupFailed`. Raises `InvalidParameterError` for a bad key first.
+        """
+        return await read_many(
+            keys, concurrency=concurrency, by_id=self.get, by_reference=self.get_by_reference
+        )
 
     async def get(self, id: int) -> ViberReport:
         """The status of one Viber message by id, with its SMS fallback entries.
@@ -97,7 +241,22 @@ class ViberResource:
         return self._client.wire.structure(answer.data, ViberReport, http_status=answer.http_status)
 
 
+def _options(validity: int | None, tariff: int | None) -> dict[str, int]:
+    """The optional request fields, sent only when given (`tariff=0` included)."""
+    options: dict[str, int] = {}
+    seconds = rules.optional_integer(validity, "validity", rules.VIBER_VALIDITY_SECONDS, "seconds")
+    if seconds is not None:
+        options["validity"] = seconds
+    tariff_value = rules.optional_integer(tariff, "tariff", rules.TARIFF_RANGE)
+    if tariff_value is not None:
+        options["tariff"] = tariff_value
+    return options
+
+
+_PLACEHOLDER = Recipient("10000000", "placeholder")
+
+
 def _as_list(messages: Iterable[ViberMessage]) -> list[ViberMessage]:
     if isinstance(messages, ViberMessage):
         return [messages]
-    return list(messages)
+    return rules.items(messages, "messages")

@@ -23,6 +23,22 @@ BASE = "https://api.test/rest"
 ONE_API = "https://one.test"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: a long test (memory over 200k recipients...); runs in CI, or locally "
+        "with RUN_SLOW=1"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("CI") or os.environ.get("RUN_SLOW"):
+        return
+    skip = pytest.mark.skip(reason="slow: set RUN_SLOW=1 (CI always runs it)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def backoff_delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retries wait no real time; the list records every wait the pipeline asked for."""

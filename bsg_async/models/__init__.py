@@ -1,15 +1,25 @@
 """Frozen values: what the SDK sends and what it returns. Pure: no I/O."""
 
+from .batch import BatchReport, Failed, LookupFailed, Outcome, Sent
 from .common import Receipt, Recipient, Rejection, SendResult
+from .rcs_report import RcsClick, RcsReport, RcsStatus
 from .sms import SmsMessage, SmsReport, SmsStatus, SmsTask
 from .viber import FallbackSms, SmsFallback, ViberMessage, ViberReport, ViberStatus
 
 __all__ = [
+    "BatchReport",
+    "Failed",
     "FallbackSms",
+    "LookupFailed",
+    "Outcome",
+    "RcsClick",
+    "RcsReport",
+    "RcsStatus",
     "Receipt",
     "Recipient",
     "Rejection",
     "SendResult",
+    "Sent",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",

@@ -10,13 +10,6 @@ import attrs
 from .. import _validation as rules
 
 
-def strip_plus(value: Any) -> Any:
-    """Drop one leading `+` from a phone number; anything else is left to the validator."""
-    if isinstance(value, str) and value.startswith("+"):
-        return value[1:]
-    return value
-
-
 def checked(
     rule: Callable[[object, str], object],
 ) -> Callable[[Any, attrs.Attribute[Any], Any], None]:

@@ -10,7 +10,7 @@ import attrs
 
 from .. import _validation as rules
 from ..errors import APIError
-from ._checks import checked, optional, strip_plus
+from ._checks import checked, optional
 
 __all__ = ["Receipt", "Recipient", "Rejection", "SendResult"]
 
@@ -29,7 +29,8 @@ class Recipient:
     Raises `InvalidParameterError` for a bad number or reference.
     """
 
-    msisdn: str = attrs.field(converter=strip_plus, validator=checked(rules.msisdn))
+    # A converter, not a validator: it strips the `+` and reports the value as given.
+    msisdn: str = attrs.field(converter=rules.msisdn)
     reference: str | None = attrs.field(
         default=None, validator=optional(checked(rules.reference)), kw_only=False
     )

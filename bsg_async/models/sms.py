@@ -8,7 +8,7 @@ from decimal import Decimal
 import attrs
 
 from .. import _validation as rules
-from ._checks import checked, non_blank, optional, strip_plus
+from ._checks import checked, non_blank, optional
 from ._status import StatusEnum
 
 __all__ = ["SmsMessage", "SmsReport", "SmsStatus", "SmsTask"]
@@ -44,7 +44,7 @@ class SmsMessage:
     Raises `InvalidParameterError` naming the field for a bad value.
     """
 
-    msisdn: str = attrs.field(converter=strip_plus, validator=checked(rules.msisdn))
+    msisdn: str = attrs.field(converter=rules.msisdn)  # strips the `+`, refuses bad numbers
     body: str = attrs.field(validator=non_blank())
     originator: str = attrs.field(validator=checked(rules.originator))
     reference: str | None = attrs.field(default=None, validator=optional(checked(rules.reference)))

@@ -56,7 +56,16 @@ class SmsFallback:
 def _recipients(value: Iterable[str | Recipient]) -> tuple[Recipient, ...]:
     if isinstance(value, (str, Recipient)):
         value = [value]
+    if not isinstance(value, Iterable):
+        raise InvalidParameterError(
+            "to", value, "expected a phone number, a Recipient, or a list of them"
+        )
     return tuple(Recipient.coerce(item) for item in value)
+
+
+def _check_fallback(_instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and not isinstance(value, SmsFallback):
+        raise InvalidParameterError(attribute.name, value, "expected an SmsFallback or None")
 
 
 def _check_button(instance: ViberMessage, _attribute: Any, _value: Any) -> None:
@@ -91,7 +100,7 @@ class ViberMessage:
     button_url: str | None = attrs.field(
         default=None, validator=[optional(checked(rules.http_url)), _check_button]
     )
-    sms_fallback: SmsFallback | None = None
+    sms_fallback: SmsFallback | None = attrs.field(default=None, validator=_check_fallback)
 
     @to.validator
     def _check_to(self, _attribute: Any, value: tuple[Recipient, ...]) -> None:

@@ -1,0 +1,383 @@
+"""High-volume sends: chunking, bounded concurrency, exactly-once outcomes.
+
+`OutcomeStream` is the one engine behind `send_many` and `stream_many` of every channel:
+
+```
+recipients ──(producer: validate, fix references, refuse duplicates)──► chunks (unbuffered)
+    chunks ──(`concurrency` workers: one request per chunk, retried by the pipeline)──► outcomes
+  outcomes ──(the caller's task: `async for`, progress)──► Sent | Failed, one per recipient
+```
+
+The input is read lazily: the producer hands a chunk over only when a worker is free, so at most
+`concurrency + 1` chunks are held at a time, whatever the input's length. Every reference is
+fixed (the caller's, or 32 generated hex characters) before the chunk's first attempt; the
+pipeline resends the same bytes on every retry and resolves "reference already exists" after an
+uncertain attempt (see `_sending`). A chunk that finally fails becomes `Failed` outcomes for
+exactly its recipients. Nothing runs outside the stream's task group: leaving
+`async with ... stream_many(...)` early cancels the work in flight and starts no more.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import deque
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sized
+from operator import attrgetter
+from types import TracebackType
+from typing import Any, TypeVar
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from . import _validation as rules
+from .errors import BSGError, InvalidParameterError
+from .models import Receipt, Recipient, SendResult
+from .models.batch import BatchReport, Failed, LookupFailed, Outcome, Sent
+
+__all__ = [
+    "Chunk",
+    "OutcomeStream",
+    "ProgressCallback",
+    "Recipients",
+    "check_batch_options",
+    "collect",
+    "outcomes_of",
+    "read_many",
+]
+
+Recipients = Iterable[str | Recipient] | AsyncIterable[str | Recipient]
+"""Any list, iterable or async iterable of phone numbers or `Recipient`s."""
+
+ProgressCallback = Callable[[int, int | None], Any]
+"""`on_progress(done, total)`: plain or async; `total` is `None` for an input of unknown length."""
+
+Chunk = list[tuple[int, Recipient]]
+"""Recipients of one request, with their input positions."""
+
+SendChunk = Callable[[Chunk], Awaitable[list[Outcome]]]
+_Delivery = tuple[int | None, list[Outcome]]  # (dispatched chunk's key, its outcomes)
+
+R = TypeVar("R")
+
+
+def check_batch_options(chunk_size: int, concurrency: int, *, max_chunk: int) -> tuple[int, int]:
+    """Validate `chunk_size` (1 to `max_chunk`) and `concurrency` (1 to 1,000)."""
+    return (
+        rules.integer(chunk_size, "chunk_size", (1, max_chunk)),
+        rules.integer(concurrency, "concurrency", (1, 1000)),
+    )
+
+
+def outcomes_of(chunk: Chunk, result: SendResult | BSGError) -> list[Outcome]:
+    """One outcome per recipient of `chunk`, from its request's result or final error."""
+    if isinstance(result, BSGError):
+        return [
+            Failed(index, recipient, recipient.reference, result, result.may_have_been_accepted)
+            for index, recipient in chunk
+        ]
+    outcomes: list[Outcome] = []
+    for (index, recipient), entry in zip(chunk, result.entries, strict=True):
+        if isinstance(entry, Receipt):
+            outcomes.append(Sent(index, recipient, entry.id, entry.price, entry.currency))
+        else:
+            outcomes.append(
+                Failed(
+                    index,
+                    recipient,
+                    recipient.reference,
+                    entry.error,
+                    entry.error.may_have_been_accepted,
+                )
+            )
+    return outcomes
+
+
+class OutcomeStream:
+    """The outcomes of a high-volume send, as its chunks complete (in completion order).
+
+    Use it as an async context manager, then iterate; leaving the block early cancels the
+    requests in flight and sends nothing more:
+
+    ```python
+    async with bsg.viber.stream_many(recipients, text="Hi", alpha_name="BSG") as outcomes:
+        async for outcome in outcomes:
+            ...
+    ```
+
+    A plain `async for outcome in bsg.viber.stream_many(...)` works too when the loop runs to
+    its end (the stream opens on the first item and closes at the last or on an error); to be
+    able to `break` out, use the `async with` form, which guarantees the cleanup.
+    """
+
+    def __init__(
+        self,
+        recipients: Recipients,
+        send_chunk: SendChunk,
+        *,
+        chunk_size: int,
+        concurrency: int,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        if isinstance(recipients, str | Recipient) or not isinstance(
+            recipients, Iterable | AsyncIterable
+        ):
+            raise InvalidParameterError(
+                "recipients", recipients, "expected an iterable of phone numbers or Recipients"
+            )
+        self._recipients = recipients
+        self._send_chunk = send_chunk
+        self._chunk_size = chunk_size
+        self._concurrency = concurrency
+        self._on_progress = on_progress
+        self.total: int | None = len(recipients) if isinstance(recipients, Sized) else None
+        """The number of input recipients, or `None` when the input has no length."""
+        self.done = 0
+        """Outcomes delivered so far."""
+        self._group: TaskGroup | None = None
+        self._receive: MemoryObjectReceiveStream[_Delivery] | None = None
+        self._dispatched: dict[int, Chunk] = {}  # chunks started, outcomes not yet received
+        self._buffer: deque[Outcome] = deque()
+        self._entered = False
+        self._exhausted = False
+        self._auto = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> OutcomeStream:
+        if self._entered:
+            raise RuntimeError("an OutcomeStream can be entered only once")
+        self._entered = True
+        chunks_in, chunks_out = anyio.create_memory_object_stream[Chunk](0)
+        outcomes_in, outcomes_out = anyio.create_memory_object_stream[_Delivery](self._concurrency)
+        self._receive = outcomes_out
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._group = group
+        with chunks_out, outcomes_in:
+            group.start_soon(self._produce, chunks_in, outcomes_in.clone())
+            for _ in range(self._concurrency):
+                group.start_soon(self._work, chunks_out.clone(), outcomes_in.clone())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        group, self._group = self._group, None
+        if group is None:
+            return None
+        if not self._exhausted:
+            group.cancel_scope.cancel()  # left early: abandon the work in flight
+        try:
+            return await group.__aexit__(exc_type, exc, tb)
+        except BaseException as error:
+            raise _single(error) from None
+        finally:
+            if self._receive is not None:
+                self._receive.close()
+
+    @property
+    def unsettled(self) -> tuple[Recipient, ...]:
+        """Recipients the service may hold but whose outcome you have not received.
+
+        Empty after a stream that ran to its end. After leaving early (or a cancellation) the
+        service may or may not hold these messages: read them with `get_many` by reference, or
+        send them again with `resume=True`, which reports the ones already accepted as `Sent`.
+        """
+        pending = [recipient for chunk in self._dispatched.values() for _, recipient in chunk]
+        for outcome in self._buffer:
+            if isinstance(outcome.recipient, Recipient) and (
+                isinstance(outcome, Sent) or outcome.may_have_been_accepted
+            ):
+                pending.append(outcome.recipient)
+        return tuple(pending)
+
+    async def aclose(self) -> None:
+        """Stop the stream: cancel the requests in flight and send nothing more."""
+        await self.__aexit__(None, None, None)
+
+    # -- iteration ---------------------------------------------------------------------------
+
+    def __aiter__(self) -> OutcomeStream:
+        return self
+
+    async def __anext__(self) -> Outcome:
+        if self._buffer:
+            return self._buffer.popleft()
+        batch = await self._next_batch()
+        if batch is None:
+            raise StopAsyncIteration
+        self._buffer.extend(batch)
+        return self._buffer.popleft()
+
+    async def batches(self) -> list[Outcome] | None:
+        """The next completed group of outcomes (one chunk's), or `None` at the end."""
+        if self._buffer:
+            batch, self._buffer = list(self._buffer), deque()
+            return batch
+        return await self._next_batch()
+
+    async def _next_batch(self) -> list[Outcome] | None:
+        if not self._entered:
+            self._auto = True
+            await self.__aenter__()
+        if self._receive is None or self._exhausted:
+            return None
+        try:
+            key, batch = await self._receive.receive()
+        except anyio.EndOfStream:
+            self._exhausted = True
+            if self._auto:
+                await self.__aexit__(None, None, None)
+            return None
+        except BaseException as error:
+            if self._auto:
+                await self.__aexit__(type(error), error, error.__traceback__)
+            raise
+        if key is not None:
+            del self._dispatched[key]
+        self.done += len(batch)
+        if self._on_progress is not None:
+            await _call(self._on_progress, self.done, self.total)
+        return batch
+
+    # -- tasks -------------------------------------------------------------------------------
+
+    async def _produce(
+        self,
+        chunks: MemoryObjectSendStream[Chunk],
+        outcomes: MemoryObjectSendStream[_Delivery],
+    ) -> None:
+        seen: set[str] = set()  # caller-given references only: generated ones are unique
+        chunk: Chunk = []
+        rejected: list[Outcome] = []
+
+        async def accept(index: int, item: object) -> None:
+            nonlocal chunk, rejected
+            outcome = _prepare(index, item, seen, chunk)
+            if outcome is not None:
+                rejected.append(outcome)
+            if len(chunk) >= self._chunk_size:
+                full, chunk = chunk, []
+                await chunks.send(full)
+            if len(rejected) >= self._chunk_size:
+                failed, rejected = rejected, []
+                await outcomes.send((None, failed))
+
+        with chunks, outcomes:
+            source = self._recipients
+            if isinstance(source, AsyncIterable):
+                index = 0
+                async for item in source:
+                    await accept(index, item)
+                    index += 1
+            else:
+                for index, item in enumerate(source):
+                    await accept(index, item)
+            if chunk:
+                await chunks.send(chunk)
+            if rejected:
+                await outcomes.send((None, rejected))
+
+    async def _work(
+        self,
+        chunks: MemoryObjectReceiveStream[Chunk],
+        outcomes: MemoryObjectSendStream[_Delivery],
+    ) -> None:
+        with chunks, outcomes:
+            async for chunk in chunks:
+                key = id(chunk)
+                self._dispatched[key] = chunk
+                await outcomes.send((key, await self._send_chunk(chunk)))
+
+
+def _prepare(index: int, item: object, seen: set[str], chunk: Chunk) -> Failed | None:
+    """Add `item` to `chunk` with its reference fixed, or return why it cannot be sent."""
+    try:
+        if isinstance(item, str):
+            # A generated reference is unique by construction: only the caller's are tracked.
+            chunk.append((index, Recipient(item, rules.new_reference())))
+            return None
+        if not isinstance(item, Recipient):
+            raise InvalidParameterError(
+                "recipient", item, "expected a phone number string or a Recipient"
+            )
+    except InvalidParameterError as invalid:
+        return Failed(index, item, getattr(item, "reference", None), invalid)
+    if item.reference is None:
+        item = Recipient(item.msisdn, rules.new_reference())
+    elif item.reference in seen:
+        duplicate = InvalidParameterError(
+            "reference", item.reference, "appears twice in this batch; not sent again"
+        )
+        return Failed(index, item, item.reference, duplicate)
+    else:
+        seen.add(item.reference)
+    chunk.append((index, item))
+    return None
+
+
+async def collect(stream: OutcomeStream) -> BatchReport:
+    """Run `stream` to its end and return its outcomes in input order."""
+    outcomes: list[Outcome] = []
+    async with stream:
+        while (batch := await stream.batches()) is not None:
+            outcomes.extend(batch)
+    outcomes.sort(key=attrgetter("index"))
+    return BatchReport(tuple(outcomes))
+
+
+async def read_many(
+    keys: Iterable[int | str],
+    *,
+    concurrency: int,
+    by_id: Callable[[int], Awaitable[R]],
+    by_reference: Callable[[str], Awaitable[R]],
+) -> list[R | LookupFailed[R]]:
+    """Read many statuses concurrently, in input order; a failed read is a `LookupFailed`.
+
+    An `int` key is a message id, a `str` key a reference (never guessed from its content).
+    Every key is checked before the first request.
+    """
+    limit = rules.integer(concurrency, "concurrency", (1, 1000))
+    checked: list[int | str] = []
+    for position, key in enumerate(keys):
+        field = f"keys[{position}]"
+        if isinstance(key, str):
+            checked.append(rules.reference(key, field))
+        else:
+            checked.append(rules.message_id(key, field))
+    results: list[R | LookupFailed[R] | None] = [None] * len(checked)
+    pending = iter(enumerate(checked))
+
+    async def worker() -> None:
+        for position, key in pending:  # one shared iterator: each key is read once
+            try:
+                if isinstance(key, str):
+                    results[position] = await by_reference(key)
+                else:
+                    results[position] = await by_id(key)
+            except BSGError as error:
+                results[position] = LookupFailed(position, key, error)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(min(limit, len(checked))):
+            group.start_soon(worker)
+    return [r for r in results if r is not None]
+
+
+async def _call(callback: ProgressCallback, done: int, total: int | None) -> None:
+    result = callback(done, total)
+    if inspect.isawaitable(result):
+        await result
+
+
+def _single(error: BaseException) -> BaseException:
+    """The one exception inside a task group's exception group, else the group itself."""
+    inner = getattr(error, "exceptions", None)
+    if isinstance(inner, tuple) and len(inner) == 1 and isinstance(inner[0], BaseException):
+        return _single(inner[0])
+    return error
