@@ -9,8 +9,8 @@ async with AsyncBSG(api_key="live_...") as bsg:
 """
 
 from ._retry import RetryPolicy
-from .batch import OutcomeStream
 from ._version import __version__
+from .batch import OutcomeStream
 from .client import AsyncBSG
 from .errors import (
     AccountError,
@@ -40,11 +40,14 @@ from .models import (
     Failed,
     FallbackSms,
     LookupFailed,
+    RcsClick,
+    RcsReport,
+    RcsStatus,
     Receipt,
     Recipient,
     Rejection,
-    Sent,
     SendResult,
+    Sent,
     SmsFallback,
     SmsMessage,
     SmsReport,
@@ -76,6 +79,9 @@ __all__ = [
     "NotFoundError",
     "OutcomeStream",
     "RateLimitError",
+    "RcsClick",
+    "RcsReport",
+    "RcsStatus",
     "Receipt",
     "Recipient",
     "Rejection",

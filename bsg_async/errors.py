@@ -42,10 +42,10 @@ from typing import Any
 
 __all__ = [
     "APIError",
-    "BatchSendError",
     "AccountError",
     "AuthenticationError",
     "BSGError",
+    "BatchSendError",
     "ClientStateError",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
@@ -147,9 +147,9 @@ class BatchSendError(BSGError):
     """Raised by `BatchReport.raise_for_failures()`; `failures` holds the `Failed` outcomes."""
 
     def __init__(self, failures: Sequence[Any], *, total: int) -> None:
-        first = failures[0].error if failures else None
+        first = f"; first: {failures[0].error}" if failures else ""
         super().__init__(
-            f"{len(failures)} of {total} recipients failed" + (f"; first: {first}" if first else ""),
+            f"{len(failures)} of {total} recipients failed{first}",
             may_have_been_accepted=any(f.may_have_been_accepted for f in failures),
         )
         self.failures = tuple(failures)

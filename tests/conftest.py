@@ -25,8 +25,9 @@ ONE_API = "https://one.test"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "slow: a long test (memory over 200k recipients...); runs in CI, or locally "
-        "with RUN_SLOW=1"
+        "markers",
+        "slow: a long test (memory over 200k recipients...); runs in CI, or locally "
+        "with RUN_SLOW=1",
     )
 
 

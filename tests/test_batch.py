@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -163,7 +164,9 @@ async def test_sms_send_many_uses_bulk_chunks_of_chunk_size() -> None:
     service = Service()
     async with client(service) as bsg:
         report = await bsg.sms.send_many(numbers(2500), body="Hi", originator="Shop")
-        small = await bsg.sms.send_many(numbers(10, "38066"), body="Hi", originator="Shop", chunk_size=4)
+        small = await bsg.sms.send_many(
+            numbers(10, "38066"), body="Hi", originator="Shop", chunk_size=4
+        )
 
     assert [len(c) for c in service.creates[:3]] == [1000, 1000, 500]
     assert [len(c) for c in service.creates[3:]] == [4, 4, 2]
@@ -225,7 +228,7 @@ async def test_invalid_numbers_and_duplicate_references_fail_alone_and_are_never
     assert bad.recipient == "not-a-number" and not bad.may_have_been_accepted
     assert isinstance(dup.error, InvalidParameterError) and dup.reference == "r-1"
     assert isinstance(wrong_type.error, InvalidParameterError)
-    assert service.acceptances == {r: 1 for r in service.accepted}
+    assert service.acceptances == dict.fromkeys(service.accepted, 1)
     assert sum(len(c) for c in service.creates) == 2
 
 
@@ -320,7 +323,7 @@ async def test_progress_total_is_none_for_a_generator_and_async_callbacks_are_aw
     calls: list[tuple[int, int | None]] = []
 
     async def progress(done: int, total: int | None) -> None:
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         calls.append((done, total))
 
     async with client(Service()) as bsg:
@@ -331,7 +334,7 @@ async def test_progress_total_is_none_for_a_generator_and_async_callbacks_are_aw
 async def test_async_iterable_input_is_accepted() -> None:
     async def source() -> AsyncIterator[str]:
         for number in numbers(75):
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             yield number
 
     async with client(Service()) as bsg:
@@ -349,10 +352,12 @@ async def test_input_is_read_only_as_far_as_the_chunks_in_flight_need() -> None:
             read += 1
             yield number
 
-    async with client(Service()) as bsg:
-        async with bsg.viber.stream_many(source(), concurrency=2, **VIBER) as stream:
-            async for outcome in stream:
-                high_water.append(read - outcome.index)
+    async with (
+        client(Service()) as bsg,
+        bsg.viber.stream_many(source(), concurrency=2, **VIBER) as stream,
+    ):
+        async for outcome in stream:
+            high_water.append(read - outcome.index)
     # Ahead of what was delivered: the chunks in flight, the buffered ones and one being built.
     assert max(high_water) <= (2 + 2 + 2) * 50
     assert read == 10_000
@@ -481,11 +486,13 @@ async def test_client_rate_limit_is_honoured_by_batches(monkeypatch: pytest.Monk
         waits.append(seconds)
 
     monkeypatch.setattr(bsg_async._ratelimit, "rate_sleep", record)
-    async with client(Service(), rate_limit=20) as bsg:
+    bsg = client(Service(), rate_limit=20)
+    assert bsg._rate_limiter is not None
+    bsg._rate_limiter._clock = lambda: 500.0  # time stands still: waits are recorded, not slept
+    async with bsg:
         await bsg.viber.send_many(numbers(200), concurrency=1, **VIBER)
-    # 4 requests at 20/s: the first goes at once, then one every 50 ms (waits are recorded,
-    # not slept, so each later request is scheduled one interval after the previous one).
-    assert waits == pytest.approx([0.05, 0.10, 0.15], abs=0.02)
+    # 4 requests at 20/s: the first goes at once, then one every 50 ms after the previous one.
+    assert waits == pytest.approx([0.05, 0.10, 0.15])
 
 
 def stateless_transport() -> httpx.MockTransport:
@@ -512,12 +519,12 @@ async def test_stream_many_memory_stays_flat_over_200k_recipients() -> None:
     count = 0
     tracemalloc.start()
     try:
-        async with AsyncBSG(api_key="k", transport=stateless_transport()) as bsg:
-            async with bsg.sms.stream_many(
-                source(), body="Hi", originator="Shop", chunk_size=1000
-            ) as stream:
-                async for _ in stream:
-                    count += 1
+        async with (
+            AsyncBSG(api_key="k", transport=stateless_transport()) as bsg,
+            bsg.sms.stream_many(source(), body="Hi", originator="Shop", chunk_size=1000) as stream,
+        ):
+            async for _ in stream:
+                count += 1
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -14,7 +14,13 @@ from .conftest import BASE
 
 async def test_send_and_read_status(bsg: AsyncBSG, respx_mock: respx.MockRouter) -> None:
     create = respx_mock.post(f"{BASE}/sms/create").respond(
-        json={"error": "0", "id": "22125", "reference": "order42", "price": "0.02", "currency": "EUR"}
+        json={
+            "error": "0",
+            "id": "22125",
+            "reference": "order42",
+            "price": "0.02",
+            "currency": "EUR",
+        }
     )
     respx_mock.get(f"{BASE}/sms/211").respond(
         json={"error": 0, "id": "211", "status": "Delivered", "price": 0.23, "currency": "EUR"}

@@ -53,7 +53,7 @@ class SmsFallback:
     text: str = attrs.field(validator=non_blank())
 
 
-def _recipients(value: Iterable[str | Recipient]) -> tuple[Recipient, ...]:
+def _recipients(value: str | Recipient | Iterable[str | Recipient]) -> tuple[Recipient, ...]:
     if isinstance(value, (str, Recipient)):
         value = [value]
     if not isinstance(value, Iterable):
