@@ -1,0 +1,57 @@
+"""`bsg.account`: the One-API account's balance and tariffs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object
+from ._paging import page_size as checked_page_size
+from .models.one_api import Balance, Tariff
+
+if TYPE_CHECKING:
+    from .client import AsyncBSG
+
+__all__ = ["AccountResource"]
+
+TARIFF_PAGE_SIZE_BOUNDS = (15, 500)
+
+
+class AccountResource:
+    """The account endpoints of the One-API, as `bsg.account`."""
+
+    def __init__(self, client: AsyncBSG) -> None:
+        self._client = client
+
+    async def balance(self) -> Balance:
+        """The account's `Balance`: `balance` and `credit` as `Decimal`s in `currency`.
+
+        ```python
+        money = await bsg.account.balance()
+        print(money.balance, money.currency)   # Decimal('-50.25') USD
+        ```
+
+        Raises `AuthenticationError` for a refused key, `TransportError` without an answer.
+        """
+        answer = await self._client.one_api_request("GET", "/api/accounts/balance")
+        return self._client.wire.structure(
+            data_object(answer), Balance, http_status=answer.http_status
+        )
+
+    def tariffs(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Tariff]:
+        """The account's tariffs, as an async iterator that fetches pages of `page_size`
+        (15 to 500) as it goes. Pass a `Tariff.code` as `tariff_code` to a send.
+
+        ```python
+        codes = [t.code async for t in bsg.account.tariffs() if t.is_active]
+        ```
+
+        Raises `InvalidParameterError` at once for a bad `page_size`; while iterating, what a
+        request raises.
+        """
+        return Pages(
+            self._client,
+            "/api/accounts/tariff",
+            Tariff,
+            limit=checked_page_size(page_size, TARIFF_PAGE_SIZE_BOUNDS),
+        )
