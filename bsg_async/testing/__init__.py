@@ -1,0 +1,47 @@
+"""`bsg_async.testing`: a stateful fake of the BSG service for your tests, demos and benchmarks.
+
+```python
+from bsg_async import AsyncBSG, Recipient
+from bsg_async.testing import FakeBSG, Faults
+
+fake = FakeBSG(seed=1, faults=Faults({"lost_answer": 0.1}, paths=["*/create"]))
+async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
+    result = await bsg.viber.send(...)
+for entry in result.accepted:
+    assert fake.viber.acceptances(entry.reference) == 1     # accepted exactly once
+fake.advance(60)                                           # statuses move on
+```
+
+- In process: `fake.transport` is an `httpx.AsyncBaseTransport` (faults raise the real httpx
+  exceptions); over HTTP: `fake.app` is an ASGI app, `async with fake.serve() as server:` runs it
+  with uvicorn on 127.0.0.1, and `python -m bsg_async.testing --port 8080` serves one in its own
+  process.
+- pytest: the plugin `bsg_async.testing.pytest_plugin` offers the fixtures `fake_bsg` and
+  `bsg_client`.
+
+The library itself never imports this package.
+"""
+
+from ._asgi import FakeApp
+from ._fake import ChannelView, Exchange, FakeBSG, RecordedRequest
+from ._faults import FaultKind, Faults
+from ._server import FakeServer
+from ._state import FakeMessage, Lifecycle, MessageState, Submission, Task
+from ._transport import FakeTransport
+
+__all__ = [
+    "ChannelView",
+    "Exchange",
+    "FakeApp",
+    "FakeBSG",
+    "FakeMessage",
+    "FakeServer",
+    "FakeTransport",
+    "FaultKind",
+    "Faults",
+    "Lifecycle",
+    "MessageState",
+    "RecordedRequest",
+    "Submission",
+    "Task",
+]
