@@ -46,8 +46,16 @@ class Service:
     `"lost"` (process, then lose the answer), `"500"`, `"connect"` (refuse before processing).
     """
 
-    def __init__(self, *, script: list[str | None] | None = None, reject: set[str] = frozenset()):
+    def __init__(
+        self,
+        *,
+        script: list[str | None] | None = None,
+        reject: set[str] = frozenset(),
+        hold: int = 0,
+    ):
         self.script = list(script or [])
+        self.hold = hold  # each request waits (bounded) until this many are in flight
+        self.company = anyio.Event()
         self.reject = reject  # msisdns refused with code 21
         self.accepted: dict[str, int] = {}  # reference -> id
         self.acceptances: dict[str, int] = {}  # reference -> times accepted
@@ -61,9 +69,14 @@ class Service:
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1
+        if self.company.is_set() and self.in_flight < self.hold:
+            self.company = anyio.Event()  # a new round of waiting for company
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            await anyio.sleep(0.001)  # let other requests start, so concurrency is observable
+            if self.in_flight >= self.hold:
+                self.company.set()
+            with anyio.move_on_after(0.5):  # bounded: the last requests may never see company
+                await self.company.wait()
             if request.method == "GET":
                 return self._status(request)
             fault = self.script.pop(0) if self.script else None
@@ -295,16 +308,16 @@ async def test_resume_reports_already_accepted_references_as_sent() -> None:
 
 
 async def test_concurrency_bounds_requests_in_flight() -> None:
-    service = Service()
+    service = Service(hold=3)  # requests wait for company, so 3 are surely in flight at once
     async with client(service) as bsg:
         await bsg.viber.send_many(numbers(500), concurrency=3, **VIBER)
     assert service.max_in_flight == 3
 
 
 async def test_client_max_concurrency_also_bounds_batches() -> None:
-    service = Service()
+    service = Service(hold=3)  # would reach 3 in flight if the client let it
     async with client(service, max_concurrency=2) as bsg:
-        await bsg.viber.send_many(numbers(500), concurrency=8, **VIBER)
+        await bsg.viber.send_many(numbers(200), concurrency=8, **VIBER)
     assert service.max_in_flight == 2
 
 
