@@ -1,0 +1,309 @@
+"""An httpx transport over aiohttp: what `AsyncBSG(http_backend="aiohttp")` plugs in.
+
+httpx keeps doing everything above the socket (auth flows, headers, cookies, decoding), so the
+request pipeline, its retries and its error classification are the same on both backends; only
+the HTTP/1.1 connection pool underneath is aiohttp's, which stays fast at high concurrency
+(encode/httpx#3215). Imported only when that backend is chosen: aiohttp is an optional extra.
+
+Why our own transport rather than the `httpx-aiohttp` package (checked at 0.2.0):
+
+- **Exactly-once.** It maps every `aiohttp.ClientConnectionError` it has no closer entry for to
+  `httpx.ConnectTimeout`, so a connection that dies *after* the request went out
+  (`ServerDisconnectedError`, a reset) reads as "never sent": the SDK would then report
+  `may_have_been_accepted=False` for a message the service may hold. A refused connection
+  also comes out as a timeout instead of `httpx.ConnectError`.
+- **Timeouts.** The write timeout is not enforced at all (aiohttp has none, and its read timer
+  starts only once the body is written, so a peer that stops reading hangs the request), and
+  the pool and connect timeouts are merged into one.
+- **Limits and cancellation.** `max_connections=None` becomes aiohttp's default of 100
+  instead of no limit, and closing a response awaits, so a cancellation during that close can
+  leave the connection unreleased.
+
+Here each httpx timeout has its own enforcement: `pool` bounds the wait for one of
+`limits.max_connections` slots (our semaphore; aiohttp's own connector is unlimited), `connect`
+is aiohttp's `connect`/`sock_connect`, `read` its `sock_read` (the longest silence while an
+answer is awaited or read), and `write` bounds the writing of the body. Failures map to the
+httpx exceptions the pipeline classifies, conservatively: only what surely happened before any
+byte reached the service (`ConnectError`, `ConnectTimeout`, `PoolTimeout`,
+`UnsupportedProtocol`) says "not sent". The session is created on the first request (inside the
+running loop) and closed by `aclose`; responses release their connection synchronously.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import aiohttp
+import anyio
+import httpx
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.payload import Payload
+from yarl import URL
+
+__all__ = ["MIN_AIOHTTP", "AiohttpTransport", "translate_error"]
+
+MIN_AIOHTTP = (3, 12)
+"""The oldest aiohttp this transport supports (`Payload.write_with_length` is 3.12's)."""
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for part in text.split(".")[:2]:
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+if _version(aiohttp.__version__) < MIN_AIOHTTP:  # pragma: no cover - depends on the install
+    raise ImportError(
+        f"the aiohttp backend needs aiohttp >= {'.'.join(map(str, MIN_AIOHTTP))}, "
+        f"found {aiohttp.__version__}"
+    )
+
+# Headers aiohttp would add on its own; httpx already sends exactly the ones it means to.
+_NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "Content-Type", "User-Agent")
+_INFINITY = float("inf")
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An `httpx.AsyncBaseTransport` sending HTTP/1.1 requests with an aiohttp `ClientSession`.
+
+    `limits`: at most `max_connections` requests hold a connection at once (`None`: no limit;
+    a request waits for one at most the `pool` timeout, then `httpx.PoolTimeout`), idle
+    connections close after `keepalive_expiry` seconds. aiohttp has no separate cap on idle
+    connections, so `max_keepalive_connections` is not applied. `ssl_context` defaults to
+    httpx's (the same trust store). Timeouts come from each request, as httpx sets them.
+    Proxy settings from the environment are not read. Needs an asyncio event loop.
+
+    ```python
+    transport = AiohttpTransport(limits=httpx.Limits(max_connections=32))
+    async with httpx.AsyncClient(transport=transport, timeout=10.0) as http:
+        response = await http.get("https://example.org")
+    ```
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        limits = limits if limits is not None else httpx.Limits()
+        self.limits = limits
+        self._ssl = ssl_context if ssl_context is not None else httpx.create_ssl_context()
+        size = limits.max_connections
+        self._slots = None if size is None else anyio.Semaphore(size)
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("this AiohttpTransport is closed")
+        connector = aiohttp.TCPConnector(
+            limit=0,  # the slots above are the limit, with httpx's pool timeout
+            limit_per_host=0,
+            keepalive_timeout=self.limits.keepalive_expiry,
+            ssl=self._ssl,
+        )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies
+            auto_decompress=False,  # httpx decodes Content-Encoding
+            skip_auto_headers=_NO_AUTO_HEADERS,
+            trust_env=False,
+            timeout=aiohttp.ClientTimeout(),
+        )
+        self._session = session
+        return session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` and return its response, whose body is read as httpx streams it.
+
+        Raises the httpx exception that describes the failure (see the module docstring).
+        """
+        session = self._session or self._open()
+        timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
+        headers = request.headers
+        try:
+            content = request.content
+        except httpx.RequestNotRead:  # a streamed body: sent whole, with its length
+            content = await request.aread()
+            headers = headers.copy()
+            headers.pop("Transfer-Encoding", None)
+            headers["Content-Length"] = str(len(content))
+        body = _Body(content, timeouts.get("write")) if content else None
+        connect = timeouts.get("connect")
+        await self._take_slot(timeouts.get("pool"), request)
+        try:
+            with _translated(request, body):
+                response = await session.request(
+                    request.method,
+                    URL(str(request.url), encoded=True),
+                    headers=headers.multi_items(),
+                    data=body,
+                    allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(
+                        connect=connect, sock_connect=connect, sock_read=timeouts.get("read")
+                    ),
+                )
+        except BaseException:
+            self._give_slot()
+            raise
+        version = response.version or aiohttp.HttpVersion11
+        extensions: dict[str, Any] = {
+            "http_version": f"HTTP/{version.major}.{version.minor}".encode()
+        }
+        if response.reason:
+            extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
+        return httpx.Response(
+            response.status,
+            headers=response.raw_headers,
+            stream=_ResponseStream(response, request, self._give_slot),
+            request=request,
+            extensions=extensions,
+        )
+
+    async def _take_slot(self, seconds: float | None, request: httpx.Request) -> None:
+        slots = self._slots
+        if slots is None:
+            return
+        try:
+            slots.acquire_nowait()  # the common case, without a trip through the event loop
+            return
+        except anyio.WouldBlock:
+            pass
+        with anyio.move_on_after(_INFINITY if seconds is None else seconds):
+            await slots.acquire()
+            return
+        raise httpx.PoolTimeout(
+            f"no free connection within {seconds} s "
+            f"(limits.max_connections={self.limits.max_connections})",
+            request=request,
+        )
+
+    def _give_slot(self) -> None:
+        if self._slots is not None:
+            self._slots.release()
+
+    async def aclose(self) -> None:
+        """Close the aiohttp session and its connections; the transport cannot be reused."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+class _Body(Payload):
+    """The request body as aiohttp writes it, under httpx's write timeout.
+
+    aiohttp only awaits while writing when the socket's buffers are full (a peer that stops
+    reading); the write timeout bounds exactly that wait.
+    """
+
+    _autoclose = True  # bytes in memory: nothing to close
+
+    def __init__(self, content: bytes, write_timeout: float | None) -> None:
+        super().__init__(content, content_type=None)
+        self._content = content
+        self._size = len(content)
+        self._write_timeout = write_timeout
+        self.timed_out = False
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """The body as text."""
+        return self._content.decode(encoding, errors)
+
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        """Write the whole body."""
+        await self.write_with_length(writer, None)
+
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        """Write the body (at most `content_length` bytes) within the write timeout."""
+        data = self._content
+        if content_length is not None and content_length < len(data):
+            data = data[:content_length]
+        if self._write_timeout is None:
+            await writer.write(data)
+            return
+        with anyio.move_on_after(self._write_timeout):
+            await writer.write(data)
+            return
+        self.timed_out = True
+        raise _WriteTimedOut
+
+
+class _WriteTimedOut(Exception):
+    """Raised in aiohttp's writer when the write timeout expired; aiohttp wraps it."""
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    """A response body read from aiohttp; closing it gives the connection back at once."""
+
+    def __init__(
+        self, response: aiohttp.ClientResponse, request: httpx.Request, done: Callable[[], None]
+    ) -> None:
+        self._response = response
+        self._request = request
+        self._done: Callable[[], None] | None = done
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _translated(self._request, None):
+            data = await self._response.read()
+        if data:
+            yield data
+
+    async def aclose(self) -> None:
+        done, self._done = self._done, None
+        if done is not None:
+            # `release` is synchronous: no cancellation can stop it half way. It returns the
+            # connection to the pool, or closes it if the answer was not read to its end.
+            self._response.release()
+            done()
+
+
+@contextmanager
+def _translated(request: httpx.Request, body: _Body | None) -> Iterator[None]:
+    try:
+        yield
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        timed_out = body is not None and body.timed_out
+        raise translate_error(exc, request, write_timed_out=timed_out) from exc
+
+
+def translate_error(
+    exc: BaseException, request: httpx.Request, *, write_timed_out: bool = False
+) -> httpx.TransportError:
+    """The httpx exception for an aiohttp (or socket) failure of `request`, chained to it.
+
+    Only failures that surely happened before the request reached the service become the
+    httpx types the pipeline reads as "not sent"; anything else is "may have been sent".
+    """
+    message = str(exc) or type(exc).__name__
+    error: httpx.TransportError
+    if write_timed_out:
+        error = httpx.WriteTimeout("timed out writing the request body", request=request)
+    elif isinstance(exc, aiohttp.ConnectionTimeoutError):
+        error = httpx.ConnectTimeout(message, request=request)
+    elif isinstance(exc, asyncio.TimeoutError):  # aiohttp.SocketTimeoutError and the like
+        error = httpx.ReadTimeout(message, request=request)
+    elif isinstance(exc, aiohttp.ClientConnectorError):  # refused, DNS, TLS, proxy
+        error = httpx.ConnectError(message, request=request)
+    elif isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
+        error = httpx.UnsupportedProtocol(message, request=request)
+    elif isinstance(
+        exc,
+        aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientResponseError,
+    ):
+        error = httpx.RemoteProtocolError(message, request=request)
+    elif isinstance(exc, aiohttp.ClientConnectionError | OSError):
+        error = httpx.ReadError(message, request=request)
+    else:
+        error = httpx.TransportError(message, request=request)
+    error.__cause__ = exc
+    return error
