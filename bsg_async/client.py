@@ -118,6 +118,8 @@ class AsyncBSG:
         self.base_url = _base_url(base_url, "base_url")
         self.one_api_url = _base_url(one_api_url, "one_api_url")
         self.timeout = _timeout(timeout)
+        if not isinstance(limits, httpx.Limits):
+            raise InvalidParameterError("limits", limits, "expected an httpx.Limits")
         self.limits = limits
         self.retry = retry if retry is not None else RetryPolicy()
         if not isinstance(self.retry, RetryPolicy):

@@ -118,3 +118,9 @@ async def test_an_open_client_cannot_be_entered_twice_on_either_backend(
     async with AsyncBSG(API_KEY, http_backend=backend) as bsg:
         with pytest.raises(ClientStateError, match="already open"):
             await bsg.__aenter__()
+
+
+def test_limits_must_be_httpx_limits() -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        AsyncBSG(api_key="k", limits={"max_connections": 5})  # type: ignore[arg-type]
+    assert caught.value.field == "limits"
