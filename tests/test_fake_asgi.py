@@ -208,7 +208,7 @@ async def test_control_lists_accepted_references_with_ids(
 
     message = fake.sms.find("a1")
     assert message is not None
-    assert accepted == {"sms": {"a1": [str(message.id), 1]}, "viber": {}}
+    assert accepted == {"sms": {"a1": [str(message.id), 1]}, "viber": {}, "rcs": {}}
     assert (both["acceptances"], viber["acceptances"], sms["acceptances"]) == (1, 0, 1)
 
 

@@ -12,6 +12,17 @@ for entry in result.accepted:
 fake.advance(60)                                           # statuses move on
 ```
 
+The One-API side too: RCS sends, campaigns, the message search, balance and tariffs, with RCS
+status reports delivered to your handler or webhook URL as statuses move:
+
+```python
+fake = FakeBSG(callback_handler=on_report)                  # async, takes an RcsReport
+async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
+    info = await bsg.rcs.send("380501234567", sender="Shop", text="Shipped")
+fake.advance(60)
+await fake.deliver_callbacks()                              # on_report: sent, delivered...
+```
+
 - In process: `fake.transport` is an `httpx.AsyncBaseTransport` (faults raise the real httpx
   exceptions); over HTTP: `fake.app` is an ASGI app, `async with fake.serve() as server:` runs it
   with uvicorn on 127.0.0.1, and `python -m bsg_async.testing --port 8080` serves one in its own
@@ -23,24 +34,31 @@ The library itself never imports this package.
 """
 
 from ._asgi import FakeApp
-from ._fake import ChannelView, Exchange, FakeBSG, RecordedRequest
+from ._callbacks import CallbackDelivery
+from ._fake import ChannelView, Exchange, FakeBSG, RcsView, RecordedRequest
 from ._faults import FaultKind, Faults
+from ._rcs import FakeCampaign, FakeRcsMessage, RcsSubmission
 from ._server import FakeServer
 from ._state import FakeMessage, Lifecycle, MessageState, Submission, Task
 from ._transport import FakeTransport
 
 __all__ = [
+    "CallbackDelivery",
     "ChannelView",
     "Exchange",
     "FakeApp",
     "FakeBSG",
+    "FakeCampaign",
     "FakeMessage",
+    "FakeRcsMessage",
     "FakeServer",
     "FakeTransport",
     "FaultKind",
     "Faults",
     "Lifecycle",
     "MessageState",
+    "RcsSubmission",
+    "RcsView",
     "RecordedRequest",
     "Submission",
     "Task",

@@ -11,13 +11,30 @@ HTTP server cannot refuse a connection it already accepted, so `connect_error` l
 here. uvicorn logs one line per cut answer ("ASGI callable returned without completing response");
 `fake.serve()` and `python -m bsg_async.testing` filter it out.
 
+After answering a request (and only then, so the answer is not delayed over HTTP), the app
+delivers the RCS callbacks due (`fake.deliver_callbacks()`) when there may be any: a served fake
+with a real clock sends status reports as its statuses move, as long as requests come in.
+
 Control endpoints under `/_fake/` (no key, never faulted, never recorded) let another process
 drive and inspect a served fake:
 
-- `GET /_fake/state`: counts (messages per channel, requests, faults, error codes, logins);
-- `GET /_fake/accepted`: `{"sms": {reference: [id, acceptances]}, "viber": {...}}`;
-- `GET /_fake/acceptances?reference=R[&channel=sms]`: `{"reference": R, "acceptances": n}`;
-- `POST /_fake/advance` `{"seconds": s}`: moves the clock, answers `{"now": t}`;
+- `GET /_fake/state`: counts (messages per channel, campaigns, requests, faults, error codes,
+  logins, balance, callbacks);
+- `GET /_fake/accepted`: `{"sms": {reference: [id, acceptances]}, "viber": {...}, "rcs": {...}}`;
+- `GET /_fake/acceptances?reference=R[&channel=sms|viber|rcs]`: `{"reference": R,
+  "acceptances": n}`;
+- `GET /_fake/callbacks`: the recorded callback deliveries (kind, message id, status, attempt,
+  outcome, body; not the URL);
+- `POST /_fake/advance` `{"seconds": s}`: moves the clock, delivers the callbacks then due,
+  answers `{"now": t}`;
+- `POST /_fake/deliver-callbacks`: delivers the callbacks due, answers `{"now": t,
+  "callbacks": {"delivered": n, "failed": m}, "pending_callbacks": p}`;
+- `POST /_fake/callback-url` `{"url": "http://127.0.0.1:8000/bsg/rcs"}` (or `null`): sets the
+  account's RCS callback URL;
+- `POST /_fake/click` `{"id": message_id}` or `{"reference_id": R}`, optional `"postback"`:
+  queues a click callback (`fake.click`);
+- `POST /_fake/campaign-status` `{"id": campaign_id, "status": "paused"}` (or `null`): see
+  `fake.rcs.set_campaign_status`;
 - `POST /_fake/faults` with any of `rates`, `latency_ms`, `latency_jitter_ms`, `retry_after`,
   `methods`, `paths`: changes those settings;
 - `POST /_fake/script` `{"kinds": [...], "methods": ..., "paths": ...}`: queues scripted faults;
@@ -34,6 +51,7 @@ from urllib.parse import parse_qs
 import anyio
 
 from ..errors import InvalidParameterError
+from ._callbacks import summary
 from ._faults import FaultKind, Scope
 from ._json import dumps
 
@@ -80,7 +98,7 @@ class FakeApp:
         query = scope.get("query_string", b"").decode("latin-1")
         body = await _read_body(receive)
         if self.control and path.startswith(_CONTROL):
-            status, payload = self._control(method, path[len(_CONTROL) :], query, body)
+            status, payload = await self._control(method, path[len(_CONTROL) :], query, body)
             await _answer(send, status, [_JSON], payload)
             return
         headers = {
@@ -103,18 +121,36 @@ class FakeApp:
                     "headers": [_JSON, (b"content-length", length)],
                 }
             )
-            return
-        headers_out = [(name.encode(), value.encode()) for name, value in exchange.headers]
-        await _answer(send, exchange.status, headers_out, exchange.body)
+        else:
+            headers_out = [(name.encode(), value.encode()) for name, value in exchange.headers]
+            await _answer(send, exchange.status, headers_out, exchange.body)
+        if fake.has_callback_work:
+            await fake.deliver_callbacks()
 
     # -- control -------------------------------------------------------------------------------
 
-    def _control(self, method: str, name: str, query: str, body: bytes) -> tuple[int, bytes]:
+    def _click(self, payload: dict[str, Any]) -> dict[str, Any]:
+        key = _message_key(payload)
+        postback = payload.get("postback")
+        if postback is not None and not isinstance(postback, str):
+            raise InvalidParameterError("postback", postback, "expected a string")
+        try:
+            self.fake.click(key, postback=postback)
+        except KeyError:
+            raise InvalidParameterError("id", key, "no such RCS message") from None
+        return {"pending_callbacks": len(self.fake.pending_callbacks)}
+
+    async def _control(self, method: str, name: str, query: str, body: bytes) -> tuple[int, bytes]:
         try:
             payload = json.loads(body) if body else {}
             if not isinstance(payload, dict):
                 raise InvalidParameterError("body", payload, "expected a JSON object")
             result = self._control_action(method, name, parse_qs(query), payload)
+            if method == "POST" and name in ("advance", "deliver-callbacks"):
+                delivered = summary(await self.fake.deliver_callbacks())
+                if result is not None and name == "deliver-callbacks":
+                    result["callbacks"] = delivered
+                    result["pending_callbacks"] = len(self.fake.pending_callbacks)
         except InvalidParameterError as error:
             return 400, dumps({"message": str(error)})
         except ValueError as error:
@@ -140,6 +176,10 @@ class FakeApp:
                 "duplicates": [[c, r, n] for (c, r), n in fake.duplicates.items()],
                 "logins": fake.logins,
                 "refreshes": fake.refreshes,
+                "rcs": len(fake.rcs),
+                "campaigns": len(fake.rcs.campaigns),
+                "balance": fake.balance,
+                "callbacks": summary(fake.callbacks),
             }
         if method == "GET" and name == "accepted":
             return {
@@ -148,6 +188,12 @@ class FakeApp:
                     for reference, message in view.by_reference.items()
                 }
                 for view in (fake.sms, fake.viber)
+            } | {
+                "rcs": {
+                    reference: [str(message.id), fake.rcs.acceptances(reference)]
+                    for message in fake.rcs.messages
+                    if (reference := message.reference_id) is not None
+                }
             }
         if method == "GET" and name == "acceptances":
             reference = query.get("reference", [""])[0]
@@ -156,11 +202,30 @@ class FakeApp:
                 count = fake.acceptances(reference, "sms")
             elif channel == "viber":
                 count = fake.acceptances(reference, "viber")
+            elif channel == "rcs":
+                count = fake.acceptances(reference, "rcs")
             elif not channel:
                 count = fake.acceptances(reference)
             else:
-                raise InvalidParameterError("channel", channel, "expected 'sms' or 'viber'")
+                raise InvalidParameterError("channel", channel, "expected 'sms', 'viber' or 'rcs'")
             return {"reference": reference, "acceptances": count}
+        if method == "GET" and name == "callbacks":
+            return {
+                "callbacks": [
+                    {
+                        "kind": record.kind,
+                        "message_id": record.message_id,
+                        "status": record.status,
+                        "attempt": record.attempt,
+                        "delivered": record.delivered,
+                        "http_status": record.http_status,
+                        "error": record.error,
+                        "at": record.at,
+                        "body": record.json(),
+                    }
+                    for record in fake.callbacks
+                ]
+            }
         if method != "POST":
             return None
         if name == "advance":
@@ -169,6 +234,22 @@ class FakeApp:
                 raise InvalidParameterError("seconds", seconds, "expected a number of seconds")
             fake.advance(seconds)
             return {"now": fake.now()}
+        if name == "deliver-callbacks":
+            return {"now": fake.now()}
+        if name == "callback-url":
+            fake.callback_url = payload.get("url")
+            return {"url": fake.callback_url}
+        if name == "click":
+            return self._click(payload)
+        if name == "campaign-status":
+            campaign = fake.rcs.campaign(_message_id(payload.get("id")))
+            if campaign is None:
+                raise InvalidParameterError("id", payload.get("id"), "no such RCS campaign")
+            status = payload.get("status")
+            if status is not None and not isinstance(status, str):
+                raise InvalidParameterError("status", status, "expected a campaign status")
+            fake.rcs.set_campaign_status(campaign, status)
+            return {"id": campaign.id, "status": fake.rcs.campaign_status(campaign)}
         if name == "faults":
             faults = fake.faults
             if "rates" in payload:
@@ -194,6 +275,21 @@ class FakeApp:
             fake.faults.clear()
             return {}
         return None
+
+
+def _message_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidParameterError("id", value, "expected an id")
+    return value
+
+
+def _message_key(payload: dict[str, Any]) -> int | str:
+    if "id" in payload:
+        return _message_id(payload["id"])
+    reference_id = payload.get("reference_id")
+    if not isinstance(reference_id, str):
+        raise InvalidParameterError("reference_id", reference_id, "expected 'id' or 'reference_id'")
+    return reference_id
 
 
 def _seconds_from_ms(value: Any, field: str) -> float:

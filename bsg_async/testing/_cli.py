@@ -7,6 +7,13 @@ It prints one line, `FakeBSG listening on http://127.0.0.1:8080`, once the socke
 (`--port 0` picks a free port: read it from that line), then serves until interrupted. Point
 `AsyncBSG(base_url=".../rest", one_api_url="...")` at it; the `/_fake/` control endpoints
 (see `bsg_async.testing._asgi`) inspect and steer it from another process.
+
+RCS status reports go to `--callback-url` (your webhook receiver, on 127.0.0.1 unless
+`--allow-remote-callbacks`) as statuses move, after each request the fake answers and on
+`POST /_fake/advance` or `/_fake/deliver-callbacks`:
+```
+python -m bsg_async.testing --callback-url http://127.0.0.1:8000/bsg/rcs --group 4012=380501234567
+```
 """
 
 from __future__ import annotations
@@ -48,6 +55,16 @@ def _fault(text: str) -> tuple[FaultKind, float]:
         ) from None
 
 
+def _group(text: str) -> tuple[int, list[str]]:
+    group, sep, phones = text.partition("=")
+    numbers = [p.strip() for p in phones.split(",") if p.strip()]
+    if not sep or not group.strip().isdigit() or not all(p.isdigit() for p in numbers):
+        raise argparse.ArgumentTypeError(
+            f"expected ID=PHONE[,PHONE...] such as 4012=380501234567, got {text!r}"
+        )
+    return int(group), numbers
+
+
 def _share(text: str) -> float:
     try:
         value = float(text)
@@ -72,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of `python -m bsg_async.testing`."""
     parser = argparse.ArgumentParser(
         prog="python -m bsg_async.testing",
-        description="Serve a fake BSG service (legacy REST API and One-API login) over HTTP.",
+        description="Serve a fake BSG service (legacy REST API and One-API) over HTTP.",
     )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -95,12 +112,30 @@ def build_parser() -> argparse.ArgumentParser:
     add("--single-shape", choices=("flat", "wrapped", "mixed"), default="flat")
     add("--sms-price", type=_decimal, default=Decimal("0.02"))
     add("--viber-price", type=_decimal, default=Decimal("0.23"))
+    add("--rcs-price", type=_decimal, default=Decimal("1.1000000"))
+    add("--balance", type=_decimal, default=Decimal("100.0000000"), help="starting balance")
     add("--currency", default="EUR")
+    add("--callback-url", metavar="URL", help="the account's callback URL for RCS reports")
+    add(
+        "--allow-remote-callbacks",
+        action="store_true",
+        help="POST callbacks to non-loopback addresses too",
+    )
+    add(
+        "--group",
+        type=_group,
+        action="append",
+        default=[],
+        metavar="ID=PHONE[,PHONE...]",
+        help="a contact list for RCS send-groups (repeatable)",
+    )
     add("--http-error-status", action="store_true", help="answer errors with 4xx, not 200")
     add("--frozen-clock", action="store_true", help="statuses move only via /_fake/advance")
     add("--undeliverable-rate", type=_share, default=0.05)
     add("--expired-rate", type=_share, default=0.02)
     add("--non-viber-rate", type=_share, default=0.1)
+    add("--failed-rate", type=_share, default=0.01, help="RCS messages that fail")
+    add("--non-rcs-rate", type=_share, default=0.1, help="numbers without RCS")
     add("--record-limit", type=int, default=1000, help="requests kept for /_fake/ (default 1000)")
     add("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     return parser
@@ -123,7 +158,12 @@ def fake_from_args(args: argparse.Namespace) -> FakeBSG:
         undeliverable_rate=args.undeliverable_rate,
         expired_rate=args.expired_rate,
         non_viber_rate=args.non_viber_rate,
+        failed_rate=args.failed_rate,
+        non_rcs_rate=args.non_rcs_rate,
     )
+    groups: dict[int, list[str]] = {}
+    for group, numbers in args.group:
+        groups.setdefault(group, []).extend(numbers)
     return FakeBSG(
         seed=args.seed,
         api_keys=args.api_key,
@@ -132,7 +172,12 @@ def fake_from_args(args: argparse.Namespace) -> FakeBSG:
         lifecycle=lifecycle,
         sms_price=args.sms_price,
         viber_price=args.viber_price,
+        rcs_price=args.rcs_price,
+        balance=args.balance,
         currency=args.currency,
+        contact_groups=groups,
+        callback_url=args.callback_url,
+        allow_remote_callbacks=args.allow_remote_callbacks,
         single_shape=args.single_shape,
         http_error_status=args.http_error_status,
         record_limit=args.record_limit,

@@ -4,7 +4,9 @@
 the request's fault and latency, processes it (unless the fault happens before processing),
 records it and returns an `Exchange`. The httpx transport (`fake.transport`) and the ASGI app
 (`fake.app`) are thin adapters around the same two steps, adding the latency with
-`anyio.sleep` and turning a fault into what a client really sees.
+`anyio.sleep` and turning a fault into what a client really sees. RCS status callbacks leave
+the fake only through `await fake.deliver_callbacks()` (which the ASGI app also calls after each
+request it answers).
 """
 
 from __future__ import annotations
@@ -22,9 +24,22 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ..errors import InvalidParameterError
+from ..models.one_api import Tariff
+from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._faults import FaultKind, Faults
 from ._legacy import Config, LegacyApi, Reply
-from ._one_api import OneApi
+from ._one_api import OneApi, unauthenticated
+from ._rcs import (
+    CAMPAIGN_STATUSES,
+    DEFAULT_TARIFFS,
+    FakeCampaign,
+    FakeRcsMessage,
+    RcsApi,
+    RcsFates,
+    RcsStore,
+    due_steps,
+    report_payload,
+)
 from ._state import (
     SMS_ID_BASE,
     VIBER_ID_BASE,
@@ -38,21 +53,45 @@ from ._state import (
     MessageState,
     MessagesView,
     Task,
+    format_time,
 )
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
+    import httpx
+
     from ._asgi import FakeApp
     from ._server import FakeServer
     from ._transport import FakeTransport
 
-__all__ = ["ChannelView", "Exchange", "FakeBSG", "RecordedRequest"]
+__all__ = ["ChannelView", "Exchange", "FakeBSG", "RcsView", "RecordedRequest"]
+
+AnyChannel = Literal["sms", "viber", "rcs"]
 
 _LEGACY_ROUTE = re.compile(
     r".*/(sms|viber)/(?:(create)|task/([^/]*)|reference/([^/]*)|([^/]*))\Z", re.DOTALL
 )
-_ONE_API_ROUTE = re.compile(r".*/api/(auth/login|auth/refresh|accounts/balance)\Z", re.DOTALL)
+_ONE_API_ROUTE = re.compile(
+    r".*/api/(?:(auth/login|auth/refresh|accounts/balance|accounts/tariff|messages/rcs/send"
+    r"|campaigns/rcs/send|campaigns/rcs/send-groups|campaigns|messages)"
+    r"|campaigns/([^/]*)(/detail|/stop)?)\Z",
+    re.DOTALL,
+)
+_ONE_API_AREA = re.compile(r".*/api/(?:auth|accounts|messages|campaigns)(?:/|\Z)", re.DOTALL)
+_ONE_API_METHODS = {
+    "auth/login": "POST",
+    "auth/refresh": "POST",
+    "accounts/balance": "GET",
+    "accounts/tariff": "GET",
+    "messages/rcs/send": "POST",
+    "campaigns/rcs/send": "POST",
+    "campaigns/rcs/send-groups": "POST",
+    "campaigns": "GET",
+    "messages": "GET",
+}
+_LOGIN_PATH = re.compile(r".*/api/auth/login\Z", re.DOTALL)
+_URL = re.compile(r"https?://[^\s/?#]+\S*")
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization"})
 _SEND_METHODS = frozenset({"POST", "PUT"})
 _SERVER_ERROR_BODY = b"Internal Server Error"
@@ -67,6 +106,7 @@ _PROXY_TITLES = {
 }
 _NOT_FOUND = Reply(404, b'{"message":"Not Found"}')
 _NOT_ALLOWED = Reply(405, b'{"error":4,"errorDescription":"Function not supported"}')
+_ONE_API_NOT_ALLOWED = Reply(405, b'{"message":"The method is not supported for this route."}')
 
 
 @attrs.frozen
@@ -192,14 +232,133 @@ class ChannelView:
         return f"<ChannelView {self.channel}: {len(self)} messages>"
 
 
+class RcsView:
+    """The fake's RCS messages and campaigns (`fake.rcs`).
+
+    ```python
+    assert fake.rcs.acceptances("order42") == 1
+    message = fake.rcs.find("order42")
+    fake.advance(10)
+    assert fake.rcs.status(message) == "delivered"
+    ```
+    """
+
+    def __init__(self, fake: FakeBSG, store: RcsStore, api: RcsApi) -> None:
+        self._fake = fake
+        self._store = store
+        self._api = api
+
+    @property
+    def messages(self) -> tuple[FakeRcsMessage, ...]:
+        """Every accepted RCS message, in acceptance (id) order (a copy)."""
+        return tuple(self._store.messages)
+
+    @property
+    def campaigns(self) -> tuple[FakeCampaign, ...]:
+        """Every accepted RCS campaign, in id order (a copy)."""
+        return tuple(self._store.campaigns.values())
+
+    def acceptances(self, reference_id: str) -> int:
+        """How many times a message with this `reference_id` was accepted: 0 or 1, unless the
+        fake was created with `unique_references=False`."""
+        return self._store.acceptances(reference_id)
+
+    def find(self, reference_id: str) -> FakeRcsMessage | None:
+        """The (first) message accepted with this `reference_id`, or `None`."""
+        return self._store.find(reference_id)
+
+    def get(self, message_id: int) -> FakeRcsMessage | None:
+        """The message with this id, or `None`."""
+        return self._store.get(message_id)
+
+    def campaign(self, campaign_id: int) -> FakeCampaign | None:
+        """The campaign with this id, or `None`."""
+        return self._store.campaigns.get(campaign_id)
+
+    def campaign_messages(self, campaign: FakeCampaign | int) -> tuple[FakeRcsMessage, ...]:
+        """The messages of a campaign (or of the campaign with that id), in id order.
+
+        Raises `KeyError` for an unknown campaign id.
+        """
+        return tuple(self._store.campaign_messages(self._campaign(campaign)))
+
+    def state(self, message: FakeRcsMessage | str) -> MessageState:
+        """The state of a message (or of the message with that `reference_id`) now; its
+        `fallback` is the SMS fallback, once sent. Raises `KeyError` for an unknown reference."""
+        return self._api.state(self._message(message))
+
+    def status(self, message: FakeRcsMessage | str) -> str:
+        """The status of a message (or `reference_id`) now: `"accepted"`, `"delivered"`, ..."""
+        return self.state(message).status
+
+    def campaign_status(self, campaign: FakeCampaign | int) -> str:
+        """A campaign's status now: `"scheduled"`, `"sending"`, `"done"`, `"stopped"`, ...
+
+        Raises `KeyError` for an unknown campaign id.
+        """
+        return self._api.campaign_status(self._campaign(campaign))
+
+    def set_campaign_status(self, campaign: FakeCampaign | int, status: str | None) -> None:
+        """Make a campaign report `status` (one of `creation, scheduled, sending, done, paused,
+        stopped, spam, moderation`) until it is stopped; `None` returns to the computed status.
+
+        Only what the campaign endpoints report (and whether `stop` is allowed) changes: its
+        messages move on as before. Use it to reach `paused`, `moderation` or `spam`, which the
+        fake never reaches by itself.
+
+        Raises `KeyError` for an unknown campaign id, `InvalidParameterError` for another status.
+        """
+        found = self._campaign(campaign)
+        if status is None:
+            self._store.forced.pop(found.id, None)
+            return
+        if status not in CAMPAIGN_STATUSES:
+            raise InvalidParameterError(
+                "status", status, "expected one of " + ", ".join(sorted(CAMPAIGN_STATUSES))
+            )
+        if status == "stopped":
+            self._store.stopped.setdefault(found.id, self._fake.now())
+        self._store.forced[found.id] = status
+
+    def is_rcs_user(self, phone: str) -> bool:
+        """Whether the fake treats this number as reachable by RCS (else: `undelivered`, and
+        the SMS fallback when one was given)."""
+        return self._api.fates.is_rcs_user(phone)
+
+    def _message(self, message: FakeRcsMessage | str) -> FakeRcsMessage:
+        if isinstance(message, FakeRcsMessage):
+            return message
+        found = self._store.find(message)
+        if found is None:
+            raise KeyError(f"no RCS message with reference_id {message!r}")
+        return found
+
+    def _campaign(self, campaign: FakeCampaign | int) -> FakeCampaign:
+        if isinstance(campaign, FakeCampaign):
+            return campaign
+        found = self._store.campaigns.get(campaign)
+        if found is None:
+            raise KeyError(f"no RCS campaign with id {campaign!r}")
+        return found
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __repr__(self) -> str:
+        return f"<RcsView: {len(self)} messages, {len(self._store.campaigns)} campaigns>"
+
+
 class FakeBSG:
     """A stateful in-memory fake of the BSG service, for tests, demos and benchmarks.
 
     It serves the legacy REST API (SMS single, bulk and individual create; SMS status by id and
     by reference; SMS task; Viber create and status by id and by reference, with SMS fallback)
-    and the One-API login, refresh and balance, validating like the real service and answering
-    with its documented codes and wire quirks. References are unique per channel forever
-    (codes 23 and 43). Statuses move forward on the fake's clock. Faults are injected from a
+    and the One-API (login, refresh; RCS single, campaign and contact-list sends; campaigns
+    get, detail, stop and list; the message search; balance and tariffs), validating like the
+    real service and answering with its documented codes and wire quirks. References are unique
+    per channel forever (codes 23 and 43; an RCS `reference_id` already held gets HTTP 429
+    "Too many duplicate request detected"). Statuses move forward on the fake's clock, and RCS
+    status reports go to your handler or callback URL as they do. Faults are injected from a
     seed or a script. Use it in process as an httpx transport, or serve it over HTTP:
 
     ```python
@@ -234,8 +393,26 @@ class FakeBSG:
     - `two_way_enabled`: `False` refuses `2way` with code 35.
     - `token_ttl`: One-API token lifetime in seconds (default 30 days), counted on the wall
       clock (which the SDK reads a token's `exp` against) plus every `advance()`.
-    - `balance`: the One-API balance (`Decimal`).
-    - `record_limit`: how many requests `fake.requests` keeps (oldest dropped; 0: none).
+    - `balance`: the account's starting balance (`Decimal`); the price of every message
+      accepted on any channel is deducted from it (it may go negative, as a postpaid one).
+    - `rcs_price`: the amount of one RCS message (`Decimal`, reported with 7 decimals).
+    - `tariffs`: the account's tariffs (`bsg_async.models.one_api.Tariff` values); a send's
+      `tariff_code` must be the `code` of an active one. Default: code 0 "Standard" (the
+      default) and code 9 "Best quality".
+    - `contact_groups`: contact-list id -> phone numbers, for `send-groups`.
+    - `non_rcs_numbers`: numbers that never receive RCS (SMS fallback instead), besides the
+      lifecycle's seeded `non_rcs_rate` share.
+    - `callback_url`: the account's "Callback URL for RCS" (a message's own `callback_url`
+      overrides it); `callback_handler`: an async callable taking an `RcsReport`, called with
+      every status report; `click_handler`: the same for `RcsClick`s (see `click`). All three
+      can be changed later as attributes. Reports are delivered by `deliver_callbacks()`.
+    - `callback_transport`: an `httpx.AsyncBaseTransport` for the callback POSTs (such as
+      `httpx.ASGITransport(app=RcsWebhookApp(...))`); without it, URLs are POSTed over the
+      network, to loopback addresses only unless `allow_remote_callbacks=True`.
+    - `callback_attempts`: tries per callback (default 3, one per delivery round);
+      `callback_timeout`: seconds per POST (default 5).
+    - `record_limit`: how many requests `fake.requests` (and callback attempts
+      `fake.callbacks`) it keeps (oldest dropped; 0: none).
 
     Not thread-safe: drive it from one event loop (your test's, or uvicorn's). Its memory grows
     with the messages it accepted (it must remember every reference to refuse it again).
@@ -264,11 +441,26 @@ class FakeBSG:
         two_way_enabled: bool = True,
         token_ttl: float = 30 * 86_400,
         balance: Decimal = Decimal("100.0000000"),
+        rcs_price: Decimal = Decimal("1.1000000"),
+        tariffs: Sequence[Tariff] | None = None,
+        contact_groups: Mapping[int, Collection[str]] | None = None,
+        non_rcs_numbers: Collection[str] = (),
+        callback_url: str | None = None,
+        callback_handler: ReportHandler | None = None,
+        click_handler: ClickHandler | None = None,
+        callback_transport: httpx.AsyncBaseTransport | None = None,
+        allow_remote_callbacks: bool = False,
+        callback_attempts: int = 3,
+        callback_timeout: float = 5.0,
         record_limit: int = 1_000,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidParameterError("seed", seed, "expected an integer")
-        for name, price in (("sms_price", sms_price), ("viber_price", viber_price)):
+        for name, price in (
+            ("sms_price", sms_price),
+            ("viber_price", viber_price),
+            ("rcs_price", rcs_price),
+        ):
             if not isinstance(price, Decimal) or not price.is_finite() or price < 0:
                 raise InvalidParameterError(name, price, "expected a finite Decimal >= 0")
         if not isinstance(balance, Decimal) or not balance.is_finite():
@@ -297,6 +489,26 @@ class FakeBSG:
             invalid_prefixes = [invalid_prefixes]
         if isinstance(allowed_senders, str):
             allowed_senders = [allowed_senders]
+        if isinstance(non_rcs_numbers, str):
+            non_rcs_numbers = [non_rcs_numbers]
+        tariff_list = _tariffs(tariffs)
+        groups = _groups(contact_groups)
+        if (
+            isinstance(callback_attempts, bool)
+            or not isinstance(callback_attempts, int)
+            or callback_attempts < 1
+        ):
+            raise InvalidParameterError(
+                "callback_attempts", callback_attempts, "expected an int >= 1"
+            )
+        if (
+            isinstance(callback_timeout, bool)
+            or not isinstance(callback_timeout, (int, float))
+            or not 0 < callback_timeout <= 600
+        ):
+            raise InvalidParameterError(
+                "callback_timeout", callback_timeout, "expected seconds from 0 to 600"
+            )
         self.seed = seed
         self.config = Config(
             api_keys=None if api_keys is None else frozenset(api_keys),
@@ -341,11 +553,40 @@ class FakeBSG:
             now=self.now,
             shape_rng=random.Random(f"shape:{seed}"),
         )
-        self._one_api = OneApi(self.config, seed=seed, now=self._token_now, key_ok=self._key_ok)
+        self._one_api = OneApi(
+            self.config,
+            seed=seed,
+            now=self._token_now,
+            key_ok=self._key_ok,
+            balance=lambda: self.balance,
+        )
+        self._rcs_store = RcsStore()
+        self._rcs = RcsApi(
+            store=self._rcs_store,
+            fates=RcsFates(self.lifecycle, seed, frozenset(non_rcs_numbers)),
+            now=self.now,
+            price=rcs_price,
+            currency=currency,
+            tariffs=tariff_list,
+            groups=groups,
+            unique_references=bool(unique_references),
+        )
+        self._callbacks = Callbacks(
+            now=self.now,
+            record_limit=record_limit,
+            transport=callback_transport,
+            allow_remote=bool(allow_remote_callbacks),
+            attempts=callback_attempts,
+            timeout=float(callback_timeout),
+        )
+        self.callback_url = callback_url
+        self.callback_handler = callback_handler
+        self.click_handler = click_handler
         self._requests: deque[RecordedRequest] = deque(maxlen=record_limit)
         self._record = record_limit > 0
         self.sms = ChannelView(self, self._sms_store)
         self.viber = ChannelView(self, self._viber_store)
+        self.rcs = RcsView(self, self._rcs_store, self._rcs)
 
     def __repr__(self) -> str:
         return (
@@ -424,7 +665,7 @@ class FakeBSG:
         """Step 2 of `handle`: process the request as `fault` allows and record it."""
         processed = fault is None or fault.processed
         if processed:
-            reply = self._process(method, path, headers, body)
+            reply = self._process(method, path, query, headers, body)
         elif fault is not None and fault.http_status is not None:
             reply = self._fault_reply(fault, path)
         else:
@@ -435,7 +676,7 @@ class FakeBSG:
                     method,
                     path,
                     query,
-                    body,
+                    _masked_body(path, body),
                     _masked(headers),
                     self.now(),
                     fault,
@@ -446,10 +687,14 @@ class FakeBSG:
             )
         return Exchange(reply.status, reply.body, reply.headers, fault, processed, latency)
 
-    def _process(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
+    def _process(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply:
+        if _ONE_API_AREA.match(path) is not None:
+            return self._process_one_api(method, path, query, headers, body)
         route = _LEGACY_ROUTE.match(path)
         if route is None:
-            return self._process_one_api(method, path, headers, body)
+            return _NOT_FOUND
         if not self._key_ok(headers.get("x-api-key")):
             return self._legacy.error(1)
         channel, create, task, reference, message_id = route.groups()
@@ -474,19 +719,41 @@ class FakeBSG:
         return legacy.viber_get(message_id)
 
     def _process_one_api(
-        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> Reply:
         route = _ONE_API_ROUTE.match(path)
         if route is None:
             return _NOT_FOUND
-        name = route.group(1)
-        if name == "accounts/balance":
-            return self._one_api.balance(headers) if method == "GET" else _NOT_ALLOWED
-        if method != "POST":
-            return _NOT_ALLOWED
+        name, campaign_id, action = route.groups()
+        expected = _ONE_API_METHODS.get(name) if name else ("PATCH" if action == "/stop" else "GET")
+        if method != expected:
+            return _ONE_API_NOT_ALLOWED
+        one_api, rcs = self._one_api, self._rcs
         if name == "auth/login":
-            return self._one_api.login(_json_or_none(body))
-        return self._one_api.refresh(headers)
+            return one_api.login(_json_or_none(body))
+        if name == "auth/refresh":
+            return one_api.refresh(headers)
+        if not one_api.authorized(headers):
+            return unauthenticated()
+        if name == "accounts/balance":
+            return one_api.balance(headers)
+        if name == "accounts/tariff":
+            return rcs.tariff_list(query)
+        if name == "messages/rcs/send":
+            return rcs.send(_json_or_none(body))
+        if name == "campaigns/rcs/send":
+            return rcs.send_campaign(_json_or_none(body))
+        if name == "campaigns/rcs/send-groups":
+            return rcs.send_groups(_json_or_none(body))
+        if name == "campaigns":
+            return rcs.campaigns(query)
+        if name == "messages":
+            return rcs.messages(query)
+        if action == "/detail":
+            return rcs.detail(campaign_id)
+        if action == "/stop":
+            return rcs.stop(campaign_id)
+        return rcs.campaign(campaign_id)
 
     def _fault_reply(self, fault: FaultKind, path: str) -> Reply:
         status = fault.http_status
@@ -523,7 +790,8 @@ class FakeBSG:
 
     def advance(self, seconds: float) -> None:
         """Move the fake's clock forward by `seconds`: statuses move with it, and One-API tokens
-        (which live on the wall clock plus every advance) get closer to their expiry.
+        (which live on the wall clock plus every advance) get closer to their expiry. The RCS
+        status reports of the statuses reached go out with the next `deliver_callbacks()`.
 
         Raises `InvalidParameterError` for a negative or non-numeric value.
         """
@@ -533,8 +801,9 @@ class FakeBSG:
 
     # -- inspection ----------------------------------------------------------------------------
 
-    def acceptances(self, reference: str, channel: Channel | None = None) -> int:
-        """How many times a message with `reference` was accepted (on `channel`, or on both).
+    def acceptances(self, reference: str, channel: AnyChannel | None = None) -> int:
+        """How many times a message with `reference` was accepted (on `channel`: `"sms"`,
+        `"viber"` or `"rcs"` (its `reference_id`), or on all three).
 
         With the default `unique_references=True` this is 0 or 1 per channel: the proof of
         exactly-once is that every reference your code reports as sent has 1 here, and every
@@ -544,7 +813,13 @@ class FakeBSG:
             return self._sms_store.acceptances(reference)
         if channel == "viber":
             return self._viber_store.acceptances(reference)
-        return self._sms_store.acceptances(reference) + self._viber_store.acceptances(reference)
+        if channel == "rcs":
+            return self._rcs_store.acceptances(reference)
+        return (
+            self._sms_store.acceptances(reference)
+            + self._viber_store.acceptances(reference)
+            + self._rcs_store.acceptances(reference)
+        )
 
     @property
     def messages(self) -> tuple[FakeMessage, ...]:
@@ -552,14 +827,28 @@ class FakeBSG:
         return (*MessagesView(self._sms_store), *MessagesView(self._viber_store))
 
     @property
-    def duplicates(self) -> Mapping[tuple[Channel, str], int]:
+    def duplicates(self) -> Mapping[tuple[AnyChannel, str], int]:
         """`(channel, reference)` -> acceptances, for references accepted more than once
         (always empty unless `unique_references=False`)."""
-        found: dict[tuple[Channel, str], int] = {}
+        found: dict[tuple[AnyChannel, str], int] = {}
         for store in (self._sms_store, self._viber_store):
             for reference, extra in store.extra_acceptances.items():
                 found[(store.channel, reference)] = extra + 1
+        for reference, extra in self._rcs_store.extra_acceptances.items():
+            found[("rcs", reference)] = extra + 1
         return found
+
+    @property
+    def balance(self) -> Decimal:
+        """The account's balance now: the configured `balance` minus the price of every
+        message accepted on any channel (what `GET /api/accounts/balance` answers)."""
+        config = self.config
+        spent = (
+            config.sms_price * len(self._sms_store)
+            + config.viber_price * len(self._viber_store)
+            + self._rcs_store.spent
+        )
+        return config.balance - spent
 
     def task(self, task_id: int) -> Task | None:
         """The bulk SMS task with this id, or `None`."""
@@ -590,6 +879,150 @@ class FakeBSG:
         """Successful One-API token refreshes so far."""
         return self._one_api.refreshes
 
+    # -- RCS callbacks ---------------------------------------------------------------------------
+
+    @property
+    def callback_url(self) -> str | None:
+        """The account's "Callback URL for RCS" (`None`: none); a message's own `callback_url`
+        overrides it. Raises `InvalidParameterError` on assignment of a non-http(s) URL."""
+        return self._callbacks.url
+
+    @callback_url.setter
+    def callback_url(self, url: str | None) -> None:
+        if url is not None and (not isinstance(url, str) or not _URL.fullmatch(url)):
+            raise InvalidParameterError("callback_url", url, "expected an http(s) URL")
+        self._callbacks.url = url
+
+    @property
+    def callback_handler(self) -> ReportHandler | None:
+        """The async callable every RCS status report is handed to (as an `RcsReport`), or
+        `None`. Raises `InvalidParameterError` on assignment of a non-callable."""
+        return self._callbacks.handler
+
+    @callback_handler.setter
+    def callback_handler(self, handler: ReportHandler | None) -> None:
+        if handler is not None and not callable(handler):
+            raise InvalidParameterError("callback_handler", handler, "expected an async callable")
+        self._callbacks.handler = handler
+
+    @property
+    def click_handler(self) -> ClickHandler | None:
+        """The async callable every RCS click callback is handed to (as an `RcsClick`), or
+        `None`. Raises `InvalidParameterError` on assignment of a non-callable."""
+        return self._callbacks.click_handler
+
+    @click_handler.setter
+    def click_handler(self, handler: ClickHandler | None) -> None:
+        if handler is not None and not callable(handler):
+            raise InvalidParameterError("click_handler", handler, "expected an async callable")
+        self._callbacks.click_handler = handler
+
+    def _collect_reports(self) -> None:
+        """Queue a status report for every status change reached since the last collection."""
+        store, callbacks = self._rcs_store, self._callbacks
+        if not store.live:
+            return
+        for message, step in due_steps(store, self._rcs.fates, self.now()):
+            payload = report_payload(message, step)
+            callbacks.queue("status", message.id, step.status, payload, message.callback_url)
+
+    @property
+    def pending_callbacks(self) -> tuple[CallbackDelivery, ...]:
+        """The callbacks `deliver_callbacks()` would try now, one per target, as not yet
+        delivered `CallbackDelivery` values (`attempt` counts the tries already made)."""
+        self._collect_reports()
+        now = self.now()
+        return tuple(
+            CallbackDelivery(
+                item.kind,
+                item.message_id,
+                item.status,
+                item.target,
+                item.attempts,
+                False,
+                None,
+                None,
+                now,
+                item.body,
+            )
+            for item in self._callbacks.pending
+        )
+
+    @property
+    def has_callback_work(self) -> bool:
+        """Whether callbacks are queued or RCS statuses may still change (cheap)."""
+        return bool(self._callbacks.pending) or bool(self._rcs_store.live)
+
+    async def deliver_callbacks(self) -> tuple[CallbackDelivery, ...]:
+        """Deliver the RCS callbacks due now and return this round's attempts, in order.
+
+        First every status change reached on the fake's clock since the last round becomes a
+        7.1 status report (oldest first; a big `advance()` yields each intermediate status, as
+        the service would have sent them), queued for each target configured now: the
+        `callback_handler` (given the `RcsReport`) and the URL (the message's `callback_url`,
+        else `callback_url`). Then every queued callback (clicks included) is tried once, one
+        after the other; a failed one (handler raised, URL answered non-2xx or did not answer)
+        is tried again next round, up to `callback_attempts` tries. Bounded: each POST waits at
+        most `callback_timeout` seconds. Never raises for a failed delivery (see `delivered`
+        and `error` of the result, or `fake.callbacks`).
+
+        ```python
+        fake.advance(60)
+        deliveries = await fake.deliver_callbacks()
+        assert all(d.delivered for d in deliveries)
+        ```
+        """
+        self._collect_reports()
+        return await self._callbacks.deliver()
+
+    @property
+    def callbacks(self) -> tuple[CallbackDelivery, ...]:
+        """Every callback delivery attempt so far, oldest first (at most `record_limit`)."""
+        return tuple(self._callbacks.records)
+
+    def click(self, message: FakeRcsMessage | str | int, *, postback: str | None = None) -> None:
+        """The recipient of an RCS message presses one of its suggestions (buttons): queue the
+        click callback `{id, reference, msisdn, text, postback, time_click}` for the
+        `click_handler` and the URL (as for reports); `deliver_callbacks()` delivers it.
+
+        `message` is a `FakeRcsMessage`, its `reference_id` or its id; `postback` picks the
+        suggestion by its `postback_data` (default: the first suggestion).
+
+        Raises `KeyError` for an unknown message; `InvalidParameterError` when it has no such
+        suggestion or was not delivered (yet).
+        """
+        if isinstance(message, FakeRcsMessage):
+            found: FakeRcsMessage | None = message
+        elif isinstance(message, str):
+            found = self._rcs_store.find(message)
+        else:
+            found = self._rcs_store.get(message)
+        if found is None:
+            raise KeyError(f"no RCS message {message!r}")
+        self._collect_reports()  # the reports reached so far go before the click
+        suggestions = found.suggestions
+        if postback is not None:
+            suggestions = tuple(s for s in suggestions if s.get("postback_data") == postback)
+        if not suggestions:
+            raise InvalidParameterError(
+                "postback", postback, f"message {found.id} has no such suggestion to click"
+            )
+        status = self.rcs.status(found)
+        if status not in ("delivered", "read"):
+            raise InvalidParameterError(
+                "message", found.id, f"a {status} message cannot be clicked: not delivered yet"
+            )
+        chosen = suggestions[0]
+        payload = {
+            "id": str(found.id),
+            "reference": found.reference_id,
+            "msisdn": found.phone,
+            "text": chosen.get("text"),
+            "postback": chosen.get("postback_data"),
+            "time_click": format_time(self.now()),
+        }
+        self._callbacks.queue("click", found.id, None, payload, found.callback_url)
+
     def revoke_tokens(self) -> None:
         """Invalidate every One-API token issued so far (the next call gets HTTP 401)."""
         self._one_api.revoke_all()
@@ -604,10 +1037,12 @@ class FakeBSG:
         self._requests.clear()
 
     def reset(self) -> None:
-        """Forget every message, task, recorded request, count and token; keep the settings,
-        the clock and `faults`."""
+        """Forget every message, task, campaign, callback, recorded request, count and token;
+        keep the settings, the clock and `faults`."""
         self._sms_store.clear()
         self._viber_store.clear()
+        self._rcs_store.clear()
+        self._callbacks.clear()
         self._tasks.clear()
         self._requests.clear()
         self._legacy.codes.clear()
@@ -621,6 +1056,50 @@ def _json_or_none(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, RecursionError):
         return None
+
+
+def _masked_body(path: str, body: bytes) -> bytes:
+    """The body to record: a login's `api_key` is replaced by `[secure]`."""
+    if not body or _LOGIN_PATH.match(path) is None:
+        return body
+    payload = _json_or_none(body)
+    if isinstance(payload, dict) and "api_key" in payload:
+        return json.dumps({**payload, "api_key": "[secure]"}).encode()
+    return b"[secure]"
+
+
+def _tariffs(tariffs: object) -> tuple[Tariff, ...]:
+    if tariffs is None:
+        return DEFAULT_TARIFFS
+    if isinstance(tariffs, (str, bytes)) or not isinstance(tariffs, Sequence):
+        raise InvalidParameterError("tariffs", tariffs, "expected a list of Tariff values")
+    for index, tariff in enumerate(tariffs):
+        if not isinstance(tariff, Tariff):
+            raise InvalidParameterError(f"tariffs[{index}]", tariff, "expected a Tariff")
+    return tuple(tariffs)
+
+
+def _groups(groups: object) -> dict[int, tuple[str, ...]]:
+    if groups is None:
+        return {}
+    if not isinstance(groups, Mapping):
+        raise InvalidParameterError(
+            "contact_groups", groups, "expected a mapping of contact-list id to phone numbers"
+        )
+    fixed: dict[int, tuple[str, ...]] = {}
+    for group, phones in groups.items():
+        if isinstance(group, bool) or not isinstance(group, int) or group < 1:
+            raise InvalidParameterError("contact_groups", group, "expected ids as ints >= 1")
+        if isinstance(phones, str):
+            phones = [phones]
+        numbers = tuple(phones)
+        for number in numbers:
+            if not isinstance(number, str) or not re.fullmatch(r"[0-9]{9,15}", number):
+                raise InvalidParameterError(
+                    f"contact_groups[{group}]", number, "expected phone numbers of 9 to 15 digits"
+                )
+        fixed[group] = numbers
+    return fixed
 
 
 def _masked(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

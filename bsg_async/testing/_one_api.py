@@ -1,4 +1,4 @@
-"""The One-API side of the fake: login, refresh and one bearer-protected read (balance).
+"""The One-API side of the fake: login, refresh, and the bearer check of every other call.
 
 Tokens are real JWTs (HS256, signed with a key derived from the seed) whose `exp` claim is the
 token clock (wall time plus the fake's `advance()`s) plus `token_ttl`, so the SDK reads their
@@ -14,12 +14,13 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from ._json import dumps
 from ._legacy import Config, Reply
 
-__all__ = ["OneApi"]
+__all__ = ["OneApi", "unauthenticated"]
 
 _HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
 
@@ -33,14 +34,24 @@ def _unb64(text: str) -> bytes:
 
 
 class OneApi:
-    """Login, refresh and balance; counts successful logins and refreshes."""
+    """Login, refresh, balance and the bearer check; counts successful logins and refreshes.
+
+    `balance` returns the account's balance now (the configured one minus what was spent).
+    """
 
     def __init__(
-        self, config: Config, *, seed: int, now: Callable[[], float], key_ok: Callable[[Any], bool]
+        self,
+        config: Config,
+        *,
+        seed: int,
+        now: Callable[[], float],
+        key_ok: Callable[[Any], bool],
+        balance: Callable[[], Decimal] | None = None,
     ) -> None:
         self.config = config
         self.now = now
         self.key_ok = key_ok
+        self.current_balance = balance if balance is not None else (lambda: config.balance)
         self._secret = hashlib.sha256(f"fake-bsg-jwt:{seed}".encode()).digest()
         self._serial = 0
         self._oldest_valid = 1
@@ -88,6 +99,10 @@ class OneApi:
         """Make every token issued so far invalid (the SDK then has to log in again)."""
         self._oldest_valid = self._serial + 1
 
+    def authorized(self, headers: Mapping[str, str]) -> bool:
+        """Whether the request carries a valid bearer token."""
+        return self._bearer(headers) is not None
+
     def _bearer(self, headers: Mapping[str, str]) -> int | None:
         value = headers.get("authorization")
         if not value:
@@ -117,7 +132,7 @@ class OneApi:
         """`POST /api/auth/refresh` with a valid bearer -> a new token; the old one is revoked."""
         serial = self._bearer(headers)
         if serial is None:
-            return _unauthenticated()
+            return unauthenticated()
         self._revoked.add(serial)
         self.refreshes += 1
         return Reply(200, dumps({"bearer": self.issue()}))
@@ -125,10 +140,11 @@ class OneApi:
     def balance(self, headers: Mapping[str, str]) -> Reply:
         """`GET /api/accounts/balance` -> `{"data": {"balance", "currency", "credit"}}`."""
         if self._bearer(headers) is None:
-            return _unauthenticated()
-        data = {"balance": self.config.balance, "currency": self.config.currency, "credit": 0}
+            return unauthenticated()
+        data = {"balance": self.current_balance(), "currency": self.config.currency, "credit": 0}
         return Reply(200, dumps({"data": data}))
 
 
-def _unauthenticated() -> Reply:
+def unauthenticated() -> Reply:
+    """The answer to a call without a valid bearer token."""
     return Reply(401, dumps({"message": "Unauthenticated."}))

@@ -64,6 +64,14 @@ class Lifecycle:
     the message had an SMS fallback (`alt_route`), an SMS is sent at that moment with its own id
     and the same SMS lifecycle.
 
+    RCS messages (One-API) follow the same clock: `accepted` (a single send) or `sending` (a
+    campaign's message; `scheduled` before a future `start_at`), `sent` at `sent_after`, then
+    `delivered` at `final_after` (later `read` at `read_after` for a `read_rate` share), or for
+    seeded shares `undelivered` (`undeliverable_rate`), `expired` (`expired_rate`) or `failed`
+    (`failed_rate`, RCS only, drawn after the two others: at `sent_after`, never sent). A
+    `non_rcs_rate` share of numbers has no RCS: their messages end `undelivered`, and the SMS
+    fallback (`alternative_channel.sms`), when given, is sent then.
+
     ```python
     FakeBSG(lifecycle=Lifecycle(undeliverable_rate=0, expired_rate=0, non_viber_rate=0))
     ```
@@ -78,6 +86,8 @@ class Lifecycle:
     expired_rate: float = attrs.field(default=0.02, validator=_rate)
     read_rate: float = attrs.field(default=0.5, validator=_rate)
     non_viber_rate: float = attrs.field(default=0.1, validator=_rate)
+    failed_rate: float = attrs.field(default=0.01, validator=_rate)
+    non_rcs_rate: float = attrs.field(default=0.1, validator=_rate)
 
     def __attrs_post_init__(self) -> None:
         if self.undeliverable_rate + self.expired_rate > 1:

@@ -1,0 +1,245 @@
+"""RCS callbacks from the fake: status reports as statuses move, and button clicks.
+
+Reports are collected when asked for (`FakeBSG.deliver_callbacks()`, `pending_callbacks`, and
+after each request the ASGI app answers), from every status change reached on the fake's clock
+since the last collection, oldest first. Each one goes to every target configured at that
+moment: the in-process handler (called with the `RcsReport` that `parse_rcs_report` makes of the
+body, exactly what `RcsWebhookApp` would hand to the same handler) and one URL (the message's
+own `callback_url`, else the account's). A report without any target is dropped, as BSG drops
+reports of an account without a callback URL.
+
+A delivery fails when the handler raises, the URL answers anything but 2xx, or the POST fails;
+it is tried again on the next delivery round, up to `attempts` times in all (BSG delivers again
+too: receivers must be idempotent). URLs are POSTed with httpx, `callback_timeout` seconds each,
+only to loopback addresses (127.0.0.0/8, ::1, `localhost`) unless a `callback_transport` is
+given (for example `httpx.ASGITransport(app=your_webhook_app)`) or remote URLs are allowed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Literal
+
+import anyio
+import attrs
+import httpx
+
+from ..models.rcs_report import RcsClick, RcsReport
+from ..webhooks import parse_rcs_click, parse_rcs_report
+from ._json import dumps
+
+__all__ = ["CallbackDelivery", "Callbacks", "ClickHandler", "ReportHandler"]
+
+ReportHandler = Callable[[RcsReport], Awaitable[object]]
+"""An async callable taking an `RcsReport` (what `RcsWebhookApp` takes too)."""
+ClickHandler = Callable[[RcsClick], Awaitable[object]]
+"""An async callable taking an `RcsClick`."""
+
+CallbackKind = Literal["status", "click"]
+_HANDLER = "handler"
+_HEADERS = {"content-type": "application/json", "user-agent": "FakeBSG"}
+
+
+@attrs.frozen
+class CallbackDelivery:
+    """One attempt to deliver a callback, for assertions.
+
+    `kind` is `"status"` (a status report, `status` the reported status) or `"click"`;
+    `target` is `"handler"` or the URL POSTed to (left out of the repr: a webhook URL often
+    carries a secret). `delivered` tells whether it succeeded; otherwise `http_status` (the
+    URL's answer, `None` without one) and `error` say why. `attempt` counts from 1; `at` is the
+    fake's clock. `body` is the JSON body sent (`json()` decodes it).
+    """
+
+    kind: CallbackKind
+    message_id: int
+    status: str | None
+    target: str = attrs.field(repr=False)
+    attempt: int
+    delivered: bool
+    http_status: int | None
+    error: str | None
+    at: float
+    body: bytes = attrs.field(repr=False)
+
+    def json(self) -> Any:
+        """The body as JSON: the 7.1 report or the click callback."""
+        return json.loads(self.body)
+
+
+@attrs.define
+class _Pending:
+    kind: CallbackKind
+    message_id: int
+    status: str | None
+    body: bytes
+    target: str
+    attempts: int = 0
+
+
+class _Borrowed(httpx.AsyncBaseTransport):
+    """A caller's transport, used without closing it when our client closes."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._transport = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class Callbacks:
+    """The queue of callbacks still to deliver, where they go, and what happened to them."""
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], float],
+        record_limit: int,
+        url: str | None = None,
+        handler: ReportHandler | None = None,
+        click_handler: ClickHandler | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        allow_remote: bool = False,
+        attempts: int = 3,
+        timeout: float = 5.0,
+    ) -> None:
+        self.now = now
+        self.url = url
+        self.handler = handler
+        self.click_handler = click_handler
+        self.transport = transport
+        self.allow_remote = allow_remote
+        self.attempts = attempts
+        self.timeout = timeout
+        self.pending: deque[_Pending] = deque()
+        self.records: deque[CallbackDelivery] = deque(maxlen=record_limit)
+        self._lock: anyio.Lock | None = None
+
+    def queue(
+        self,
+        kind: CallbackKind,
+        message_id: int,
+        status: str | None,
+        payload: dict[str, Any],
+        message_url: str | None,
+    ) -> None:
+        """Queue one callback for every target configured now."""
+        body = dumps(payload)
+        handler = self.handler if kind == "status" else self.click_handler
+        targets: list[str] = []
+        if handler is not None:
+            targets.append(_HANDLER)
+        url = message_url or self.url
+        if url is not None:
+            targets.append(url)
+        for target in targets:
+            self.pending.append(_Pending(kind, message_id, status, body, target))
+
+    def clear(self) -> None:
+        """Forget the queue and the records."""
+        self.pending.clear()
+        self.records.clear()
+
+    async def deliver(self) -> tuple[CallbackDelivery, ...]:
+        """Try every queued callback once, in order; failures stay queued while attempts
+        remain. Returns this round's attempts."""
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            batch = list(self.pending)
+            self.pending.clear()
+            if not batch:
+                return ()
+            done: list[CallbackDelivery] = []
+            needs_http = any(item.target != _HANDLER for item in batch)
+            client = (
+                httpx.AsyncClient(
+                    transport=None if self.transport is None else _Borrowed(self.transport),
+                    timeout=self.timeout,
+                    trust_env=False,
+                    follow_redirects=False,
+                )
+                if needs_http
+                else None
+            )
+            try:
+                for item in batch:
+                    done.append(await self._attempt(item, client))
+            finally:
+                if client is not None:
+                    with anyio.CancelScope(shield=True):
+                        await client.aclose()
+            return tuple(done)
+
+    async def _attempt(self, item: _Pending, client: httpx.AsyncClient | None) -> CallbackDelivery:
+        item.attempts += 1
+        http_status: int | None = None
+        error: str | None = None
+        retry = True
+        try:
+            if item.target == _HANDLER:
+                await self._call_handler(item)
+            elif self.transport is None and not self.allow_remote and not _is_loopback(item.target):
+                error = "not a loopback address: give callback_transport or allow_remote_callbacks"
+                retry = False
+            else:
+                assert client is not None
+                answer = await client.post(item.target, content=item.body, headers=_HEADERS)
+                http_status = answer.status_code
+                if not 200 <= http_status < 300:
+                    error = f"HTTP {http_status}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # the user's handler: any failure means "deliver again"
+            error = f"{type(exc).__name__}: {exc}"
+        delivered = error is None
+        if not delivered and retry and item.attempts < self.attempts:
+            self.pending.append(item)
+        record = CallbackDelivery(
+            item.kind,
+            item.message_id,
+            item.status,
+            item.target,
+            item.attempts,
+            delivered,
+            http_status,
+            error,
+            self.now(),
+            item.body,
+        )
+        self.records.append(record)
+        return record
+
+    async def _call_handler(self, item: _Pending) -> None:
+        if item.kind == "status":
+            if self.handler is not None:
+                await self.handler(parse_rcs_report(item.body))
+        elif self.click_handler is not None:
+            await self.click_handler(parse_rcs_click(item.body))
+
+
+def _is_loopback(url: str) -> bool:
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def summary(deliveries: Iterable[CallbackDelivery]) -> dict[str, int]:
+    """`{"delivered": n, "failed": m}` for a round of deliveries."""
+    counts = {"delivered": 0, "failed": 0}
+    for delivery in deliveries:
+        counts["delivered" if delivery.delivered else "failed"] += 1
+    return counts

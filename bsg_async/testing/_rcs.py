@@ -1,0 +1,1213 @@
+"""The One-API side of the fake beyond the login: RCS sends, campaigns, messages, tariffs.
+
+Endpoints (bsg-api.md 8.3 to 8.5), each behind a valid bearer token:
+
+- `POST /api/messages/rcs/send` -> `{"data": MessageInfo}`;
+- `POST /api/campaigns/rcs/send` (1 to 5,000 unique phones) and `.../send-groups` (contact-list
+  ids from the fake's `contact_groups`) -> `{"data": Campaign}`;
+- `GET /api/campaigns` (paged, 30 to 500), `GET /api/campaigns/{id}`, `.../{id}/detail`,
+  `PATCH /api/campaigns/{id}/stop` (422 unless scheduled, sending, paused or moderation);
+- `GET /api/messages` with `filter[reference_id|campaign_id|id|from|to]` (paged, 15 to 500);
+- `GET /api/accounts/tariff` (paged, 15 to 500) -> `{"data": [...], "total": N}`.
+
+Invalid data gets HTTP 422 `{"message": "The given data was invalid.", "errors": {field:
+[texts]}}` naming every offending field the way the service does (`phone.number`,
+`phones.3.reference_id`, `options.cards.0.suggestions.1.url`, ...); a `reference_id` the
+account already holds gets HTTP 429 `{"message": "Too many duplicate request detected"}` and
+nothing is accepted. Statuses are not stored: a message's states are a timeline computed from
+its acceptance (or campaign start) time, the `Lifecycle` and a fate drawn from the seed and its
+id, so they move forward on the fake's clock by themselves.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import parse_qs
+
+import attrs
+
+from ..models.one_api import Tariff
+from ._json import dumps
+from ._legacy import Reply
+from ._state import Lifecycle, MessageState, format_time, unit
+
+__all__ = [
+    "FakeCampaign",
+    "FakeRcsMessage",
+    "RcsApi",
+    "RcsFates",
+    "RcsStore",
+    "RcsSubmission",
+    "report_payload",
+]
+
+RCS_ID_BASE = 3_266_500_452  # the documentation's example id: a fake's first RCS message has it
+CAMPAIGN_ID_BASE = 4_213
+RCS_FALLBACK_ID_OFFSET = 1_000_000_000  # fallback SMS id = RCS message id + offset
+CAMPAIGN_MAX_PHONES = 5000
+GROUPS_MAX = 1000
+SENDER_MAX = 40
+TEXT_MAX = 160
+CARDS_MAX = 10
+CARD_TITLE_MAX = 200
+CARD_TEXT_MAX = 1000
+MEDIA_URL_MAX = 1000
+SUGGESTIONS_MAX = 4
+SUGGESTION_TEXT_MAX = 25
+POSTBACK_MAX = 25
+CALLBACK_URL_MAX = 100
+SMS_TEXT_MAX = 765
+VALIDITY_HOURS = (1, 72)
+VALIDITY_SECONDS = (30, 86_400)
+START_AT_MAX_AHEAD = 30 * 86_400
+MESSAGES_PAGE = (15, 500)
+TARIFFS_PAGE = (15, 500)
+CAMPAIGNS_PAGE = (30, 500)
+DEFAULT_PAGE_LIMIT = 50
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+PRICE_QUANTUM = Decimal("0.0000001")
+
+DEFAULT_TARIFFS: tuple[Tariff, ...] = (
+    Tariff(id=50470, code=0, name="Standard", is_active=True, is_default=True),
+    Tariff(id=50471, code=9, name="Best quality", is_active=True, is_default=False),
+)
+
+_PHONE = re.compile(r"[0-9]{9,15}")
+_REFERENCE_ID = re.compile(r"[A-Za-z0-9]{1,32}")
+_URL = re.compile(r"https?://[^\s/?#]+\S*")
+_SMS_SENDER_DIGITS = re.compile(r"[0-9]{1,15}")
+_SMS_SENDER_NAME = re.compile(r"[\x20-\x7e]{1,11}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_COUNTRIES = (
+    ("380", "UA"),
+    ("375", "BY"),
+    ("373", "MD"),
+    ("372", "EE"),
+    ("371", "LV"),
+    ("370", "LT"),
+    ("359", "BG"),
+    ("49", "DE"),
+    ("48", "PL"),
+    ("44", "GB"),
+    ("40", "RO"),
+    ("39", "IT"),
+    ("34", "ES"),
+    ("33", "FR"),
+    ("7", "KZ"),
+    ("1", "US"),
+)
+# Statuses a message does not leave by itself (`read` may still follow `delivered`).
+FINAL_STATUSES = frozenset({"delivered", "read", "undelivered", "expired", "failed"})
+_NOT_SENT = frozenset({"scheduled", "accepted", "sending"})
+_STOPPABLE = frozenset({"scheduled", "sending", "paused", "moderation"})
+CAMPAIGN_STATUSES = frozenset(
+    {"creation", "scheduled", "sending", "done", "paused", "stopped", "spam", "moderation"}
+)
+_COUNTERS = (
+    "delivered",
+    "sent",
+    "scheduled",
+    "moderation",
+    "accepted",
+    "sending",
+    "expired",
+    "failed",
+    "undelivered",
+    "unknown",
+    "read",
+    "not_viber_user",
+    "not_rcs_user",
+)
+_INVALID = "The given data was invalid."
+_DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RcsSubmission:
+    """What one RCS send request said; shared by the messages it created.
+
+    `options` and `fallback` (the `alternative_channel.sms` object) are the JSON objects as
+    sent (read-only views). `accepted_at` and `start_at` are the fake's clock in Unix seconds
+    (`start_at` is later only for a campaign scheduled ahead). `validity_hours` is what the
+    message reports (from `validity`, or `validity_seconds` rounded up, default 72).
+    """
+
+    sender: str
+    accepted_at: float
+    start_at: float
+    price: Decimal
+    currency: str
+    validity_hours: int = 72
+    validity_seconds: int | None = None
+    options: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    fallback: Mapping[str, Any] | None = attrs.field(default=None, repr=False)
+    callback_url: str | None = None
+    tariff_code: int | None = None
+    campaign_id: int | None = None
+    add_to_contact_book: bool = True
+    check_stop_list: bool = True
+
+
+@attrs.frozen
+class FakeRcsMessage:
+    """One RCS message the fake accepted (through a single send or a campaign).
+
+    ```python
+    message = fake.rcs.find("order42")
+    assert message.phone == "380501234567" and message.text == "Your order shipped"
+    ```
+    """
+
+    id: int
+    reference_id: str | None
+    phone: str
+    submission: RcsSubmission = attrs.field(repr=False, eq=False)
+
+    @property
+    def sender(self) -> str:
+        """The RCS agent name it was sent from."""
+        return self.submission.sender
+
+    @property
+    def text(self) -> str | None:
+        """`options.text`, or `None` for a message of cards."""
+        text = self.submission.options.get("text")
+        return text if isinstance(text, str) else None
+
+    @property
+    def cards(self) -> tuple[Mapping[str, Any], ...]:
+        """`options.cards` as sent (empty for a text message)."""
+        cards = self.submission.options.get("cards")
+        return tuple(cards) if isinstance(cards, list) else ()
+
+    @property
+    def suggestions(self) -> tuple[Mapping[str, Any], ...]:
+        """Every suggestion (button) of every card, in order."""
+        found: list[Mapping[str, Any]] = []
+        for card in self.cards:
+            suggestions = card.get("suggestions")
+            if isinstance(suggestions, list):
+                found.extend(s for s in suggestions if isinstance(s, Mapping))
+        return tuple(found)
+
+    @property
+    def campaign_id(self) -> int | None:
+        """The campaign it belongs to (`None` for a single send)."""
+        return self.submission.campaign_id
+
+    @property
+    def callback_url(self) -> str | None:
+        """The per-request `callback_url` (single sends only), else `None`."""
+        return self.submission.callback_url
+
+    @property
+    def price(self) -> Decimal:
+        """The amount charged at acceptance, in `currency`."""
+        return self.submission.price
+
+    @property
+    def currency(self) -> str:
+        """The account currency."""
+        return self.submission.currency
+
+    @property
+    def accepted_at(self) -> float:
+        """The fake's clock (Unix seconds) when it was accepted."""
+        return self.submission.accepted_at
+
+    @property
+    def has_fallback(self) -> bool:
+        """Whether it was sent with an SMS fallback (`alternative_channel.sms`)."""
+        return self.submission.fallback is not None
+
+
+@attrs.frozen
+class FakeCampaign:
+    """An RCS campaign the fake accepted: the messages with ids `first_id` to
+    `first_id + count - 1`, starting at `submission.start_at` (the fake's clock).
+
+    `groups` holds the contact-list ids of a `send-groups` campaign; `finishes_at` is when its
+    last message reaches a final status (unless it is stopped first).
+    """
+
+    id: int
+    name: str
+    first_id: int
+    count: int
+    finishes_at: float
+    submission: RcsSubmission = attrs.field(repr=False, eq=False)
+    groups: tuple[int, ...] = ()
+
+
+@attrs.frozen
+class Step:
+    """One point of a message's timeline: from `at` on, the message is `status`."""
+
+    at: float
+    status: str
+    time_sent: float | None = None
+    time_dr: float | None = None
+
+
+# -- state -------------------------------------------------------------------------------------
+
+
+class RcsStore:
+    """The RCS messages and campaigns of the fake, and what it spent on them.
+
+    `live` maps the index of every message whose status may still change (for callbacks) to the
+    fake's clock up to which its status reports were already collected.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[FakeRcsMessage] = []
+        self.by_reference: dict[str, int] = {}
+        self.extra_acceptances: dict[str, int] = {}
+        self.campaigns: dict[int, FakeCampaign] = {}
+        self.stopped: dict[int, float] = {}
+        self.forced: dict[int, str] = {}
+        self.live: dict[int, float] = {}
+        self.spent = Decimal(0)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def next_id(self) -> int:
+        """The id the next accepted message gets."""
+        return RCS_ID_BASE + len(self.messages)
+
+    def accept(
+        self, reference_id: str | None, phone: str, submission: RcsSubmission
+    ) -> FakeRcsMessage:
+        """Store a new message; a known `reference_id` counts one more acceptance."""
+        index = len(self.messages)
+        message = FakeRcsMessage(RCS_ID_BASE + index, reference_id, phone, submission)
+        self.messages.append(message)
+        if reference_id is not None:
+            if reference_id in self.by_reference:
+                count = self.extra_acceptances.get(reference_id, 0)
+                self.extra_acceptances[reference_id] = count + 1
+            else:
+                self.by_reference[reference_id] = index
+        self.live[index] = submission.accepted_at
+        self.spent += submission.price
+        return message
+
+    def get(self, message_id: int) -> FakeRcsMessage | None:
+        """The message with this id, or `None`."""
+        index = message_id - RCS_ID_BASE
+        return self.messages[index] if 0 <= index < len(self.messages) else None
+
+    def find(self, reference_id: str) -> FakeRcsMessage | None:
+        """The (first) message accepted with this `reference_id`, or `None`."""
+        index = self.by_reference.get(reference_id)
+        return None if index is None else self.messages[index]
+
+    def with_reference(self, reference_id: str) -> list[FakeRcsMessage]:
+        """Every message accepted with this `reference_id` (more than one only when
+        references are not unique)."""
+        if reference_id not in self.by_reference:
+            return []
+        if reference_id not in self.extra_acceptances:
+            return [self.messages[self.by_reference[reference_id]]]
+        return [m for m in self.messages if m.reference_id == reference_id]
+
+    def acceptances(self, reference_id: str) -> int:
+        """How many times a message with this `reference_id` was accepted."""
+        if reference_id not in self.by_reference:
+            return 0
+        return 1 + self.extra_acceptances.get(reference_id, 0)
+
+    def campaign_messages(self, campaign: FakeCampaign) -> Sequence[FakeRcsMessage]:
+        """The messages of `campaign`, in id order."""
+        start = campaign.first_id - RCS_ID_BASE
+        return self.messages[start : start + campaign.count]
+
+    def clear(self) -> None:
+        """Forget every message and campaign."""
+        self.messages.clear()
+        self.by_reference.clear()
+        self.extra_acceptances.clear()
+        self.campaigns.clear()
+        self.stopped.clear()
+        self.forced.clear()
+        self.live.clear()
+        self.spent = Decimal(0)
+
+
+class RcsFates:
+    """The timeline of each RCS message, from the `Lifecycle`, the seed and the clock."""
+
+    def __init__(self, lifecycle: Lifecycle, seed: int, non_rcs: frozenset[str]) -> None:
+        self.lifecycle = lifecycle
+        self.seed = seed
+        self.non_rcs_numbers = non_rcs
+
+    def is_rcs_user(self, phone: str) -> bool:
+        """Whether this phone number receives RCS (else the SMS fallback, when given)."""
+        if phone in self.non_rcs_numbers:
+            return False
+        return unit(self.seed, "rcs-user", phone) >= self.lifecycle.non_rcs_rate
+
+    def steps(self, message: FakeRcsMessage, stopped_at: float | None = None) -> tuple[Step, ...]:
+        """The message's whole timeline, first step at its acceptance.
+
+        A message of a campaign stopped before the message was sent keeps, from then on, the
+        status it had when the campaign stopped.
+        """
+        life = self.lifecycle
+        submission = message.submission
+        accepted, start = submission.accepted_at, submission.start_at
+        single = submission.campaign_id is None
+        steps = []
+        if start > accepted:
+            steps.append(Step(accepted, "scheduled"))
+        steps.append(Step(start, "accepted" if single else "sending"))
+        sent_at, final_at = start + life.sent_after, start + life.final_after
+        draw = unit(self.seed, "rcs-fate", str(message.id))
+        undelivered = life.undeliverable_rate
+        expired = undelivered + life.expired_rate
+        if self.is_rcs_user(message.phone) and expired <= draw < expired + life.failed_rate:
+            steps.append(Step(sent_at, "failed", None, sent_at))
+        else:
+            steps.append(Step(sent_at, "sent", sent_at))
+            if not self.is_rcs_user(message.phone) or draw < undelivered:
+                steps.append(Step(final_at, "undelivered", sent_at, final_at))
+            elif draw < expired:
+                steps.append(Step(final_at, "expired", sent_at, final_at))
+            else:
+                steps.append(Step(final_at, "delivered", sent_at, final_at))
+                if unit(self.seed, "rcs-read", str(message.id)) < life.read_rate:
+                    steps.append(Step(start + life.read_after, "read", sent_at, final_at))
+        if stopped_at is not None:
+            left = next((s.at for s in steps if s.status not in _NOT_SENT), math.inf)
+            if stopped_at < left:
+                steps = [s for s in steps if s.at <= stopped_at] or steps[:1]
+        return tuple(steps)
+
+    def final_at(self, message: FakeRcsMessage) -> float:
+        """When the message reaches a final status (`read` aside), without a stop."""
+        return next(s.at for s in self.steps(message) if s.status in FINAL_STATUSES)
+
+    def state(
+        self, message: FakeRcsMessage, now: float, stopped_at: float | None = None
+    ) -> MessageState:
+        """The message's state at `now`, with its SMS fallback once that was sent."""
+        steps = self.steps(message, stopped_at)
+        step = steps[0]
+        for candidate in steps:
+            if candidate.at > now:
+                break
+            step = candidate
+        fallback_id = None
+        fallback = None
+        if (
+            message.submission.fallback is not None
+            and step.status == "undelivered"
+            and not self.is_rcs_user(message.phone)
+            and step.time_dr is not None
+        ):
+            life = self.lifecycle
+            fallback_id = message.id + RCS_FALLBACK_ID_OFFSET
+            sent = step.time_dr
+            done = sent + life.final_after - life.sent_after
+            delivered = now >= done
+            fallback = MessageState(
+                "delivered" if delivered else "sent", sent, sent, done if delivered else None
+            )
+        return MessageState(
+            step.status,
+            message.accepted_at,
+            step.time_sent,
+            step.time_dr,
+            fallback_id,
+            fallback,
+        )
+
+
+def report_payload(message: FakeRcsMessage, step: Step) -> dict[str, Any]:
+    """The RCS status report BSG POSTs for `message` reaching `step` (bsg-api.md 7.1): ids as
+    strings, times `yyyy-mm-dd hh:mm:ss` (empty until known), price with 7 decimals."""
+    return {
+        "error": 0,
+        "errorDescription": "No errors",
+        "id": str(message.id),
+        "msisdn": message.phone,
+        "reference": message.reference_id,
+        "time_in": format_time(message.accepted_at),
+        "time_sent": format_time(step.time_sent),
+        "time_dr": format_time(step.time_dr),
+        "status": step.status,
+        "price": _price_text(message.price),
+        "currency": message.currency,
+    }
+
+
+def due_steps(store: RcsStore, fates: RcsFates, now: float) -> list[tuple[FakeRcsMessage, Step]]:
+    """The status changes reached since they were last collected, oldest first; marks them
+    collected. A message leaves `store.live` once its timeline is complete."""
+    due: list[tuple[float, int, int, FakeRcsMessage, Step]] = []
+    finished = []
+    for index, since in store.live.items():
+        message = store.messages[index]
+        campaign_id = message.campaign_id
+        stopped = None if campaign_id is None else store.stopped.get(campaign_id)
+        steps = fates.steps(message, stopped)
+        for order, step in enumerate(steps):
+            if since < step.at <= now:
+                due.append((step.at, message.id, order, message, step))
+        if steps[-1].at <= now:
+            finished.append(index)
+        else:
+            store.live[index] = max(since, now)
+    for index in finished:
+        del store.live[index]
+    due.sort(key=lambda item: item[:3])
+    return [(message, step) for *_, message, step in due]
+
+
+# -- the endpoints -----------------------------------------------------------------------------
+
+
+class _Check:
+    """Collects per-field messages, as the service's 422 answer lists them."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, key: str, text: str) -> None:
+        self.errors.setdefault(key, []).append(text)
+
+    def required(self, value: Any, key: str) -> bool:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.add(key, f"The {key} field is required.")
+            return False
+        return True
+
+    def text(self, value: Any, key: str, max_length: int, *, required: bool = True) -> str | None:
+        if value is None and not required:
+            return None
+        if not self.required(value, key):
+            return None
+        if not isinstance(value, str):
+            self.add(key, f"The {key} must be a string.")
+            return None
+        if len(value) > max_length:
+            self.add(key, f"The {key} must not be greater than {max_length} characters.")
+            return None
+        return value
+
+    def matches(self, value: Any, key: str, pattern: re.Pattern[str], what: str) -> str | None:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            self.add(key, f"The {key} {what}.")
+            return None
+        return value
+
+    def integer(self, value: Any, key: str, bounds: tuple[int, int] | None = None) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(key, f"The {key} must be an integer.")
+            return None
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            self.add(key, f"The {key} must be between {bounds[0]} and {bounds[1]}.")
+            return None
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool | None:
+        if value is None:
+            return None
+        if value in (True, False) or value in ("0", "1"):
+            return value in (True, "1")
+        self.add(key, f"The {key} field must be true or false.")
+        return None
+
+    def url(self, value: Any, key: str, max_length: int, *, required: bool) -> str | None:
+        url = self.text(value, key, max_length, required=required)
+        if url is not None and not _URL.fullmatch(url):
+            self.add(key, f"The {key} must be a valid URL.")
+            return None
+        return url
+
+    def items(self, value: Any, key: str, bounds: tuple[int, int]) -> list[Any] | None:
+        if not self.required(value, key):
+            return None
+        if not isinstance(value, list):
+            self.add(key, f"The {key} must be an array.")
+            return None
+        if len(value) < bounds[0]:
+            self.add(key, f"The {key} must have at least {bounds[0]} items.")
+            return None
+        if len(value) > bounds[1]:
+            self.add(key, f"The {key} must not have more than {bounds[1]} items.")
+            return None
+        return value
+
+    def object(self, value: Any, key: str, *, required: bool = True) -> Mapping[str, Any] | None:
+        if value is None and not required:
+            return None
+        if not self.required(value, key):
+            return None
+        if not isinstance(value, dict):
+            self.add(key, f"The {key} must be an object.")
+            return None
+        return value
+
+
+@attrs.frozen
+class _Common:
+    """The validated fields every RCS send shares."""
+
+    sender: str
+    options: Mapping[str, Any]
+    fallback: Mapping[str, Any] | None
+    tariff_code: int | None
+    validity_hours: int
+    validity_seconds: int | None
+    add_to_contact_book: bool
+    check_stop_list: bool
+
+
+class RcsApi:
+    """The RCS, campaign, message-search and tariff endpoints over one `RcsStore`."""
+
+    def __init__(
+        self,
+        *,
+        store: RcsStore,
+        fates: RcsFates,
+        now: Callable[[], float],
+        price: Decimal,
+        currency: str,
+        tariffs: Sequence[Tariff],
+        groups: Mapping[int, tuple[str, ...]],
+        unique_references: bool,
+    ) -> None:
+        self.store = store
+        self.fates = fates
+        self.now = now
+        self.price = price
+        self.currency = currency
+        self.tariffs = tuple(tariffs)
+        self.groups = groups
+        self.unique_references = unique_references
+        self._codes = frozenset(t.code for t in self.tariffs if t.is_active and t.code is not None)
+
+    # -- sends ---------------------------------------------------------------------------------
+
+    def send(self, payload: Any) -> Reply:
+        """`POST /api/messages/rcs/send`: one message, no campaign."""
+        data = payload if isinstance(payload, dict) else {}
+        check = _Check()
+        phone = check.object(data.get("phone"), "phone")
+        number = reference_id = None
+        if phone is not None:
+            number = self._number(check, phone.get("number"), "phone.number")
+            reference_id = self._reference_id(
+                check, phone.get("reference_id"), "phone.reference_id"
+            )
+        callback_url = check.url(
+            data.get("callback_url"), "callback_url", CALLBACK_URL_MAX, required=False
+        )
+        common = self._common(check, data)
+        if check.errors or common is None or number is None:
+            return _invalid(check.errors)
+        if reference_id is not None and self._held(reference_id):
+            return _DUPLICATE
+        now = self.now()
+        submission = self._submission(common, now, now, callback_url=callback_url)
+        message = self.store.accept(reference_id, number, submission)
+        return Reply(200, dumps({"data": self.message_info(message)}))
+
+    def send_campaign(self, payload: Any) -> Reply:
+        """`POST /api/campaigns/rcs/send`: 1 to 5,000 unique phones."""
+        data = payload if isinstance(payload, dict) else {}
+        check = _Check()
+        recipients: list[tuple[str, str | None]] = []
+        phones = check.items(data.get("phones"), "phones", (1, CAMPAIGN_MAX_PHONES))
+        seen_numbers: set[str] = set()
+        seen_references: set[str] = set()
+        for index, entry in enumerate(phones or ()):
+            key = f"phones.{index}"
+            if not isinstance(entry, dict):
+                check.add(key, f"The {key} must be an object.")
+                continue
+            number = self._number(check, entry.get("number"), key + ".number")
+            reference_id = self._reference_id(
+                check, entry.get("reference_id"), key + ".reference_id"
+            )
+            if number is not None and number in seen_numbers:
+                check.add(key + ".number", f"The {key}.number field has a duplicate value.")
+            if reference_id is not None and reference_id in seen_references:
+                check.add(
+                    key + ".reference_id", f"The {key}.reference_id field has a duplicate value."
+                )
+            if number is not None:
+                seen_numbers.add(number)
+                if reference_id is not None:
+                    seen_references.add(reference_id)
+                recipients.append((number, reference_id))
+        start_at = self._start_at(check, data.get("start_at"))
+        common = self._common(check, data)
+        if check.errors or common is None:
+            return _invalid(check.errors)
+        if any(ref is not None and self._held(ref) for _, ref in recipients):
+            return _DUPLICATE
+        return self._campaign(common, recipients, start_at, groups=())
+
+    def send_groups(self, payload: Any) -> Reply:
+        """`POST /api/campaigns/rcs/send-groups`: the contacts of 1 to 1,000 contact lists."""
+        data = payload if isinstance(payload, dict) else {}
+        check = _Check()
+        ids: list[int] = []
+        groups = check.items(data.get("groups"), "groups", (1, GROUPS_MAX))
+        for index, value in enumerate(groups or ()):
+            key = f"groups.{index}"
+            group = check.integer(value, key)
+            if group is None:
+                continue
+            if group not in self.groups:
+                check.add(key, f"The selected {key} is invalid.")
+                continue
+            ids.append(group)
+        start_at = self._start_at(check, data.get("start_at"))
+        common = self._common(check, data)
+        if check.errors or common is None:
+            return _invalid(check.errors)
+        numbers = list(dict.fromkeys(number for group in ids for number in self.groups[group]))
+        recipients: list[tuple[str, str | None]] = [(number, None) for number in numbers]
+        return self._campaign(common, recipients, start_at, groups=tuple(dict.fromkeys(ids)))
+
+    def _campaign(
+        self,
+        common: _Common,
+        recipients: list[tuple[str, str | None]],
+        start_at: float | None,
+        *,
+        groups: tuple[int, ...],
+    ) -> Reply:
+        now = self.now()
+        start = now if start_at is None or start_at < now else start_at
+        campaign_id = CAMPAIGN_ID_BASE + len(self.store.campaigns)
+        submission = self._submission(common, now, start, campaign_id=campaign_id)
+        first_id = self.store.next_id()
+        finishes = start
+        for number, reference_id in recipients:
+            message = self.store.accept(reference_id, number, submission)
+            finishes = max(finishes, self.fates.final_at(message))
+        name = f"RCS campaign {format_time(now)[:10]}"
+        campaign = FakeCampaign(
+            campaign_id, name, first_id, len(recipients), finishes, submission, groups
+        )
+        self.store.campaigns[campaign_id] = campaign
+        answer = self.campaign_json(campaign)
+        answer["calculated_price"] = (self.price * len(recipients)).quantize(PRICE_QUANTUM)
+        return Reply(200, dumps({"data": answer}))
+
+    def _held(self, reference_id: str) -> bool:
+        return self.unique_references and reference_id in self.store.by_reference
+
+    def _submission(
+        self,
+        common: _Common,
+        now: float,
+        start: float,
+        *,
+        callback_url: str | None = None,
+        campaign_id: int | None = None,
+    ) -> RcsSubmission:
+        return RcsSubmission(
+            sender=common.sender,
+            accepted_at=now,
+            start_at=start,
+            price=self.price,
+            currency=self.currency,
+            validity_hours=common.validity_hours,
+            validity_seconds=common.validity_seconds,
+            options=common.options,
+            fallback=common.fallback,
+            callback_url=callback_url,
+            tariff_code=common.tariff_code,
+            campaign_id=campaign_id,
+            add_to_contact_book=common.add_to_contact_book,
+            check_stop_list=common.check_stop_list,
+        )
+
+    # -- validation ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _number(check: _Check, value: Any, key: str) -> str | None:
+        if not check.required(value, key):
+            return None
+        return check.matches(value, key, _PHONE, "must be 9 to 15 digits")
+
+    @staticmethod
+    def _reference_id(check: _Check, value: Any, key: str) -> str | None:
+        if value is None:
+            return None
+        return check.matches(value, key, _REFERENCE_ID, "must be 1 to 32 letters and digits")
+
+    def _start_at(self, check: _Check, value: Any) -> float | None:
+        if value is None:
+            return None
+        moment = _parse_time(value)
+        if moment is None:
+            check.add("start_at", f"The start at does not match the format {_PHP_FORMAT}.")
+            return None
+        latest = self.now() + START_AT_MAX_AHEAD
+        if moment > latest:
+            check.add(
+                "start_at",
+                f"The start at must be a date before or equal to {format_time(latest)}.",
+            )
+            return None
+        return moment
+
+    def _common(self, check: _Check, data: Mapping[str, Any]) -> _Common | None:
+        sender = check.text(data.get("sender"), "sender", SENDER_MAX)
+        options = self._options(check, data.get("options"))
+        fallback = self._fallback(check, data.get("alternative_channel"))
+        tariff_code = check.integer(data.get("tariff_code"), "tariff_code")
+        if tariff_code is not None and tariff_code not in self._codes:
+            check.add("tariff_code", "The selected tariff code is invalid.")
+        hours, seconds = _validity(check, data, "")
+        contact_book = check.boolean(data.get("add_to_contact_book"), "add_to_contact_book")
+        stop_list = check.boolean(data.get("check_stop_list"), "check_stop_list")
+        if sender is None or options is None or check.errors:
+            return None
+        if hours is None:
+            hours = 72 if seconds is None else max(1, math.ceil(seconds / 3600))
+        return _Common(
+            sender=sender,
+            options=MappingProxyType(dict(options)),
+            fallback=None if fallback is None else MappingProxyType(dict(fallback)),
+            tariff_code=tariff_code,
+            validity_hours=hours,
+            validity_seconds=seconds,
+            add_to_contact_book=True if contact_book is None else contact_book,
+            check_stop_list=True if stop_list is None else stop_list,
+        )
+
+    @staticmethod
+    def _options(check: _Check, value: Any) -> Mapping[str, Any] | None:
+        options = check.object(value, "options")
+        if options is None:
+            return None
+        text, cards = options.get("text"), options.get("cards")
+        if text is not None and cards is not None:
+            check.add("options", "The options must hold either text or cards, not both.")
+            return None
+        if text is None and cards is None:
+            check.add("options.text", "The options.text field is required when cards is absent.")
+            return None
+        if text is not None:
+            return options if check.text(text, "options.text", TEXT_MAX) is not None else None
+        items = check.items(cards, "options.cards", (1, CARDS_MAX))
+        for index, card in enumerate(items or ()):
+            _card(check, card, f"options.cards.{index}")
+        return options
+
+    @staticmethod
+    def _fallback(check: _Check, value: Any) -> Mapping[str, Any] | None:
+        channel = check.object(value, "alternative_channel", required=False)
+        if channel is None:
+            return None
+        sms = check.object(channel.get("sms"), "alternative_channel.sms")
+        if sms is None:
+            return None
+        prefix = "alternative_channel.sms."
+        check.text(sms.get("text"), prefix + "text", SMS_TEXT_MAX)
+        sender = sms.get("sender")
+        if check.required(sender, prefix + "sender") and not (
+            isinstance(sender, str)
+            and sender.strip()
+            and (_SMS_SENDER_DIGITS.fullmatch(sender) or _SMS_SENDER_NAME.fullmatch(sender))
+        ):
+            check.add(
+                prefix + "sender",
+                f"The {prefix}sender must be up to 11 letters and digits, or up to 15 digits.",
+            )
+        _validity(check, sms, prefix)
+        check.boolean(sms.get("check_stop_list"), prefix + "check_stop_list")
+        return sms
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def state(self, message: FakeRcsMessage, now: float | None = None) -> MessageState:
+        """The state of `message` at `now` (default: the fake's clock now)."""
+        campaign_id = message.campaign_id
+        stopped = None if campaign_id is None else self.store.stopped.get(campaign_id)
+        return self.fates.state(message, self.now() if now is None else now, stopped)
+
+    def message_info(self, message: FakeRcsMessage) -> dict[str, Any]:
+        """The `MessageInfo` JSON of `message` now."""
+        state = self.state(message)
+        delivered = state.time_dr if state.status in ("delivered", "read") else None
+        return {
+            "id": message.id,
+            "reference_id": message.reference_id,
+            "source": "rest",
+            "type": "rcs",
+            "phone": int(message.phone),
+            "status": state.status,
+            "validity": message.submission.validity_hours,
+            "amount": {"value": _price_text(message.price), "currency": message.currency},
+            "sender": message.sender,
+            "created_at": format_time(message.accepted_at),
+            "sent_at": _time_or_none(state.time_sent),
+            "delivered_at": _time_or_none(delivered),
+        }
+
+    def search_item(self, message: FakeRcsMessage) -> dict[str, Any]:
+        """The message-search JSON of `message` now."""
+        item = self.message_info(message)
+        state = self.state(message)
+        item["campaign_id"] = message.campaign_id
+        item["country"] = _country(message.phone)
+        item["parts"] = 1
+        channels = None
+        if state.fallback_id is not None:
+            channels = {"sms": {"id": [state.fallback_id], "parts": 1}}
+        item["alternative_channels"] = channels
+        return item
+
+    def campaign_status(self, campaign: FakeCampaign) -> str:
+        """The campaign's status now."""
+        if campaign.id in self.store.stopped:
+            return "stopped"
+        forced = self.store.forced.get(campaign.id)
+        if forced is not None:
+            return forced
+        now = self.now()
+        if now < campaign.submission.start_at:
+            return "scheduled"
+        return "done" if now >= campaign.finishes_at else "sending"
+
+    def campaign_counts(self, campaign: FakeCampaign) -> tuple[Counter[str], Counter[str]]:
+        """The campaign's messages by status now, and its SMS fallbacks by status."""
+        now = self.now()
+        stopped = self.store.stopped.get(campaign.id)
+        counts: Counter[str] = Counter()
+        fallbacks: Counter[str] = Counter()
+        for message in self.store.campaign_messages(campaign):
+            state = self.fates.state(message, now, stopped)
+            counts[state.status] += 1
+            if state.fallback is not None:
+                fallbacks[state.fallback.status] += 1
+        return counts, fallbacks
+
+    def _times(self, campaign: FakeCampaign) -> tuple[str | None, str | None]:
+        """`real_start_at` and `finished_at` now (`None`: not yet)."""
+        now = self.now()
+        start = campaign.submission.start_at
+        stopped = self.store.stopped.get(campaign.id)
+        started = start if start <= now and (stopped is None or start <= stopped) else None
+        if stopped is not None:
+            finished: float | None = stopped
+        else:
+            finished = campaign.finishes_at if campaign.finishes_at <= now else None
+        return _time_or_none(started), _time_or_none(finished)
+
+    def campaign_json(self, campaign: FakeCampaign) -> dict[str, Any]:
+        """The `Campaign` JSON of `campaign` now (`calculated_price` null: given on a send)."""
+        counts, fallbacks = self.campaign_counts(campaign)
+        real_start, finished = self._times(campaign)
+        submission = campaign.submission
+        channels = None
+        if submission.fallback is not None:
+            channels = {"sms": {"statistics": _summary(fallbacks)}}
+        return {
+            "id": campaign.id,
+            "name": campaign.name,
+            "sender": submission.sender,
+            "status": self.campaign_status(campaign),
+            "message_type": "rcs",
+            "start_at": format_time(submission.start_at),
+            "real_start_at": real_start,
+            "finished_at": finished,
+            "created_at": format_time(submission.accepted_at),
+            "statistics": _summary(counts),
+            "calculated_price": None,
+            "currency": submission.currency,
+            "alternative_channels": channels,
+        }
+
+    def detail_json(self, campaign: FakeCampaign) -> dict[str, Any]:
+        """The campaign-detail JSON (spelled as that endpoint spells it), counters per status."""
+        counts, fallbacks = self.campaign_counts(campaign)
+        real_start, finished = self._times(campaign)
+        submission = campaign.submission
+        statistics = {name: counts.get(name, 0) for name in _COUNTERS}
+        statistics["not_rcs_user"] = sum(
+            1
+            for message in self.store.campaign_messages(campaign)
+            if not self.fates.is_rcs_user(message.phone)
+        )
+        channels = None
+        if submission.fallback is not None:
+            channels = {"sms": {"statistics": _summary(fallbacks)}}
+        return {
+            "id": campaign.id,
+            "name": campaign.name,
+            "sender": submission.sender,
+            "status": self.campaign_status(campaign),
+            "type": "rcs",
+            "started_at": format_time(submission.start_at),
+            "actual_start_at": real_start,
+            "finished_at": finished,
+            "created_at": format_time(submission.accepted_at),
+            "statistics": statistics,
+            "alternative_channels": channels,
+            "total_messages": campaign.count,
+            "total_phones": campaign.count,
+            "total_price": (submission.price * campaign.count).quantize(PRICE_QUANTUM),
+            "currency": submission.currency,
+        }
+
+    def _find_campaign(self, raw_id: str) -> FakeCampaign | None:
+        if not _DIGITS.fullmatch(raw_id):
+            return None
+        return self.store.campaigns.get(int(raw_id))
+
+    def campaign(self, raw_id: str) -> Reply:
+        """`GET /api/campaigns/{id}`."""
+        campaign = self._find_campaign(raw_id)
+        if campaign is None:
+            return _not_found("Campaign not found.")
+        return Reply(200, dumps({"data": self.campaign_json(campaign)}))
+
+    def detail(self, raw_id: str) -> Reply:
+        """`GET /api/campaigns/{id}/detail`."""
+        campaign = self._find_campaign(raw_id)
+        if campaign is None:
+            return _not_found("Campaign not found.")
+        return Reply(200, dumps({"data": self.detail_json(campaign)}))
+
+    def stop(self, raw_id: str) -> Reply:
+        """`PATCH /api/campaigns/{id}/stop`: only from scheduled, sending, paused, moderation."""
+        campaign = self._find_campaign(raw_id)
+        if campaign is None:
+            return _not_found("Campaign not found.")
+        status = self.campaign_status(campaign)
+        if status not in _STOPPABLE:
+            return _invalid(
+                {
+                    "status": [
+                        f"A {status} campaign cannot be stopped: only a scheduled, sending, "
+                        "paused or moderation campaign can."
+                    ]
+                },
+                message="The campaign cannot be stopped.",
+            )
+        self.store.stopped[campaign.id] = self.now()
+        self.store.forced.pop(campaign.id, None)
+        return Reply(200, dumps({"data": self.campaign_json(campaign)}))
+
+    def campaigns(self, query: str) -> Reply:
+        """`GET /api/campaigns`: paged (30 to 500), optionally by creation time."""
+        params = parse_qs(query, keep_blank_values=True)
+        check = _Check()
+        offset, limit = _paging(check, params, CAMPAIGNS_PAGE)
+        since, until = _time_filters(check, params)
+        if check.errors:
+            return _invalid(check.errors)
+        found = [
+            campaign
+            for campaign in self.store.campaigns.values()
+            if since <= campaign.submission.accepted_at <= until
+        ]
+        page = [self.campaign_json(c) for c in found[offset : offset + limit]]
+        return _page_reply(page, len(found), limit, offset)
+
+    def messages(self, query: str) -> Reply:
+        """`GET /api/messages`: the search, paged (15 to 500), every filter given applies."""
+        params = parse_qs(query, keep_blank_values=True)
+        check = _Check()
+        offset, limit = _paging(check, params, MESSAGES_PAGE)
+        since, until = _time_filters(check, params)
+        reference_id = _first(params, "filter[reference_id]")
+        if reference_id is not None:
+            check.matches(
+                reference_id,
+                "filter.reference_id",
+                _REFERENCE_ID,
+                "must be 1 to 32 letters and digits",
+            )
+        campaign_id = check.integer(_first(params, "filter[campaign_id]"), "filter.campaign_id")
+        message_id = check.integer(_first(params, "filter[id]"), "filter.id")
+        if check.errors:
+            return _invalid(check.errors)
+        found = [
+            message
+            for message in self._candidates(reference_id, campaign_id, message_id)
+            if (reference_id is None or message.reference_id == reference_id)
+            and (campaign_id is None or message.campaign_id == campaign_id)
+            and (message_id is None or message.id == message_id)
+            and since <= message.accepted_at <= until
+        ]
+        page = [self.search_item(m) for m in found[offset : offset + limit]]
+        return _page_reply(page, len(found), limit, offset)
+
+    def _candidates(
+        self, reference_id: str | None, campaign_id: int | None, message_id: int | None
+    ) -> Sequence[FakeRcsMessage]:
+        if message_id is not None:
+            message = self.store.get(message_id)
+            return [] if message is None else [message]
+        if reference_id is not None:
+            return self.store.with_reference(reference_id)
+        if campaign_id is not None:
+            campaign = self.store.campaigns.get(campaign_id)
+            return [] if campaign is None else self.store.campaign_messages(campaign)
+        return self.store.messages
+
+    def tariff_list(self, query: str) -> Reply:
+        """`GET /api/accounts/tariff`: paged (15 to 500), `{"data", "total"}` without `meta`."""
+        check = _Check()
+        offset, limit = _paging(check, parse_qs(query, keep_blank_values=True), TARIFFS_PAGE)
+        if check.errors:
+            return _invalid(check.errors)
+        page = [
+            {
+                "id": tariff.id,
+                "name": tariff.name,
+                "code": tariff.code,
+                "is_active": tariff.is_active,
+                "is_default": tariff.is_default,
+            }
+            for tariff in self.tariffs[offset : offset + limit]
+        ]
+        return Reply(200, dumps({"data": page, "total": len(self.tariffs)}))
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+_PHP_FORMAT = "Y-m-d H:i:s"
+
+
+def _card(check: _Check, value: Any, key: str) -> None:
+    card = check.object(value, key)
+    if card is None:
+        return
+    media = check.object(card.get("media"), key + ".media", required=False)
+    if media is not None:
+        check.url(media.get("url"), key + ".media.url", MEDIA_URL_MAX, required=True)
+    check.text(card.get("title"), key + ".title", CARD_TITLE_MAX, required=False)
+    check.text(card.get("text"), key + ".text", CARD_TEXT_MAX, required=media is None)
+    suggestions = card.get("suggestions")
+    if suggestions is None:
+        return
+    for index, item in enumerate(
+        check.items(suggestions, key + ".suggestions", (0, SUGGESTIONS_MAX)) or ()
+    ):
+        _suggestion(check, item, f"{key}.suggestions.{index}")
+
+
+def _suggestion(check: _Check, value: Any, key: str) -> None:
+    suggestion = check.object(value, key)
+    if suggestion is None:
+        return
+    check.text(suggestion.get("text"), key + ".text", SUGGESTION_TEXT_MAX)
+    check.text(
+        suggestion.get("postback_data"), key + ".postback_data", POSTBACK_MAX, required=False
+    )
+    kind = suggestion.get("type")
+    if kind == "link":
+        check.url(suggestion.get("url"), key + ".url", MEDIA_URL_MAX, required=True)
+    elif kind == "call":
+        phone = suggestion.get("phone")
+        if check.required(phone, key + ".phone"):
+            check.matches(phone, key + ".phone", _PHONE, "must be 9 to 15 digits")
+    elif check.required(kind, key + ".type"):
+        check.add(key + ".type", f"The selected {key}.type is invalid.")
+
+
+def _validity(check: _Check, data: Mapping[str, Any], prefix: str) -> tuple[int | None, int | None]:
+    hours_value, seconds_value = data.get("validity"), data.get("validity_seconds")
+    if hours_value is not None and seconds_value is not None:
+        check.add(
+            prefix + "validity",
+            f"The {prefix}validity field prohibits {prefix}validity_seconds from being present.",
+        )
+        return None, None
+    hours = check.integer(hours_value, prefix + "validity", VALIDITY_HOURS)
+    seconds = check.integer(seconds_value, prefix + "validity_seconds", VALIDITY_SECONDS)
+    return hours, seconds
+
+
+def _paging(
+    check: _Check, params: Mapping[str, list[str]], bounds: tuple[int, int]
+) -> tuple[int, int]:
+    offset = check.integer(_first(params, "page[offset]"), "page.offset")
+    limit = check.integer(_first(params, "page[limit]"), "page.limit", bounds)
+    return (offset or 0), (DEFAULT_PAGE_LIMIT if limit is None else limit)
+
+
+def _time_filters(check: _Check, params: Mapping[str, list[str]]) -> tuple[float, float]:
+    bounds = []
+    for name, default in (("from", -math.inf), ("to", math.inf)):
+        raw = _first(params, f"filter[{name}]")
+        moment = None if raw is None else _parse_time(raw)
+        if raw is not None and moment is None:
+            check.add(
+                f"filter.{name}", f"The filter.{name} does not match the format {_PHP_FORMAT}."
+            )
+        bounds.append(default if moment is None else moment)
+    return bounds[0], bounds[1]
+
+
+def _first(params: Mapping[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    return values[0] if values else None
+
+
+def _parse_time(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(value, TIME_FORMAT)))
+    except ValueError:
+        return None
+
+
+def _time_or_none(moment: float | None) -> str | None:
+    return None if moment is None else format_time(moment)
+
+
+def _price_text(price: Decimal) -> str:
+    return format(price.quantize(PRICE_QUANTUM), "f")
+
+
+def _country(phone: str) -> str | None:
+    return next((code for prefix, code in _COUNTRIES if phone.startswith(prefix)), None)
+
+
+def _summary(counts: Counter[str]) -> dict[str, int]:
+    """`{"delivered", "sent"}`: delivered counts the read messages too."""
+    return {"delivered": counts["delivered"] + counts["read"], "sent": counts["sent"]}
+
+
+def _page_reply(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> Reply:
+    meta = {"page": {"total": total, "limit": limit, "offset": offset}}
+    return Reply(200, dumps({"data": items, "meta": meta}))
+
+
+def _invalid(errors: Mapping[str, list[str]], *, message: str = _INVALID) -> Reply:
+    return Reply(422, dumps({"message": message, "errors": dict(errors)}))
+
+
+def _not_found(message: str) -> Reply:
+    return Reply(404, dumps({"message": message}))
