@@ -1,0 +1,239 @@
+"""The command line's building blocks on their own: exit-code mapping, JSON conversion, the
+progress display, the CSV reader and the journal."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import io
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import click
+import pytest
+from rich.console import Console
+
+from bsg_async import (
+    AuthenticationError,
+    NotFoundError,
+    OutcomeStream,
+    Receipt,
+    Recipient,
+    SmsStatus,
+    TransportError,
+)
+from bsg_async.cli._common import UsageProblem, run_command
+from bsg_async.cli._csvin import CsvFileError, CsvRow, RecipientsReader, RowProblem
+from bsg_async.cli._journal import Journal, Outcome, journal_path
+from bsg_async.cli._output import Output, jsonable
+from bsg_async.cli._progress import CountProgress
+
+from .cli_support import write_csv
+
+
+def exit_code(error: BaseException, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    async def work() -> int:
+        raise error
+
+    with pytest.raises(click.exceptions.Exit) as done:
+        run_command(Output(as_json=False), work)
+    return done.value.exit_code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (UsageProblem("bad option"), 2),
+        (AuthenticationError("Invalid API key", code=1), 2),
+        (NotFoundError("SMS not found", code=20), 1),
+        (TransportError("connection refused"), 1),
+        (KeyboardInterrupt(), 130),
+    ],
+)
+def test_failures_map_to_the_documented_exit_codes(
+    error: BaseException, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert exit_code(error, capsys)[0] == code
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="ExceptionGroup is 3.11+")
+def test_an_error_inside_task_groups_is_reported_as_itself(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    group = getattr(builtins, "BaseExceptionGroup")  # noqa: B009 - 3.11+ only
+    nested = group("outer", [group("inner", [UsageProblem("x")])])
+
+    assert exit_code(nested, capsys) == (2, "error: x\n")
+
+
+def test_a_successful_command_exits_with_its_own_status() -> None:
+    async def work() -> int:
+        return 1
+
+    with pytest.raises(click.exceptions.Exit) as done:
+        run_command(Output(as_json=False), work)
+    assert done.value.exit_code == 1
+
+
+def test_json_output_keeps_money_exact_and_times_readable() -> None:
+    receipt = Receipt(id=22125, reference="r1", price=Decimal("0.0200000"), currency="EUR")
+    data = jsonable(
+        {
+            "receipt": receipt,
+            "status": SmsStatus.DELIVERED,
+            "at": dt.datetime(2017, 1, 17, 9, 11, 41),
+            "refs": frozenset({"a"}),
+            "error": NotFoundError("SMS not found", code=20, http_status=200),
+            "other": Path("x"),
+        }
+    )
+
+    assert data["receipt"] == {
+        "id": 22125,
+        "reference": "r1",
+        "price": "0.0200000",
+        "currency": "EUR",
+        "msisdn": None,
+    }
+    assert data["status"] == "delivered" and data["at"] == "2017-01-17T09:11:41"
+    assert data["refs"] == ["a"] and data["other"] == "x"
+    assert data["error"]["type"] == "NotFoundError" and data["error"]["code"] == 20
+
+
+def test_the_progress_bar_on_a_terminal_shows_count_rate_eta_and_failures() -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+
+    with CountProgress(console, "sending", total=200, done=50, failed=1) as progress:
+        progress.advance(100, failed=2)
+
+    shown = screen.getvalue()
+    assert "sending" in shown and "150/200" in shown and "3 failed" in shown
+    assert "/s" in shown and "ETA" in shown
+
+
+def test_the_progress_in_a_log_is_a_plain_line_per_interval() -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=False, width=120)
+
+    with CountProgress(console, "reading", total=None, interval=0.0) as progress:
+        progress.advance(5)
+        progress.advance(5, failed=1)
+
+    lines = screen.getvalue().splitlines()
+    assert lines[0].startswith("reading: 5, ") and lines[-1].startswith("reading: 10, ")
+    assert lines[-1].endswith("1 failed") and len(lines) == 2
+
+
+def test_the_reader_gives_rows_in_batches_with_their_line_numbers(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "r.csv",
+        "text,MSISDN\nHi,380970000001\n,380970000002\n\nYo,x\n",
+    )
+
+    with RecipientsReader(path, default_text=False) as reader:
+        first = reader.read(2)
+        rest = reader.read(10)
+        end = reader.read(10)
+
+    assert first == [
+        CsvRow(2, "380970000001", None, "Hi"),
+        RowProblem(
+            3,
+            "380970000002",
+            None,
+            "line 3: invalid text=None: the row has no text and no --text was given",
+            "missing text",
+        ),
+    ]
+    assert [(r.line, r.reason) for r in rest] == [(5, "invalid msisdn")]  # type: ignore[union-attr]
+    assert end == []
+
+
+def test_the_reader_enforces_the_text_limit(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", "msisdn,text\n380970000001," + "x" * 1001 + "\n")
+
+    [row] = RecipientsReader(path, text_limit=1000).read(5)
+
+    assert isinstance(row, RowProblem) and "at most 1000 characters" in row.message
+
+
+def test_the_reader_reports_a_file_it_cannot_open(tmp_path: Path) -> None:
+    with pytest.raises(CsvFileError) as error:
+        RecipientsReader(tmp_path / "missing.csv").read(1)
+
+    assert error.value.line == 0 and "cannot open" in str(error.value)
+
+
+def test_a_new_journal_appears_complete_or_not_at_all(tmp_path: Path) -> None:
+    path = journal_path(tmp_path / "x.results.csv")
+    (tmp_path / f".{path.name}.999.tmp").write_bytes(b"left by a killed run")
+
+    journal = Journal(path, create={"settings": "{}"})
+    journal.close()
+    reopened = Journal(path)
+    meta = reopened.meta()
+    reopened.close()
+
+    assert path.name == "x.results.journal.sqlite"
+    assert meta["settings"] == "{}" and meta["schema"] == "1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".lock"]
+    with pytest.raises(FileExistsError):
+        Journal(path, create={})
+
+
+def test_the_journal_records_outcomes_by_reference(tmp_path: Path) -> None:
+    journal = Journal(journal_path(tmp_path / "x.csv"), create={})
+    try:
+        problems = journal.add_rows(
+            [CsvRow(2, "380970000001", "a", None), CsvRow(3, "380970000002", "a", None)]
+        )
+        claimed = journal.claim((0, ""), 0, 10)
+        journal.record([Outcome("a", "sent", 7, Decimal("0.23"), "EUR")])
+        summary = journal.summary()
+    finally:
+        journal.close()
+
+    assert [p.reason for p in problems] == ["duplicate reference"]
+    assert [c.reference for c in claimed] == ["a"]
+    assert summary.counts == {"accepted": 1, "invalid": 1}
+    assert summary.cost == {"EUR": Decimal("0.23")}
+    assert summary.reasons == [("duplicate reference", 1, 3)]
+
+
+async def test_a_stream_cancelled_while_its_input_reads_the_journal_stops_cleanly() -> None:
+    # The campaign's input claims rows from the journal in a worker thread, which finishes
+    # even when cancelled (shielded). A stream cancelled meanwhile must stop with the
+    # cancellation, not with an error from handing the claimed rows to workers already gone.
+    released = anyio.Event()
+    calls = 0
+
+    class JournalLikeInput:
+        def __aiter__(self) -> JournalLikeInput:
+            return self
+
+        async def __anext__(self) -> Recipient:
+            nonlocal calls
+            calls += 1
+            if calls > 1:
+                with anyio.CancelScope(shield=True):  # like anyio.to_thread.run_sync
+                    await released.wait()
+            return Recipient(f"38097000000{calls}", f"r{calls}")
+
+    async def send_chunk(chunk: list[tuple[int, Recipient]]) -> list[Any]:
+        try:
+            await anyio.sleep_forever()
+        finally:
+            released.set()  # the journal read completes once the workers are gone
+        raise AssertionError("unreachable")
+
+    with anyio.fail_after(5), anyio.CancelScope() as scope:
+        async with OutcomeStream(JournalLikeInput(), send_chunk, chunk_size=1, concurrency=1):
+            await anyio.wait_all_tasks_blocked()
+            scope.cancel()
+
+    assert scope.cancelled_caught and calls == 2

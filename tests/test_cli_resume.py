@@ -1,0 +1,178 @@
+"""A real `bsg campaign send` process killed (SIGKILL) at seeded random points, then resumed to
+completion, against FakeBSG served by uvicorn in its own process (its state outlives the
+kills): every CSV row ends with exactly one outcome and the fake accepted every reference at
+most once. And Ctrl-C (SIGINT): exit 130 with a consistent journal that resumes."""
+
+from __future__ import annotations
+
+import csv
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bsg_async.cli._journal import journal_path
+
+from .cli_support import ROOT, FakeProcess, python_env, wait_until, write_csv
+
+SEED = 20261123
+ROWS = 900
+RUN_TIMEOUT = 60.0
+# On top of the seeded rates, faults the first sends meet whatever the timing: answers lost
+# after the service accepted (the case resuming must get right) and a proxy error.
+SCRIPT = [None, "lost_answer", None, "reset_after", None, "503", "lost_answer", None] * 3
+FAKE_OPTIONS = (
+    "--seed=7",
+    "--latency-ms=10",
+    "--latency-jitter-ms=10",
+    "--fault=lost_answer=0.03",
+    "--fault=503=0.01",
+    "--fault-path=*/create",
+    "--retry-after=0",
+    "--non-viber-rate=0.2",
+)
+
+
+def recipients_csv(path: Path, rng: random.Random) -> tuple[Path, set[int]]:
+    """ROWS rows, half with their own reference, half left to the journal; three bad rows.
+    Returns the file and the line numbers of its data rows."""
+    lines = ["msisdn,reference"]
+    bad = set(rng.sample(range(ROWS), 3))
+    for index in range(ROWS):
+        number = "12ab" if index in bad else f"38097{index:07d}"
+        reference = f"row{index}" if index % 2 else ""
+        lines.append(f"{number},{reference}")
+    return write_csv(path, "\n".join(lines) + "\n"), set(range(2, ROWS + 2))
+
+
+def done_rows(journal: Path) -> int:
+    """Rows with a recorded outcome (0 while the journal does not exist yet)."""
+    if not journal.exists():
+        return 0
+    try:
+        db = sqlite3.connect(journal, timeout=1.0)
+        try:
+            row = db.execute(
+                "SELECT COUNT(*) FROM rows WHERE state IN ('sent', 'failed', 'invalid')"
+            ).fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0])
+
+
+def start(command: list[str], fake: FakeProcess, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            command, env=python_env(fake.env), cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+
+
+def test_a_campaign_killed_at_random_points_resumes_to_exactly_one_outcome_per_row(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(SEED)
+    recipients, lines = recipients_csv(tmp_path / "people.csv", rng)
+    results = tmp_path / "people.results.csv"
+    journal = journal_path(results)
+    command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients)]
+    first = ["--channel", "viber", "--text", "Sale", "--sender", "Shop"]
+    first += ["--sms-fallback", "Sale by SMS", "--chunk-size", "20", "--concurrency", "2"]
+    logs: list[Path] = []
+    kills = 0
+
+    with FakeProcess(*FAKE_OPTIONS) as fake:
+        fake.control("POST", "script", kinds=SCRIPT, paths=["*/create"])
+        for round_ in range(4):
+            log = tmp_path / f"run{round_}.log"
+            logs.append(log)
+            resume = ["--resume"] if journal.exists() else first
+            before = done_rows(journal)
+            process = start([*command, *resume], fake, log)
+            if round_ == 0:  # early: while starting or importing
+                wait_until(lambda p=process: journal.exists() or p.poll() is not None, RUN_TIMEOUT)
+                wait_until(lambda p=process: p.poll() is not None, rng.uniform(0.0, 0.15))
+            else:  # while sending: after a random share of what is left
+                target = before + max(1, int((ROWS - before) * rng.uniform(0.1, 0.5)))
+                wait_until(
+                    lambda p=process, t=target: done_rows(journal) >= t or p.poll() is not None,
+                    RUN_TIMEOUT,
+                    interval=0.005,
+                )
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+            process.wait(10)
+
+        for round_ in range(4, 8):  # resume until nothing is left of unknown fate
+            log = tmp_path / f"run{round_}.log"
+            logs.append(log)
+            process = start([*command, "--resume"], fake, log)
+            assert process.wait(RUN_TIMEOUT) in (0, 1), log.read_text()
+            statuses = {row["status"] for row in read_results(results)}
+            if not statuses & {"unknown", "pending"}:
+                break
+
+        accepted = fake.control("GET", "accepted")["viber"]
+        state = fake.control("GET", "state")
+
+    rows = read_results(results)
+    assert kills >= 3, "the campaign finished before it could be interrupted"
+    output = "".join(log.read_text(errors="replace") for log in logs)
+    assert "reconciled by reference" in output, "no resumed run found rows of unknown fate"
+    assert state["faults"]["lost_answer"] >= 6 and state["faults"]["reset_after"] >= 3
+    assert state["duplicates"] == []
+
+    # every CSV row has exactly one outcome ...
+    assert sorted(int(row["line"]) for row in rows) == sorted(lines)
+    assert {row["status"] for row in rows} <= {"accepted", "failed", "invalid"}
+    assert sum(row["status"] == "invalid" for row in rows) == 3
+    # ... and the fake accepted every reference at most once, exactly the ones reported sent
+    assert all(count == 1 for _, count in accepted.values())
+    sent = {row["reference"]: row["id"] for row in rows if row["status"] == "accepted"}
+    assert sent == {reference: message_id for reference, (message_id, _) in accepted.items()}
+    references = [row["reference"] for row in rows if row["status"] != "invalid"]
+    assert len(references) == len(set(references)) == ROWS - 3
+
+
+def test_ctrl_c_exits_130_with_a_consistent_journal_that_resumes(tmp_path: Path) -> None:
+    rng = random.Random(SEED + 1)
+    recipients, lines = recipients_csv(tmp_path / "people.csv", rng)
+    results = tmp_path / "people.results.csv"
+    journal = journal_path(results)
+    command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients)]
+    options = ["--channel", "sms", "--text", "Sale", "--sender", "Shop", "--chunk-size", "25"]
+    options += ["--concurrency", "2"]
+
+    with FakeProcess(*FAKE_OPTIONS) as fake:
+        process = start([*command, *options], fake, tmp_path / "first.log")
+        wait_until(
+            lambda: done_rows(journal) >= ROWS // 4 or process.poll() is not None,
+            RUN_TIMEOUT,
+            interval=0.005,
+        )
+        assert process.poll() is None, "the campaign finished before Ctrl-C"
+        process.send_signal(signal.SIGINT)
+        interrupted = process.wait(RUN_TIMEOUT)
+        first_rows = read_results(results)
+
+        resumed = start([*command, "--resume"], fake, tmp_path / "second.log")
+        assert resumed.wait(RUN_TIMEOUT) == 1, (tmp_path / "second.log").read_text()
+        accepted = fake.control("GET", "accepted")["sms"]
+
+    assert interrupted == 130
+    assert "interrupted: the journal is consistent" in (tmp_path / "first.log").read_text()
+    assert sorted(int(row["line"]) for row in first_rows) == sorted(lines)
+    assert "pending" in {row["status"] for row in first_rows}
+    rows = read_results(results)
+    assert {row["status"] for row in rows} <= {"accepted", "failed", "invalid"}
+    assert all(count == 1 for _, count in accepted.values())
+    assert {r["reference"] for r in rows if r["status"] == "accepted"} == set(accepted)
+
+
+def read_results(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))

@@ -1,0 +1,176 @@
+"""Every script in `examples/` runs against FakeBSG served on 127.0.0.1: the campaign script
+and the queue worker as real processes, the FastAPI app under uvicorn with the fake POSTing its
+RCS status reports back to the app's webhook."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+
+import anyio
+import httpx
+import pytest
+
+from bsg_async.testing import FakeBSG, FakeServer
+from bsg_async.testing._server import listening_socket
+
+from .cli_support import ROOT, python_env
+from .conftest import API_KEY
+
+EXAMPLES = ROOT / "examples"
+RUN_TIMEOUT = 60
+SECRET = "s3cret-for-the-test"
+
+
+def test_every_example_is_executed_by_this_module() -> None:
+    tested = {"campaign.py", "queue_worker.py", "fastapi_app.py"}
+
+    assert {path.name for path in EXAMPLES.glob("*.py")} == tested
+
+
+async def run_example(script: str, *args: str, fake: FakeServer) -> tuple[int, str]:
+    env = python_env({"BSG_API_KEY": API_KEY, "BSG_BASE_URL": fake.base_url})
+    with anyio.fail_after(RUN_TIMEOUT):
+        done = await anyio.run_process(
+            [sys.executable, str(EXAMPLES / script), *args], env=env, cwd=ROOT, check=False
+        )
+    return done.returncode, done.stdout.decode() + done.stderr.decode()
+
+
+async def test_the_campaign_script_sends_everyone_once_and_resumes(tmp_path: Path) -> None:
+    fake = FakeBSG(seed=2, api_keys=[API_KEY], invalid_prefixes=["3800000"])
+    recipients = tmp_path / "recipients.csv"
+    rows = [("380000000001", "c0")] + [(f"38097{i:07d}", f"c{i}") for i in range(1, 130)]
+    recipients.write_text(
+        "msisdn,reference\n" + "".join(f"{m},{r}\n" for m, r in rows), encoding="utf-8"
+    )
+
+    async with fake.serve() as server:
+        first, first_output = await run_example("campaign.py", str(recipients), fake=server)
+        again, again_output = await run_example(
+            "campaign.py", str(recipients), "--resume", fake=server
+        )
+
+    assert first == 1, first_output  # one number is refused
+    assert "sent 129 (skipped 0 sent before), failed 1" in first_output
+    assert "statuses: {" in first_output and "cost: 29.67 EUR" in first_output
+    assert again == 1 and "sent 0 (skipped 129 sent before), failed 1" in again_output
+    accepted = fake.viber.accepted
+    assert len(accepted) == 129 and set(accepted.values()) == {1}
+    with (tmp_path / "recipients.outcomes.csv").open(encoding="utf-8", newline="") as handle:
+        outcomes = list(csv.DictReader(handle))
+    sent = {row["reference"]: int(row["id"]) for row in outcomes if row["outcome"] == "sent"}
+    assert sent == {ref: fake.viber.find(ref).id for ref in accepted}  # type: ignore[union-attr]
+
+
+async def test_the_campaign_script_refuses_to_start_twice(tmp_path: Path) -> None:
+    recipients = tmp_path / "recipients.csv"
+    recipients.write_text("msisdn,reference\n380970000001,a\n", encoding="utf-8")
+    (tmp_path / "recipients.outcomes.csv").write_text("reference,outcome\n", encoding="utf-8")
+
+    async with FakeBSG(api_keys=[API_KEY]).serve() as server:
+        code, output = await run_example("campaign.py", str(recipients), fake=server)
+
+    assert code == 1 and "pass --resume" in output
+
+
+async def test_the_queue_worker_sends_each_job_once_even_when_delivered_twice() -> None:
+    fake = FakeBSG(seed=3, api_keys=[API_KEY])
+
+    async with fake.serve() as server:
+        code, output = await run_example("queue_worker.py", fake=server)
+
+    assert code == 0, output
+    assert "jobs: 42, duplicate: 1, failed: 1, sent: 40" in output
+    assert "order7: duplicate" in output and "order99: failed" in output
+    assert len(fake.sms) == 40
+    assert fake.sms.acceptances("order7") == 1
+    assert {m.reference for m in fake.sms.messages} == {f"order{n}" for n in range(1, 41)}
+
+
+# -- the FastAPI app -----------------------------------------------------------------------
+
+
+def load_app(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> ModuleType:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location(
+        "fastapi_app_example", EXAMPLES / "fastapi_app.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@asynccontextmanager
+async def serve_app(module: ModuleType, sock: socket.socket) -> AsyncIterator[None]:
+    """Run the example app under uvicorn (its lifespan included) on `sock`."""
+    import uvicorn
+
+    config = uvicorn.Config(module.app, lifespan="on", ws="none", log_level="warning")
+    server = uvicorn.Server(config)
+    async with anyio.create_task_group() as group:
+        group.start_soon(lambda: server.serve(sockets=[sock]))
+        with anyio.fail_after(RUN_TIMEOUT):
+            while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+                await anyio.sleep(0.01)
+        try:
+            yield
+        finally:
+            server.should_exit = True
+
+
+async def test_the_fastapi_app_sends_rcs_and_receives_its_status_reports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("fastapi")
+    fake = FakeBSG(seed=4, api_keys=[API_KEY])
+    sock = listening_socket("127.0.0.1", 0)
+    app_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    try:
+        async with fake.serve() as bsg_server:
+            example = load_app(
+                monkeypatch,
+                {
+                    "BSG_API_KEY": API_KEY,
+                    "BSG_BASE_URL": bsg_server.base_url,
+                    "BSG_ONE_API_URL": bsg_server.url,
+                    "BSG_WEBHOOK_SECRET": SECRET,
+                    "PUBLIC_URL": app_url,
+                },
+            )
+            async with serve_app(example, sock), httpx.AsyncClient(base_url=app_url) as http:
+                order = {"phone": "+380501234567", "text": "Your order A1001 has shipped"}
+                first = await http.post("/orders/A1001/notify", json=order)
+                retried = await http.post("/orders/A1001/notify", json=order)
+                before = await http.get("/orders/A1001/status")
+                fake.advance(3600)  # the message moves on: BSG reports each status
+                deliveries = await fake.deliver_callbacks()
+                after = await http.get("/orders/A1001/status")
+                bad = await http.post("/orders/A1002/notify", json={**order, "phone": "12"})
+                intruder = await http.post("/bsg/rcs/guess", json={"id": "1", "status": "read"})
+    finally:
+        sock.close()
+
+    assert first.status_code == 200, first.text
+    assert retried.json()["message_id"] == first.json()["message_id"]
+    assert fake.rcs.acceptances("A1001") == 1
+    message = fake.rcs.find("A1001")
+    assert message is not None and message.phone == "380501234567"
+    assert before.status_code == 404
+    assert deliveries and all(d.delivered for d in deliveries)
+    assert after.status_code == 200, after.text
+    assert after.json()["status"] == fake.rcs.status("A1001")
+    assert after.json()["message_id"] == first.json()["message_id"]
+    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "phone"
+    assert intruder.status_code == 404
+    assert not fake.rcs.find("A1002")
