@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -14,9 +15,11 @@ import attrs
 import click
 
 from .. import AsyncBSG, RetryPolicy
-from ..client import API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_ONE_API_URL
+from ..client import API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_ONE_API_URL, HttpBackend
 from ..errors import AuthenticationError, BSGError, InvalidParameterError
 from ._output import Output
+
+HTTP_BACKEND_ENV = "BSG_HTTP_BACKEND"
 
 __all__ = [
     "EXIT_FAILED",
@@ -155,6 +158,15 @@ def read_api_key(settings: Settings) -> str:
     return key
 
 
+def preferred_backend() -> HttpBackend:
+    """The fastest HTTP backend installed: aiohttp's pool (the `cli` extra pulls it in),
+    else httpx's. `BSG_HTTP_BACKEND=httpx` (or `aiohttp`) chooses explicitly."""
+    chosen = os.environ.get(HTTP_BACKEND_ENV, "").strip().lower()
+    if chosen in ("httpx", "aiohttp"):
+        return "aiohttp" if chosen == "aiohttp" else "httpx"
+    return "aiohttp" if importlib.util.find_spec("aiohttp") is not None else "httpx"
+
+
 @asynccontextmanager
 async def open_client(
     settings: Settings,
@@ -182,6 +194,7 @@ async def open_client(
             read_api_key(settings),
             base_url=settings.base_url,
             one_api_url=settings.one_api_url,
+            http_backend=preferred_backend(),
             **options,
         )
     async with client:

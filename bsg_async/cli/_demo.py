@@ -26,7 +26,7 @@ from ..models import ViberReport
 from ..models.batch import Failed, LookupFailed, Sent
 from ..testing import FakeBSG, Faults
 from ._campaign import failure_reason
-from ._common import EXIT_FAILED, EXIT_OK
+from ._common import EXIT_FAILED, EXIT_OK, preferred_backend
 from ._output import Output, jsonable
 from ._progress import CountProgress
 
@@ -107,10 +107,12 @@ async def _served(fake: FakeBSG) -> AsyncIterator[dict[str, Any]]:
         yield {"transport": fake.transport, "where": "in process (install uvicorn to serve it)"}
         return
     async with fake.serve() as server:
+        backend = preferred_backend()
         yield {
             "base_url": server.base_url,
             "one_api_url": server.one_api_url,
-            "where": server.url,
+            "http_backend": backend,
+            "where": f"{server.url} (HTTP backend: {backend})",
         }
 
 
