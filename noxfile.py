@@ -1,4 +1,4 @@
-"""Automation: `nox -s tests`, `nox -s lint`, `nox -s typecheck`."""
+"""Automation: `nox -s tests`, `nox -s lint`, `nox -s typecheck`; `nox -s bench` on demand."""
 
 from __future__ import annotations
 
@@ -30,3 +30,14 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install(".[lint]")
     session.run("mypy", "--strict", "bsg_async")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The throughput and memory benchmark (bench/throughput.py; minutes, not a test).
+
+    Not a default session and not run by CI. Arguments go to the script:
+    `nox -s bench -- --repeat 3`, `nox -s bench -- --profile`.
+    """
+    session.install(".[test,bench]")
+    session.run("python", "bench/throughput.py", *session.posargs)

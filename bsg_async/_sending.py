@@ -183,36 +183,30 @@ async def batch_result(
         if entry.reference is not None:
             by_reference.setdefault(entry.reference, entry)
     positional = len(batch.result) == len(recipients)
+    currency, uncertain, status = batch.currency, answer.uncertain or resume, answer.http_status
 
-    outcomes: list[Receipt | Rejection | _Unresolved] = []
+    entries: list[Receipt | Rejection] = []
+    to_read: list[tuple[int, _Unresolved]] = []  # read back by reference below, put in place
     for index, recipient in enumerate(recipients):
         entry_or_none = by_reference.get(recipient.reference or "")
         if entry_or_none is None and positional and batch.result[index].reference is None:
             entry_or_none = batch.result[index]
         if entry_or_none is None:
-            outcomes.append(
-                _Unresolved(
-                    APIError(
-                        "the service's answer has no entry for this recipient",
-                        http_status=answer.http_status,
-                        may_have_been_accepted=True,
-                    )
+            outcome: Receipt | Rejection | _Unresolved = _Unresolved(
+                APIError(
+                    "the service's answer has no entry for this recipient",
+                    http_status=status,
+                    may_have_been_accepted=True,
                 )
             )
-            continue
-        outcomes.append(
-            _outcome(
-                entry_or_none,
-                recipient,
-                currency=batch.currency,
-                uncertain=answer.uncertain or resume,
-                http_status=answer.http_status,
+        else:
+            outcome = _outcome(
+                entry_or_none, recipient, currency=currency, uncertain=uncertain, http_status=status
             )
-        )
-
-    entries: list[Receipt | Rejection] = [
-        o if not isinstance(o, _Unresolved) else Rejection("", o.error) for o in outcomes
-    ]
+        if isinstance(outcome, _Unresolved):
+            to_read.append((index, outcome))
+            outcome = Rejection("", outcome.error)
+        entries.append(outcome)
 
     async def resolve(index: int, unresolved: _Unresolved) -> None:
         recipient = recipients[index]
@@ -221,11 +215,10 @@ async def batch_result(
         except APIError as error:
             entries[index] = Rejection(recipient.reference or "", error, recipient.msisdn)
 
-    if any(isinstance(o, _Unresolved) for o in outcomes):
+    if to_read:
         async with anyio.create_task_group() as group:
-            for index, outcome in enumerate(outcomes):
-                if isinstance(outcome, _Unresolved):
-                    group.start_soon(resolve, index, outcome)
+            for index, pending in to_read:
+                group.start_soon(resolve, index, pending)
     return SendResult(
         tuple(entries),
         task_id=batch.task_id,

@@ -299,7 +299,7 @@ def _prepare(index: int, item: object, seen: set[str], chunk: Chunk) -> Failed |
     try:
         if isinstance(item, str):
             # A generated reference is unique by construction: only the caller's are tracked.
-            chunk.append((index, Recipient(item, rules.new_reference())))
+            chunk.append((index, Recipient._generated(item)))
             return None
         if not isinstance(item, Recipient):
             raise InvalidParameterError(
@@ -308,7 +308,7 @@ def _prepare(index: int, item: object, seen: set[str], chunk: Chunk) -> Failed |
     except InvalidParameterError as invalid:
         return Failed(index, item, getattr(item, "reference", None), invalid)
     if item.reference is None:
-        item = Recipient(item.msisdn, rules.new_reference())
+        item = Recipient._generated(item.msisdn)
     elif item.reference in seen:
         duplicate = InvalidParameterError(
             "reference", item.reference, "appears twice in this batch; not sent again"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import attrs
@@ -82,17 +82,12 @@ class ViberResource:
                 f"at most {rules.VIBER_MAX_RECIPIENTS} recipients per request",
             )
         rules.unique_references(r.reference or "" for r in recipients)
-        return await self._create(fixed, recipients, options=_options(validity, tariff))
+        payload = self._client.wire.viber(fixed, options=_options(validity, tariff))
+        return await self._create(payload, recipients)
 
     async def _create(
-        self,
-        messages: list[ViberMessage],
-        recipients: list[Recipient],
-        *,
-        options: dict[str, int],
-        resume: bool = False,
+        self, payload: dict[str, Any], recipients: list[Recipient], *, resume: bool = False
     ) -> SendResult:
-        payload = self._client.wire.viber(messages, options=options)
         try:
             answer = await self._client.legacy_request(
                 "POST", "/viber/create", json=payload, send=True
@@ -184,7 +179,7 @@ class ViberResource:
         able to stop early (see `OutcomeStream`).
         """
         # The shared fields are checked once, here, by building the message with a placeholder
-        # recipient; each chunk then only swaps in its own recipients.
+        # recipient; each chunk's body then carries the chunk's recipients instead.
         template = ViberMessage(
             to=(_PLACEHOLDER,),
             text=text,
@@ -196,15 +191,16 @@ class ViberResource:
             sms_fallback=sms_fallback,
         )
         options = _options(validity, tariff)
+        wire = self._client.wire
         size, workers = check_batch_options(
             chunk_size, concurrency, max_chunk=rules.VIBER_MAX_RECIPIENTS
         )
 
         async def send_chunk(chunk: Chunk) -> list[Outcome]:
             recipients = [recipient for _, recipient in chunk]
-            message = attrs.evolve(template, to=tuple(recipients))
+            payload = wire.viber_to(template, recipients, options=options)
             try:
-                result = await self._create([message], recipients, options=options, resume=resume)
+                result = await self._create(payload, recipients, resume=resume)
             except BSGError as error:
                 return outcomes_of(chunk, error)
             return outcomes_of(chunk, result)

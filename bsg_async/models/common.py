@@ -44,7 +44,15 @@ class Recipient:
         """This recipient with its reference fixed: its own, or a freshly generated one."""
         if self.reference is not None:
             return self
-        return Recipient(self.msisdn, rules.new_reference())
+        return Recipient._generated(self.msisdn)
+
+    @classmethod
+    def _generated(cls, msisdn: str) -> Recipient:
+        """A recipient for `msisdn` with a freshly generated reference (32 hex characters).
+
+        Raises `InvalidParameterError` for a bad number.
+        """
+        return cls(msisdn, rules.new_reference())
 
 
 @attrs.frozen

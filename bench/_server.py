@@ -1,0 +1,204 @@
+"""Helpers of the benchmark: a `FakeBSG` served by uvicorn in its own process, and a probe
+of how many requests that server can answer at all.
+
+```python
+async with served_fake(latency_ms=20) as fake:
+    ...  # AsyncBSG(api_key=API_KEY, base_url=fake.base_url)
+    await fake.reset()  # forget every message: the next run starts from a fresh state
+```
+
+Every wait is bounded: the server must say where it listens within `STARTUP_TIMEOUT` seconds,
+and is killed if it has not stopped `SHUTDOWN_TIMEOUT` seconds after being asked to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import attrs
+import httpx
+from anyio.abc import ByteReceiveStream, Process
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "test_bench"
+STARTUP_TIMEOUT = 20.0
+SHUTDOWN_TIMEOUT = 10.0
+CHUNK = 50  # Viber phones per request: the API's limit, and the SDK's default chunk size
+TEXT = "Your order has shipped"
+SENDER = "BSG"
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a child process: this checkout's `bsg_async` first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+@attrs.frozen
+class ServedFake:
+    """A running `python -m bsg_async.testing` process and where it listens."""
+
+    url: str
+    latency_ms: float
+    process: Process = attrs.field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """The legacy REST API's base URL, for `AsyncBSG(base_url=...)`."""
+        return self.url + "/rest"
+
+    @property
+    def create_url(self) -> str:
+        """The Viber create endpoint, for the bare httpx client."""
+        return self.base_url + "/viber/create"
+
+    async def reset(self) -> None:
+        """Forget every accepted message, so the next run starts afresh.
+
+        `POST /_fake/reset` also clears the fault settings, latency included: set it again.
+        """
+        async with httpx.AsyncClient(timeout=10) as http:
+            for path, body in (("reset", {}), ("faults", {"latency_ms": self.latency_ms})):
+                response = await http.post(f"{self.url}/_fake/{path}", json=body)
+                response.raise_for_status()
+
+
+@asynccontextmanager
+async def served_fake(*, latency_ms: float) -> AsyncIterator[ServedFake]:
+    """Serve a fresh `FakeBSG` (no faults, `latency_ms` added to every answer) on a free port
+    of 127.0.0.1 while inside the block; stop it (or kill it) on the way out."""
+    command = [
+        sys.executable,
+        "-m",
+        "bsg_async.testing",
+        "--port=0",
+        f"--latency-ms={latency_ms}",
+        "--seed=1",
+        "--record-limit=0",  # keep no request bodies: the server's memory stays flat
+        "--log-level=error",
+    ]
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: nobody needs to drain it
+        process = await anyio.open_process(
+            command, env=child_env(), stdout=subprocess.PIPE, stderr=errors
+        )
+        try:
+            assert process.stdout is not None
+            with anyio.fail_after(STARTUP_TIMEOUT):
+                line = await _read_line(process.stdout)
+            prefix = "FakeBSG listening on "
+            if not line.startswith(prefix):
+                errors.seek(0)
+                tail = errors.read().decode(errors="replace")[-2000:]
+                raise RuntimeError(f"the fake did not start: {line!r}\n{tail}")
+            fake = ServedFake(line[len(prefix) :].strip(), latency_ms, process)
+            with anyio.fail_after(STARTUP_TIMEOUT):
+                await _until_answering(fake.url)
+            yield fake
+        finally:
+            with anyio.CancelScope(shield=True):
+                await _stop(process)
+
+
+async def _until_answering(url: str) -> None:
+    """Wait until the server accepts connections: the line is printed once its socket is
+    bound, which can be a moment before uvicorn listens on it."""
+    async with httpx.AsyncClient(timeout=2) as http:
+        while True:
+            try:
+                (await http.get(url + "/_fake/state")).raise_for_status()
+                return
+            except httpx.TransportError:
+                await anyio.sleep(0.02)
+
+
+async def _read_line(stream: ByteReceiveStream) -> str:
+    data = b""
+    while b"\n" not in data:
+        try:
+            data += await stream.receive()
+        except anyio.EndOfStream:
+            break
+    return data.decode(errors="replace").partition("\n")[0]
+
+
+async def _stop(process: Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        with anyio.move_on_after(SHUTDOWN_TIMEOUT):
+            await process.wait()
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+    await process.aclose()
+
+
+def viber_body(phones: list[str], references: list[str]) -> dict[str, object]:
+    """The Viber create body for one chunk, as the bare client and the probe build it."""
+    return {
+        "messages": [
+            {
+                "to": [
+                    {"msisdn": phone, "reference": reference}
+                    for phone, reference in zip(phones, references, strict=True)
+                ],
+                "text": TEXT,
+                "alpha_name": SENDER,
+                "is_promotional": False,
+            }
+        ]
+    }
+
+
+async def server_capacity(fake: ServedFake, *, requests: int, connections: int) -> float:
+    """Requests per second the served fake answers to a client that does almost nothing.
+
+    The bodies (50 recipients each, unique references) are encoded before the clock starts;
+    `connections` keep-alive connections then write them and read each answer's bytes, without
+    decoding. This is the ceiling of any client against this server on this machine.
+    """
+    host, _, port = fake.url.removeprefix("http://").partition(":")
+    path = fake.create_url.removeprefix(fake.url)
+    raw: list[bytes] = []
+    for number in range(requests):
+        phones = [f"38097{number:05d}{i:02d}" for i in range(CHUNK)]
+        references = [os.urandom(16).hex() for _ in phones]
+        body = json.dumps(viber_body(phones, references)).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nX-API-KEY: {API_KEY}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        raw.append(head.encode() + body)
+    pending = iter(raw)
+
+    async def connection() -> None:
+        async with await anyio.connect_tcp(host, int(port)) as stream:
+            buffered = BufferedByteReceiveStream(stream)
+            for request in pending:
+                await stream.send(request)
+                head = await buffered.receive_until(b"\r\n\r\n", 65536)
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                await buffered.receive_exactly(length)
+
+    await fake.reset()
+    started = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for _ in range(connections):
+            group.start_soon(connection)
+    elapsed = time.perf_counter() - started
+    await fake.reset()
+    return requests / elapsed

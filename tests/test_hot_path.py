@@ -1,0 +1,142 @@
+"""The shortcuts on the per-recipient and per-request path give what the long way gives."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bsg_async import AsyncBSG, InvalidParameterError, Recipient, SmsFallback, ViberMessage
+from bsg_async._converter import Wire, _decimal, _fast_id, _fast_price, _int
+
+from .conftest import API_KEY, BASE
+
+# Strings that look like digits to `str.isdigit` but are no ASCII number, and edge lengths.
+ARABIC_INDIC_123 = "\u0661\u0662\u0663"
+TRICKY_IDS = ["²", ARABIC_INDIC_123, "①", "0" * 30, "1" * 31, " 12", "12 ", "-5", "+5", "", "1_0"]
+numbers = st.one_of(
+    st.sampled_from(TRICKY_IDS),
+    st.text(alphabet=st.characters(categories=["Nd", "No"]), max_size=4),
+    st.text(max_size=6),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.booleans(),
+    st.none(),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.floats(),
+)
+
+
+def mocked(answer: Any) -> AsyncBSG:
+    return AsyncBSG(api_key=API_KEY, base_url=BASE, transport=httpx.MockTransport(answer))
+
+
+def outcome_of(function: Any, value: Any) -> Any:
+    """What `function(value)` returns, or the type of what it raises."""
+    try:
+        return ("value", function(value), type(function(value)))
+    except Exception as error:  # the hooks raise ValueError or TypeError
+        return ("raises", type(error))
+
+
+@given(numbers)
+def test_fast_id_gives_what_the_int_hook_gives(value: Any) -> None:
+    assert outcome_of(_fast_id, value) == outcome_of(_int, value)
+
+
+@given(numbers)
+def test_fast_price_gives_what_the_decimal_hook_gives(value: Any) -> None:
+    fast, slow = outcome_of(_fast_price, value), outcome_of(_decimal, value)
+    if fast[0] == "value" and slow[0] == "value" and fast[1].is_nan():
+        assert slow[1].is_nan()  # NaN is never equal to itself
+    else:
+        assert fast == slow
+
+
+def test_generated_recipient_has_a_fresh_valid_reference() -> None:
+    first, second = Recipient._generated("+380972000001"), Recipient._generated("380972000001")
+    assert first.msisdn == "380972000001"
+    assert re.fullmatch(r"[0-9a-f]{32}", first.reference or "")
+    assert first.reference != second.reference
+    # The same value the validating constructor makes, equal and hashing alike.
+    again = Recipient(first.msisdn, first.reference)
+    assert again == first and hash(again) == hash(first)
+
+
+def test_generated_recipient_still_refuses_a_bad_number() -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        Recipient._generated("12-34")
+    assert caught.value.field == "msisdn"
+
+
+phones = st.from_regex(r"\A[0-9]{7,15}\Z")
+templates = st.builds(
+    ViberMessage,
+    to=st.just(("10000000",)),
+    text=st.sampled_from(["Hi", "Привіт", "a" * 1000]),
+    alpha_name=st.sampled_from(["BSG", "Shop"]),
+    is_promotional=st.booleans(),
+    sms_fallback=st.one_of(st.none(), st.just(SmsFallback("BSG", "Fallback"))),
+).flatmap(
+    lambda message: st.one_of(
+        st.just(message),
+        st.just(
+            attrs.evolve(
+                message,
+                image_url="https://example.com/a.png",
+                button_caption="Open",
+                button_url="https://example.com/",
+            )
+        ),
+    )
+)
+
+
+@given(
+    templates,
+    st.lists(st.builds(Recipient, phones, st.from_regex(r"\A[a-z0-9]{1,32}\Z")), min_size=1),
+    st.sampled_from([{}, {"validity": 3600}, {"tariff": 0, "validity": 15}]),
+)
+def test_viber_body_from_a_template_is_the_body_of_the_full_message(
+    template: ViberMessage, recipients: list[Recipient], options: dict[str, int]
+) -> None:
+    full = attrs.evolve(template, to=tuple(recipients))
+    assert Wire.viber_to(template, recipients, options=options) == Wire.viber(
+        [full], options=options
+    )
+
+
+async def test_requests_to_one_url_keep_their_own_query_parameters() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"error": 0})
+
+    async with mocked(answer) as bsg:
+        pipeline = bsg._open_pipeline
+        url = BASE + "/sms/1"
+        for page in (1, 2, 1):
+            await pipeline.request("GET", url, auth=None, params={"page": page})
+        await pipeline.request("GET", url, auth=None)
+    assert seen == [f"{url}?page=1", f"{url}?page=2", f"{url}?page=1", url]
+
+
+async def test_requests_with_a_body_say_it_is_json() -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"error": 0})
+
+    async with mocked(answer) as bsg:
+        await bsg._open_pipeline.request("POST", BASE + "/x", auth=None, json={"a": 1})
+        await bsg._open_pipeline.request("GET", BASE + "/x", auth=None)
+    assert sent[0].headers["content-type"] == "application/json"
+    assert json.loads(sent[0].content) == {"a": 1}
+    assert "content-type" not in sent[1].headers
