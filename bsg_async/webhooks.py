@@ -750,7 +750,7 @@ class RcsWebhookApp:
         for event in events:
             try:
                 ran = await self._dispatch(event)
-            except Exception:
+            except Exception:  # the handler is the user's code: any failure means "send again"
                 logger.error(
                     "RCS webhook handler failed for %s id=%s; answering 500 so BSG retries",
                     type(event).__name__,
