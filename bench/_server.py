@@ -1,5 +1,5 @@
-"""Helpers of the benchmark: a `FakeBSG` served by uvicorn in its own process, and a probe
-of how many requests that server can answer at all.
+"""Helpers of the benchmark: a `FakeBSG` served by uvicorn in its own process, the two
+workloads (Viber, SMS bulk), and a probe of how fast that server can answer at all.
 
 ```python
 async with served_fake(latency_ms=20) as fake:
@@ -34,6 +34,7 @@ API_KEY = "test_bench"
 STARTUP_TIMEOUT = 20.0
 SHUTDOWN_TIMEOUT = 10.0
 CHUNK = 50  # Viber phones per request: the API's limit, and the SDK's default chunk size
+SMS_CHUNK = 1_000  # SMS bulk phones per request: the SDK's default chunk size
 TEXT = "Your order has shipped"
 SENDER = "BSG"
 
@@ -57,11 +58,6 @@ class ServedFake:
     def base_url(self) -> str:
         """The legacy REST API's base URL, for `AsyncBSG(base_url=...)`."""
         return self.url + "/rest"
-
-    @property
-    def create_url(self) -> str:
-        """The Viber create endpoint, for the bare httpx client."""
-        return self.base_url + "/viber/create"
 
     async def reset(self) -> None:
         """Forget every accepted message, so the next run starts afresh.
@@ -143,37 +139,52 @@ async def _stop(process: Process) -> None:
     await process.aclose()
 
 
-def viber_body(phones: list[str], references: list[str]) -> dict[str, object]:
-    """The Viber create body for one chunk, as the bare client and the probe build it."""
-    return {
-        "messages": [
-            {
-                "to": [
-                    {"msisdn": phone, "reference": reference}
-                    for phone, reference in zip(phones, references, strict=True)
-                ],
-                "text": TEXT,
-                "alpha_name": SENDER,
-                "is_promotional": False,
-            }
+@attrs.frozen
+class Workload:
+    """What one run sends: `recipients` phones in requests of `chunk` to one create endpoint."""
+
+    name: str  # as printed: "Viber" or "SMS bulk"
+    channel: str  # "viber" or "sms": which SDK service sends it
+    path: str  # the create endpoint under the REST base URL
+    chunk: int  # phones per request
+    recipients: int  # phones per run
+
+    @property
+    def requests(self) -> int:
+        """Requests per run."""
+        return -(-self.recipients // self.chunk)
+
+    def body(self, phones: list[str], references: list[str]) -> dict[str, object]:
+        """The create body of one request, as the bare clients and the probe build it."""
+        to = [
+            {"msisdn": phone, "reference": reference}
+            for phone, reference in zip(phones, references, strict=True)
         ]
-    }
+        if self.channel == "viber":
+            message = {"to": to, "text": TEXT, "alpha_name": SENDER, "is_promotional": False}
+            return {"messages": [message]}
+        return {"destination": "phones", "phones": to, "originator": SENDER, "body": TEXT}
 
 
-async def server_capacity(fake: ServedFake, *, requests: int, connections: int) -> float:
-    """Requests per second the served fake answers to a client that does almost nothing.
+VIBER = Workload("Viber", "viber", "/viber/create", chunk=CHUNK, recipients=10_000)
+SMS = Workload("SMS bulk", "sms", "/sms/create", chunk=SMS_CHUNK, recipients=20_000)
 
-    The bodies (50 recipients each, unique references) are encoded before the clock starts;
-    `connections` keep-alive connections then write them and read each answer's bytes, without
-    decoding. This is the ceiling of any client against this server on this machine.
+
+async def do_nothing_wall(fake: ServedFake, workload: Workload, *, connections: int) -> float:
+    """Seconds the served fake takes to answer one run of `workload` to a client that does
+    almost nothing.
+
+    The bodies (unique references) are encoded before the clock starts; `connections`
+    keep-alive connections then write them and read each answer's bytes, without decoding.
+    This is the floor of any client against this server on this machine.
     """
     host, _, port = fake.url.removeprefix("http://").partition(":")
-    path = fake.create_url.removeprefix(fake.url)
+    path = fake.base_url.removeprefix(fake.url) + workload.path
     raw: list[bytes] = []
-    for number in range(requests):
-        phones = [f"38097{number:05d}{i:02d}" for i in range(CHUNK)]
+    for number in range(workload.requests):
+        phones = [f"38097{number:03d}{i:04d}" for i in range(workload.chunk)]
         references = [os.urandom(16).hex() for _ in phones]
-        body = json.dumps(viber_body(phones, references)).encode()
+        body = json.dumps(workload.body(phones, references)).encode()
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nX-API-KEY: {API_KEY}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -201,4 +212,4 @@ async def server_capacity(fake: ServedFake, *, requests: int, connections: int) 
             group.start_soon(connection)
     elapsed = time.perf_counter() - started
     await fake.reset()
-    return requests / elapsed
+    return elapsed

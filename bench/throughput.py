@@ -1,42 +1,45 @@
-"""Throughput of `bsg.viber.send_many` against bare httpx, and the memory of `stream_many`.
+"""Throughput of the SDK on each HTTP backend against bare httpx and bare aiohttp.
 
 ```
-nox -s bench                            # or, with the `test` extra installed:
-python bench/throughput.py              # --repeat 5 --recipients 10000 ...
-python bench/throughput.py --aiohttp    # also AsyncBSG(http_backend="aiohttp")
+nox -s bench                            # or, with the `bench` extra installed:
+python bench/throughput.py              # the whole comparison (about 5 minutes on 2 cores)
+python bench/throughput.py --quick      # one run per point, no memory run (about 1 minute)
 python bench/throughput.py --profile    # where the SDK's time goes (needs pyinstrument)
 ```
 
-What one run does (about three minutes on two cores):
+What one run does:
 
 1. Serves `FakeBSG` with uvicorn on 127.0.0.1 in a separate process (`python -m
    bsg_async.testing`), once with 0 ms and once with 20 ms of added latency, no faults.
-2. At 0 ms, measures the server's own ceiling with a client that does almost nothing
-   (pre-encoded requests, answers read as bytes): if bare httpx comes close to it, the fake,
-   not the client, sets the 0 ms numbers, and the output says so.
-3. Sends N (10,000) Viber recipients in 50-phone requests at concurrency 1, 8 and 32, with the
-   SDK (`send_many`) and with a bare `httpx.AsyncClient` plus a semaphore that builds the same
-   JSON bodies by hand. Both generate one 32-hex reference per recipient inside the timed
-   region and must see every recipient accepted. The fake forgets its messages before each
-   run; the runs alternate, one warm-up run of each comes first, the medians are reported.
+2. Measures what that server can do for a client that does almost nothing (pre-encoded
+   requests, answers read as bytes): at 0 ms its ceiling in recipients/s, at 20 ms its own
+   wall time over the latency ideal, the floor of the wall-time target.
+3. Sends two workloads at concurrency 1, 8 and 32 with four clients:
+   - Viber: 10,000 recipients in 50-phone requests;
+   - SMS bulk: 20,000 recipients in 1,000-phone requests;
+   - clients: `AsyncBSG(http_backend="httpx")` (the default) and `http_backend="aiohttp"`,
+     both through `send_many`; a bare `httpx.AsyncClient` and a bare `aiohttp.ClientSession`,
+     each with a semaphore and the same JSON bodies built by hand.
+   Every client generates one 32-hex reference per recipient inside the timed region and must
+   see every recipient accepted. The fake forgets its messages before each run; the clients'
+   runs alternate, one warm-up run of each comes first, the medians are reported.
 4. Runs `stream_many` over 1,000,000 lazily generated recipients in a child process
-   (`bench/memory.py`) and reports that process's peak RSS. The requests go to a stateless
-   in-process stub: a million through the served fake takes about two minutes on two cores
-   (the fake keeps every message), for the same client code; `--memory-served` does that.
-5. Prints a Markdown table and PASS/MISS for each target of issue 4. It never fails: it is a
+   (`bench/memory.py`) and reports that process's peak RSS (`--memory-served` sends them
+   through the served fake instead of an in-process stub: about two minutes longer).
+5. Prints a Markdown table and PASS/MISS for each target. It never fails: it is a
    measurement, not a test.
 
-Columns: recipients per second (SDK, bare, and the median ratio of adjacent runs' throughput),
-the SDK's wall time against the ideal `ceil(chunks / concurrency) x latency` (20 ms runs), and
-the client process's CPU time per recipient (`time.process_time()` over the run / N) for both:
-client and server share the machine, so where the client is CPU-bound the ratio follows the
-ratio of these CPU costs.
+Columns: recipients per second of each SDK backend and of the bare client of the same library,
+the median ratio of adjacent runs' throughput (SDK / bare), the SDK's wall time over the ideal
+`ceil(requests / concurrency) x latency` (20 ms runs), and the client process's CPU time per
+recipient (`time.process_time()` over the run / N) of the SDK and of the bare client. Client
+and server share the machine, so where the client is CPU-bound the throughput follows these
+CPU costs.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import math
 import os
@@ -49,6 +52,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import anyio
 import attrs
 import httpx
@@ -57,27 +61,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 from _server import (
     API_KEY,
-    CHUNK,
     SENDER,
+    SMS,
     TEXT,
+    VIBER,
     ServedFake,
+    Workload,
     child_env,
+    do_nothing_wall,
     served_fake,
-    server_capacity,
-    viber_body,
 )
 
 from bsg_async import AsyncBSG, __version__
 
 CONCURRENCIES = (1, 8, 32)
 LATENCIES_MS = (0, 20)
-WARM_UP = 1_000
+WORKLOADS = (VIBER, SMS)
 MEMORY_TIMEOUT = 300.0
-RATIO_TARGET = 0.95
-IDEAL_TARGET = 1.1
-IDEAL_CONCURRENCIES = (1, 8)
 MEMORY_TARGET_MB = 100.0
-BOTTLENECK_SHARE = 0.8  # bare httpx at this share of the server's ceiling: the server limits
+# Issue 7's targets: each SDK backend against the bare client of its own library, and the
+# aiohttp backend's wall time against the latency ideal where concurrency can hide latency.
+RATIO_TARGETS = {"SDK aiohttp": 0.85, "SDK httpx": 0.95}
+IDEAL_TARGET = 1.3
+IDEAL_CONCURRENCIES = (8, 32)
+BOTTLENECK_SHARE = 0.8  # a bare client at this share of the server's ceiling: the server limits
+
+# The four clients, in the order their runs alternate, and which bare client each SDK backend
+# is compared with.
+CLIENTS = ("SDK httpx", "httpx", "SDK aiohttp", "aiohttp")
+BARE_OF = {"SDK httpx": "httpx", "SDK aiohttp": "aiohttp"}
 
 
 @attrs.frozen
@@ -90,22 +102,27 @@ class Run:
 
 @attrs.frozen
 class Point:
-    """The medians of one (latency, concurrency) point."""
+    """The medians of one (workload, latency, concurrency) point."""
 
+    workload: Workload
     latency_ms: float
     concurrency: int
-    recipients: int
-    sdk: Run
-    bare: Run
-    ratios: dict[str, float]  # sender -> median of (bare wall / its wall) over adjacent runs
-    aiohttp: Run | None = None  # the SDK with http_backend="aiohttp", when measured
-    floor: float | None = None  # wall / ideal of a do-nothing client (20 ms, concurrency 1, 8)
+    runs: dict[str, Run]  # client -> median run
+    ratios: dict[str, float]  # SDK client -> median of (bare wall / SDK wall) of adjacent runs
+    floor: float | None = None  # wall / ideal of the do-nothing client (20 ms, 8 and 32)
 
     @property
     def ideal(self) -> float:
-        """`ceil(chunks / concurrency) x latency`, in seconds."""
-        chunks = math.ceil(self.recipients / CHUNK)
-        return math.ceil(chunks / self.concurrency) * self.latency_ms / 1000
+        """`ceil(requests / concurrency) x latency`, in seconds (0 without latency)."""
+        return math.ceil(self.workload.requests / self.concurrency) * self.latency_ms / 1000
+
+    def rate(self, client: str) -> float:
+        """Recipients per second of `client`'s median run."""
+        return self.workload.recipients / self.runs[client].wall
+
+    def cpu_us(self, client: str) -> float:
+        """`client`'s CPU microseconds per recipient (median run)."""
+        return self.runs[client].cpu * 1e6 / self.workload.recipients
 
 
 class Stopwatch:
@@ -126,33 +143,45 @@ class Stopwatch:
             self.profiler.stop()
 
 
-# -- the two clients ---------------------------------------------------------------------------
+# -- the four clients --------------------------------------------------------------------------
 
 
 async def sdk_send(
     fake: ServedFake,
+    workload: Workload,
     phones: list[str],
     concurrency: int,
     *,
     backend: str = "httpx",
     profiler: Any = None,
 ) -> Run:
-    """Send with the SDK, as a user would (the client is opened before the clock starts)."""
-    async with AsyncBSG(
-        api_key=API_KEY,
-        base_url=fake.base_url,
-        http_backend="aiohttp" if backend == "aiohttp" else None,
-    ) as bsg:
+    """Send with the SDK's `send_many`, as a user would (the client is opened before the
+    clock starts)."""
+    async with AsyncBSG(api_key=API_KEY, base_url=fake.base_url, http_backend=backend) as bsg:
         with Stopwatch(profiler) as clock:
-            report = await bsg.viber.send_many(
-                phones, text=TEXT, alpha_name=SENDER, concurrency=concurrency
-            )
-    check(f"SDK ({backend})", len(report.succeeded), phones)
+            if workload.channel == "viber":
+                report = await bsg.viber.send_many(
+                    phones, text=TEXT, alpha_name=SENDER, concurrency=concurrency
+                )
+            else:
+                report = await bsg.sms.send_many(
+                    phones,
+                    body=TEXT,
+                    originator=SENDER,
+                    chunk_size=workload.chunk,
+                    concurrency=concurrency,
+                )
+    check(f"SDK {backend}", len(report.succeeded), phones)
     return clock.run
 
 
-async def bare_send(fake: ServedFake, phones: list[str], concurrency: int) -> Run:
-    """Send with bare httpx: one task per 50-phone request, a semaphore, bodies by hand."""
+# One request of a bare client: post the body, return the decoded JSON answer.
+Post = Callable[[dict[str, object]], Awaitable[Any]]
+
+
+async def bare_run(workload: Workload, phones: list[str], concurrency: int, post: Post) -> int:
+    """One task per request, a semaphore, bodies built by hand; return the recipients
+    accepted."""
     accepted = 0
     semaphore = anyio.Semaphore(concurrency)
 
@@ -160,16 +189,45 @@ async def bare_send(fake: ServedFake, phones: list[str], concurrency: int) -> Ru
         nonlocal accepted
         async with semaphore:
             references = [os.urandom(16).hex() for _ in chunk]
-            response = await http.post(fake.create_url, json=viber_body(chunk, references))
-            answer = response.json()
+            answer = await post(workload.body(chunk, references))
             accepted += sum(1 for entry in answer["result"] if str(entry["error"]) == "0")
 
+    async with anyio.create_task_group() as group:
+        for start in range(0, len(phones), workload.chunk):
+            group.start_soon(send, phones[start : start + workload.chunk])
+    return accepted
+
+
+async def httpx_send(
+    fake: ServedFake, workload: Workload, phones: list[str], concurrency: int
+) -> Run:
+    """Send with a bare `httpx.AsyncClient` (its default transport)."""
+    url = fake.base_url + workload.path
     async with httpx.AsyncClient(headers={"X-API-KEY": API_KEY}) as http:
+
+        async def post(body: dict[str, object]) -> Any:
+            return (await http.post(url, json=body)).json()
+
         with Stopwatch() as clock:
-            async with anyio.create_task_group() as group:
-                for start in range(0, len(phones), CHUNK):
-                    group.start_soon(send, phones[start : start + CHUNK])
+            accepted = await bare_run(workload, phones, concurrency, post)
     check("bare httpx", accepted, phones)
+    return clock.run
+
+
+async def aiohttp_send(
+    fake: ServedFake, workload: Workload, phones: list[str], concurrency: int
+) -> Run:
+    """Send with a bare `aiohttp.ClientSession`."""
+    url = fake.base_url + workload.path
+    async with aiohttp.ClientSession(headers={"X-API-KEY": API_KEY}) as http:
+
+        async def post(body: dict[str, object]) -> Any:
+            async with http.post(url, json=body) as response:
+                return await response.json()
+
+        with Stopwatch() as clock:
+            accepted = await bare_run(workload, phones, concurrency, post)
+    check("bare aiohttp", accepted, phones)
     return clock.run
 
 
@@ -179,16 +237,39 @@ def check(who: str, accepted: int, phones: list[str]) -> None:
         raise RuntimeError(f"{who}: {accepted} of {len(phones)} recipients accepted")
 
 
-Sender = Callable[[ServedFake, list[str], int], Awaitable[Run]]
+Sender = Callable[[ServedFake, Workload, list[str], int], Awaitable[Run]]
+
+
+async def sdk_httpx(fake: ServedFake, w: Workload, phones: list[str], concurrency: int) -> Run:
+    return await sdk_send(fake, w, phones, concurrency, backend="httpx")
+
+
+async def sdk_aiohttp(fake: ServedFake, w: Workload, phones: list[str], concurrency: int) -> Run:
+    return await sdk_send(fake, w, phones, concurrency, backend="aiohttp")
+
+
+SENDERS: dict[str, Sender] = {
+    "SDK httpx": sdk_httpx,
+    "httpx": httpx_send,
+    "SDK aiohttp": sdk_aiohttp,
+    "aiohttp": aiohttp_send,
+}
 
 
 # -- measuring ---------------------------------------------------------------------------------
 
 
-async def timed(send: Sender, fake: ServedFake, phones: list[str], concurrency: int) -> Run:
+def phones_of(workload: Workload) -> list[str]:
+    """The run's distinct phone numbers."""
+    return [f"380{number:09d}" for number in range(workload.recipients)]
+
+
+async def timed(
+    send: Sender, fake: ServedFake, workload: Workload, phones: list[str], concurrency: int
+) -> Run:
     """One run from a fresh fake state."""
     await fake.reset()
-    return await send(fake, phones, concurrency)
+    return await send(fake, workload, phones, concurrency)
 
 
 def median(runs: list[Run]) -> Run:
@@ -196,37 +277,49 @@ def median(runs: list[Run]) -> Run:
     return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs))
 
 
-async def measure(
-    fake: ServedFake, recipients: int, repeat: int, senders: dict[str, Sender]
-) -> list[Point]:
-    """Every concurrency against one served fake, the senders' runs interleaved."""
-    phones = [f"380{number:09d}" for number in range(recipients)]
-    for send in senders.values():  # warm-up: imports, code paths, connections, server caches
-        await timed(send, fake, phones[:WARM_UP], 8)
+async def measure(fake: ServedFake, workload: Workload, repeat: int) -> list[Point]:
+    """Every concurrency of one workload against one served fake, the clients interleaved."""
+    phones = phones_of(workload)
+    warm_up = phones[: 4 * workload.chunk]
+    for send in SENDERS.values():  # warm-up: imports, code paths, connections, server caches
+        await timed(send, fake, workload, warm_up, 8)
     points = []
     for concurrency in CONCURRENCIES:
-        runs: dict[str, list[Run]] = {name: [] for name in senders}
+        runs: dict[str, list[Run]] = {name: [] for name in CLIENTS}
         for _ in range(repeat):
-            for name, send in senders.items():
-                runs[name].append(await timed(send, fake, phones, concurrency))
-        # Throughput ratios from runs made one after the other, so that the machine's drift
-        # (other processes, frequency) cancels out better than in a ratio of two medians.
-        bare = runs["bare"]
+            for name in CLIENTS:
+                runs[name].append(await timed(SENDERS[name], fake, workload, phones, concurrency))
+        # Ratios from runs made one after the other, so that the machine's drift (other
+        # processes, frequency) cancels out better than in a ratio of two medians.
         ratios = {
-            name: statistics.median(b.wall / r.wall for b, r in zip(bare, own, strict=True))
-            for name, own in runs.items()
-            if name != "bare"
+            sdk: statistics.median(
+                b.wall / s.wall for s, b in zip(runs[sdk], runs[bare], strict=True)
+            )
+            for sdk, bare in BARE_OF.items()
         }
-        medians = {name: median(r) for name, r in runs.items()}
-        point = Point(fake.latency_ms, concurrency, recipients, ratios=ratios, **medians)
-        rate = recipients / point.sdk.wall
+        point = Point(
+            workload,
+            fake.latency_ms,
+            concurrency,
+            {name: median(r) for name, r in runs.items()},
+            ratios,
+        )
+        shown = ", ".join(
+            f"{sdk} {point.rate(sdk):,.0f}/s = {ratios[sdk]:.2f}x {bare}"
+            for sdk, bare in BARE_OF.items()
+        )
         print(
-            f"  {fake.latency_ms:>3.0f} ms  concurrency {concurrency:<3} SDK {rate:,.0f}/s, "
-            f"{ratios['sdk']:.2f}x bare httpx",
+            f"  {workload.name:<8} {fake.latency_ms:>3.0f} ms  concurrency {concurrency:<3} "
+            f"{shown}",
             flush=True,
         )
         points.append(point)
     return points
+
+
+async def fastest_do_nothing(fake: ServedFake, workload: Workload, *, connections: int) -> float:
+    """The best of three do-nothing runs, in seconds (the first one also warms the server)."""
+    return min([await do_nothing_wall(fake, workload, connections=connections) for _ in range(3)])
 
 
 async def peak_memory(fake: ServedFake | None, recipients: int) -> dict[str, Any]:
@@ -245,31 +338,27 @@ async def peak_memory(fake: ServedFake | None, recipients: int) -> dict[str, Any
 
 
 def table(points: list[Point]) -> str:
-    """The results as a Markdown table."""
-    with_aiohttp = any(p.aiohttp is not None for p in points)
-    head = (
-        "| latency | concurrency | SDK rec/s | bare rec/s | SDK/bare | SDK wall | ideal "
-        "| wall/ideal | SDK CPU µs/rec | bare CPU µs/rec |"
-    )
-    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    if with_aiohttp:
-        head += " SDK+aiohttp rec/s | SDK+aiohttp/bare | SDK+aiohttp CPU µs/rec |"
-        rule += "---:|---:|---:|"
+    """The results as a Markdown table: per backend, SDK and bare throughput, their ratio, the
+    SDK's wall time over the ideal, and the CPU per recipient of both."""
+    head = "| workload | latency | concurrency | ideal |"
+    rule = "|---|---:|---:|---:|"
+    for sdk, bare in BARE_OF.items():
+        head += (
+            f" {sdk} rec/s | bare {bare} rec/s | ratio | {sdk} wall/ideal "
+            f"| CPU µs/rec {sdk} / bare |"
+        )
+        rule += "---:|---:|---:|---:|---:|"
     lines = [head, rule]
     for p in points:
-        per_recipient = 1e6 / p.recipients
-        ideal = f"{p.ideal:.2f} s" if p.ideal else "-"
-        vs_ideal = f"{p.sdk.wall / p.ideal:.2f}x" if p.ideal else "-"
         line = (
-            f"| {p.latency_ms:.0f} ms | {p.concurrency} "
-            f"| {p.recipients / p.sdk.wall:,.0f} | {p.recipients / p.bare.wall:,.0f} "
-            f"| {p.ratios['sdk']:.2f} | {p.sdk.wall:.2f} s | {ideal} | {vs_ideal} "
-            f"| {p.sdk.cpu * per_recipient:.1f} | {p.bare.cpu * per_recipient:.1f} |"
+            f"| {p.workload.name} | {p.latency_ms:.0f} ms | {p.concurrency} "
+            f"| {f'{p.ideal:.2f} s' if p.ideal else '-'} |"
         )
-        if p.aiohttp is not None:
+        for sdk, bare in BARE_OF.items():
+            vs_ideal = f"{p.runs[sdk].wall / p.ideal:.2f}x" if p.ideal else "-"
             line += (
-                f" {p.recipients / p.aiohttp.wall:,.0f} | {p.ratios['aiohttp']:.2f} "
-                f"| {p.aiohttp.cpu * per_recipient:.1f} |"
+                f" {p.rate(sdk):,.0f} | {p.rate(bare):,.0f} | {p.ratios[sdk]:.2f}x "
+                f"| {vs_ideal} | {p.cpu_us(sdk):.1f} / {p.cpu_us(bare):.1f} |"
             )
         lines.append(line)
     return "\n".join(lines)
@@ -280,29 +369,28 @@ def verdict(ok: bool) -> str:
 
 
 def targets(points: list[Point], memory: dict[str, Any] | None) -> list[str]:
-    """One PASS/MISS line per target of issue 4 (the SDK as configured by default)."""
+    """One PASS/MISS line per target of issue 7 (and issue 4's memory target)."""
     lines = []
-    runs: list[tuple[str, str, Callable[[Point], Run | None]]] = [("SDK", "sdk", lambda p: p.sdk)]
-    if any(p.aiohttp is not None for p in points):
-        runs.append(("SDK+aiohttp", "aiohttp", lambda p: p.aiohttp))
-    for name, key, run_of in runs:
-        worst, at = min((p.ratios[key], p) for p in points if key in p.ratios)
-        lines.append(
-            f"{verdict(worst >= RATIO_TARGET)}  {name} throughput >= {RATIO_TARGET}x bare httpx "
-            f"at every point (lowest {worst:.2f}x at {at.latency_ms:.0f} ms, "
-            f"concurrency {at.concurrency})"
-        )
-        for p in points:
-            run = run_of(p)
-            if run is not None and p.latency_ms and p.concurrency in IDEAL_CONCURRENCIES:
-                share = run.wall / p.ideal
-                floor = f"do-nothing client {p.floor:.2f}x, " if p.floor else ""
-                lines.append(
-                    f"{verdict(share <= IDEAL_TARGET)}  {name}, {p.latency_ms:.0f} ms, "
-                    f"concurrency {p.concurrency}: wall <= {IDEAL_TARGET}x ideal "
-                    f"({run.wall:.2f} s vs {p.ideal:.2f} s = {share:.2f}x; "
-                    f"{floor}bare httpx {p.bare.wall / p.ideal:.2f}x)"
-                )
+    for sdk, target in RATIO_TARGETS.items():
+        bare = BARE_OF[sdk]
+        for workload in WORKLOADS:
+            own = [p for p in points if p.workload == workload]
+            worst, at = min(((p.ratios[sdk], p) for p in own), key=lambda pair: pair[0])
+            lines.append(
+                f"{verdict(worst >= target)}  {workload.name}: {sdk} >= {target}x bare {bare} "
+                f"at every point (lowest {worst:.2f}x at {at.latency_ms:.0f} ms, "
+                f"concurrency {at.concurrency})"
+            )
+    for p in points:
+        if p.latency_ms and p.concurrency in IDEAL_CONCURRENCIES:
+            share = p.runs["SDK aiohttp"].wall / p.ideal
+            floor = f"do-nothing client {p.floor:.2f}x, " if p.floor else ""
+            lines.append(
+                f"{verdict(share <= IDEAL_TARGET)}  {p.workload.name}, {p.latency_ms:.0f} ms, "
+                f"concurrency {p.concurrency}: SDK aiohttp wall <= {IDEAL_TARGET}x ideal "
+                f"({p.runs['SDK aiohttp'].wall:.2f} s vs {p.ideal:.2f} s = {share:.2f}x; "
+                f"{floor}bare aiohttp {p.runs['aiohttp'].wall / p.ideal:.2f}x)"
+            )
     if memory is not None:
         peak = float(memory["peak_rss_mb"])
         why = "" if memory["against"] == "served FakeBSG" else ", see --memory-served"
@@ -321,49 +409,46 @@ def targets(points: list[Point], memory: dict[str, Any] | None) -> list[str]:
 async def run(args: argparse.Namespace) -> None:
     print(
         f"bsg_async {__version__}, Python {platform.python_version()}, httpx {httpx.__version__}, "
-        f"{os.cpu_count()} CPUs ({platform.machine()}), N={args.recipients:,}, "
+        f"aiohttp {aiohttp.__version__}, {os.cpu_count()} CPUs ({platform.machine()}), "
         f"median of {args.repeat}",
         flush=True,
     )
-    senders: dict[str, Sender] = {"sdk": sdk_send, "bare": bare_send}
-    if args.aiohttp:
-        senders["aiohttp"] = functools.partial(sdk_send, backend="aiohttp")
     points: list[Point] = []
     memory = None
     notes = []
     for latency_ms in LATENCIES_MS:
         async with served_fake(latency_ms=latency_ms) as fake:
-            if latency_ms == 0:
-                ceiling = await server_capacity(fake, requests=400, connections=8) * CHUNK
-                print(f"  the fake's own ceiling: {ceiling:,.0f} recipients/s", flush=True)
-            else:  # the floor of the wall-time target: the fake and the OS, no HTTP library
-                floors = {}
-                for concurrency in IDEAL_CONCURRENCIES:
-                    rate = await server_capacity(
-                        fake, requests=25 * concurrency, connections=concurrency
+            for workload in WORKLOADS:
+                floors: dict[int, float] = {}
+                if latency_ms == 0:
+                    wall = await fastest_do_nothing(fake, workload, connections=8)
+                    ceiling = workload.recipients / wall
+                    print(
+                        f"  {workload.name}: the fake's own ceiling {ceiling:,.0f} recipients/s",
+                        flush=True,
                     )
-                    floors[concurrency] = concurrency / rate / (latency_ms / 1000)
-                shown = ", ".join(f"{v:.2f}x at concurrency {c}" for c, v in floors.items())
-                print(f"  a do-nothing client's wall / ideal: {shown}", flush=True)
-            measured = await measure(fake, args.recipients, args.repeat, senders)
-            if latency_ms:
-                measured = [attrs.evolve(p, floor=floors.get(p.concurrency)) for p in measured]
-            points += measured
-            if latency_ms == 0:
-                best = max(p.recipients / p.bare.wall for p in measured)
-                share = best / ceiling
-                culprit = "the fake is" if share >= BOTTLENECK_SHARE else "the client is"
-                notes.append(
-                    f"At 0 ms {culprit} the bottleneck: bare httpx peaks at {best:,.0f} "
-                    f"recipients/s, {share:.0%} of the {ceiling:,.0f}/s the fake answers a "
-                    "do-nothing client."
-                )
-                if args.memory_recipients:
-                    served = fake if args.memory_served else None
-                    await fake.reset()
-                    memory = await peak_memory(served, args.memory_recipients)
-                    await fake.reset()
-                    print(f"  memory: {memory}", flush=True)
+                else:  # the floor of the wall-time target: the fake and the OS, no HTTP library
+                    for concurrency in IDEAL_CONCURRENCIES:
+                        wall = await fastest_do_nothing(fake, workload, connections=concurrency)
+                        ideal = math.ceil(workload.requests / concurrency) * latency_ms / 1000
+                        floors[concurrency] = wall / ideal
+                measured = await measure(fake, workload, args.repeat)
+                points += [attrs.evolve(p, floor=floors.get(p.concurrency)) for p in measured]
+                if latency_ms == 0:
+                    best = max(p.rate("aiohttp") for p in measured)
+                    share = best / ceiling
+                    culprit = "the fake is" if share >= BOTTLENECK_SHARE else "the clients are"
+                    notes.append(
+                        f"{workload.name} at 0 ms: {culprit} the bottleneck: bare aiohttp peaks "
+                        f"at {best:,.0f} recipients/s, {share:.0%} of the {ceiling:,.0f}/s the "
+                        "fake answers a do-nothing client."
+                    )
+            if latency_ms == 0 and args.memory_recipients:
+                served = fake if args.memory_served else None
+                await fake.reset()
+                memory = await peak_memory(served, args.memory_recipients)
+                await fake.reset()
+                print(f"  memory: {memory}", flush=True)
     print()
     print(table(points))
     print()
@@ -372,32 +457,35 @@ async def run(args: argparse.Namespace) -> None:
 
 
 async def profile(args: argparse.Namespace) -> None:
-    """Profile the SDK side of one run (0 ms, concurrency 8) with pyinstrument."""
+    """Profile the SDK side of one Viber run (0 ms, concurrency 8) with pyinstrument."""
     from pyinstrument import Profiler
 
-    phones = [f"380{number:09d}" for number in range(args.recipients)]
+    phones = phones_of(VIBER)
     profiler = Profiler(interval=0.0005)
     async with served_fake(latency_ms=0) as fake:
-        await timed(sdk_send, fake, phones[:WARM_UP], 8)
+        send = sdk_aiohttp if args.backend == "aiohttp" else sdk_httpx
+        await timed(send, fake, VIBER, phones[:1_000], 8)
         await fake.reset()
-        await sdk_send(fake, phones, 8, profiler=profiler)
+        await sdk_send(fake, VIBER, phones, 8, backend=args.backend, profiler=profiler)
     print(profiler.output_text(unicode=True, color=False))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     add = parser.add_argument
-    add("--recipients", type=int, default=10_000, help="N per run (default 10,000)")
-    add("--repeat", type=int, default=5, help="runs per point, the median is shown (default 5)")
+    add("--repeat", type=int, default=3, help="runs per point, the median is shown (default 3)")
+    add("--quick", action="store_true", help="one run per point and no memory run (~1 minute)")
     add("--memory-recipients", type=int, default=1_000_000, help="for stream_many; 0 skips")
     add(
         "--memory-served",
         action="store_true",
         help="memory run against the served fake (about 2 minutes longer) instead of a stub",
     )
-    add("--aiohttp", action="store_true", help='also AsyncBSG(http_backend="aiohttp")')
     add("--profile", action="store_true", help="profile one SDK run instead (pyinstrument)")
+    add("--backend", choices=("httpx", "aiohttp"), default="httpx", help="for --profile")
     args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.memory_recipients = 1, 0
     anyio.run(profile if args.profile else run, args)
 
 
