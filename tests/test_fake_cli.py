@@ -265,3 +265,15 @@ assert "uvicorn" not in sys.modules, "uvicorn imported eagerly"
     )
 
     assert done.returncode == 0, done.stderr
+
+
+def test_the_printed_address_accepts_connections_before_uvicorn_runs() -> None:
+    from bsg_async.testing._server import listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)
+    try:
+        # Nothing accepts yet: the connection must wait in the backlog, not be refused.
+        with socket.create_connection(sock.getsockname()[:2], timeout=5):
+            pass
+    finally:
+        sock.close()

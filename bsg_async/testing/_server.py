@@ -55,7 +55,11 @@ class CutAnswerFilter(logging.Filter):
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """A bound TCP socket (port 0: a free port chosen by the system)."""
+    """A bound, listening TCP socket (port 0: a free port chosen by the system).
+
+    It listens at once, so a client that connects as soon as the address is printed is queued
+    until uvicorn accepts, not refused.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say TCP,
     # and without it every keep-alive answer written in two parts waits 40 ms for an ACK.
@@ -63,6 +67,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise
