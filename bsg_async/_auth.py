@@ -19,7 +19,7 @@ import anyio
 import httpx
 
 from ._secret import Secret
-from .errors import AuthenticationError
+from .errors import AuthenticationError, BSGError
 
 __all__ = ["ApiKeyAuth", "BearerAuth", "JwtAuth", "jwt_expiry"]
 
@@ -94,6 +94,10 @@ class JwtAuth(httpx.Auth):
         self._lock = anyio.Lock()
         self._token: Secret | None = None
         self._expires_at: float | None = None
+        # Renewal attempts so far and how the last one failed: tasks that queued behind a
+        # failed attempt share its error instead of each trying again (no herd in an outage).
+        self._renewals = 0
+        self._failure: BSGError | None = None
 
     @property
     def token(self) -> Secret | None:
@@ -131,21 +135,39 @@ class JwtAuth(httpx.Auth):
         if self._fresh():
             assert self._token is not None
             return self._token
+        renewals = self._renewals
         async with self._lock:
             if self._fresh():  # another task renewed it while we waited
                 assert self._token is not None
                 return self._token
+            self._raise_if_failed_since(renewals)
             stale = self._token if self._alive() else None
             return await self._renew(stale)
 
     async def _replace(self, refused: Secret) -> Secret:
+        renewals = self._renewals
         async with self._lock:
             if self._token is not None and self._token is not refused:
                 return self._token  # another task already replaced the refused token
+            self._raise_if_failed_since(renewals)
             return await self._renew(refused)
+
+    def _raise_if_failed_since(self, renewals: int) -> None:
+        """Raise the error of a renewal that failed while this task waited for the lock."""
+        if self._renewals != renewals and self._failure is not None:
+            raise self._failure
 
     async def _renew(self, current: Secret | None) -> Secret:
         """Refresh `current` (or log in when there is none or the refresh is refused)."""
+        self._renewals += 1
+        self._failure = None
+        try:
+            return await self._obtain(current)
+        except BSGError as error:
+            self._failure = error
+            raise
+
+    async def _obtain(self, current: Secret | None) -> Secret:
         new: Secret | None = None
         if current is not None:
             try:

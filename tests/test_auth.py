@@ -436,3 +436,57 @@ async def test_a_refused_refresh_and_a_refused_login_raise_authentication_error(
     assert server.logins == 2
     assert len(server.refreshed_with) == 1
     assert len(server.protected_with) == 2  # the refused call is not replayed without a token
+
+
+async def test_tasks_waiting_on_a_failed_login_share_its_error_instead_of_a_herd() -> None:
+    logins = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal logins
+        assert request.url.path == "/api/auth/login", "nothing is sent before a token exists"
+        logins += 1
+        await anyio.sleep(0.01)  # the other callers queue up behind this login meanwhile
+        return httpx.Response(401, json={"message": "Unauthenticated."})
+
+    errors: list[BaseException] = []
+
+    async def call_and_keep_error(bsg: AsyncBSG) -> None:
+        try:
+            await bsg.one_api_request("GET", PROTECTED)
+        except AuthenticationError as error:
+            errors.append(error)
+
+    async with (
+        AsyncBSG(
+            API_KEY,
+            one_api_url=ONE_API,
+            transport=httpx.MockTransport(handler),
+            retry=RetryPolicy(max_attempts=3),
+        ) as bsg,
+        anyio.create_task_group() as group,
+    ):
+        for _ in range(50):
+            group.start_soon(call_and_keep_error, bsg)
+
+    assert logins == 1  # a refused login is not retried, and nobody queued tries again
+    assert len(errors) == 50
+
+
+async def test_a_caller_after_a_failed_login_tries_again() -> None:
+    answers = iter([httpx.Response(503), httpx.Response(200, json={"bearer": "t2"})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/auth/login":
+            return next(answers)
+        return httpx.Response(200, json=BALANCE)
+
+    async with AsyncBSG(
+        API_KEY,
+        one_api_url=ONE_API,
+        transport=httpx.MockTransport(handler),
+        retry=RetryPolicy(max_attempts=1),
+    ) as bsg:
+        with pytest.raises(Exception, match="503"):
+            await bsg.one_api_request("GET", PROTECTED)
+        answer = await bsg.one_api_request("GET", PROTECTED)  # not stuck on the old failure
+    assert answer.data == BALANCE
