@@ -457,16 +457,17 @@ async def run(args: argparse.Namespace) -> None:
 
 
 async def profile(args: argparse.Namespace) -> None:
-    """Profile the SDK side of one Viber run (0 ms, concurrency 8) with pyinstrument."""
+    """Profile the SDK side of one run (0 ms, concurrency 8) with pyinstrument."""
     from pyinstrument import Profiler
 
-    phones = phones_of(VIBER)
+    workload = SMS if args.workload == "sms" else VIBER
+    phones = phones_of(workload)
     profiler = Profiler(interval=0.0005)
     async with served_fake(latency_ms=0) as fake:
         send = sdk_aiohttp if args.backend == "aiohttp" else sdk_httpx
-        await timed(send, fake, VIBER, phones[:1_000], 8)
+        await timed(send, fake, workload, phones[:1_000], 8)
         await fake.reset()
-        await sdk_send(fake, VIBER, phones, 8, backend=args.backend, profiler=profiler)
+        await sdk_send(fake, workload, phones, 8, backend=args.backend, profiler=profiler)
     print(profiler.output_text(unicode=True, color=False))
 
 
@@ -483,6 +484,7 @@ def main() -> None:
     )
     add("--profile", action="store_true", help="profile one SDK run instead (pyinstrument)")
     add("--backend", choices=("httpx", "aiohttp"), default="httpx", help="for --profile")
+    add("--workload", choices=("viber", "sms"), default="viber", help="for --profile")
     args = parser.parse_args()
     if args.quick:
         args.repeat, args.memory_recipients = 1, 0

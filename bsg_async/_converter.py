@@ -64,9 +64,11 @@ _NOT_YET = frozenset({"", "0000-00-00 00:00:00", "0000-00-00", "0000-00-00T00:00
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-@attrs.frozen
+# The two `Wire*` classes are internal and never changed after decoding: not frozen, because
+# a frozen attrs class costs three times as much to build, and one is built per recipient.
+@attrs.define
 class WireEntry:
-    """One entry of a send answer's `result`, before it becomes a `Receipt` or `Rejection`."""
+    """One entry of a send answer's `result`, before it becomes a recipient's outcome."""
 
     reference: str | None = None
     error: int = 0
@@ -77,7 +79,7 @@ class WireEntry:
     msisdn: str | None = None
 
 
-@attrs.frozen
+@attrs.define
 class WireBatch:
     """A multi-recipient send answer."""
 
@@ -422,7 +424,7 @@ def _fast_entry(item: Any) -> WireEntry:
     # A value of the usual type is taken as it is; any other goes through the converter's hook.
     return WireEntry(
         reference if reference is None or type(reference) is str else _str(reference),
-        error if type(error) is int else _int(error),
+        error if type(error) is int else 0 if error == "0" else _int(error),
         description if description is None or type(description) is str else _str(description),
         None if id_ is None else _fast_id(id_),
         None if price is None else _fast_price(price),
@@ -439,10 +441,23 @@ def _fast_id(value: Any) -> int:
 
 
 def _fast_price(value: Any) -> Decimal:
-    """`_decimal(value)`, quicker for the usual price: a JSON number, parsed as a `Decimal`."""
+    """`_decimal(value)`, quicker for the usual prices: a JSON number, parsed as a `Decimal`,
+    or one of the few strings a campaign's prices are spelt with (remembered once parsed)."""
     if type(value) is Decimal and value.is_finite():
         return value
+    if type(value) is str:
+        known = _PRICES.get(value)
+        if known is None:
+            known = _decimal(value)
+            if len(_PRICES) >= _PRICES_KEPT:
+                _PRICES.clear()  # a bound, not a policy: real answers hold a handful of prices
+            _PRICES[value] = known
+        return known
     return _decimal(value)
+
+
+_PRICES: dict[str, Decimal] = {}  # a `Decimal` is immutable: one can be shared by every answer
+_PRICES_KEPT = 1024
 
 
 def _viber_message(message: ViberMessage, to: Sequence[Recipient]) -> dict[str, Any]:

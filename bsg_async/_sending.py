@@ -1,22 +1,28 @@
 """From a send's answer to one outcome per recipient, with the exactly-once recovery.
 
-A recipient whose entry says "reference already exists" (23, 43) after an attempt of the same
-call may have been accepted is not a failure: that earlier attempt was accepted and its answer
-lost. Such a recipient, or one the answer forgot, is read back by reference and reported as the
-`Receipt` the service holds. Only the SDK's own retries lead here: a duplicate reference on a
-first attempt is the caller's and stays a `Rejection`.
+Every multi-recipient send (`send_bulk`, `send_individual`, `viber.send` and each chunk of
+`send_many`) goes through `send_chunk`: post the request, then decide each recipient's outcome
+from its entry in the answer. A recipient whose entry says "reference already exists" (23, 43)
+after an attempt of the same call may have been accepted is not a failure: that earlier attempt
+was accepted and its answer lost. Such a recipient, or one the answer forgot, is read back by
+reference and reported as the message the service holds. Only the SDK's own retries (or
+`resume=True`) lead here: a duplicate reference on a first attempt is the caller's and stays a
+refusal.
+
+The outcomes are the batcher's `Sent` and `Failed`; `send_result` presents them as the
+`SendResult` of a single request. `single_receipt` does the same for a one-recipient send.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, cast
 
 import anyio
 import attrs
 
-from ._converter import Wire, WireEntry
+from ._converter import Wire, WireBatch, WireEntry
 from ._transport import Answer
 from .errors import (
     APIError,
@@ -26,6 +32,15 @@ from .errors import (
     error_for_code,
 )
 from .models import Receipt, Recipient, Rejection, SendResult
+from .models.batch import Failed, Outcome, Sent
+
+__all__ = ["Chunk", "Post", "send_chunk", "send_result", "single_receipt", "recover_duplicate"]
+
+Chunk = list[tuple[int, Recipient]]
+"""Recipients of one request, each with its position in the caller's input."""
+
+Post = Callable[[list[Recipient]], Awaitable[Answer]]
+"""Sends the request for these recipients (through the pipeline) and returns its answer."""
 
 
 class StatusReport(Protocol):
@@ -49,21 +64,17 @@ class _Unresolved:
     error: APIError
 
 
-def _outcome(
-    entry: WireEntry,
-    recipient: Recipient,
-    *,
-    currency: str | None,
-    uncertain: bool,
-    http_status: int,
-) -> Receipt | Rejection | _Unresolved:
-    reference = recipient.reference or ""
+def _refusal(
+    entry: WireEntry, *, uncertain: bool, http_status: int
+) -> APIError | _Unresolved | None:
+    """Why `entry` is not a plain acceptance: the service's refusal, or an `_Unresolved` fate;
+    `None` when it was accepted (no error code, and a message id)."""
     if entry.error:
         error = error_for_code(entry.error, entry.error_description)
         if isinstance(error, DuplicateReferenceError) and uncertain:
             error.may_have_been_accepted = True
             return _Unresolved(error)
-        return Rejection(reference, error, recipient.msisdn)
+        return error
     if entry.id is None:
         return _Unresolved(
             APIError(
@@ -72,30 +83,19 @@ def _outcome(
                 may_have_been_accepted=True,
             )
         )
-    return Receipt(
-        id=entry.id,
-        reference=reference,
-        price=entry.price,
-        currency=entry.currency or currency,
-        msisdn=recipient.msisdn,
-    )
+    return None
 
 
-async def _recover(recipient: Recipient, error: APIError, lookup: Lookup) -> Receipt:
-    """The `Receipt` the service holds for `recipient`'s reference; raises `error` if none."""
-    reference = recipient.reference or ""
+async def _recover(recipient: Recipient, error: APIError, lookup: Lookup) -> StatusReport:
+    """The message the service holds for `recipient`'s reference; raises `error` if none."""
     try:
-        report = await lookup(reference)
+        return await lookup(recipient.reference or "")
     except BSGError as lookup_error:
         error.may_have_been_accepted = True
         raise error from lookup_error
-    return Receipt(
-        id=report.id,
-        reference=reference,
-        price=report.price,
-        currency=report.currency,
-        msisdn=recipient.msisdn,
-    )
+
+
+# -- one recipient ---------------------------------------------------------------------------
 
 
 async def single_receipt(
@@ -107,14 +107,18 @@ async def single_receipt(
     except UnexpectedResponseError as error:
         error.may_have_been_accepted = True
         raise
-    outcome = _outcome(
-        entry, recipient, currency=None, uncertain=answer.uncertain, http_status=answer.http_status
+    refusal = _refusal(entry, uncertain=answer.uncertain, http_status=answer.http_status)
+    if isinstance(refusal, APIError):
+        raise refusal
+    if isinstance(refusal, _Unresolved):
+        return _receipt(recipient, await _recover(recipient, refusal.error, lookup))
+    return Receipt(
+        id=cast(int, entry.id),
+        reference=recipient.reference or "",
+        price=entry.price,
+        currency=entry.currency,
+        msisdn=recipient.msisdn,
     )
-    if isinstance(outcome, Rejection):
-        raise outcome.error
-    if isinstance(outcome, _Unresolved):
-        return await _recover(recipient, outcome.error, lookup)
-    return outcome
 
 
 async def recover_duplicate(
@@ -123,105 +127,176 @@ async def recover_duplicate(
     """Resolve a request-level "reference already exists" after an uncertain attempt."""
     if not error.may_have_been_accepted:
         raise error
-    return await _recover(recipient, error, lookup)
+    return _receipt(recipient, await _recover(recipient, error, lookup))
 
 
-async def recover_batch(
-    error: DuplicateReferenceError,
-    recipients: Sequence[Recipient],
-    lookup: Lookup,
-    *,
-    resume: bool = False,
-) -> SendResult:
-    """Resolve a request-level "reference already exists" to a multi-recipient send.
+def _receipt(recipient: Recipient, report: StatusReport) -> Receipt:
+    return Receipt(
+        id=report.id,
+        reference=recipient.reference or "",
+        price=report.price,
+        currency=report.currency,
+        msisdn=recipient.msisdn,
+    )
 
-    After an uncertain attempt (or with `resume`), the service refused the whole request
-    because it already holds some of its references: every recipient is read back by
-    reference. One the service does not hold is a `Rejection` with `may_have_been_accepted`
-    (resending it with the same reference is safe). Otherwise the error is the caller's: raised.
+
+# -- many recipients -------------------------------------------------------------------------
+
+
+async def send_chunk(
+    wire: Wire, chunk: Chunk, post: Post, lookup: Lookup, *, resume: bool = False
+) -> list[Outcome]:
+    """Send `chunk` in one request; one outcome per recipient, in chunk order.
+
+    Never raises a `BSGError`: a request that finally failed is a `Failed` for each recipient,
+    with the request's error and its `may_have_been_accepted`.
     """
-    if not (error.may_have_been_accepted or resume):
-        raise error
-    entries: list[Receipt | Rejection] = [
-        Rejection(r.reference or "", error, r.msisdn) for r in recipients
-    ]
-
-    async def resolve(index: int, recipient: Recipient) -> None:
-        own = error_for_code(error.code or 0, error.description, http_status=error.http_status)
-        own.may_have_been_accepted = True
-        try:
-            entries[index] = await _recover(recipient, own, lookup)
-        except APIError as failure:
-            entries[index] = Rejection(recipient.reference or "", failure, recipient.msisdn)
-
-    async with anyio.create_task_group() as group:
-        for index, recipient in enumerate(recipients):
-            group.start_soon(resolve, index, recipient)
-    return SendResult(tuple(entries))
+    try:
+        outcomes, _ = await _send(wire, chunk, post, lookup, resume=resume)
+    except BSGError as error:
+        return [
+            Failed(index, recipient, recipient.reference, error, error.may_have_been_accepted)
+            for index, recipient in chunk
+        ]
+    return outcomes
 
 
-async def batch_result(
+async def send_result(
     wire: Wire,
-    answer: Answer,
     recipients: Sequence[Recipient],
+    post: Post,
     lookup: Lookup,
     *,
     resume: bool = False,
 ) -> SendResult:
-    """One entry per recipient, in request order, from a multi-recipient send answer.
+    """Send `recipients` in one request and return its `SendResult`, or raise its error."""
+    outcomes, batch = await _send(wire, list(enumerate(recipients)), post, lookup, resume=resume)
+    entries = tuple(_entry(outcome) for outcome in outcomes)
+    if batch is None:
+        return SendResult(entries)
+    return SendResult(
+        entries, task_id=batch.task_id, total_price=batch.total_price, currency=batch.currency
+    )
 
-    `resume=True` continues an earlier, interrupted send of the same references: a duplicate
-    reference is then read back as already accepted, as after an uncertain attempt.
+
+def _entry(outcome: Outcome) -> Receipt | Rejection:
+    recipient = cast(Recipient, outcome.recipient)  # a chunk holds `Recipient`s only
+    if isinstance(outcome, Sent):
+        return Receipt(
+            id=outcome.id,
+            reference=outcome.reference,
+            price=outcome.price,
+            currency=outcome.currency,
+            msisdn=recipient.msisdn,
+        )
+    # A recipient refused within an answer always carries the service's `APIError`.
+    return Rejection(outcome.reference or "", cast(APIError, outcome.error), recipient.msisdn)
+
+
+async def _send(
+    wire: Wire, chunk: Chunk, post: Post, lookup: Lookup, *, resume: bool
+) -> tuple[list[Outcome], WireBatch | None]:
+    try:
+        answer = await post([recipient for _, recipient in chunk])
+    except DuplicateReferenceError as error:
+        return await _recover_all(error, chunk, lookup, resume=resume), None
+    return await _outcomes(wire, answer, chunk, lookup, resume=resume)
+
+
+async def _outcomes(
+    wire: Wire, answer: Answer, chunk: Chunk, lookup: Lookup, *, resume: bool
+) -> tuple[list[Outcome], WireBatch]:
+    """One outcome per recipient of `chunk`, in order, from the answer to its request.
+
+    An entry is matched by reference (the first one wins), else by position when the answer
+    has one entry per recipient and this one has no reference. `resume=True` continues an
+    earlier, interrupted send of the same references: a duplicate reference is then read back
+    as already accepted, as after an uncertain attempt.
     """
     try:
         batch = wire.batch(answer.data, http_status=answer.http_status)
     except UnexpectedResponseError as error:
         error.may_have_been_accepted = True
         raise
-    by_reference: dict[str, WireEntry] = {}
-    for entry in batch.result:
+    entries = batch.result
+    by_reference: dict[str | None, WireEntry] = {}
+    for entry in entries:
         if entry.reference is not None:
             by_reference.setdefault(entry.reference, entry)
-    positional = len(batch.result) == len(recipients)
+    positional = len(entries) == len(chunk)
     currency, uncertain, status = batch.currency, answer.uncertain or resume, answer.http_status
 
-    entries: list[Receipt | Rejection] = []
-    to_read: list[tuple[int, _Unresolved]] = []  # read back by reference below, put in place
-    for index, recipient in enumerate(recipients):
-        entry_or_none = by_reference.get(recipient.reference or "")
-        if entry_or_none is None and positional and batch.result[index].reference is None:
-            entry_or_none = batch.result[index]
-        if entry_or_none is None:
-            outcome: Receipt | Rejection | _Unresolved = _Unresolved(
+    outcomes: list[Outcome] = []
+    to_read: list[tuple[int, APIError]] = []  # read back by reference below, put in place
+    for position, (index, recipient) in enumerate(chunk):
+        found = by_reference.get(recipient.reference)
+        if found is None and positional and entries[position].reference is None:
+            found = entries[position]
+        if found is not None:
+            refusal = _refusal(found, uncertain=uncertain, http_status=status)
+            if refusal is None:
+                price, id_ = found.price, cast(int, found.id)
+                outcomes.append(Sent(index, recipient, id_, price, found.currency or currency))
+                continue
+        else:
+            refusal = _Unresolved(
                 APIError(
                     "the service's answer has no entry for this recipient",
                     http_status=status,
                     may_have_been_accepted=True,
                 )
             )
-        else:
-            outcome = _outcome(
-                entry_or_none, recipient, currency=currency, uncertain=uncertain, http_status=status
-            )
-        if isinstance(outcome, _Unresolved):
-            to_read.append((index, outcome))
-            outcome = Rejection("", outcome.error)
-        entries.append(outcome)
-
-    async def resolve(index: int, unresolved: _Unresolved) -> None:
-        recipient = recipients[index]
-        try:
-            entries[index] = await _recover(recipient, unresolved.error, lookup)
-        except APIError as error:
-            entries[index] = Rejection(recipient.reference or "", error, recipient.msisdn)
+        if isinstance(refusal, _Unresolved):
+            to_read.append((position, refusal.error))
+            refusal = refusal.error  # a placeholder until the read below replaces it
+        outcomes.append(
+            Failed(index, recipient, recipient.reference, refusal, refusal.may_have_been_accepted)
+        )
 
     if to_read:
-        async with anyio.create_task_group() as group:
-            for index, pending in to_read:
-                group.start_soon(resolve, index, pending)
-    return SendResult(
-        tuple(entries),
-        task_id=batch.task_id,
-        total_price=batch.total_price,
-        currency=batch.currency,
-    )
+        await _read_back(outcomes, chunk, to_read, lookup)
+    return outcomes, batch
+
+
+async def _recover_all(
+    error: DuplicateReferenceError, chunk: Chunk, lookup: Lookup, *, resume: bool
+) -> list[Outcome]:
+    """Resolve a request-level "reference already exists" to a multi-recipient send.
+
+    After an uncertain attempt (or with `resume`), the service refused the whole request
+    because it already holds some of its references: every recipient is read back by
+    reference. One the service does not hold is a `Failed` with `may_have_been_accepted`
+    (resending it with the same reference is safe). Otherwise the error is the caller's: raised.
+    """
+    if not (error.may_have_been_accepted or resume):
+        raise error
+    outcomes: list[Outcome] = []
+    to_read: list[tuple[int, APIError]] = []
+    for position, (index, recipient) in enumerate(chunk):
+        own = error_for_code(error.code or 0, error.description, http_status=error.http_status)
+        own.may_have_been_accepted = True
+        outcomes.append(Failed(index, recipient, recipient.reference, own, True))
+        to_read.append((position, own))
+    await _read_back(outcomes, chunk, to_read, lookup)
+    return outcomes
+
+
+async def _read_back(
+    outcomes: list[Outcome], chunk: Chunk, to_read: list[tuple[int, APIError]], lookup: Lookup
+) -> None:
+    """Replace `outcomes[position]` by what a status read by reference tells, concurrently."""
+
+    async def resolve(position: int, error: APIError) -> None:
+        index, recipient = chunk[position]
+        try:
+            report = await _recover(recipient, error, lookup)
+        except APIError as failure:
+            outcomes[position] = Failed(
+                index, recipient, recipient.reference, failure, failure.may_have_been_accepted
+            )
+        else:
+            outcomes[position] = Sent(index, recipient, report.id, report.price, report.currency)
+
+    async with anyio.create_task_group() as group:
+        for position, error in to_read:
+            group.start_soon(resolve, position, error)

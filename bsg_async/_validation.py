@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +29,18 @@ VIBER_MAX_RECIPIENTS = 50
 def new_reference() -> str:
     """A fresh reference: 32 hex characters (128 random bits), letters and digits only."""
     return os.urandom(16).hex()  # what uuid4().hex carries, without building a UUID
+
+
+def new_references(per_read: int = 256) -> Iterator[str]:
+    """Fresh references without end, each like `new_reference()`'s, read `per_read` at a time.
+
+    For batches: one read of the OS's random source per reference costs more than all the rest
+    of fixing it. Make one iterator per batch (never share it across processes).
+    """
+    while True:
+        block = os.urandom(16 * per_read).hex()
+        for start in range(0, len(block), 32):
+            yield block[start : start + 32]
 
 
 def msisdn(value: object, field: str = "msisdn") -> str:

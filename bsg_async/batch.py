@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections import deque
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sized
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, Sized
 from operator import attrgetter
 from types import TracebackType
 from typing import Any, TypeVar
@@ -31,8 +31,9 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from . import _validation as rules
+from ._sending import Chunk
 from .errors import BSGError, InvalidParameterError
-from .models import Receipt, Recipient, SendResult
+from .models import Recipient
 from .models.batch import BatchReport, Failed, LookupFailed, Outcome, Sent
 
 __all__ = [
@@ -42,7 +43,6 @@ __all__ = [
     "Recipients",
     "check_batch_options",
     "collect",
-    "outcomes_of",
     "read_many",
 ]
 
@@ -51,9 +51,6 @@ Recipients = Iterable[str | Recipient] | AsyncIterable[str | Recipient]
 
 ProgressCallback = Callable[[int, int | None], Any]
 """`on_progress(done, total)`: plain or async; `total` is `None` for an input of unknown length."""
-
-Chunk = list[tuple[int, Recipient]]
-"""Recipients of one request, with their input positions."""
 
 SendChunk = Callable[[Chunk], Awaitable[list[Outcome]]]
 _Delivery = tuple[int | None, list[Outcome]]  # (dispatched chunk's key, its outcomes)
@@ -67,30 +64,6 @@ def check_batch_options(chunk_size: int, concurrency: int, *, max_chunk: int) ->
         rules.integer(chunk_size, "chunk_size", (1, max_chunk)),
         rules.integer(concurrency, "concurrency", (1, 1000)),
     )
-
-
-def outcomes_of(chunk: Chunk, result: SendResult | BSGError) -> list[Outcome]:
-    """One outcome per recipient of `chunk`, from its request's result or final error."""
-    if isinstance(result, BSGError):
-        return [
-            Failed(index, recipient, recipient.reference, result, result.may_have_been_accepted)
-            for index, recipient in chunk
-        ]
-    outcomes: list[Outcome] = []
-    for (index, recipient), entry in zip(chunk, result.entries, strict=True):
-        if isinstance(entry, Receipt):
-            outcomes.append(Sent(index, recipient, entry.id, entry.price, entry.currency))
-        else:
-            outcomes.append(
-                Failed(
-                    index,
-                    recipient,
-                    recipient.reference,
-                    entry.error,
-                    entry.error.may_have_been_accepted,
-                )
-            )
-    return outcomes
 
 
 class OutcomeStream:
@@ -252,18 +225,24 @@ class OutcomeStream:
         outcomes: MemoryObjectSendStream[_Delivery],
     ) -> None:
         seen: set[str] = set()  # caller-given references only: generated ones are unique
+        references = rules.new_references()
+        size = self._chunk_size
         chunk: Chunk = []
         rejected: list[Outcome] = []
 
-        async def accept(index: int, item: object) -> None:
-            nonlocal chunk, rejected
-            outcome = _prepare(index, item, seen, chunk)
+        def add(index: int, item: object) -> bool:
+            """Take one input item; whether a chunk or a group of rejections is now full."""
+            outcome = _prepare(index, item, seen, chunk, references)
             if outcome is not None:
                 rejected.append(outcome)
-            if len(chunk) >= self._chunk_size:
+            return len(chunk) >= size or len(rejected) >= size
+
+        async def hand_over(*, last: bool = False) -> None:
+            nonlocal chunk, rejected
+            if len(chunk) >= size or (last and chunk):
                 full, chunk = chunk, []
                 await chunks.send(full)
-            if len(rejected) >= self._chunk_size:
+            if len(rejected) >= size or (last and rejected):
                 failed, rejected = rejected, []
                 await outcomes.send((None, failed))
 
@@ -272,15 +251,14 @@ class OutcomeStream:
             if isinstance(source, AsyncIterable):
                 index = 0
                 async for item in source:
-                    await accept(index, item)
+                    if add(index, item):
+                        await hand_over()
                     index += 1
             else:
                 for index, item in enumerate(source):
-                    await accept(index, item)
-            if chunk:
-                await chunks.send(chunk)
-            if rejected:
-                await outcomes.send((None, rejected))
+                    if add(index, item):
+                        await hand_over()
+            await hand_over(last=True)
 
     async def _work(
         self,
@@ -294,12 +272,14 @@ class OutcomeStream:
                 await outcomes.send((key, await self._send_chunk(chunk)))
 
 
-def _prepare(index: int, item: object, seen: set[str], chunk: Chunk) -> Failed | None:
+def _prepare(
+    index: int, item: object, seen: set[str], chunk: Chunk, references: Iterator[str]
+) -> Failed | None:
     """Add `item` to `chunk` with its reference fixed, or return why it cannot be sent."""
     try:
         if isinstance(item, str):
             # A generated reference is unique by construction: only the caller's are tracked.
-            chunk.append((index, Recipient._generated(item)))
+            chunk.append((index, Recipient._generated(item, next(references))))
             return None
         if not isinstance(item, Recipient):
             raise InvalidParameterError(
@@ -308,7 +288,7 @@ def _prepare(index: int, item: object, seen: set[str], chunk: Chunk) -> Failed |
     except InvalidParameterError as invalid:
         return Failed(index, item, getattr(item, "reference", None), invalid)
     if item.reference is None:
-        item = Recipient._generated(item.msisdn)
+        item = Recipient._checked(item.msisdn, next(references))
     elif item.reference in seen:
         duplicate = InvalidParameterError(
             "reference", item.reference, "appears twice in this batch; not sent again"

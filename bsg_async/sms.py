@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import _validation as rules
-from ._sending import batch_result, recover_batch, recover_duplicate, single_receipt
+from ._sending import recover_duplicate, send_chunk, send_result, single_receipt
+from ._transport import Answer
 from .batch import (
     Chunk,
     OutcomeStream,
@@ -15,10 +16,9 @@ from .batch import (
     Recipients,
     check_batch_options,
     collect,
-    outcomes_of,
     read_many,
 )
-from .errors import BSGError, DuplicateReferenceError, InvalidParameterError
+from .errors import DuplicateReferenceError, InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
 from .models.batch import BatchReport, LookupFailed, Outcome
 
@@ -98,34 +98,24 @@ class SmsResource:
         Raises like `send`; a duplicate reference within the call is an `InvalidParameterError`.
         """
         fixed = _fixed(recipients, "recipients")
-        return await self._bulk(
-            fixed,
+        post = self._bulk_poster(
             body=rules.text(body, "body"),
             originator=rules.originator(originator),
             options=_options(validity, tariff, two_way),
         )
+        return await send_result(self._client.wire, fixed, post, self.get_by_reference)
 
-    async def _bulk(
-        self,
-        fixed: list[Recipient],
-        *,
-        body: str,
-        originator: str,
-        options: dict[str, int],
-        resume: bool = False,
-    ) -> SendResult:
-        payload = self._client.wire.sms_bulk(
-            fixed, body=body, originator=originator, options=options
-        )
-        try:
-            answer = await self._client.legacy_request(
-                "POST", "/sms/create", json=payload, send=True
-            )
-        except DuplicateReferenceError as error:
-            return await recover_batch(error, fixed, self.get_by_reference, resume=resume)
-        return await batch_result(
-            self._client.wire, answer, fixed, self.get_by_reference, resume=resume
-        )
+    def _bulk_poster(
+        self, *, body: str, originator: str, options: dict[str, int]
+    ) -> Callable[[list[Recipient]], Awaitable[Answer]]:
+        """Sends one bulk create (`destination: phones`) to the recipients it is given."""
+        wire, request = self._client.wire, self._client.legacy_request
+
+        async def post(recipients: list[Recipient]) -> Answer:
+            payload = wire.sms_bulk(recipients, body=body, originator=originator, options=options)
+            return await request("POST", "/sms/create", json=payload, send=True)
+
+        return post
 
     async def send_many(
         self,
@@ -193,23 +183,19 @@ class SmsResource:
         list of outcomes is kept. Use `async with bsg.sms.stream_many(...) as outcomes:` to be
         able to stop early (see `OutcomeStream`).
         """
-        options = _options(validity, tariff, two_way)
-        text = rules.text(body, "body")
-        sender = rules.originator(originator)
+        post = self._bulk_poster(
+            body=rules.text(body, "body"),
+            originator=rules.originator(originator),
+            options=_options(validity, tariff, two_way),
+        )
         size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
+        wire, lookup = self._client.wire, self.get_by_reference
 
-        async def send_chunk(chunk: Chunk) -> list[Outcome]:
-            fixed = [recipient for _, recipient in chunk]
-            try:
-                result = await self._bulk(
-                    fixed, body=text, originator=sender, options=options, resume=resume
-                )
-            except BSGError as error:
-                return outcomes_of(chunk, error)
-            return outcomes_of(chunk, result)
+        async def send(chunk: Chunk) -> list[Outcome]:
+            return await send_chunk(wire, chunk, post, lookup, resume=resume)
 
         return OutcomeStream(
-            recipients, send_chunk, chunk_size=size, concurrency=workers, on_progress=on_progress
+            recipients, send, chunk_size=size, concurrency=workers, on_progress=on_progress
         )
 
     async def get_many(
@@ -253,13 +239,11 @@ class SmsResource:
             fixed_messages, options=_options(validity, tariff, two_way)
         )
         recipients = [Recipient(m.msisdn, m.reference) for m in fixed_messages]
-        try:
-            answer = await self._client.legacy_request(
-                "POST", "/sms/create", json=payload, send=True
-            )
-        except DuplicateReferenceError as error:
-            return await recover_batch(error, recipients, self.get_by_reference)
-        return await batch_result(self._client.wire, answer, recipients, self.get_by_reference)
+
+        async def post(_: list[Recipient]) -> Answer:
+            return await self._client.legacy_request("POST", "/sms/create", json=payload, send=True)
+
+        return await send_result(self._client.wire, recipients, post, self.get_by_reference)
 
     async def get(self, id: int) -> SmsReport:
         """The status of one SMS by its message id. Raises `NotFoundError` (code 20)."""

@@ -9,7 +9,8 @@ from urllib.parse import quote
 import attrs
 
 from . import _validation as rules
-from ._sending import batch_result, recover_batch
+from ._sending import send_chunk, send_result
+from ._transport import Answer
 from .batch import (
     Chunk,
     OutcomeStream,
@@ -17,10 +18,9 @@ from .batch import (
     Recipients,
     check_batch_options,
     collect,
-    outcomes_of,
     read_many,
 )
-from .errors import BSGError, DuplicateReferenceError, InvalidParameterError
+from .errors import InvalidParameterError
 from .models import Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
 from .models.batch import BatchReport, LookupFailed, Outcome
 
@@ -83,20 +83,14 @@ class ViberResource:
             )
         rules.unique_references(r.reference or "" for r in recipients)
         payload = self._client.wire.viber(fixed, options=_options(validity, tariff))
-        return await self._create(payload, recipients)
 
-    async def _create(
-        self, payload: dict[str, Any], recipients: list[Recipient], *, resume: bool = False
-    ) -> SendResult:
-        try:
-            answer = await self._client.legacy_request(
-                "POST", "/viber/create", json=payload, send=True
-            )
-        except DuplicateReferenceError as error:
-            return await recover_batch(error, recipients, self.get_by_reference, resume=resume)
-        return await batch_result(
-            self._client.wire, answer, recipients, self.get_by_reference, resume=resume
-        )
+        async def post(_: list[Recipient]) -> Answer:
+            return await self._create(payload)
+
+        return await send_result(self._client.wire, recipients, post, self.get_by_reference)
+
+    async def _create(self, payload: dict[str, Any]) -> Answer:
+        return await self._client.legacy_request("POST", "/viber/create", json=payload, send=True)
 
     async def send_many(
         self,
@@ -196,17 +190,16 @@ class ViberResource:
             chunk_size, concurrency, max_chunk=rules.VIBER_MAX_RECIPIENTS
         )
 
-        async def send_chunk(chunk: Chunk) -> list[Outcome]:
-            recipients = [recipient for _, recipient in chunk]
-            payload = wire.viber_to(template, recipients, options=options)
-            try:
-                result = await self._create(payload, recipients, resume=resume)
-            except BSGError as error:
-                return outcomes_of(chunk, error)
-            return outcomes_of(chunk, result)
+        lookup = self.get_by_reference
+
+        async def post(recipients: list[Recipient]) -> Answer:
+            return await self._create(wire.viber_to(template, recipients, options=options))
+
+        async def send(chunk: Chunk) -> list[Outcome]:
+            return await send_chunk(wire, chunk, post, lookup, resume=resume)
 
         return OutcomeStream(
-            recipients, send_chunk, chunk_size=size, concurrency=workers, on_progress=on_progress
+            recipients, send, chunk_size=size, concurrency=workers, on_progress=on_progress
         )
 
     async def get_many(

@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bsg_async import AsyncBSG, InvalidParameterError, Recipient, SmsFallback, ViberMessage
+from bsg_async import (
+    AsyncBSG,
+    InvalidParameterError,
+    Recipient,
+    SmsFallback,
+    ViberMessage,
+    _converter,
+)
+from bsg_async import _validation as rules
 from bsg_async._converter import Wire, _decimal, _fast_id, _fast_price, _int
 
 from .conftest import API_KEY, BASE
@@ -66,6 +74,39 @@ def test_generated_recipient_has_a_fresh_valid_reference() -> None:
     # The same value the validating constructor makes, equal and hashing alike.
     again = Recipient(first.msisdn, first.reference)
     assert again == first and hash(again) == hash(first)
+
+
+def test_price_strings_are_remembered_within_a_bound() -> None:
+    _converter._PRICES.clear()
+    first = _fast_price("0.0200")
+    assert _fast_price("0.0200") is first  # parsed once, shared after
+    for cents in range(_converter._PRICES_KEPT + 10):
+        assert _fast_price(f"{cents}.5") == _decimal(f"{cents}.5")
+    assert len(_converter._PRICES) <= _converter._PRICES_KEPT
+    assert _fast_price("0.0200") == first  # forgotten once the bound was reached: parsed again
+    with pytest.raises(ValueError, match="expected a number"):
+        _fast_price("12abc")  # a bad price is refused every time, never remembered
+    assert "12abc" not in _converter._PRICES
+
+
+def test_references_of_a_batch_are_fresh_valid_and_unique_across_reads() -> None:
+    supply = rules.new_references(per_read=3)
+    references = [next(supply) for _ in range(10)]  # four reads of the random source
+    assert all(re.fullmatch(r"[0-9a-f]{32}", reference) for reference in references)
+    assert len(set(references)) == 10
+    other = rules.new_references(per_read=3)
+    assert not set(references) & {next(other) for _ in range(10)}
+
+
+def test_a_recipient_of_checked_values_is_the_validated_one() -> None:
+    checked = Recipient._checked("380972000001", "order-1")
+    validated = Recipient("380972000001", "order-1")
+    assert checked == validated and hash(checked) == hash(validated)
+    assert repr(checked) == repr(validated)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        checked.msisdn = "1"  # type: ignore[misc]
+    # A reference given to `_generated` is used as it is.
+    assert Recipient._generated("+380972000001", "a" * 32) == Recipient("380972000001", "a" * 32)
 
 
 def test_generated_recipient_still_refuses_a_bad_number() -> None:

@@ -47,12 +47,25 @@ class Recipient:
         return Recipient._generated(self.msisdn)
 
     @classmethod
-    def _generated(cls, msisdn: str) -> Recipient:
-        """A recipient for `msisdn` with a freshly generated reference (32 hex characters).
+    def _generated(cls, msisdn: str, reference: str | None = None) -> Recipient:
+        """A recipient for `msisdn` with a fresh generated `reference` (32 hex characters;
+        from `rules.new_references()` in a batch, else a new one).
 
         Raises `InvalidParameterError` for a bad number.
         """
-        return cls(msisdn, rules.new_reference())
+        return cls._checked(rules.msisdn(msisdn), reference or rules.new_reference())
+
+    @classmethod
+    def _checked(cls, msisdn: str, reference: str) -> Recipient:
+        """A recipient of values already checked and normalised, made without `__init__`.
+
+        The batch's hot path: attrs' `__init__` would run the converter and validator again,
+        which costs more than everything else a recipient needs.
+        """
+        recipient = object.__new__(cls)
+        object.__setattr__(recipient, "msisdn", msisdn)
+        object.__setattr__(recipient, "reference", reference)
+        return recipient
 
 
 @attrs.frozen
