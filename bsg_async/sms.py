@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import _validation as rules
-from ._sending import recover_duplicate, send_chunk, send_result, single_receipt
+from ._sending import Post, recover_duplicate, send_chunk, send_result, single_receipt
 from ._transport import Answer
 from .batch import (
     Chunk,
@@ -107,7 +107,7 @@ class SmsResource:
 
     def _bulk_poster(
         self, *, body: str, originator: str, options: dict[str, int]
-    ) -> Callable[[list[Recipient]], Awaitable[Answer]]:
+    ) -> Post:
         """Sends one bulk create (`destination: phones`) to the recipients it is given."""
         wire, request = self._client.wire, self._client.legacy_request
 
