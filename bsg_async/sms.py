@@ -105,9 +105,7 @@ class SmsResource:
         )
         return await send_result(self._client.wire, fixed, post, self.get_by_reference)
 
-    def _bulk_poster(
-        self, *, body: str, originator: str, options: dict[str, int]
-    ) -> Post:
+    def _bulk_poster(self, *, body: str, originator: str, options: dict[str, int]) -> Post:
         """Sends one bulk create (`destination: phones`) to the recipients it is given."""
         wire, request = self._client.wire, self._client.legacy_request
 
