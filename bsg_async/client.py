@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import os
 from datetime import tzinfo
 from functools import cached_property
@@ -15,10 +16,11 @@ import httpx
 
 from ._auth import ApiKeyAuth, BearerAuth, JwtAuth
 from ._converter import Wire, wire
+from ._direct import DirectClient
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._secret import Secret, redact
-from ._transport import Answer, Pipeline
+from ._transport import Answer, HttpClient, Pipeline
 from ._version import __version__
 from .errors import ClientStateError, InvalidParameterError, UnexpectedResponseError
 
@@ -153,13 +155,17 @@ class AsyncBSG:
             raise ClientStateError("this AsyncBSG is already open; enter it only once")
         if self._state is _State.CLOSED:
             raise ClientStateError("this AsyncBSG is closed; create a new one")
-        http = self._given_http
-        if http is None:
-            transport = self._transport
-            if self.http_backend == "aiohttp":
-                transport = _aiohttp_transport(self.limits)
+        http: HttpClient
+        if self._given_http is not None:
+            http = self._given_http
+        elif self.http_backend == "aiohttp":
+            # Only the SDK sees this client: it skips httpx.AsyncClient's layer (see _direct).
+            http = DirectClient(
+                _aiohttp_transport(self.limits), headers=_httpx_headers(), timeout=self.timeout
+            )
+        else:
             http = httpx.AsyncClient(
-                transport=transport,
+                transport=self._transport,
                 timeout=self.timeout,
                 limits=self.limits,
                 headers=_DEFAULT_HEADERS,
@@ -407,3 +413,10 @@ _DEFAULT_HEADERS = {
     "Accept": "application/json",
     "User-Agent": f"bsg-async/{__version__} httpx/{httpx.__version__}",
 }
+
+
+@functools.cache
+def _httpx_headers() -> httpx.Headers:
+    """The headers an `httpx.AsyncClient` of ours sends, with those it adds on its own (its
+    `Accept-Encoding` lists the decoders this install has): `DirectClient` sends the same."""
+    return httpx.AsyncClient(headers=_DEFAULT_HEADERS, transport=httpx.AsyncBaseTransport()).headers

@@ -11,6 +11,7 @@ import respx
 
 import bsg_async.client
 from bsg_async import AsyncBSG, ClientStateError, InvalidParameterError
+from bsg_async._direct import DirectClient
 from bsg_async.client import HttpBackend
 
 from .backend_support import backend, needs_aiohttp
@@ -94,7 +95,9 @@ async def test_the_aiohttp_backend_uses_an_aiohttp_transport_with_the_clients_li
 
     limits = httpx.Limits(max_connections=7, keepalive_expiry=3.0)
     async with AsyncBSG(API_KEY, http_backend="aiohttp", limits=limits) as bsg:
-        transport = bsg._open_pipeline.http._transport
+        http = bsg._open_pipeline.http
+        assert isinstance(http, DirectClient)
+        transport = http.transport
 
     assert bsg.http_backend == "aiohttp"
     assert isinstance(transport, AiohttpTransport)

@@ -1,0 +1,108 @@
+"""`DirectClient`: sends the pipeline's requests straight to a transport the SDK owns.
+
+On the aiohttp backend nobody but the SDK sees the `httpx.AsyncClient`: it has no event hooks,
+no mounts (httpx reads no proxy settings when given a transport), no base URL and no redirects
+to follow. What it still did per request (merging headers and URLs, its cookie jar, which
+parses every response's URL through `urllib`, its INFO log line, wrapping the response stream)
+cost about as much CPU as everything the aiohttp transport does for a 50-phone Viber request.
+`DirectClient` keeps the parts the SDK relies on, with the same meaning: the default headers,
+httpx's timeouts in each request's `timeout` extension, `httpx.Auth` flows driven the way
+`AsyncClient.send` drives them, and every response read whole and its connection released.
+It keeps no cookies: the BSG API authenticates every request by key or token and sets none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+__all__ = ["DirectClient"]
+
+
+class DirectClient:
+    """The part of `httpx.AsyncClient` the pipeline uses, over `transport`, which it owns.
+
+    `headers` go on every request (a request's own headers win; they are not to be changed
+    once passed); `timeout` is sent to the transport with each request, as
+    `httpx.AsyncClient` sends it.
+    """
+
+    def __init__(
+        self,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        headers: Mapping[str, str],
+        timeout: httpx.Timeout,
+    ) -> None:
+        self.transport = transport
+        self.headers = httpx.Headers(headers)
+        self._timeout = timeout.as_dict()  # read, never changed, by the transport
+        self.is_closed = False
+        self._last_merge: tuple[httpx.Headers | None, httpx.Headers] = (None, self.headers)
+
+    def build_request(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        content: bytes | None = None,
+        headers: httpx.Headers | None = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> httpx.Request:
+        """A request to the absolute `url` with the default headers, then `headers`."""
+        return httpx.Request(
+            method,
+            url,
+            params=params,
+            headers=self._merged(headers),  # copied: an auth flow changes only its request's
+            content=content,
+            extensions={"timeout": self._timeout},
+        )
+
+    def _merged(self, headers: httpx.Headers | None) -> httpx.Headers:
+        if headers is None:
+            return self.headers
+        given, merged = self._last_merge
+        if headers is not given:  # the pipeline passes one constant: merged once, kept
+            merged = self.headers.copy()
+            merged.update(headers)
+            self._last_merge = (headers, merged)
+        return merged
+
+    async def send(self, request: httpx.Request, *, auth: httpx.Auth | None) -> httpx.Response:
+        """Send `request` through `auth`'s flow; the response comes back read and closed.
+
+        As in `httpx.AsyncClient.send`: each response is read before the flow sees it (a flow
+        may answer a 401 with a new request), and the flow is closed on every path.
+        """
+        if auth is None:
+            return await self._read(request)
+        flow = auth.async_auth_flow(request)
+        try:
+            request = await flow.__anext__()
+            while True:
+                response = await self._read(request)
+                try:
+                    request = await flow.asend(response)
+                except StopAsyncIteration:
+                    return response
+        finally:
+            await flow.aclose()
+
+    async def _read(self, request: httpx.Request) -> httpx.Response:
+        response = await self.transport.handle_async_request(request)
+        try:
+            await response.aread()  # reading to the end releases the connection
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+    async def aclose(self) -> None:
+        """Close the transport and its connections."""
+        self.is_closed = True
+        await self.transport.aclose()
+
+    def __repr__(self) -> str:
+        return f"DirectClient({type(self.transport).__name__})"
