@@ -1,8 +1,9 @@
 """An httpx transport over aiohttp: what `AsyncBSG(http_backend="aiohttp")` plugs in.
 
-httpx keeps doing everything above the socket (auth flows, headers, cookies, decoding), so the
-request pipeline, its retries and its error classification are the same on both backends; only
-the HTTP/1.1 connection pool underneath is aiohttp's, which stays fast at high concurrency
+httpx's models keep doing everything above the socket (requests, auth flows, headers,
+decoding; `DirectClient` drives them without `httpx.AsyncClient`'s layer), so the request
+pipeline, its retries and its error classification are the same on both backends; only the
+HTTP/1.1 connection pool underneath is aiohttp's, which stays fast at high concurrency
 (encode/httpx#3215). Imported only when that backend is chosen: aiohttp is an optional extra.
 
 Why our own transport rather than the `httpx-aiohttp` package (checked at 0.2.0):
@@ -111,7 +112,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
         session = aiohttp.ClientSession(
             connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies
+            cookie_jar=aiohttp.DummyCookieJar(),  # the client above decides about cookies
             auto_decompress=False,  # httpx decodes Content-Encoding
             skip_auto_headers=_NO_AUTO_HEADERS,
             trust_env=False,

@@ -90,7 +90,8 @@ class AsyncBSG:
     - `http_client`: an `httpx.AsyncClient` of your own; the SDK uses it and does not close it.
       `timeout`, `limits` and `transport` then come from that client.
     - `http_backend`: `"httpx"` (the default: httpx's own connection pool) or `"aiohttp"`:
-      httpx on top of an aiohttp connection pool, much faster with many requests in flight.
+      an aiohttp connection pool under a lean httpx-compatible client (no cookies, no httpx
+      INFO log lines), much faster with many requests in flight.
       Needs `pip install "bsg-async[aiohttp]"` and an asyncio event loop; everything else
       (auth, retries and how failures are classified, timeouts, limits, lifecycle) is the
       same. Not combinable with `transport` or `http_client`.
