@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import functools
 import os
 from datetime import tzinfo
-from functools import cached_property
+from functools import cache, cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -416,7 +415,7 @@ _DEFAULT_HEADERS = {
 }
 
 
-@functools.cache
+@cache
 def _httpx_headers() -> httpx.Headers:
     """The headers an `httpx.AsyncClient` of ours sends, with those it adds on its own (its
     `Accept-Encoding` lists the decoders this install has): `DirectClient` sends the same."""

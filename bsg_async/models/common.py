@@ -44,7 +44,7 @@ class Recipient:
         """This recipient with its reference fixed: its own, or a freshly generated one."""
         if self.reference is not None:
             return self
-        return Recipient._generated(self.msisdn)
+        return Recipient._checked(self.msisdn, rules.new_reference())  # msisdn checked on init
 
     @classmethod
     def _generated(cls, msisdn: str, reference: str | None = None) -> Recipient:
