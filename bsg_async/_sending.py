@@ -236,7 +236,9 @@ async def _outcomes(
             refusal = _refusal(found, uncertain=uncertain, http_status=status)
             if refusal is None:
                 price, id_ = found.price, cast(int, found.id)
-                outcomes.append(Sent(index, recipient, id_, price, found.currency or currency))
+                outcomes.append(
+                    Sent._checked(index, recipient, id_, price, found.currency or currency)
+                )
                 continue
         else:
             refusal = _Unresolved(

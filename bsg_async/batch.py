@@ -279,7 +279,7 @@ def _prepare(
     try:
         if isinstance(item, str):
             # A generated reference is unique by construction: only the caller's are tracked.
-            chunk.append((index, Recipient._generated(item, next(references))))
+            chunk.append((index, Recipient._checked(rules.msisdn(item), next(references))))
             return None
         if not isinstance(item, Recipient):
             raise InvalidParameterError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -22,6 +23,8 @@ from bsg_async import (
 )
 from bsg_async import _validation as rules
 from bsg_async._converter import Wire, _decimal, _fast_id, _fast_price, _int
+from bsg_async.batch import _prepare
+from bsg_async.models.batch import Failed, Sent
 
 from .conftest import API_KEY, BASE
 
@@ -66,8 +69,33 @@ def test_fast_price_gives_what_the_decimal_hook_gives(value: Any) -> None:
         assert fast == slow
 
 
-def test_generated_recipient_has_a_fresh_valid_reference() -> None:
-    first, second = Recipient._generated("+380972000001"), Recipient._generated("380972000001")
+phone_like = st.one_of(
+    st.from_regex(r"\A\+?[0-9]{5,17}\Z"),
+    st.text(alphabet=st.sampled_from("+0123456789 \u00b2\u0661\uff11-"), max_size=17),
+    st.text(max_size=17),
+)
+
+
+@given(phone_like)
+def test_msisdn_check_is_the_documented_pattern(value: str) -> None:
+    documented = re.fullmatch(r"\+?([0-9]{7,15})", value)
+    if documented:
+        assert rules.msisdn(value) == documented.group(1)
+    else:
+        with pytest.raises(InvalidParameterError):
+            rules.msisdn(value)
+
+
+def prepared(item: object) -> tuple[list[tuple[int, Recipient]], Any]:
+    """What the batch's producer makes of one input item: the chunk, and the refusal if any."""
+    chunk: list[tuple[int, Recipient]] = []
+    refusal = _prepare(0, item, set(), chunk, rules.new_references())
+    return chunk, refusal
+
+
+def test_a_number_in_a_batch_gets_a_fresh_valid_reference() -> None:
+    [(_, first)], _ = prepared("+380972000001")
+    [(_, second)], _ = prepared("380972000001")
     assert first.msisdn == "380972000001"
     assert re.fullmatch(r"[0-9a-f]{32}", first.reference or "")
     assert first.reference != second.reference
@@ -105,14 +133,23 @@ def test_a_recipient_of_checked_values_is_the_validated_one() -> None:
     assert repr(checked) == repr(validated)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         checked.msisdn = "1"  # type: ignore[misc]
-    # A reference given to `_generated` is used as it is.
-    assert Recipient._generated("+380972000001", "a" * 32) == Recipient("380972000001", "a" * 32)
 
 
-def test_generated_recipient_still_refuses_a_bad_number() -> None:
-    with pytest.raises(InvalidParameterError) as caught:
-        Recipient._generated("12-34")
-    assert caught.value.field == "msisdn"
+def test_a_sent_outcome_of_checked_values_is_the_validated_one() -> None:
+    recipient = Recipient("380972000001", "order-1")
+    checked = Sent._checked(3, recipient, 42, Decimal("0.02"), "EUR")
+    validated = Sent(3, recipient, 42, Decimal("0.02"), "EUR")
+    assert checked == validated and hash(checked) == hash(validated)
+    assert repr(checked) == repr(validated)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        checked.id = 1  # type: ignore[misc]
+
+
+def test_a_bad_number_in_a_batch_is_refused_not_chunked() -> None:
+    chunk, refusal = prepared("12-34")
+    assert chunk == []
+    assert isinstance(refusal, Failed) and isinstance(refusal.error, InvalidParameterError)
+    assert refusal.error.field == "msisdn" and refusal.recipient == "12-34"
 
 
 phones = st.from_regex(r"\A[0-9]{7,15}\Z")

@@ -160,6 +160,8 @@ BAD_MSISDNS = [
     "380501234567\n",
     "380-50-123-4567",
     "\uff13\uff18\uff10\uff15\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17",  # full-width
+    "\u0663\u0668\u0660\u0665\u0660\u0661\u0662\u0663",  # Arabic-Indic digits
+    "38050123456\u00b2",  # a superscript two: `str.isdigit` says yes
     None,
     380501234567,
 ]

@@ -10,7 +10,7 @@ import attrs
 
 from .. import _validation as rules
 from ..errors import APIError
-from ._checks import checked, optional
+from ._checks import checked, optional, slot_setters
 
 __all__ = ["Receipt", "Recipient", "Rejection", "SendResult"]
 
@@ -47,15 +47,6 @@ class Recipient:
         return Recipient._checked(self.msisdn, rules.new_reference())  # msisdn checked on init
 
     @classmethod
-    def _generated(cls, msisdn: str, reference: str | None = None) -> Recipient:
-        """A recipient for `msisdn` with a fresh generated `reference` (32 hex characters;
-        from `rules.new_references()` in a batch, else a new one).
-
-        Raises `InvalidParameterError` for a bad number.
-        """
-        return cls._checked(rules.msisdn(msisdn), reference or rules.new_reference())
-
-    @classmethod
     def _checked(cls, msisdn: str, reference: str) -> Recipient:
         """A recipient of values already checked and normalised, made without `__init__`.
 
@@ -63,9 +54,12 @@ class Recipient:
         which costs more than everything else a recipient needs.
         """
         recipient = object.__new__(cls)
-        object.__setattr__(recipient, "msisdn", msisdn)
-        object.__setattr__(recipient, "reference", reference)
+        _set_msisdn(recipient, msisdn)
+        _set_reference(recipient, reference)
         return recipient
+
+
+_set_msisdn, _set_reference = slot_setters(Recipient)
 
 
 @attrs.frozen
