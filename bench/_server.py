@@ -60,14 +60,11 @@ class ServedFake:
         return self.url + "/rest"
 
     async def reset(self) -> None:
-        """Forget every accepted message, so the next run starts afresh.
-
-        `POST /_fake/reset` also clears the fault settings, latency included: set it again.
-        """
+        """Forget every accepted message, so the next run starts afresh (`POST /_fake/reset`
+        keeps the fault settings, so the latency stays)."""
         async with httpx.AsyncClient(timeout=10) as http:
-            for path, body in (("reset", {}), ("faults", {"latency_ms": self.latency_ms})):
-                response = await http.post(f"{self.url}/_fake/{path}", json=body)
-                response.raise_for_status()
+            response = await http.post(f"{self.url}/_fake/reset")
+            response.raise_for_status()
 
 
 @asynccontextmanager

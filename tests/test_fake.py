@@ -30,7 +30,7 @@ from bsg_async import (
     ViberMessage,
 )
 from bsg_async._auth import jwt_expiry
-from bsg_async.testing import FakeBSG
+from bsg_async.testing import FakeBSG, FaultKind, Faults
 
 from .conftest import API_KEY, BASE, ONE_API
 from .fake_support import (
@@ -905,6 +905,44 @@ async def test_reset_forgets_messages_but_keeps_settings(client: AsyncBSG, fake:
         msisdn="380501234567", body="Hi", originator="Shop", reference="r"
     )
     assert fake.sms.acceptances(receipt.reference) == 1
+
+
+async def test_reset_keeps_the_fault_plan_latency_included(client: AsyncBSG, fake: FakeBSG) -> None:
+    fake.faults.rates = {"503": 0.25}
+    fake.faults.latency = 0.02
+    fake.faults.script(["500"], paths=["/sms/create"])
+    await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r")
+
+    fake.reset()
+
+    assert fake.faults.rates == {FaultKind.SERVICE_UNAVAILABLE: 0.25}
+    assert fake.faults.latency == 0.02
+    assert (fake.faults.pending, fake.faults.injected) == (0, {})
+
+
+def test_a_reset_fake_answers_as_a_new_one_would() -> None:
+    def new() -> FakeBSG:
+        return FakeBSG(
+            seed=5, clock=Clock(), lifecycle=CALM, single_shape="mixed", faults=Faults({"500": 0.5})
+        )
+
+    def run(fake: FakeBSG) -> list[tuple[int, bytes, FaultKind | None]]:
+        answers = []
+        for index in range(8):
+            exchange = fake.handle(
+                "POST",
+                "/sms/create",
+                headers={"x-api-key": "k"},
+                body=sms_single(reference=f"r{index}"),
+            )
+            answers.append((exchange.status, exchange.body, exchange.fault))
+        return answers
+
+    used = new()
+    first = run(used)
+    used.reset()
+
+    assert run(used) == first == run(new())
 
 
 @pytest.mark.parametrize(

@@ -254,17 +254,37 @@ async def test_control_queues_a_script(http: httpx.AsyncClient, fake: FakeBSG) -
     assert fake.plan("POST", "/rest/sms/create") == (FaultKind.SERVER_ERROR, 0.0)
 
 
-async def test_control_reset_forgets_state_and_faults(
+async def test_control_reset_forgets_state_and_keeps_the_fault_settings(
     http: httpx.AsyncClient, fake: FakeBSG
 ) -> None:
+    await http.post("/_fake/faults", json={"rates": {"500": 0.1}, "latency_ms": 20})
+    await http.post("/_fake/script", json={"kinds": ["503"]})
     await http.post("/rest/sms/create", content=sms_single(), headers={"X-API-KEY": API_KEY})
-    fake.faults.rates = {"500": 0.1}
 
     answer = await http.post("/_fake/reset")
+    state = (await http.get("/_fake/state")).json()
 
     assert answer.json() == {}
-    assert len(fake.sms) == 0
-    assert fake.faults.rates == {}
+    assert (state["sms"], state["requests"], state["faults"], state["pending_faults"]) == (
+        0,
+        0,
+        {},
+        0,
+    )
+    assert fake.faults.rates == {FaultKind.SERVER_ERROR: 0.1}
+    assert fake.faults.latency == 0.02
+
+
+async def test_control_faults_clear_removes_every_fault_setting_first(
+    http: httpx.AsyncClient, fake: FakeBSG
+) -> None:
+    fake.faults.rates = {"500": 0.1}
+    fake.faults.latency = 0.5
+    fake.faults.script(["503"])
+
+    await http.post("/_fake/faults", json={"clear": True, "latency_ms": 20})
+
+    assert (fake.faults.rates, fake.faults.latency, fake.faults.pending) == ({}, 0.02, 0)
 
 
 @pytest.mark.parametrize(
@@ -278,6 +298,7 @@ async def test_control_reset_forgets_state_and_faults(
         ("POST", "/_fake/faults", {"methods": 5}, 400),
         ("POST", "/_fake/faults", {"paths": [1]}, 400),
         ("POST", "/_fake/faults", {"retry_after": "soon"}, 400),
+        ("POST", "/_fake/faults", {"clear": "yes"}, 400),
         ("POST", "/_fake/script", {"kinds": "500"}, 400),
         ("POST", "/_fake/script", [1], 400),
         ("GET", "/_fake/acceptances?reference=a&channel=fax", None, 400),

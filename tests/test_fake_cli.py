@@ -49,6 +49,10 @@ def test_command_line_configures_the_fake() -> None:
         "--currency=USD",
         "--http-error-status",
         "--non-viber-rate=0.5",
+        "--balance=1",
+        "--credit=0.5",
+        "--unroutable-prefix=99988",
+        "--unroutable-prefix=371",
     )
 
     assert fake.seed == 7
@@ -70,6 +74,14 @@ def test_command_line_configures_the_fake() -> None:
     )
     assert config.http_error_status
     assert fake.lifecycle.non_viber_rate == 0.5
+    assert (config.balance, config.credit) == (Decimal(1), Decimal("0.5"))
+    assert config.unroutable_prefixes == ("99988", "371")
+
+
+def test_command_line_defaults_never_refuse_for_funds_or_routes() -> None:
+    config = _fake().config
+
+    assert (config.credit, config.unroutable_prefixes) == (None, ())
 
 
 def test_served_fake_runs_on_the_real_clock_unless_frozen() -> None:
@@ -92,6 +104,8 @@ def test_served_fake_runs_on_the_real_clock_unless_frozen() -> None:
         ["--non-viber-rate=2"],
         ["--sms-price=cheap"],
         ["--sms-price=Infinity"],
+        ["--credit=-1"],
+        ["--unroutable-prefix=+380"],
         ["--fault=500=0.7", "--fault=503=0.7"],
     ],
 )

@@ -316,6 +316,20 @@ def test_clear_removes_rates_scripts_latency_and_scope() -> None:
     assert faults.injected == {FaultKind.RATE_LIMIT: 1}
 
 
+def test_reset_forgets_scripts_and_counts_and_keeps_the_plan() -> None:
+    faults = Faults({"500": 0.5}, latency=1.0, latency_jitter=0.5, retry_after=3, methods=["GET"])
+    faults.script(["429", "503"])
+    fake = FakeBSG(faults=faults, clock=Clock(), lifecycle=CALM)
+    fake.plan("GET", "/sms/1")
+
+    faults.reset()
+
+    assert (faults.pending, faults.injected) == (0, {})
+    assert faults.rates == {FaultKind.SERVER_ERROR: 0.5}
+    assert (faults.latency, faults.latency_jitter, faults.retry_after) == (1.0, 0.5, 3)
+    assert not faults.scope.matches("POST", "/sms/create")
+
+
 def test_faults_repr_shows_the_plan() -> None:
     faults = Faults({"lost_answer": 0.25}, latency=0.5)
     faults.script([None, "500"])

@@ -36,9 +36,12 @@ drive and inspect a served fake:
 - `POST /_fake/campaign-status` `{"id": campaign_id, "status": "paused"}` (or `null`): see
   `fake.rcs.set_campaign_status`;
 - `POST /_fake/faults` with any of `rates`, `latency_ms`, `latency_jitter_ms`, `retry_after`,
-  `methods`, `paths`: changes those settings;
+  `methods`, `paths`: changes those settings; `"clear": true` first removes every fault
+  setting (`fake.faults.clear()`: no rates, scripts, latency or scope);
 - `POST /_fake/script` `{"kinds": [...], "methods": ..., "paths": ...}`: queues scripted faults;
-- `POST /_fake/reset`: forgets all state (`fake.reset()`) and clears the faults.
+- `POST /_fake/reset`: forgets the state and keeps the configuration (`fake.reset()`): the
+  messages, campaigns, callbacks, requests, counts, tokens and unused fault scripts go; the
+  options, the clock and the fault settings (rates, latency, scope) stay.
 """
 
 from __future__ import annotations
@@ -252,6 +255,11 @@ class FakeApp:
             return {"id": campaign.id, "status": fake.rcs.campaign_status(campaign)}
         if name == "faults":
             faults = fake.faults
+            clear = payload.get("clear", False)
+            if not isinstance(clear, bool):
+                raise InvalidParameterError("clear", clear, "expected true or false")
+            if clear:
+                faults.clear()
             if "rates" in payload:
                 faults.rates = payload["rates"]
             if "latency_ms" in payload:
@@ -272,7 +280,6 @@ class FakeApp:
             return {"pending": fake.faults.pending}
         if name == "reset":
             fake.reset()
-            fake.faults.clear()
             return {}
         return None
 

@@ -114,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
     add("--viber-price", type=_decimal, default=Decimal("0.23"))
     add("--rcs-price", type=_decimal, default=Decimal("1.1000000"))
     add("--balance", type=_decimal, default=Decimal("100.0000000"), help="starting balance")
+    add(
+        "--credit",
+        type=_decimal,
+        help="how far below zero the balance may go; SMS and Viber sends beyond it get code 8 "
+        "(default: no limit)",
+    )
+    add(
+        "--unroutable-prefix",
+        action="append",
+        default=[],
+        metavar="DIGITS",
+        help="numbers starting with these have no route: code 33 (repeatable)",
+    )
     add("--currency", default="EUR")
     add("--callback-url", metavar="URL", help="the account's callback URL for RCS reports")
     add(
@@ -174,6 +187,8 @@ def fake_from_args(args: argparse.Namespace) -> FakeBSG:
         viber_price=args.viber_price,
         rcs_price=args.rcs_price,
         balance=args.balance,
+        credit=args.credit,
+        unroutable_prefixes=args.unroutable_prefix,
         currency=args.currency,
         contact_groups=groups,
         callback_url=args.callback_url,

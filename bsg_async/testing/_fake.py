@@ -302,23 +302,29 @@ class RcsView:
         """Make a campaign report `status` (one of `creation, scheduled, sending, done, paused,
         stopped, spam, moderation`) until it is stopped; `None` returns to the computed status.
 
-        Only what the campaign endpoints report (and whether `stop` is allowed) changes: its
-        messages move on as before. Use it to reach `paused`, `moderation` or `spam`, which the
-        fake never reaches by itself.
+        Use it to reach `paused`, `moderation` or `spam`, which the fake never reaches by
+        itself. `paused` and `moderation` hold the campaign: from now on none of its messages
+        moves on (is sent, or starts sending) until another status, or `None`, resumes it;
+        then they go on from where they were, as late as the hold lasted (its messages
+        already sent when the hold began still reach their final status, as after a stop).
+        `stopped` stops it (as `PATCH .../stop`). Any other status changes only what the
+        campaign endpoints report (and whether `stop` is allowed).
+
+        ```python
+        fake.rcs.set_campaign_status(campaign.id, "paused")
+        fake.advance(60)                        # nothing is sent
+        fake.rcs.set_campaign_status(campaign.id, None)
+        fake.advance(60)                        # now it is
+        ```
 
         Raises `KeyError` for an unknown campaign id, `InvalidParameterError` for another status.
         """
         found = self._campaign(campaign)
-        if status is None:
-            self._store.forced.pop(found.id, None)
-            return
-        if status not in CAMPAIGN_STATUSES:
+        if status is not None and status not in CAMPAIGN_STATUSES:
             raise InvalidParameterError(
                 "status", status, "expected one of " + ", ".join(sorted(CAMPAIGN_STATUSES))
             )
-        if status == "stopped":
-            self._store.stopped.setdefault(found.id, self._fake.now())
-        self._store.forced[found.id] = status
+        self._store.force(found.id, status, self._fake.now())
 
     def is_rcs_user(self, phone: str) -> bool:
         """Whether the fake treats this number as reachable by RCS (else: `undelivered`, and
@@ -388,6 +394,9 @@ class FakeBSG:
     - `non_viber_numbers`: numbers that never receive Viber (SMS fallback instead), besides
       the lifecycle's seeded share.
     - `invalid_prefixes`: numbers starting with these are refused (21 SMS, 41 Viber).
+    - `unroutable_prefixes`: numbers starting with these (a country or network code, digits
+      only) have no route: each such recipient is refused with code 33 ("unresolved
+      direction") inside an otherwise successful answer, on SMS and Viber alike.
     - `allowed_senders`: when given, other originators are refused (32 SMS, 45 Viber).
     - `max_text_length`: an SMS body limit (code 26); Viber text is limited to 1,000 (46).
     - `two_way_enabled`: `False` refuses `2way` with code 35.
@@ -395,6 +404,12 @@ class FakeBSG:
       clock (which the SDK reads a token's `exp` against) plus every `advance()`.
     - `balance`: the account's starting balance (`Decimal`); the price of every message
       accepted on any channel is deducted from it (it may go negative, as a postpaid one).
+    - `credit`: how far below zero the balance may go (`Decimal` >= 0), reported as the
+      balance answer's `credit`. With it set, an SMS or Viber recipient whose price would take
+      the balance lower is refused with code 8 ("not enough funds"), charged in request order
+      (a bulk request may be partly accepted). `None` (default): no limit, never refused.
+      RCS sends still draw from the balance but are not refused (the One-API's answer for it
+      is not documented).
     - `rcs_price`: the amount of one RCS message (`Decimal`, reported with 7 decimals).
     - `tariffs`: the account's tariffs (`bsg_async.models.one_api.Tariff` values); a send's
       `tariff_code` must be the `code` of an active one. Default: code 0 "Standard" (the
@@ -436,11 +451,13 @@ class FakeBSG:
         unique_references: bool = True,
         non_viber_numbers: Collection[str] = (),
         invalid_prefixes: Collection[str] = (),
+        unroutable_prefixes: Collection[str] = (),
         allowed_senders: Collection[str] | None = None,
         max_text_length: int | None = None,
         two_way_enabled: bool = True,
         token_ttl: float = 30 * 86_400,
         balance: Decimal = Decimal("100.0000000"),
+        credit: Decimal | None = None,
         rcs_price: Decimal = Decimal("1.1000000"),
         tariffs: Sequence[Tariff] | None = None,
         contact_groups: Mapping[int, Collection[str]] | None = None,
@@ -465,6 +482,10 @@ class FakeBSG:
                 raise InvalidParameterError(name, price, "expected a finite Decimal >= 0")
         if not isinstance(balance, Decimal) or not balance.is_finite():
             raise InvalidParameterError("balance", balance, "expected a finite Decimal")
+        if credit is not None and (
+            not isinstance(credit, Decimal) or not credit.is_finite() or credit < 0
+        ):
+            raise InvalidParameterError("credit", credit, "expected a finite Decimal >= 0 or None")
         if single_shape not in ("flat", "wrapped", "mixed"):
             raise InvalidParameterError(
                 "single_shape", single_shape, "expected 'flat', 'wrapped' or 'mixed'"
@@ -485,8 +506,6 @@ class FakeBSG:
             api_keys = [api_keys]
         if isinstance(non_viber_numbers, str):
             non_viber_numbers = [non_viber_numbers]
-        if isinstance(invalid_prefixes, str):
-            invalid_prefixes = [invalid_prefixes]
         if isinstance(allowed_senders, str):
             allowed_senders = [allowed_senders]
         if isinstance(non_rcs_numbers, str):
@@ -518,12 +537,14 @@ class FakeBSG:
             single_shape=single_shape,
             http_error_status=bool(http_error_status),
             unique_references=bool(unique_references),
-            invalid_prefixes=tuple(invalid_prefixes),
+            invalid_prefixes=_prefixes("invalid_prefixes", invalid_prefixes),
+            unroutable_prefixes=_prefixes("unroutable_prefixes", unroutable_prefixes),
             allowed_senders=None if allowed_senders is None else frozenset(allowed_senders),
             max_text_length=max_text_length,
             two_way_enabled=bool(two_way_enabled),
             token_ttl=float(token_ttl),
             balance=balance,
+            credit=credit,
         )
         self.lifecycle = lifecycle if lifecycle is not None else Lifecycle()
         if not isinstance(self.lifecycle, Lifecycle):
@@ -552,6 +573,7 @@ class FakeBSG:
             fates=self._fates,
             now=self.now,
             shape_rng=random.Random(f"shape:{seed}"),
+            balance=lambda: self.balance,
         )
         self._one_api = OneApi(
             self.config,
@@ -841,7 +863,8 @@ class FakeBSG:
     @property
     def balance(self) -> Decimal:
         """The account's balance now: the configured `balance` minus the price of every
-        message accepted on any channel (what `GET /api/accounts/balance` answers)."""
+        message accepted on any channel (what `GET /api/accounts/balance` answers). With a
+        `credit`, SMS and Viber sends never take it below `-credit` (code 8)."""
         config = self.config
         spent = (
             config.sms_price * len(self._sms_store)
@@ -1037,8 +1060,16 @@ class FakeBSG:
         self._requests.clear()
 
     def reset(self) -> None:
-        """Forget every message, task, campaign, callback, recorded request, count and token;
-        keep the settings, the clock and `faults`."""
+        """Forget the state; keep the configuration. Afterwards the fake answers as a new one
+        created with the same options would, except that its clock is not turned back.
+
+        Forgotten: every message, task, campaign (and its forced status), callback, recorded
+        request, count and token, the fault scripts not used yet and the `faults.injected`
+        counts; the seeded draws (faults, `"mixed"` answer shapes) start over. Kept: every
+        option, the clock (with every `advance()`), the callback URL and handlers, and the
+        fault plan (`faults`: rates, latency, jitter, `retry_after`, scope). To drop the plan
+        too, call `fake.faults.clear()`. `POST /_fake/reset` does exactly this.
+        """
         self._sms_store.clear()
         self._viber_store.clear()
         self._rcs_store.clear()
@@ -1049,6 +1080,9 @@ class FakeBSG:
         self._one_api.revoke_all()
         self._one_api.logins = 0
         self._one_api.refreshes = 0
+        self.faults.reset()
+        self._fault_rng.seed(f"faults:{self.seed}")
+        self._legacy.shape_rng.seed(f"shape:{self.seed}")
 
 
 def _json_or_none(body: bytes) -> Any:
@@ -1066,6 +1100,19 @@ def _masked_body(path: str, body: bytes) -> bytes:
     if isinstance(payload, dict) and "api_key" in payload:
         return json.dumps({**payload, "api_key": "[secure]"}).encode()
     return b"[secure]"
+
+
+def _prefixes(name: str, prefixes: Collection[str]) -> tuple[str, ...]:
+    """Number prefixes (one string or several), each of digits only."""
+    if isinstance(prefixes, str):
+        prefixes = [prefixes]
+    if not isinstance(prefixes, Collection):
+        raise InvalidParameterError(name, prefixes, "expected a list of number prefixes")
+    found = tuple(prefixes)
+    for prefix in found:
+        if not isinstance(prefix, str) or not prefix.isdigit() or not prefix.isascii():
+            raise InvalidParameterError(name, prefix, "expected number prefixes of digits")
+    return found
 
 
 def _tariffs(tariffs: object) -> tuple[Tariff, ...]:

@@ -5,6 +5,10 @@ A `Faults` plan holds rates (each request in scope draws once from the fake's se
 rates), a scope (methods and path patterns) and the latency added to every request. The fake
 asks it once per request, when the request arrives; the adapters (httpx transport, ASGI app)
 then make the chosen fault real.
+
+The rates, latency, `retry_after` and scope are configuration: `reset()` (and so
+`FakeBSG.reset()` and `POST /_fake/reset`) keeps them and forgets only what happened (unused
+scripts, the `injected` counts); `clear()` is what removes the configuration.
 """
 
 from __future__ import annotations
@@ -254,6 +258,13 @@ class Faults:
         self.latency_jitter = 0.0
         self.scope = _ALL
         self._scripts.clear()
+
+    def reset(self) -> None:
+        """Forget what happened (the scripts not used yet and the `injected` counts); keep
+        the configuration: rates, latency, jitter, `retry_after` and scope. `FakeBSG.reset()`
+        calls it."""
+        self._scripts.clear()
+        self._injected.clear()
 
     def __repr__(self) -> str:
         rates = {kind.value: rate for kind, rate in self._rates.items()}

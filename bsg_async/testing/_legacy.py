@@ -17,11 +17,18 @@ Request-level codes (top-level `error`):
 Per-recipient codes (inside `result`; SMS / Viber):
 
 - 21 / 41: msisdn not 7..15 digits, or starting with one of `invalid_prefixes`;
+- 33 (both channels): msisdn starting with one of `unroutable_prefixes` ("unresolved
+  direction": no route to that network);
 - 22: reference missing; 27 / 47: reference not 1..32 characters of `[A-Za-z0-9_-]`;
 - 25, 32, 26 (individual SMS): that entry's originator or body, as above;
 - 45 / 46 / 49 (Viber): `alpha_name` bad or not allowed / `text` empty or over 1,000 / options;
 - 23 / 43: reference already accepted on that channel, ever;
-- 31 / 51: the same phone twice in one request.
+- 31 / 51: the same phone twice in one request;
+- 8 (both channels): with a `credit` set, a recipient that passed every other check but whose
+  price would take the balance below `-credit` ("not enough funds"); recipients are charged
+  in request order, so the first ones of a request may be accepted and the rest refused.
+
+A single SMS answers its recipient's code at the top level (flat) or in `result` (wrapped).
 
 Reads: 20 SMS not found, 29 task id not a number, 30 task not found, 40 Viber not found.
 """
@@ -61,6 +68,7 @@ DESCRIPTIONS: Mapping[int, str] = {
     1: "Invalid API key",
     4: "Function not supported",
     6: "Non-existent tariff",
+    8: "Not enough funds",
     11: "Too many messages processed simultaneously",
     12: "Batch size exceeded: at most 50 phones per request",
     20: "SMS not found",
@@ -76,6 +84,7 @@ DESCRIPTIONS: Mapping[int, str] = {
     30: "Task not found",
     31: "The phone is already in the messaging list",
     32: "Sender not allowed",
+    33: "Unresolved direction",
     35: "2WAY service is not activated",
     40: "Message not found",
     41: "Invalid phone number",
@@ -128,6 +137,8 @@ class Config:
     two_way_enabled: bool
     token_ttl: float
     balance: Decimal
+    credit: Decimal | None
+    unroutable_prefixes: tuple[str, ...]
 
 
 @attrs.frozen
@@ -157,7 +168,10 @@ def _http_status(code: int) -> int:
 
 
 class LegacyApi:
-    """The SMS and Viber endpoints over one state; every method returns a `Reply`."""
+    """The SMS and Viber endpoints over one state; every method returns a `Reply`.
+
+    `balance` returns the account's balance now, which a `credit` limit checks sends against.
+    """
 
     def __init__(
         self,
@@ -169,6 +183,7 @@ class LegacyApi:
         fates: Fates,
         now: Callable[[], float],
         shape_rng: random.Random,
+        balance: Callable[[], Decimal] | None = None,
     ) -> None:
         self.config = config
         self.sms = sms
@@ -177,6 +192,7 @@ class LegacyApi:
         self.fates = fates
         self.now = now
         self.shape_rng = shape_rng
+        self.current_balance = balance if balance is not None else (lambda: config.balance)
         self.codes: Counter[int] = Counter()
         self._sms_price_text = str(config.sms_price)
         currency = _string(config.currency)
@@ -246,6 +262,8 @@ class LegacyApi:
         msisdn = match.group(1)
         if self.config.invalid_prefixes and msisdn.startswith(self.config.invalid_prefixes):
             return codes.bad_msisdn, msisdn, reference
+        if self.config.unroutable_prefixes and msisdn.startswith(self.config.unroutable_prefixes):
+            return 33, msisdn, reference
         first_time = msisdn not in seen_phones
         seen_phones.add(msisdn)
         if reference is None or reference == "":
@@ -258,7 +276,17 @@ class LegacyApi:
             return codes.duplicate_reference, msisdn, reference
         if not first_time:
             return codes.duplicate_phone, msisdn, reference
+        if not self._affordable(store):
+            return 8, msisdn, reference
         return None, msisdn, reference
+
+    def _affordable(self, store: ChannelStore) -> bool:
+        """Whether the balance can pay one more message of `store`'s channel now."""
+        credit = self.config.credit
+        if credit is None:
+            return True
+        price = self.config.sms_price if store.channel == "sms" else self.config.viber_price
+        return self.current_balance() - price >= -credit
 
     # -- SMS create ----------------------------------------------------------------------------
 

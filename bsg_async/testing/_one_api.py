@@ -36,7 +36,8 @@ def _unb64(text: str) -> bytes:
 class OneApi:
     """Login, refresh, balance and the bearer check; counts successful logins and refreshes.
 
-    `balance` returns the account's balance now (the configured one minus what was spent).
+    `balance` returns the account's balance now (the configured one minus what was spent);
+    the answer's `credit` is the configured `credit` (0 when there is no limit).
     """
 
     def __init__(
@@ -141,7 +142,12 @@ class OneApi:
         """`GET /api/accounts/balance` -> `{"data": {"balance", "currency", "credit"}}`."""
         if self._bearer(headers) is None:
             return unauthenticated()
-        data = {"balance": self.current_balance(), "currency": self.config.currency, "credit": 0}
+        credit = self.config.credit
+        data = {
+            "balance": self.current_balance(),
+            "currency": self.config.currency,
+            "credit": 0 if credit is None else credit,
+        }
         return Reply(200, dumps({"data": data}))
 
 

@@ -17,6 +17,12 @@ account already holds gets HTTP 429 `{"message": "Too many duplicate request det
 nothing is accepted. Statuses are not stored: a message's states are a timeline computed from
 its acceptance (or campaign start) time, the `Lifecycle` and a fate drawn from the seed and its
 id, so they move forward on the fake's clock by themselves.
+
+A campaign held (`paused` or `moderation`, set with `fake.rcs.set_campaign_status`) sends
+nothing while held: the part of its timeline after the hold began waits, and goes on when the
+hold ends, later by the hold's length (a campaign held before its `start_at` starts at its
+release, if that is later); its messages already sent reach their final status anyway, as
+after a stop (`Hold`, `held`).
 """
 
 from __future__ import annotations
@@ -40,12 +46,15 @@ from ._legacy import Reply
 from ._state import Lifecycle, MessageState, format_time, unit
 
 __all__ = [
+    "HELD_STATUSES",
     "FakeCampaign",
     "FakeRcsMessage",
+    "Hold",
     "RcsApi",
     "RcsFates",
     "RcsStore",
     "RcsSubmission",
+    "held",
     "report_payload",
 ]
 
@@ -111,6 +120,8 @@ _STOPPABLE = frozenset({"scheduled", "sending", "paused", "moderation"})
 CAMPAIGN_STATUSES = frozenset(
     {"creation", "scheduled", "sending", "done", "paused", "stopped", "spam", "moderation"}
 )
+# Campaign statuses that hold the campaign's messages back until another status is set.
+HELD_STATUSES = frozenset({"paused", "moderation"})
 _COUNTERS = (
     "delivered",
     "sent",
@@ -238,7 +249,7 @@ class FakeCampaign:
     `first_id + count - 1`, starting at `submission.start_at` (the fake's clock).
 
     `groups` holds the contact-list ids of a `send-groups` campaign; `finishes_at` is when its
-    last message reaches a final status (unless it is stopped first).
+    last message reaches a final status, unless it is stopped or held first.
     """
 
     id: int
@@ -259,6 +270,50 @@ class Step:
     time_sent: float | None = None
     time_dr: float | None = None
 
+    def moved(self, move: Callable[[float], float]) -> Step:
+        """The same step with each of its times passed through `move`."""
+        return Step(
+            move(self.at),
+            self.status,
+            None if self.time_sent is None else move(self.time_sent),
+            None if self.time_dr is None else move(self.time_dr),
+        )
+
+
+@attrs.frozen
+class Hold:
+    """A time a campaign was held (`paused` or `moderation`): from `start` until `end`
+    (`None`: still held), on the fake's clock."""
+
+    start: float
+    end: float | None = None
+
+
+def held(moment: float, start: float, sent_at: float, holds: Sequence[Hold]) -> float:
+    """When `moment` of a campaign's timeline happens once `holds` (oldest first) delayed it;
+    the campaign starts at `start` and sends its messages at `sent_at` (both before holds).
+
+    A hold delays what had not happened when it began by as long as it lasted (forever,
+    `math.inf`, while it lasts). A campaign held before its start starts at its release, if
+    that is later than its start. A hold that began once the messages were sent delays
+    nothing: what follows a sending is up to the networks, as after a stop.
+    """
+    for hold in holds:
+        if hold.start >= sent_at:
+            break
+        end = math.inf if hold.end is None else hold.end
+        if hold.start >= start:  # held while sending: what follows the hold's start waits
+            delay = max(0.0, end - hold.start)
+            if moment > hold.start:
+                moment += delay
+        else:  # held before its start: the start waits for the release
+            delay = max(0.0, end - start)
+            if moment >= start:
+                moment += delay
+            start += delay
+        sent_at += delay
+    return moment
+
 
 # -- state -------------------------------------------------------------------------------------
 
@@ -266,8 +321,12 @@ class Step:
 class RcsStore:
     """The RCS messages and campaigns of the fake, and what it spent on them.
 
-    `live` maps the index of every message whose status may still change (for callbacks) to the
-    fake's clock up to which its status reports were already collected.
+    `live` maps the index of every message whose status may still change (for callbacks) to
+    how many steps of its timeline were already collected as status reports (0: none yet; the
+    steps reached at its acceptance are never reported, the send's answer told them). A count,
+    not a time: the steps already reached never change, but releasing a hold at `now` may put
+    a step at `now` after the reports up to `now` were collected. `stopped`, `forced` and
+    `holds` record what `stop` and `force` did to each campaign (by id).
     """
 
     def __init__(self) -> None:
@@ -277,7 +336,8 @@ class RcsStore:
         self.campaigns: dict[int, FakeCampaign] = {}
         self.stopped: dict[int, float] = {}
         self.forced: dict[int, str] = {}
-        self.live: dict[int, float] = {}
+        self.holds: dict[int, tuple[Hold, ...]] = {}
+        self.live: dict[int, int] = {}
         self.spent = Decimal(0)
 
     def __len__(self) -> int:
@@ -300,7 +360,7 @@ class RcsStore:
                 self.extra_acceptances[reference_id] = count + 1
             else:
                 self.by_reference[reference_id] = index
-        self.live[index] = submission.accepted_at
+        self.live[index] = 0
         self.spent += submission.price
         return message
 
@@ -329,6 +389,48 @@ class RcsStore:
             return 0
         return 1 + self.extra_acceptances.get(reference_id, 0)
 
+    def interruptions(self, campaign_id: int | None) -> tuple[float | None, tuple[Hold, ...]]:
+        """When the campaign `campaign_id` (`None`: a single send, never) was stopped, and
+        its holds, oldest first."""
+        if campaign_id is None:
+            return None, ()
+        return self.stopped.get(campaign_id), self.holds.get(campaign_id, ())
+
+    def force(self, campaign_id: int, status: str | None, now: float) -> None:
+        """Make a campaign report `status` (`None`: its own status again) from `now` on.
+
+        `paused` and `moderation` hold the campaign (see `held`) until another status (or
+        `None`) releases it; `stopped` stops it.
+        """
+        if status == "stopped":
+            self.stop(campaign_id, now)
+        elif status in HELD_STATUSES:
+            self._hold(campaign_id, now)
+        else:
+            self._release(campaign_id, now)
+        if status is None:
+            self.forced.pop(campaign_id, None)
+        else:
+            self.forced[campaign_id] = status
+
+    def stop(self, campaign_id: int, now: float) -> None:
+        """Stop a campaign at `now` (the first stop counts): its messages not sent yet never
+        will be (a hold in progress is not ended: nothing it held back is sent)."""
+        self.stopped.setdefault(campaign_id, now)
+        self.forced.pop(campaign_id, None)
+
+    def _hold(self, campaign_id: int, now: float) -> None:
+        """Start holding the campaign at `now`, unless it is held already."""
+        holds = self.holds.get(campaign_id, ())
+        if not holds or holds[-1].end is not None:
+            self.holds[campaign_id] = (*holds, Hold(now))
+
+    def _release(self, campaign_id: int, now: float) -> None:
+        """End the campaign's hold in progress, if any, at `now`."""
+        holds = self.holds.get(campaign_id, ())
+        if holds and holds[-1].end is None:
+            self.holds[campaign_id] = (*holds[:-1], Hold(holds[-1].start, now))
+
     def campaign_messages(self, campaign: FakeCampaign) -> Sequence[FakeRcsMessage]:
         """The messages of `campaign`, in id order."""
         start = campaign.first_id - RCS_ID_BASE
@@ -342,6 +444,7 @@ class RcsStore:
         self.campaigns.clear()
         self.stopped.clear()
         self.forced.clear()
+        self.holds.clear()
         self.live.clear()
         self.spent = Decimal(0)
 
@@ -360,10 +463,20 @@ class RcsFates:
             return False
         return unit(self.seed, "rcs-user", phone) >= self.lifecycle.non_rcs_rate
 
-    def steps(self, message: FakeRcsMessage, stopped_at: float | None = None) -> tuple[Step, ...]:
+    def sent_at(self, submission: RcsSubmission) -> float:
+        """When the messages of `submission` are sent (or fail), unless held or stopped."""
+        return submission.start_at + self.lifecycle.sent_after
+
+    def steps(
+        self,
+        message: FakeRcsMessage,
+        stopped_at: float | None = None,
+        holds: Sequence[Hold] = (),
+    ) -> tuple[Step, ...]:
         """The message's whole timeline, first step at its acceptance.
 
-        A message of a campaign stopped before the message was sent keeps, from then on, the
+        The holds of its campaign delay what had not happened when each began (`held`). A
+        message of a campaign stopped before the message was sent keeps, from then on, the
         status it had when the campaign stopped.
         """
         life = self.lifecycle
@@ -374,7 +487,7 @@ class RcsFates:
         if start > accepted:
             steps.append(Step(accepted, "scheduled"))
         steps.append(Step(start, "accepted" if single else "sending"))
-        sent_at, final_at = start + life.sent_after, start + life.final_after
+        sent_at, final_at = self.sent_at(submission), start + life.final_after
         draw = unit(self.seed, "rcs-fate", str(message.id))
         undelivered = life.undeliverable_rate
         expired = undelivered + life.expired_rate
@@ -390,6 +503,8 @@ class RcsFates:
                 steps.append(Step(final_at, "delivered", sent_at, final_at))
                 if unit(self.seed, "rcs-read", str(message.id)) < life.read_rate:
                     steps.append(Step(start + life.read_after, "read", sent_at, final_at))
+        if holds:
+            steps = [step.moved(lambda t: held(t, start, sent_at, holds)) for step in steps]
         if stopped_at is not None:
             left = next((s.at for s in steps if s.status not in _NOT_SENT), math.inf)
             if stopped_at < left:
@@ -401,10 +516,14 @@ class RcsFates:
         return next(s.at for s in self.steps(message) if s.status in FINAL_STATUSES)
 
     def state(
-        self, message: FakeRcsMessage, now: float, stopped_at: float | None = None
+        self,
+        message: FakeRcsMessage,
+        now: float,
+        stopped_at: float | None = None,
+        holds: Sequence[Hold] = (),
     ) -> MessageState:
         """The message's state at `now`, with its SMS fallback once that was sent."""
-        steps = self.steps(message, stopped_at)
+        steps = self.steps(message, stopped_at, holds)
         step = steps[0]
         for candidate in steps:
             if candidate.at > now:
@@ -459,18 +578,17 @@ def due_steps(store: RcsStore, fates: RcsFates, now: float) -> list[tuple[FakeRc
     collected. A message leaves `store.live` once its timeline is complete."""
     due: list[tuple[float, int, int, FakeRcsMessage, Step]] = []
     finished = []
-    for index, since in store.live.items():
+    for index, collected in store.live.items():
         message = store.messages[index]
-        campaign_id = message.campaign_id
-        stopped = None if campaign_id is None else store.stopped.get(campaign_id)
-        steps = fates.steps(message, stopped)
-        for order, step in enumerate(steps):
-            if since < step.at <= now:
-                due.append((step.at, message.id, order, message, step))
-        if steps[-1].at <= now:
+        steps = fates.steps(message, *store.interruptions(message.campaign_id))
+        order = collected or sum(1 for step in steps if step.at <= message.accepted_at)
+        while order < len(steps) and steps[order].at <= now:
+            due.append((steps[order].at, message.id, order, message, steps[order]))
+            order += 1
+        if order >= len(steps):
             finished.append(index)
         else:
-            store.live[index] = max(since, now)
+            store.live[index] = order
     for index in finished:
         del store.live[index]
     due.sort(key=lambda item: item[:3])
@@ -848,9 +966,8 @@ class RcsApi:
 
     def state(self, message: FakeRcsMessage, now: float | None = None) -> MessageState:
         """The state of `message` at `now` (default: the fake's clock now)."""
-        campaign_id = message.campaign_id
-        stopped = None if campaign_id is None else self.store.stopped.get(campaign_id)
-        return self.fates.state(message, self.now() if now is None else now, stopped)
+        stopped, holds = self.store.interruptions(message.campaign_id)
+        return self.fates.state(message, self.now() if now is None else now, stopped, holds)
 
     def message_info(self, message: FakeRcsMessage) -> dict[str, Any]:
         """The `MessageInfo` JSON of `message` now."""
@@ -892,18 +1009,26 @@ class RcsApi:
         if forced is not None:
             return forced
         now = self.now()
-        if now < campaign.submission.start_at:
+        if now < self._after_holds(campaign, campaign.submission.start_at):
             return "scheduled"
-        return "done" if now >= campaign.finishes_at else "sending"
+        return "done" if now >= self._after_holds(campaign, campaign.finishes_at) else "sending"
+
+    def _after_holds(self, campaign: FakeCampaign, moment: float) -> float:
+        """`moment` of the campaign's timeline, delayed by its holds (see `held`)."""
+        holds = self.store.holds.get(campaign.id)
+        if not holds:
+            return moment
+        submission = campaign.submission
+        return held(moment, submission.start_at, self.fates.sent_at(submission), holds)
 
     def campaign_counts(self, campaign: FakeCampaign) -> tuple[Counter[str], Counter[str]]:
         """The campaign's messages by status now, and its SMS fallbacks by status."""
         now = self.now()
-        stopped = self.store.stopped.get(campaign.id)
+        stopped, holds = self.store.interruptions(campaign.id)
         counts: Counter[str] = Counter()
         fallbacks: Counter[str] = Counter()
         for message in self.store.campaign_messages(campaign):
-            state = self.fates.state(message, now, stopped)
+            state = self.fates.state(message, now, stopped, holds)
             counts[state.status] += 1
             if state.fallback is not None:
                 fallbacks[state.fallback.status] += 1
@@ -912,13 +1037,14 @@ class RcsApi:
     def _times(self, campaign: FakeCampaign) -> tuple[str | None, str | None]:
         """`real_start_at` and `finished_at` now (`None`: not yet)."""
         now = self.now()
-        start = campaign.submission.start_at
+        start = self._after_holds(campaign, campaign.submission.start_at)
         stopped = self.store.stopped.get(campaign.id)
         started = start if start <= now and (stopped is None or start <= stopped) else None
         if stopped is not None:
             finished: float | None = stopped
         else:
-            finished = campaign.finishes_at if campaign.finishes_at <= now else None
+            finishes = self._after_holds(campaign, campaign.finishes_at)
+            finished = finishes if finishes <= now else None
         return _time_or_none(started), _time_or_none(finished)
 
     def campaign_json(self, campaign: FakeCampaign) -> dict[str, Any]:
@@ -1012,8 +1138,7 @@ class RcsApi:
                 },
                 message="The campaign cannot be stopped.",
             )
-        self.store.stopped[campaign.id] = self.now()
-        self.store.forced.pop(campaign.id, None)
+        self.store.stop(campaign.id, self.now())
         return Reply(200, dumps({"data": self.campaign_json(campaign)}))
 
     def campaigns(self, query: str) -> Reply:
