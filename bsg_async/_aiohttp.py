@@ -26,17 +26,24 @@ is aiohttp's `connect`/`sock_connect`, `read` its `sock_read` (the longest silen
 answer is awaited or read), and `write` bounds the writing of the body. Failures map to the
 httpx exceptions the pipeline classifies, conservatively: only what surely happened before any
 byte reached the service (`ConnectError`, `ConnectTimeout`, `PoolTimeout`,
-`UnsupportedProtocol`) says "not sent". The session is created on the first request (inside the
-running loop) and closed by `aclose`; responses release their connection synchronously.
+`UnsupportedProtocol`, and `ProxyError` when a proxy refuses the tunnel) says "not sent". The
+session is created on the first request (inside the running loop) and closed by `aclose`;
+responses release their connection synchronously.
+
+Proxies come from the environment as httpx's default client reads them (`EnvironmentProxies`),
+so both backends take the same route; aiohttp's own `trust_env` is not used, because it would
+also read `~/.netrc` and send those credentials to the service.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import ssl
-from collections.abc import AsyncIterator, Callable, Iterator
+import urllib.request
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import anyio
@@ -45,7 +52,9 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import Payload
 from yarl import URL
 
-__all__ = ["MIN_AIOHTTP", "AiohttpTransport", "translate_error"]
+__all__ = ["MIN_AIOHTTP", "AiohttpTransport", "EnvironmentProxies", "translate_error"]
+
+from .errors import InvalidParameterError
 
 MIN_AIOHTTP = (3, 12)
 """The oldest aiohttp this transport supports (`Payload.write_with_length` is 3.12's)."""
@@ -78,7 +87,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     connections close after `keepalive_expiry` seconds. aiohttp has no separate cap on idle
     connections, so `max_keepalive_connections` is not applied. `ssl_context` defaults to
     httpx's (the same trust store). Timeouts come from each request, as httpx sets them.
-    Proxy settings from the environment are not read. Needs an asyncio event loop.
+    `trust_env`: route through the proxies the environment names (`EnvironmentProxies`), as
+    `httpx.AsyncClient` does by default. Needs an asyncio event loop.
 
     ```python
     transport = AiohttpTransport(limits=httpx.Limits(max_connections=32))
@@ -92,9 +102,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         *,
         limits: httpx.Limits | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        trust_env: bool = True,
     ) -> None:
         limits = limits if limits is not None else httpx.Limits()
         self.limits = limits
+        self.proxies = EnvironmentProxies() if trust_env else EnvironmentProxies({})
         self._ssl = ssl_context if ssl_context is not None else httpx.create_ssl_context()
         size = limits.max_connections
         self._slots = None if size is None else anyio.Semaphore(size)
@@ -138,15 +150,27 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             headers["Content-Length"] = str(len(content))
         body = _Body(content, timeouts.get("write")) if content else None
         connect = timeouts.get("connect")
+        fields = headers.multi_items()
+        proxy = self.proxies.route(request.url) if self.proxies else None
+        tunnel_headers = None
+        if proxy is not None and proxy.authorization is not None:
+            # A plain-HTTP request goes to the proxy as it is; an HTTPS one through a CONNECT
+            # tunnel, whose own request is the one the proxy reads.
+            if request.url.scheme == "https":
+                tunnel_headers = {"Proxy-Authorization": proxy.authorization}
+            else:
+                fields.append(("Proxy-Authorization", proxy.authorization))
         await self._take_slot(timeouts.get("pool"), request)
         try:
             with _translated(request, body):
                 response = await session.request(
                     request.method,
                     URL(str(request.url), encoded=True),
-                    headers=headers.multi_items(),
+                    headers=fields,
                     data=body,
                     allow_redirects=False,
+                    proxy=None if proxy is None else proxy.url,
+                    proxy_headers=tunnel_headers,
                     timeout=aiohttp.ClientTimeout(
                         connect=connect, sock_connect=connect, sock_read=timeouts.get("read")
                     ),
@@ -196,6 +220,92 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+class Proxy(NamedTuple):
+    """A proxy to send through: its URL without credentials, and the `Proxy-Authorization`
+    value made of the credentials its URL carried (`None` without)."""
+
+    url: URL
+    authorization: str | None
+
+
+class EnvironmentProxies:
+    """The proxies the environment names, read once (when made), as httpx's default client
+    reads them: `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` (any case) by the target's scheme,
+    and the hosts of `NO_PROXY` reached directly (each entry a host name, which covers its
+    subdomains, an IP address, or `*` for every host; ports are not told apart). A proxy URL
+    without a scheme is an `http://` one.
+
+    aiohttp sends through `http://` proxies only (an HTTPS target through a CONNECT tunnel);
+    any other raises `InvalidParameterError` naming the variable, its URL shown without
+    credentials. `proxies` replaces the environment (a mapping like
+    `urllib.request.getproxies()`'s, `"no"` for the hosts reached directly).
+
+    ```python
+    proxies = EnvironmentProxies({"https": "http://proxy.internal:3128"})
+    proxies.route(httpx.URL("https://app.bsg.world/rest/sms/create"))  # -> Proxy(...)
+    ```
+    """
+
+    def __init__(self, proxies: Mapping[str, str] | None = None) -> None:
+        found = urllib.request.getproxies() if proxies is None else proxies
+        self._by_scheme = {
+            scheme: _proxy(scheme, found[scheme])
+            for scheme in ("http", "https", "all")
+            if found.get(scheme)
+        }
+        self._direct = tuple(
+            _no_proxy_host(entry) for entry in found.get("no", "").split(",") if entry.strip()
+        )
+        self._routes: dict[tuple[str, str, int | None], Proxy | None] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._by_scheme)
+
+    def route(self, url: httpx.URL) -> Proxy | None:
+        """The proxy for a request to `url`; `None` to connect directly."""
+        key = (url.scheme, url.host, url.port)
+        try:
+            return self._routes[key]
+        except KeyError:
+            pass
+        proxy = self._by_scheme.get(url.scheme) or self._by_scheme.get("all")
+        if proxy is not None and _reached_directly(url.host.lower(), self._direct):
+            proxy = None
+        if len(self._routes) < 64:  # the SDK talks to one or two hosts; a bound all the same
+            self._routes[key] = proxy
+        return proxy
+
+
+def _no_proxy_host(entry: str) -> str:
+    """The host a `NO_PROXY` entry names: without a leading dot, brackets or a port."""
+    host = entry.strip().lower()
+    if host.count(":") == 1:  # host:port (an IPv6 address has more colons)
+        host = host.partition(":")[0]
+    return host.lstrip(".").strip("[]")
+
+
+def _reached_directly(host: str, entries: tuple[str, ...]) -> bool:
+    """Whether `NO_PROXY`'s `entries` name `host`: `*`, the host itself, or a parent domain."""
+    return any(entry == "*" or host == entry or host.endswith("." + entry) for entry in entries)
+
+
+def _proxy(scheme: str, text: str) -> Proxy:
+    url = URL(text if "://" in text else f"http://{text}")
+    shown = url.with_user(None)  # drops the password as well
+    variable = f"{scheme.upper()}_PROXY"
+    if url.scheme != "http" or not url.host:
+        raise InvalidParameterError(
+            variable,
+            str(shown),
+            "the aiohttp backend sends through http:// proxies only; use http_backend='httpx'",
+        )
+    authorization = None
+    if url.user is not None:  # as httpx encodes a proxy URL's credentials
+        credentials = f"{url.user}:{url.password or ''}".encode()
+        authorization = "Basic " + base64.b64encode(credentials).decode("ascii")
+    return Proxy(shown, authorization)
 
 
 class _Body(Payload):
@@ -297,6 +407,8 @@ def translate_error(
         error = httpx.ConnectError(message, request=request)
     elif isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
         error = httpx.UnsupportedProtocol(message, request=request)
+    elif isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused the tunnel
+        error = httpx.ProxyError(message, request=request)
     elif isinstance(
         exc,
         aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientResponseError,

@@ -1,8 +1,8 @@
 """`DirectClient`: sends the pipeline's requests straight to a transport the SDK owns.
 
 On the aiohttp backend nobody but the SDK sees the `httpx.AsyncClient`: it has no event hooks,
-no mounts (httpx reads no proxy settings when given a transport), no base URL and no redirects
-to follow. What it still did per request (merging headers and URLs, its cookie jar, which
+no mounts (the aiohttp transport itself routes through the environment's proxies), no base URL
+and no redirects to follow. What it still did per request (merging headers and URLs, its cookie jar, which
 parses every response's URL through `urllib`, its INFO log line, wrapping the response stream)
 cost about as much CPU as everything the aiohttp transport does for a 50-phone Viber request.
 `DirectClient` keeps the parts the SDK relies on, with the same meaning: the default headers,

@@ -46,7 +46,14 @@ logger = logging.getLogger("bsg_async")
 _BODY_SHOWN = 500
 _NOT_JSON = object()
 # Failures that happen before the request reaches the service: it cannot have been accepted.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# `ProxyError`: a proxy refused the CONNECT tunnel (a plain-HTTP proxy answers with a status).
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+)
 
 
 @attrs.frozen
