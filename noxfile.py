@@ -1,4 +1,5 @@
-"""Automation: `nox -s tests`, `nox -s lint`, `nox -s typecheck`; `nox -s bench` on demand."""
+"""Automation: `nox -s tests`, `nox -s lint`, `nox -s typecheck`; `nox -s bench` and
+`nox -s bench_instructions` on demand."""
 
 from __future__ import annotations
 
@@ -41,3 +42,14 @@ def bench(session: nox.Session) -> None:
     """
     session.install(".[test,bench]")
     session.run("python", "bench/throughput.py", *session.posargs)
+
+
+@nox.session
+def bench_instructions(session: nox.Session) -> None:
+    """Instructions per recipient, counted by callgrind (bench/instructions.py; needs valgrind).
+
+    About 2.5 minutes; not a default session and not run by CI. Arguments go to the script:
+    `nox -s bench_instructions -- --quick`, `nox -s bench_instructions -- --workload sms`.
+    """
+    session.install(".[test,bench]")
+    session.run("python", "bench/instructions.py", *session.posargs)

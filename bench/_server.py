@@ -48,11 +48,12 @@ def child_env() -> dict[str, str]:
 
 @attrs.frozen
 class ServedFake:
-    """A running `python -m bsg_async.testing` process and where it listens."""
+    """A running `python -m bsg_async.testing` process and where it listens (`process` is
+    `None` in a process that did not start it: it only knows the URL)."""
 
     url: str
     latency_ms: float
-    process: Process = attrs.field(repr=False)
+    process: Process | None = attrs.field(default=None, repr=False)
 
     @property
     def base_url(self) -> str:

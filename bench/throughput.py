@@ -73,6 +73,7 @@ from _server import (
 )
 
 from bsg_async import AsyncBSG, __version__
+from bsg_async._aiohttp import AiohttpTransport
 
 CONCURRENCIES = (1, 8, 32)
 LATENCIES_MS = (0, 20)
@@ -228,6 +229,34 @@ async def aiohttp_send(
         with Stopwatch() as clock:
             accepted = await bare_run(workload, phones, concurrency, post)
     check("bare aiohttp", accepted, phones)
+    return clock.run
+
+
+async def transport_send(
+    fake: ServedFake, workload: Workload, phones: list[str], concurrency: int
+) -> Run:
+    """Send through the SDK's own aiohttp transport alone: hand-built `httpx.Request`s with
+    the bare clients' JSON, no SDK work (no validation, no typed outcomes, no pipeline). The
+    floor of `http_backend="aiohttp"`, as `bench/instructions.py` counts it."""
+    url = httpx.URL(fake.base_url + workload.path)
+    headers = httpx.Headers({"X-API-KEY": API_KEY, "Content-Type": "application/json"})
+    extensions = {"timeout": httpx.Timeout(30.0, connect=10.0).as_dict()}  # the SDK's default
+    async with AiohttpTransport() as transport:
+
+        async def post(body: dict[str, object]) -> Any:
+            content = json.dumps(body).encode()
+            request = httpx.Request(
+                "POST", url, headers=headers, content=content, extensions=extensions
+            )
+            response = await transport.handle_async_request(request)
+            try:
+                return json.loads(await response.aread())
+            finally:
+                await response.aclose()
+
+        with Stopwatch() as clock:
+            accepted = await bare_run(workload, phones, concurrency, post)
+    check("SDK transport", accepted, phones)
     return clock.run
 
 
