@@ -52,9 +52,9 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import Payload
 from yarl import URL
 
-__all__ = ["MIN_AIOHTTP", "AiohttpTransport", "EnvironmentProxies", "translate_error"]
-
 from .errors import InvalidParameterError
+
+__all__ = ["MIN_AIOHTTP", "AiohttpTransport", "EnvironmentProxies", "translate_error"]
 
 MIN_AIOHTTP = (3, 12)
 """The oldest aiohttp this transport supports (`Payload.write_with_length` is 3.12's)."""

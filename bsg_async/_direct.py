@@ -2,9 +2,10 @@
 
 On the aiohttp backend nobody but the SDK sees the `httpx.AsyncClient`: it has no event hooks,
 no mounts (the aiohttp transport itself routes through the environment's proxies), no base URL
-and no redirects to follow. What it still did per request (merging headers and URLs, its cookie jar, which
-parses every response's URL through `urllib`, its INFO log line, wrapping the response stream)
-cost about as much CPU as everything the aiohttp transport does for a 50-phone Viber request.
+and no redirects to follow. What it still did per request (merging headers and URLs, its cookie
+jar, which parses every response's URL through `urllib`, its INFO log line, wrapping the
+response stream) cost about as much CPU as everything the aiohttp transport does for a
+50-phone Viber request.
 `DirectClient` keeps the parts the SDK relies on, with the same meaning: the default headers,
 httpx's timeouts in each request's `timeout` extension, `httpx.Auth` flows driven the way
 `AsyncClient.send` drives them, and every response read whole and its connection released.
