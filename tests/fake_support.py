@@ -31,22 +31,33 @@ class Clock:
         return self.now
 
 
+RETRIES = RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=1.0)
+
+
+def calm_fake(**options: Any) -> FakeBSG:
+    """A fake with a fixed clock, a fixed seed, the test key, calm statuses and `options`."""
+    return FakeBSG(
+        **{"seed": 1, "api_keys": [API_KEY], "clock": Clock(), "lifecycle": CALM} | options
+    )
+
+
+def sdk_on(fake: FakeBSG, *, retry: RetryPolicy = RETRIES) -> AsyncBSG:
+    """The real SDK talking to `fake` through its transport (not opened yet)."""
+    return AsyncBSG(
+        api_key=API_KEY, base_url=BASE, one_api_url=ONE_API, transport=fake.transport, retry=retry
+    )
+
+
 @pytest.fixture
 def fake() -> FakeBSG:
     """A fake with a fixed clock, a fixed seed, the test key and calm statuses."""
-    return FakeBSG(seed=1, api_keys=[API_KEY], clock=Clock(), lifecycle=CALM)
+    return calm_fake()
 
 
 @pytest.fixture
 async def client(fake: FakeBSG) -> AsyncIterator[AsyncBSG]:
     """The real SDK talking to `fake` through its transport."""
-    async with AsyncBSG(
-        api_key=API_KEY,
-        base_url=BASE,
-        one_api_url=ONE_API,
-        transport=fake.transport,
-        retry=RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=1.0),
-    ) as bsg:
+    async with sdk_on(fake) as bsg:
         yield bsg
 
 

@@ -19,8 +19,8 @@ from bsg_async import AsyncBSG, RetryPolicy
 from bsg_async.models.one_api import Campaign, CampaignStatus
 from bsg_async.testing import FakeBSG, Lifecycle
 
-from .conftest import API_KEY, ONE_API
-from .fake_support import Clock
+from .conftest import API_KEY
+from .fake_support import Clock, sdk_on
 
 START = float(calendar.timegm((2024, 8, 22, 11, 47, 42)))
 T0 = datetime(2024, 8, 22, 11, 47, 42)
@@ -51,12 +51,7 @@ def fake() -> FakeBSG:
 @pytest.fixture
 async def client(fake: FakeBSG) -> AsyncIterator[AsyncBSG]:
     """The real SDK on `fake`."""
-    async with AsyncBSG(
-        api_key=API_KEY,
-        one_api_url=ONE_API,
-        transport=fake.transport,
-        retry=RetryPolicy(max_attempts=1),
-    ) as bsg:
+    async with sdk_on(fake, retry=RetryPolicy(max_attempts=1)) as bsg:
         yield bsg
 
 

@@ -22,8 +22,8 @@ from bsg_async import (
 )
 from bsg_async.testing import FakeBSG, FaultKind, Faults
 
-from .conftest import API_KEY, BASE, ONE_API
-from .fake_support import CALM, Clock, client, fake, raw, sms_single
+from .conftest import API_KEY, ONE_API
+from .fake_support import CALM, Clock, client, fake, raw, sdk_on, sms_single
 
 __all__ = ["client", "fake", "raw"]  # fixtures, imported for pytest
 
@@ -32,13 +32,7 @@ KEY = {"x-api-key": API_KEY}
 
 def _once(fake: FakeBSG) -> AsyncBSG:
     """The SDK with retries off, so the first failure is what the caller sees."""
-    return AsyncBSG(
-        api_key=API_KEY,
-        base_url=BASE,
-        one_api_url=ONE_API,
-        transport=fake.transport,
-        retry=RetryPolicy(max_attempts=1),
-    )
+    return sdk_on(fake, retry=RetryPolicy(max_attempts=1))
 
 
 async def _send(bsg: AsyncBSG, reference: str = "f1") -> None:

@@ -16,35 +16,18 @@ from bsg_async import (
     InsufficientFundsError,
     InvalidParameterError,
     Recipient,
-    RetryPolicy,
     UndeliverableDestinationError,
 )
 from bsg_async.models.batch import BatchReport, Failed, Sent
 from bsg_async.testing import FakeBSG
 
-from .conftest import API_KEY, BASE, ONE_API
-from .fake_support import CALM, Clock
+from .conftest import API_KEY
+from .fake_support import calm_fake, sdk_on
 
 Channel = Literal["sms", "viber"]
 SMS_PRICE = Decimal("0.02")
 VIBER_PRICE = Decimal("0.23")
 UNROUTABLE = "99988"
-
-
-def fake_with(**options: object) -> FakeBSG:
-    """A fake on a frozen clock with calm statuses and the given options."""
-    return FakeBSG(seed=1, api_keys=[API_KEY], clock=Clock(), lifecycle=CALM, **options)  # type: ignore[arg-type]
-
-
-def sdk(fake: FakeBSG) -> AsyncBSG:
-    """The SDK on `fake`, retrying as the suite's other fake tests do."""
-    return AsyncBSG(
-        api_key=API_KEY,
-        base_url=BASE,
-        one_api_url=ONE_API,
-        transport=fake.transport,
-        retry=RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=1.0),
-    )
 
 
 async def send_many(bsg: AsyncBSG, channel: Channel, recipients: list[Recipient]) -> BatchReport:
@@ -62,8 +45,8 @@ def people(count: int, *, prefix: str = "38050") -> list[Recipient]:
 @pytest.fixture
 async def broke() -> AsyncIterator[tuple[FakeBSG, AsyncBSG]]:
     """A prepaid account (no credit) with enough for exactly two SMS."""
-    fake = fake_with(balance=2 * SMS_PRICE, credit=Decimal(0))
-    async with sdk(fake) as bsg:
+    fake = calm_fake(balance=2 * SMS_PRICE, credit=Decimal(0))
+    async with sdk_on(fake) as bsg:
         yield fake, bsg
 
 
@@ -91,9 +74,9 @@ async def test_an_sms_the_balance_cannot_cover_is_insufficient_funds(
 async def test_send_many_recipients_beyond_the_funds_fail_as_not_accepted(
     channel: Channel, price: Decimal
 ) -> None:
-    fake = fake_with(balance=3 * price, credit=Decimal(0))
+    fake = calm_fake(balance=3 * price, credit=Decimal(0))
     recipients = people(5)
-    async with sdk(fake) as bsg:
+    async with sdk_on(fake) as bsg:
         report = await send_many(bsg, channel, recipients)
 
     sent, failed = report.outcomes[:3], report.outcomes[3:]
@@ -110,8 +93,8 @@ async def test_send_many_recipients_beyond_the_funds_fail_as_not_accepted(
 async def test_credit_lets_the_balance_go_that_far_below_zero_and_the_balance_answer_agrees() -> (
     None
 ):
-    fake = fake_with(balance=Decimal("0.01"), credit=Decimal("0.03"))
-    async with sdk(fake) as bsg:
+    fake = calm_fake(balance=Decimal("0.01"), credit=Decimal("0.03"))
+    async with sdk_on(fake) as bsg:
         report = await bsg.sms.send_many(people(4), body="Sale", originator="Shop")
         balance = await bsg.account.balance()
 
@@ -123,9 +106,9 @@ async def test_credit_lets_the_balance_go_that_far_below_zero_and_the_balance_an
 async def test_a_retry_after_a_lost_answer_is_resolved_not_refused_for_funds() -> None:
     # The lost attempt spent the whole balance; the retry must meet "reference already
     # exists" (resolved as sent), not "not enough funds".
-    fake = fake_with(balance=2 * SMS_PRICE, credit=Decimal(0))
+    fake = calm_fake(balance=2 * SMS_PRICE, credit=Decimal(0))
     fake.faults.script(["lost_answer"], paths=["/sms/create"])
-    async with sdk(fake) as bsg:
+    async with sdk_on(fake) as bsg:
         report = await bsg.sms.send_many(people(2), body="Sale", originator="Shop")
 
     assert all(outcome.ok for outcome in report)
@@ -134,8 +117,8 @@ async def test_a_retry_after_a_lost_answer_is_resolved_not_refused_for_funds() -
 
 
 async def test_without_a_credit_limit_the_balance_just_goes_negative() -> None:
-    fake = fake_with(balance=Decimal(0))
-    async with sdk(fake) as bsg:
+    fake = calm_fake(balance=Decimal(0))
+    async with sdk_on(fake) as bsg:
         report = await bsg.sms.send_many(people(3), body="Sale", originator="Shop")
         balance = await bsg.account.balance()
 
@@ -147,8 +130,8 @@ async def test_without_a_credit_limit_the_balance_just_goes_negative() -> None:
 
 
 async def test_a_single_sms_to_an_unroutable_network_is_an_undeliverable_destination() -> None:
-    fake = fake_with(unroutable_prefixes=[UNROUTABLE])
-    async with sdk(fake) as bsg:
+    fake = calm_fake(unroutable_prefixes=[UNROUTABLE])
+    async with sdk_on(fake) as bsg:
         with pytest.raises(UndeliverableDestinationError) as caught:
             await bsg.sms.send(msisdn=UNROUTABLE + "1234567", body="Hi", originator="Shop")
         receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
@@ -162,9 +145,9 @@ async def test_a_single_sms_to_an_unroutable_network_is_an_undeliverable_destina
 async def test_send_many_unroutable_recipients_fail_inside_a_successful_answer(
     channel: Channel,
 ) -> None:
-    fake = fake_with(unroutable_prefixes=[UNROUTABLE, "37100"])
+    fake = calm_fake(unroutable_prefixes=[UNROUTABLE, "37100"])
     recipients = [*people(2, prefix=UNROUTABLE), *people(2), *people(1, prefix="37100")]
-    async with sdk(fake) as bsg:
+    async with sdk_on(fake) as bsg:
         report = await send_many(bsg, channel, recipients)
 
     assert [outcome.ok for outcome in report] == [False, False, True, True, False]
@@ -177,7 +160,7 @@ async def test_send_many_unroutable_recipients_fail_inside_a_successful_answer(
 
 
 async def test_the_wire_answer_carries_33_per_recipient() -> None:
-    fake = fake_with(unroutable_prefixes=UNROUTABLE)
+    fake = calm_fake(unroutable_prefixes=UNROUTABLE)
     body = (
         b'{"destination":"phones","originator":"Shop","body":"Hi","phones":['
         b'{"msisdn":"99988000001","reference":"a"},{"msisdn":"380501234567","reference":"b"}]}'

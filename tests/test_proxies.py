@@ -64,6 +64,11 @@ class Proxy:
             await writer.drain()
 
 
+def with_credentials(proxy_url: str) -> str:
+    """`proxy_url` (`http://host:port`) with the test's proxy user and password in it."""
+    return proxy_url.replace("http://", "http://proxy-user:proxy-secret@", 1)
+
+
 def client(backend: HttpBackend, base_url: str) -> AsyncBSG:
     return AsyncBSG(
         API_KEY,
@@ -78,8 +83,7 @@ async def test_a_plain_http_send_goes_through_the_proxy_with_its_credentials(
 ) -> None:
     proxy = Proxy()
     async with raw_server(proxy) as proxy_url:
-        address = proxy_url.removeprefix("http://")
-        monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:proxy-secret@{address}")
+        monkeypatch.setenv("HTTP_PROXY", with_credentials(proxy_url))
         async with client(backend, "http://bsg.invalid/rest") as bsg:
             receipt = await bsg.sms.send(
                 msisdn="380501234567", body="Hi", originator="Shop", reference="order1"
@@ -125,8 +129,7 @@ async def test_a_refused_https_tunnel_is_an_error_of_a_message_never_sent(
 ) -> None:
     proxy = Proxy()
     async with raw_server(proxy) as proxy_url:
-        address = proxy_url.removeprefix("http://")
-        monkeypatch.setenv("HTTPS_PROXY", f"http://proxy-user:proxy-secret@{address}")
+        monkeypatch.setenv("HTTPS_PROXY", with_credentials(proxy_url))
         async with client(backend, "https://bsg.invalid/rest") as bsg:
             with pytest.raises(TransportError) as caught:
                 await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
