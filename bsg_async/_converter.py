@@ -29,6 +29,7 @@ from .errors import UnexpectedResponseError
 from .models import (
     FallbackSms,
     Recipient,
+    Sent,
     SmsMessage,
     SmsReport,
     SmsTask,
@@ -54,7 +55,7 @@ from .models.rcs_report import RcsClick, RcsReport, RcsStatus
 from .models.sms import SmsStatus
 from .models.viber import ViberStatus
 
-__all__ = ["Wire", "WireBatch", "WireEntry", "dumps", "loads", "wire"]
+__all__ = ["Wire", "WireBatch", "WireEntry", "dumps", "loads", "sent_in_order", "wire"]
 
 T = TypeVar("T")
 
@@ -91,7 +92,7 @@ class WireBatch:
 
 def loads(content: bytes | str) -> Any:
     """Parse JSON with every fraction as a `Decimal`. Raises `ValueError` or `RecursionError`."""
-    return json.loads(content, parse_float=Decimal)
+    return json.loads(content, parse_float=_NUMBERS.__getitem__)
 
 
 def dumps(payload: Any) -> bytes:
@@ -404,6 +405,12 @@ def _fast_batch(data: Any) -> WireBatch:
         entries = tuple(map(_fast_entry, result))
     else:
         raise TypeError("result is not a list")
+    return _fast_totals(data, entries)
+
+
+def _fast_totals(data: dict[str, Any], entries: tuple[WireEntry, ...]) -> WireBatch:
+    """The answer's task id, total price and currency (raises if one is unusual), with
+    `entries` as its `result`."""
     total = data["total_price"] if "total_price" in data else data.get("totalprice")
     task_id = data.get("task_id")
     currency = data.get("currency")
@@ -413,6 +420,63 @@ def _fast_batch(data: Any) -> WireBatch:
         None if total is None else _decimal(total),
         None if currency is None else _str(currency),
     )
+
+
+def sent_in_order(
+    data: Any, chunk: Sequence[tuple[int, Recipient]]
+) -> tuple[list[Sent], WireBatch] | None:
+    """Every recipient of `chunk` as `Sent`, when the answer `data` accepted them all, in order.
+
+    The common answer to a batch's request, decoded in one pass without a `WireEntry` per
+    recipient: one well-formed entry per recipient, in the request's order, each carrying the
+    recipient's reference, no error code and a message id. `None` for any other answer, which
+    the caller then decodes entry by entry (`Wire.batch`). The references of `chunk` are unique
+    (every send checks), so matching by position is matching by reference; for the answers it
+    takes, this gives exactly the outcomes the entry-by-entry way gives (a property test holds
+    the two together). The `WireBatch` carries the answer's totals; its `result` is left empty.
+    """
+    if type(data) is not dict:
+        return None
+    result = data.get("result")
+    if type(result) is not list or len(result) != len(chunk):
+        return None
+    sent: list[Sent] = []
+    add, make = sent.append, Sent._checked
+    try:
+        totals = _fast_totals(data, ())
+        default_currency = totals.currency
+        for (index, recipient), item in zip(chunk, result, strict=True):
+            if type(item) is not dict:
+                return None
+            get = item.get
+            error, id_, price, currency = get("error", 0), get("id"), get("price"), get("currency")
+            msisdn, description = get("msisdn"), get("errorDescription")
+            if (
+                get("reference") != recipient.reference
+                or (error != "0" and (error != 0 or type(error) is not int))
+                or not (type(id_) is int or (type(id_) is str and _digits(id_)))
+                or not (currency is None or type(currency) is str)
+                or not (msisdn is None or type(msisdn) is str)
+                or not (description is None or type(description) is str)
+            ):
+                return None
+            add(
+                make(
+                    index,
+                    recipient,
+                    int(id_),
+                    None if price is None else _fast_price(price),
+                    currency or default_currency,
+                )
+            )
+    except (TypeError, ValueError):  # an unusual value: the entry-by-entry way reports it
+        return None
+    return sent, totals
+
+
+def _digits(text: str) -> bool:
+    """Whether `text` is a short string of ASCII digits, as an id usually comes."""
+    return text.isdigit() and text.isascii() and len(text) <= 30
 
 
 def _fast_entry(item: Any) -> WireEntry:
@@ -435,7 +499,7 @@ def _fast_entry(item: Any) -> WireEntry:
 
 def _fast_id(value: Any) -> int:
     """`_int(value)`, quicker for the usual id: a short string of ASCII digits."""
-    if type(value) is str and value.isdigit() and value.isascii() and len(value) <= 30:
+    if type(value) is str and _digits(value):
         return int(value)
     return _int(value)
 
@@ -446,18 +510,31 @@ def _fast_price(value: Any) -> Decimal:
     if type(value) is Decimal and value.is_finite():
         return value
     if type(value) is str:
-        known = _PRICES.get(value)
-        if known is None:
-            known = _decimal(value)
-            if len(_PRICES) >= _PRICES_KEPT:
-                _PRICES.clear()  # a bound, not a policy: real answers hold a handful of prices
-            _PRICES[value] = known
-        return known
+        return _PRICES[value]
     return _decimal(value)
 
 
-_PRICES: dict[str, Decimal] = {}  # a `Decimal` is immutable: one can be shared by every answer
-_PRICES_KEPT = 1024
+class _Remembered(dict[str, Decimal]):
+    """`Decimal`s by the text they were parsed from, parsed once each: an answer repeats the
+    same few prices thousands of times, and a `Decimal` is immutable, so one is shared. A text
+    `parse` refuses raises every time and is never remembered. Looking up a remembered text is
+    a plain dict lookup, with no Python call."""
+
+    def __init__(self, parse: Callable[[str], Decimal]) -> None:
+        super().__init__()
+        self._parse = parse
+
+    def __missing__(self, text: str) -> Decimal:
+        value = self._parse(text)
+        if len(self) >= _REMEMBERED:
+            self.clear()  # a bound, not a policy: real answers hold a handful of prices
+        self[text] = value
+        return value
+
+
+_REMEMBERED = 1024
+_PRICES = _Remembered(_decimal)  # price strings, checked by `_decimal`
+_NUMBERS = _Remembered(Decimal)  # the text of a JSON number with a fraction or an exponent
 
 
 def _viber_message(message: ViberMessage, to: Sequence[Recipient]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Protocol, cast
 import anyio
 import attrs
 
-from ._converter import Wire, WireBatch, WireEntry
+from ._converter import Wire, WireBatch, WireEntry, sent_in_order
 from ._transport import Answer
 from .errors import (
     APIError,
@@ -207,6 +207,21 @@ async def _outcomes(
     wire: Wire, answer: Answer, chunk: Chunk, lookup: Lookup, *, resume: bool
 ) -> tuple[list[Outcome], WireBatch]:
     """One outcome per recipient of `chunk`, in order, from the answer to its request.
+
+    The usual answer, everyone accepted in order, is decoded in one pass (`sent_in_order`);
+    any other goes entry by entry (`_each_entry`), with the same outcomes for the usual one.
+    """
+    accepted = sent_in_order(answer.data, chunk)
+    if accepted is not None:
+        sent, totals = accepted
+        return cast(list[Outcome], sent), totals
+    return await _each_entry(wire, answer, chunk, lookup, resume=resume)
+
+
+async def _each_entry(
+    wire: Wire, answer: Answer, chunk: Chunk, lookup: Lookup, *, resume: bool
+) -> tuple[list[Outcome], WireBatch]:
+    """`_outcomes` for any answer, each entry decoded on its own.
 
     An entry is matched by reference (the first one wins), else by position when the answer
     has one entry per recipient and this one has no reference. `resume=True` continues an

@@ -108,9 +108,9 @@ def test_price_strings_are_remembered_within_a_bound() -> None:
     _converter._PRICES.clear()
     first = _fast_price("0.0200")
     assert _fast_price("0.0200") is first  # parsed once, shared after
-    for cents in range(_converter._PRICES_KEPT + 10):
+    for cents in range(_converter._REMEMBERED + 10):
         assert _fast_price(f"{cents}.5") == _decimal(f"{cents}.5")
-    assert len(_converter._PRICES) <= _converter._PRICES_KEPT
+    assert len(_converter._PRICES) <= _converter._REMEMBERED
     assert _fast_price("0.0200") == first  # forgotten once the bound was reached: parsed again
     with pytest.raises(ValueError, match="expected a number"):
         _fast_price("12abc")  # a bad price is refused every time, never remembered
