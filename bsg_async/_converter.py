@@ -91,8 +91,16 @@ class WireBatch:
 
 
 def loads(content: bytes | str) -> Any:
-    """Parse JSON with every fraction as a `Decimal`. Raises `ValueError` or `RecursionError`."""
-    return json.loads(content, parse_float=_NUMBERS.__getitem__)
+    """Parse JSON with every fraction as a `Decimal`. Raises `ValueError` or `RecursionError`.
+
+    As `json.loads` does (bytes in UTF-8, -16 or -32; a text may not start with a byte order
+    mark), with one decoder made once rather than one per call.
+    """
+    if isinstance(content, str):
+        if content.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", content, 0)
+        return _DECODER.decode(content)
+    return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
 
 
 def dumps(payload: Any) -> bytes:
@@ -535,6 +543,7 @@ class _Remembered(dict[str, Decimal]):
 _REMEMBERED = 1024
 _PRICES = _Remembered(_decimal)  # price strings, checked by `_decimal`
 _NUMBERS = _Remembered(Decimal)  # the text of a JSON number with a fraction or an exponent
+_DECODER = json.JSONDecoder(parse_float=_NUMBERS.__getitem__)
 
 
 def _viber_message(message: ViberMessage, to: Sequence[Recipient]) -> dict[str, Any]:

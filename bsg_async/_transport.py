@@ -166,10 +166,13 @@ class Pipeline:
         outcome = "?"
         try:
             if limited:
-                async with self.limiter:
+                await self._take_slot()
+                try:
                     if self.rate_limiter is not None:
                         await self.rate_limiter.acquire()
                     response = await self.http.send(request, auth=auth)
+                finally:
+                    self.limiter.release()
             else:
                 response = await self.http.send(request, auth=auth)
             outcome = str(response.status_code)
@@ -195,6 +198,18 @@ class Pipeline:
                     (time.perf_counter() - started) * 1000,
                 )
         return self._interpret(response), response.status_code
+
+    async def _take_slot(self) -> None:
+        """One of the client's `max_concurrency` slots, for the current task.
+
+        A free slot is taken without a trip through the event loop (`async with limiter`
+        makes one even then, on every attempt); the request that follows is the next chance
+        for a cancellation to arrive.
+        """
+        try:
+            self.limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            await self.limiter.acquire()
 
     def _interpret(self, response: httpx.Response) -> Any:
         status = response.status_code

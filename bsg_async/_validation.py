@@ -7,6 +7,7 @@ no I/O, so models and hypothesis tests can use them freely.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -36,10 +37,14 @@ def new_references(per_read: int = 256) -> Iterator[str]:
     For batches: one read of the OS's random source per reference costs more than all the rest
     of fixing it. Make one iterator per batch (never share it across processes).
     """
+    return itertools.chain.from_iterable(_reference_blocks(per_read))
+
+
+def _reference_blocks(per_read: int) -> Iterator[list[str]]:
+    # Lists handed to `chain`: taking the next reference is then a C call, not a generator's.
     while True:
         block = os.urandom(16 * per_read).hex()
-        for start in range(0, len(block), 32):
-            yield block[start : start + 32]
+        yield [block[start : start + 32] for start in range(0, len(block), 32)]
 
 
 def msisdn(value: object, field: str = "msisdn") -> str:

@@ -200,7 +200,10 @@ class OutcomeStream:
         if self._receive is None or self._exhausted:
             return None
         try:
-            key, batch = await self._receive.receive()
+            try:
+                key, batch = self._receive.receive_nowait()  # a chunk finished meanwhile
+            except anyio.WouldBlock:
+                key, batch = await self._receive.receive()
         except anyio.EndOfStream:
             self._exhausted = True
             if self._auto:
@@ -230,8 +233,16 @@ class OutcomeStream:
         chunk: Chunk = []
         rejected: list[Outcome] = []
 
+        checked, make, reference = rules.msisdn, Recipient._checked, references.__next__
+
         def add(index: int, item: object) -> bool:
             """Take one input item; whether a chunk or a group of rejections is now full."""
+            if type(item) is str:  # the usual item, without `_prepare`'s general checks
+                try:
+                    chunk.append((index, make(checked(item), reference())))
+                    return len(chunk) >= size
+                except InvalidParameterError:
+                    pass  # `_prepare` reports it
             outcome = _prepare(index, item, seen, chunk, references)
             if outcome is not None:
                 rejected.append(outcome)
@@ -241,10 +252,10 @@ class OutcomeStream:
             nonlocal chunk, rejected
             if len(chunk) >= size or (last and chunk):
                 full, chunk = chunk, []
-                await chunks.send(full)
+                await _send(chunks, full)
             if len(rejected) >= size or (last and rejected):
                 failed, rejected = rejected, []
-                await outcomes.send((None, failed))
+                await _send(outcomes, (None, failed))
 
         with chunks, outcomes:
             source = self._recipients
@@ -266,10 +277,19 @@ class OutcomeStream:
         outcomes: MemoryObjectSendStream[_Delivery],
     ) -> None:
         with chunks, outcomes:
-            async for chunk in chunks:
+            while True:
+                try:
+                    chunk = chunks.receive_nowait()  # the producer may be waiting already
+                except anyio.WouldBlock:
+                    try:
+                        chunk = await chunks.receive()
+                    except anyio.EndOfStream:
+                        return
+                except anyio.EndOfStream:
+                    return
                 key = id(chunk)
                 self._dispatched[key] = chunk
-                await outcomes.send((key, await self._send_chunk(chunk)))
+                await _send(outcomes, (key, await self._send_chunk(chunk)))
 
 
 def _prepare(
@@ -347,6 +367,22 @@ async def read_many(
         for _ in range(min(limit, len(checked))):
             group.start_soon(worker)
     return [r for r in results if r is not None]
+
+
+async def _send(stream: MemoryObjectSendStream[R], item: R) -> None:
+    """`stream.send(item)`, without a trip through the event loop when it can be taken at once.
+
+    The hand-offs between the stream's tasks happen once per chunk on each side; anyio's
+    `send`/`receive` yield to the loop even when the item can pass straight away. Waiting
+    (a full buffer, an idle receiver) still goes through them, and every chunk's request is
+    a cancellation point, so leaving the stream early is as prompt as before.
+    """
+    try:
+        stream.send_nowait(item)
+    except (anyio.WouldBlock, anyio.BrokenResourceError):
+        # Wait as anyio does; or, with the receivers gone, let `send` tell why: the stream's
+        # cancellation if that is what took them (the usual case), else the broken stream.
+        await stream.send(item)
 
 
 async def _call(callback: ProgressCallback, done: int, total: int | None) -> None:
