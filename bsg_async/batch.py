@@ -3,18 +3,20 @@
 `OutcomeStream` is the one engine behind `send_many` and `stream_many` of every channel:
 
 ```
-recipients ──(producer: validate, fix references, refuse duplicates)──► chunks (unbuffered)
+recipients ──(`_Chunker`: validate, fix references, refuse duplicates)──► chunks
     chunks ──(`concurrency` workers: one request per chunk, retried by the pipeline)──► outcomes
   outcomes ──(the caller's task: `async for`, progress)──► Sent | Failed, one per recipient
 ```
 
-The input is read lazily: the producer hands a chunk over only when a worker is free, so at most
-`concurrency + 1` chunks are held at a time, whatever the input's length. Every reference is
-fixed (the caller's, or 32 generated hex characters) before the chunk's first attempt; the
-pipeline resends the same bytes on every retry and resolves "reference already exists" after an
-uncertain attempt (see `_sending`). A chunk that finally fails becomes `Failed` outcomes for
-exactly its recipients. Nothing runs outside the stream's task group: leaving
-`async with ... stream_many(...)` early cancels the work in flight and starts no more.
+The input is read lazily. A plain iterable is read by the workers themselves, each taking the
+next chunk when it is free, so at most `concurrency` chunks are held at a time, whatever the
+input's length; an async iterable is read by a producer task that hands each chunk over only
+when a worker is free (one more chunk held). Every reference is fixed (the caller's, or 32
+generated hex characters) before the chunk's first attempt; the pipeline resends the same bytes
+on every retry and resolves "reference already exists" after an uncertain attempt (see
+`_sending`). A chunk that finally fails becomes `Failed` outcomes for exactly its recipients.
+Nothing runs outside the stream's task group: leaving `async with ... stream_many(...)` early
+cancels the work in flight and starts no more.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ ProgressCallback = Callable[[int, int | None], Any]
 
 SendChunk = Callable[[Chunk], Awaitable[list[Outcome]]]
 _Delivery = tuple[int | None, list[Outcome]]  # (dispatched chunk's key, its outcomes)
+_Piece = tuple[Chunk, list[Outcome]]  # a chunk to send and rejections to report; either empty
 
 R = TypeVar("R")
 
@@ -121,16 +124,25 @@ class OutcomeStream:
         if self._entered:
             raise RuntimeError("an OutcomeStream can be entered only once")
         self._entered = True
-        chunks_in, chunks_out = anyio.create_memory_object_stream[Chunk](0)
         outcomes_in, outcomes_out = anyio.create_memory_object_stream[_Delivery](self._concurrency)
         self._receive = outcomes_out
         group = anyio.create_task_group()
         await group.__aenter__()
         self._group = group
-        with chunks_out, outcomes_in:
-            group.start_soon(self._produce, chunks_in, outcomes_in.clone())
-            for _ in range(self._concurrency):
-                group.start_soon(self._work, chunks_out.clone(), outcomes_in.clone())
+        source = self._recipients
+        with outcomes_in:
+            if isinstance(source, AsyncIterable):
+                pieces_in, pieces_out = anyio.create_memory_object_stream[_Piece](0)
+                group.start_soon(self._produce, source, pieces_in)
+                with pieces_out:
+                    for _ in range(self._concurrency):
+                        group.start_soon(
+                            self._work_received, pieces_out.clone(), outcomes_in.clone()
+                        )
+            else:
+                pieces = _pieces(source, self._chunk_size)  # one iterator, shared by the workers
+                for _ in range(self._concurrency):
+                    group.start_soon(self._work, pieces, outcomes_in.clone())
         return self
 
     async def __aexit__(
@@ -223,73 +235,105 @@ class OutcomeStream:
     # -- tasks -------------------------------------------------------------------------------
 
     async def _produce(
-        self,
-        chunks: MemoryObjectSendStream[Chunk],
-        outcomes: MemoryObjectSendStream[_Delivery],
+        self, source: AsyncIterable[object], pieces: MemoryObjectSendStream[_Piece]
     ) -> None:
-        seen: set[str] = set()  # caller-given references only: generated ones are unique
-        references = rules.new_references()
-        size = self._chunk_size
-        chunk: Chunk = []
-        rejected: list[Outcome] = []
-
-        checked, make, reference = rules.msisdn, Recipient._checked, references.__next__
-
-        def add(index: int, item: object) -> bool:
-            """Take one input item; whether a chunk or a group of rejections is now full."""
-            if type(item) is str:  # the usual item, without `_prepare`'s general checks
-                try:
-                    chunk.append((index, make(checked(item), reference())))
-                    return len(chunk) >= size
-                except InvalidParameterError:
-                    pass  # `_prepare` reports it
-            outcome = _prepare(index, item, seen, chunk, references)
-            if outcome is not None:
-                rejected.append(outcome)
-            return len(chunk) >= size or len(rejected) >= size
-
-        async def hand_over(*, last: bool = False) -> None:
-            nonlocal chunk, rejected
-            if len(chunk) >= size or (last and chunk):
-                full, chunk = chunk, []
-                await _send(chunks, full)
-            if len(rejected) >= size or (last and rejected):
-                failed, rejected = rejected, []
-                await _send(outcomes, (None, failed))
-
-        with chunks, outcomes:
-            source = self._recipients
-            if isinstance(source, AsyncIterable):
-                index = 0
-                async for item in source:
-                    if add(index, item):
-                        await hand_over()
-                    index += 1
-            else:
-                for index, item in enumerate(source):
-                    if add(index, item):
-                        await hand_over()
-            await hand_over(last=True)
+        """Read an async iterable input into chunks, each handed over when a worker is free."""
+        chunker = _Chunker(self._chunk_size)
+        with pieces:
+            index = 0
+            async for item in source:
+                if chunker.add(index, item):
+                    await _send(pieces, chunker.take())
+                index += 1
+            await _send(pieces, chunker.take(last=True))
 
     async def _work(
+        self, pieces: Iterator[_Piece], outcomes: MemoryObjectSendStream[_Delivery]
+    ) -> None:
+        """Send the chunks of a plain input, taking the next from `pieces` (shared by every
+        worker: taking it reads the input) whenever this worker is free."""
+        with outcomes:
+            for chunk, rejected in pieces:
+                await self._deliver(chunk, rejected, outcomes)
+
+    async def _work_received(
         self,
-        chunks: MemoryObjectReceiveStream[Chunk],
+        pieces: MemoryObjectReceiveStream[_Piece],
         outcomes: MemoryObjectSendStream[_Delivery],
     ) -> None:
-        with chunks, outcomes:
+        """Send the chunks the producer of an async iterable input hands over."""
+        with pieces, outcomes:
             while True:
                 try:
-                    chunk = chunks.receive_nowait()  # the producer may be waiting already
+                    chunk, rejected = pieces.receive_nowait()  # the producer may be waiting
                 except anyio.WouldBlock:
                     try:
-                        chunk = await chunks.receive()
+                        chunk, rejected = await pieces.receive()
                     except anyio.EndOfStream:
                         return
                 except anyio.EndOfStream:
                     return
-                key = id(chunk)
-                self._dispatched[key] = chunk
-                await _send(outcomes, (key, await self._send_chunk(chunk)))
+                await self._deliver(chunk, rejected, outcomes)
+
+    async def _deliver(
+        self, chunk: Chunk, rejected: list[Outcome], outcomes: MemoryObjectSendStream[_Delivery]
+    ) -> None:
+        """Report `rejected`, then send `chunk` and report its outcomes."""
+        if rejected:
+            await _send(outcomes, (None, rejected))
+        if chunk:
+            key = id(chunk)
+            self._dispatched[key] = chunk
+            await _send(outcomes, (key, await self._send_chunk(chunk)))
+
+
+class _Chunker:
+    """Turns input items into chunks of recipients, each with its reference fixed, and groups
+    of rejections (a bad item, a reference given twice), both at most `size` long."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.chunk: Chunk = []
+        self.rejected: list[Outcome] = []
+        self._seen: set[str] = set()  # caller-given references only: generated ones are unique
+        self._references = rules.new_references()
+        self._next_reference = self._references.__next__
+
+    def add(self, index: int, item: object) -> bool:
+        """Take one input item; whether a chunk or a group of rejections is now full."""
+        if type(item) is str:  # the usual item, without `_prepare`'s general checks
+            try:
+                recipient = Recipient._checked(rules.msisdn(item), self._next_reference())
+            except InvalidParameterError:
+                pass  # `_prepare` reports it
+            else:
+                self.chunk.append((index, recipient))
+                return len(self.chunk) >= self.size
+        outcome = _prepare(index, item, self._seen, self.chunk, self._references)
+        if outcome is not None:
+            self.rejected.append(outcome)
+        return len(self.chunk) >= self.size or len(self.rejected) >= self.size
+
+    def take(self, *, last: bool = False) -> _Piece:
+        """The full chunk and the full group of rejections (with `last`, whatever is left),
+        each empty if not yet full; what is taken is started anew."""
+        chunk: Chunk = []
+        rejected: list[Outcome] = []
+        if len(self.chunk) >= self.size or (last and self.chunk):
+            chunk, self.chunk = self.chunk, chunk
+        if len(self.rejected) >= self.size or (last and self.rejected):
+            rejected, self.rejected = self.rejected, rejected
+        return chunk, rejected
+
+
+def _pieces(source: Iterable[object], size: int) -> Iterator[_Piece]:
+    """The chunks of a plain input, read as they are taken."""
+    chunker = _Chunker(size)
+    add = chunker.add
+    for index, item in enumerate(source):
+        if add(index, item):
+            yield chunker.take()
+    yield chunker.take(last=True)
 
 
 def _prepare(

@@ -195,3 +195,5 @@ def test_anything_unusual_goes_entry_by_entry(change: dict[str, Any]) -> None:
     data["result"][1].update(change)
     assert sent_in_order(data, chunk) is None
     assert sent_in_order({"result": data["result"][:1]}, chunk) is None  # one entry short
+    assert sent_in_order(data["result"], chunk) is None  # not an object
+    assert sent_in_order({**data, "total_price": "n/a"}, chunk) is None  # an odd total

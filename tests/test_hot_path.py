@@ -218,3 +218,33 @@ async def test_requests_with_a_body_say_it_is_json() -> None:
     assert sent[0].headers["content-type"] == "application/json"
     assert json.loads(sent[0].content) == {"a": 1}
     assert "content-type" not in sent[1].headers
+
+
+def test_json_numbers_become_exact_decimals_parsed_once() -> None:
+    data = _converter.loads(b'{"a": 0.23, "b": [0.23, 1.1000000, 2e-3], "c": 7}')
+    assert data == {
+        "a": Decimal("0.23"),
+        "b": [Decimal("0.23"), Decimal("1.1000000"), Decimal("2e-3")],
+        "c": 7,
+    }
+    assert data["a"] is data["b"][0]  # one Decimal per text, shared
+    assert str(data["b"][1]) == "1.1000000"  # the digits as sent
+    assert type(data["c"]) is int
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"[1,", b"\xff", "\ufeff[1]", b"NaN1", b'{"a": 1} x'],
+    ids=["empty", "truncated", "not-utf8", "text-with-bom", "junk", "trailing-data"],
+)
+def test_undecodable_answers_fail_as_json_loads_fails(content: bytes | str) -> None:
+    with pytest.raises(ValueError) as ours:
+        _converter.loads(content)
+    with pytest.raises(ValueError) as standard:
+        json.loads(content)
+    assert type(ours.value) is type(standard.value)
+
+
+def test_answers_in_any_json_encoding_decode() -> None:
+    for encoding in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
+        assert _converter.loads('{"price": 0.5}'.encode(encoding)) == {"price": Decimal("0.5")}
