@@ -71,6 +71,50 @@ async def test_a_request_carries_what_an_httpx_client_of_ours_would_put_on_it() 
     assert mine.extensions["timeout"] == reference.extensions["timeout"] == TIMEOUT.as_dict()
 
 
+@pytest.mark.parametrize(
+    ("method", "url", "content", "headers", "params"),
+    [
+        pytest.param("POST", URL, b'{"a":1}', _JSON_HEADERS, None, id="json-body"),
+        pytest.param("POST", URL, b"", _JSON_HEADERS, None, id="empty-body"),
+        pytest.param("POST", URL, b"{}", _JSON_HEADERS, {"page": 2}, id="body-and-params"),
+        pytest.param("GET", URL, None, None, {"page": 2}, id="get-with-params"),
+        pytest.param("POST", URL, None, None, None, id="post-without-body"),
+        pytest.param(
+            "PUT", httpx.URL("http://127.0.0.1:8000/x?y=1"), b"z", None, None, id="port-and-query"
+        ),
+        pytest.param(
+            "POST", URL, b"{}", httpx.Headers({"Host": "other.test"}), None, id="own-host"
+        ),
+        pytest.param(
+            "POST", URL, b"{}", httpx.Headers({"Content-Length": "2"}), None, id="own-length"
+        ),
+    ],
+)
+def test_every_request_is_the_one_httpx_request_would_build(
+    method: str,
+    url: httpx.URL,
+    content: bytes | None,
+    headers: httpx.Headers | None,
+    params: dict[str, int] | None,
+) -> None:
+    lean = direct(Recording())
+    for _ in range(2):  # the second time from what the first prepared
+        mine = lean.build_request(method, url, content=content, headers=headers, params=params)
+        reference = httpx.Request(
+            method,
+            url,
+            params=params,
+            headers=lean._merged(headers),
+            content=content,
+            extensions={"timeout": TIMEOUT.as_dict()},
+        )
+        assert (mine.method, mine.url) == (reference.method, reference.url)
+        assert mine.headers.raw == reference.headers.raw  # the same headers, in the same order
+        assert mine.content == reference.content
+        assert mine.extensions == reference.extensions
+        mine.headers["X-Changed"] = "by an auth flow"  # its own copy: the next is unchanged
+
+
 async def test_an_auth_flow_changes_its_own_request_never_the_defaults() -> None:
     transport = Recording()
     http = direct(transport)
