@@ -138,6 +138,30 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
         Raises the httpx exception that describes the failure (see the module docstring).
         """
+        answer = await self._start(request)
+        return _httpx_response(answer, request, _ResponseStream(answer, request, self._give_slot))
+
+    async def read_whole(self, request: httpx.Request) -> httpx.Response:
+        """`handle_async_request`, with the response's body read to its end and decoded, and
+        its connection released (on every path), before it is returned.
+
+        For a client that reads every answer whole anyway (`DirectClient`): the same response,
+        without streaming the body through httpx's asynchronous iterators.
+        """
+        answer = await self._start(request)
+        try:
+            with _translated(request, None):
+                data = await answer.read()
+        finally:
+            answer.release()  # synchronous: returns the connection, or closes an unread one
+            self._give_slot()
+        response = _httpx_response(answer, request, httpx.ByteStream(data))
+        response.read()  # decodes any Content-Encoding, as reading the stream would
+        return response
+
+    async def _start(self, request: httpx.Request) -> aiohttp.ClientResponse:
+        """Send `request` and wait for its answer's head, holding one of the `limits` slots
+        (given back with the answer's connection) unless it fails."""
         session = self._session or self._open()
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
         headers = request.headers
@@ -178,19 +202,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except BaseException:
             self._give_slot()
             raise
-        version = response.version or aiohttp.HttpVersion11
-        extensions: dict[str, Any] = {
-            "http_version": f"HTTP/{version.major}.{version.minor}".encode()
-        }
-        if response.reason:
-            extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
-        return httpx.Response(
-            response.status,
-            headers=response.raw_headers,
-            stream=_ResponseStream(response, request, self._give_slot),
-            request=request,
-            extensions=extensions,
-        )
+        return response
 
     async def _take_slot(self, seconds: float | None, request: httpx.Request) -> None:
         slots = self._slots
@@ -220,6 +232,23 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+def _httpx_response(
+    answer: aiohttp.ClientResponse, request: httpx.Request, stream: httpx.AsyncByteStream
+) -> httpx.Response:
+    """The httpx response for aiohttp's `answer` to `request`, its body read from `stream`."""
+    version = answer.version or aiohttp.HttpVersion11
+    extensions: dict[str, Any] = {"http_version": f"HTTP/{version.major}.{version.minor}".encode()}
+    if answer.reason:
+        extensions["reason_phrase"] = answer.reason.encode("latin-1", "replace")
+    return httpx.Response(
+        answer.status,
+        headers=answer.raw_headers,
+        stream=stream,
+        request=request,
+        extensions=extensions,
+    )
 
 
 class Proxy(NamedTuple):

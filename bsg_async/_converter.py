@@ -462,7 +462,10 @@ def sent_in_order(
             if (
                 get("reference") != recipient.reference
                 or (error != "0" and (error != 0 or type(error) is not int))
-                or not (type(id_) is int or (type(id_) is str and _digits(id_)))
+                or not (
+                    type(id_) is int
+                    or (type(id_) is str and id_.isdigit() and id_.isascii() and len(id_) <= 30)
+                )
                 or not (currency is None or type(currency) is str)
                 or not (msisdn is None or type(msisdn) is str)
                 or not (description is None or type(description) is str)

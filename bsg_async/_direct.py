@@ -14,7 +14,7 @@ It keeps no cookies: the BSG API authenticates every request by key or token and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 
@@ -45,6 +45,10 @@ class DirectClient:
         self.is_closed = False
         self._last_merge: tuple[httpx.Headers | None, httpx.Headers] = (None, self.headers)
         self._last_prepared: tuple[bytes, httpx.Headers, httpx.Headers] | None = None
+        # The aiohttp transport can hand back a response already read (`read_whole`).
+        self._read_whole: Callable[[httpx.Request], Awaitable[httpx.Response]] | None = getattr(
+            transport, "read_whole", None
+        )
 
     def build_request(
         self,
@@ -133,6 +137,8 @@ class DirectClient:
             await flow.aclose()
 
     async def _read(self, request: httpx.Request) -> httpx.Response:
+        if self._read_whole is not None:
+            return await self._read_whole(request)
         response = await self.transport.handle_async_request(request)
         try:
             await response.aread()  # reading to the end releases the connection

@@ -261,3 +261,54 @@ async def test_a_body_written_the_legacy_way_is_written_whole() -> None:
     await _Body(b"abc", None).write(writer)  # type: ignore[arg-type]
 
     assert writer.written == [b"abc"]
+
+
+async def test_a_whole_read_answer_is_the_streamed_one_and_releases_its_connection() -> None:
+    body = gzip.compress(b'{"error": 0}')
+
+    async def gzipped(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:  # keep-alive: answer every request on this connection
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+
+    async with raw_server(gzipped) as url:
+        transport = AiohttpTransport(limits=httpx.Limits(max_connections=1))
+        try:
+            whole = [await transport.read_whole(httpx.Request("GET", url + "/x")) for _ in "ab"]
+            streamed = await transport.handle_async_request(httpx.Request("GET", url + "/x"))
+            await streamed.aread()
+        finally:
+            await transport.aclose()
+
+    for response in whole:  # the second one got the only connection back from the first
+        assert response.is_closed and response.content == b'{"error": 0}'
+        assert response.headers.multi_items() == streamed.headers.multi_items()
+        assert response.extensions == streamed.extensions
+        assert (response.status_code, response.http_version) == (200, "HTTP/1.1")
+
+
+async def test_an_answer_cut_short_is_a_protocol_error_and_frees_the_slot() -> None:
+    async def cut_short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"error"')
+        await writer.drain()
+        writer.close()
+
+    async with raw_server(cut_short) as url:
+        transport = AiohttpTransport(limits=httpx.Limits(max_connections=1))
+        try:
+            for _ in range(2):  # the slot came back: the second request is not a pool timeout
+                with pytest.raises(httpx.RemoteProtocolError):
+                    await transport.read_whole(
+                        httpx.Request("GET", url + "/x", extensions={"timeout": {"pool": 1.0}})
+                    )
+        finally:
+            await transport.aclose()
