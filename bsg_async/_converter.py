@@ -528,8 +528,9 @@ def _fast_price(value: Any) -> Decimal:
 class _Remembered(dict[str, Decimal]):
     """`Decimal`s by the text they were parsed from, parsed once each: an answer repeats the
     same few prices thousands of times, and a `Decimal` is immutable, so one is shared. A text
-    `parse` refuses raises every time and is never remembered. Looking up a remembered text is
-    a plain dict lookup, with no Python call."""
+    `parse` refuses raises every time and is never remembered, nor is a long one (no answer
+    can make this hold more than a bounded number of short texts). Looking up a remembered
+    text is a plain dict lookup, with no Python call."""
 
     def __init__(self, parse: Callable[[str], Decimal]) -> None:
         super().__init__()
@@ -537,13 +538,15 @@ class _Remembered(dict[str, Decimal]):
 
     def __missing__(self, text: str) -> Decimal:
         value = self._parse(text)
-        if len(self) >= _REMEMBERED:
-            self.clear()  # a bound, not a policy: real answers hold a handful of prices
-        self[text] = value
+        if len(text) <= _REMEMBERED_LENGTH:
+            if len(self) >= _REMEMBERED:
+                self.clear()  # a bound, not a policy: real answers hold a handful of prices
+            self[text] = value
         return value
 
 
 _REMEMBERED = 1024
+_REMEMBERED_LENGTH = 40
 _PRICES = _Remembered(_decimal)  # price strings, checked by `_decimal`
 _NUMBERS = _Remembered(Decimal)  # the text of a JSON number with a fraction or an exponent
 _DECODER = json.JSONDecoder(parse_float=_NUMBERS.__getitem__)

@@ -115,6 +115,9 @@ def test_price_strings_are_remembered_within_a_bound() -> None:
     with pytest.raises(ValueError, match="expected a number"):
         _fast_price("12abc")  # a bad price is refused every time, never remembered
     assert "12abc" not in _converter._PRICES
+    long = "1." + "5" * 100
+    assert _fast_price(long) == Decimal(long)
+    assert long not in _converter._PRICES  # parsed, not remembered: the memo stays small
 
 
 def test_references_of_a_batch_are_fresh_valid_and_unique_across_reads() -> None:
