@@ -485,11 +485,6 @@ def sent_in_order(
     return sent, totals
 
 
-def _digits(text: str) -> bool:
-    """Whether `text` is a short string of ASCII digits, as an id usually comes."""
-    return text.isdigit() and text.isascii() and len(text) <= 30
-
-
 def _fast_entry(item: Any) -> WireEntry:
     if type(item) is not dict:
         raise TypeError("not a JSON object")
@@ -510,7 +505,7 @@ def _fast_entry(item: Any) -> WireEntry:
 
 def _fast_id(value: Any) -> int:
     """`_int(value)`, quicker for the usual id: a short string of ASCII digits."""
-    if type(value) is str and _digits(value):
+    if type(value) is str and value.isdigit() and value.isascii() and len(value) <= 30:
         return int(value)
     return _int(value)
 
