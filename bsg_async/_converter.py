@@ -59,6 +59,12 @@ __all__ = ["Wire", "WireBatch", "WireEntry", "dumps", "loads", "sent_in_order", 
 
 T = TypeVar("T")
 
+_orjson_dumps: Callable[[Any], bytes] | None
+try:  # the optional speed-up for request bodies (see `dumps`)
+    from orjson import dumps as _orjson_dumps
+except ImportError:  # pragma: no cover - depends on the install
+    _orjson_dumps = None
+
 _INT_RE = re.compile(r"\s*-?[0-9]{1,30}\s*")
 _DECIMAL_RE = re.compile(r"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?\s*")
 _NOT_YET = frozenset({"", "0000-00-00 00:00:00", "0000-00-00", "0000-00-00T00:00:00"})
@@ -104,7 +110,24 @@ def loads(content: bytes | str) -> Any:
 
 
 def dumps(payload: Any) -> bytes:
-    """Compact UTF-8 JSON for a request body."""
+    """Compact UTF-8 JSON for a request body.
+
+    With orjson installed (`pip install "bsg-async[orjson]"`), the same bytes about ten times
+    faster: request bodies hold strings, integers, booleans, `null`, lists and objects, which
+    both encoders spell alike (a property test holds them together; no body carries a float).
+    What orjson refuses (an integer beyond 64 bits, a lone surrogate) goes to `json`, which
+    decides as it always did. Answers are never decoded by orjson: it reads every fraction as a
+    `float`, and money must stay exact.
+    """
+    if _orjson_dumps is not None:
+        try:
+            return _orjson_dumps(payload)
+        except TypeError:  # orjson's JSONEncodeError
+            pass
+    return _json_dumps(payload)
+
+
+def _json_dumps(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -251,3 +251,38 @@ def test_undecodable_answers_fail_as_json_loads_fails(content: bytes | str) -> N
 def test_answers_in_any_json_encoding_decode() -> None:
     for encoding in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
         assert _converter.loads('{"price": 0.5}'.encode(encoding)) == {"price": Decimal("0.5")}
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)  # beyond 64 bits: orjson refuses
+    | st.text()
+    | st.sampled_from(["\ud800", "a\udfffb", "\u2028", "\x00\x1f\x7f", '"\\/', "Привіт 👋"]),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def encoded(encode: Any, payload: Any) -> Any:
+    try:
+        return encode(payload)
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it
+        return UnicodeEncodeError
+
+
+@given(json_values)
+def test_request_bodies_are_the_same_bytes_with_or_without_orjson(payload: Any) -> None:
+    assert encoded(_converter.dumps, payload) == encoded(_converter._json_dumps, payload)
+
+
+def test_orjson_encodes_request_bodies_when_installed() -> None:
+    orjson = pytest.importorskip("orjson")
+    assert _converter._orjson_dumps is orjson.dumps  # the property above compares both encoders
+    body = {"phones": [{"msisdn": "380972000001", "reference": "a"}], "body": "Привіт"}
+    assert (
+        _converter.dumps(body)
+        == json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    )
