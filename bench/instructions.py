@@ -25,7 +25,9 @@ What one run does:
 4. Prints a Markdown table: instructions per recipient of each client, and how many times
    those of the bare client of the same library (and of the "floor") the SDK executes.
 
-Clients: `send_many` on `AsyncBSG(http_backend="aiohttp")` and `"httpx"`; bare
+Clients: `send_many` on `AsyncBSG(http_backend="aiohttp")` (with orjson encoding its request
+bodies, as installed by the `bench` extra, and once more without, as the bare clients encode
+theirs) and `"httpx"`; bare
 `aiohttp.ClientSession` and bare `httpx.AsyncClient`; and the floor, the SDK's own aiohttp
 transport driven with hand-built `httpx.Request`s and no SDK work.
 
@@ -66,6 +68,7 @@ from throughput import (
     httpx_send,
     phones_of,
     sdk_aiohttp,
+    sdk_aiohttp_json,
     sdk_httpx,
     transport_send,
 )
@@ -86,14 +89,22 @@ RUN_TIMEOUT = 120  # seconds for one forked run under callgrind
 TOTAL_TIMEOUT = 600.0  # seconds for the whole callgrind process
 CLIENTS: dict[str, Sender] = {
     "SDK aiohttp": sdk_aiohttp,
+    "SDK aiohttp, json": sdk_aiohttp_json,
     "bare aiohttp": aiohttp_send,
     "floor": transport_send,
     "SDK httpx": sdk_httpx,
     "bare httpx": httpx_send,
 }
 # What each SDK backend is compared with (SDK / that), in the table's order.
-COMPARED = {"SDK aiohttp": ("bare aiohttp", "floor"), "SDK httpx": ("bare httpx",)}
-SHOWN = {"floor": "floor (SDK transport alone)"}
+COMPARED = {
+    "SDK aiohttp": ("bare aiohttp", "floor"),
+    "SDK aiohttp, json": ("bare aiohttp", "floor"),
+    "SDK httpx": ("bare httpx",),
+}
+SHOWN = {
+    "floor": "floor (SDK transport alone)",
+    "SDK aiohttp, json": "SDK aiohttp without orjson",
+}
 COLLECTED = re.compile(r"Collected : ([\d,]+)")
 
 

@@ -72,7 +72,7 @@ from _server import (
     served_fake,
 )
 
-from bsg_async import AsyncBSG, __version__
+from bsg_async import AsyncBSG, __version__, _converter
 from bsg_async._aiohttp import AiohttpTransport
 
 CONCURRENCIES = (1, 8, 32)
@@ -275,6 +275,19 @@ async def sdk_httpx(fake: ServedFake, w: Workload, phones: list[str], concurrenc
 
 async def sdk_aiohttp(fake: ServedFake, w: Workload, phones: list[str], concurrency: int) -> Run:
     return await sdk_send(fake, w, phones, concurrency, backend="aiohttp")
+
+
+async def sdk_aiohttp_json(
+    fake: ServedFake, w: Workload, phones: list[str], concurrency: int
+) -> Run:
+    """The SDK on aiohttp with its request bodies encoded by `json`, as if the `orjson` extra
+    were not installed (bodies are the same bytes either way)."""
+    encoder = _converter._orjson_dumps
+    _converter._orjson_dumps = None
+    try:
+        return await sdk_send(fake, w, phones, concurrency, backend="aiohttp")
+    finally:
+        _converter._orjson_dumps = encoder
 
 
 SENDERS: dict[str, Sender] = {
