@@ -485,10 +485,7 @@ def sent_in_order(
             if (
                 get("reference") != recipient.reference
                 or (error != "0" and (error != 0 or type(error) is not int))
-                or not (
-                    type(id_) is int
-                    or (type(id_) is str and id_.isdigit() and id_.isascii() and len(id_) <= 30)
-                )
+                or id_ is None
                 or not (currency is None or type(currency) is str)
                 or not (msisdn is None or type(msisdn) is str)
                 or not (description is None or type(description) is str)
@@ -498,7 +495,7 @@ def sent_in_order(
                 make(
                     index,
                     recipient,
-                    int(id_),
+                    _fast_id(id_),
                     None if price is None else _fast_price(price),
                     currency or default_currency,
                 )

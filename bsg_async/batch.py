@@ -295,24 +295,39 @@ class _Chunker:
         self.size = size
         self.chunk: Chunk = []
         self.rejected: list[Outcome] = []
-        self._seen: set[str] = set()  # caller-given references only: generated ones are unique
-        self._references = rules.new_references()
-        self._next_reference = self._references.__next__
+        self._seen: set[str] = set()  # caller-given references only
+        self._next_reference = rules.new_references().__next__
 
     def add(self, index: int, item: object) -> bool:
-        """Take one input item; whether a chunk or a group of rejections is now full."""
-        if type(item) is str:  # the usual item, without `_prepare`'s general checks
-            try:
+        """Take one input item, its reference fixed, or reject it; whether a chunk or a group
+        of rejections is now full."""
+        try:
+            if isinstance(item, str):  # the usual item
+                # A generated reference is unique by construction: only the caller's are tracked.
                 recipient = Recipient._checked(rules.msisdn(item), self._next_reference())
-            except InvalidParameterError:
-                pass  # `_prepare` reports it
-            else:
                 self.chunk.append((index, recipient))
                 return len(self.chunk) >= self.size
-        outcome = _prepare(index, item, self._seen, self.chunk, self._references)
-        if outcome is not None:
-            self.rejected.append(outcome)
-        return len(self.chunk) >= self.size or len(self.rejected) >= self.size
+            if not isinstance(item, Recipient):
+                raise InvalidParameterError(
+                    "recipient", item, "expected a phone number string or a Recipient"
+                )
+        except InvalidParameterError as invalid:
+            return self._reject(Failed(index, item, getattr(item, "reference", None), invalid))
+        if item.reference is None:
+            item = Recipient._checked(item.msisdn, self._next_reference())
+        elif item.reference in self._seen:
+            duplicate = InvalidParameterError(
+                "reference", item.reference, "appears twice in this batch; not sent again"
+            )
+            return self._reject(Failed(index, item, item.reference, duplicate))
+        else:
+            self._seen.add(item.reference)
+        self.chunk.append((index, item))
+        return len(self.chunk) >= self.size
+
+    def _reject(self, failed: Failed) -> bool:
+        self.rejected.append(failed)
+        return len(self.rejected) >= self.size
 
     def take(self, *, last: bool = False) -> _Piece:
         """The full chunk and the full group of rejections (with `last`, whatever is left),
@@ -334,34 +349,6 @@ def _pieces(source: Iterable[object], size: int) -> Iterator[_Piece]:
         if add(index, item):
             yield chunker.take()
     yield chunker.take(last=True)
-
-
-def _prepare(
-    index: int, item: object, seen: set[str], chunk: Chunk, references: Iterator[str]
-) -> Failed | None:
-    """Add `item` to `chunk` with its reference fixed, or return why it cannot be sent."""
-    try:
-        if isinstance(item, str):
-            # A generated reference is unique by construction: only the caller's are tracked.
-            chunk.append((index, Recipient._checked(rules.msisdn(item), next(references))))
-            return None
-        if not isinstance(item, Recipient):
-            raise InvalidParameterError(
-                "recipient", item, "expected a phone number string or a Recipient"
-            )
-    except InvalidParameterError as invalid:
-        return Failed(index, item, getattr(item, "reference", None), invalid)
-    if item.reference is None:
-        item = Recipient._checked(item.msisdn, next(references))
-    elif item.reference in seen:
-        duplicate = InvalidParameterError(
-            "reference", item.reference, "appears twice in this batch; not sent again"
-        )
-        return Failed(index, item, item.reference, duplicate)
-    else:
-        seen.add(item.reference)
-    chunk.append((index, item))
-    return None
 
 
 async def collect(stream: OutcomeStream) -> BatchReport:

@@ -23,7 +23,7 @@ from bsg_async import (
 )
 from bsg_async import _validation as rules
 from bsg_async._converter import Wire, _decimal, _fast_id, _fast_price, _int
-from bsg_async.batch import _prepare
+from bsg_async.batch import _Chunker
 from bsg_async.models.batch import Failed, Sent
 
 from .conftest import API_KEY, BASE
@@ -88,9 +88,9 @@ def test_msisdn_check_is_the_documented_pattern(value: str) -> None:
 
 def prepared(item: object) -> tuple[list[tuple[int, Recipient]], Any]:
     """What the batch's producer makes of one input item: the chunk, and the refusal if any."""
-    chunk: list[tuple[int, Recipient]] = []
-    refusal = _prepare(0, item, set(), chunk, rules.new_references())
-    return chunk, refusal
+    chunker = _Chunker(size=50)
+    chunker.add(0, item)
+    return chunker.chunk, chunker.rejected[0] if chunker.rejected else None
 
 
 def test_a_number_in_a_batch_gets_a_fresh_valid_reference() -> None:
