@@ -5,6 +5,7 @@ nox -s bench_instructions                  # or, with the `bench` extra and valg
 python bench/instructions.py               # both workloads (about 2.5 minutes on 2 cores)
 python bench/instructions.py --quick       # about half the recipients (about 2 minutes)
 python bench/instructions.py --workload sms
+python bench/instructions.py --workload viber --client "SDK aiohttp" --client floor
 ```
 
 Why: `throughput.py`'s wall and CPU times depend on how busy the machine is (its ratios move
@@ -140,7 +141,7 @@ def run_forked(
         os._exit(exit_code)  # never back into the parent's loop
 
 
-def fork_runs(url: str, channels: list[str], quick: bool) -> None:
+def fork_runs(url: str, channels: list[str], quick: bool, clients: list[str]) -> None:
     """Count every client's runs against the fake at `url`: one JSON line per workload and
     client on stdout, with the recipients, pid and exit code of each of its two runs.
 
@@ -156,7 +157,7 @@ def fork_runs(url: str, channels: list[str], quick: bool) -> None:
     gc.freeze()
     for channel in channels:
         workload = WORKLOADS[channel]
-        for client in CLIENTS:
+        for client in clients:
             runs = [
                 [size, *run_forked(fake, workload, client, phones, size)]
                 for size in sizes_of(channel, quick)
@@ -165,6 +166,11 @@ def fork_runs(url: str, channels: list[str], quick: bool) -> None:
 
 
 # -- the parent: serve the fake, start the callgrind process, read its counts -----------------
+
+
+def clients_of(args: argparse.Namespace) -> list[str]:
+    """The clients asked for, in the table's order (all of them by default)."""
+    return [client for client in CLIENTS if not args.client or client in args.client]
 
 
 def channels_of(args: argparse.Namespace) -> list[str]:
@@ -183,6 +189,7 @@ def callgrind_command(valgrind: str, logs: Path, url: str, args: argparse.Namesp
         str(Path(__file__).resolve()),
         f"--workload={args.workload}",
         *(["--quick"] if args.quick else []),
+        *(f"--client={client}" for client in clients_of(args)),
         f"--under-callgrind={url}",
     ]
 
@@ -230,7 +237,7 @@ async def count(valgrind: str, url: str, args: argparse.Namespace) -> dict[str, 
         )
         try:
             with anyio.fail_after(TOTAL_TIMEOUT):
-                return await read_counts(process, Path(logs), channels_of(args))
+                return await read_counts(process, Path(logs), channels_of(args), clients_of(args))
         except anyio.IncompleteRead:
             raise CountFailed(f"the callgrind process ended early:\n{tail(errors)}") from None
         except TimeoutError:
@@ -243,14 +250,14 @@ async def count(valgrind: str, url: str, args: argparse.Namespace) -> dict[str, 
 
 
 async def read_counts(
-    process: Process, logs: Path, channels: list[str]
+    process: Process, logs: Path, channels: list[str], clients: list[str]
 ) -> dict[str, dict[str, float]]:
     """Read `fork_runs`' lines as they come, print each client's figure, wait for the process
     to end, and return the figures by channel and client."""
     assert process.stdout is not None
     reports = BufferedByteReceiveStream(process.stdout)
     counts: dict[str, dict[str, float]] = {channel: {} for channel in channels}
-    for _ in range(len(channels) * len(CLIENTS)):
+    for _ in range(len(channels) * len(clients)):
         report = json.loads(await reports.receive_until(b"\n", 65536))
         channel, client = report["channel"], report["client"]
         ir = counts[channel][client] = per_recipient(report, logs)
@@ -280,7 +287,9 @@ def table(counts: dict[str, dict[str, float]]) -> str:
     for channel, by_client in counts.items():
         for client, ir in by_client.items():
             ratios = "; ".join(
-                f"{ir / by_client[other]:.2f}x {other}" for other in COMPARED.get(client, ())
+                f"{ir / by_client[other]:.2f}x {other}"
+                for other in COMPARED.get(client, ())
+                if other in by_client
             )
             lines.append(
                 f"| {WORKLOADS[channel].name} | {SHOWN.get(client, client)} | {ir / 1000:.1f} "
@@ -318,10 +327,16 @@ def main() -> None:
     add = parser.add_argument
     add("--workload", choices=("viber", "sms", "both"), default="both", help="default: both")
     add("--quick", action="store_true", help="about half the recipients (about 2 minutes)")
+    add(
+        "--client",
+        action="append",
+        choices=list(CLIENTS),
+        help="count only this client (repeatable; default: every client)",
+    )
     add("--under-callgrind", metavar="URL", help=argparse.SUPPRESS)  # the callgrind process
     args = parser.parse_args()
     if args.under_callgrind:
-        fork_runs(args.under_callgrind, channels_of(args), args.quick)
+        fork_runs(args.under_callgrind, channels_of(args), args.quick, clients_of(args))
         return
     valgrind = shutil.which("valgrind")
     if valgrind is None:
