@@ -299,19 +299,42 @@ class _Chunker:
         self._next_reference = rules.new_references().__next__
 
     def add(self, index: int, item: object) -> bool:
-        """Take one input item, its reference fixed, or reject it; whether a chunk or a group
-        of rejections is now full."""
-        try:
-            if isinstance(item, str):  # the usual item
-                # A generated reference is unique by construction: only the caller's are tracked.
-                recipient = Recipient._checked(rules.msisdn(item), self._next_reference())
-                self.chunk.append((index, recipient))
-                return len(self.chunk) >= self.size
-            if not isinstance(item, Recipient):
-                raise InvalidParameterError(
-                    "recipient", item, "expected a phone number string or a Recipient"
-                )
-        except InvalidParameterError as invalid:
+        """Take one input item; whether a chunk or a group of rejections is now full."""
+        return self.fill(((index, item),))
+
+    def fill(self, items: Iterable[tuple[int, object]]) -> bool:
+        """Take input items (each with its index) until a chunk or a group of rejections is
+        full, each recipient with its reference fixed or the item rejected; whether one is full
+        (`False`: `items` ran out first).
+
+        Takes the usual item, a phone number string, without a call of its own: this runs once
+        per recipient of every batch.
+        """
+        chunk, size = self.chunk, self.size
+        check, make, next_reference = rules.msisdn, Recipient._checked, self._next_reference
+        for index, item in items:
+            if isinstance(item, str):
+                try:
+                    # A generated reference is unique by construction: only the caller's are
+                    # tracked (`_seen`).
+                    recipient = make(check(item), next_reference())
+                except InvalidParameterError as invalid:
+                    if self._reject(Failed(index, item, None, invalid)):
+                        return True
+                    continue
+                chunk.append((index, recipient))
+                if len(chunk) >= size:
+                    return True
+            elif self._add_other(index, item):
+                return True
+        return False
+
+    def _add_other(self, index: int, item: object) -> bool:
+        """`add` for an item that is not a string: a `Recipient`, or rejected."""
+        if not isinstance(item, Recipient):
+            invalid = InvalidParameterError(
+                "recipient", item, "expected a phone number string or a Recipient"
+            )
             return self._reject(Failed(index, item, getattr(item, "reference", None), invalid))
         if item.reference is None:
             item = Recipient._checked(item.msisdn, self._next_reference())
@@ -344,10 +367,9 @@ class _Chunker:
 def _pieces(source: Iterable[object], size: int) -> Iterator[_Piece]:
     """The chunks of a plain input, read as they are taken."""
     chunker = _Chunker(size)
-    add = chunker.add
-    for index, item in enumerate(source):
-        if add(index, item):
-            yield chunker.take()
+    items = enumerate(source)
+    while chunker.fill(items):
+        yield chunker.take()
     yield chunker.take(last=True)
 
 
