@@ -5,6 +5,7 @@ nox -s bench                            # or, with the `bench` extra installed:
 python bench/throughput.py              # the whole comparison (about 5 minutes on 2 cores)
 python bench/throughput.py --quick      # one run per point, no memory run (about 1 minute)
 python bench/throughput.py --profile    # where the SDK's time goes (needs pyinstrument)
+python bench/throughput.py --gc-freeze  # every client with the start-up objects frozen
 ```
 
 What one run does:
@@ -29,6 +30,10 @@ What one run does:
 5. Prints a Markdown table and PASS/MISS for each target. It never fails: it is a
    measurement, not a test.
 
+`--gc-freeze` calls `gc.freeze()` once the imports are done, for every client alike: the
+objects that exist then are left out of the garbage collector's passes, as a long-running
+application may choose to do after its own start-up (see the README's Performance section).
+
 Columns: recipients per second of each SDK backend and of the bare client of the same library,
 the median ratio of adjacent runs' throughput (SDK / bare), the SDK's wall time over the ideal
 `ceil(requests / concurrency) x latency` (20 ms runs), and the client process's CPU time per
@@ -40,6 +45,7 @@ CPU costs.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -95,10 +101,34 @@ BARE_OF = {"SDK httpx": "httpx", "SDK aiohttp": "aiohttp"}
 
 @attrs.frozen
 class Run:
-    """One timed send: wall-clock and client CPU seconds."""
+    """One timed send: wall-clock and client CPU seconds, and the seconds of the client's
+    garbage collector passes (part of its CPU)."""
 
     wall: float
     cpu: float
+    gc: float = 0.0
+
+
+class CollectorClock:
+    """The seconds the garbage collector has spent in this process since `start()`."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._began = 0.0
+
+    def start(self) -> None:
+        """Start counting (once per process)."""
+        if self._track not in gc.callbacks:
+            gc.callbacks.append(self._track)
+
+    def _track(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._began
+
+
+COLLECTOR = CollectorClock()
 
 
 @attrs.frozen
@@ -125,6 +155,11 @@ class Point:
         """`client`'s CPU microseconds per recipient (median run)."""
         return self.runs[client].cpu * 1e6 / self.workload.recipients
 
+    def gc_share(self, client: str) -> float:
+        """The garbage collector's share of `client`'s CPU time (medians)."""
+        run = self.runs[client]
+        return run.gc / run.cpu if run.cpu else 0.0
+
 
 class Stopwatch:
     """Wall-clock and process CPU time of the block it times (and, if given, its profile)."""
@@ -136,10 +171,15 @@ class Stopwatch:
         if self.profiler is not None:
             self.profiler.start()
         self._wall, self._cpu = time.perf_counter(), time.process_time()
+        self._gc = COLLECTOR.seconds
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.run = Run(time.perf_counter() - self._wall, time.process_time() - self._cpu)
+        self.run = Run(
+            time.perf_counter() - self._wall,
+            time.process_time() - self._cpu,
+            COLLECTOR.seconds - self._gc,
+        )
         if self.profiler is not None:
             self.profiler.stop()
 
@@ -315,8 +355,12 @@ async def timed(
 
 
 def median(runs: list[Run]) -> Run:
-    """The median wall time and the median CPU time of `runs`."""
-    return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs))
+    """The median wall, CPU and garbage collector times of `runs`."""
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        statistics.median(r.gc for r in runs),
+    )
 
 
 async def measure(fake: ServedFake, workload: Workload, repeat: int) -> list[Point]:
@@ -452,7 +496,7 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"bsg_async {__version__}, Python {platform.python_version()}, httpx {httpx.__version__}, "
         f"aiohttp {aiohttp.__version__}, {os.cpu_count()} CPUs ({platform.machine()}), "
-        f"median of {args.repeat}",
+        f"median of {args.repeat}" + (", gc.freeze() after start-up" if args.gc_freeze else ""),
         flush=True,
     )
     points: list[Point] = []
@@ -477,6 +521,16 @@ async def run(args: argparse.Namespace) -> None:
                 measured = await measure(fake, workload, args.repeat)
                 points += [attrs.evolve(p, floor=floors.get(p.concurrency)) for p in measured]
                 if latency_ms == 0:
+                    shares = ", ".join(
+                        f"{client} {point.gc_share(client):.0%}"
+                        for point in measured
+                        if point.concurrency == 8
+                        for client in CLIENTS
+                    )
+                    notes.append(
+                        f"{workload.name} at 0 ms, concurrency 8: the garbage collector took "
+                        f"this share of each client's CPU: {shares}."
+                    )
                     best = max(p.rate("aiohttp") for p in measured)
                     share = best / ceiling
                     culprit = "the fake is" if share >= BOTTLENECK_SHARE else "the clients are"
@@ -527,7 +581,15 @@ def main() -> None:
     add("--profile", action="store_true", help="profile one SDK run instead (pyinstrument)")
     add("--backend", choices=("httpx", "aiohttp"), default="httpx", help="for --profile")
     add("--workload", choices=("viber", "sms"), default="viber", help="for --profile")
+    add(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() after the imports, for every client alike",
+    )
     args = parser.parse_args()
+    COLLECTOR.start()
+    if args.gc_freeze:
+        gc.freeze()
     if args.quick:
         args.repeat, args.memory_recipients = 1, 0
     anyio.run(profile if args.profile else run, args)
