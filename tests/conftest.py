@@ -15,6 +15,10 @@ settings.register_profile(
     "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", deadline=None, max_examples=50)
+# A deep run of the properties, by hand (`HYPOTHESIS_PROFILE=soak pytest -k properties`).
+settings.register_profile(
+    "soak", deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # A key that looks real, so a leak into logs, reprs or errors is caught by a plain search.
