@@ -211,7 +211,8 @@ def per_recipient(report: dict[str, Any], logs: Path) -> float:
             f"{report['client']}, {report['channel']}: a counted run failed "
             f"(exit codes {small_exit} and {large_exit}; 1 is an exception, -14 the timeout)"
         )
-    return (instructions_of(logs, large_pid) - instructions_of(logs, small_pid)) / (large - small)
+    counted = instructions_of(logs, large_pid) - instructions_of(logs, small_pid)
+    return counted / (int(large) - int(small))
 
 
 def tail(errors: IO[bytes]) -> str:

@@ -80,6 +80,7 @@ from _server import (
 
 from bsg_async import AsyncBSG, __version__, _converter
 from bsg_async._aiohttp import AiohttpTransport
+from bsg_async.client import HttpBackend
 
 CONCURRENCIES = (1, 8, 32)
 LATENCIES_MS = (0, 20)
@@ -193,7 +194,7 @@ async def sdk_send(
     phones: list[str],
     concurrency: int,
     *,
-    backend: str = "httpx",
+    backend: HttpBackend = "httpx",
     profiler: Any = None,
 ) -> Run:
     """Send with the SDK's `send_many`, as a user would (the client is opened before the
