@@ -500,7 +500,9 @@ def sent_in_order(
                     currency or default_currency,
                 )
             )
-    except (TypeError, ValueError):  # an unusual value: the entry-by-entry way reports it
+    # An unusual value (even a signalling NaN, whose comparisons raise `InvalidOperation`, an
+    # `ArithmeticError`): the entry-by-entry way reports it.
+    except (TypeError, ValueError, ArithmeticError):
         return None
     return sent, totals
 
