@@ -6,20 +6,11 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 import bsg_async._transport
 from bsg_async import AsyncBSG, RetryPolicy
 
-settings.register_profile(
-    "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile("dev", deadline=None, max_examples=50)
-# A deep run of the properties, by hand (`HYPOTHESIS_PROFILE=soak pytest -k properties`).
-settings.register_profile(
-    "soak", deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+from . import profiles  # noqa: F401  (registers and loads the hypothesis profiles)
 
 # A key that looks real, so a leak into logs, reprs or errors is caught by a plain search.
 API_KEY = "live_7f3c9a1e5b2d4c8f9e0a1b2c3d4e5f60"

@@ -13,6 +13,7 @@ from bsg_async.client import HttpBackend
 from bsg_async.testing import Faults
 
 from .backend_support import assert_exactly_once, backend, numbers, sdk, serving
+from .profiles import examples
 
 __all__ = ["backend"]  # the fixture, imported for pytest
 
@@ -22,7 +23,7 @@ fault_mixes = st.dictionaries(st.sampled_from(FAULT_KINDS), st.floats(0.0, 0.15)
 
 # Each example starts a server; a few examples per backend keep the run short.
 over_http = settings(
-    max_examples=6,
+    max_examples=examples(6),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -30,6 +30,8 @@ from bsg_async.models.batch import Outcome
 from bsg_async.testing import FakeBSG, Faults
 from bsg_async.testing._fake import ChannelView
 
+from .profiles import examples
+
 FAULT_KINDS = ["lost_answer", "reset_after", "reset_before", "connect_error", "500", "503", "429"]
 
 numbers = st.integers(min_value=0, max_value=60).map(lambda i: f"38097{i:07d}")
@@ -84,7 +86,7 @@ def client(fake: FakeBSG) -> AsyncBSG:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recipients, fault_plans, st.sampled_from([1, 3, 8]), st.sampled_from([7, 50]))
 def test_viber_send_many_is_exactly_once_under_random_faults(
     items: list[Any], plan: tuple[dict[str, float], int], concurrency: int, chunk_size: int
@@ -113,7 +115,7 @@ def test_viber_send_many_is_exactly_once_under_random_faults(
     assert set(fake.viber.accepted) <= reported
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recipients, fault_plans)
 def test_sms_send_many_is_exactly_once_under_random_faults(
     items: list[Any], plan: tuple[dict[str, float], int]
@@ -134,7 +136,7 @@ def test_sms_send_many_is_exactly_once_under_random_faults(
     assert set(fake.sms.accepted) <= {o.reference for o in outcomes}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.integers(min_value=1, max_value=400),
     st.integers(min_value=0, max_value=120),

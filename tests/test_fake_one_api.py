@@ -40,6 +40,7 @@ from bsg_async.testing import FakeBSG, Lifecycle
 from bsg_async.testing._cli import build_parser, fake_from_args
 
 from .conftest import API_KEY, ONE_API
+from .profiles import examples
 
 # bsg-api.md 7.1's example time, 2024-08-22 11:47:42, as the fake's frozen clock.
 START = float(calendar.timegm((2024, 8, 22, 11, 47, 42)))
@@ -893,7 +894,7 @@ def test_seeded_fates_reach_every_final_status() -> None:
     }
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), waits=st.lists(st.floats(0, 40), min_size=1, max_size=6))
 def test_for_every_seed_statuses_only_move_forward_along_the_timeline(
     seed: int, waits: list[float]
