@@ -55,7 +55,16 @@ from .models.rcs_report import RcsClick, RcsReport, RcsStatus
 from .models.sms import SmsStatus
 from .models.viber import ViberStatus
 
-__all__ = ["Wire", "WireBatch", "WireEntry", "dumps", "loads", "sent_in_order", "wire"]
+__all__ = [
+    "Wire",
+    "WireBatch",
+    "WireEntry",
+    "count_from_text",
+    "dumps",
+    "loads",
+    "sent_in_order",
+    "wire",
+]
 
 T = TypeVar("T")
 
@@ -66,6 +75,7 @@ except ImportError:  # pragma: no cover - depends on the install
     _orjson_dumps = None
 
 _INT_RE = re.compile(r"\s*-?[0-9]{1,30}\s*")
+_COUNT_RE = re.compile(r"\s*([0-9]{1,30})\s*")
 _DECIMAL_RE = re.compile(r"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?\s*")
 _NOT_YET = frozenset({"", "0000-00-00 00:00:00", "0000-00-00", "0000-00-00T00:00:00"})
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -129,6 +139,20 @@ def dumps(payload: Any) -> bytes:
 
 def _json_dumps(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def count_from_text(value: object) -> int | None:
+    """The number a string of 1 to 30 ASCII digits spells (whitespace around it allowed), for
+    the codes and totals read outside the converter; `None` for anything else.
+
+    The bound, as for every integer the converter reads, keeps an answer from making Python
+    parse a number thousands of digits long (past 4,300 digits `int()` raises `ValueError`).
+    """
+    if isinstance(value, str):
+        found = _COUNT_RE.fullmatch(value)
+        if found is not None:
+            return int(found.group(1))
+    return None
 
 
 def _int(value: Any, _: Any = None) -> int:

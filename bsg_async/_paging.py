@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _validation as rules
+from ._converter import count_from_text
 from .errors import UnexpectedResponseError
 from .models.one_api import TIME_FORMAT, service_time
 
@@ -157,6 +158,4 @@ def _count(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    return count_from_text(value)

@@ -24,7 +24,7 @@ import anyio
 import attrs
 import httpx
 
-from ._converter import dumps, loads
+from ._converter import count_from_text, dumps, loads
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from .errors import (
@@ -299,9 +299,8 @@ def _code(value: Any) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    return _BAD_CODE
+    code = count_from_text(value)
+    return _BAD_CODE if code is None else code
 
 
 def _description(body: Mapping[str, Any], redact: Callable[[str], str]) -> str | None:

@@ -186,7 +186,7 @@ async def test_a_tariff_flag_that_is_not_a_boolean_is_an_unexpected_response(
     assert caught.value.field == "$.is_active"
 
 
-@pytest.mark.parametrize("total", [True, "many", None])
+@pytest.mark.parametrize("total", [True, "many", None, "9" * 5000])
 async def test_tariffs_with_an_unreadable_total_stop_after_a_short_page(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route, total: Any
 ) -> None:

@@ -279,10 +279,21 @@ async def test_a_non_json_answer_is_an_unexpected_response_with_a_truncated_body
     assert route.call_count == 1  # an undecodable 200 is not retried
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "oops",
+        "1" * 5000,  # past 4,300 digits `int()` raises ValueError: never parsed at all
+        "1" * 31,
+        "-1",
+        "",
+    ],
+    ids=["word", "5000-digits", "31-digits", "negative", "empty"],
+)
 async def test_a_non_integer_error_code_is_an_unexpected_response(
-    bsg: AsyncBSG, respx_mock: respx.MockRouter
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, code: str
 ) -> None:
-    respx_mock.get(READ).respond(json={"error": "oops"})
+    respx_mock.get(READ).respond(json={"error": code})
 
     with pytest.raises(UnexpectedResponseError) as info:
         await bsg.sms.get(211)

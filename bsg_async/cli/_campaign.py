@@ -33,6 +33,7 @@ from rich.table import Table
 
 from .. import AsyncBSG, OutcomeStream, Recipient, SmsFallback
 from .. import _validation as rules
+from .._converter import count_from_text
 from ..batch import Recipients
 from ..errors import (
     APIError,
@@ -736,9 +737,9 @@ async def _read_statuses(
     wanted: dict[str, list[tuple[int, dict[str, str]]]] = {"viber": [], "sms": []}
     for row in block:
         row_channel = channel or row.get("channel", "")
-        identifier = row.get("id", "").strip()
-        if identifier.isdigit() and int(identifier) > 0 and row_channel in wanted:
-            wanted[row_channel].append((int(identifier), row))
+        identifier = count_from_text(row.get("id", ""))  # ASCII digits only, and not too many
+        if identifier and row_channel in wanted:
+            wanted[row_channel].append((identifier, row))
     failed = 0
     for name, items in wanted.items():
         if not items:
