@@ -59,7 +59,7 @@ __all__ = [
     "Wire",
     "WireBatch",
     "WireEntry",
-    "count_from_text",
+    "count_from",
     "dumps",
     "loads",
     "sent_in_order",
@@ -74,8 +74,16 @@ try:  # the optional speed-up for request bodies (see `dumps`)
 except ImportError:  # pragma: no cover - depends on the install
     _orjson_dumps = None
 
+# Every integer the converter reads has at most 30 digits, whether the answer writes it as a
+# number or as a string (no id, code or count comes near; Python refuses to parse or print an
+# integer of more than 4,300 digits).
+_INT_LIMIT = 10**30
 _INT_RE = re.compile(r"\s*-?[0-9]{1,30}\s*")
 _COUNT_RE = re.compile(r"\s*([0-9]{1,30})\s*")
+# No amount is anywhere near 1E+9999 or 1E-9999, and past 1E+999999 the arithmetic of the
+# default decimal context raises `Overflow` (summing such prices would raise in the caller's
+# code): a number outside this range is refused as an amount.
+_EXPONENT_LIMIT = 9999
 _DECIMAL_RE = re.compile(r"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?\s*")
 _NOT_YET = frozenset({"", "0000-00-00 00:00:00", "0000-00-00", "0000-00-00T00:00:00"})
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -141,13 +149,13 @@ def _json_dumps(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def count_from_text(value: object) -> int | None:
-    """The number a string of 1 to 30 ASCII digits spells (whitespace around it allowed), for
-    the codes and totals read outside the converter; `None` for anything else.
-
-    The bound, as for every integer the converter reads, keeps an answer from making Python
-    parse a number thousands of digits long (past 4,300 digits `int()` raises `ValueError`).
-    """
+def count_from(value: object) -> int | None:
+    """A count or a code read outside the converter (an answer's `error`, a list's `total`): a
+    non-negative integer written as a number or as a string of ASCII digits (whitespace around
+    it allowed), of at most 30 digits as every integer the converter reads; `None` for
+    anything else, booleans included."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value < _INT_LIMIT else None
     if isinstance(value, str):
         found = _COUNT_RE.fullmatch(value)
         if found is not None:
@@ -159,7 +167,9 @@ def _int(value: Any, _: Any = None) -> int:
     if isinstance(value, bool):
         raise TypeError("expected an integer, got a boolean")
     if isinstance(value, int):
-        return value
+        if -_INT_LIMIT < value < _INT_LIMIT:
+            return value
+        raise ValueError("expected an integer of at most 30 digits")
     if isinstance(value, str) and _INT_RE.fullmatch(value):
         return int(value)
     if (
@@ -188,7 +198,20 @@ def _decimal(value: Any, _: Any = None) -> Decimal:
         raise ValueError("expected a number or a string holding one")
     if not result.is_finite():
         raise ValueError("expected a finite number")
+    if not _within_range(result):
+        raise ValueError("expected a number between 1E-9999 and 1E+9999 in size")
     return result
+
+
+def _within_range(number: Decimal) -> bool:
+    return -_EXPONENT_LIMIT <= number.adjusted() <= _EXPONENT_LIMIT
+
+
+def _json_number(text: str) -> Decimal:
+    """A JSON number with a fraction or an exponent, exactly; a NaN for one outside the range
+    an amount can have, so that every reader of the value refuses it as not finite."""
+    number = Decimal(text)
+    return number if _within_range(number) else Decimal("NaN")
 
 
 def _str(value: Any, _: Any = None) -> str:
@@ -540,7 +563,7 @@ def _fast_entry(item: Any) -> WireEntry:
     # A value of the usual type is taken as it is; any other goes through the converter's hook.
     return WireEntry(
         reference if reference is None or type(reference) is str else _str(reference),
-        error if type(error) is int else 0 if error == "0" else _int(error),
+        0 if error == "0" else _int(error),
         description if description is None or type(description) is str else _str(description),
         None if id_ is None else _fast_id(id_),
         None if price is None else _fast_price(price),
@@ -589,7 +612,7 @@ class _Remembered(dict[str, Decimal]):
 _REMEMBERED = 1024
 _REMEMBERED_LENGTH = 40
 _PRICES = _Remembered(_decimal)  # price strings, checked by `_decimal`
-_NUMBERS = _Remembered(Decimal)  # the text of a JSON number with a fraction or an exponent
+_NUMBERS = _Remembered(_json_number)  # the text of a JSON number with a fraction or exponent
 _DECODER = json.JSONDecoder(parse_float=_NUMBERS.__getitem__)
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _validation as rules
-from ._converter import count_from_text
+from ._converter import count_from
 from .errors import UnexpectedResponseError
 from .models.one_api import TIME_FORMAT, service_time
 
@@ -149,13 +149,4 @@ def _page(data: Any, http_status: int) -> tuple[list[Any], int | None]:
     meta = data.get("meta")
     if isinstance(meta, Mapping) and isinstance(meta.get("page"), Mapping):
         total = meta["page"].get("total", total)
-    return data["data"], _count(total)
-
-
-def _count(value: Any) -> int | None:
-    """A total as an int, from a number or a string of digits; anything else: unknown."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    return count_from_text(value)
+    return data["data"], count_from(total)  # anything but a count: unknown

@@ -24,7 +24,7 @@ import anyio
 import attrs
 import httpx
 
-from ._converter import count_from_text, dumps, loads
+from ._converter import count_from, dumps, loads
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from .errors import (
@@ -294,12 +294,11 @@ async def backoff_sleep(seconds: float) -> None:
 
 
 def _code(value: Any) -> int | None:
-    """The `error` field as an int: `0`, `"0"`, `None` (absent) or `_BAD_CODE`."""
+    """The `error` field as a code (`0`, `"0"`, `"43"`, ...), `None` when absent, or `_BAD_CODE`
+    for anything that is not a count (`count_from`)."""
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    code = count_from_text(value)
+    code = count_from(value)
     return _BAD_CODE if code is None else code
 
 

@@ -28,7 +28,7 @@ from bsg_async import (
     ViberReport,
     ViberStatus,
 )
-from bsg_async._converter import Wire, WireBatch, WireEntry, dumps, loads, wire
+from bsg_async._converter import Wire, WireBatch, WireEntry, count_from, dumps, loads, wire
 
 # -- documented answers --------------------------------------------------------------------
 
@@ -402,6 +402,17 @@ BAD = [
         id="error-description",
     ),
     pytest.param({"error": "x"}, WireEntry, "$.error", id="entry-error"),
+    # Every integer has at most 30 digits, and every amount lies within 1E-9999 to 1E+9999
+    # (the default decimal context overflows past 1E+999999, so summing such prices would).
+    pytest.param(doc(SMS_STATUS, id=10**30), SmsReport, "$.id", id="id-31-digits"),
+    pytest.param(doc(SMS_STATUS, id=-(10**30)), SmsReport, "$.id", id="id-31-digits-negative"),
+    pytest.param(
+        loads(SMS_STATUS.replace('"price": 0.23', '"price": 1e999999999')),
+        SmsReport,
+        "$.price",
+        id="price-huge-exponent",
+    ),
+    pytest.param(doc(SMS_STATUS, price="0.1e-9999"), SmsReport, "$.price", id="price-tiny"),
 ]
 
 
@@ -635,3 +646,47 @@ def test_dumps_writes_compact_utf8_json() -> None:
 def test_loads_parses_every_fraction_as_decimal() -> None:
     assert loads(b'{"price": 0.1, "n": 3}') == {"price": Decimal("0.1"), "n": 3}
     assert type(loads("[1.5]")[0]) is Decimal
+
+
+# -- counts and codes read outside the converter -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, 0),
+        (43, 43),
+        ("43", 43),
+        (" 7 ", 7),
+        ("9" * 30, 10**30 - 1),
+        (10**30 - 1, 10**30 - 1),
+        ("9" * 31, None),
+        ("9" * 5000, None),  # `int()` would raise past 4,300 digits
+        (10**30, None),
+        (-1, None),
+        ("-1", None),
+        ("+1", None),
+        ("\u0661", None),  # another script's digit
+        ("", None),
+        (True, None),
+        (1.0, None),
+        (None, None),
+    ],
+)
+def test_count_from_reads_only_short_non_negative_counts(
+    value: object, expected: int | None
+) -> None:
+    assert count_from(value) == expected
+
+
+def test_the_largest_integers_and_amounts_still_decode() -> None:
+    report = W.structure(
+        loads(
+            SMS_STATUS.replace('"price": 0.23', '"price": 9.5e9999').replace(
+                '"211"', '"9' + "9" * 29 + '"'
+            )
+        ),
+        SmsReport,
+    )
+    assert report.id == 10**30 - 1
+    assert report.price == Decimal("9.5e9999")

@@ -33,7 +33,7 @@ from rich.table import Table
 
 from .. import AsyncBSG, OutcomeStream, Recipient, SmsFallback
 from .. import _validation as rules
-from .._converter import count_from_text
+from .._converter import count_from
 from ..batch import Recipients
 from ..errors import (
     APIError,
@@ -737,7 +737,7 @@ async def _read_statuses(
     wanted: dict[str, list[tuple[int, dict[str, str]]]] = {"viber": [], "sms": []}
     for row in block:
         row_channel = channel or row.get("channel", "")
-        identifier = count_from_text(row.get("id", ""))  # ASCII digits only, and not too many
+        identifier = count_from(row.get("id", ""))  # ASCII digits only, and not too many
         if identifier and row_channel in wanted:
             wanted[row_channel].append((identifier, row))
     failed = 0
