@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 
@@ -55,8 +56,8 @@ class BearerAuth(httpx.Auth):
 def jwt_expiry(token: str) -> float | None:
     """The `exp` claim of a JWT as a Unix time, read without verifying the signature.
 
-    `None` when the token is not a JWT or carries no numeric `exp`: such a token is used until
-    the service answers 401.
+    `None` when the token is not a JWT or carries no usable `exp` (a finite number): such a
+    token is used until the service answers 401.
     """
     parts = token.split(".")
     if len(parts) != 3:
@@ -68,7 +69,12 @@ def jwt_expiry(token: str) -> float | None:
         return None
     exp = claims.get("exp") if isinstance(claims, dict) else None
     if isinstance(exp, (int, float)) and not isinstance(exp, bool):
-        return float(exp)
+        try:
+            expiry = float(exp)
+        except OverflowError:  # an integer past float's range: no real expiry
+            return None
+        # NaN would make every check say "expired" (a login per request), -inf too.
+        return expiry if math.isfinite(expiry) else None
     return None
 
 

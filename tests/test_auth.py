@@ -350,6 +350,11 @@ def test_jwt_auth_refuses_a_sync_client() -> None:
         (f"x.{b64url({'exp': True})}.y", None),
         ("x." + base64.urlsafe_b64encode(b"[1, 2]").decode().rstrip("=") + ".y", None),
         ("x." + base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + ".y", None),
+        # An exp past float's range raised OverflowError; NaN or -inf meant a login per request.
+        (f"x.{b64url({'exp': 10**400})}.y", None),
+        ("x." + base64.urlsafe_b64encode(b'{"exp": NaN}').decode().rstrip("=") + ".y", None),
+        ("x." + base64.urlsafe_b64encode(b'{"exp": -Infinity}').decode().rstrip("=") + ".y", None),
+        ("x." + base64.urlsafe_b64encode(b'{"exp": 1e999}').decode().rstrip("=") + ".y", None),
     ],
 )
 def test_jwt_expiry_reads_exp_without_verifying(token: str, expiry: float | None) -> None:
