@@ -47,6 +47,22 @@ def _reference_blocks(per_read: int) -> Iterator[list[str]]:
         yield [block[start : start + 32] for start in range(0, len(block), 32)]
 
 
+def is_credential(value: object) -> bool:
+    """Whether `value` can travel as a key or token in a header: printable ASCII, no spaces,
+    not empty.
+
+    Anything else (a control character above all) would be refused by the HTTP library when
+    the request is written, differently on each backend, or smuggle in another header.
+    """
+    return (
+        isinstance(value, str)
+        and value != ""
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+    )
+
+
 def msisdn(value: object, field: str = "msisdn") -> str:
     """A phone number in international format: 7 to 15 digits; one leading `+` is stripped."""
     if isinstance(value, str):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import anyio
 import httpx
 
+from . import _validation as rules
 from ._auth import ApiKeyAuth, BearerAuth, JwtAuth
 from ._converter import Wire, wire
 from ._direct import DirectClient
@@ -329,6 +330,12 @@ def _bearer(answer: Answer) -> Secret:
             http_status=answer.http_status,
             field="$.bearer",
         )
+    if not rules.is_credential(token):  # the token itself is never shown
+        raise UnexpectedResponseError(
+            "the login answer's 'bearer' token is not printable ASCII without spaces",
+            http_status=answer.http_status,
+            field="$.bearer",
+        )
     return Secret(token)
 
 
@@ -339,9 +346,11 @@ def _api_key(value: str | None) -> Secret:
             raise InvalidParameterError(
                 "api_key", None, f"pass api_key=... or set the {API_KEY_ENV} environment variable"
             )
-    if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+    if not rules.is_credential(value):
         # The value itself is never shown: it may be a real key with a typo.
-        raise InvalidParameterError("api_key", "[secure]", "expected a non-empty key string")
+        raise InvalidParameterError(
+            "api_key", "[secure]", "expected a non-empty key of printable ASCII, without spaces"
+        )
     return Secret(value)
 
 

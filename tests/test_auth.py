@@ -177,6 +177,23 @@ async def test_login_runs_inside_the_callers_slot_without_deadlock() -> None:
     assert len(server.protected_with) == 5
 
 
+@pytest.mark.parametrize("token", ["abc\r\nX-Injected: 1", "abc def", "t\u00f6ken", "abc\x00"])
+async def test_a_bearer_token_unfit_for_a_header_is_an_unexpected_response(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, token: str
+) -> None:
+    # Written into a header, it would be refused by the HTTP library (a bare ValueError from
+    # aiohttp, a protocol error from httpx) or inject a header: refused at the login instead.
+    respx_mock.post(f"{ONE_API}/api/auth/login").respond(json={"bearer": token})
+    protected = respx_mock.get(f"{ONE_API}{PROTECTED}")
+
+    with pytest.raises(UnexpectedResponseError) as info:
+        await call(bsg)
+
+    assert info.value.field == "$.bearer"
+    assert token not in str(info.value)
+    assert not protected.called
+
+
 async def test_login_answer_without_bearer_is_an_unexpected_response(
     bsg: AsyncBSG, respx_mock: respx.MockRouter
 ) -> None:

@@ -492,9 +492,7 @@ def test_campaign_status_skips_ids_that_are_not_plain_numbers(
 ) -> None:
     # Thousands of digits (which `int()` refuses past 4,300), other scripts' digits, zero.
     ids = ["9" * 5000, "\u0661\u0662\u0663", "0", "12a"]
-    results = write_csv(
-        tmp_path / "r.csv", "id,status\n" + "".join(f"{i},accepted\n" for i in ids)
-    )
+    results = write_csv(tmp_path / "r.csv", "id,status\n" + "".join(f"{i},accepted\n" for i in ids))
 
     result = invoke(["campaign", "status", str(results), "--channel", "viber"], env=served.env)
 

@@ -295,7 +295,11 @@ def test_empty_environment_key_counts_as_missing(monkeypatch: pytest.MonkeyPatch
     assert info.value.field == "api_key"
 
 
-@pytest.mark.parametrize("key", ["", "   ", "live_ab cd", "live_abc\n", 12345])
+@pytest.mark.parametrize(
+    "key",
+    # Spaces and control characters would break (or inject) the header; so would non-ASCII.
+    ["", "   ", "live_ab cd", "live_abc\n", "live_a\x00bc", "live_\x7fabc", "live_äbc", 12345],
+)
 def test_malformed_api_key_is_refused_without_echoing_it(key: Any) -> None:
     with pytest.raises(InvalidParameterError) as info:
         AsyncBSG(key)
