@@ -3,7 +3,7 @@
 
 Each example serves one answer (a random status, random headers, and a body that is random
 bytes, random JSON, or a documented answer with random changes) to every request of the
-call, after a valid One-API login where the call needs one.
+call; the One-API login gets a valid token, or (in its own property) the random answer too.
 """
 
 from __future__ import annotations
@@ -157,8 +157,11 @@ CALLS: dict[str, Call] = {
 }
 
 
-def outcome_of(call: Call, answer: tuple[int, bytes, str, str | None]) -> object:
-    """What `call` returns against `answer`, or the exception it raises."""
+def outcome_of(
+    call: Call, answer: tuple[int, bytes, str, str | None], *, login_too: bool = False
+) -> object:
+    """What `call` returns against `answer` (served to the login as well with `login_too`),
+    or the `BSGError` it raises."""
     status, body, content_type, retry_after = answer
     headers = {"Content-Type": content_type} if content_type else {}
     if retry_after is not None:
@@ -166,7 +169,8 @@ def outcome_of(call: Call, answer: tuple[int, bytes, str, str | None]) -> object
 
     async def run() -> object:
         with respx.mock(assert_all_called=False) as router:
-            router.post(f"{ONE_API}/api/auth/login").respond(json={"bearer": JWT})
+            if not login_too:
+                router.post(f"{ONE_API}/api/auth/login").respond(json={"bearer": JWT})
             router.route().respond(status, content=body, headers=headers)
             async with AsyncBSG(
                 api_key=API_KEY,
@@ -198,6 +202,20 @@ def test_any_answer_gives_a_result_or_a_bsg_error(
     outcome = outcome_of(CALLS[name], answer)
     if isinstance(outcome, BSGError):
         assert isinstance(outcome.may_have_been_accepted, bool)
+        assert API_KEY not in str(outcome)
+
+
+@pytest.mark.parametrize("name", ["rcs.send", "account.balance", "campaigns.list"])
+@over_answers
+@given(answer=answers, token=st.none() | st.text(max_size=12) | st.sampled_from([JWT]))
+def test_any_login_answer_gives_a_result_or_a_bsg_error(
+    name: str, answer: tuple[int, bytes, str, str | None], token: str | None
+) -> None:
+    status, body, content_type, retry_after = answer
+    if token is not None:  # a login answer of the documented shape, with any token in it
+        body = json.dumps({"bearer": token}).encode()
+    outcome = outcome_of(CALLS[name], (status, body, content_type, retry_after), login_too=True)
+    if isinstance(outcome, BSGError):
         assert API_KEY not in str(outcome)
 
 
