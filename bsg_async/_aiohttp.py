@@ -186,7 +186,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 fields.append(("Proxy-Authorization", proxy.authorization))
         await self._take_slot(timeouts.get("pool"), request)
         try:
-            with _translated(request, body):
+            with _translated(request, body, local=True):
                 response = await session.request(
                     request.method,
                     URL(str(request.url), encoded=True),
@@ -408,12 +408,20 @@ class _ResponseStream(httpx.AsyncByteStream):
 
 
 @contextmanager
-def _translated(request: httpx.Request, body: _Body | None) -> Iterator[None]:
+def _translated(
+    request: httpx.Request, body: _Body | None, *, local: bool = False
+) -> Iterator[None]:
+    """aiohttp's failures as httpx's; with `local`, also aiohttp refusing to write the request
+    (a `ValueError`, for a header with a control character), as httpx's `LocalProtocolError`."""
     try:
         yield
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         timed_out = body is not None and body.timed_out
         raise translate_error(exc, request, write_timed_out=timed_out) from exc
+    except ValueError as exc:
+        if not local:
+            raise
+        raise httpx.LocalProtocolError(str(exc) or "ValueError", request=request) from exc
 
 
 def translate_error(

@@ -312,3 +312,32 @@ async def test_an_answer_cut_short_is_a_protocol_error_and_frees_the_slot() -> N
                     )
         finally:
             await transport.aclose()
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\nb", "a\x00b"])
+async def test_a_header_aiohttp_will_not_write_is_a_local_protocol_error(value: str) -> None:
+    # As httpx raises for the same header (h11 refuses it), not aiohttp's bare ValueError; and
+    # the slot is given back.
+    answered: list[bytes] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        answered.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    async with raw_server(answer) as url:
+        transport = AiohttpTransport(limits=httpx.Limits(max_connections=1))
+        try:
+            bad = httpx.Request("GET", url + "/x", extensions={"timeout": {"pool": 1.0}})
+            bad.headers["X-Note"] = value
+            with pytest.raises(httpx.LocalProtocolError):
+                await transport.read_whole(bad)
+            good = await transport.read_whole(  # a pool timeout, not a hang, if the slot leaked
+                httpx.Request("GET", url + "/x", extensions={"timeout": {"pool": 1.0}})
+            )
+        finally:
+            await transport.aclose()
+
+    assert good.status_code == 200
+    assert len(answered) == 1 and b"X-Note" not in answered[0]  # only the good one went out
