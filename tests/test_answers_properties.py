@@ -172,6 +172,8 @@ def outcome_of(
             if not login_too:
                 router.post(f"{ONE_API}/api/auth/login").respond(json={"bearer": JWT})
             router.route().respond(status, content=body, headers=headers)
+            # Not the `bsg` fixture: each example needs a fresh client (a login never shared
+            # across answers) and one retry, so a retried answer is served twice at most.
             async with AsyncBSG(
                 api_key=API_KEY,
                 base_url=BASE,
