@@ -29,7 +29,6 @@ from .errors import UnexpectedResponseError
 from .models import (
     FallbackSms,
     Recipient,
-    Sent,
     SmsMessage,
     SmsReport,
     SmsTask,
@@ -62,7 +61,6 @@ __all__ = [
     "count_from",
     "dumps",
     "loads",
-    "sent_in_order",
     "wire",
 ]
 
@@ -302,12 +300,10 @@ class Wire:
         # `result` and `alt_route` may be absent or null: both mean "none"; any other non-list
         # is refused. Registered before the classes, whose structuring functions bind their
         # field hooks when they are built; cattrs' own tuple hook keeps the `[index]` paths.
-        for many in (tuple[WireEntry, ...], tuple[FallbackSms, ...]):
-            conv.register_structure_hook_func(
-                functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
-            )
-        self._register(WireEntry, error_description=override(rename="errorDescription"))
-        self._register(WireBatch, aliases={"totalprice": "total_price"})
+        many = tuple[FallbackSms, ...]
+        conv.register_structure_hook_func(
+            functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
+        )
         self._register(SmsReport)
         self._register(SmsTask, aliases={"totalprice": "total_price"})
         self._register(FallbackSms)
@@ -372,31 +368,43 @@ class Wire:
 
         self._converter.register_structure_hook(cls, structure)
 
-    def structure(self, value: Any, cls: type[T], *, http_status: int | None = None) -> T:
-        """Decode `value` into `cls`, or raise `UnexpectedResponseError` naming the path."""
+    def structure(
+        self, value: Any, cls: type[T], *, http_status: int | None = None, send: bool = False
+    ) -> T:
+        """Decode `value` into `cls`, or raise `UnexpectedResponseError` naming the path.
+
+        `send=True`: `value` answers a send, so the service may hold what it could not
+        describe (the error's `may_have_been_accepted`).
+        """
         try:
             return self._converter.structure(value, cls)
         except Exception as exc:  # cattrs raises exception groups and plain hook errors alike
-            raise _decoding_error(exc, cls, http_status) from None
+            raise _decoding_error(exc, cls, http_status, send) from None
 
     # -- answers -----------------------------------------------------------------------------
 
-    def single_entry(self, data: Any, *, http_status: int | None = None) -> WireEntry:
-        """A single-send answer: flat, or wrapped in `result` (an object or a one-item list)."""
+    @staticmethod
+    def single_entry(data: Any, *, http_status: int | None = None) -> WireEntry:
+        """A single-send answer: flat, or wrapped in `result` (an object or a one-item list).
+
+        Raises `UnexpectedResponseError` naming the JSON path of what it cannot decode.
+        """
+        path = "$"
         if isinstance(data, Mapping) and "result" in data:
             inner = data["result"]
             if isinstance(inner, list) and len(inner) == 1:
-                inner = inner[0]
+                inner, path = inner[0], "$.result[0]"
             if isinstance(inner, Mapping):
-                data = inner
-        return self.structure(data, WireEntry, http_status=http_status)
+                data, path = inner, path if path != "$" else "$.result"
+        return send_entry(data, path, http_status)
 
-    def batch(self, data: Any, *, http_status: int | None = None) -> WireBatch:
-        """A multi-recipient send answer with its per-recipient `result` list."""
-        try:
-            return _fast_batch(data)
-        except Exception:  # anything unusual: the converter decodes it or names the bad path
-            return self.structure(data, WireBatch, http_status=http_status)
+    @staticmethod
+    def batch(data: Any, *, http_status: int | None = None) -> WireBatch:
+        """A multi-recipient send answer with its per-recipient `result` list.
+
+        Raises `UnexpectedResponseError` naming the JSON path of what it cannot decode.
+        """
+        return send_batch(data, http_status)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -470,105 +478,101 @@ class Wire:
         return {**options, "messages": [_viber_message(template, recipients)]}
 
 
-def _fast_batch(data: Any) -> WireBatch:
-    """`WireBatch` for the common, well-formed answer, decoded without cattrs' per-field
-    dispatch (this runs once per recipient of every send). Gives exactly what the converter
-    gives for such an answer, and raises for anything else so the converter takes over."""
-    if type(data) is not dict:
-        raise TypeError("not a JSON object")
+# -- send answers ------------------------------------------------------------------------------
+# The one decoder of the answers to sends: one per recipient of every batch, so it is written
+# out by hand (a value of the usual type is taken as it is, any other goes through the same
+# hook as everywhere else) rather than through cattrs' per-field dispatch. What it cannot
+# decode it names by JSON path, as the converter does.
+
+
+def send_batch(data: Any, http_status: int | None = None) -> WireBatch:
+    """A multi-recipient send answer: `result` (absent, `null` or `{}` mean none), `task_id`,
+    `total_price` (or `totalprice`) and `currency`. Raises `UnexpectedResponseError`."""
+    if type(data) is not dict and not isinstance(data, Mapping):
+        raise _send_answer_error("expected a JSON object", "$", http_status)
     result = data.get("result")
-    if result is None:
-        entries: tuple[WireEntry, ...] = ()
-    elif type(result) is list:
-        entries = tuple(map(_fast_entry, result))
+    if type(result) is list:
+        entries = tuple([send_entry(item, i, http_status) for i, item in enumerate(result)])
     else:
-        raise TypeError("result is not a list")
-    return _fast_totals(data, entries)
-
-
-def _fast_totals(data: dict[str, Any], entries: tuple[WireEntry, ...]) -> WireBatch:
-    """The answer's task id, total price and currency (raises if one is unusual), with
-    `entries` as its `result`."""
-    total = data["total_price"] if "total_price" in data else data.get("totalprice")
-    task_id = data.get("task_id")
-    currency = data.get("currency")
-    return WireBatch(
-        entries,
-        None if task_id is None else _int(task_id),
-        None if total is None else _decimal(total),
-        None if currency is None else _str(currency),
-    )
-
-
-def sent_in_order(
-    data: Any, chunk: Sequence[tuple[int, Recipient]]
-) -> tuple[list[Sent], WireBatch] | None:
-    """Every recipient of `chunk` as `Sent`, when the answer `data` accepted them all, in order.
-
-    The common answer to a batch's request, decoded in one pass without a `WireEntry` per
-    recipient: one well-formed entry per recipient, in the request's order, each carrying the
-    recipient's reference, no error code and a message id. `None` for any other answer, which
-    the caller then decodes entry by entry (`Wire.batch`). The references of `chunk` are unique
-    (every send checks), so matching by position is matching by reference; for the answers it
-    takes, this gives exactly the outcomes the entry-by-entry way gives (a property test holds
-    the two together). The `WireBatch` carries the answer's totals; its `result` is left empty.
-    """
-    if type(data) is not dict:
-        return None
-    result = data.get("result")
-    if type(result) is not list or len(result) != len(chunk):
-        return None
-    sent: list[Sent] = []
-    add, make = sent.append, Sent._checked
+        try:
+            entries = tuple(_entries(result, None))
+        except TypeError as exc:
+            raise _send_answer_error(str(exc), "$.result", http_status) from None
+        if entries:  # pragma: no cover - `_entries` gives a list or nothing
+            raise _send_answer_error("expected a JSON list", "$.result", http_status)
+    total_key = "total_price" if "total_price" in data else "totalprice"
+    field = "task_id"
     try:
-        totals = _fast_totals(data, ())
-        default_currency = totals.currency
-        for (index, recipient), item in zip(chunk, result, strict=True):
-            if type(item) is not dict:
-                return None
-            get = item.get
-            error, id_, price, currency = get("error", 0), get("id"), get("price"), get("currency")
-            msisdn, description = get("msisdn"), get("errorDescription")
-            if (
-                get("reference") != recipient.reference
-                or (error != "0" and (error != 0 or type(error) is not int))
-                or id_ is None
-                or not (currency is None or type(currency) is str)
-                or not (msisdn is None or type(msisdn) is str)
-                or not (description is None or type(description) is str)
-            ):
-                return None
-            add(
-                make(
-                    index,
-                    recipient,
-                    _fast_id(id_),
-                    None if price is None else _fast_price(price),
-                    currency or default_currency,
-                )
-            )
-    # An unusual value (even a signalling NaN, whose comparisons raise `InvalidOperation`, an
-    # `ArithmeticError`): the entry-by-entry way reports it.
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-    return sent, totals
+        task_id = data.get("task_id")
+        if task_id is not None:
+            task_id = _int(task_id)
+        field = total_key
+        total = data.get(total_key)
+        if total is not None:
+            total = _decimal(total)
+        field = "currency"
+        currency = data.get("currency")
+        if currency is not None and type(currency) is not str:
+            currency = _str(currency)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise _send_answer_error(str(exc), f"$.{field}", http_status) from None
+    return WireBatch(entries, task_id, total, currency)
 
 
-def _fast_entry(item: Any) -> WireEntry:
-    if type(item) is not dict:
-        raise TypeError("not a JSON object")
+def send_entry(item: Any, path: str | int = "$", http_status: int | None = None) -> WireEntry:
+    """One entry of a send answer (`reference`, `error`, `errorDescription`, `id`, `price`,
+    `currency`, `msisdn`), found at the JSON `path` (an `int`: that index of `$.result`).
+    Raises `UnexpectedResponseError` naming the field's JSON path."""
+    if type(item) is not dict and not isinstance(item, Mapping):
+        raise _send_answer_error("expected a JSON object", _path(path), http_status)
     get = item.get
-    reference, error, description = get("reference"), get("error", 0), get("errorDescription")
-    id_, price, currency, msisdn = get("id"), get("price"), get("currency"), get("msisdn")
-    # A value of the usual type is taken as it is; any other goes through the converter's hook.
-    return WireEntry(
-        reference if reference is None or type(reference) is str else _str(reference),
-        0 if error == "0" else _int(error),
-        description if description is None or type(description) is str else _str(description),
-        None if id_ is None else _fast_id(id_),
-        None if price is None else _fast_price(price),
-        currency if currency is None or type(currency) is str else _str(currency),
-        msisdn if msisdn is None or type(msisdn) is str else _str(msisdn),
+    field = "reference"
+    try:
+        reference = get("reference")
+        if reference is not None and type(reference) is not str:
+            reference = _str(reference)
+        field = "error"
+        error = get("error", 0)
+        if error != 0 or type(error) is not int:  # the usual `0` as it is
+            error = 0 if error == "0" else _int(error)
+        field = "errorDescription"
+        description = get("errorDescription")
+        if description is not None and type(description) is not str:
+            description = _str(description)
+        field = "id"
+        id_ = get("id")
+        if id_ is not None:
+            id_ = _fast_id(id_)
+        field = "price"
+        price = get("price")
+        if price is not None:
+            price = _fast_price(price)
+        field = "currency"
+        currency = get("currency")
+        if currency is not None and type(currency) is not str:
+            currency = _str(currency)
+        field = "msisdn"
+        msisdn = get("msisdn")
+        if msisdn is not None and type(msisdn) is not str:
+            msisdn = _str(msisdn)
+    # An unusual value (even a signalling NaN, whose comparisons raise `InvalidOperation`, an
+    # `ArithmeticError`) is named, never raised as it is.
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise _send_answer_error(str(exc), f"{_path(path)}.{field}", http_status) from None
+    return WireEntry(reference, error, description, id_, price, currency, msisdn)
+
+
+def _path(path: str | int) -> str:
+    return f"$.result[{path}]" if isinstance(path, int) else path
+
+
+def _send_answer_error(what: str, path: str, http_status: int | None) -> UnexpectedResponseError:
+    # The service answered a send with something unreadable: it may hold the message.
+    return UnexpectedResponseError(
+        f"could not decode the send answer: {what} at {path}",
+        http_status=http_status,
+        field=path,
+        may_have_been_accepted=True,
     )
 
 
@@ -715,7 +719,9 @@ def _is(expected: Any, candidate: Any) -> bool:
         return False
 
 
-def _decoding_error(exc: Exception, cls: type[Any], http_status: int | None) -> Exception:
+def _decoding_error(
+    exc: Exception, cls: type[Any], http_status: int | None, send: bool
+) -> UnexpectedResponseError:
     if isinstance(exc, cattrs.BaseValidationError):
         problems = cattrs.transform_error(exc, path="$")
     else:
@@ -726,6 +732,7 @@ def _decoding_error(exc: Exception, cls: type[Any], http_status: int | None) -> 
         f"could not decode {cls.__name__} from the answer: {what or first} at {path}",
         http_status=http_status,
         field=path or None,
+        may_have_been_accepted=send,
     )
 
 

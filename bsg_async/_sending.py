@@ -22,13 +22,13 @@ from typing import Protocol, cast
 import anyio
 import attrs
 
-from ._converter import Wire, WireBatch, WireEntry, sent_in_order
+from ._converter import Wire, WireBatch, WireEntry
 from ._transport import Answer
 from .errors import (
+    DUPLICATE_REFERENCE_CODES,
     APIError,
     BSGError,
     DuplicateReferenceError,
-    UnexpectedResponseError,
     error_for_code,
 )
 from .models import Receipt, Recipient, Rejection, SendResult
@@ -70,11 +70,13 @@ def _refusal(
     """Why `entry` is not a plain acceptance: the service's refusal, or an `_Unresolved` fate;
     `None` when it was accepted (no error code, and a message id)."""
     if entry.error:
-        error = error_for_code(entry.error, entry.error_description)
-        if isinstance(error, DuplicateReferenceError) and uncertain:
-            error.may_have_been_accepted = True
-            return _Unresolved(error)
-        return error
+        # "Reference already exists" after an attempt that may have been accepted: that
+        # attempt's message, unless a read by reference says otherwise.
+        fate_unknown = uncertain and entry.error in DUPLICATE_REFERENCE_CODES
+        error = error_for_code(
+            entry.error, entry.error_description, may_have_been_accepted=fate_unknown
+        )
+        return _Unresolved(error) if fate_unknown else error
     if entry.id is None:
         return _Unresolved(
             APIError(
@@ -87,11 +89,11 @@ def _refusal(
 
 
 async def _recover(recipient: Recipient, error: APIError, lookup: Lookup) -> StatusReport:
-    """The message the service holds for `recipient`'s reference; raises `error` if none."""
+    """The message the service holds for `recipient`'s reference; raises `error` (whose fate
+    is unknown: `may_have_been_accepted`) if the read finds none or fails."""
     try:
         return await lookup(recipient.reference or "")
     except BSGError as lookup_error:
-        error.may_have_been_accepted = True
         raise error from lookup_error
 
 
@@ -102,11 +104,7 @@ async def single_receipt(
     wire: Wire, answer: Answer, recipient: Recipient, lookup: Lookup
 ) -> Receipt:
     """The receipt of a single-recipient send, or raise its typed error."""
-    try:
-        entry = wire.single_entry(answer.data, http_status=answer.http_status)
-    except UnexpectedResponseError as error:
-        error.may_have_been_accepted = True
-        raise
+    entry = wire.single_entry(answer.data, http_status=answer.http_status)
     refusal = _refusal(entry, uncertain=answer.uncertain, http_status=answer.http_status)
     if isinstance(refusal, APIError):
         raise refusal
@@ -208,51 +206,49 @@ async def _outcomes(
 ) -> tuple[list[Outcome], WireBatch]:
     """One outcome per recipient of `chunk`, in order, from the answer to its request.
 
-    The usual answer, everyone accepted in order, is decoded in one pass (`sent_in_order`);
-    any other goes entry by entry (`_each_entry`), with the same outcomes for the usual one.
-    """
-    accepted = sent_in_order(answer.data, chunk)
-    if accepted is not None:
-        sent, totals = accepted
-        return cast(list[Outcome], sent), totals
-    return await _each_entry(wire, answer, chunk, lookup, resume=resume)
-
-
-async def _each_entry(
-    wire: Wire, answer: Answer, chunk: Chunk, lookup: Lookup, *, resume: bool
-) -> tuple[list[Outcome], WireBatch]:
-    """`_outcomes` for any answer, each entry decoded on its own.
-
     An entry is matched by reference (the first one wins), else by position when the answer
-    has one entry per recipient and this one has no reference. `resume=True` continues an
-    earlier, interrupted send of the same references: a duplicate reference is then read back
-    as already accepted, as after an uncertain attempt.
+    has one entry per recipient and this one has no reference: an entry naming another
+    reference is never taken by position. The usual answer lists every recipient in request
+    order; while it does, entry `i` is recipient `i`'s (the references of a chunk are unique,
+    so no earlier entry can name it), and the index by reference is built only once an entry
+    is out of place. `resume=True` continues an earlier, interrupted send of the same
+    references: a duplicate reference is then read back as already accepted, as after an
+    uncertain attempt.
     """
-    try:
-        batch = wire.batch(answer.data, http_status=answer.http_status)
-    except UnexpectedResponseError as error:
-        error.may_have_been_accepted = True
-        raise
+    batch = wire.batch(answer.data, http_status=answer.http_status)
     entries = batch.result
-    by_reference: dict[str | None, WireEntry] = {}
-    for entry in entries:
-        if entry.reference is not None:
-            by_reference.setdefault(entry.reference, entry)
-    positional = len(entries) == len(chunk)
+    count = len(entries)
+    positional = count == len(chunk)
     currency, uncertain, status = batch.currency, answer.uncertain or resume, answer.http_status
+    by_reference: dict[str, WireEntry] | None = None  # built once an entry is out of place
 
     outcomes: list[Outcome] = []
     to_read: list[tuple[int, APIError]] = []  # read back by reference below, put in place
     for position, (index, recipient) in enumerate(chunk):
-        found = by_reference.get(recipient.reference)
-        if found is None and positional and entries[position].reference is None:
-            found = entries[position]
+        reference = recipient.reference
+        found: WireEntry | None = None
+        if by_reference is None:
+            if position < count and reference is not None:
+                candidate = entries[position]
+                if candidate.reference == reference:
+                    found = candidate
+            if found is None:
+                by_reference = _first_by_reference(entries)
+        if by_reference is not None:
+            found = by_reference.get(reference) if reference is not None else None
+            if found is None and positional and entries[position].reference is None:
+                found = entries[position]
         if found is not None:
             refusal = _refusal(found, uncertain=uncertain, http_status=status)
             if refusal is None:
-                price, id_ = found.price, cast(int, found.id)
                 outcomes.append(
-                    Sent._checked(index, recipient, id_, price, found.currency or currency)
+                    Sent(
+                        index,
+                        recipient,
+                        cast(int, found.id),
+                        found.price,
+                        found.currency or currency,
+                    )
                 )
                 continue
         else:
@@ -275,6 +271,15 @@ async def _each_entry(
     return outcomes, batch
 
 
+def _first_by_reference(entries: Sequence[WireEntry]) -> dict[str, WireEntry]:
+    """The entries by reference; of two naming one reference, the first."""
+    found: dict[str, WireEntry] = {}
+    for entry in entries:
+        if entry.reference is not None:
+            found.setdefault(entry.reference, entry)
+    return found
+
+
 async def _recover_all(
     error: DuplicateReferenceError, chunk: Chunk, lookup: Lookup, *, resume: bool
 ) -> list[Outcome]:
@@ -290,8 +295,12 @@ async def _recover_all(
     outcomes: list[Outcome] = []
     to_read: list[tuple[int, APIError]] = []
     for position, (index, recipient) in enumerate(chunk):
-        own = error_for_code(error.code or 0, error.description, http_status=error.http_status)
-        own.may_have_been_accepted = True
+        own = error_for_code(
+            error.code or 0,
+            error.description,
+            http_status=error.http_status,
+            may_have_been_accepted=True,
+        )
         outcomes.append(Failed(index, recipient, recipient.reference, own, True))
         to_read.append((position, own))
     await _read_back(outcomes, chunk, to_read, lookup)

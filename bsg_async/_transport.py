@@ -4,7 +4,9 @@ One `Pipeline.request` call: encode the body once, then per attempt take a slot 
 concurrency limit, send, turn the answer or failure into data or a typed `BSGError`, and ask the
 `RetryPolicy` whether to try again. The body (and so every reference in it) is the same bytes
 on every attempt. For sends, the pipeline tracks whether any attempt may have been accepted by
-the service, and marks the final error with `may_have_been_accepted`.
+the service, and each error is made knowing it (`may_have_been_accepted`); nothing changes an
+error once made. No error holds httpx's exception (it holds the request and its credentials):
+a failure without an answer is chained to a masked copy of it.
 
 One DEBUG log line per attempt (method, path, status, attempt, milliseconds); never a header
 or a body, so no key or token can reach a log.
@@ -35,8 +37,12 @@ from .errors import (
     ServerError,
     TransportError,
     UnexpectedResponseError,
+    _reason,
+    error_class_for_code,
+    error_class_for_status,
     error_for_code,
     error_for_status,
+    fate_unknown,
 )
 
 __all__ = ["Answer", "HttpClient", "Pipeline"]
@@ -65,7 +71,7 @@ class Answer:
     "accepted by that earlier attempt".
     """
 
-    data: Any
+    data: Any = attrs.field(repr=False)  # a login answer holds the token
     http_status: int
     uncertain: bool = False
 
@@ -122,35 +128,64 @@ class Pipeline:
         limited: bool = True,
         retry_if: Callable[[BSGError], bool] | None = None,
     ) -> Answer:
-        """Send one request, retrying as the policy allows.
+        """Send one request, retrying as the policy allows (`build`, then `send`)."""
+        return await self.send(
+            self.build(method, url, json=json, params=params),
+            auth=auth,
+            send=send,
+            limited=limited,
+            retry_if=retry_if,
+        )
 
-        `send=True` marks a request that creates messages: errors then carry
-        `may_have_been_accepted` (already set when `retry_if` sees them). `limited=False`
-        bypasses the concurrency limit (for the token login that runs inside another
-        request's slot). `retry_if`, when given, narrows the policy: a failure is retried only
-        if `retry_if(error)` is also true (a One-API send passes one refusing `RateLimitError`,
-        whose 429 may mean "already accepted").
+    def build(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> httpx.Request:
+        """The request, its body encoded once: every attempt sends the same bytes.
+
+        A caller whose body holds a credential (the token login) builds it here and passes the
+        request on, so no frame that can be in a traceback holds the body itself.
         """
         content = None if json is None else dumps(json)
         headers = _JSON_HEADERS if content is not None else None
-        request = self.http.build_request(
+        return self.http.build_request(
             method, _parsed_url(url), content=content, headers=headers, params=params
         )
-        uncertain = False
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        auth: httpx.Auth | None,
+        send: bool = False,
+        limited: bool = True,
+        retry_if: Callable[[BSGError], bool] | None = None,
+    ) -> Answer:
+        """Send `request`, retrying as the policy allows; its decoded answer, or a `BSGError`.
+
+        `send=True` marks a request that creates messages: each error then says, from the
+        moment it is made, whether this or an earlier attempt may have been accepted
+        (`may_have_been_accepted`; `retry_if` sees it). `limited=False` bypasses the
+        concurrency limit (for the token login that runs inside another request's slot).
+        `retry_if`, when given, narrows the policy: a failure is retried only if
+        `retry_if(error)` is also true (a One-API send passes one refusing `RateLimitError`,
+        whose 429 may mean "already accepted").
+        """
+        uncertain = False  # whether an attempt so far may have been accepted
         attempt = 0
         while True:
             attempt += 1
             try:
-                data, status = await self._attempt(request, auth, attempt, limited)
+                data, status = await self._attempt(request, auth, attempt, limited, send, uncertain)
             except _AuthFlowError as failed:
-                # The token login or refresh already used its own retries; this request was
-                # not sent (or was refused with a 401): no retry, nothing new accepted.
-                error = failed.error
-                error.may_have_been_accepted = send and uncertain
-                raise error from error.__cause__
+                login_error = failed.error
+                break
             except BSGError as error:
-                uncertain = uncertain or (send and _may_have_been_accepted(error))
-                error.may_have_been_accepted = send and uncertain
+                uncertain = error.may_have_been_accepted
                 if not self.retry.should_retry(error, attempt) or (
                     retry_if is not None and not retry_if(error)
                 ):
@@ -158,12 +193,24 @@ class Pipeline:
                 await backoff_sleep(self.retry.delay(error, attempt))
             else:
                 return Answer(data, status, uncertain)
+        # The token login or refresh failed, after its own retries; this request was not sent
+        # (or was refused with a 401): no retry, nothing new accepted. The login's error is
+        # shared by every request that waited for it: a request an earlier attempt of which
+        # may have been accepted raises its own copy, which says so.
+        raise (fate_unknown(login_error) if uncertain else login_error) from login_error.__cause__
 
     async def _attempt(
-        self, request: httpx.Request, auth: httpx.Auth | None, attempt: int, limited: bool
+        self,
+        request: httpx.Request,
+        auth: httpx.Auth | None,
+        attempt: int,
+        limited: bool,
+        send: bool,
+        uncertain: bool,
     ) -> tuple[Any, int]:
         started = time.perf_counter()
         outcome = "?"
+        failure: TransportError | None = None
         try:
             if limited:
                 await self._take_slot()
@@ -176,14 +223,9 @@ class Pipeline:
             else:
                 response = await self.http.send(request, auth=auth)
             outcome = str(response.status_code)
-        except httpx.TimeoutException as exc:
-            outcome = type(exc).__name__
-            raise RequestTimeoutError(f"{outcome} on {request.method} {request.url.path}") from exc
         except httpx.RequestError as exc:
             outcome = type(exc).__name__
-            raise TransportError(
-                f"{outcome} on {request.method} {request.url.path}: {self._redact(str(exc))[:200]}"
-            ) from exc
+            failure = self._transport_error(exc, request, send and uncertain, send)
         except BSGError as exc:  # from the auth flow: the token login or refresh failed
             outcome = type(exc).__name__
             raise _AuthFlowError(exc) from None
@@ -197,7 +239,35 @@ class Pipeline:
                     attempt,
                     (time.perf_counter() - started) * 1000,
                 )
-        return self._interpret(response), response.status_code
+        if failure is not None:
+            # Raised outside the `except`: httpx's exception, which holds the request and its
+            # credentials, is then neither the cause nor the context of the error.
+            raise failure from failure.__cause__
+        return self._interpret(response, send, uncertain), response.status_code
+
+    def _transport_error(
+        self, exc: httpx.RequestError, request: httpx.Request, uncertain: bool, send: bool
+    ) -> TransportError:
+        """The typed error for a request that got no answer, its cause a copy of `exc` with
+        the message masked and no request, traceback or chain (they hold credentials)."""
+        name = type(exc).__name__
+        text = self._redact(str(exc))[:200]
+        try:
+            cause: Exception = type(exc)(text)
+        except Exception:  # a subclass with another constructor: its httpx base will do
+            cause = next(
+                base(text) for base in type(exc).__mro__ if base.__module__.startswith("httpx")
+            )
+        # Only a failure before any byte left leaves the service surely without the message.
+        fate = uncertain or (send and not isinstance(exc, _NOT_SENT))
+        where = f"{request.method} {request.url.path}"
+        error: TransportError
+        if isinstance(exc, httpx.TimeoutException):
+            error = RequestTimeoutError(f"{name} on {where}", may_have_been_accepted=fate)
+        else:
+            error = TransportError(f"{name} on {where}: {text}", may_have_been_accepted=fate)
+        error.__cause__ = cause
+        return error
 
     async def _take_slot(self) -> None:
         """One of the client's `max_concurrency` slots, for the current task.
@@ -211,25 +281,43 @@ class Pipeline:
         except anyio.WouldBlock:
             await self.limiter.acquire()
 
-    def _interpret(self, response: httpx.Response) -> Any:
+    def _interpret(self, response: httpx.Response, send: bool, uncertain: bool) -> Any:
+        """The answer's JSON, or raise its typed error, which says whether the service may
+        hold the message of a send (`uncertain`: an earlier attempt may have been accepted).
+
+        The error is raised from a frame that does not hold the answer: a traceback shown
+        with its locals (Sentry, `pytest -l`) cannot show a key a careless proxy echoed.
+        """
+        decoded = self._decoded(response, send, uncertain)
+        if isinstance(decoded, _Refused):
+            raise decoded.error
+        return decoded
+
+    def _decoded(self, response: httpx.Response, send: bool, uncertain: bool) -> Any:
+        """`_interpret`'s answer, or the error it raises wrapped in a `_Refused`."""
         status = response.status_code
         try:
             data = loads(response.content)
         except (ValueError, RecursionError):
             data = _NOT_JSON
-        error = self._error_in(data, response)
+        error = self._error_in(data, response, send, uncertain)
         if error is not None:
-            raise error
+            return _Refused(error)
         if data is _NOT_JSON or not 200 <= status < 300:
-            raise UnexpectedResponseError(
-                f"expected a JSON answer, got HTTP {status} "
-                f"({response.headers.get('content-type', 'no content type')})",
-                http_status=status,
-                body=self._shown_body(response),
+            return _Refused(
+                UnexpectedResponseError(
+                    f"expected a JSON answer, got HTTP {status} "
+                    f"({response.headers.get('content-type', 'no content type')})",
+                    http_status=status,
+                    body=self._shown_body(response),
+                    may_have_been_accepted=send,  # the service answered what we cannot read
+                )
             )
         return data
 
-    def _error_in(self, data: Any, response: httpx.Response) -> BSGError | None:
+    def _error_in(
+        self, data: Any, response: httpx.Response, send: bool, uncertain: bool
+    ) -> BSGError | None:
         """The error an answer carries: its BSG code first, else its HTTP status."""
         status = response.status_code
         body = data if isinstance(data, dict) else {}
@@ -240,29 +328,40 @@ class Pipeline:
                 http_status=status,
                 body=self._shown_body(response),
                 field="$.error",
+                may_have_been_accepted=send,
             )
-        description = _description(body, self._redact)
-        if code and not isinstance(body.get("result"), list | dict):
-            error: APIError = error_for_code(code, description, http_status=status)
-        elif status >= 400:
-            errors = {
-                key: [self._redact(text) for text in texts]
-                for key, texts in _one_api_errors(body).items()
-            }
-            error = error_for_status(
-                status,
-                description,
-                retry_after=None,
-                field=next((key for key in errors if key), None),
-                errors=errors,
-            )
-        else:
+        by_code = bool(code) and not isinstance(body.get("result"), list | dict)
+        if not by_code and status < 400:
             return None
-        if isinstance(error, RateLimitError):
-            error.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        if data is _NOT_JSON and isinstance(error, ServerError | RateLimitError):
-            error.description = f"{error.description}: {self._shown_body(response)[:100]}"
-        return error
+        cls = error_class_for_code(code or 0) if by_code else error_class_for_status(status)
+        description = _description(body, self._redact)
+        if data is _NOT_JSON and issubclass(cls, ServerError | RateLimitError):
+            shown = self._shown_body(response)[:100]
+            description = f"{description or _reason(status)}: {shown}"
+        retry_after = None
+        if issubclass(cls, RateLimitError):
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        fate = send and (uncertain or _may_hold(cls, description))
+        if by_code:
+            return error_for_code(
+                code or 0,
+                description,
+                http_status=status,
+                retry_after=retry_after,
+                may_have_been_accepted=fate,
+            )
+        errors = {
+            key: [self._redact(text) for text in texts]
+            for key, texts in _one_api_errors(body).items()
+        }
+        return error_for_status(
+            status,
+            description,
+            retry_after=retry_after,
+            field=next((key for key in errors if key), None),
+            errors=errors,
+            may_have_been_accepted=fate,
+        )
 
     def _shown_body(self, response: httpx.Response) -> str:
         text = response.content[: _BODY_SHOWN * 4].decode("utf-8", "replace")
@@ -278,6 +377,13 @@ def _parsed_url(url: str) -> httpx.URL:
     """`httpx.URL(url)`, parsed once per distinct URL: parsing costs more than the rest of
     building a request, and a batch sends thousands to the same one (a URL is immutable)."""
     return httpx.URL(url)
+
+
+@attrs.frozen
+class _Refused:
+    """An answer that is an error (see `Pipeline._interpret`)."""
+
+    error: BSGError
 
 
 class _AuthFlowError(Exception):
@@ -357,8 +463,10 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     return max(0.0, seconds)
 
 
-def _may_have_been_accepted(error: BSGError) -> bool:
-    """Whether a send that failed with `error` may still have been accepted by the service."""
-    if isinstance(error, TransportError):
-        return not isinstance(error.__cause__, _NOT_SENT)
-    return isinstance(error, ServerError | UnexpectedResponseError)
+def _may_hold(cls: type[APIError], description: str | None) -> bool:
+    """Whether an answer refusing a send with an error of `cls` leaves open that the service
+    accepted it: a server failure, or a 429 the service calls a duplicate request (the One-API
+    says "Too many duplicate request detected" when it already holds the `reference_id`)."""
+    if issubclass(cls, ServerError):
+        return True
+    return issubclass(cls, RateLimitError) and "duplicate" in (description or "").lower()

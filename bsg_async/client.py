@@ -117,7 +117,13 @@ class AsyncBSG:
         timezone: tzinfo | None = None,
         http_backend: HttpBackend | None = None,
     ) -> None:
-        self._api_key = _api_key(api_key)
+        key = _api_key(api_key)
+        # The plain key leaves this frame before anything can raise: a traceback shown with
+        # its locals (Sentry, `pytest -l`) would show it.
+        api_key = None
+        if isinstance(key, InvalidParameterError):
+            raise key
+        self._api_key = key
         self.base_url = _base_url(base_url, "base_url")
         self.one_api_url = _base_url(one_api_url, "one_api_url")
         self.timeout = _timeout(timeout)
@@ -206,7 +212,9 @@ class AsyncBSG:
         return self._state is _State.CLOSED
 
     def __repr__(self) -> str:
-        return f"AsyncBSG(base_url={self.base_url!r}, state={self._state.value!r})"
+        # Safe on a half-made client too (a traceback may show one from `__init__`).
+        state = getattr(self, "_state", _State.UNOPENED)
+        return f"AsyncBSG(base_url={getattr(self, 'base_url', None)!r}, state={state.value!r})"
 
     # -- channels ----------------------------------------------------------------------------
 
@@ -302,14 +310,13 @@ class AsyncBSG:
         )
 
     async def _login(self) -> Secret:
-        answer = await self._open_pipeline.request(
-            "POST",
-            self.one_api_url + "/api/auth/login",
-            auth=None,
-            json={"api_key": self._api_key.reveal()},
-            limited=False,
+        pipeline = self._open_pipeline
+        # Built here and passed on: no frame of the pipeline's, which a traceback may show
+        # with its locals, holds the body with the key.
+        request = pipeline.build(
+            "POST", self.one_api_url + "/api/auth/login", json={"api_key": self._api_key.reveal()}
         )
-        return _bearer(answer)
+        return _bearer(await pipeline.send(request, auth=None, limited=False))
 
     async def _refresh(self, token: Secret) -> Secret:
         answer = await self._open_pipeline.request(
@@ -322,33 +329,34 @@ class AsyncBSG:
 
 
 def _bearer(answer: Answer) -> Secret:
-    data = answer.data
+    problem = _bearer_problem(answer.data)
+    if problem is not None:  # raised from a frame that holds no token
+        raise UnexpectedResponseError(problem, http_status=answer.http_status, field="$.bearer")
+    return Secret(answer.data["bearer"])
+
+
+def _bearer_problem(data: Any) -> str | None:
+    """What is wrong with a login answer's `bearer` token (never the token), or `None`."""
     token = data.get("bearer") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token:
-        raise UnexpectedResponseError(
-            "the login answer has no 'bearer' token",
-            http_status=answer.http_status,
-            field="$.bearer",
-        )
-    if not rules.is_credential(token):  # the token itself is never shown
-        raise UnexpectedResponseError(
-            "the login answer's 'bearer' token is not printable ASCII without spaces",
-            http_status=answer.http_status,
-            field="$.bearer",
-        )
-    return Secret(token)
+        return "the login answer has no 'bearer' token"
+    if not rules.is_credential(token):
+        return "the login answer's 'bearer' token is not printable ASCII without spaces"
+    return None
 
 
-def _api_key(value: str | None) -> Secret:
+def _api_key(value: str | None) -> Secret | InvalidParameterError:
+    """The key as a `Secret`, or the error to raise (returned, not raised, so that no frame
+    holding the plain key is in its traceback)."""
     if value is None:
         value = os.environ.get(API_KEY_ENV)
         if not value:
-            raise InvalidParameterError(
+            return InvalidParameterError(
                 "api_key", None, f"pass api_key=... or set the {API_KEY_ENV} environment variable"
             )
     if not rules.is_credential(value):
         # The value itself is never shown: it may be a real key with a typo.
-        raise InvalidParameterError(
+        return InvalidParameterError(
             "api_key", "[secure]", "expected a non-empty key of printable ASCII, without spaces"
         )
     return Secret(value)

@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "APIError",
@@ -70,6 +70,10 @@ class BSGError(Exception):
 
     `may_have_been_accepted` is `True` only for a failed send whose fate is unknown: the service
     may hold the message. See the module docstring.
+
+    An error is complete when it is made: every field is set by its constructor, once, and
+    `str(error)` shows what it holds. Assigning to a field afterwards raises `AttributeError`;
+    `fate_unknown(error)` derives a copy for a send whose fate turned out to be unknown.
     """
 
     may_have_been_accepted: bool
@@ -79,8 +83,36 @@ class BSGError(Exception):
         self.message = message
         self.may_have_been_accepted = may_have_been_accepted
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Python's own attributes (`__cause__`, `__traceback__`, `__notes__`, ...) are not in
+        # `__dict__` or are set once by the interpreter; the error's fields are set once.
+        if name in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is set when the error is made and never changed"
+            )
+        super().__setattr__(name, value)
+
     def __str__(self) -> str:
         return self.message
+
+
+E = TypeVar("E", bound=BSGError)
+
+
+def fate_unknown(error: E) -> E:
+    """A copy of `error` saying the service may hold the message (`may_have_been_accepted`).
+
+    For a send whose error was made before its fate turned unknown (a reconciliation that
+    could not finish); `error` itself is left as it is. The copy has the same type, fields and
+    message, and no traceback or cause of its own yet.
+    """
+    if error.may_have_been_accepted:
+        return error
+    copy = type(error).__new__(type(error), *error.args)
+    fields = dict(error.__dict__)
+    fields["may_have_been_accepted"] = True
+    copy.__dict__.update(fields)
+    return copy
 
 
 class InvalidParameterError(BSGError, ValueError):
@@ -174,11 +206,18 @@ class APIError(BSGError):
         may_have_been_accepted: bool = False,
     ) -> None:
         where = f"code {code}" if code is not None else f"HTTP {http_status}"
-        super().__init__(f"{description} ({where})", may_have_been_accepted=may_have_been_accepted)
+        super().__init__(
+            f"{description} ({where}){self._details()}",
+            may_have_been_accepted=may_have_been_accepted,
+        )
         self.description = description
         self.code = code
         self.http_status = http_status
         self.field = field
+
+    def _details(self) -> str:
+        """What a subclass adds to the message, from the fields it set before this one's."""
+        return ""
 
 
 class AuthenticationError(APIError):
@@ -210,16 +249,23 @@ class RateLimitError(APIError):
         *,
         code: int | None = None,
         http_status: int | None = None,
+        field: str | None = None,
         retry_after: float | None = None,
         may_have_been_accepted: bool = False,
     ) -> None:
+        self.retry_after = retry_after
         super().__init__(
             description,
             code=code,
             http_status=http_status,
+            field=field,
             may_have_been_accepted=may_have_been_accepted,
         )
-        self.retry_after = retry_after
+
+    def _details(self) -> str:
+        if self.retry_after is None:
+            return ""
+        return f"; retry after {self.retry_after:g} s"
 
 
 class ServerError(APIError):
@@ -259,6 +305,9 @@ class InvalidRequestError(APIError):
         may_have_been_accepted: bool = False,
         errors: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        self.errors = MappingProxyType(
+            {key: tuple(messages) for key, messages in (errors or {}).items()}
+        )
         super().__init__(
             description,
             code=code,
@@ -266,16 +315,15 @@ class InvalidRequestError(APIError):
             field=field,
             may_have_been_accepted=may_have_been_accepted,
         )
-        self.errors = MappingProxyType(
-            {key: tuple(messages) for key, messages in (errors or {}).items()}
+
+    def _details(self) -> str:
+        if not self.errors:
+            return ""
+        details = "; ".join(
+            f"{key}: {' '.join(messages)}" if key else " ".join(messages)
+            for key, messages in self.errors.items()
         )
-        if self.errors:
-            details = "; ".join(
-                f"{key}: {' '.join(messages)}" if key else " ".join(messages)
-                for key, messages in self.errors.items()
-            )
-            self.message = f"{self.message}: {details[:300]}"
-            self.args = (self.message,)
+        return f": {details[:300]}"
 
 
 class DuplicateRecipientError(InvalidRequestError):
@@ -329,14 +377,56 @@ DUPLICATE_REFERENCE_CODES = frozenset({23, 43})
 
 
 def error_for_code(
-    code: int, description: str | None, *, http_status: int | None = None
+    code: int,
+    description: str | None,
+    *,
+    http_status: int | None = None,
+    retry_after: float | None = None,
+    may_have_been_accepted: bool = False,
 ) -> APIError:
-    """Build the typed error for a BSG error code; an unknown code gives a plain `APIError`."""
+    """Build the typed error for a BSG error code; an unknown code gives a plain `APIError`.
+
+    `retry_after` goes to a `RateLimitError`; `may_have_been_accepted` is decided by the caller,
+    who read the answer (see `error_class_for_code`).
+    """
     cls, field = _CODES.get(code, (APIError, None))
     text = description or f"BSG error {code}"
     if cls is RateLimitError:
-        return RateLimitError(text, code=code, http_status=http_status)
-    return cls(text, code=code, http_status=http_status, field=field)
+        return RateLimitError(
+            text,
+            code=code,
+            http_status=http_status,
+            field=field,
+            retry_after=retry_after,
+            may_have_been_accepted=may_have_been_accepted,
+        )
+    return cls(
+        text,
+        code=code,
+        http_status=http_status,
+        field=field,
+        may_have_been_accepted=may_have_been_accepted,
+    )
+
+
+def error_class_for_code(code: int) -> type[APIError]:
+    """The class `error_for_code` builds for `code`."""
+    return _CODES.get(code, (APIError, None))[0]
+
+
+def error_class_for_status(http_status: int) -> type[APIError]:
+    """The class `error_for_status` builds for an HTTP status."""
+    if http_status == 429:
+        return RateLimitError
+    if http_status in (401, 403):
+        return AuthenticationError
+    if http_status == 404:
+        return NotFoundError
+    if http_status >= 500:
+        return ServerError
+    if 400 <= http_status < 500:
+        return InvalidRequestError
+    return APIError
 
 
 def error_for_status(
@@ -346,28 +436,34 @@ def error_for_status(
     retry_after: float | None = None,
     field: str | None = None,
     errors: Mapping[str, Sequence[str]] | None = None,
+    may_have_been_accepted: bool = False,
 ) -> APIError:
     """Build the typed error for an HTTP status whose body carried no BSG error code.
 
-    `errors` (a One-API 422's per-field messages) goes to an `InvalidRequestError`.
+    `errors` (a One-API 422's per-field messages) goes to an `InvalidRequestError`,
+    `retry_after` to a `RateLimitError`.
     """
     text = description or _reason(http_status)
-    if http_status == 429:
-        return RateLimitError(text, http_status=http_status, retry_after=retry_after)
-    cls: type[APIError]
-    if http_status in (401, 403):
-        cls = AuthenticationError
-    elif http_status == 404:
-        cls = NotFoundError
-    elif http_status >= 500:
-        cls = ServerError
-    elif 400 <= http_status < 500:
-        cls = InvalidRequestError
-    else:
-        cls = APIError
+    cls = error_class_for_status(http_status)
+    if cls is RateLimitError:
+        return RateLimitError(
+            text,
+            http_status=http_status,
+            field=field,
+            retry_after=retry_after,
+            may_have_been_accepted=may_have_been_accepted,
+        )
     if cls is InvalidRequestError:
-        return InvalidRequestError(text, http_status=http_status, field=field, errors=errors)
-    return cls(text, http_status=http_status, field=field)
+        return InvalidRequestError(
+            text,
+            http_status=http_status,
+            field=field,
+            errors=errors,
+            may_have_been_accepted=may_have_been_accepted,
+        )
+    return cls(
+        text, http_status=http_status, field=field, may_have_been_accepted=may_have_been_accepted
+    )
 
 
 def _reason(http_status: int) -> str:

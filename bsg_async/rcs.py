@@ -35,6 +35,7 @@ from .errors import (
     InvalidRequestError,
     RateLimitError,
     UnexpectedResponseError,
+    fate_unknown,
 )
 from .models import Recipient
 from .models.one_api import (
@@ -150,10 +151,9 @@ class RcsResource:
             return found.to_message_info()
         try:
             return self._client.wire.structure(
-                data_object(answer), MessageInfo, http_status=answer.http_status
+                data_object(answer), MessageInfo, http_status=answer.http_status, send=True
             )
         except UnexpectedResponseError as error:
-            error.may_have_been_accepted = True
             found = await self._reconcile(error, ref, number)
             return found.to_message_info()
 
@@ -217,10 +217,9 @@ class RcsResource:
             return await self._reconcile_campaign(error, first_ref, first_number)
         try:
             return self._client.wire.structure(
-                data_object(answer), Campaign, http_status=answer.http_status
+                data_object(answer), Campaign, http_status=answer.http_status, send=True
             )
         except UnexpectedResponseError as error:
-            error.may_have_been_accepted = True
             return await self._reconcile_campaign(error, first_ref, first_number)
 
     async def send_to_groups(
@@ -268,20 +267,12 @@ class RcsResource:
         }
         if start_at is not None:
             payload["start_at"] = self._start_at(start_at)
-        try:
-            answer = await self._client.one_api_request(
-                "POST", GROUPS_PATH, json=payload, send=True, retry_if=_surely_not_accepted
-            )
-        except RateLimitError as error:
-            error.may_have_been_accepted = error.may_have_been_accepted or _says_duplicate(error)
-            raise
-        try:
-            return self._client.wire.structure(
-                data_object(answer), Campaign, http_status=answer.http_status
-            )
-        except UnexpectedResponseError as error:
-            error.may_have_been_accepted = True
-            raise
+        answer = await self._client.one_api_request(
+            "POST", GROUPS_PATH, json=payload, send=True, retry_if=_surely_not_accepted
+        )
+        return self._client.wire.structure(
+            data_object(answer), Campaign, http_status=answer.http_status, send=True
+        )
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -325,29 +316,26 @@ class RcsResource:
         return start_at_time(value, zone, _service_now(zone))
 
     async def _reconcile(self, error: BSGError, ref: str, number: str) -> OneApiMessage:
-        """The message the service holds for `ref` (sent to `number`), or raise `error`."""
+        """The message the service holds for `ref` (sent to `number`), or raise `error`
+        (a copy whose fate is unknown when the search itself failed)."""
         try:
             async for message in self._client.messages.list(reference_id=ref, page_size=15):
                 if message.reference_id in (None, ref) and message.phone in (None, number):
                     return message
         except BSGError as lookup_error:
-            error.may_have_been_accepted = True
-            raise error from lookup_error
-        if isinstance(error, RateLimitError) and _says_duplicate(error):
-            error.may_have_been_accepted = True
+            raise fate_unknown(error) from lookup_error
         raise error
 
     async def _reconcile_campaign(self, error: BSGError, ref: str, number: str) -> Campaign:
-        """The campaign holding the message with `ref`, or raise `error`."""
+        """The campaign holding the message with `ref`, or raise `error` (a copy whose fate is
+        unknown when the message was found but its campaign cannot be read)."""
         message = await self._reconcile(error, ref, number)
         if message.campaign_id is None:
-            error.may_have_been_accepted = True
-            raise error
+            raise fate_unknown(error)
         try:
             return await self._client.campaigns.get(message.campaign_id)
         except BSGError as lookup_error:
-            error.may_have_been_accepted = True
-            raise error from lookup_error
+            raise fate_unknown(error) from lookup_error
 
 
 def _not_rate_limited(error: BSGError) -> bool:
@@ -358,10 +346,6 @@ def _not_rate_limited(error: BSGError) -> bool:
 def _surely_not_accepted(error: BSGError) -> bool:
     """Without a `reference_id`, retry only what cannot have reached the service."""
     return _not_rate_limited(error) and not error.may_have_been_accepted
-
-
-def _says_duplicate(error: RateLimitError) -> bool:
-    return "duplicate" in error.description.lower()
 
 
 def _reconcilable(error: BSGError) -> bool:

@@ -6,7 +6,9 @@ parsed with `loads` exactly as the pipeline parses an answer.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -79,8 +81,13 @@ def without(text: str, key: str) -> Any:
 
 
 def decode_error(value: Any, cls: type[Any]) -> UnexpectedResponseError:
+    decode: Callable[..., Any] = functools.partial(W.structure, cls=cls)
+    if cls is WireBatch:  # send answers have their own decoder, not the converter's
+        decode = W.batch
+    elif cls is WireEntry:
+        decode = W.single_entry
     with pytest.raises(UnexpectedResponseError) as info:
-        W.structure(value, cls, http_status=200)
+        decode(value, http_status=200)
     return info.value
 
 
@@ -423,7 +430,11 @@ def test_an_undecodable_answer_raises_unexpected_response_error_naming_the_path(
     error = decode_error(value, cls)
     assert error.field == path
     assert path in str(error)
-    assert cls.__name__ in str(error)
+    if cls in (WireBatch, WireEntry):
+        assert "send answer" in str(error)
+        assert error.may_have_been_accepted  # the service answered the send: it may hold it
+    else:
+        assert cls.__name__ in str(error)
     assert error.http_status == 200
 
 
@@ -500,7 +511,7 @@ AROUND_DOCUMENTED = st.builds(
     st.dictionaries(st.sampled_from(KEYS), JSON, max_size=3),
 )
 ANY_ANSWER = JSON | AROUND_DOCUMENTED
-MODELS = [SmsReport, SmsTask, ViberReport, FallbackSms, WireEntry, WireBatch]
+MODELS = [SmsReport, SmsTask, ViberReport, FallbackSms]
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=[m.__name__ for m in MODELS])

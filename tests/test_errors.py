@@ -26,6 +26,7 @@ from bsg_async import (
     UndeliverableDestinationError,
     UnexpectedResponseError,
     WebhookPayloadError,
+    errors,
 )
 from bsg_async.errors import DUPLICATE_REFERENCE_CODES, error_for_code, error_for_status
 
@@ -291,3 +292,65 @@ def test_every_exported_exception_derives_from_bsg_error() -> None:
 def test_every_api_error_family_is_an_api_error() -> None:
     for cls, _ in DOCUMENTED_CODES.values():
         assert issubclass(cls, APIError)
+
+
+# -- errors are built once, complete --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "field"),
+    [
+        (errors.APIError("refused", code=7), "may_have_been_accepted"),
+        (errors.RateLimitError("slow down", http_status=429, retry_after=2.0), "retry_after"),
+        (errors.ServerError("down", http_status=503), "description"),
+        (errors.UnexpectedResponseError("odd", field="$.id"), "field"),
+    ],
+)
+def test_an_error_field_cannot_be_changed_once_made(error: errors.BSGError, field: str) -> None:
+    before = getattr(error, field)
+
+    with pytest.raises(AttributeError, match="set when the error is made"):
+        setattr(error, field, "changed")
+
+    assert getattr(error, field) == before
+
+
+def test_python_still_chains_and_annotates_an_error() -> None:
+    error = errors.APIError("refused", code=7)
+    cause = ValueError("why")
+
+    with pytest.raises(errors.APIError) as info:
+        raise error from cause
+    error.add_note("one")
+    error.add_note("two")
+
+    assert info.value.__cause__ is cause
+    assert error.__notes__ == ["one", "two"]
+
+
+def test_fate_unknown_is_a_copy_that_says_the_service_may_hold_it() -> None:
+    error = errors.InvalidRequestError(
+        "bad", http_status=422, field="phone", errors={"reference_id": ["taken"]}
+    )
+
+    copy = errors.fate_unknown(error)
+
+    assert copy is not error and type(copy) is type(error)
+    assert copy.may_have_been_accepted is True
+    assert error.may_have_been_accepted is False  # the original is never changed
+    assert (copy.description, copy.http_status, copy.field, copy.errors) == (
+        error.description,
+        error.http_status,
+        error.field,
+        error.errors,
+    )
+    assert str(copy) == str(error)
+    assert errors.fate_unknown(copy) is copy
+
+
+def test_str_shows_what_the_error_holds() -> None:
+    limited = errors.RateLimitError("Too many requests", http_status=429, retry_after=3.0)
+    invalid = errors.InvalidRequestError("Invalid", http_status=422, errors={"text": ["empty"]})
+
+    assert str(limited) == "Too many requests (HTTP 429); retry after 3 s"
+    assert str(invalid) == "Invalid (HTTP 422): text: empty"

@@ -24,7 +24,7 @@ from bsg_async import (
 from bsg_async import _validation as rules
 from bsg_async._converter import Wire, _decimal, _fast_id, _fast_price, _int
 from bsg_async.batch import _Chunker
-from bsg_async.models.batch import Failed, Sent
+from bsg_async.models.batch import Failed
 
 from .conftest import API_KEY, BASE
 
@@ -136,16 +136,6 @@ def test_a_recipient_of_checked_values_is_the_validated_one() -> None:
     assert repr(checked) == repr(validated)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         checked.msisdn = "1"  # type: ignore[misc]
-
-
-def test_a_sent_outcome_of_checked_values_is_the_validated_one() -> None:
-    recipient = Recipient("380972000001", "order-1")
-    checked = Sent._checked(3, recipient, 42, Decimal("0.02"), "EUR")
-    validated = Sent(3, recipient, 42, Decimal("0.02"), "EUR")
-    assert checked == validated and hash(checked) == hash(validated)
-    assert repr(checked) == repr(validated)
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        checked.id = 1  # type: ignore[misc]
 
 
 def test_a_bad_number_in_a_batch_is_refused_not_chunked() -> None:

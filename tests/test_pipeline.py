@@ -325,7 +325,7 @@ async def test_a_non_json_5xx_keeps_the_start_of_its_body_in_the_description(
     assert len(info.value.description) < 200
 
 
-async def test_transport_error_keeps_the_httpx_exception_as_cause(
+async def test_transport_error_is_caused_by_a_masked_copy_of_the_httpx_exception(
     bsg: AsyncBSG, respx_mock: respx.MockRouter
 ) -> None:
     cause = httpx.ConnectError("connection refused")
@@ -335,13 +335,21 @@ async def test_transport_error_keeps_the_httpx_exception_as_cause(
         await bsg.sms.get(211)
 
     assert type(info.value) is TransportError
-    assert info.value.__cause__ is cause
+    copy = info.value.__cause__
+    assert type(copy) is httpx.ConnectError
+    assert str(copy) == "connection refused"
+    # httpx's own exception holds the request and its X-API-KEY: it is not reachable
+    assert copy is not cause
+    assert info.value.__context__ is None
+    assert copy.__cause__ is None and copy.__context__ is None and copy.__traceback__ is None
+    with pytest.raises(RuntimeError):
+        copy.request  # noqa: B018 - the copy has no request
     assert "ConnectError" in str(info.value)
     assert "/sms/211" in str(info.value)
     assert info.value.may_have_been_accepted is False  # a read is never "accepted"
 
 
-async def test_timeout_error_keeps_the_httpx_exception_as_cause(
+async def test_timeout_error_is_caused_by_a_masked_copy_of_the_httpx_exception(
     bsg: AsyncBSG, respx_mock: respx.MockRouter
 ) -> None:
     cause = httpx.ReadTimeout("timed out")
@@ -351,7 +359,8 @@ async def test_timeout_error_keeps_the_httpx_exception_as_cause(
         await bsg.sms.get(211)
 
     assert isinstance(info.value, TransportError)
-    assert info.value.__cause__ is cause
+    assert type(info.value.__cause__) is httpx.ReadTimeout
+    assert info.value.__cause__ is not cause
     assert "ReadTimeout" in str(info.value)
 
 

@@ -8,6 +8,7 @@ refresh, then searches everything a user could print for the secrets.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import time
@@ -79,16 +80,45 @@ def assert_logs_clean(caplog: pytest.LogCaptureFixture) -> None:
         assert leaks(repr(record.args)) == [], record.name
 
 
+def reachable(error: BaseException) -> list[str]:
+    """The text of everything reachable from `error`: itself, its fields and arguments, its
+    cause and context chain and theirs, and any request or response one of them holds."""
+    texts: list[str] = []
+    seen: set[int] = set()
+    todo: list[object] = [error]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen or len(seen) > 500:
+            continue
+        seen.add(id(item))
+        texts.append(repr(item))
+        if isinstance(item, BaseException):
+            texts.append(str(item))
+            todo.extend([*item.args, *vars(item).values(), item.__cause__, item.__context__])
+            for name in ("request", "response"):
+                # httpx raises `RuntimeError` for a request or response never set
+                with contextlib.suppress(AttributeError, RuntimeError):
+                    todo.append(getattr(item, name))
+        elif isinstance(item, httpx.Request | httpx.Response):
+            texts.append(repr(item.headers.raw))
+            with contextlib.suppress(httpx.RequestNotRead, httpx.ResponseNotRead):
+                texts.append(repr(item.content))
+        elif isinstance(item, list | tuple | set | frozenset):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            todo.extend([*item.keys(), *item.values()])
+    return texts
+
+
 def assert_error_clean(error: BaseException) -> None:
     assert leaks(str(error)) == []
     assert leaks(repr(error)) == []
     assert leaks("".join(traceback.format_exception(error))) == []
-    assert leaks(repr(vars(error))) == []  # fields such as `body` and `description`
-    cause = error.__cause__
-    while cause is not None:
-        assert leaks(str(cause)) == []
-        assert leaks(repr(cause)) == []
-        cause = cause.__cause__
+    for text in reachable(error):
+        assert leaks(text) == [], text[:200]
+    # What Sentry and `pytest -l` show: every frame's locals, through the whole chain.
+    shown = traceback.TracebackException.from_exception(error, capture_locals=True)
+    assert leaks("".join(shown.format())) == []
 
 
 class Service:
@@ -293,10 +323,119 @@ def test_redact_masks_every_given_secret() -> None:
     assert masked == "key=[secure] token=[secure]"
 
 
-def test_a_malformed_key_is_not_echoed_in_the_error() -> None:
-    almost = API_KEY + " "
+def test_a_malformed_key_is_not_echoed_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # From the environment, so that no frame of the test holds the key either.
+    monkeypatch.setenv("BSG_API_KEY", API_KEY + " ")
 
     with pytest.raises(BSGError) as info:
-        AsyncBSG(almost)
+        AsyncBSG()
 
     assert_error_clean(info.value)
+
+
+def made_with_the_key(**option: Any) -> BSGError:
+    """The error of `AsyncBSG(API_KEY, **option)`, made where no frame's local holds the key
+    (the key is a temporary of the call), so only the SDK's frames could show it."""
+    try:
+        AsyncBSG(API_KEY[:8] + API_KEY[8:], **option)
+    except BSGError as error:
+        return error
+    raise AssertionError("expected an error")  # pragma: no cover
+
+
+@pytest.mark.parametrize("option", [{"timeout": -1}, {"base_url": "ftp://x"}])
+def test_a_bad_option_does_not_show_the_key_in_the_traceback(option: dict[str, Any]) -> None:
+    assert_error_clean(made_with_the_key(**option))
+
+
+BAD_TOKEN = "a token with spaces " + "x" * 40
+
+
+def failing_service(failure: type[httpx.RequestError], path: str) -> Any:
+    """Answers like `Service`, but every request to `path` fails with `failure`, the way
+    httpx's transports raise it: holding the request and so its credentials."""
+    service = Service()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == path:
+            raise failure("the connection failed", request=request)
+        return service(request)
+
+    return handler
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectError, httpx.ReadError, httpx.ReadTimeout])
+async def test_a_legacy_send_without_answer_shows_no_key_anywhere(
+    failure: type[httpx.RequestError],
+) -> None:
+    async with AsyncBSG(
+        API_KEY,
+        base_url=BASE,
+        transport=httpx.MockTransport(failing_service(failure, "/rest/sms/create")),
+        retry=RetryPolicy(max_attempts=2),
+    ) as bsg:
+        with pytest.raises(BSGError) as info:
+            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+
+    assert_error_clean(info.value)
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectError, httpx.ReadTimeout])
+async def test_a_one_api_call_without_answer_shows_no_token_anywhere(
+    failure: type[httpx.RequestError],
+) -> None:
+    async with AsyncBSG(
+        API_KEY,
+        one_api_url=ONE_API,
+        transport=httpx.MockTransport(failing_service(failure, "/api/accounts/balance")),
+        retry=RetryPolicy(max_attempts=1),
+    ) as bsg:
+        with pytest.raises(BSGError) as info:
+            await bsg.account.balance()
+
+    assert_error_clean(info.value)
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectError, httpx.ReadError])
+async def test_a_login_without_answer_shows_neither_the_key_nor_the_login_body(
+    failure: type[httpx.RequestError],
+) -> None:
+    async with AsyncBSG(
+        API_KEY,
+        one_api_url=ONE_API,
+        transport=httpx.MockTransport(failing_service(failure, "/api/auth/login")),
+        retry=RetryPolicy(max_attempts=1),
+    ) as bsg:
+        with pytest.raises(BSGError) as info:
+            await bsg.account.balance()
+
+    assert_error_clean(info.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(401, json={"message": "Unauthenticated."}),
+        httpx.Response(500, text="upstream failed"),
+        httpx.Response(200, json={"bearer": BAD_TOKEN}),
+    ],
+    ids=["refused", "server-error", "bad-token"],
+)
+async def test_a_failed_login_shows_neither_the_key_nor_a_token(answer: httpx.Response) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answer
+
+    async with AsyncBSG(
+        API_KEY,
+        one_api_url=ONE_API,
+        transport=httpx.MockTransport(handler),
+        retry=RetryPolicy(max_attempts=1),
+    ) as bsg:
+        with pytest.raises(BSGError) as info:
+            await bsg.account.balance()
+
+    assert_error_clean(info.value)
+    shown = "".join(
+        traceback.TracebackException.from_exception(info.value, capture_locals=True).format()
+    )
+    assert BAD_TOKEN[-40:] not in shown

@@ -9,7 +9,6 @@ from typing import Generic, Literal, TypeVar
 import attrs
 
 from ..errors import BatchSendError, BSGError
-from ._checks import slot_setters
 from .common import Recipient
 
 __all__ = ["BatchReport", "Failed", "LookupFailed", "Outcome", "Sent"]
@@ -40,28 +39,6 @@ class Sent:
     def ok(self) -> Literal[True]:
         """Always `True`: tells `Sent` from `Failed` without `isinstance`."""
         return True
-
-    @classmethod
-    def _checked(
-        cls,
-        index: int,
-        recipient: Recipient,
-        id: int,
-        price: Decimal | None,
-        currency: str | None,
-    ) -> Sent:
-        """`Sent(...)` of values the converter decoded, made without attrs' frozen `__init__`
-        (the batch's hot path: one per accepted recipient)."""
-        sent = object.__new__(cls)
-        _set_index(sent, index)
-        _set_recipient(sent, recipient)
-        _set_id(sent, id)
-        _set_price(sent, price)
-        _set_currency(sent, currency)
-        return sent
-
-
-_set_index, _set_recipient, _set_id, _set_price, _set_currency = slot_setters(Sent)
 
 
 @attrs.frozen
