@@ -45,10 +45,17 @@ from .models.one_api import (
     CampaignDetail,
     CampaignStatistics,
     CampaignStatus,
+    LinkSuggestion,
     MessageInfo,
     OneApiMessage,
     OneApiMessageStatus,
+    RcsCard,
+    RcsContent,
+    RcsOptions,
+    RcsSmsFallback,
+    RcsSuggestion,
     Tariff,
+    validity_options,
 )
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
 from .models.sms import SmsStatus
@@ -477,6 +484,39 @@ class Wire:
         """
         return {**options, "messages": [_viber_message(template, recipients)]}
 
+    @staticmethod
+    def rcs_message(
+        number: str, reference_id: str, content: RcsContent, *, callback_url: str | None
+    ) -> dict[str, Any]:
+        """The body of a One-API RCS message to one phone."""
+        body = {"phone": {"number": number, "reference_id": reference_id}, **_rcs(content)}
+        if callback_url is not None:
+            body["callback_url"] = callback_url
+        return body
+
+    @staticmethod
+    def rcs_campaign(
+        phones: Sequence[tuple[str, str]], content: RcsContent, *, start_at: str | None
+    ) -> dict[str, Any]:
+        """The body of a One-API RCS campaign to `(number, reference_id)` phones."""
+        body = {
+            "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
+            **_rcs(content),
+        }
+        if start_at is not None:
+            body["start_at"] = start_at
+        return body
+
+    @staticmethod
+    def rcs_groups(
+        groups: Sequence[int], content: RcsContent, *, start_at: str | None
+    ) -> dict[str, Any]:
+        """The body of a One-API RCS campaign to contact lists."""
+        body: dict[str, Any] = {"groups": list(groups), **_rcs(content)}
+        if start_at is not None:
+            body["start_at"] = start_at
+        return body
+
 
 # -- send answers ------------------------------------------------------------------------------
 # The one decoder of the answers to sends: one per recipient of every batch, so it is written
@@ -740,3 +780,59 @@ def _decoding_error(
 def wire(zone: tzinfo | None = None) -> Wire:
     """The shared `Wire` for a time zone (`None`: naive times, the service's own zone)."""
     return Wire(zone)
+
+
+def _rcs(content: RcsContent) -> dict[str, Any]:
+    """The fields every RCS send shares, in wire form."""
+    fields: dict[str, Any] = {"sender": content.sender, "options": _options_json(content.options)}
+    if content.sms_fallback is not None:
+        fields["alternative_channel"] = {"sms": _fallback_json(content.sms_fallback)}
+    if content.tariff_code is not None:
+        fields["tariff_code"] = content.tariff_code
+    fields.update(content.validity)
+    if content.add_to_contact_book is not None:
+        fields["add_to_contact_book"] = content.add_to_contact_book
+    if content.check_stop_list is not None:
+        fields["check_stop_list"] = content.check_stop_list
+    return fields
+
+
+# -- One-API request values ----------------------------------------------------------------------
+
+
+def _options_json(options: RcsOptions) -> dict[str, Any]:
+    if options.text is not None:
+        return {"text": options.text}
+    return {"cards": [_card_json(card) for card in options.cards]}
+
+
+def _card_json(card: RcsCard) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if card.title is not None:
+        out["title"] = card.title
+    if card.text is not None:
+        out["text"] = card.text
+    if card.media_url is not None:
+        out["media"] = {"url": card.media_url}
+    if card.suggestions:
+        out["suggestions"] = [_suggestion_json(s) for s in card.suggestions]
+    return out
+
+
+def _suggestion_json(suggestion: RcsSuggestion) -> dict[str, Any]:
+    out: dict[str, Any]
+    if isinstance(suggestion, LinkSuggestion):
+        out = {"type": "link", "text": suggestion.text, "url": suggestion.url}
+    else:
+        out = {"type": "call", "text": suggestion.text, "phone": suggestion.phone}
+    if suggestion.postback_data is not None:
+        out["postback_data"] = suggestion.postback_data
+    return out
+
+
+def _fallback_json(fallback: RcsSmsFallback) -> Mapping[str, Any]:
+    out: dict[str, Any] = {"text": fallback.text, "sender": fallback.sender}
+    out.update(validity_options(fallback.validity, fallback.validity_seconds))
+    if fallback.check_stop_list is not None:
+        out["check_stop_list"] = fallback.check_stop_list
+    return out

@@ -23,9 +23,9 @@ answer the SDK cannot decode, are reconciled the same way. `send_to_groups` has 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import _validation as rules
 from ._paging import data_object
@@ -40,13 +40,12 @@ from .errors import (
 from .models import Recipient
 from .models.one_api import (
     Campaign,
-    LinkSuggestion,
     MessageInfo,
     OneApiMessage,
     RcsCard,
+    RcsContent,
     RcsOptions,
     RcsSmsFallback,
-    RcsSuggestion,
     phone_number,
     start_at_time,
     unique_phones,
@@ -124,22 +123,19 @@ class RcsResource:
         """
         number = phone_number(phone, "phone")
         ref = _reference_id(reference_id, "reference_id")
-        payload: dict[str, Any] = {
-            "phone": {"number": number, "reference_id": ref},
-            **self._message_fields(
-                sender=sender,
-                text=text,
-                cards=cards,
-                sms_fallback=sms_fallback,
-                tariff_code=tariff_code,
-                validity=validity,
-                validity_seconds=validity_seconds,
-                add_to_contact_book=add_to_contact_book,
-                check_stop_list=check_stop_list,
-            ),
-        }
-        if callback_url is not None:
-            payload["callback_url"] = _callback_url(callback_url)
+        content = self._content(
+            sender=sender,
+            text=text,
+            cards=cards,
+            sms_fallback=sms_fallback,
+            tariff_code=tariff_code,
+            validity=validity,
+            validity_seconds=validity_seconds,
+            add_to_contact_book=add_to_contact_book,
+            check_stop_list=check_stop_list,
+        )
+        url = None if callback_url is None else _callback_url(callback_url)
+        payload = self._client.wire.rcs_message(number, ref, content, callback_url=url)
         try:
             answer = await self._client.one_api_request(
                 "POST", SEND_PATH, json=payload, send=True, retry_if=_not_rate_limited
@@ -190,22 +186,19 @@ class RcsResource:
         5,000, or a phone or reference twice; otherwise as `send`.
         """
         recipients = _campaign_phones(phones)
-        payload: dict[str, Any] = {
-            "phones": [{"number": number, "reference_id": ref} for number, ref in recipients],
-            **self._message_fields(
-                sender=sender,
-                text=text,
-                cards=cards,
-                sms_fallback=sms_fallback,
-                tariff_code=tariff_code,
-                validity=validity,
-                validity_seconds=validity_seconds,
-                add_to_contact_book=add_to_contact_book,
-                check_stop_list=check_stop_list,
-            ),
-        }
-        if start_at is not None:
-            payload["start_at"] = self._start_at(start_at)
+        content = self._content(
+            sender=sender,
+            text=text,
+            cards=cards,
+            sms_fallback=sms_fallback,
+            tariff_code=tariff_code,
+            validity=validity,
+            validity_seconds=validity_seconds,
+            add_to_contact_book=add_to_contact_book,
+            check_stop_list=check_stop_list,
+        )
+        start = None if start_at is None else self._start_at(start_at)
+        payload = self._client.wire.rcs_campaign(recipients, content, start_at=start)
         first_number, first_ref = recipients[0]
         try:
             answer = await self._client.one_api_request(
@@ -251,22 +244,19 @@ class RcsResource:
         `bsg.campaigns.list()` before sending again").
         """
         ids = _group_ids(groups)
-        payload: dict[str, Any] = {
-            "groups": ids,
-            **self._message_fields(
-                sender=sender,
-                text=text,
-                cards=cards,
-                sms_fallback=sms_fallback,
-                tariff_code=tariff_code,
-                validity=validity,
-                validity_seconds=validity_seconds,
-                add_to_contact_book=add_to_contact_book,
-                check_stop_list=check_stop_list,
-            ),
-        }
-        if start_at is not None:
-            payload["start_at"] = self._start_at(start_at)
+        content = self._content(
+            sender=sender,
+            text=text,
+            cards=cards,
+            sms_fallback=sms_fallback,
+            tariff_code=tariff_code,
+            validity=validity,
+            validity_seconds=validity_seconds,
+            add_to_contact_book=add_to_contact_book,
+            check_stop_list=check_stop_list,
+        )
+        start = None if start_at is None else self._start_at(start_at)
+        payload = self._client.wire.rcs_groups(ids, content, start_at=start)
         answer = await self._client.one_api_request(
             "POST", GROUPS_PATH, json=payload, send=True, retry_if=_surely_not_accepted
         )
@@ -277,7 +267,7 @@ class RcsResource:
     # -- helpers -----------------------------------------------------------------------------
 
     @staticmethod
-    def _message_fields(
+    def _content(
         *,
         sender: object,
         text: object,
@@ -288,28 +278,25 @@ class RcsResource:
         validity_seconds: object,
         add_to_contact_book: object,
         check_stop_list: object,
-    ) -> dict[str, Any]:
-        """The fields every RCS send shares, validated, in wire form."""
-        fields: dict[str, Any] = {
-            "sender": rules.text(sender, "sender", max_length=SENDER_MAX),
-            "options": _options_json(_options(text, cards)),
-        }
-        if sms_fallback is not None:
-            if not isinstance(sms_fallback, RcsSmsFallback):
-                raise InvalidParameterError(
-                    "sms_fallback", sms_fallback, "expected an RcsSmsFallback"
-                )
-            fields["alternative_channel"] = {"sms": _fallback_json(sms_fallback)}
-        if tariff_code is not None:
-            fields["tariff_code"] = rules.integer(tariff_code, "tariff_code", _TARIFF_CODES)
-        fields.update(validity_options(validity, validity_seconds))
-        if add_to_contact_book is not None:
-            fields["add_to_contact_book"] = rules.boolean(
-                add_to_contact_book, "add_to_contact_book"
-            )
-        if check_stop_list is not None:
-            fields["check_stop_list"] = rules.boolean(check_stop_list, "check_stop_list")
-        return fields
+    ) -> RcsContent:
+        """What every RCS send shares, validated (the codec writes it: `Wire.rcs_*`)."""
+        if sms_fallback is not None and not isinstance(sms_fallback, RcsSmsFallback):
+            raise InvalidParameterError("sms_fallback", sms_fallback, "expected an RcsSmsFallback")
+        return RcsContent(
+            sender=rules.text(sender, "sender", max_length=SENDER_MAX),
+            options=_options(text, cards),
+            sms_fallback=sms_fallback,
+            tariff_code=None
+            if tariff_code is None
+            else rules.integer(tariff_code, "tariff_code", _TARIFF_CODES),
+            validity=validity_options(validity, validity_seconds),
+            add_to_contact_book=None
+            if add_to_contact_book is None
+            else rules.boolean(add_to_contact_book, "add_to_contact_book"),
+            check_stop_list=None
+            if check_stop_list is None
+            else rules.boolean(check_stop_list, "check_stop_list"),
+        )
 
     def _start_at(self, value: object) -> str:
         zone = self._client.wire.zone
@@ -435,44 +422,3 @@ def _group_ids(groups: object) -> list[int]:
     if not ids:
         raise InvalidParameterError("groups", [], "needs at least one contact-list id")
     return ids
-
-
-# -- wire form of the request values -----------------------------------------------------------
-
-
-def _options_json(options: RcsOptions) -> dict[str, Any]:
-    if options.text is not None:
-        return {"text": options.text}
-    return {"cards": [_card_json(card) for card in options.cards]}
-
-
-def _card_json(card: RcsCard) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if card.title is not None:
-        out["title"] = card.title
-    if card.text is not None:
-        out["text"] = card.text
-    if card.media_url is not None:
-        out["media"] = {"url": card.media_url}
-    if card.suggestions:
-        out["suggestions"] = [_suggestion_json(s) for s in card.suggestions]
-    return out
-
-
-def _suggestion_json(suggestion: RcsSuggestion) -> dict[str, Any]:
-    out: dict[str, Any]
-    if isinstance(suggestion, LinkSuggestion):
-        out = {"type": "link", "text": suggestion.text, "url": suggestion.url}
-    else:
-        out = {"type": "call", "text": suggestion.text, "phone": suggestion.phone}
-    if suggestion.postback_data is not None:
-        out["postback_data"] = suggestion.postback_data
-    return out
-
-
-def _fallback_json(fallback: RcsSmsFallback) -> Mapping[str, Any]:
-    out: dict[str, Any] = {"text": fallback.text, "sender": fallback.sender}
-    out.update(validity_options(fallback.validity, fallback.validity_seconds))
-    if fallback.check_stop_list is not None:
-        out["check_stop_list"] = fallback.check_stop_list
-    return out

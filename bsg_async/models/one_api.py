@@ -9,7 +9,7 @@ built by the converter, which tolerates every shape the sources show.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, TypeAlias
@@ -584,3 +584,20 @@ def unique_phones(numbers: Iterable[str], field: str = "phones") -> None:
                 f"{field}[{index}]", number, "appears twice: campaign phones must be unique"
             )
         seen.add(number)
+
+
+@attrs.frozen
+class RcsContent:
+    """What every RCS send shares, validated: made by `bsg.rcs`, written by the codec.
+
+    `validity` holds the one validity field given (`{"validity": hours}` or
+    `{"validity_seconds": seconds}`), or nothing. Internal: not exported.
+    """
+
+    sender: str
+    options: RcsOptions
+    sms_fallback: RcsSmsFallback | None = None
+    tariff_code: int | None = None
+    validity: Mapping[str, int] = attrs.field(factory=dict)
+    add_to_contact_book: bool | None = None
+    check_stop_list: bool | None = None
