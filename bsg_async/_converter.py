@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 import cattrs
@@ -94,11 +94,12 @@ _NOT_YET = frozenset({"", "0000-00-00 00:00:00", "0000-00-00", "0000-00-00T00:00
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-# The two `Wire*` classes are internal and never changed after decoding: not frozen, because
-# a frozen attrs class costs three times as much to build, and one is built per recipient.
-@attrs.define
-class WireEntry:
-    """One entry of a send answer's `result`, before it becomes a recipient's outcome."""
+class WireEntry(NamedTuple):
+    """One entry of a send answer's `result`, before it becomes a recipient's outcome.
+
+    Internal, and one per recipient of every send: a named tuple, made in C by
+    `_new_entry` (an attrs class costs an `__init__` call per recipient).
+    """
 
     reference: str | None = None
     error: int = 0
@@ -109,6 +110,10 @@ class WireEntry:
     msisdn: str | None = None
 
 
+_new_entry = functools.partial(tuple.__new__, WireEntry)
+
+
+# Internal and never changed after decoding: not frozen (a frozen attrs class costs more).
 @attrs.define
 class WireBatch:
     """A multi-recipient send answer."""
@@ -532,7 +537,7 @@ def send_batch(data: Any, http_status: int | None = None) -> WireBatch:
         raise _send_answer_error("expected a JSON object", "$", http_status)
     result = data.get("result")
     if type(result) is list:
-        entries = tuple([send_entry(item, i, http_status) for i, item in enumerate(result)])
+        entries = send_entries(result, http_status)
     else:
         try:
             entries = tuple(_entries(result, None))
@@ -559,51 +564,65 @@ def send_batch(data: Any, http_status: int | None = None) -> WireBatch:
     return WireBatch(entries, task_id, total, currency)
 
 
-def send_entry(item: Any, path: str | int = "$", http_status: int | None = None) -> WireEntry:
-    """One entry of a send answer (`reference`, `error`, `errorDescription`, `id`, `price`,
-    `currency`, `msisdn`), found at the JSON `path` (an `int`: that index of `$.result`).
-    Raises `UnexpectedResponseError` naming the field's JSON path."""
-    if type(item) is not dict and not isinstance(item, Mapping):
-        raise _send_answer_error("expected a JSON object", _path(path), http_status)
-    get = item.get
-    field = "reference"
+def send_entry(item: Any, path: str = "$", http_status: int | None = None) -> WireEntry:
+    """One entry of a single send's answer, found at the JSON `path` (see `send_entries`)."""
+    return send_entries((item,), http_status, path)[0]
+
+
+def send_entries(
+    items: Sequence[Any], http_status: int | None = None, path: str | None = None
+) -> tuple[WireEntry, ...]:
+    """The entries of a send answer's `result` (`reference`, `error`, `errorDescription`, `id`,
+    `price`, `currency`, `msisdn` each), in one loop: this runs once per recipient of every
+    send. Raises `UnexpectedResponseError` naming the field's JSON path (`$.result[i].field`,
+    or `path.field` when given)."""
+    entries: list[WireEntry] = []
+    add = entries.append
+    position = 0
+    field = ""
     try:
-        reference = get("reference")
-        if reference is not None and type(reference) is not str:
-            reference = _str(reference)
-        field = "error"
-        error = get("error", 0)
-        if error != 0 or type(error) is not int:  # the usual `0` as it is
-            error = 0 if error == "0" else _int(error)
-        field = "errorDescription"
-        description = get("errorDescription")
-        if description is not None and type(description) is not str:
-            description = _str(description)
-        field = "id"
-        id_ = get("id")
-        if id_ is not None:
-            id_ = _fast_id(id_)
-        field = "price"
-        price = get("price")
-        if price is not None:
-            price = _fast_price(price)
-        field = "currency"
-        currency = get("currency")
-        if currency is not None and type(currency) is not str:
-            currency = _str(currency)
-        field = "msisdn"
-        msisdn = get("msisdn")
-        if msisdn is not None and type(msisdn) is not str:
-            msisdn = _str(msisdn)
+        for position, item in enumerate(items):  # noqa: B007 - read by the error below
+            if type(item) is not dict and not isinstance(item, Mapping):
+                field = ""
+                raise TypeError("expected a JSON object")
+            get = item.get
+            field = "reference"
+            reference = get("reference")
+            if reference is not None and type(reference) is not str:
+                reference = _str(reference)
+            field = "error"
+            error = get("error", 0)
+            if error != 0 or type(error) is not int:  # the usual `0` as it is
+                error = 0 if error == "0" else _int(error)
+            field = "errorDescription"
+            description = get("errorDescription")
+            if description is not None and type(description) is not str:
+                description = _str(description)
+            field = "id"
+            id_ = get("id")
+            if id_ is not None:
+                id_ = _fast_id(id_)
+            field = "price"
+            price = get("price")
+            if price is not None:
+                price = _fast_price(price)
+            field = "currency"
+            currency = get("currency")
+            if currency is not None and type(currency) is not str:
+                currency = _str(currency)
+            field = "msisdn"
+            msisdn = get("msisdn")
+            if msisdn is not None and type(msisdn) is not str:
+                msisdn = _str(msisdn)
+            add(_new_entry((reference, error, description, id_, price, currency, msisdn)))
     # An unusual value (even a signalling NaN, whose comparisons raise `InvalidOperation`, an
     # `ArithmeticError`) is named, never raised as it is.
     except (TypeError, ValueError, ArithmeticError) as exc:
-        raise _send_answer_error(str(exc), f"{_path(path)}.{field}", http_status) from None
-    return WireEntry(reference, error, description, id_, price, currency, msisdn)
-
-
-def _path(path: str | int) -> str:
-    return f"$.result[{path}]" if isinstance(path, int) else path
+        where = path if path is not None else f"$.result[{position}]"
+        raise _send_answer_error(
+            str(exc), f"{where}.{field}" if field else where, http_status
+        ) from None
+    return tuple(entries)
 
 
 def _send_answer_error(what: str, path: str, http_status: int | None) -> UnexpectedResponseError:

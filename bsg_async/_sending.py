@@ -223,15 +223,16 @@ async def _outcomes(
     by_reference: dict[str, WireEntry] | None = None  # built once an entry is out of place
 
     outcomes: list[Outcome] = []
+    add = outcomes.append
     to_read: list[tuple[int, APIError]] = []  # read back by reference below, put in place
     for position, (index, recipient) in enumerate(chunk):
         reference = recipient.reference
         found: WireEntry | None = None
         if by_reference is None:
             if position < count and reference is not None:
-                candidate = entries[position]
-                if candidate.reference == reference:
-                    found = candidate
+                found = entries[position]
+                if found.reference != reference:
+                    found = None
             if found is None:
                 by_reference = _first_by_reference(entries)
         if by_reference is not None:
@@ -239,18 +240,11 @@ async def _outcomes(
             if found is None and positional and entries[position].reference is None:
                 found = entries[position]
         if found is not None:
-            refusal = _refusal(found, uncertain=uncertain, http_status=status)
-            if refusal is None:
-                outcomes.append(
-                    Sent(
-                        index,
-                        recipient,
-                        cast(int, found.id),
-                        found.price,
-                        found.currency or currency,
-                    )
-                )
+            id_ = found.id
+            if not found.error and id_ is not None:  # accepted
+                add(Sent(index, recipient, id_, found.price, found.currency or currency))
                 continue
+            refusal = _refusal(found, uncertain=uncertain, http_status=status)
         else:
             refusal = _Unresolved(
                 APIError(
@@ -262,9 +256,8 @@ async def _outcomes(
         if isinstance(refusal, _Unresolved):
             to_read.append((position, refusal.error))
             refusal = refusal.error  # a placeholder until the read below replaces it
-        outcomes.append(
-            Failed(index, recipient, recipient.reference, refusal, refusal.may_have_been_accepted)
-        )
+        assert refusal is not None  # an entry without error code and with an id was taken
+        add(Failed(index, recipient, recipient.reference, refusal, refusal.may_have_been_accepted))
 
     if to_read:
         await _read_back(outcomes, chunk, to_read, lookup)
