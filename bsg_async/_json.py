@@ -34,7 +34,6 @@ __all__ = [
     "INTEGER_DIGITS",
     "OUT_OF_RANGE",
     "Remembered",
-    "bounded",
     "dumps",
     "in_range",
     "loads",
@@ -59,11 +58,6 @@ except ImportError:  # pragma: no cover - depends on the install
 def in_range(number: Decimal) -> bool:
     """Whether `number` is finite and its adjusted exponent lies within ±`EXPONENT_LIMIT`."""
     return number.is_finite() and -EXPONENT_LIMIT <= number.adjusted() <= EXPONENT_LIMIT
-
-
-def bounded(number: Decimal) -> Decimal:
-    """`number` itself when `in_range`, else `OUT_OF_RANGE`."""
-    return number if in_range(number) else OUT_OF_RANGE
 
 
 def loads(content: bytes | str) -> Any:
@@ -137,7 +131,8 @@ class Remembered(dict[str, Decimal]):
 
 def _number(text: str) -> Decimal:
     """A JSON number with a fraction or an exponent, exactly, or `OUT_OF_RANGE`."""
-    return bounded(Decimal(text))
+    number = Decimal(text)
+    return number if in_range(number) else OUT_OF_RANGE
 
 
 def _constant(_: str) -> Decimal:

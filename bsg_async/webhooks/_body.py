@@ -2,19 +2,23 @@
 
 A webhook body comes from the internet, so it is checked before anything parses it: at most
 `max_body_size` bytes, UTF-8, at most `max_depth` levels deep (counted by a linear scan before
-the recursive JSON parser runs). A body handed over already decoded (a mapping or a list) is
-walked the same way. Every failure is a `WebhookPayloadError`; nothing else escapes.
+the recursive JSON parser runs). The JSON is then parsed by the SDK's one decoder,
+`bsg_async._json.loads`, which the API's answers go through too: the same numbers are exact
+`Decimal`s, and the same ones (beyond 1E±9999, `NaN`, `Infinity`) are out of range, refused by
+the field that reads them. A body handed over already decoded (a mapping or a list) is walked
+the same way; its numbers meet the same field readers, so the same limits hold. Every failure is
+a `WebhookPayloadError`; nothing else escapes.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from .. import _validation as rules
+from .._json import loads
 from ..errors import WebhookPayloadError
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "DEFAULT_MAX_DEPTH", "Body", "check_limits", "decode"]
@@ -26,7 +30,6 @@ DEFAULT_MAX_DEPTH = 32
 """The deepest JSON nesting accepted by default (a report is 1 deep, a list of reports 2)."""
 
 _MAX_DEPTH_LIMIT = 200  # the decoding walk is recursive: stay far below the interpreter's limit
-_MAX_EXPONENT = 1000  # a number like 1e999999999 is refused before anything touches it
 _TOKENS = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
 
 Body = bytes | bytearray | memoryview | str | Mapping[str, Any] | Sequence[Any]
@@ -64,7 +67,7 @@ def decode(body: Any, *, max_body_size: int, max_depth: int) -> Any:
         ) from None
     _check_depth(text, max_depth)
     try:
-        return json.loads(text, parse_float=_json_decimal, parse_constant=_json_constant)
+        return loads(text)
     except (ValueError, RecursionError) as exc:
         reason = exc.args[0] if isinstance(exc, ValueError) and exc.args else "too deeply nested"
         raise WebhookPayloadError(f"body is not JSON: {reason}", field="body") from None
@@ -95,17 +98,6 @@ def _check_depth(text: str, limit: int) -> None:
             depth -= 1
 
 
-def _json_decimal(text: str) -> Decimal:
-    value = Decimal(text)
-    if abs(value.adjusted()) > _MAX_EXPONENT:
-        raise ValueError(f"number out of range (exponent beyond {_MAX_EXPONENT})")
-    return value
-
-
-def _json_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _plain(value: Any, max_depth: int) -> Any:
     """An already decoded body as plain JSON values; floats go through their shortest text."""
     try:
@@ -122,11 +114,9 @@ def _plain_value(value: Any, max_depth: int, depth: int, path: str) -> Any:
     field = path.lstrip(".") or "body"
     if value is None or isinstance(value, (str, bool, int)):
         return value
-    if isinstance(value, float):
-        value = Decimal(repr(value))  # inf and nan give non-finite Decimals: refused below
-    if isinstance(value, Decimal):
-        if not value.is_finite() or abs(value.adjusted()) > _MAX_EXPONENT:
-            raise WebhookPayloadError(f"field {field!r} is not a finite number", field=field)
+    if isinstance(value, float):  # through its shortest text, as JSON would have written it
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):  # any, NaN too: the field's reader holds it to the limits
         return value
     if isinstance(value, (Mapping, list, tuple)):
         if depth >= max_depth:

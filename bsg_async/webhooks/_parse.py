@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from .._converter import wire
+from .._json import EXPONENT_LIMIT, INTEGER_DIGITS
 from ..errors import UnexpectedResponseError, WebhookPayloadError
 from ..models.rcs_report import RcsClick, RcsReport, RcsStatus
 from ._body import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_DEPTH, Body, decode
@@ -28,7 +29,7 @@ __all__ = [
     "rcs_report_payload",
 ]
 
-_ID_LIMIT = 10**30  # message ids are non-negative, at most 30 digits
+_ID_LIMIT = 10**INTEGER_DIGITS  # message ids are non-negative, at most 30 digits
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 RcsCallback = RcsReport | RcsClick
@@ -46,7 +47,10 @@ _EXPECTED = {
     "errorDescription": "a string",
     "text": "a string",
     "postback": "a string",
-    "price": "a decimal number or a string holding one",
+    "price": (
+        f"a decimal number (exponent from -{EXPONENT_LIMIT} to {EXPONENT_LIMIT})"
+        " or a string holding one"
+    ),
     "error": 'an integer error code (0 or "0" for none)',
     "time_in": "a 'yyyy-mm-dd hh:mm:ss' time, empty or null",
     "time_sent": "a 'yyyy-mm-dd hh:mm:ss' time, empty or null",
@@ -74,7 +78,8 @@ def parse_rcs_report(
 
     Raises `WebhookPayloadError` (a `ValueError`) whose `field` names the problem: `"body"` for
     a body that is too large, too deep, not UTF-8, not JSON or not an object; the JSON key
-    (`"id"`, `"status"`, `"price"`, ...) for a missing or ill-typed field. A bad
+    (`"id"`, `"status"`, `"price"`, ...) for a missing or ill-typed field, a number beyond the
+    SDK's limits (an exponent past ±9999, `NaN`, `Infinity`) included. A bad
     `max_body_size` (1 byte or more) or `max_depth` (1 to 200) is an `InvalidParameterError`.
 
     >>> report = parse_rcs_report(b'{"id": "3266500452", "status": "DELIVERED",'
