@@ -19,19 +19,27 @@ the URL (last path segment or a query parameter, compared in constant time, 404 
 an allow-list of source networks (403 otherwise), honouring `X-Forwarded-For` only from proxies
 you name.
 
+The server in front of the app logs what the app does not: uvicorn's access log writes each
+request's path and query, so a secret in the URL ends up in it. Run uvicorn with
+`--no-access-log` (`uvicorn.run(..., access_log=False)`), or mask it with `RedactPathSecret`:
+
+    logging.getLogger("uvicorn.access").addFilter(RedactPathSecret(secret))
+
 Where things are (one job per module, all private; import from `bsg_async.webhooks`):
 
 - `_body.py`: a body to plain JSON values within the limits (size, UTF-8, depth, JSON);
 - `_parse.py`: report and click parsing, and the payloads BSG would POST;
 - `_dedup.py`: the idempotency store (`idempotency_key`, `IdempotencyStore`,
   `MemoryIdempotencyStore`, `Deduplicator`);
-- `_app.py`: the ASGI receiver, `RcsWebhookApp`.
+- `_app.py`: the ASGI receiver, `RcsWebhookApp`;
+- `_access_log.py`: `RedactPathSecret`, the secret out of the server's access log.
 
 JSON itself is decoded by the SDK's one decoder (`bsg_async._json`), with the number limits the
 answers of the API have too.
 """
 
 from ..models.rcs_report import RcsClick, RcsReport, RcsStatus
+from ._access_log import RedactPathSecret
 from ._app import RcsWebhookApp
 from ._body import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_DEPTH
 from ._dedup import Deduplicator, IdempotencyStore, MemoryIdempotencyStore, idempotency_key
@@ -56,6 +64,7 @@ __all__ = [
     "RcsReport",
     "RcsStatus",
     "RcsWebhookApp",
+    "RedactPathSecret",
     "idempotency_key",
     "parse_rcs_callbacks",
     "parse_rcs_click",
