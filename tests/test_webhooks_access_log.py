@@ -7,6 +7,7 @@ import logging
 import logging.handlers
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -223,3 +224,27 @@ async def test_a_real_uvicorn_access_log_without_the_filter_shows_the_secret() -
     lines = await serve_and_log(redact=False)
 
     assert [SECRET in line for line in lines] == [True, True]
+
+
+# -- the README example -------------------------------------------------------------------------
+
+README_EXAMPLE = """\
+import logging
+import os
+
+from bsg_async.webhooks import RedactPathSecret
+
+logging.getLogger("uvicorn.access").addFilter(RedactPathSecret(os.environ["BSG_WEBHOOK_SECRET"]))
+"""
+
+
+@pytest.mark.usefixtures("uvicorn_logging")
+def test_the_readme_example_masks_uvicorns_access_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    assert README_EXAMPLE in readme.read_text(encoding="utf-8")
+    monkeypatch.setenv("BSG_WEBHOOK_SECRET", SECRET)
+    exec(compile(README_EXAMPLE, "<README example>", "exec"), {"__name__": "readme_example"})
+    record = access_record(f"/bsg/rcs/{SECRET}")
+
+    assert logging.getLogger("uvicorn.access").filter(record)
+    assert '"POST /bsg/rcs/[secure] HTTP/1.1" 200' in access_line(record, None)
