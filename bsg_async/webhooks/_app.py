@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from datetime import tzinfo
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from .. import _validation as rules
+from .._json import dumps
 from .._secret import Secret
 from ..errors import InvalidParameterError, WebhookPayloadError
 from ..models.rcs_report import RcsClick, RcsReport
@@ -306,7 +306,7 @@ async def _answer(
     allow: bool = False,
 ) -> None:
     payload = body if body is not None else {"error": error, "field": field}
-    content = json.dumps(payload, ensure_ascii=False).encode()
+    content = dumps(payload)
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(content)).encode()),
