@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 from decimal import Decimal
 from typing import Any
@@ -123,3 +124,9 @@ def test_a_long_number_text_is_parsed_exactly_but_not_remembered() -> None:
     text = "0." + "7" * 100
     assert loads(f"[{text}]") == [Decimal(text)]
     assert text not in _json._NUMBERS
+
+
+def test_docstring_examples_hold() -> None:
+    result = doctest.testmod(_json)
+    assert result.attempted > 0
+    assert result.failed == 0
