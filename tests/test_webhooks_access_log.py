@@ -129,6 +129,21 @@ def test_a_preformatted_message_is_masked() -> None:
     assert record.getMessage() == "GET /bsg/rcs/[secure] 404"
 
 
+def test_a_record_without_a_text_message_keeps_it() -> None:
+    message = {"event": "request", "path": f"/bsg/rcs/{SECRET}"}  # structured logging
+    record = logging.LogRecord("access", logging.INFO, __file__, 1, message, None, None)
+
+    assert RedactPathSecret(SECRET).filter(record) is True
+    assert record.msg is message
+
+
+def test_a_mask_that_is_not_a_string_is_refused() -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        RedactPathSecret(SECRET, mask=None)  # type: ignore[arg-type]
+
+    assert caught.value.field == "mask"
+
+
 @pytest.mark.parametrize("secret", ["", None, 7])
 def test_a_secret_that_is_not_a_non_empty_string_is_refused(secret: Any) -> None:
     with pytest.raises(InvalidParameterError) as caught:

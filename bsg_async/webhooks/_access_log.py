@@ -29,8 +29,7 @@ class RedactPathSecret(logging.Filter):
     Add it to the logger that writes the request lines, before or after the server configures
     logging (a configuration keeps the filters of a logger it does not replace):
 
-    >>> import logging
-    >>> logging.getLogger("uvicorn.access").addFilter(RedactPathSecret("s3cr3t"))
+        logging.getLogger("uvicorn.access").addFilter(RedactPathSecret(secret))
 
     uvicorn's line `"POST /bsg/rcs/s3cr3t?x=1 HTTP/1.1" 200` then reads
     `"POST /bsg/rcs/[secure]?x=1 HTTP/1.1" 200`. The secret is masked as a whole path segment,
