@@ -11,13 +11,14 @@ The limits, the same for answers and webhooks:
   near, and past 1E+999999 the default decimal context overflows, so summing such prices
   would raise in the caller's code;
 - an integer read from a field has at most `INTEGER_DIGITS` (30) digits (the converter and the
-  webhook ids apply it; Python itself refuses more than 4,300 digits as JSON).
+  webhook ids apply it).
 
-A number outside the range, and the non-standard constants `NaN`, `Infinity` and `-Infinity`,
-decode to `OUT_OF_RANGE` (a quiet `Decimal` NaN) instead of failing the whole document: every
-reader of a field refuses a value that is not finite, so the error names the field (the
-converter's `UnexpectedResponseError` at `$.price`, the webhooks' `WebhookPayloadError` with
-`field="price"`), and a field nobody reads costs nothing.
+A number outside the range, an integer too long for Python to read (4,300 digits), and the
+non-standard constants `NaN`, `Infinity` and `-Infinity`, decode to `OUT_OF_RANGE` (a quiet
+`Decimal` NaN) instead of failing the whole document: every reader of a field refuses a value
+that is not finite, so the error names the field (the converter's `UnexpectedResponseError` at
+`$.price`, the webhooks' `WebhookPayloadError` with `field="price"`), and a field nobody reads
+costs nothing.
 
 Out: `dumps` writes compact UTF-8 request bodies, through orjson when it is installed.
 """
@@ -66,7 +67,7 @@ def loads(content: bytes | str) -> Any:
 
     As `json.loads` does (bytes in UTF-8, -16 or -32; a text may not start with a byte order
     mark), with one decoder made once rather than one per call, and numbers outside the limits
-    (or `NaN`, `Infinity`) as `OUT_OF_RANGE`.
+    (`NaN`, `Infinity` and integers too long for `int` too) as `OUT_OF_RANGE`.
 
     >>> loads(b'{"price": 0.23, "n": 7, "huge": 1e99999}')
     {'price': Decimal('0.23'), 'n': 7, 'huge': Decimal('NaN')}
@@ -74,8 +75,16 @@ def loads(content: bytes | str) -> Any:
     if isinstance(content, str):
         if content.startswith("\ufeff"):
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", content, 0)
-        return _DECODER.decode(content)
-    return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
+        text = content
+    else:
+        text = content.decode(json.detect_encoding(content), "surrogatepass")
+    try:
+        return _DECODER.decode(text)
+    except ValueError:
+        # `int` refuses an integer of more than 4,300 digits inside the parser, failing the
+        # whole document: parse it again with each integer checked, so that such a number is
+        # only out of range. (A document that is not JSON fails again, with the same error.)
+        return _CHECKED.decode(text)
 
 
 def dumps(payload: Any) -> bytes:
@@ -140,5 +149,17 @@ def _constant(_: str) -> Decimal:
     return OUT_OF_RANGE
 
 
+def _integer(text: str) -> int | Decimal:
+    """A JSON integer, or `OUT_OF_RANGE` for one too long for `int` to read."""
+    try:
+        return int(text)
+    except ValueError:
+        return OUT_OF_RANGE
+
+
 _NUMBERS = Remembered(_number)  # the text of a JSON number with a fraction or exponent
 _DECODER = json.JSONDecoder(parse_float=_NUMBERS.__getitem__, parse_constant=_constant)
+# Only for a document `_DECODER` refused: a Python call per integer is too slow for every answer.
+_CHECKED = json.JSONDecoder(
+    parse_float=_NUMBERS.__getitem__, parse_constant=_constant, parse_int=_integer
+)

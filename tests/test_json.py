@@ -130,3 +130,18 @@ def test_docstring_examples_hold() -> None:
     result = doctest.testmod(_json)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_an_integer_too_long_for_int_decodes_as_out_of_range() -> None:
+    digits = "1" + "0" * 5000  # `int` reads at most 4,300 digits from a text
+
+    assert loads(f'{{"id": {digits}, "error": 0, "price": 0.5}}') == {
+        "id": OUT_OF_RANGE,
+        "error": 0,
+        "price": Decimal("0.5"),
+    }
+
+
+def test_a_document_that_is_not_json_fails_even_with_a_long_integer_in_it() -> None:
+    with pytest.raises(json.JSONDecodeError, match="Expecting value"):
+        loads(f'{{"id": {"1" + "0" * 5000}, "error": }}')

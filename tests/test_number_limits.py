@@ -135,6 +135,16 @@ def test_an_id_is_taken_or_refused_alike(id_digits: str, as_string: bool) -> Non
     assert isinstance(answer, int) == (len(id_digits) <= INTEGER_DIGITS)
 
 
+def test_an_id_too_long_for_int_is_refused_alike() -> None:
+    digits = "9" * 5000
+    with pytest.raises(UnexpectedResponseError) as in_answer:
+        wire().structure(loads(ANSWER.replace('"id": "211"', f'"id": {digits}')), SmsReport)
+    with pytest.raises(WebhookPayloadError) as in_webhook:
+        parse_rcs_report(webhook_body("id", digits))
+
+    assert (in_answer.value.field, in_webhook.value.field) == ("$.id", "id")
+
+
 @pytest.mark.parametrize(
     ("price", "taken"),
     [
