@@ -60,7 +60,8 @@ class RedactPathSecret(logging.Filter):
         return f"RedactPathSecret(secret='[secure]', mask={self._mask!r})"
 
     def redact(self, text: str) -> str:
-        """`text` with every occurrence of the secret replaced by the mask.
+        """`text` with the secret replaced by the mask wherever it stands as a whole piece (a
+        path segment, a query name or value, a word), as sent or percent-encoded.
 
         >>> RedactPathSecret("s3cr3t").redact('"GET /bsg/rcs/s3cr3t?secret=s3cr3t HTTP/1.1"')
         '"GET /bsg/rcs/[secure]?secret=[secure] HTTP/1.1"'
