@@ -78,7 +78,7 @@ from _server import (
     served_fake,
 )
 
-from bsg_async import AsyncBSG, __version__, _converter
+from bsg_async import AsyncBSG, __version__, _json
 from bsg_async._aiohttp import AiohttpTransport
 from bsg_async.client import HttpBackend
 
@@ -340,12 +340,12 @@ async def sdk_aiohttp_json(
 ) -> Run:
     """The SDK on aiohttp with its request bodies encoded by `json`, as if the `orjson` extra
     were not installed (bodies are the same bytes either way)."""
-    encoder = _converter._orjson_dumps
-    _converter._orjson_dumps = None
+    encoder = _json._orjson_dumps
+    _json._orjson_dumps = None
     try:
         return await sdk_send(fake, w, phones, concurrency, backend="aiohttp")
     finally:
-        _converter._orjson_dumps = encoder
+        _json._orjson_dumps = encoder
 
 
 SENDERS: dict[str, Sender] = {

@@ -1,8 +1,8 @@
 """The wire format: the one place that knows how BSG spells things.
 
-In: JSON (parsed with `parse_float=Decimal`, so no price ever passes through `float`) to frozen
-models, through one private cattrs converter with hooks for every quirk in bsg-api.md: ids and
-prices as strings or numbers, `error` as `0` or `"0"`, empty and all-zero times as `None`,
+In: JSON (parsed by `_json.loads`, so no price ever passes through `float`) to frozen models,
+through one private cattrs converter with hooks for every quirk in bsg-api.md: ids and prices
+as strings or numbers, `error` as `0` or `"0"`, empty and all-zero times as `None`,
 `total_price`/`totalprice`, `alt_route`, single-send answers flat or wrapped in `result`,
 unknown extra fields ignored. Anything that cannot be decoded raises `UnexpectedResponseError`
 naming the JSON path, never a `KeyError`, `TypeError` or a cattrs exception group.
@@ -13,7 +13,6 @@ Out: request bodies built from validated models, with integers sent as integers.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
@@ -25,6 +24,7 @@ import cattrs
 from cattrs.errors import AttributeValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
+from ._json import EXPONENT_LIMIT, INTEGER_DIGITS, Remembered, in_range
 from .errors import UnexpectedResponseError
 from .models import (
     FallbackSms,
@@ -66,30 +66,24 @@ __all__ = [
     "WireBatch",
     "WireEntry",
     "count_from",
-    "dumps",
-    "loads",
     "wire",
 ]
 
 T = TypeVar("T")
 
-_orjson_dumps: Callable[[Any], bytes] | None
-try:  # the optional speed-up for request bodies (see `dumps`)
-    from orjson import dumps as _orjson_dumps
-except ImportError:  # pragma: no cover - depends on the install
-    _orjson_dumps = None
-
-# Every integer the converter reads has at most 30 digits, whether the answer writes it as a
-# number or as a string (no id, code or count comes near; Python refuses to parse or print an
-# integer of more than 4,300 digits).
-_INT_LIMIT = 10**30
-_INT_RE = re.compile(r"\s*-?[0-9]{1,30}\s*")
-_COUNT_RE = re.compile(r"\s*([0-9]{1,30})\s*")
-# No amount is anywhere near 1E+9999 or 1E-9999, and past 1E+999999 the arithmetic of the
-# default decimal context raises `Overflow` (summing such prices would raise in the caller's
-# code): a number outside this range is refused as an amount.
-_EXPONENT_LIMIT = 9999
-_DECIMAL_RE = re.compile(r"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?\s*")
+# The number limits are `_json`'s, the same for answers and webhooks. Every integer the
+# converter reads has at most `INTEGER_DIGITS` digits, whether the answer writes it as a number
+# or as a string; every amount's exponent lies within ±`EXPONENT_LIMIT`.
+_INT_LIMIT = 10**INTEGER_DIGITS
+_INT_RE = re.compile(rf"\s*-?[0-9]{{1,{INTEGER_DIGITS}}}\s*")
+_COUNT_RE = re.compile(rf"\s*([0-9]{{1,{INTEGER_DIGITS}}})\s*")
+_EXPONENT_DIGITS = len(str(EXPONENT_LIMIT))  # a longer exponent is out of range anyway
+_DECIMAL_RE = re.compile(
+    rf"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]{{1,{_EXPONENT_DIGITS}}})?\s*"
+)
+_OUT_OF_RANGE = (
+    f"expected a finite number with an exponent from -{EXPONENT_LIMIT} to {EXPONENT_LIMIT}"
+)
 _NOT_YET = frozenset({"", "0000-00-00 00:00:00", "0000-00-00", "0000-00-00T00:00:00"})
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -124,41 +118,6 @@ class WireBatch:
     currency: str | None = None
 
 
-def loads(content: bytes | str) -> Any:
-    """Parse JSON with every fraction as a `Decimal`. Raises `ValueError` or `RecursionError`.
-
-    As `json.loads` does (bytes in UTF-8, -16 or -32; a text may not start with a byte order
-    mark), with one decoder made once rather than one per call.
-    """
-    if isinstance(content, str):
-        if content.startswith("\ufeff"):
-            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", content, 0)
-        return _DECODER.decode(content)
-    return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
-
-
-def dumps(payload: Any) -> bytes:
-    """Compact UTF-8 JSON for a request body.
-
-    With orjson installed (`pip install "bsg-async[orjson]"`), the same bytes about ten times
-    faster: request bodies hold strings, integers, booleans, `null`, lists and objects, which
-    both encoders spell alike (a property test holds them together; no body carries a float).
-    What orjson refuses (an integer beyond 64 bits, a lone surrogate) goes to `json`, which
-    decides as it always did. Answers are never decoded by orjson: it reads every fraction as a
-    `float`, and money must stay exact.
-    """
-    if _orjson_dumps is not None:
-        try:
-            return _orjson_dumps(payload)
-        except TypeError:  # orjson's JSONEncodeError
-            pass
-    return _json_dumps(payload)
-
-
-def _json_dumps(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def count_from(value: object) -> int | None:
     """A count or a code read outside the converter (an answer's `error`, a list's `total`): a
     non-negative integer written as a number or as a string of ASCII digits (whitespace around
@@ -174,6 +133,10 @@ def count_from(value: object) -> int | None:
 
 
 def _int(value: Any, _: Any = None) -> int:
+    """An integer of at most 30 digits, written as a number or a string of digits; the usual
+    id, a short string of ASCII digits, is taken first (one per recipient of every send)."""
+    if type(value) is str and value.isdigit() and value.isascii() and len(value) <= INTEGER_DIGITS:
+        return int(value)
     if isinstance(value, bool):
         raise TypeError("expected an integer, got a boolean")
     if isinstance(value, int):
@@ -185,7 +148,7 @@ def _int(value: Any, _: Any = None) -> int:
     if (
         isinstance(value, Decimal)
         and value.is_finite()
-        and value.adjusted() < 30  # `1e999999999` must not build a billion-digit int
+        and value.adjusted() < INTEGER_DIGITS  # `1e999999999` must not build a huge int
         and value == value.to_integral_value()
     ):
         return int(value)
@@ -193,6 +156,17 @@ def _int(value: Any, _: Any = None) -> int:
 
 
 def _decimal(value: Any, _: Any = None) -> Decimal:
+    """An amount within 1E-9999 to 1E+9999, from a JSON number or a string holding one.
+
+    A string is parsed once and remembered: an answer repeats the same few prices thousands
+    of times, and a `Decimal` is immutable, so one is shared (`_PRICES`).
+    """
+    if type(value) is str:
+        return _PRICES[value]
+    return _parse_decimal(value)
+
+
+def _parse_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise TypeError("expected a number, got a boolean")
     if isinstance(value, Decimal):
@@ -206,22 +180,9 @@ def _decimal(value: Any, _: Any = None) -> Decimal:
             raise ValueError("expected a decimal number") from exc
     else:
         raise ValueError("expected a number or a string holding one")
-    if not result.is_finite():
-        raise ValueError("expected a finite number")
-    if not _within_range(result):
-        raise ValueError("expected a number between 1E-9999 and 1E+9999 in size")
+    if not in_range(result):
+        raise ValueError(_OUT_OF_RANGE)
     return result
-
-
-def _within_range(number: Decimal) -> bool:
-    return -_EXPONENT_LIMIT <= number.adjusted() <= _EXPONENT_LIMIT
-
-
-def _json_number(text: str) -> Decimal:
-    """A JSON number with a fraction or an exponent, exactly; a NaN for one outside the range
-    an amount can have, so that every reader of the value refuses it as not finite."""
-    number = Decimal(text)
-    return number if _within_range(number) else Decimal("NaN")
 
 
 def _str(value: Any, _: Any = None) -> str:
@@ -601,11 +562,11 @@ def send_entries(
             field = "id"
             id_ = get("id")
             if id_ is not None:
-                id_ = _fast_id(id_)
+                id_ = _int(id_)
             field = "price"
             price = get("price")
             if price is not None:
-                price = _fast_price(price)
+                price = _decimal(price)
             field = "currency"
             currency = get("currency")
             if currency is not None and type(currency) is not str:
@@ -635,48 +596,7 @@ def _send_answer_error(what: str, path: str, http_status: int | None) -> Unexpec
     )
 
 
-def _fast_id(value: Any) -> int:
-    """`_int(value)`, quicker for the usual id: a short string of ASCII digits."""
-    if type(value) is str and value.isdigit() and value.isascii() and len(value) <= 30:
-        return int(value)
-    return _int(value)
-
-
-def _fast_price(value: Any) -> Decimal:
-    """`_decimal(value)`, quicker for the usual prices: a JSON number, parsed as a `Decimal`,
-    or one of the few strings a campaign's prices are spelt with (remembered once parsed)."""
-    if type(value) is Decimal and value.is_finite():
-        return value
-    if type(value) is str:
-        return _PRICES[value]
-    return _decimal(value)
-
-
-class _Remembered(dict[str, Decimal]):
-    """`Decimal`s by the text they were parsed from, parsed once each: an answer repeats the
-    same few prices thousands of times, and a `Decimal` is immutable, so one is shared. A text
-    `parse` refuses raises every time and is never remembered, nor is a long one (no answer
-    can make this hold more than a bounded number of short texts). Looking up a remembered
-    text is a plain dict lookup, with no Python call."""
-
-    def __init__(self, parse: Callable[[str], Decimal]) -> None:
-        super().__init__()
-        self._parse = parse
-
-    def __missing__(self, text: str) -> Decimal:
-        value = self._parse(text)
-        if len(text) <= _REMEMBERED_LENGTH:
-            if len(self) >= _REMEMBERED:
-                self.clear()  # a bound, not a policy: real answers hold a handful of prices
-            self[text] = value
-        return value
-
-
-_REMEMBERED = 1024
-_REMEMBERED_LENGTH = 40
-_PRICES = _Remembered(_decimal)  # price strings, checked by `_decimal`
-_NUMBERS = _Remembered(_json_number)  # the text of a JSON number with a fraction or exponent
-_DECODER = json.JSONDecoder(parse_float=_NUMBERS.__getitem__)
+_PRICES = Remembered(_parse_decimal)  # amounts by their text, parsed once each
 
 
 def _viber_message(message: ViberMessage, to: Sequence[Recipient]) -> dict[str, Any]:

@@ -26,7 +26,8 @@ import anyio
 import attrs
 import httpx
 
-from ._converter import count_from, dumps, loads
+from ._converter import count_from
+from ._json import dumps, loads
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from .errors import (

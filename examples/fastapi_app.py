@@ -23,12 +23,15 @@ Or without an account, against the built-in fake, which POSTs the status reports
   `reference_id` is the order id, so a retried request cannot notify twice: the service refuses
   the duplicate and the SDK answers with the message it already holds.
 - BSG POSTs each status report to `/bsg/rcs/<secret>` (the message's `callback_url`);
-  `RcsWebhookApp` checks the secret, drops repeated deliveries and calls `on_report`.
+  `RcsWebhookApp` checks the secret, drops repeated deliveries and calls `on_report`. uvicorn's
+  access log would write that path, secret and all: `RedactPathSecret` masks it while the app
+  runs (or start uvicorn with `--no-access-log`).
 - `GET /orders/{order_id}/status` answers the latest status received.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,7 +42,12 @@ from pydantic import BaseModel
 
 from bsg_async import AsyncBSG, BSGError, InvalidParameterError, RcsSmsFallback
 from bsg_async.client import DEFAULT_BASE_URL, DEFAULT_ONE_API_URL
-from bsg_async.webhooks import MemoryIdempotencyStore, RcsReport, RcsWebhookApp
+from bsg_async.webhooks import (
+    MemoryIdempotencyStore,
+    RcsReport,
+    RcsWebhookApp,
+    RedactPathSecret,
+)
 
 SENDER = os.environ.get("BSG_RCS_SENDER", "MyShop")  # your RCS agent
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -60,9 +68,15 @@ def bsg_client() -> AsyncBSG:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with bsg_client() as bsg:  # closed on shutdown, whatever happens
-        app.state.bsg = bsg
-        yield
+    access_log = logging.getLogger("uvicorn.access")
+    redact = RedactPathSecret(WEBHOOK_SECRET)  # "POST /bsg/rcs/[secure] HTTP/1.1" 200
+    access_log.addFilter(redact)
+    try:
+        async with bsg_client() as bsg:  # closed on shutdown, whatever happens
+            app.state.bsg = bsg
+            yield
+    finally:
+        access_log.removeFilter(redact)
 
 
 app = FastAPI(title="Order notifications", lifespan=lifespan)

@@ -30,7 +30,8 @@ from bsg_async import (
     ViberReport,
     ViberStatus,
 )
-from bsg_async._converter import Wire, WireBatch, WireEntry, count_from, dumps, loads, wire
+from bsg_async._converter import Wire, WireBatch, WireEntry, count_from, wire
+from bsg_async._json import loads
 
 # -- documented answers --------------------------------------------------------------------
 
@@ -648,15 +649,6 @@ def test_viber_request_with_only_a_fallback_puts_it_inside_options_viber() -> No
     encoded = Wire.viber([message], options={})["messages"][0]
     assert encoded["options"] == {"viber": {"alt_route": {"originator": "BSG", "text": "Hi"}}}
     assert "alt_route" not in encoded
-
-
-def test_dumps_writes_compact_utf8_json() -> None:
-    assert dumps({"body": "Привіт", "2way": 1}) == '{"body":"Привіт","2way":1}'.encode()
-
-
-def test_loads_parses_every_fraction_as_decimal() -> None:
-    assert loads(b'{"price": 0.1, "n": 3}') == {"price": Decimal("0.1"), "n": 3}
-    assert type(loads("[1.5]")[0]) is Decimal
 
 
 # -- counts and codes read outside the converter -------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import logging
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -174,3 +175,34 @@ async def test_the_fastapi_app_sends_rcs_and_receives_its_status_reports(
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "phone"
     assert intruder.status_code == 404
     assert not fake.rcs.find("A1002")
+
+
+async def test_the_fastapi_app_masks_its_webhook_secret_in_uvicorns_access_log(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("fastapi")
+    example = load_app(
+        monkeypatch,
+        {"BSG_API_KEY": API_KEY, "BSG_WEBHOOK_SECRET": SECRET, "PUBLIC_URL": "http://127.0.0.1"},
+    )
+    access_log = logging.getLogger("uvicorn.access")
+
+    def access_line() -> str:  # the record uvicorn's access logger makes, through its filters
+        record = access_log.makeRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("203.0.113.7:5000", "POST", f"/bsg/rcs/{SECRET}", "1.1", 200),
+            None,
+        )
+        access_log.filter(record)
+        return record.getMessage()
+
+    async with example.app.router.lifespan_context(example.app):
+        running = access_line()
+    stopped = access_line()
+
+    assert running == '203.0.113.7:5000 - "POST /bsg/rcs/[secure] HTTP/1.1" 200'
+    assert SECRET in stopped  # the app removed its filter on shutdown
