@@ -13,6 +13,7 @@ Out: request bodies built from validated models, with integers sent as integers.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
@@ -547,32 +548,31 @@ def send_entries(
                 field = ""
                 raise TypeError("expected a JSON object")
             get = item.get
+            try:  # the keys every accepted entry has, read in one call
+                reference, error, id_, price, currency = _USUAL_KEYS(item)
+            except KeyError:  # one is absent, which means none (`error`: 0)
+                reference, error, id_ = get("reference"), get("error", 0), get("id")
+                price, currency = get("price"), get("currency")
+            description, msisdn = get("errorDescription"), get("msisdn")
             field = "reference"
-            reference = get("reference")
             if reference is not None and type(reference) is not str:
                 reference = _str(reference)
             field = "error"
-            error = get("error", 0)
             if error != 0 or type(error) is not int:  # the usual `0` as it is
                 error = 0 if error == "0" else _int(error)
             field = "errorDescription"
-            description = get("errorDescription")
             if description is not None and type(description) is not str:
                 description = _str(description)
             field = "id"
-            id_ = get("id")
             if id_ is not None:
                 id_ = _int(id_)
             field = "price"
-            price = get("price")
             if price is not None:
                 price = _decimal(price)
             field = "currency"
-            currency = get("currency")
             if currency is not None and type(currency) is not str:
                 currency = _str(currency)
             field = "msisdn"
-            msisdn = get("msisdn")
             if msisdn is not None and type(msisdn) is not str:
                 msisdn = _str(msisdn)
             add(_new_entry((reference, error, description, id_, price, currency, msisdn)))
@@ -584,6 +584,9 @@ def send_entries(
             str(exc), f"{where}.{field}" if field else where, http_status
         ) from None
     return tuple(entries)
+
+
+_USUAL_KEYS = operator.itemgetter("reference", "error", "id", "price", "currency")
 
 
 def _send_answer_error(what: str, path: str, http_status: int | None) -> UnexpectedResponseError:
