@@ -178,8 +178,9 @@ class SmsResource:
         """Like `send_many`, but yield each outcome as its chunk completes (any order).
 
         Memory stays flat: the input is read only as far as the chunks in flight need, and no
-        list of outcomes is kept. Use `async with bsg.sms.stream_many(...) as outcomes:` to be
-        able to stop early (see `OutcomeStream`).
+        list of outcomes is kept. Open it with `async with bsg.sms.stream_many(...) as
+        outcomes:`, then `async for outcome in outcomes:`; leaving the block stops it (see
+        `OutcomeStream`).
         """
         post = self._bulk_poster(
             body=rules.text(body, "body"),

@@ -169,8 +169,9 @@ class ViberResource:
         """Like `send_many`, but yield each outcome as its chunk completes (any order).
 
         Memory stays flat: the input is read only as far as the chunks in flight need, and no
-        list of outcomes is kept. Use `async with bsg.viber.stream_many(...) as outcomes:` to be
-        able to stop early (see `OutcomeStream`).
+        list of outcomes is kept. Open it with `async with bsg.viber.stream_many(...) as
+        outcomes:`, then `async for outcome in outcomes:`; leaving the block stops it (see
+        `OutcomeStream`).
         """
         # The shared fields are checked once, here, by building the message with a placeholder
         # recipient; each chunk's body then carries the chunk's recipients instead.

@@ -377,8 +377,8 @@ async def test_input_is_read_only_as_far_as_the_chunks_in_flight_need() -> None:
 
 
 async def test_stream_many_yields_every_recipient_exactly_once() -> None:
-    async with client(Service()) as bsg:
-        seen = [o.index async for o in bsg.viber.stream_many(numbers(333), **VIBER)]
+    async with client(Service()) as bsg, bsg.viber.stream_many(numbers(333), **VIBER) as stream:
+        seen = [o.index async for o in stream]
     assert sorted(seen) == list(range(333))
 
 
