@@ -149,7 +149,7 @@ class RcsResource:
             found = await self._reconcile(error, ref, number)
             return found.to_message_info()
         try:
-            return self._client.wire.structure(
+            return self._client._wire.structure(
                 data_object(answer), MessageInfo, http_status=answer.http_status
             )
         except UnexpectedResponseError as error:
@@ -216,7 +216,7 @@ class RcsResource:
                 raise
             return await self._reconcile_campaign(error, first_ref, first_number)
         try:
-            return self._client.wire.structure(
+            return self._client._wire.structure(
                 data_object(answer), Campaign, http_status=answer.http_status
             )
         except UnexpectedResponseError as error:
@@ -276,7 +276,7 @@ class RcsResource:
             error.may_have_been_accepted = error.may_have_been_accepted or _says_duplicate(error)
             raise
         try:
-            return self._client.wire.structure(
+            return self._client._wire.structure(
                 data_object(answer), Campaign, http_status=answer.http_status
             )
         except UnexpectedResponseError as error:
@@ -321,7 +321,7 @@ class RcsResource:
         return fields
 
     def _start_at(self, value: object) -> str:
-        zone = self._client.wire.zone
+        zone = self._client._wire.zone
         return start_at_time(value, zone, _service_now(zone))
 
     async def _reconcile(self, error: BSGError, ref: str, number: str) -> OneApiMessage:

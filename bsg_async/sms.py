@@ -66,7 +66,7 @@ class SmsResource:
         retries (then `may_have_been_accepted` tells whether the service may hold it).
         """
         recipient = Recipient(msisdn, reference).with_reference()
-        payload = self._client.wire.sms_single(
+        payload = self._client._wire.sms_single(
             recipient,
             body=rules.text(body, "body"),
             originator=rules.originator(originator),
@@ -78,7 +78,7 @@ class SmsResource:
             )
         except DuplicateReferenceError as error:
             return await recover_duplicate(error, recipient, self.get_by_reference)
-        return await single_receipt(self._client.wire, answer, recipient, self.get_by_reference)
+        return await single_receipt(self._client._wire, answer, recipient, self.get_by_reference)
 
     async def send_bulk(
         self,
@@ -103,11 +103,11 @@ class SmsResource:
             originator=rules.originator(originator),
             options=_options(validity, tariff, two_way),
         )
-        return await send_result(self._client.wire, fixed, post, self.get_by_reference)
+        return await send_result(self._client._wire, fixed, post, self.get_by_reference)
 
     def _bulk_poster(self, *, body: str, originator: str, options: dict[str, int]) -> Post:
         """Sends one bulk create (`destination: phones`) to the recipients it is given."""
-        wire, request = self._client.wire, self._client.legacy_request
+        wire, request = self._client._wire, self._client.legacy_request
 
         async def post(recipients: list[Recipient]) -> Answer:
             payload = wire.sms_bulk(recipients, body=body, originator=originator, options=options)
@@ -188,7 +188,7 @@ class SmsResource:
             options=_options(validity, tariff, two_way),
         )
         size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
-        wire, lookup = self._client.wire, self.get_by_reference
+        wire, lookup = self._client._wire, self.get_by_reference
 
         async def send(chunk: Chunk) -> list[Outcome]:
             return await send_chunk(wire, chunk, post, lookup, resume=resume)
@@ -234,7 +234,7 @@ class SmsResource:
         if not fixed_messages:
             raise InvalidParameterError("messages", [], "needs at least one message")
         rules.unique_references(m.reference or "" for m in fixed_messages)
-        payload = self._client.wire.sms_individual(
+        payload = self._client._wire.sms_individual(
             fixed_messages, options=_options(validity, tariff, two_way)
         )
         recipients = [Recipient(m.msisdn, m.reference) for m in fixed_messages]
@@ -242,26 +242,26 @@ class SmsResource:
         async def post(_: list[Recipient]) -> Answer:
             return await self._client.legacy_request("POST", "/sms/create", json=payload, send=True)
 
-        return await send_result(self._client.wire, recipients, post, self.get_by_reference)
+        return await send_result(self._client._wire, recipients, post, self.get_by_reference)
 
     async def get(self, id: int) -> SmsReport:
         """The status of one SMS by its message id. Raises `NotFoundError` (code 20)."""
         message_id = rules.message_id(id)
         answer = await self._client.legacy_request("GET", f"/sms/{message_id}")
-        return self._client.wire.structure(answer.data, SmsReport, http_status=answer.http_status)
+        return self._client._wire.structure(answer.data, SmsReport, http_status=answer.http_status)
 
     async def get_by_reference(self, reference: str) -> SmsReport:
         """The status of one SMS by the reference it was sent with. Raises `NotFoundError`."""
         ref = quote(rules.reference(reference), safe="")
         answer = await self._client.legacy_request("GET", f"/sms/reference/{ref}")
-        return self._client.wire.structure(answer.data, SmsReport, http_status=answer.http_status)
+        return self._client._wire.structure(answer.data, SmsReport, http_status=answer.http_status)
 
     async def get_task(self, task_id: int) -> SmsTask:
         """The counters of a bulk campaign by the `task_id` of `send_bulk`. Raises `NotFoundError`
         (code 30)."""
         task = rules.message_id(task_id, "task_id")
         answer = await self._client.legacy_request("GET", f"/sms/task/{task}")
-        return self._client.wire.structure(answer.data, SmsTask, http_status=answer.http_status)
+        return self._client._wire.structure(answer.data, SmsTask, http_status=answer.http_status)
 
 
 def _options(validity: int | None, tariff: int | None, two_way: bool) -> dict[str, int]:

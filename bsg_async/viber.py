@@ -82,12 +82,12 @@ class ViberResource:
                 f"at most {rules.VIBER_MAX_RECIPIENTS} recipients per request",
             )
         rules.unique_references(r.reference or "" for r in recipients)
-        payload = self._client.wire.viber(fixed, options=_options(validity, tariff))
+        payload = self._client._wire.viber(fixed, options=_options(validity, tariff))
 
         async def post(_: list[Recipient]) -> Answer:
             return await self._create(payload)
 
-        return await send_result(self._client.wire, recipients, post, self.get_by_reference)
+        return await send_result(self._client._wire, recipients, post, self.get_by_reference)
 
     async def _create(self, payload: dict[str, Any]) -> Answer:
         return await self._client.legacy_request("POST", "/viber/create", json=payload, send=True)
@@ -186,7 +186,7 @@ class ViberResource:
             sms_fallback=sms_fallback,
         )
         options = _options(validity, tariff)
-        wire = self._client.wire
+        wire = self._client._wire
         size, workers = check_batch_options(
             chunk_size, concurrency, max_chunk=rules.VIBER_MAX_RECIPIENTS
         )
@@ -222,13 +222,17 @@ class ViberResource:
         """
         message_id = rules.message_id(id)
         answer = await self._client.legacy_request("GET", f"/viber/{message_id}")
-        return self._client.wire.structure(answer.data, ViberReport, http_status=answer.http_status)
+        return self._client._wire.structure(
+            answer.data, ViberReport, http_status=answer.http_status
+        )
 
     async def get_by_reference(self, reference: str) -> ViberReport:
         """The status of one Viber message by its reference. Raises `NotFoundError`."""
         ref = quote(rules.reference(reference), safe="")
         answer = await self._client.legacy_request("GET", f"/viber/reference/{ref}")
-        return self._client.wire.structure(answer.data, ViberReport, http_status=answer.http_status)
+        return self._client._wire.structure(
+            answer.data, ViberReport, http_status=answer.http_status
+        )
 
 
 def _options(validity: int | None, tariff: int | None) -> dict[str, int]:
