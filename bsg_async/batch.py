@@ -43,15 +43,7 @@ from .errors import BSGError, InvalidParameterError
 from .models import Recipient
 from .models.batch import BatchReport, Failed, LookupFailed, Outcome, Sent
 
-__all__ = [
-    "Chunk",
-    "OutcomeStream",
-    "ProgressCallback",
-    "Recipients",
-    "check_batch_options",
-    "collect",
-    "read_many",
-]
+__all__ = ["OutcomeStream", "ProgressCallback", "Recipients"]
 
 Recipients = Iterable[str | Recipient] | AsyncIterable[str | Recipient]
 """Any list, iterable or async iterable of phone numbers or `Recipient`s."""
@@ -68,7 +60,7 @@ _State = Literal["new", "open", "stopped", "closed"]  # "stopped": by `aclose`, 
 R = TypeVar("R")
 
 
-def check_batch_options(chunk_size: int, concurrency: int, *, max_chunk: int) -> tuple[int, int]:
+def _check_batch_options(chunk_size: int, concurrency: int, *, max_chunk: int) -> tuple[int, int]:
     """Validate `chunk_size` (1 to `max_chunk`) and `concurrency` (1 to 1,000)."""
     return (
         rules.integer(chunk_size, "chunk_size", (1, max_chunk)),
@@ -420,7 +412,7 @@ def _pieces(source: Iterable[object], size: int) -> Iterator[_Piece]:
     yield chunker.take(last=True)
 
 
-async def collect(stream: OutcomeStream) -> BatchReport:
+async def _collect(stream: OutcomeStream) -> BatchReport:
     """Run `stream` to its end and return its outcomes in input order."""
     outcomes: list[Outcome] = []
     async with stream:
@@ -430,7 +422,7 @@ async def collect(stream: OutcomeStream) -> BatchReport:
     return BatchReport(tuple(outcomes))
 
 
-async def read_many(
+async def _read_many(
     keys: Iterable[int | str],
     *,
     concurrency: int,

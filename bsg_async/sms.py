@@ -7,17 +7,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import _validation as rules
-from ._sending import Post, recover_duplicate, send_chunk, send_result, single_receipt
+from ._sending import Chunk, Post, recover_duplicate, send_chunk, send_result, single_receipt
 from ._transport import Answer
-from .batch import (
-    Chunk,
-    OutcomeStream,
-    ProgressCallback,
-    Recipients,
-    check_batch_options,
-    collect,
-    read_many,
-)
+from .batch import OutcomeStream, ProgressCallback, Recipients
+from .batch import _check_batch_options as check_batch_options
+from .batch import _collect as collect
+from .batch import _read_many as read_many
 from .errors import DuplicateReferenceError, InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
 from .models.batch import BatchReport, LookupFailed, Outcome

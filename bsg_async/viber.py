@@ -9,17 +9,12 @@ from urllib.parse import quote
 import attrs
 
 from . import _validation as rules
-from ._sending import send_chunk, send_result
+from ._sending import Chunk, send_chunk, send_result
 from ._transport import Answer
-from .batch import (
-    Chunk,
-    OutcomeStream,
-    ProgressCallback,
-    Recipients,
-    check_batch_options,
-    collect,
-    read_many,
-)
+from .batch import OutcomeStream, ProgressCallback, Recipients
+from .batch import _check_batch_options as check_batch_options
+from .batch import _collect as collect
+from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
 from .models.batch import BatchReport, LookupFailed, Outcome
