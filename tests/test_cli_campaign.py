@@ -6,21 +6,26 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bsg_async.cli._journal import Journal  # only to hold its lock as another process would
 from bsg_async.testing import FakeBSG, Faults
 
 from .cli_support import (
     RESULT_COLUMNS,
+    ROOT,
+    FakeProcess,
     ServedFake,
     invoke,
     numbers_csv,
     parse_json,
+    python_env,
     served,
+    wait_until,
     write_csv,
 )
 from .conftest import API_KEY
@@ -412,14 +417,26 @@ def test_final_failures_stay_failed_on_resume(tmp_path: Path) -> None:
     assert all("code 41" in r["error"] for r in rows if r["status"] == "failed")
 
 
-def test_a_journal_in_use_by_another_process_is_refused(served: ServedFake, tmp_path: Path) -> None:
-    recipients = numbers_csv(tmp_path / "people.csv", 5)
-    assert send(recipients, served, *VIBER)[0] == 0
-    holder = Journal(tmp_path / JOURNAL)
-    try:
-        result = invoke(["campaign", "send", str(recipients), "--resume"], env=served.env)
-    finally:
-        holder.close()
+def test_a_journal_in_use_by_another_process_is_refused(tmp_path: Path) -> None:
+    recipients = numbers_csv(tmp_path / "people.csv", 100)
+    command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients), *VIBER]
+    command += ["--chunk-size", "1", "--concurrency", "1"]  # 100 slow requests: a long run
+    log = tmp_path / "first.log"
+
+    with FakeProcess("--latency-ms=300") as fake:
+        with log.open("wb") as output:
+            first = subprocess.Popen(
+                command, env=python_env(fake.env), cwd=ROOT, stdout=output, stderr=output
+            )
+        try:
+            started = wait_until(
+                lambda: (tmp_path / JOURNAL).exists() or first.poll() is not None, 30
+            )
+            assert started and first.poll() is None, log.read_text(errors="replace")
+            result = invoke(["campaign", "send", str(recipients), "--resume"], env=fake.env)
+        finally:
+            first.kill()
+            first.wait(10)
 
     assert result.exit_code == 2
     assert "in use by another bsg process" in result.stderr
