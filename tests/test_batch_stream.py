@@ -16,7 +16,7 @@ import anyio.lowlevel
 import httpx
 import pytest
 
-from bsg_async import AsyncBSG, OutcomeStream, RetryPolicy, Sent
+from bsg_async import AsyncBSG, Failed, OutcomeStream, RetryPolicy, Sent
 from bsg_async.models import Outcome
 
 TEXT = {"text": "Sale", "alpha_name": "BSG"}
@@ -27,10 +27,16 @@ class HoldingService:
     later one until it is cancelled, recording each request's references as it arrives."""
 
     def __init__(
-        self, *, answered: int, expect_held: int = 0, refuse: frozenset[str] = frozenset()
+        self,
+        *,
+        answered: int,
+        expect_held: int = 0,
+        refuse: frozenset[str] = frozenset(),
+        break_on: frozenset[str] = frozenset(),
     ):
         self.answered = answered
         self.refuse = refuse  # msisdns refused with code 21: certainly not held by the service
+        self.break_on = break_on  # a request with one of these msisdns gets a 500, every time
         self.sent: list[list[str]] = []
         self.held = 0  # requests waiting right now
         self.all_held = anyio.Event()  # set once `expect_held` requests wait at the same time
@@ -48,6 +54,8 @@ class HoldingService:
                 await anyio.sleep_forever()
             finally:
                 self.held -= 1
+        if any(p["msisdn"] in self.break_on for p in phones):
+            return httpx.Response(500, text="proxy error")
         result = [
             {"error": 21, "errorDescription": "bad phone", "reference": p["reference"]}
             if p["msisdn"] in self.refuse
@@ -274,6 +282,19 @@ async def test_recipients_certainly_refused_are_not_unsettled_but_accepted_ones_
     unsettled = [recipient.msisdn for recipient in stream.unsettled]
     assert refused not in unsettled
     assert sorted(unsettled) == sorted(set(numbers(30)) - {refused, first.recipient.msisdn})
+
+
+async def test_recipients_of_a_chunk_that_may_have_been_accepted_stay_unsettled() -> None:
+    # Chunk 1 fails after three 500s (the service may have taken it); chunk 2 is held.
+    service = HoldingService(answered=3, expect_held=1, break_on=frozenset(numbers(10)))
+    async with client(service) as bsg:
+        stream = bsg.viber.stream_many(numbers(30), chunk_size=10, concurrency=1, **TEXT)
+        async with stream:
+            first = await anext(stream)
+            await service.all_held.wait()
+    assert isinstance(first, Failed) and first.may_have_been_accepted
+    unsettled = [recipient.msisdn for recipient in stream.unsettled]
+    assert sorted(unsettled) == sorted(set(numbers(20)) - {first.recipient.msisdn})
 
 
 async def test_a_stream_that_runs_to_its_end_leaves_nothing_unsettled_and_no_task() -> None:
