@@ -114,8 +114,8 @@ class OutcomeStream:
         """Outcomes received from the finished chunks so far."""
         self._state: _State = "new"
         self._group: TaskGroup | None = None  # entered in __aenter__, left in __aexit__ only
-        self._work = anyio.CancelScope()  # around every task of the send; cancelled to stop it
-        self._stopped = anyio.Event()  # set once every task of the send has ended
+        self._work: anyio.CancelScope | None = None  # around the send's tasks; cancel to stop
+        self._stopped: anyio.Event | None = None  # set once every task of the send has ended
         self._receive: MemoryObjectReceiveStream[_Delivery] | None = None
         self._dispatched: dict[int, Chunk] = {}  # chunks started, outcomes not yet received
         self._buffer: deque[Outcome] = deque()  # received, not yet handed to the caller
@@ -127,12 +127,13 @@ class OutcomeStream:
             raise RuntimeError("an OutcomeStream can be opened only once")
         self._state = "open"
         outcomes_in, self._receive = anyio.create_memory_object_stream[_Delivery](self._concurrency)
+        self._work, self._stopped = anyio.CancelScope(), anyio.Event()
         group = anyio.create_task_group()
         await group.__aenter__()
         self._group = group
         # anyio starts every task it was given, cancelled or not: `_run` always reaches its
         # `finally`, so `_stopped` is set however early the stream is left.
-        group.start_soon(self._run, outcomes_in)
+        group.start_soon(self._run, outcomes_in, self._work, self._stopped)
         return self
 
     async def __aexit__(
@@ -145,7 +146,8 @@ class OutcomeStream:
         self._state = "closed"
         if group is None:
             return None
-        self._work.cancel()  # left early: abandon the work in flight (a no-op once it is done)
+        if self._work is not None:  # left early: abandon the work in flight (done: a no-op)
+            self._work.cancel()
         try:
             return await group.__aexit__(exc_type, exc, tb)
         except BaseException as error:
@@ -184,9 +186,10 @@ class OutcomeStream:
         if self._state != "open":
             return
         self._state = "stopped"
-        self._work.cancel()
-        with anyio.CancelScope(shield=True):  # bounded: every task is cancelled
-            await self._stopped.wait()
+        if self._work is not None and self._stopped is not None:
+            self._work.cancel()
+            with anyio.CancelScope(shield=True):  # bounded: every task is cancelled
+                await self._stopped.wait()
         if self._receive is not None:
             self._receive.close()
 
@@ -250,11 +253,17 @@ class OutcomeStream:
 
     # -- tasks -------------------------------------------------------------------------------
 
-    async def _run(self, outcomes: MemoryObjectSendStream[_Delivery]) -> None:
-        """Send every chunk with `concurrency` workers, until done or `_work` is cancelled."""
+    async def _run(
+        self,
+        outcomes: MemoryObjectSendStream[_Delivery],
+        work: anyio.CancelScope,
+        stopped: anyio.Event,
+    ) -> None:
+        """Send every chunk with `concurrency` workers until done or `work` is cancelled; set
+        `stopped` once every task has ended."""
         try:
-            with self._work, outcomes:
-                if self._work.cancel_called:  # stopped before it began: read no input at all
+            with work, outcomes:
+                if work.cancel_called:  # stopped before it began: read no input at all
                     return
                 async with anyio.create_task_group() as workers:
                     source = self._recipients
@@ -271,7 +280,7 @@ class OutcomeStream:
                         for _ in range(self._concurrency):
                             workers.start_soon(self._work_plain, pieces, outcomes.clone())
         finally:
-            self._stopped.set()
+            stopped.set()
 
     async def _produce(
         self, source: AsyncIterable[object], pieces: MemoryObjectSendStream[_Piece]

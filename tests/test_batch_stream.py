@@ -389,3 +389,10 @@ async def test_aclose_right_after_opening_reads_no_input_and_sends_nothing() -> 
         await stream.aclose()
         assert [outcome async for outcome in stream] == []
     assert read == [] and service.sent == [] and stream.unsettled == ()
+
+
+def test_a_stream_can_be_made_before_any_event_loop_runs() -> None:
+    # Like the client itself: only opening the stream needs the loop.
+    bsg = AsyncBSG(api_key="test_key")
+    stream = bsg.viber.stream_many(numbers(3), **TEXT)
+    assert stream.total == 3 and stream.unsettled == ()
