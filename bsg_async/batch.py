@@ -85,7 +85,8 @@ class OutcomeStream:
     no task outlives the block. Iterating a stream that is not open (a plain
     `async for outcome in bsg.viber.stream_many(...)`) raises `RuntimeError` before anything
     is sent: there would be no block to end its work. For the outcomes of a whole batch in
-    input order, `send_many` opens and closes the stream for you.
+    input order, `send_many` opens and closes the stream for you. Streams are made by
+    `bsg.sms.stream_many` and `bsg.viber.stream_many`, not constructed directly.
     """
 
     def __init__(
