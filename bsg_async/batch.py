@@ -87,6 +87,16 @@ class OutcomeStream:
     is sent: there would be no block to end its work. For the outcomes of a whole batch in
     input order, `send_many` opens and closes the stream for you. Streams are made by
     `bsg.sms.stream_many` and `bsg.viber.stream_many`, not constructed directly.
+
+    To hand the outcomes on from an async generator of your own (which `yield`s inside the
+    block), close that generator with `contextlib.aclosing`, so that the block ends in your
+    task when your loop ends, not later in a garbage collector's:
+
+    ```python
+    async with contextlib.aclosing(my_outcomes(bsg)) as outcomes:
+        async for outcome in outcomes:
+            ...
+    ```
     """
 
     def __init__(

@@ -9,7 +9,7 @@ import gc
 import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 
 import anyio
 import anyio.lowlevel
@@ -188,6 +188,24 @@ async def leave_by_dropping_an_unfinished_iterator(
             await anyio.lowlevel.checkpoint()
 
 
+async def leave_a_generator_of_ones_own_closed_by_aclosing(
+    stream: OutcomeStream, delivered: list[Outcome], ready: Ready
+) -> None:
+    # The documented way to wrap a stream in an async generator: `aclosing` ends the block in
+    # this task when the loop is left, rather than in a finalizer's task some time later.
+    async def outcomes() -> AsyncIterator[Outcome]:
+        async with stream:
+            await ready()
+            async for outcome in stream:
+                yield outcome
+
+    async with aclosing(outcomes()) as items:
+        async for outcome in items:
+            delivered.append(outcome)
+            if len(delivered) == 3:
+                break
+
+
 async def leave_without_iterating_to_the_end(
     stream: OutcomeStream, delivered: list[Outcome], ready: Ready
 ) -> None:
@@ -206,6 +224,7 @@ WAYS: list[Leave] = [
     leave_by_aclose,
     leave_by_aclose_from_another_task,
     leave_by_dropping_an_unfinished_iterator,
+    leave_a_generator_of_ones_own_closed_by_aclosing,
     leave_without_iterating_to_the_end,
 ]
 
