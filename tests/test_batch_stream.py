@@ -415,3 +415,40 @@ def test_a_stream_can_be_made_before_any_event_loop_runs() -> None:
     bsg = AsyncBSG(api_key="test_key")
     stream = bsg.viber.stream_many(numbers(3), **TEXT)
     assert stream.total == 3 and stream.unsettled == ()
+
+
+async def test_a_stream_cancelled_while_its_input_finishes_a_shielded_read_stops_cleanly() -> None:
+    # An async input may finish a read even when cancelled: the CLI's campaign claims rows from
+    # its journal in a worker thread, shielded. A stream cancelled meanwhile must stop with the
+    # cancellation, not with an error from handing the rows to workers already gone.
+    released = anyio.Event()
+    calls = 0
+
+    class JournalLikeInput:
+        def __aiter__(self) -> JournalLikeInput:
+            return self
+
+        async def __anext__(self) -> str:
+            nonlocal calls
+            calls += 1
+            if calls > 1:
+                with anyio.CancelScope(shield=True):  # like anyio.to_thread.run_sync
+                    await released.wait()
+            return numbers(3)[calls - 1]
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        try:
+            await anyio.sleep_forever()
+        finally:
+            released.set()  # the input's read completes once the workers are gone
+        raise AssertionError("unreachable")
+
+    async with AsyncBSG(api_key="test_key", transport=httpx.MockTransport(handle)) as bsg:
+        stream = bsg.viber.stream_many(JournalLikeInput(), chunk_size=1, concurrency=1, **TEXT)
+        with anyio.fail_after(5), anyio.CancelScope() as scope:
+            async with stream:
+                await anyio.wait_all_tasks_blocked()
+                scope.cancel()
+
+    assert scope.cancelled_caught and calls == 2
+    assert [recipient.msisdn for recipient in stream.unsettled] == numbers(1)
