@@ -58,7 +58,7 @@ def time_filters(
 ) -> dict[str, str | int]:
     """`filter[from]` and `filter[to]` as `yyyy-mm-dd hh:mm:ss`, where given."""
     params: dict[str, str | int] = {}
-    zone = client.wire.zone
+    zone = client._wire.zone
     for name, value in (("from", from_), ("to", to)):
         if value is not None:
             field = "from_" if name == "from" else name
@@ -115,7 +115,7 @@ class Pages(AsyncIterator[T], Generic[T]):
         }
         answer = await self._client.one_api_request("GET", self._path, params=params)
         items, total = _page(answer.data, answer.http_status)
-        wire = self._client.wire
+        wire = self._client._wire
         decoded = [
             wire.structure(item, self._item_type, http_status=answer.http_status) for item in items
         ]

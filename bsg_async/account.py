@@ -34,7 +34,7 @@ class AccountResource:
         Raises `AuthenticationError` for a refused key, `TransportError` without an answer.
         """
         answer = await self._client.one_api_request("GET", "/api/accounts/balance")
-        return self._client.wire.structure(
+        return self._client._wire.structure(
             data_object(answer), Balance, http_status=answer.http_status
         )
 

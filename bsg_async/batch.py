@@ -15,8 +15,13 @@ when a worker is free (one more chunk held). Every reference is fixed (the calle
 generated hex characters) before the chunk's first attempt; the pipeline resends the same bytes
 on every retry and resolves "reference already exists" after an uncertain attempt (see
 `_sending`). A chunk that finally fails becomes `Failed` outcomes for exactly its recipients.
-Nothing runs outside the stream's task group: leaving `async with ... stream_many(...)` early
-cancels the work in flight and starts no more.
+Nothing runs outside the stream's task group, and only the caller's `async with stream:` enters
+and leaves that group (anyio's rule: a task group is owned by an `async with`, never entered from
+an `__anext__`). Inside it one task runs the send in a cancel scope of its own; leaving the block
+in any way, or `aclose()`, cancels that scope, so the work in flight is abandoned, nothing more is
+sent and no task is left. Outcomes cross from the workers to the caller through a memory object
+stream; a chunk counts as unsettled from before its request starts until its outcomes are
+handed to the caller.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections import deque
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, Sized
 from operator import attrgetter
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
@@ -38,15 +43,7 @@ from .errors import BSGError, InvalidParameterError
 from .models import Recipient
 from .models.batch import BatchReport, Failed, LookupFailed, Outcome, Sent
 
-__all__ = [
-    "Chunk",
-    "OutcomeStream",
-    "ProgressCallback",
-    "Recipients",
-    "check_batch_options",
-    "collect",
-    "read_many",
-]
+__all__ = ["OutcomeStream", "ProgressCallback", "Recipients"]
 
 Recipients = Iterable[str | Recipient] | AsyncIterable[str | Recipient]
 """Any list, iterable or async iterable of phone numbers or `Recipient`s."""
@@ -58,10 +55,12 @@ SendChunk = Callable[[Chunk], Awaitable[list[Outcome]]]
 _Delivery = tuple[int | None, list[Outcome]]  # (dispatched chunk's key, its outcomes)
 _Piece = tuple[Chunk, list[Outcome]]  # a chunk to send and rejections to report; either empty
 
+_State = Literal["new", "open", "stopped", "closed"]  # "stopped": by `aclose`, block not left
+
 R = TypeVar("R")
 
 
-def check_batch_options(chunk_size: int, concurrency: int, *, max_chunk: int) -> tuple[int, int]:
+def _check_batch_options(chunk_size: int, concurrency: int, *, max_chunk: int) -> tuple[int, int]:
     """Validate `chunk_size` (1 to `max_chunk`) and `concurrency` (1 to 1,000)."""
     return (
         rules.integer(chunk_size, "chunk_size", (1, max_chunk)),
@@ -72,7 +71,8 @@ def check_batch_options(chunk_size: int, concurrency: int, *, max_chunk: int) ->
 class OutcomeStream:
     """The outcomes of a high-volume send, as its chunks complete (in completion order).
 
-    Use it as an async context manager, then iterate; leaving the block early cancels the
+    Open it with `async with`, then iterate; nothing is sent before the block is entered, and
+    leaving it in any way (the loop's end, `break`, an exception, a cancellation) cancels the
     requests in flight and sends nothing more:
 
     ```python
@@ -81,9 +81,22 @@ class OutcomeStream:
             ...
     ```
 
-    A plain `async for outcome in bsg.viber.stream_many(...)` works too when the loop runs to
-    its end (the stream opens on the first item and closes at the last or on an error); to be
-    able to `break` out, use the `async with` form, which guarantees the cleanup.
+    The stream's tasks live in a task group that only this `async with` enters and leaves, so
+    no task outlives the block. Iterating a stream that is not open (a plain
+    `async for outcome in bsg.viber.stream_many(...)`) raises `RuntimeError` before anything
+    is sent: there would be no block to end its work. For the outcomes of a whole batch in
+    input order, `send_many` opens and closes the stream for you. Streams are made by
+    `bsg.sms.stream_many` and `bsg.viber.stream_many`, not constructed directly.
+
+    To hand the outcomes on from an async generator of your own (which `yield`s inside the
+    block), close that generator with `contextlib.aclosing`, so that the block ends in your
+    task when your loop ends, not later in a garbage collector's:
+
+    ```python
+    async with contextlib.aclosing(my_outcomes(bsg)) as outcomes:
+        async for outcome in outcomes:
+            ...
+    ```
     """
 
     def __init__(
@@ -109,40 +122,29 @@ class OutcomeStream:
         self.total: int | None = len(recipients) if isinstance(recipients, Sized) else None
         """The number of input recipients, or `None` when the input has no length."""
         self.done = 0
-        """Outcomes delivered so far."""
-        self._group: TaskGroup | None = None
+        """Outcomes received from the finished chunks so far."""
+        self._state: _State = "new"
+        self._group: TaskGroup | None = None  # entered in __aenter__, left in __aexit__ only
+        self._work: anyio.CancelScope | None = None  # around the send's tasks; cancel to stop
+        self._stopped: anyio.Event | None = None  # set once every task of the send has ended
         self._receive: MemoryObjectReceiveStream[_Delivery] | None = None
         self._dispatched: dict[int, Chunk] = {}  # chunks started, outcomes not yet received
-        self._buffer: deque[Outcome] = deque()
-        self._entered = False
-        self._exhausted = False
-        self._auto = False
+        self._buffer: deque[Outcome] = deque()  # received, not yet handed to the caller
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def __aenter__(self) -> OutcomeStream:
-        if self._entered:
-            raise RuntimeError("an OutcomeStream can be entered only once")
-        self._entered = True
-        outcomes_in, outcomes_out = anyio.create_memory_object_stream[_Delivery](self._concurrency)
-        self._receive = outcomes_out
+        if self._state != "new":
+            raise RuntimeError("an OutcomeStream can be opened only once")
+        self._state = "open"
+        outcomes_in, self._receive = anyio.create_memory_object_stream[_Delivery](self._concurrency)
+        self._work, self._stopped = anyio.CancelScope(), anyio.Event()
         group = anyio.create_task_group()
         await group.__aenter__()
         self._group = group
-        source = self._recipients
-        with outcomes_in:
-            if isinstance(source, AsyncIterable):
-                pieces_in, pieces_out = anyio.create_memory_object_stream[_Piece](0)
-                group.start_soon(self._produce, source, pieces_in)
-                with pieces_out:
-                    for _ in range(self._concurrency):
-                        group.start_soon(
-                            self._work_received, pieces_out.clone(), outcomes_in.clone()
-                        )
-            else:
-                pieces = _pieces(source, self._chunk_size)  # one iterator, shared by the workers
-                for _ in range(self._concurrency):
-                    group.start_soon(self._work, pieces, outcomes_in.clone())
+        # anyio starts every task it was given, cancelled or not: `_run` always reaches its
+        # `finally`, so `_stopped` is set however early the stream is left.
+        group.start_soon(self._run, outcomes_in, self._work, self._stopped)
         return self
 
     async def __aexit__(
@@ -152,10 +154,11 @@ class OutcomeStream:
         tb: TracebackType | None,
     ) -> bool | None:
         group, self._group = self._group, None
+        self._state = "closed"
         if group is None:
             return None
-        if not self._exhausted:
-            group.cancel_scope.cancel()  # left early: abandon the work in flight
+        if self._work is not None:  # left early: abandon the work in flight (done: a no-op)
+            self._work.cancel()
         try:
             return await group.__aexit__(exc_type, exc, tb)
         except BaseException as error:
@@ -168,9 +171,11 @@ class OutcomeStream:
     def unsettled(self) -> tuple[Recipient, ...]:
         """Recipients the service may hold but whose outcome you have not received.
 
-        Empty after a stream that ran to its end. After leaving early (or a cancellation) the
-        service may or may not hold these messages: read them with `get_many` by reference, or
-        send them again with `resume=True`, which reports the ones already accepted as `Sent`.
+        Empty after a stream that ran to its end. After leaving early (or a cancellation) these
+        are the recipients of every chunk whose request may have left and whose outcomes did
+        not reach you, less those certainly refused: the service may or may not hold these
+        messages. Read them with `get_many` by reference, or send them again with
+        `resume=True`, which reports the ones already accepted as `Sent`.
         """
         pending = [recipient for chunk in self._dispatched.values() for _, recipient in chunk]
         for outcome in self._buffer:
@@ -181,58 +186,112 @@ class OutcomeStream:
         return tuple(pending)
 
     async def aclose(self) -> None:
-        """Stop the stream: cancel the requests in flight and send nothing more."""
-        await self.__aexit__(None, None, None)
+        """Stop the stream: cancel the requests in flight, send nothing more, and return once
+        every task of the send has ended. Iteration then ends; outcomes not yet received stay
+        in `unsettled`. The `async with` block still closes the stream; this only stops it
+        early, from the block or from another task. Before the block, the stream will not open.
+        """
+        if self._state == "new":
+            self._state = "closed"
+            return
+        if self._state != "open":
+            return
+        self._state = "stopped"
+        if self._work is not None and self._stopped is not None:
+            self._work.cancel()
+            with anyio.CancelScope(shield=True):  # bounded: every task is cancelled
+                await self._stopped.wait()
+        if self._receive is not None:
+            self._receive.close()
 
     # -- iteration ---------------------------------------------------------------------------
 
     def __aiter__(self) -> OutcomeStream:
+        self._check_open()
         return self
 
     async def __anext__(self) -> Outcome:
-        if self._buffer:
+        self._check_open()
+        if not self._buffer:
+            await self._receive_batch()
+        if self._buffer and self._state == "open":
             return self._buffer.popleft()
-        batch = await self._next_batch()
-        if batch is None:
-            raise StopAsyncIteration
-        self._buffer.extend(batch)
-        return self._buffer.popleft()
+        raise StopAsyncIteration
 
     async def batches(self) -> list[Outcome] | None:
-        """The next completed group of outcomes (one chunk's), or `None` at the end."""
-        if self._buffer:
-            batch, self._buffer = list(self._buffer), deque()
-            return batch
-        return await self._next_batch()
+        """The next completed group of outcomes (one chunk's), or `None` at the end.
 
-    async def _next_batch(self) -> list[Outcome] | None:
-        if not self._entered:
-            self._auto = True
-            await self.__aenter__()
-        if self._receive is None or self._exhausted:
+        Raises `RuntimeError` outside the stream's `async with` block, like `async for`.
+        """
+        self._check_open()
+        if not self._buffer:
+            await self._receive_batch()
+        if not self._buffer or self._state != "open":
             return None
+        batch, self._buffer = list(self._buffer), deque()
+        return batch
+
+    def _check_open(self) -> None:
+        if self._state == "new":
+            raise RuntimeError(
+                "open the stream before iterating it: `async with bsg.sms.stream_many(...) as "
+                "stream:`, then `async for outcome in stream:` inside the block (the block "
+                "owns the sending tasks and stops them when you leave it); or use `send_many`"
+            )
+        if self._state == "closed":
+            raise RuntimeError("this OutcomeStream is closed: its `async with` block has ended")
+
+    async def _receive_batch(self) -> None:
+        """Receive the next finished chunk's outcomes into the buffer (nothing at the end)."""
+        receive = self._receive
+        if receive is None or self._state != "open":
+            return
         try:
             try:
-                key, batch = self._receive.receive_nowait()  # a chunk finished meanwhile
+                key, batch = receive.receive_nowait()  # a chunk finished meanwhile
             except anyio.WouldBlock:
-                key, batch = await self._receive.receive()
-        except anyio.EndOfStream:
-            self._exhausted = True
-            if self._auto:
-                await self.__aexit__(None, None, None)
-            return None
-        except BaseException as error:
-            if self._auto:
-                await self.__aexit__(type(error), error, error.__traceback__)
-            raise
+                key, batch = await receive.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            return
+        # Buffered before anything else can happen: from here the outcomes are listed in
+        # `unsettled` until the caller takes them, whatever interrupts (progress included).
+        self._buffer.extend(batch)
         if key is not None:
             del self._dispatched[key]
         self.done += len(batch)
         if self._on_progress is not None:
             await _call(self._on_progress, self.done, self.total)
-        return batch
 
     # -- tasks -------------------------------------------------------------------------------
+
+    async def _run(
+        self,
+        outcomes: MemoryObjectSendStream[_Delivery],
+        work: anyio.CancelScope,
+        stopped: anyio.Event,
+    ) -> None:
+        """Send every chunk with `concurrency` workers until done or `work` is cancelled; set
+        `stopped` once every task has ended."""
+        try:
+            with work, outcomes:
+                if work.cancel_called:  # stopped before it began: read no input at all
+                    return
+                async with anyio.create_task_group() as workers:
+                    source = self._recipients
+                    if isinstance(source, AsyncIterable):
+                        pieces_in, pieces_out = anyio.create_memory_object_stream[_Piece](0)
+                        workers.start_soon(self._produce, source, pieces_in)
+                        with pieces_out:
+                            for _ in range(self._concurrency):
+                                workers.start_soon(
+                                    self._work_received, pieces_out.clone(), outcomes.clone()
+                                )
+                    else:
+                        pieces = _pieces(source, self._chunk_size)  # shared by the workers
+                        for _ in range(self._concurrency):
+                            workers.start_soon(self._work_plain, pieces, outcomes.clone())
+        finally:
+            stopped.set()
 
     async def _produce(
         self, source: AsyncIterable[object], pieces: MemoryObjectSendStream[_Piece]
@@ -247,7 +306,7 @@ class OutcomeStream:
                 index += 1
             await _send(pieces, chunker.take(last=True))
 
-    async def _work(
+    async def _work_plain(
         self, pieces: Iterator[_Piece], outcomes: MemoryObjectSendStream[_Delivery]
     ) -> None:
         """Send the chunks of a plain input, taking the next from `pieces` (shared by every
@@ -373,7 +432,7 @@ def _pieces(source: Iterable[object], size: int) -> Iterator[_Piece]:
     yield chunker.take(last=True)
 
 
-async def collect(stream: OutcomeStream) -> BatchReport:
+async def _collect(stream: OutcomeStream) -> BatchReport:
     """Run `stream` to its end and return its outcomes in input order."""
     outcomes: list[Outcome] = []
     async with stream:
@@ -383,7 +442,7 @@ async def collect(stream: OutcomeStream) -> BatchReport:
     return BatchReport(tuple(outcomes))
 
 
-async def read_many(
+async def _read_many(
     keys: Iterable[int | str],
     *,
     concurrency: int,

@@ -36,7 +36,7 @@ class CampaignsResource:
         """
         campaign_id = rules.message_id(id, "id")
         answer = await self._client.one_api_request("GET", f"/api/campaigns/{campaign_id}")
-        return self._client.wire.structure(
+        return self._client._wire.structure(
             data_object(answer), Campaign, http_status=answer.http_status
         )
 
@@ -52,7 +52,7 @@ class CampaignsResource:
         """
         campaign_id = rules.message_id(id, "id")
         answer = await self._client.one_api_request("GET", f"/api/campaigns/{campaign_id}/detail")
-        return self._client.wire.structure(
+        return self._client._wire.structure(
             data_object(answer), CampaignDetail, http_status=answer.http_status
         )
 
@@ -71,7 +71,7 @@ class CampaignsResource:
         """
         campaign_id = rules.message_id(id, "id")
         answer = await self._client.one_api_request("PATCH", f"/api/campaigns/{campaign_id}/stop")
-        return self._client.wire.structure(
+        return self._client._wire.structure(
             data_object(answer), Campaign, http_status=answer.http_status
         )
 

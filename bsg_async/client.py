@@ -15,7 +15,7 @@ import httpx
 
 from . import _validation as rules
 from ._auth import ApiKeyAuth, BearerAuth, JwtAuth
-from ._converter import Wire, wire
+from ._converter import wire
 from ._direct import DirectClient
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
@@ -271,11 +271,6 @@ class AsyncBSG:
                 "this AsyncBSG is not open: use `async with AsyncBSG(...) as bsg:`"
             )
         return self._pipeline
-
-    @property
-    def wire(self) -> Wire:
-        """The wire format in use (decoding with this client's time zone)."""
-        return self._wire
 
     async def legacy_request(
         self, method: str, path: str, *, json: Any = None, send: bool = False

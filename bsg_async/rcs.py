@@ -135,7 +135,7 @@ class RcsResource:
             check_stop_list=check_stop_list,
         )
         url = None if callback_url is None else _callback_url(callback_url)
-        payload = self._client.wire.rcs_message(number, ref, content, callback_url=url)
+        payload = self._client._wire.rcs_message(number, ref, content, callback_url=url)
         try:
             answer = await self._client.one_api_request(
                 "POST", SEND_PATH, json=payload, send=True, retry_if=_not_rate_limited
@@ -146,7 +146,7 @@ class RcsResource:
             found = await self._reconcile(error, ref, number)
             return found.to_message_info()
         try:
-            return self._client.wire.structure(
+            return self._client._wire.structure(
                 data_object(answer), MessageInfo, http_status=answer.http_status, send=True
             )
         except UnexpectedResponseError as error:
@@ -198,7 +198,7 @@ class RcsResource:
             check_stop_list=check_stop_list,
         )
         start = None if start_at is None else self._start_at(start_at)
-        payload = self._client.wire.rcs_campaign(recipients, content, start_at=start)
+        payload = self._client._wire.rcs_campaign(recipients, content, start_at=start)
         first_number, first_ref = recipients[0]
         try:
             answer = await self._client.one_api_request(
@@ -209,7 +209,7 @@ class RcsResource:
                 raise
             return await self._reconcile_campaign(error, first_ref, first_number)
         try:
-            return self._client.wire.structure(
+            return self._client._wire.structure(
                 data_object(answer), Campaign, http_status=answer.http_status, send=True
             )
         except UnexpectedResponseError as error:
@@ -256,11 +256,11 @@ class RcsResource:
             check_stop_list=check_stop_list,
         )
         start = None if start_at is None else self._start_at(start_at)
-        payload = self._client.wire.rcs_groups(ids, content, start_at=start)
+        payload = self._client._wire.rcs_groups(ids, content, start_at=start)
         answer = await self._client.one_api_request(
             "POST", GROUPS_PATH, json=payload, send=True, retry_if=_surely_not_accepted
         )
-        return self._client.wire.structure(
+        return self._client._wire.structure(
             data_object(answer), Campaign, http_status=answer.http_status, send=True
         )
 
@@ -299,7 +299,7 @@ class RcsResource:
         )
 
     def _start_at(self, value: object) -> str:
-        zone = self._client.wire.zone
+        zone = self._client._wire.zone
         return start_at_time(value, zone, _service_now(zone))
 
     async def _reconcile(self, error: BSGError, ref: str, number: str) -> OneApiMessage:

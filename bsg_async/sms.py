@@ -7,17 +7,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import _validation as rules
-from ._sending import Post, recover_duplicate, send_chunk, send_result, single_receipt
+from ._sending import Chunk, Post, recover_duplicate, send_chunk, send_result, single_receipt
 from ._transport import Answer
-from .batch import (
-    Chunk,
-    OutcomeStream,
-    ProgressCallback,
-    Recipients,
-    check_batch_options,
-    collect,
-    read_many,
-)
+from .batch import OutcomeStream, ProgressCallback, Recipients
+from .batch import _check_batch_options as check_batch_options
+from .batch import _collect as collect
+from .batch import _read_many as read_many
 from .errors import DuplicateReferenceError, InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
 from .models.batch import BatchReport, LookupFailed, Outcome
@@ -66,7 +61,7 @@ class SmsResource:
         retries (then `may_have_been_accepted` tells whether the service may hold it).
         """
         recipient = Recipient(msisdn, reference).with_reference()
-        payload = self._client.wire.sms_single(
+        payload = self._client._wire.sms_single(
             recipient,
             body=rules.text(body, "body"),
             originator=rules.originator(originator),
@@ -78,7 +73,7 @@ class SmsResource:
             )
         except DuplicateReferenceError as error:
             return await recover_duplicate(error, recipient, self.get_by_reference)
-        return await single_receipt(self._client.wire, answer, recipient, self.get_by_reference)
+        return await single_receipt(self._client._wire, answer, recipient, self.get_by_reference)
 
     async def send_bulk(
         self,
@@ -103,11 +98,11 @@ class SmsResource:
             originator=rules.originator(originator),
             options=_options(validity, tariff, two_way),
         )
-        return await send_result(self._client.wire, fixed, post, self.get_by_reference)
+        return await send_result(self._client._wire, fixed, post, self.get_by_reference)
 
     def _bulk_poster(self, *, body: str, originator: str, options: dict[str, int]) -> Post:
         """Sends one bulk create (`destination: phones`) to the recipients it is given."""
-        wire, request = self._client.wire, self._client.legacy_request
+        wire, request = self._client._wire, self._client.legacy_request
 
         async def post(recipients: list[Recipient]) -> Answer:
             payload = wire.sms_bulk(recipients, body=body, originator=originator, options=options)
@@ -178,8 +173,9 @@ class SmsResource:
         """Like `send_many`, but yield each outcome as its chunk completes (any order).
 
         Memory stays flat: the input is read only as far as the chunks in flight need, and no
-        list of outcomes is kept. Use `async with bsg.sms.stream_many(...) as outcomes:` to be
-        able to stop early (see `OutcomeStream`).
+        list of outcomes is kept. Open it with `async with bsg.sms.stream_many(...) as
+        outcomes:`, then `async for outcome in outcomes:`; leaving the block stops it (see
+        `OutcomeStream`).
         """
         post = self._bulk_poster(
             body=rules.text(body, "body"),
@@ -187,7 +183,7 @@ class SmsResource:
             options=_options(validity, tariff, two_way),
         )
         size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
-        wire, lookup = self._client.wire, self.get_by_reference
+        wire, lookup = self._client._wire, self.get_by_reference
 
         async def send(chunk: Chunk) -> list[Outcome]:
             return await send_chunk(wire, chunk, post, lookup, resume=resume)
@@ -233,7 +229,7 @@ class SmsResource:
         if not fixed_messages:
             raise InvalidParameterError("messages", [], "needs at least one message")
         rules.unique_references(m.reference or "" for m in fixed_messages)
-        payload = self._client.wire.sms_individual(
+        payload = self._client._wire.sms_individual(
             fixed_messages, options=_options(validity, tariff, two_way)
         )
         recipients = [Recipient(m.msisdn, m.reference) for m in fixed_messages]
@@ -241,26 +237,26 @@ class SmsResource:
         async def post(_: list[Recipient]) -> Answer:
             return await self._client.legacy_request("POST", "/sms/create", json=payload, send=True)
 
-        return await send_result(self._client.wire, recipients, post, self.get_by_reference)
+        return await send_result(self._client._wire, recipients, post, self.get_by_reference)
 
     async def get(self, id: int) -> SmsReport:
         """The status of one SMS by its message id. Raises `NotFoundError` (code 20)."""
         message_id = rules.message_id(id)
         answer = await self._client.legacy_request("GET", f"/sms/{message_id}")
-        return self._client.wire.structure(answer.data, SmsReport, http_status=answer.http_status)
+        return self._client._wire.structure(answer.data, SmsReport, http_status=answer.http_status)
 
     async def get_by_reference(self, reference: str) -> SmsReport:
         """The status of one SMS by the reference it was sent with. Raises `NotFoundError`."""
         ref = quote(rules.reference(reference), safe="")
         answer = await self._client.legacy_request("GET", f"/sms/reference/{ref}")
-        return self._client.wire.structure(answer.data, SmsReport, http_status=answer.http_status)
+        return self._client._wire.structure(answer.data, SmsReport, http_status=answer.http_status)
 
     async def get_task(self, task_id: int) -> SmsTask:
         """The counters of a bulk campaign by the `task_id` of `send_bulk`. Raises `NotFoundError`
         (code 30)."""
         task = rules.message_id(task_id, "task_id")
         answer = await self._client.legacy_request("GET", f"/sms/task/{task}")
-        return self._client.wire.structure(answer.data, SmsTask, http_status=answer.http_status)
+        return self._client._wire.structure(answer.data, SmsTask, http_status=answer.http_status)
 
 
 def _options(validity: int | None, tariff: int | None, two_way: bool) -> dict[str, int]:

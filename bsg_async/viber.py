@@ -9,17 +9,12 @@ from urllib.parse import quote
 import attrs
 
 from . import _validation as rules
-from ._sending import send_chunk, send_result
+from ._sending import Chunk, send_chunk, send_result
 from ._transport import Answer
-from .batch import (
-    Chunk,
-    OutcomeStream,
-    ProgressCallback,
-    Recipients,
-    check_batch_options,
-    collect,
-    read_many,
-)
+from .batch import OutcomeStream, ProgressCallback, Recipients
+from .batch import _check_batch_options as check_batch_options
+from .batch import _collect as collect
+from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
 from .models.batch import BatchReport, LookupFailed, Outcome
@@ -82,12 +77,12 @@ class ViberResource:
                 f"at most {rules.VIBER_MAX_RECIPIENTS} recipients per request",
             )
         rules.unique_references(r.reference or "" for r in recipients)
-        payload = self._client.wire.viber(fixed, options=_options(validity, tariff))
+        payload = self._client._wire.viber(fixed, options=_options(validity, tariff))
 
         async def post(_: list[Recipient]) -> Answer:
             return await self._create(payload)
 
-        return await send_result(self._client.wire, recipients, post, self.get_by_reference)
+        return await send_result(self._client._wire, recipients, post, self.get_by_reference)
 
     async def _create(self, payload: dict[str, Any]) -> Answer:
         return await self._client.legacy_request("POST", "/viber/create", json=payload, send=True)
@@ -169,8 +164,9 @@ class ViberResource:
         """Like `send_many`, but yield each outcome as its chunk completes (any order).
 
         Memory stays flat: the input is read only as far as the chunks in flight need, and no
-        list of outcomes is kept. Use `async with bsg.viber.stream_many(...) as outcomes:` to be
-        able to stop early (see `OutcomeStream`).
+        list of outcomes is kept. Open it with `async with bsg.viber.stream_many(...) as
+        outcomes:`, then `async for outcome in outcomes:`; leaving the block stops it (see
+        `OutcomeStream`).
         """
         # The shared fields are checked once, here, by building the message with a placeholder
         # recipient; each chunk's body then carries the chunk's recipients instead.
@@ -185,7 +181,7 @@ class ViberResource:
             sms_fallback=sms_fallback,
         )
         options = _options(validity, tariff)
-        wire = self._client.wire
+        wire = self._client._wire
         size, workers = check_batch_options(
             chunk_size, concurrency, max_chunk=rules.VIBER_MAX_RECIPIENTS
         )
@@ -221,13 +217,17 @@ class ViberResource:
         """
         message_id = rules.message_id(id)
         answer = await self._client.legacy_request("GET", f"/viber/{message_id}")
-        return self._client.wire.structure(answer.data, ViberReport, http_status=answer.http_status)
+        return self._client._wire.structure(
+            answer.data, ViberReport, http_status=answer.http_status
+        )
 
     async def get_by_reference(self, reference: str) -> ViberReport:
         """The status of one Viber message by its reference. Raises `NotFoundError`."""
         ref = quote(rules.reference(reference), safe="")
         answer = await self._client.legacy_request("GET", f"/viber/reference/{ref}")
-        return self._client.wire.structure(answer.data, ViberReport, http_status=answer.http_status)
+        return self._client._wire.structure(
+            answer.data, ViberReport, http_status=answer.http_status
+        )
 
 
 def _options(validity: int | None, tariff: int | None) -> dict[str, int]:

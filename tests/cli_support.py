@@ -37,6 +37,19 @@ from bsg_async.testing import FakeBSG
 from .conftest import API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULT_COLUMNS = (
+    "line",
+    "msisdn",
+    "reference",
+    "channel",
+    "id",
+    "status",
+    "price",
+    "currency",
+    "error",
+    "fallback_status",
+)
+"""The columns of a campaign's results CSV, in the order the README documents them."""
 STARTUP_TIMEOUT = 20.0
 
 

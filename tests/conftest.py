@@ -24,6 +24,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "slow: a long test (memory over 200k recipients...); runs in CI, or locally "
         "with RUN_SLOW=1",
     )
+    config.addinivalue_line(
+        "markers", "real_backoff: retries wait for real instead of recording their waits"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -36,9 +39,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def backoff_delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retries wait no real time; the list records every wait the pipeline asked for."""
+def backoff_delays(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retries wait no real time; the list records every wait the pipeline asked for.
+
+    A test marked `real_backoff` waits for real (and the list stays empty)."""
     delays: list[float] = []
+    if request.node.get_closest_marker("real_backoff"):
+        return delays
 
     async def record(seconds: float) -> None:
         delays.append(seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -21,7 +22,6 @@ from bsg_async import (
     TransportError,
     UnexpectedResponseError,
 )
-from bsg_async._auth import JwtAuth, jwt_expiry
 
 from .conftest import API_KEY, BASE, ONE_API
 
@@ -340,42 +340,40 @@ async def test_many_concurrent_401s_share_one_refresh() -> None:
     assert len(server.protected_with) == 1 + 20 + 20
 
 
-def test_jwt_auth_refuses_a_sync_client() -> None:
-    async def never() -> Any:
-        raise AssertionError("not called")  # pragma: no cover
-
-    auth = JwtAuth(login=never, refresh=never)
-    with (
-        httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as http,
-        pytest.raises(RuntimeError, match="AsyncClient"),
-    ):
-        http.get("https://one.test/x", auth=auth)
-
-
 # -- reading `exp` ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("token", "expiry"),
+    "token",
     [
-        (make_jwt(exp=1_900_000_000, subject="a"), 1_900_000_000.0),
-        (make_jwt(exp=None, subject="a"), None),
-        ("opaque-token", None),
-        ("a.b", None),
-        ("a.!!!.c", None),
-        (f"x.{b64url({'exp': 'tomorrow'})}.y", None),
-        (f"x.{b64url({'exp': True})}.y", None),
-        ("x." + base64.urlsafe_b64encode(b"[1, 2]").decode().rstrip("=") + ".y", None),
-        ("x." + base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + ".y", None),
+        make_jwt(exp=1_900_000_000, subject="a"),  # far ahead: no refresh needed
+        make_jwt(exp=None, subject="a"),
+        "opaque-token",
+        "a.b",
+        "a.!!!.c",
+        f"x.{b64url({'exp': 'tomorrow'})}.y",
+        f"x.{b64url({'exp': True})}.y",
+        "x." + base64.urlsafe_b64encode(b"[1, 2]").decode().rstrip("=") + ".y",
+        "x." + base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + ".y",
         # An exp past float's range raised OverflowError; NaN or -inf meant a login per request.
-        (f"x.{b64url({'exp': 10**400})}.y", None),
-        ("x." + base64.urlsafe_b64encode(b'{"exp": NaN}').decode().rstrip("=") + ".y", None),
-        ("x." + base64.urlsafe_b64encode(b'{"exp": -Infinity}').decode().rstrip("=") + ".y", None),
-        ("x." + base64.urlsafe_b64encode(b'{"exp": 1e999}').decode().rstrip("=") + ".y", None),
+        f"x.{b64url({'exp': 10**400})}.y",
+        "x." + base64.urlsafe_b64encode(b'{"exp": NaN}').decode().rstrip("=") + ".y",
+        "x." + base64.urlsafe_b64encode(b'{"exp": -Infinity}').decode().rstrip("=") + ".y",
+        "x." + base64.urlsafe_b64encode(b'{"exp": 1e999}').decode().rstrip("=") + ".y",
     ],
 )
-def test_jwt_expiry_reads_exp_without_verifying(token: str, expiry: float | None) -> None:
-    assert jwt_expiry(token) == expiry
+async def test_a_token_whose_exp_is_far_or_unreadable_is_kept_without_refresh(token: str) -> None:
+    # `exp` is read without verifying the token; one that cannot be read (or is absurd) means
+    # "no known expiry": the token is used until the service refuses it, never refreshed early.
+    server = OneApi(logins=itertools.repeat(token))
+
+    async with one_api_client(server) as bsg:
+        for _ in range(3):
+            assert await call(bsg) == BALANCE
+
+    assert server.logins == 1
+    assert server.refreshed_with == []
+    assert server.protected_with == [f"Bearer {token}"] * 3
 
 
 # -- legacy API ---------------------------------------------------------------------------------

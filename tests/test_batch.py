@@ -15,7 +15,6 @@ import anyio.lowlevel
 import httpx
 import pytest
 
-import bsg_async._ratelimit
 from bsg_async import (
     AsyncBSG,
     BatchReport,
@@ -34,7 +33,6 @@ from bsg_async import (
     TransportError,
     ViberReport,
 )
-from bsg_async._ratelimit import RateLimiter
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
@@ -377,8 +375,8 @@ async def test_input_is_read_only_as_far_as_the_chunks_in_flight_need() -> None:
 
 
 async def test_stream_many_yields_every_recipient_exactly_once() -> None:
-    async with client(Service()) as bsg:
-        seen = [o.index async for o in bsg.viber.stream_many(numbers(333), **VIBER)]
+    async with client(Service()) as bsg, bsg.viber.stream_many(numbers(333), **VIBER) as stream:
+        seen = [o.index async for o in stream]
     assert sorted(seen) == list(range(333))
 
 
@@ -477,13 +475,25 @@ async def test_report_totals_are_per_currency() -> None:
     assert len(report) == 5 and len(report.succeeded) == 4 and len(report.failed) == 1
 
 
-def test_rate_limiter_spaces_requests_and_allows_bursts() -> None:
-    now = 100.0
-    limiter = RateLimiter(10, burst=2, clock=lambda: now)
-    waits = [limiter.reserve() for _ in range(4)]
-    assert waits == pytest.approx([0.0, 0.0, 0.1, 0.2])
-    now = 101.0  # idle for a second: the burst is available again
-    assert limiter.reserve() == 0.0
+async def test_the_rate_limit_spaces_requests_and_saves_no_burst_while_idle() -> None:
+    arrivals: list[float] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        arrivals.append(anyio.current_time())
+        return httpx.Response(200, json={"error": 0, "id": "211", "status": "sent"})
+
+    async with AsyncBSG(api_key="k", transport=httpx.MockTransport(handle), rate_limit=4) as bsg:
+        await bsg.sms.get(211)
+        await bsg.sms.get(211)
+        await anyio.sleep(0.6)  # idle for more than two intervals
+        idle_until = anyio.current_time()
+        await bsg.sms.get(211)
+        await bsg.sms.get(211)
+
+    first, second, third, fourth = arrivals
+    assert second - first >= 0.24  # 4 per second: 250 ms apart
+    assert third - idle_until < 0.2  # after an idle spell the next request goes at once
+    assert fourth - third >= 0.24  # but the idle time is not saved up for a burst
 
 
 @pytest.mark.parametrize("rate", [0, -1, True, "5"])
@@ -492,20 +502,23 @@ def test_rate_limit_must_be_positive(rate: Any) -> None:
         AsyncBSG(api_key="k", rate_limit=rate)
 
 
-async def test_client_rate_limit_is_honoured_by_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
+async def test_client_rate_limit_is_honoured_by_concurrent_batch_requests() -> None:
+    service = Service()
+    arrivals: list[float] = []
 
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
+    async def handle(request: httpx.Request) -> httpx.Response:
+        arrivals.append(anyio.current_time())
+        return await service.handle(request)
 
-    monkeypatch.setattr(bsg_async._ratelimit, "rate_sleep", record)
-    bsg = client(Service(), rate_limit=20)
-    assert bsg._rate_limiter is not None
-    bsg._rate_limiter._clock = lambda: 500.0  # time stands still: waits are recorded, not slept
-    async with bsg:
-        await bsg.viber.send_many(numbers(200), concurrency=1, **VIBER)
-    # 4 requests at 20/s: the first goes at once, then one every 50 ms after the previous one.
-    assert waits == pytest.approx([0.05, 0.10, 0.15])
+    async with AsyncBSG(
+        api_key="test_key", transport=httpx.MockTransport(handle), rate_limit=20
+    ) as bsg:
+        await bsg.viber.send_many(numbers(200), concurrency=4, **VIBER)
+
+    # 4 requests at 20/s: the first goes at once, then one every 50 ms, four workers or not.
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert len(arrivals) == 4
+    assert min(gaps) >= 0.045
 
 
 def stateless_transport() -> httpx.MockTransport:

@@ -26,9 +26,8 @@ from bsg_async import (
     Sent,
     SmsFallback,
 )
-from bsg_async.models.batch import Outcome
-from bsg_async.testing import FakeBSG, Faults
-from bsg_async.testing._fake import ChannelView
+from bsg_async.models import Outcome
+from bsg_async.testing import ChannelView, FakeBSG, Faults
 
 from .profiles import examples
 

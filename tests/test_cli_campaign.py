@@ -6,20 +6,34 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bsg_async.cli._journal import RESULT_COLUMNS, Journal, journal_path
 from bsg_async.testing import FakeBSG, Faults
 
-from .cli_support import ServedFake, invoke, numbers_csv, parse_json, served, write_csv
+from .cli_support import (
+    RESULT_COLUMNS,
+    ROOT,
+    FakeProcess,
+    ServedFake,
+    invoke,
+    numbers_csv,
+    parse_json,
+    python_env,
+    served,
+    wait_until,
+    write_csv,
+)
 from .conftest import API_KEY
 
 __all__ = ["served"]  # fixture
 
 VIBER = ["--channel", "viber", "--text", "Sale", "--sender", "Shop"]
+JOURNAL = "people.results.journal.sqlite"  # beside people.results.csv, as the README says
 
 
 def results_of(path: Path) -> list[dict[str, str]]:
@@ -52,7 +66,7 @@ def test_a_campaign_sends_every_row_once_and_exports_one_result_per_row(
         assert row["status"] == "accepted" and row["channel"] == "viber"
         assert int(row["id"]) == served.fake.viber.find(row["reference"]).id  # type: ignore[union-attr]
         assert (row["price"], row["currency"], row["error"]) == ("0.23", "EUR", "")
-    assert journal_path(tmp_path / "people.results.csv").exists()
+    assert (tmp_path / JOURNAL).exists()
 
 
 def test_rows_without_a_reference_get_one_recorded_before_sending(
@@ -130,7 +144,7 @@ def test_viber_only_options_are_refused_for_sms(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "--channel viber" in result.stderr
-    assert not journal_path(tmp_path / "people.results.csv").exists()
+    assert not (tmp_path / JOURNAL).exists()
 
 
 def test_a_new_campaign_needs_channel_and_sender(tmp_path: Path) -> None:
@@ -152,7 +166,7 @@ def test_a_bad_shared_option_is_refused_before_the_journal_exists(tmp_path: Path
 
     assert result.exit_code == 2
     assert "alpha_name" in result.stderr
-    assert not journal_path(tmp_path / "people.results.csv").exists()
+    assert not (tmp_path / JOURNAL).exists()
 
 
 # -- bad CSVs ------------------------------------------------------------------------------
@@ -205,7 +219,7 @@ def test_strict_sends_nothing_when_a_row_is_bad(served: ServedFake, tmp_path: Pa
     assert "line 3: invalid msisdn='nope'" in result.stderr
     assert "nothing was sent" in result.stderr
     assert served.fake.requests == ()
-    assert not journal_path(tmp_path / "people.results.csv").exists()
+    assert not (tmp_path / JOURNAL).exists()
 
 
 @pytest.mark.parametrize(
@@ -235,7 +249,7 @@ def test_an_unreadable_csv_stops_with_a_line_numbered_error_and_sends_nothing(
     assert result.exit_code == 2
     assert f"{recipients} {message}" in result.stderr
     assert served.fake.requests == ()
-    assert not journal_path(tmp_path / "people.results.csv").exists()
+    assert not (tmp_path / JOURNAL).exists()
 
 
 def test_a_byte_order_mark_and_quoted_multiline_texts_keep_line_numbers(
@@ -351,7 +365,7 @@ def test_rows_in_flight_when_stopped_are_sent_again_only_if_the_service_lacks_th
     assert send(recipients, served, *VIBER)[0] == 0
     # As if the process had died with two chunks in flight: one the service had accepted
     # (its outcome not yet recorded), one it never received.
-    db = sqlite3.connect(journal_path(tmp_path / "people.results.csv"))
+    db = sqlite3.connect(tmp_path / JOURNAL)
     with db:
         db.execute("UPDATE rows SET state = 'inflight', message_id = NULL WHERE line <= 51")
         db.execute("UPDATE rows SET state = 'inflight', handed = 1 WHERE line > 51")
@@ -403,14 +417,26 @@ def test_final_failures_stay_failed_on_resume(tmp_path: Path) -> None:
     assert all("code 41" in r["error"] for r in rows if r["status"] == "failed")
 
 
-def test_a_journal_in_use_by_another_process_is_refused(served: ServedFake, tmp_path: Path) -> None:
-    recipients = numbers_csv(tmp_path / "people.csv", 5)
-    assert send(recipients, served, *VIBER)[0] == 0
-    holder = Journal(journal_path(tmp_path / "people.results.csv"))
-    try:
-        result = invoke(["campaign", "send", str(recipients), "--resume"], env=served.env)
-    finally:
-        holder.close()
+def test_a_journal_in_use_by_another_process_is_refused(tmp_path: Path) -> None:
+    recipients = numbers_csv(tmp_path / "people.csv", 100)
+    command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients), *VIBER]
+    command += ["--chunk-size", "1", "--concurrency", "1"]  # 100 slow requests: a long run
+    log = tmp_path / "first.log"
+
+    with FakeProcess("--latency-ms=300") as fake:
+        with log.open("wb") as output:
+            first = subprocess.Popen(
+                command, env=python_env(fake.env), cwd=ROOT, stdout=output, stderr=output
+            )
+        try:
+            started = wait_until(
+                lambda: (tmp_path / JOURNAL).exists() or first.poll() is not None, 30
+            )
+            assert started and first.poll() is None, log.read_text(errors="replace")
+            result = invoke(["campaign", "send", str(recipients), "--resume"], env=fake.env)
+        finally:
+            first.kill()
+            first.wait(10)
 
     assert result.exit_code == 2
     assert "in use by another bsg process" in result.stderr
@@ -418,7 +444,7 @@ def test_a_journal_in_use_by_another_process_is_refused(served: ServedFake, tmp_
 
 def test_a_file_that_is_not_a_journal_is_refused(tmp_path: Path) -> None:
     recipients = numbers_csv(tmp_path / "people.csv", 5)
-    journal_path(tmp_path / "people.results.csv").write_bytes(b"not a database" * 100)
+    (tmp_path / JOURNAL).write_bytes(b"not a database" * 100)
 
     result = invoke(["campaign", "send", str(recipients), "--fake", "--resume"])
 

@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bsg_async.cli._journal import journal_path
-
 from .cli_support import ROOT, FakeProcess, python_env, wait_until, write_csv
 
 SEED = 20261123
@@ -77,7 +75,7 @@ def test_a_campaign_killed_at_random_points_resumes_to_exactly_one_outcome_per_r
     rng = random.Random(SEED)
     recipients, lines = recipients_csv(tmp_path / "people.csv", rng)
     results = tmp_path / "people.results.csv"
-    journal = journal_path(results)
+    journal = tmp_path / "people.results.journal.sqlite"  # where the README puts it
     command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients)]
     first = ["--channel", "viber", "--text", "Sale", "--sender", "Shop"]
     first += ["--sms-fallback", "Sale by SMS", "--chunk-size", "20", "--concurrency", "2"]
@@ -142,7 +140,7 @@ def test_ctrl_c_exits_130_with_a_consistent_journal_that_resumes(tmp_path: Path)
     rng = random.Random(SEED + 1)
     recipients, lines = recipients_csv(tmp_path / "people.csv", rng)
     results = tmp_path / "people.results.csv"
-    journal = journal_path(results)
+    journal = tmp_path / "people.results.journal.sqlite"  # where the README puts it
     command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients)]
     options = ["--channel", "sms", "--text", "Sale", "--sender", "Shop", "--chunk-size", "25"]
     options += ["--concurrency", "2"]

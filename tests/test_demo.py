@@ -9,8 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from bsg_async import Recipient
-from bsg_async.cli._demo import DemoResult, demo_recipients
+from bsg_async.cli._demo import DemoResult
 
 from .cli_support import invoke, parse_json
 
@@ -83,16 +82,19 @@ def test_the_demo_uses_the_in_process_transport_without_uvicorn(
     assert report["served_at"].startswith("in process")
 
 
-def test_demo_recipients_are_seeded_and_mix_invalid_and_refused_numbers() -> None:
-    first = demo_recipients(2000, seed=5)
-    again = demo_recipients(2000, seed=5)
+def test_the_demo_recipients_are_seeded_and_mix_invalid_and_refused_numbers() -> None:
+    def failures(seed: int) -> dict[str, tuple[int, str]]:
+        args = ["demo", "--recipients", "2000", "--statuses", "0", "--seed", str(seed), "--json"]
+        result = invoke(args)
+        assert result.exit_code == 0, result.output
+        reasons = parse_json(result)["reasons"]
+        return {item["reason"]: (item["count"], item["example"]) for item in reasons}
 
-    assert first == again
-    malformed = [r for r in first if isinstance(r, str)]
-    refused = [r for r in first if isinstance(r, Recipient) and r.msisdn.startswith("3800000")]
-    assert 10 <= len(malformed) <= 60 and 5 <= len(refused) <= 40
-    references = [r.reference for r in first if isinstance(r, Recipient)]
-    assert len(references) == len(set(references))
+    first, again, other = failures(5), failures(5), failures(6)
+
+    assert first == again != other  # the same seed, the same recipients
+    assert 10 <= first["invalid msisdn"][0] <= 60  # malformed numbers, refused before sending
+    assert 5 <= first["Invalid phone number (code 41)"][0] <= 40  # refused by the service
 
 
 def test_the_verdict_fails_when_the_fake_and_the_sdk_disagree() -> None:

@@ -26,8 +26,6 @@ from bsg_async import (
     TransportError,
     UnexpectedResponseError,
 )
-from bsg_async._transport import backoff_sleep as real_backoff_sleep
-from bsg_async._transport import retry_after_seconds
 
 from .conftest import API_KEY, BASE, ONE_API
 
@@ -508,13 +506,34 @@ async def test_an_unreadable_retry_after_falls_back_to_backoff(
         ("-5", 0.0),
         ("2.5", 2.5),
         ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # in the past: retry now
-        ("Wed, 21 Oct 2015 07:28:30", 30.0),  # no zone: read as UTC
     ],
 )
-def test_retry_after_parsing(header: str | None, seconds: float | None) -> None:
-    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
+async def test_retry_after_is_read_into_the_rate_limit_error(
+    header: str | None, seconds: float | None
+) -> None:
+    headers = {} if header is None else {"Retry-After": header}
+    transport = httpx.MockTransport(lambda request: httpx.Response(429, headers=headers))
 
-    assert retry_after_seconds(header, now=now) == seconds
+    async with policy_client(transport, max_attempts=1) as bsg:
+        with pytest.raises(RateLimitError) as info:
+            await bsg.sms.get(211)
+
+    assert info.value.retry_after == seconds
+
+
+async def test_a_retry_after_date_without_a_zone_is_read_as_utc() -> None:
+    when = datetime.now(timezone.utc) + timedelta(seconds=30)
+    header = when.strftime("%a, %d %b %Y %H:%M:%S")  # no "GMT"
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(429, headers={"Retry-After": header})
+    )
+
+    async with policy_client(transport, max_attempts=1) as bsg:
+        with pytest.raises(RateLimitError) as info:
+            await bsg.sms.get(211)
+
+    assert info.value.retry_after is not None
+    assert 20 <= info.value.retry_after <= 30
 
 
 # -- concurrency limit and logging --------------------------------------------------------------
@@ -581,7 +600,15 @@ async def test_nothing_is_logged_unless_debug_is_enabled(
     assert [r for r in caplog.records if r.name == "bsg_async"] == []
 
 
-async def test_the_real_backoff_sleep_waits_with_anyio() -> None:
-    # `backoff_sleep` as imported before the autouse fixture replaced it in the module.
-    with anyio.fail_after(5):
-        await real_backoff_sleep(0)
+@pytest.mark.real_backoff
+async def test_backoff_really_waits_between_attempts(backoff_delays: list[float]) -> None:
+    answers = iter([httpx.Response(503), status_ok()])
+    transport = httpx.MockTransport(lambda request: next(answers))
+
+    async with policy_client(transport, max_attempts=2, base_delay=0.2, max_delay=0.2) as bsg:
+        started = anyio.current_time()
+        await bsg.sms.get(211)
+        waited = anyio.current_time() - started
+
+    assert waited >= 0.1  # at least half of the 0.2 s ceiling (the jitter's lower bound)
+    assert backoff_delays == []  # the real wait, not the recording stand-in

@@ -65,6 +65,7 @@ class Failed:
 
 
 Outcome = Sent | Failed
+"""One recipient's outcome in a high-volume send: `Sent` or `Failed` (tell them by `.ok`)."""
 
 
 @attrs.frozen
