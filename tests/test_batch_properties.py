@@ -27,8 +27,7 @@ from bsg_async import (
     SmsFallback,
 )
 from bsg_async.models.batch import Outcome
-from bsg_async.testing import FakeBSG, Faults
-from bsg_async.testing._fake import ChannelView
+from bsg_async.testing import ChannelView, FakeBSG, Faults
 
 from .profiles import examples
 

@@ -1,0 +1,233 @@
+"""The one store of the fake: a typed, keyed collection that holds every kind of record.
+
+SMS, Viber and RCS messages, bulk SMS tasks and RCS campaigns each live in a `Store`, and so
+will whatever the next endpoints need (contacts, contact lists, senders, ...): one place for
+
+- ids: handed out in order from the store's `first_id` (the record at position `i` has id
+  `first_id + i`), so `get(id)` is an index, not a search;
+- lookup by key: a record's key (a message's reference, a sender's name; `None`: no key) finds
+  the first record stored with it;
+- uniqueness: with `unique=True` a key already held is `taken` (the endpoint refuses it, in
+  its own words); with `unique=False` it is stored again and counted (`acceptances`), to show
+  what a client relying on the service's guard would do without it;
+- paging: `page(offset, limit, where=...)` with the total, as the One-API pages;
+- read-only live views (`records`, `by_key`, `counts`) to hand to users.
+
+Records are frozen values built by the caller with the id the store gives (`add(make)`); the
+store never looks inside one except through its `key` function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Generic, TypeVar, overload
+
+import attrs
+
+__all__ = ["Page", "Store"]
+
+R = TypeVar("R")
+
+
+@attrs.frozen
+class Page(Generic[R]):
+    """One page of records: `items` from `offset` on (at most `limit`), of `total` matching."""
+
+    items: tuple[R, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+class Store(Generic[R]):
+    """Records of one kind, in id order; see the module docstring.
+
+    ```python
+    campaigns: Store[FakeCampaign] = Store(4213)
+    campaign = campaigns.add(lambda id: FakeCampaign(id, ...))
+    assert campaigns.get(campaign.id) is campaign
+    ```
+    """
+
+    def __init__(
+        self,
+        first_id: int,
+        *,
+        key: Callable[[R], str | None] | None = None,
+        unique: bool = True,
+    ) -> None:
+        self.first_id = first_id
+        self.unique = unique
+        self._key = key
+        self._records: list[R] = []
+        self._by_key: dict[str, int] = {}
+        self._extra: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self._records)
+
+    def next_id(self) -> int:
+        """The id the next record gets."""
+        return self.first_id + len(self._records)
+
+    def add(self, make: Callable[[int], R]) -> R:
+        """Store the record `make(id)` under the next id and return it; a key already held
+        counts one more acceptance (whether to refuse it is the caller's: see `taken`)."""
+        index = len(self._records)
+        record = make(self.first_id + index)
+        self._records.append(record)
+        key = None if self._key is None else self._key(record)
+        if key is not None:
+            if key in self._by_key:
+                self._extra[key] = self._extra.get(key, 0) + 1
+            else:
+                self._by_key[key] = index
+        return record
+
+    def at(self, index: int) -> R:
+        """The record at position `index` (negative counts from the end)."""
+        return self._records[index]
+
+    def get(self, record_id: int) -> R | None:
+        """The record with this id, or `None`."""
+        index = record_id - self.first_id
+        return self._records[index] if 0 <= index < len(self._records) else None
+
+    def find(self, key: str) -> R | None:
+        """The (first) record stored with this key, or `None`."""
+        index = self._by_key.get(key)
+        return None if index is None else self._records[index]
+
+    def taken(self, key: str) -> bool:
+        """Whether storing another record with this key breaks uniqueness (always `False`
+        when the store is not `unique`)."""
+        return self.unique and key in self._by_key
+
+    def with_key(self, key: str) -> list[R]:
+        """Every record stored with this key (more than one only when not `unique`)."""
+        index = self._by_key.get(key)
+        if index is None:
+            return []
+        if key not in self._extra:
+            return [self._records[index]]
+        assert self._key is not None
+        return [record for record in self._records[index:] if self._key(record) == key]
+
+    def acceptances(self, key: str) -> int:
+        """How many records were stored with this key."""
+        if key not in self._by_key:
+            return 0
+        return 1 + self._extra.get(key, 0)
+
+    @property
+    def repeated(self) -> Mapping[str, int]:
+        """Key -> how many records hold it, for keys stored more than once (a copy)."""
+        return {key: extra + 1 for key, extra in self._extra.items()}
+
+    def slice(self, start_id: int, count: int) -> Sequence[R]:
+        """The `count` records from id `start_id` on (a run stored together, such as the
+        messages of one campaign)."""
+        start = start_id - self.first_id
+        return self._records[start : start + count]
+
+    def page(
+        self,
+        offset: int,
+        limit: int,
+        *,
+        where: Callable[[R], bool] | None = None,
+        among: Iterable[R] | None = None,
+    ) -> Page[R]:
+        """The records (or those of `among`, a subset found faster) that satisfy `where`, from
+        `offset` on, at most `limit` of them, with the total."""
+        found = list(self._records if among is None else among)
+        if where is not None:
+            found = [record for record in found if where(record)]
+        return Page(tuple(found[offset : offset + limit]), len(found), offset, limit)
+
+    def clear(self) -> None:
+        """Forget every record (the next one gets `first_id` again)."""
+        self._records.clear()
+        self._by_key.clear()
+        self._extra.clear()
+
+    # -- read-only live views ------------------------------------------------------------------
+
+    @property
+    def records(self) -> Sequence[R]:
+        """Every record in id order (a live read-only view)."""
+        return _Records(self)
+
+    @property
+    def by_key(self) -> Mapping[str, R]:
+        """Key -> the (first) record stored with it (a live read-only view)."""
+        return _ByKey(self)
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """Key -> how many records were stored with it (a live read-only view)."""
+        return _Counts(self)
+
+
+class _Records(Sequence[R]):
+    """Read-only, live: the records of a `Store` in id order."""
+
+    def __init__(self, store: Store[R]) -> None:
+        self._store = store
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[R]: ...
+    def __getitem__(self, index: int | slice) -> R | Sequence[R]:
+        if isinstance(index, slice):
+            return [self._store.at(i) for i in range(len(self._store))[index]]
+        count = len(self._store)
+        if not -count <= index < count:
+            raise IndexError("record index out of range")
+        return self._store.at(index)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self._store)
+
+
+class _Keys(Generic[R]):
+    """The keys of a `Store`, live: what its key-indexed views iterate."""
+
+    def __init__(self, store: Store[R]) -> None:
+        self._store = store
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store._by_key)
+
+    def __len__(self) -> int:
+        return len(self._store._by_key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._store._by_key
+
+
+class _ByKey(_Keys[R], Mapping[str, R]):
+    """Read-only, live: key -> the (first) record stored with it."""
+
+    def __getitem__(self, key: str) -> R:
+        record = self._store.find(key)
+        if record is None:
+            raise KeyError(key)
+        return record
+
+
+class _Counts(_Keys[R], Mapping[str, int]):
+    """Read-only, live: key -> how many records were stored with it."""
+
+    def __getitem__(self, key: str) -> int:
+        count = self._store.acceptances(key)
+        if not count:
+            raise KeyError(key)
+        return count
