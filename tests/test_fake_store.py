@@ -1,0 +1,108 @@
+"""The fake's one store (`bsg_async.testing._store.Store`), against a plain list as the model.
+
+Every record of the fake lives in a `Store` (messages of each channel, tasks, campaigns, and
+what the next endpoints add), so its rules are held here for any sequence of keys, beyond the
+scenarios the endpoints' own tests reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bsg_async.testing._store import Page, Store
+
+
+@attrs.frozen
+class Record:
+    id: int
+    key: str | None
+
+
+def _filled(keys: list[str | None], *, unique: bool) -> Store[Record]:
+    store: Store[Record] = Store(1000, key=lambda record: record.key, unique=unique)
+    for key in keys:
+        store.add(_record_with(key))
+    return store
+
+
+def _record_with(key: str | None) -> Callable[[int], Record]:
+    return lambda new_id: Record(new_id, key)
+
+
+KEYS = st.lists(st.none() | st.sampled_from(["a", "b", "c", "d"]), max_size=30)
+
+
+@given(keys=KEYS, unique=st.booleans())
+def test_ids_follow_the_base_in_order_and_find_the_record(
+    keys: list[str | None], unique: bool
+) -> None:
+    store = _filled(keys, unique=unique)
+
+    assert [record.id for record in store] == list(range(1000, 1000 + len(keys)))
+    assert all(store.get(record.id) is record for record in store)
+    assert store.get(999) is None and store.get(1000 + len(keys)) is None
+    assert store.next_id() == 1000 + len(keys)
+
+
+@given(keys=KEYS, unique=st.booleans())
+def test_keys_find_the_first_record_and_count_every_one(
+    keys: list[str | None], unique: bool
+) -> None:
+    store = _filled(keys, unique=unique)
+
+    for key in "abcde":
+        holders = [record for record in store if record.key == key]
+        assert store.acceptances(key) == len(holders)
+        assert store.with_key(key) == holders
+        assert store.find(key) == (holders[0] if holders else None)
+        assert store.taken(key) == (unique and bool(holders))
+    assert store.repeated == {
+        key: keys.count(key) for key in set(keys) if key is not None and keys.count(key) > 1
+    }
+    assert dict(store.counts) == {key: keys.count(key) for key in keys if key is not None}
+    assert list(store.by_key) == list(dict.fromkeys(key for key in keys if key is not None))
+
+
+@given(
+    keys=KEYS,
+    offset=st.integers(min_value=0, max_value=35),
+    limit=st.integers(min_value=1, max_value=10),
+)
+def test_a_page_is_a_slice_of_the_matching_records_with_their_total(
+    keys: list[str | None], offset: int, limit: int
+) -> None:
+    store = _filled(keys, unique=False)
+    matching = [record for record in store if record.key == "a"]
+
+    page = store.page(offset, limit, where=lambda record: record.key == "a")
+
+    assert page == Page(tuple(matching[offset : offset + limit]), len(matching), offset, limit)
+
+
+def test_views_are_live_and_read_only() -> None:
+    store = _filled(["a"], unique=True)
+    records, by_key, counts = store.records, store.by_key, store.counts
+
+    store.add(lambda new_id: Record(new_id, "b"))
+
+    assert [record.key for record in records] == ["a", "b"]
+    assert records[-1] == store.get(1001) and records[:1] == [store.get(1000)]
+    assert (by_key["b"].id, counts["b"]) == (1001, 1)
+    with pytest.raises(KeyError):
+        by_key["z"]
+    with pytest.raises(IndexError):
+        records[2]
+    assert not hasattr(records, "append") and not hasattr(by_key, "__setitem__")
+
+
+def test_clear_forgets_every_record_and_starts_the_ids_again() -> None:
+    store = _filled(["a", "a", None], unique=False)
+
+    store.clear()
+
+    assert (len(store), store.next_id(), store.acceptances("a"), store.repeated) == (0, 1000, 0, {})
