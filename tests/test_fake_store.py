@@ -7,8 +7,6 @@ scenarios the endpoints' own tests reach.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import attrs
 import pytest
 from hypothesis import given
@@ -23,15 +21,11 @@ class Record:
     key: str | None
 
 
-def _filled(keys: list[str | None], *, unique: bool) -> Store[Record]:
-    store: Store[Record] = Store(1000, key=lambda record: record.key, unique=unique)
+def _filled(keys: list[str | None], *, unique: bool) -> Store[[str | None], Record]:
+    store: Store[[str | None], Record] = Store(1000, Record, key=0, unique=unique)
     for key in keys:
-        store.add(_record_with(key))
+        store.add(key)
     return store
-
-
-def _record_with(key: str | None) -> Callable[[int], Record]:
-    return lambda new_id: Record(new_id, key)
 
 
 KEYS = st.lists(st.none() | st.sampled_from(["a", "b", "c", "d"]), max_size=30)
@@ -44,7 +38,7 @@ def test_ids_follow_the_base_in_order_and_find_the_record(
     store = _filled(keys, unique=unique)
 
     assert [record.id for record in store] == list(range(1000, 1000 + len(keys)))
-    assert all(store.get(record.id) is record for record in store)
+    assert all(store.get(record.id) == record for record in store)
     assert store.get(999) is None and store.get(1000 + len(keys)) is None
     assert store.next_id() == 1000 + len(keys)
 
@@ -88,7 +82,7 @@ def test_views_are_live_and_read_only() -> None:
     store = _filled(["a"], unique=True)
     records, by_key, counts = store.records, store.by_key, store.counts
 
-    store.add(lambda new_id: Record(new_id, "b"))
+    store.add("b")
 
     assert [record.key for record in records] == ["a", "b"]
     assert records[-1] == store.get(1001) and records[:1] == [store.get(1000)]

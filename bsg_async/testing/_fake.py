@@ -28,10 +28,10 @@ from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._config import Account, Lifecycle, Rules, Webhook, checked
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._faults import FaultKind, Faults
-from ._legacy import SMS_ID_BASE, TASK_ID_BASE, VIBER_ID_BASE, LegacyApi
+from ._legacy import SMS_ID_BASE, TASK_ID_BASE, VIBER_ID_BASE, LegacyApi, Messages, Tasks
 from ._one_api import OneApi
-from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, report_payload
-from ._records import FakeMessage, FakeRcsMessage, Task
+from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_payload
+from ._records import FakeCampaign, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
 from ._store import Store
 from ._views import ChannelView, RcsView
@@ -248,16 +248,10 @@ class FakeBSG:
         self._offset = 0.0
         self._fault_rng = random.Random(f"faults:{seed}")
         unique = self.rules.unique_references
-        self._sms_store: Store[FakeMessage] = Store(
-            SMS_ID_BASE, key=_message_reference, unique=unique
-        )
-        self._viber_store: Store[FakeMessage] = Store(
-            VIBER_ID_BASE, key=_message_reference, unique=unique
-        )
-        self._rcs_store: Store[FakeRcsMessage] = Store(
-            RCS_ID_BASE, key=_rcs_reference, unique=unique
-        )
-        self._tasks: Store[Task] = Store(TASK_ID_BASE)
+        self._sms_store: Messages = Store(SMS_ID_BASE, FakeMessage, key=0, unique=unique)
+        self._viber_store: Messages = Store(VIBER_ID_BASE, FakeMessage, key=0, unique=unique)
+        self._rcs_store: RcsMessages = Store(RCS_ID_BASE, FakeRcsMessage, key=0, unique=unique)
+        self._tasks: Tasks = Store(TASK_ID_BASE, Task)
         self._fates = Fates(self.lifecycle, seed)
         self._legacy = LegacyApi(
             self.account,
@@ -280,7 +274,7 @@ class FakeBSG:
         self._rcs = RcsApi(
             self.account,
             messages=self._rcs_store,
-            campaigns=Store(CAMPAIGN_ID_BASE),
+            campaigns=Store(CAMPAIGN_ID_BASE, FakeCampaign),
             fates=self._fates,
             now=self.now,
         )
@@ -519,7 +513,7 @@ class FakeBSG:
             return stores[channel].acceptances(reference)
         return sum(store.acceptances(reference) for store in stores.values())
 
-    def _stores(self) -> dict[AnyChannel, Store[FakeMessage] | Store[FakeRcsMessage]]:
+    def _stores(self) -> dict[AnyChannel, Messages | RcsMessages]:
         """The message store of each channel."""
         return {"sms": self._sms_store, "viber": self._viber_store, "rcs": self._rcs_store}
 
@@ -769,14 +763,6 @@ def _masked_body(path: str, body: bytes) -> bytes:
     if isinstance(payload, dict) and "api_key" in payload:
         return json.dumps({**payload, "api_key": "[secure]"}).encode()
     return b"[secure]"
-
-
-def _message_reference(message: FakeMessage) -> str:
-    return message.reference
-
-
-def _rcs_reference(message: FakeRcsMessage) -> str | None:
-    return message.reference_id
 
 
 def _masked(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

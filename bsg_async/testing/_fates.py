@@ -384,7 +384,7 @@ M = TypeVar("M", FakeMessage, FakeRcsMessage)
 
 
 def due_steps(
-    messages: Store[M],
+    messages: Store[..., M],
     live: dict[int, int],
     steps_of: Callable[[M], Sequence[Step]],
     now: float,

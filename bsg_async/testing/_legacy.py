@@ -53,7 +53,20 @@ from ._records import Channel, FakeMessage, Submission, Task
 from ._reply import Reply
 from ._store import Store
 
-__all__ = ["DESCRIPTIONS", "SMS_ID_BASE", "TASK_ID_BASE", "VIBER_ID_BASE", "LegacyApi"]
+__all__ = [
+    "DESCRIPTIONS",
+    "SMS_ID_BASE",
+    "TASK_ID_BASE",
+    "VIBER_ID_BASE",
+    "LegacyApi",
+    "Messages",
+    "Tasks",
+]
+
+Messages = Store[[str, str, Submission], FakeMessage]
+"""The messages of one channel, keyed by reference (field 0)."""
+Tasks = Store[[int, int, Submission], Task]
+"""The bulk SMS tasks."""
 
 SMS_ID_BASE = 3_000_000_001
 VIBER_ID_BASE = 4_700_000_001
@@ -145,9 +158,9 @@ class LegacyApi:
         account: Account,
         rules: Rules,
         *,
-        sms: Store[FakeMessage],
-        viber: Store[FakeMessage],
-        tasks: Store[Task],
+        sms: Messages,
+        viber: Messages,
+        tasks: Tasks,
         fates: Fates,
         now: Callable[[], float],
         shape_rng: random.Random,
@@ -213,7 +226,7 @@ class LegacyApi:
     def _recipient(
         self,
         entry: Any,
-        store: Store[FakeMessage],
+        store: Messages,
         seen_phones: set[str],
         codes: _Codes,
         message_code: int | None = None,
@@ -320,7 +333,7 @@ class LegacyApi:
             body = self._entry_error(code, reference, as_string=True)
             return Reply(status, dumps({"error": body.pop("error"), **body}))
         submission = self._sms_submission(payload["body"], payload["originator"], options)
-        message_id = _accept(self.sms, reference, msisdn, submission)
+        message_id = self.sms.add(reference, msisdn, submission)
         if wrapped:
             result = {
                 "error": 0,
@@ -367,14 +380,14 @@ class LegacyApi:
         for entry in phones:
             code, msisdn, reference = self._recipient(entry, self.sms, seen, _SMS_CODES)
             if code is None:
-                message_id = _accept(self.sms, reference, msisdn, submission)
+                message_id = self.sms.add(reference, msisdn, submission)
                 result.append(self._sms_ok(reference, message_id))
             else:
                 result.append(self._entry_error_text(code, reference, as_string=True))
         count = self.sms.next_id() - first_id
         tail = ""
         if count:
-            self.tasks.add(lambda new_id: Task(new_id, first_id, count, submission))
+            self.tasks.add(first_id, count, submission)
             tail = f',"task_id":"{task_id}"'
         return Reply(200, _json_text('{"result":[', result, '],"error":"0"' + tail + "}"))
 
@@ -392,7 +405,7 @@ class LegacyApi:
             code, msisdn, reference = self._recipient(entry, self.sms, seen, _SMS_CODES, problem)
             if code is None:
                 submission = self._sms_submission(entry["body"], entry["originator"], options)
-                message_id = _accept(self.sms, reference, msisdn, submission)
+                message_id = self.sms.add(reference, msisdn, submission)
                 result.append(self._sms_ok(reference, message_id))
                 accepted += 1
             else:
@@ -526,7 +539,7 @@ class LegacyApi:
                 if code is not None or submission is None:
                     result.append(self._entry_error_text(code or 44, reference, as_string=False))
                     continue
-                message_id = _accept(store, reference, msisdn, submission)
+                message_id = store.add(reference, msisdn, submission)
                 accepted += 1
                 result.append(head + _string(reference) + ',"id":"' + str(message_id) + '"' + tail)
         totals = ""
@@ -625,11 +638,6 @@ class LegacyApi:
         if message is None:
             return self.error(40)
         return self._viber_report(message)
-
-
-def _accept(store: Store[FakeMessage], reference: str, msisdn: str, submission: Submission) -> int:
-    """Store one accepted message; its id."""
-    return store.add(lambda message_id: FakeMessage(message_id, reference, msisdn, submission)).id
 
 
 def _bounded(value: Any, bounds: tuple[int, int]) -> Any:

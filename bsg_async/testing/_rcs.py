@@ -55,9 +55,16 @@ __all__ = [
     "HELD_STATUSES",
     "RCS_ID_BASE",
     "CampaignControls",
+    "Campaigns",
     "RcsApi",
+    "RcsMessages",
     "report_payload",
 ]
+
+RcsMessages = Store[[str | None, str, RcsSubmission], FakeRcsMessage]
+"""The RCS messages, keyed by `reference_id` (field 0)."""
+Campaigns = Store[[str, int, int, float, RcsSubmission, tuple[int, ...]], FakeCampaign]
+"""The RCS campaigns."""
 
 RCS_ID_BASE = 3_266_500_452  # the documentation's example id: a fake's first RCS message has it
 CAMPAIGN_ID_BASE = 4_213
@@ -328,8 +335,8 @@ class RcsApi:
         self,
         account: Account,
         *,
-        messages: Store[FakeRcsMessage],
-        campaigns: Store[FakeCampaign],
+        messages: RcsMessages,
+        campaigns: Campaigns,
         fates: Fates,
         now: Callable[[], float],
     ) -> None:
@@ -448,11 +455,8 @@ class RcsApi:
             message = self._accept(reference_id, number, submission)
             finishes = max(finishes, self.fates.final_at(message))
         name = f"RCS campaign {format_time(now)[:10]}"
-        campaign = self.campaigns.add(
-            lambda new_id: FakeCampaign(
-                new_id, name, first_id, len(recipients), finishes, submission, groups
-            )
-        )
+        self.campaigns.add(name, first_id, len(recipients), finishes, submission, groups)
+        campaign = self.campaigns.at(-1)
         answer = self.campaign_json(campaign)
         answer["calculated_price"] = (self.price * len(recipients)).quantize(PRICE_QUANTUM)
         return Reply(200, dumps({"data": answer}))
@@ -464,11 +468,9 @@ class RcsApi:
         self, reference_id: str | None, phone: str, submission: RcsSubmission
     ) -> FakeRcsMessage:
         """Store a new message; its status may change from now on (`live`)."""
-        message = self.messages.add(
-            lambda message_id: FakeRcsMessage(message_id, reference_id, phone, submission)
-        )
-        self.live[message.id - self.messages.first_id] = 0
-        return message
+        self.messages.add(reference_id, phone, submission)
+        self.live[len(self.messages) - 1] = 0
+        return self.messages.at(-1)
 
     def campaign_messages(self, campaign: FakeCampaign) -> Sequence[FakeRcsMessage]:
         """The messages of `campaign`, in id order."""

@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from ..errors import InvalidParameterError
 from ._fates import RCS, Fates, MessageState
+from ._legacy import Messages
 from ._rcs import CAMPAIGN_STATUSES, RcsApi
 from ._records import Channel, FakeCampaign, FakeMessage, FakeRcsMessage
 from ._store import Store
@@ -26,9 +27,9 @@ class MessageView(Generic[M]):
 
     _key_name = "reference"
 
-    def __init__(self, name: str, store: Store[M], state: Callable[[M], MessageState]) -> None:
+    def __init__(self, name: str, store: Store[..., M], state: Callable[[M], MessageState]) -> None:
         self._name = name
-        self._store: Store[M] = store
+        self._store: Store[..., M] = store
         self._state: Callable[[M], MessageState] = state
 
     def acceptances(self, reference: str) -> int:
@@ -76,7 +77,7 @@ class ChannelView(MessageView[FakeMessage]):
     """
 
     def __init__(
-        self, channel: Channel, store: Store[FakeMessage], fates: Fates, now: Callable[[], float]
+        self, channel: Channel, store: Messages, fates: Fates, now: Callable[[], float]
     ) -> None:
         super().__init__(channel, store, lambda message: fates.state(message, now()))
         self._channel: Channel = channel
