@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bsg_async.testing._store import Page, Store
@@ -100,3 +100,64 @@ def test_clear_forgets_every_record_and_starts_the_ids_again() -> None:
     store.clear()
 
     assert (len(store), store.next_id(), store.acceptances("a"), store.repeated) == (0, 1000, 0, {})
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "replace", "remove"]),
+        st.integers(min_value=0, max_value=40),
+        st.none() | st.sampled_from(["a", "b", "c"]),
+    ),
+    max_size=40,
+)
+
+
+@given(operations=OPERATIONS, unique=st.booleans())
+# an earlier record takes a key a later one holds; the first of two holders goes
+@example(operations=[("add", 0, None), ("add", 0, "a"), ("replace", 0, "a")], unique=False)
+@example(operations=[("add", 0, "a"), ("add", 0, "a"), ("remove", 0, None)], unique=False)
+def test_replaced_and_removed_records_leave_the_store_as_a_plain_model_would(
+    operations: list[tuple[str, int, str | None]], unique: bool
+) -> None:
+    store = _filled([], unique=unique)
+    model: dict[int, str | None] = {}
+    added = 0
+    for operation, pick, key in operations:
+        if operation == "add":
+            model[store.add(key)] = key
+            added += 1
+            continue
+        ids = sorted(model)
+        if not ids:
+            with pytest.raises(KeyError):
+                store.remove(1000 + pick)
+            continue
+        chosen = ids[pick % len(ids)]
+        if operation == "replace":
+            store.replace(chosen, key)
+            model[chosen] = key
+        else:
+            store.remove(chosen)
+            del model[chosen]
+
+    assert [(record.id, record.key) for record in store] == sorted(model.items())
+    assert list(store.records) == list(store) and len(store) == len(model)
+    assert store.next_id() == 1000 + added
+    for key in "abc":
+        holders = sorted(i for i, k in model.items() if k == key)
+        assert store.acceptances(key) == len(holders)
+        assert [r.id for r in store.with_key(key)] == holders
+        assert store.find(key) == (Record(holders[0], key) if holders else None)
+        assert store.taken(key) == (unique and bool(holders))
+    assert all(store.get(i) is None for i in range(1000, 1000 + added) if i not in model)
+
+
+def test_a_removed_record_cannot_be_changed_or_removed_again() -> None:
+    store = _filled(["a"], unique=True)
+    store.remove(1000)
+
+    with pytest.raises(KeyError):
+        store.replace(1000, "b")
+    with pytest.raises(KeyError):
+        store.remove(1000)
+    assert not store.taken("a") and store.add("a") == 1001

@@ -10,6 +10,9 @@ will whatever the next endpoints need (contacts, contact lists, senders, ...): o
 - uniqueness: with `unique=True` a key already held is `taken` (the endpoint refuses it, in
   its own words); with `unique=False` it is stored again and counted (`acceptances`), to show
   what a client relying on the service's guard would do without it;
+- changes: `replace(id, ...)` gives a record new fields, `remove(id)` forgets it (its id is
+  never given again; its key is free once no record holds it), for the records users edit
+  (contacts, lists, senders) rather than send;
 - paging: `page(offset, limit, where=...)` with the total, as the One-API pages;
 - read-only live views (`records`, `by_key`, `counts`) to hand to users.
 
@@ -65,17 +68,19 @@ class Store(Generic[P, R]):
         self.unique = unique
         self._make: Callable[..., R] = make  # rows were checked against it by `add`
         self._key = key
-        self._rows: list[tuple[Any, ...]] = []
+        self._rows: list[tuple[Any, ...] | None] = []  # None: removed
+        self._removed = 0
         self._by_key: dict[str, int] = {}
         self._extra: dict[str, int] = {}
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._rows) - self._removed
 
     def __iter__(self) -> Iterator[R]:
         make, first_id = self._make, self.first_id
         for index, row in enumerate(self._rows):
-            yield make(first_id + index, *row)
+            if row is not None:
+                yield make(first_id + index, *row)
 
     def next_id(self) -> int:
         """The id the next record gets."""
@@ -98,16 +103,80 @@ class Store(Generic[P, R]):
                     self._by_key[key] = index
         return self.first_id + index
 
+    def replace(self, record_id: int, *row: P.args, **no_keywords: P.kwargs) -> None:
+        """Give the record with this id these fields instead (its key may change; whether the
+        new key is `taken` is the caller's to check first). Raises `KeyError` for an unknown
+        or removed id."""
+        if no_keywords:
+            raise TypeError("Store.replace takes the record's fields by position")
+        index = self._index(record_id)
+        self._unindex(index)
+        self._rows[index] = row
+        self._reindex(index)
+
+    def remove(self, record_id: int) -> None:
+        """Forget the record with this id: its id is not given again, its key is free once no
+        other record holds it. Raises `KeyError` for an unknown or removed id."""
+        index = self._index(record_id)
+        self._unindex(index)
+        self._rows[index] = None
+        self._removed += 1
+
+    def _index(self, record_id: int) -> int:
+        index = record_id - self.first_id
+        if not 0 <= index < len(self._rows) or self._rows[index] is None:
+            raise KeyError(record_id)
+        return index
+
+    def _key_at(self, index: int) -> str | None:
+        row = self._rows[index]
+        return None if row is None or self._key is None else cast("str | None", row[self._key])
+
+    def _unindex(self, index: int) -> None:
+        """Take the record at `index` out of the key index."""
+        key = self._key_at(index)
+        if key is None:
+            return
+        extra = self._extra.pop(key, 0)
+        if extra > 1:
+            self._extra[key] = extra - 1
+        if self._by_key[key] != index:
+            return
+        if not extra:
+            del self._by_key[key]
+            return
+        self._by_key[key] = next(
+            i for i in range(index + 1, len(self._rows)) if self._key_at(i) == key
+        )
+
+    def _reindex(self, index: int) -> None:
+        """Put the record at `index` into the key index."""
+        key = self._key_at(index)
+        if key is None:
+            return
+        first = self._by_key.get(key)
+        if first is None:
+            self._by_key[key] = index
+            return
+        self._extra[key] = self._extra.get(key, 0) + 1
+        self._by_key[key] = min(first, index)
+
     def at(self, index: int) -> R:
-        """The record at position `index` (negative counts from the end)."""
+        """The record at position `index` (its id minus `first_id`; negative counts from the
+        end). Raises `IndexError` past the end, `KeyError` for a removed record."""
         if index < 0:
             index += len(self._rows)
-        return self._make(self.first_id + index, *self._rows[index])
+        row = self._rows[index]
+        if row is None:
+            raise KeyError(self.first_id + index)
+        return self._make(self.first_id + index, *row)
 
     def get(self, record_id: int) -> R | None:
-        """The record with this id, or `None`."""
+        """The record with this id, or `None` (unknown or removed)."""
         index = record_id - self.first_id
-        return self.at(index) if 0 <= index < len(self._rows) else None
+        if 0 <= index < len(self._rows) and self._rows[index] is not None:
+            return self.at(index)
+        return None
 
     def find(self, key: str) -> R | None:
         """The (first) record stored with this key, or `None`."""
@@ -128,7 +197,12 @@ class Store(Generic[P, R]):
             return [self.at(index)]
         assert self._key is not None
         position = self._key
-        return [self.at(i) for i in range(index, len(self._rows)) if self._rows[i][position] == key]
+        rows = self._rows
+        return [
+            self.at(i)
+            for i in range(index, len(rows))
+            if (row := rows[i]) is not None and row[position] == key
+        ]
 
     def acceptances(self, key: str) -> int:
         """How many records were stored with this key."""
@@ -145,7 +219,8 @@ class Store(Generic[P, R]):
         """The `count` records from id `start_id` on (a run stored together, such as the
         messages of one campaign)."""
         start = max(0, start_id - self.first_id)
-        return [self.at(i) for i in range(start, min(start + count, len(self._rows)))]
+        stop = min(start + count, len(self._rows))
+        return [self.at(i) for i in range(start, stop) if self._rows[i] is not None]
 
     def page(
         self,
@@ -165,6 +240,7 @@ class Store(Generic[P, R]):
     def clear(self) -> None:
         """Forget every record (the next one gets `first_id` again)."""
         self._rows.clear()
+        self._removed = 0
         self._by_key.clear()
         self._extra.clear()
 
@@ -197,6 +273,8 @@ class _Records(Sequence[R]):
     @overload
     def __getitem__(self, index: slice) -> Sequence[R]: ...
     def __getitem__(self, index: int | slice) -> R | Sequence[R]:
+        if self._store._removed:  # positions no longer match ids: count the live records
+            return list(self._store)[index]
         if isinstance(index, slice):
             return [self._store.at(i) for i in range(len(self._store))[index]]
         count = len(self._store)
