@@ -648,8 +648,8 @@ class FakeBSG:
         `callback_handler` (given the `RcsReport`) and the URL (the message's `callback_url`,
         else `callback_url`). Then every queued callback (clicks included) is tried once, one
         after the other; a failed one (handler raised, URL answered non-2xx or did not answer)
-        is tried again next round, up to `callback_attempts` tries. Bounded: each POST waits at
-        most `callback_timeout` seconds. Never raises for a failed delivery (see `delivered`
+        is tried again next round, up to `webhook.attempts` tries. Bounded: each POST waits at
+        most `webhook.timeout` seconds. Never raises for a failed delivery (see `delivered`
         and `error` of the result, or `fake.callbacks`).
 
         ```python
@@ -728,10 +728,11 @@ class FakeBSG:
 
         Forgotten: every message, task, campaign (and its forced status), callback, recorded
         request, count and token, the fault scripts not used yet and the `faults.injected`
-        counts; the seeded draws (faults, `"mixed"` answer shapes) start over. Kept: every
-        option, the clock (with every `advance()`), the callback URL and handlers, and the
-        fault plan (`faults`: rates, latency, jitter, `retry_after`, scope). To drop the plan
-        too, call `fake.faults.clear()`. `POST /_fake/reset` does exactly this.
+        counts; the seeded draws (faults, `"mixed"` answer shapes) start over. Kept: the
+        config values (`account`, `rules`, `lifecycle`, and `webhook` as changed since), the
+        clock (with every `advance()`), and the fault plan (`faults`: rates, latency, jitter,
+        `retry_after`, scope). To drop the plan too, call `fake.faults.clear()`.
+        `POST /_fake/reset` does exactly this.
         """
         self._sms_store.clear()
         self._viber_store.clear()

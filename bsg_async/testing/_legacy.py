@@ -3,7 +3,8 @@
 Every answer follows the documented wire format of its endpoint (bsg-api.md sections 2 to 5):
 string ids everywhere; SMS create with `error` and prices as strings; Viber create, status reads
 and task counters with numbers; request-level errors at the top level, per-recipient errors
-inside `result`. Validation follows the documented codes:
+inside `result`. Validation follows the documented codes (the option names below are fields of
+the fake's `Rules` and `Account`):
 
 Request-level codes (top-level `error`):
 
