@@ -309,6 +309,17 @@ class _Check:
 
 
 @attrs.frozen
+class _CampaignNow:
+    """What the campaign answers report of a campaign now: its messages by status, when it
+    really started and finished (`None`: not yet), and its SMS fallbacks' statistics."""
+
+    counts: Counter[str]
+    real_start: str | None
+    finished: str | None
+    channels: dict[str, Any] | None
+
+
+@attrs.frozen
 class _Common:
     """The validated fields every RCS send shares."""
 
@@ -700,14 +711,19 @@ class RcsApi:
             finished = finishes if finishes <= now else None
         return _time_or_none(started), _time_or_none(finished)
 
-    def campaign_json(self, campaign: FakeCampaign) -> dict[str, Any]:
-        """The `Campaign` JSON of `campaign` now (`calculated_price` null: given on a send)."""
+    def _now_of(self, campaign: FakeCampaign) -> _CampaignNow:
+        """What both campaign answers report of `campaign` now."""
         counts, fallbacks = self.campaign_counts(campaign)
         real_start, finished = self._times(campaign)
-        submission = campaign.submission
         channels = None
-        if submission.fallback is not None:
+        if campaign.submission.fallback is not None:
             channels = {"sms": {"statistics": _summary(fallbacks)}}
+        return _CampaignNow(counts, real_start, finished, channels)
+
+    def campaign_json(self, campaign: FakeCampaign) -> dict[str, Any]:
+        """The `Campaign` JSON of `campaign` now (`calculated_price` null: given on a send)."""
+        now = self._now_of(campaign)
+        submission = campaign.submission
         return {
             "id": campaign.id,
             "name": campaign.name,
@@ -715,29 +731,25 @@ class RcsApi:
             "status": self.campaign_status(campaign),
             "message_type": "rcs",
             "start_at": format_time(submission.start_at),
-            "real_start_at": real_start,
-            "finished_at": finished,
+            "real_start_at": now.real_start,
+            "finished_at": now.finished,
             "created_at": format_time(submission.accepted_at),
-            "statistics": _summary(counts),
+            "statistics": _summary(now.counts),
             "calculated_price": None,
             "currency": submission.currency,
-            "alternative_channels": channels,
+            "alternative_channels": now.channels,
         }
 
     def detail_json(self, campaign: FakeCampaign) -> dict[str, Any]:
         """The campaign-detail JSON (spelled as that endpoint spells it), counters per status."""
-        counts, fallbacks = self.campaign_counts(campaign)
-        real_start, finished = self._times(campaign)
+        now = self._now_of(campaign)
         submission = campaign.submission
-        statistics = {name: counts.get(name, 0) for name in _COUNTERS}
+        statistics = {name: now.counts.get(name, 0) for name in _COUNTERS}
         statistics["not_rcs_user"] = sum(
             1
             for message in self.campaign_messages(campaign)
             if not self.fates.reaches(RCS, message.phone)
         )
-        channels = None
-        if submission.fallback is not None:
-            channels = {"sms": {"statistics": _summary(fallbacks)}}
         return {
             "id": campaign.id,
             "name": campaign.name,
@@ -745,11 +757,11 @@ class RcsApi:
             "status": self.campaign_status(campaign),
             "type": "rcs",
             "started_at": format_time(submission.start_at),
-            "actual_start_at": real_start,
-            "finished_at": finished,
+            "actual_start_at": now.real_start,
+            "finished_at": now.finished,
             "created_at": format_time(submission.accepted_at),
             "statistics": statistics,
-            "alternative_channels": channels,
+            "alternative_channels": now.channels,
             "total_messages": campaign.count,
             "total_phones": campaign.count,
             "total_price": (submission.price * campaign.count).quantize(PRICE_QUANTUM),
