@@ -29,7 +29,7 @@ from bsg_async.client import HttpBackend
 from bsg_async.testing import FakeBSG, FakeServer
 
 from .conftest import API_KEY
-from .fake_support import CALM, Clock
+from .fake_support import ACCOUNT, CALM, Clock
 
 try:
     import bsg_async._aiohttp
@@ -104,7 +104,7 @@ async def serving(**options: Any) -> AsyncIterator[tuple[FakeBSG, FakeServer]]:
     """A fresh fake (the test key, a fixed clock, calm statuses) served on 127.0.0.1."""
     settings: dict[str, Any] = {
         "seed": 1,
-        "api_keys": [API_KEY],
+        "account": ACCOUNT,
         "clock": Clock(),
         "lifecycle": CALM,
         **options,

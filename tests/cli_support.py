@@ -32,7 +32,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bsg_async.cli import cli
-from bsg_async.testing import FakeBSG
+from bsg_async.testing import Account, FakeBSG
 
 from .conftest import API_KEY
 
@@ -218,5 +218,5 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.02) -> bool:
 @pytest.fixture
 def served() -> Iterator[ServedFake]:
     """A fresh fake (seed 1, the test key only, no faults) served for one test."""
-    with ServedFake(FakeBSG(seed=1, api_keys=[API_KEY])) as server:
+    with ServedFake(FakeBSG(seed=1, account=Account(api_keys=[API_KEY]))) as server:
         yield server

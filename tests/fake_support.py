@@ -11,12 +11,14 @@ import httpx
 import pytest
 
 from bsg_async import AsyncBSG, RetryPolicy
-from bsg_async.testing import FakeBSG, Lifecycle
+from bsg_async.testing import Account, FakeBSG, Lifecycle
 
 from .conftest import API_KEY, BASE, ONE_API
 
 # The documentation's example time, 2017-01-17 09:11:41, as the fake's frozen clock.
 START = float(calendar.timegm((2017, 1, 17, 9, 11, 41)))
+# The test key's account, to derive others from with `attrs.evolve`.
+ACCOUNT = Account(api_keys=[API_KEY])
 # Statuses move deterministically: nothing fails, everyone is on Viber, all Viber gets read.
 CALM = Lifecycle(undeliverable_rate=0, expired_rate=0, non_viber_rate=0, read_rate=1)
 
@@ -36,9 +38,7 @@ RETRIES = RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=1.0)
 
 def calm_fake(**options: Any) -> FakeBSG:
     """A fake with a fixed clock, a fixed seed, the test key, calm statuses and `options`."""
-    return FakeBSG(
-        **{"seed": 1, "api_keys": [API_KEY], "clock": Clock(), "lifecycle": CALM} | options
-    )
+    return FakeBSG(**{"seed": 1, "account": ACCOUNT, "clock": Clock(), "lifecycle": CALM} | options)
 
 
 def sdk_on(fake: FakeBSG, *, retry: RetryPolicy = RETRIES) -> AsyncBSG:

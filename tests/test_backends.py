@@ -8,6 +8,7 @@ import asyncio
 from decimal import Decimal
 
 import anyio
+import attrs
 import httpx
 import pytest
 
@@ -43,6 +44,7 @@ from .backend_support import (
     serving,
     unclosed_reports,
 )
+from .fake_support import ACCOUNT
 
 __all__ = ["backend", "latency_probe"]  # fixtures, imported for pytest
 
@@ -410,7 +412,7 @@ async def test_move_on_after_around_send_many_stops_it_and_the_client_keeps_work
 
 async def test_the_one_api_login_and_relogin_work_over_http(backend: HttpBackend) -> None:
     async with (
-        serving(balance=Decimal("12.3400000")) as (fake, server),
+        serving(account=attrs.evolve(ACCOUNT, balance=Decimal("12.3400000"))) as (fake, server),
         sdk(server, backend) as bsg,
     ):
         first = await bsg.account.balance()

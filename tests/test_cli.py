@@ -15,7 +15,7 @@ import pytest
 import bsg_async.__main__ as entry
 from bsg_async import AsyncBSG
 from bsg_async.cli import main
-from bsg_async.testing import FakeBSG
+from bsg_async.testing import Account, FakeBSG, Rules
 
 from .cli_support import ROOT, ServedFake, invoke, parse_json, python_env, served
 from .conftest import API_KEY
@@ -187,7 +187,9 @@ def test_viber_send_with_fallback_reports_every_recipient(served: ServedFake) ->
 
 
 def test_viber_send_exits_1_when_the_service_refuses_a_recipient() -> None:
-    fake = FakeBSG(seed=1, api_keys=[API_KEY], invalid_prefixes=["3800000"])
+    fake = FakeBSG(
+        seed=1, account=Account(api_keys=[API_KEY]), rules=Rules(invalid_prefixes=["3800000"])
+    )
     with ServedFake(fake) as served_fake:
         result = invoke(
             "viber send --to 380972920000 --to 380000000001 --text Sale --sender BSG",

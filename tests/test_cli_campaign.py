@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bsg_async.testing import FakeBSG, Faults
+from bsg_async.testing import Account, FakeBSG, Faults, Rules
 
 from .cli_support import (
     RESULT_COLUMNS,
@@ -337,7 +337,7 @@ def test_resume_refuses_other_settings_and_a_changed_file(
 def test_lost_answers_are_reconciled_by_reference_on_resume(tmp_path: Path) -> None:
     # Every send is processed but its answer lost, on every attempt: the first run cannot
     # learn what happened. The service accepted them all, exactly once.
-    fake = FakeBSG(seed=1, api_keys=[API_KEY], faults=Faults({"lost_answer": 1.0}))
+    fake = FakeBSG(seed=1, account=Account(api_keys=[API_KEY]), faults=Faults({"lost_answer": 1.0}))
     recipients = numbers_csv(tmp_path / "people.csv", 120)
     with ServedFake(fake) as served_fake:
         first = invoke(["campaign", "send", str(recipients), "--json", *VIBER], env=served_fake.env)
@@ -385,7 +385,7 @@ def test_rows_in_flight_when_stopped_are_sent_again_only_if_the_service_lacks_th
 
 
 def test_retryable_failures_are_sent_again_on_resume(tmp_path: Path) -> None:
-    fake = FakeBSG(seed=1, api_keys=[API_KEY], faults=Faults({"429": 1.0}))
+    fake = FakeBSG(seed=1, account=Account(api_keys=[API_KEY]), faults=Faults({"429": 1.0}))
     recipients = numbers_csv(tmp_path / "people.csv", 60)
     with ServedFake(fake) as served_fake:
         first = invoke(["campaign", "send", str(recipients), "--json", *VIBER], env=served_fake.env)
@@ -401,7 +401,11 @@ def test_retryable_failures_are_sent_again_on_resume(tmp_path: Path) -> None:
 
 
 def test_final_failures_stay_failed_on_resume(tmp_path: Path) -> None:
-    fake = FakeBSG(seed=1, api_keys=[API_KEY], invalid_prefixes=["38097000000"])
+    fake = FakeBSG(
+        seed=1,
+        account=Account(api_keys=[API_KEY]),
+        rules=Rules(invalid_prefixes=["38097000000"]),
+    )
     recipients = numbers_csv(tmp_path / "people.csv", 20)
     with ServedFake(fake) as served_fake:
         first = invoke(["campaign", "send", str(recipients), "--json", *VIBER], env=served_fake.env)

@@ -18,7 +18,7 @@ import anyio
 import httpx
 import pytest
 
-from bsg_async.testing import FakeBSG, FakeServer
+from bsg_async.testing import Account, FakeBSG, FakeServer, Rules
 from bsg_async.testing._server import listening_socket
 
 from .cli_support import ROOT, python_env
@@ -45,7 +45,9 @@ async def run_example(script: str, *args: str, fake: FakeServer) -> tuple[int, s
 
 
 async def test_the_campaign_script_sends_everyone_once_and_resumes(tmp_path: Path) -> None:
-    fake = FakeBSG(seed=2, api_keys=[API_KEY], invalid_prefixes=["3800000"])
+    fake = FakeBSG(
+        seed=2, account=Account(api_keys=[API_KEY]), rules=Rules(invalid_prefixes=["3800000"])
+    )
     recipients = tmp_path / "recipients.csv"
     rows = [("380000000001", "c0")] + [(f"38097{i:07d}", f"c{i}") for i in range(1, 130)]
     recipients.write_text(
@@ -75,14 +77,14 @@ async def test_the_campaign_script_refuses_to_start_twice(tmp_path: Path) -> Non
     recipients.write_text("msisdn,reference\n380970000001,a\n", encoding="utf-8")
     (tmp_path / "recipients.outcomes.csv").write_text("reference,outcome\n", encoding="utf-8")
 
-    async with FakeBSG(api_keys=[API_KEY]).serve() as server:
+    async with FakeBSG(account=Account(api_keys=[API_KEY])).serve() as server:
         code, output = await run_example("campaign.py", str(recipients), fake=server)
 
     assert code == 1 and "pass --resume" in output
 
 
 async def test_the_queue_worker_sends_each_job_once_even_when_delivered_twice() -> None:
-    fake = FakeBSG(seed=3, api_keys=[API_KEY])
+    fake = FakeBSG(seed=3, account=Account(api_keys=[API_KEY]))
 
     async with fake.serve() as server:
         code, output = await run_example("queue_worker.py", fake=server)
@@ -133,7 +135,7 @@ async def test_the_fastapi_app_sends_rcs_and_receives_its_status_reports(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytest.importorskip("fastapi")
-    fake = FakeBSG(seed=4, api_keys=[API_KEY])
+    fake = FakeBSG(seed=4, account=Account(api_keys=[API_KEY]))
     sock = listening_socket("127.0.0.1", 0)
     app_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
 

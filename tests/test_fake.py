@@ -30,7 +30,7 @@ from bsg_async import (
     ViberMessage,
 )
 from bsg_async._auth import jwt_expiry
-from bsg_async.testing import FakeBSG, FaultKind, Faults
+from bsg_async.testing import Account, FakeBSG, FaultKind, Faults, Lifecycle, Rules
 
 from .conftest import API_KEY, BASE, ONE_API
 from .fake_support import (
@@ -94,7 +94,7 @@ async def test_single_sms_answer_is_flat_with_strings_as_documented(
 
 
 async def test_single_sms_answer_can_be_wrapped_in_result() -> None:
-    fake = FakeBSG(single_shape="wrapped")
+    fake = FakeBSG(rules=Rules(single_shape="wrapped"))
     async with httpx.AsyncClient(transport=fake.transport, base_url=BASE) as http:
         answer = await http.post("/sms/create", content=sms_single(), headers={"X-API-KEY": "k"})
     async with _sdk(fake) as bsg:
@@ -107,7 +107,7 @@ async def test_single_sms_answer_can_be_wrapped_in_result() -> None:
 
 
 async def test_wrapped_single_answer_carries_a_refusal_inside_result() -> None:
-    fake = FakeBSG(single_shape="wrapped", invalid_prefixes=["999"])
+    fake = FakeBSG(rules=Rules(single_shape="wrapped", invalid_prefixes=["999"]))
     async with httpx.AsyncClient(
         transport=fake.transport, base_url=BASE, headers={"X-API-KEY": "k"}
     ) as http:
@@ -123,7 +123,7 @@ async def test_wrapped_single_answer_carries_a_refusal_inside_result() -> None:
 
 
 async def test_lost_wrapped_answer_is_resolved_by_reference() -> None:
-    fake = FakeBSG(single_shape="wrapped")
+    fake = FakeBSG(rules=Rules(single_shape="wrapped"))
     fake.faults.script(["lost_answer"])
     async with _sdk(fake) as bsg:
         receipt = await bsg.sms.send(
@@ -138,7 +138,7 @@ async def test_lost_wrapped_answer_is_resolved_by_reference() -> None:
 
 def test_mixed_single_shape_alternates_by_seed() -> None:
     def shapes(seed: int) -> list[bool]:
-        fake = FakeBSG(seed=seed, single_shape="mixed")
+        fake = FakeBSG(seed=seed, rules=Rules(single_shape="mixed"))
         return [
             "result"
             in json.loads(
@@ -167,7 +167,7 @@ async def test_two_way_flag_is_stored(client: AsyncBSG, fake: FakeBSG) -> None:
 
 
 async def test_two_way_is_refused_with_code_35_when_not_enabled() -> None:
-    fake = FakeBSG(two_way_enabled=False)
+    fake = FakeBSG(rules=Rules(two_way_enabled=False))
     async with _sdk(fake) as bsg:
         with pytest.raises(FeatureNotEnabledError) as caught:
             await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", two_way=True)
@@ -228,7 +228,7 @@ async def test_bulk_sms_refuses_a_repeated_phone_with_code_31(client: AsyncBSG) 
 
 
 async def test_number_with_an_invalid_prefix_is_refused_with_code_21() -> None:
-    fake = FakeBSG(invalid_prefixes=["999"])
+    fake = FakeBSG(rules=Rules(invalid_prefixes=["999"]))
     async with _sdk(fake) as bsg:
         result = await bsg.sms.send_bulk(
             ["380972000001", "9990000001"], body="Sale", originator="Shop"
@@ -275,7 +275,7 @@ async def test_individual_sms_keeps_each_text_and_sender_and_totals(
 
 
 async def test_individual_entry_with_a_disallowed_sender_is_refused_with_code_32() -> None:
-    fake = FakeBSG(allowed_senders=["Shop"])
+    fake = FakeBSG(rules=Rules(allowed_senders=["Shop"]))
     async with _sdk(fake) as bsg:
         result = await bsg.sms.send_individual(
             [
@@ -329,7 +329,7 @@ async def test_string_validity_and_tariff_are_accepted(raw: httpx.AsyncClient) -
 
 
 async def test_sdk_sees_request_level_codes_as_typed_errors() -> None:
-    fake = FakeBSG(allowed_senders=["Shop"], max_text_length=5)
+    fake = FakeBSG(rules=Rules(allowed_senders=["Shop"], max_text_length=5))
     async with _sdk(fake) as bsg:
         with pytest.raises(SenderNotAllowedError) as sender:
             await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Other")
@@ -357,7 +357,7 @@ async def test_per_recipient_sms_codes_are_inside_result(raw: httpx.AsyncClient)
 
 
 async def test_http_error_status_option_answers_errors_with_4xx() -> None:
-    fake = FakeBSG(http_error_status=True)
+    fake = FakeBSG(rules=Rules(http_error_status=True))
     async with httpx.AsyncClient(
         transport=fake.transport, base_url=BASE, headers={"X-API-KEY": "k"}
     ) as http:
@@ -426,7 +426,7 @@ async def test_same_reference_twice_in_one_request_is_accepted_once(
 
 
 async def test_acceptances_count_repeats_when_uniqueness_is_off() -> None:
-    fake = FakeBSG(unique_references=False)
+    fake = FakeBSG(rules=Rules(unique_references=False))
     async with _sdk(fake) as bsg:
         for _ in range(3):
             await bsg.sms.send(
@@ -674,7 +674,7 @@ async def test_message_level_viber_problems_refuse_each_recipient(
 
 
 async def test_viber_sender_outside_allowed_senders_is_code_45() -> None:
-    fake = FakeBSG(allowed_senders=["BSG"])
+    fake = FakeBSG(rules=Rules(allowed_senders=["BSG"]))
     async with _sdk(fake) as bsg:
         result = await bsg.viber.send([ViberMessage(to=["380972920000"], text="x", alpha_name="X")])
 
@@ -803,7 +803,8 @@ async def test_concurrent_one_api_calls_share_one_login(client: AsyncBSG, fake: 
 
 
 async def test_token_close_to_expiry_is_refreshed() -> None:
-    fake = FakeBSG(token_ttl=30)  # inside the SDK's 60-second leeway: refresh on next use
+    # Inside the SDK's 60-second leeway: refreshed on next use.
+    fake = FakeBSG(account=Account(token_ttl=30))
     async with _sdk(fake) as bsg:
         await bsg.one_api_request("GET", "/api/accounts/balance")
         await bsg.one_api_request("GET", "/api/accounts/balance")
@@ -923,7 +924,11 @@ async def test_reset_keeps_the_fault_plan_latency_included(client: AsyncBSG, fak
 def test_a_reset_fake_answers_as_a_new_one_would() -> None:
     def new() -> FakeBSG:
         return FakeBSG(
-            seed=5, clock=Clock(), lifecycle=CALM, single_shape="mixed", faults=Faults({"500": 0.5})
+            seed=5,
+            clock=Clock(),
+            lifecycle=CALM,
+            rules=Rules(single_shape="mixed"),
+            faults=Faults({"500": 0.5}),
         )
 
     def run(fake: FakeBSG) -> list[tuple[int, bytes, FaultKind | None]]:
@@ -949,15 +954,11 @@ def test_a_reset_fake_answers_as_a_new_one_would() -> None:
     ("option", "value"),
     [
         ("seed", "1"),
-        ("sms_price", 0.02),
-        ("viber_price", Decimal("-1")),
-        ("balance", Decimal("NaN")),
-        ("single_shape", "round"),
-        ("currency", ""),
-        ("max_text_length", 0),
         ("record_limit", -1),
-        ("token_ttl", 0),
+        ("account", {"currency": "EUR"}),
+        ("rules", None),
         ("lifecycle", "calm"),
+        ("webhook", "http://127.0.0.1:8000/rcs"),
         ("faults", {"500": 0.1}),
     ],
 )
@@ -968,8 +969,30 @@ def test_bad_option_is_an_invalid_parameter_error(option: str, value: object) ->
     assert caught.value.field == option
 
 
+@pytest.mark.parametrize(
+    ("config", "option", "value"),
+    [
+        (Account, "sms_price", 0.02),
+        (Account, "viber_price", Decimal("-1")),
+        (Account, "balance", Decimal("NaN")),
+        (Account, "currency", ""),
+        (Account, "token_ttl", 0),
+        (Rules, "single_shape", "round"),
+        (Rules, "max_text_length", 0),
+        (Lifecycle, "read_rate", 2),
+    ],
+)
+def test_bad_config_field_is_an_invalid_parameter_error(
+    config: type[Account | Rules | Lifecycle], option: str, value: object
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        config(**{option: value})
+
+    assert caught.value.field == option
+
+
 def test_fake_repr_shows_counts_not_secrets() -> None:
-    fake = FakeBSG(api_keys=API_KEY, clock=Clock(), lifecycle=CALM)
+    fake = FakeBSG(account=Account(api_keys=API_KEY), clock=Clock(), lifecycle=CALM)
     fake.handle("POST", "/sms/create", headers={"x-api-key": API_KEY}, body=sms_single())
 
     assert repr(fake) == "<FakeBSG seed=0 sms=1 viber=0 requests=1>"

@@ -13,7 +13,7 @@ import pytest
 
 import bsg_async.testing._asgi
 from bsg_async import AsyncBSG, RetryPolicy, SmsStatus, TransportError
-from bsg_async.testing import FakeBSG, FaultKind
+from bsg_async.testing import Account, FakeBSG, FaultKind
 
 from .conftest import API_KEY
 from .fake_support import CALM, Clock, sms_single
@@ -23,7 +23,7 @@ URL = "http://fake.test"
 
 @pytest.fixture
 def fake() -> FakeBSG:
-    return FakeBSG(seed=4, api_keys=[API_KEY], clock=Clock(), lifecycle=CALM)
+    return FakeBSG(seed=4, account=Account(api_keys=[API_KEY]), clock=Clock(), lifecycle=CALM)
 
 
 @pytest.fixture

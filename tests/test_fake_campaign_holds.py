@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bsg_async import AsyncBSG, RetryPolicy
 from bsg_async.models.one_api import Campaign, CampaignStatus
-from bsg_async.testing import FakeBSG, Lifecycle
+from bsg_async.testing import Account, FakeBSG, Lifecycle, Webhook
 
 from .conftest import API_KEY
 from .fake_support import Clock, sdk_on
@@ -39,7 +39,11 @@ async def _ignore(_report: Any) -> None:
 def make_fake() -> FakeBSG:
     """A fake on the documentation's clock whose status reports are queued for a handler."""
     return FakeBSG(
-        seed=1, api_keys=[API_KEY], clock=Clock(START), lifecycle=READ_ALL, callback_handler=_ignore
+        seed=1,
+        account=Account(api_keys=[API_KEY]),
+        clock=Clock(START),
+        lifecycle=READ_ALL,
+        webhook=Webhook(handler=_ignore),
     )
 
 

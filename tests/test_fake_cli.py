@@ -64,24 +64,24 @@ def test_command_line_configures_the_fake() -> None:
     )
     assert fake.faults.scope.matches("POST", "/rest/viber/create")
     assert not fake.faults.scope.matches("GET", "/rest/viber/create")
-    config = fake.config
-    assert config.api_keys == {"test_a", "test_b"}
-    assert config.single_shape == "wrapped"
-    assert (config.sms_price, config.viber_price, config.currency) == (
+    account, rules = fake.account, fake.rules
+    assert account.api_keys == {"test_a", "test_b"}
+    assert rules.single_shape == "wrapped"
+    assert (account.sms_price, account.viber_price, account.currency) == (
         Decimal("0.05"),
         Decimal("0.3"),
         "USD",
     )
-    assert config.http_error_status
+    assert rules.http_error_status
     assert fake.lifecycle.non_viber_rate == 0.5
-    assert (config.balance, config.credit) == (Decimal(1), Decimal("0.5"))
-    assert config.unroutable_prefixes == ("99988", "371")
+    assert (account.balance, account.credit) == (Decimal(1), Decimal("0.5"))
+    assert rules.unroutable_prefixes == ("99988", "371")
 
 
 def test_command_line_defaults_never_refuse_for_funds_or_routes() -> None:
-    config = _fake().config
+    fake = _fake()
 
-    assert (config.credit, config.unroutable_prefixes) == (None, ())
+    assert (fake.account.credit, fake.rules.unroutable_prefixes) == (None, ())
 
 
 def test_served_fake_runs_on_the_real_clock_unless_frozen() -> None:
@@ -220,10 +220,11 @@ def test_marker_configures_the_fixture(
     pytester.makepyfile(
         """
         import pytest
+        from bsg_async.testing import Account
 
-        @pytest.mark.fake_bsg(seed=5, currency="USD")
+        @pytest.mark.fake_bsg(seed=5, account=Account(currency="USD"))
         def test_configured(fake_bsg):
-            assert fake_bsg.seed == 5 and fake_bsg.config.currency == "USD"
+            assert fake_bsg.seed == 5 and fake_bsg.account.currency == "USD"
 
         def test_default(fake_bsg):
             assert fake_bsg.seed == 0

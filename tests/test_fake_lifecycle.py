@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from datetime import datetime, timezone
 
+import attrs
 import pytest
 
 from bsg_async import (
@@ -18,7 +19,7 @@ from bsg_async import (
     ViberMessage,
     ViberStatus,
 )
-from bsg_async.testing import FakeBSG, Lifecycle
+from bsg_async.testing import Account, FakeBSG, Lifecycle
 
 from .conftest import API_KEY, BASE
 from .fake_support import CALM, START, Clock, client, fake, phones
@@ -116,7 +117,9 @@ def test_a_seeded_share_of_viber_messages_is_read_after_read_after() -> None:
 
 async def test_viber_to_a_non_viber_number_falls_back_to_sms() -> None:
     fake_off_viber = FakeBSG(
-        api_keys=[API_KEY], clock=Clock(), lifecycle=CALM, non_viber_numbers=["380972920001"]
+        account=Account(api_keys=[API_KEY]),
+        clock=Clock(),
+        lifecycle=attrs.evolve(CALM, non_viber_numbers=["380972920001"]),
     )
     async with AsyncBSG(api_key=API_KEY, base_url=BASE, transport=fake_off_viber.transport) as bsg:
         result = await bsg.viber.send(
@@ -155,7 +158,7 @@ async def test_viber_to_a_non_viber_number_falls_back_to_sms() -> None:
 
 
 def test_alt_route_is_an_empty_list_until_the_fallback_is_sent() -> None:
-    fake = FakeBSG(clock=Clock(), non_viber_numbers=["380970000000"])
+    fake = FakeBSG(clock=Clock(), lifecycle=Lifecycle(non_viber_numbers=["380970000000"]))
     _accept_viber(fake, 1, alt_route={"originator": "BSG", "text": "sms"})
     [message] = fake.viber.messages
     path = f"/viber/{message.id}"
@@ -176,7 +179,7 @@ def test_alt_route_is_an_empty_list_until_the_fallback_is_sent() -> None:
 
 
 def test_non_viber_number_without_alt_route_just_fails() -> None:
-    fake = FakeBSG(clock=Clock(), non_viber_numbers=["380970000000"])
+    fake = FakeBSG(clock=Clock(), lifecycle=Lifecycle(non_viber_numbers=["380970000000"]))
     _accept_viber(fake, 1)
     fake.advance(60)
     [message] = fake.viber.messages
@@ -200,7 +203,7 @@ def test_a_seeded_share_of_numbers_is_not_on_viber() -> None:
 
 
 def test_the_fallback_of_a_message_never_sent_is_not_an_sms() -> None:
-    fake_off_viber = FakeBSG(clock=Clock(), non_viber_numbers=["380970000000"])
+    fake_off_viber = FakeBSG(clock=Clock(), lifecycle=Lifecycle(non_viber_numbers=["380970000000"]))
     _accept_viber(fake_off_viber, 1, alt_route={"originator": "BSG", "text": "sms"})
     [message] = fake_off_viber.viber.messages
 

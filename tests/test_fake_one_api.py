@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from hypothesis import given, settings
@@ -36,7 +37,7 @@ from bsg_async.models.one_api import (
     RcsSmsFallback,
     Tariff,
 )
-from bsg_async.testing import FakeBSG, Lifecycle
+from bsg_async.testing import Account, FakeBSG, Lifecycle, Rules, Webhook
 from bsg_async.testing._cli import build_parser, fake_from_args
 
 from .conftest import API_KEY, ONE_API
@@ -63,7 +64,7 @@ class Clock:
 @pytest.fixture
 def fake() -> FakeBSG:
     """A fake on the documentation's clock, the test key and calm statuses."""
-    return FakeBSG(seed=1, api_keys=[API_KEY], clock=Clock(), lifecycle=CALM)
+    return FakeBSG(seed=1, account=Account(api_keys=[API_KEY]), clock=Clock(), lifecycle=CALM)
 
 
 @pytest.fixture
@@ -235,7 +236,9 @@ async def test_send_to_groups_reaches_the_unique_phones_of_the_groups() -> None:
     fake = FakeBSG(
         clock=Clock(),
         lifecycle=CALM,
-        contact_groups={4012: ["380501234567", "380501234568"], 4013: ["380501234568"]},
+        account=Account(
+            contact_groups={4012: ["380501234567", "380501234568"], 4013: ["380501234568"]}
+        ),
     )
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
         campaign = await bsg.rcs.send_to_groups([4012, 4013], sender="MyShop", text="Hi")
@@ -409,7 +412,7 @@ async def test_inactive_tariff_is_refused_and_configured_tariffs_are_listed() ->
         Tariff(id=1, code=3, name="Old", is_active=False, is_default=False),
         Tariff(id=2, code=4, name="New", is_active=True, is_default=True),
     ]
-    fake = FakeBSG(clock=Clock(), tariffs=tariffs)
+    fake = FakeBSG(clock=Clock(), account=Account(tariffs=tariffs))
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
         listed = [t async for t in bsg.account.tariffs()]
         with pytest.raises(InvalidRequestError):
@@ -668,7 +671,7 @@ async def test_a_throttling_429_is_raised_not_resent(client: AsyncBSG, fake: Fak
 
 
 async def test_without_unique_references_a_reference_id_is_accepted_again() -> None:
-    fake = FakeBSG(clock=Clock(), unique_references=False)
+    fake = FakeBSG(clock=Clock(), rules=Rules(unique_references=False))
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
         await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="twice")
         await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="twice")
@@ -786,7 +789,7 @@ async def test_tariffs_answer_data_and_total_without_meta(raw: httpx.AsyncClient
 
 async def test_tariffs_page_through_every_tariff() -> None:
     tariffs = [Tariff(id=n, code=n, name=f"T{n}", is_active=True) for n in range(1, 21)]
-    fake = FakeBSG(tariffs=tariffs)
+    fake = FakeBSG(account=Account(tariffs=tariffs))
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
         found = [t async for t in bsg.account.tariffs(page_size=15)]
 
@@ -850,7 +853,7 @@ async def test_a_message_moves_accepted_sent_delivered_read() -> None:
 
 
 async def test_a_number_without_rcs_ends_undelivered_and_gets_the_sms_fallback() -> None:
-    fake = FakeBSG(clock=Clock(), lifecycle=CALM, non_rcs_numbers=[PHONE])
+    fake = FakeBSG(clock=Clock(), lifecycle=attrs.evolve(CALM, non_rcs_numbers=[PHONE]))
     fallback = RcsSmsFallback(text="Shipped", sender="MyShop")
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
         campaign = await bsg.rcs.send_campaign(
@@ -1029,8 +1032,8 @@ def test_cli_options_configure_the_one_api_side() -> None:
 
     assert fake.callback_url == "http://127.0.0.1:8000/rcs"
     assert fake.lifecycle.failed_rate == 0.5
-    assert fake._rcs.groups == {4012: ("380501234567", "380501234568")}
-    assert fake._rcs.price == Decimal("0.5")
+    assert fake.account.contact_groups == {4012: ("380501234567", "380501234568")}
+    assert fake.account.rcs_price == Decimal("0.5")
 
 
 def test_cli_refuses_a_malformed_group(capsys: pytest.CaptureFixture[str]) -> None:
@@ -1041,24 +1044,26 @@ def test_cli_refuses_a_malformed_group(capsys: pytest.CaptureFixture[str]) -> No
 
 
 @pytest.mark.parametrize(
-    ("option", "value"),
+    ("config", "option", "value"),
     [
-        ("rcs_price", Decimal("-1")),
-        ("tariffs", "Standard"),
-        ("tariffs", [{"id": 1, "code": 0}]),
-        ("contact_groups", [1, 2]),
-        ("contact_groups", {0: ["380501234567"]}),
-        ("contact_groups", {1: ["12"]}),
-        ("callback_url", "ftp://x"),
-        ("callback_handler", "not callable"),
-        ("click_handler", 3),
-        ("callback_attempts", 0),
-        ("callback_timeout", 0),
+        (Account, "rcs_price", Decimal("-1")),
+        (Account, "tariffs", "Standard"),
+        (Account, "tariffs", [{"id": 1, "code": 0}]),
+        (Account, "contact_groups", [1, 2]),
+        (Account, "contact_groups", {0: ["380501234567"]}),
+        (Account, "contact_groups", {1: ["12"]}),
+        (Webhook, "url", "ftp://x"),
+        (Webhook, "handler", "not callable"),
+        (Webhook, "click_handler", 3),
+        (Webhook, "attempts", 0),
+        (Webhook, "timeout", 0),
     ],
 )
-def test_a_bad_one_api_option_is_an_invalid_parameter_error(option: str, value: object) -> None:
+def test_a_bad_one_api_option_is_an_invalid_parameter_error(
+    config: type[Account | Webhook], option: str, value: object
+) -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        FakeBSG(**{option: value})  # type: ignore[arg-type]
+        config(**{option: value})
 
     assert caught.value.field.split("[")[0] == option
 

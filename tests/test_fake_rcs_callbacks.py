@@ -18,7 +18,7 @@ import pytest
 
 from bsg_async import AsyncBSG, InvalidParameterError, Recipient
 from bsg_async.models.one_api import LinkSuggestion, RcsCard
-from bsg_async.testing import FakeBSG, Lifecycle
+from bsg_async.testing import FakeBSG, Lifecycle, Webhook
 from bsg_async.testing._server import listening_socket
 from bsg_async.webhooks import (
     MemoryIdempotencyStore,
@@ -114,7 +114,7 @@ def card_with_buttons() -> RcsCard:
 
 async def test_a_delivered_report_is_the_documented_webhook_payload() -> None:
     handler = Recorder()
-    fake = make_fake(DOCUMENTED, callback_handler=handler)
+    fake = make_fake(DOCUMENTED, webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="MyShop", text="Hello", reference_id="hello")
     fake.advance(11)
@@ -128,7 +128,7 @@ async def test_a_delivered_report_is_the_documented_webhook_payload() -> None:
 
 async def test_the_handler_gets_each_status_change_once_in_order() -> None:
     handler = Recorder()
-    fake = make_fake(callback_handler=handler)
+    fake = make_fake(webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
         info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
     statuses = []
@@ -149,7 +149,7 @@ async def test_the_handler_gets_each_status_change_once_in_order() -> None:
 
 async def test_nothing_is_reported_before_the_clock_moves() -> None:
     handler = Recorder()
-    fake = make_fake(callback_handler=handler)
+    fake = make_fake(webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
 
@@ -159,7 +159,7 @@ async def test_nothing_is_reported_before_the_clock_moves() -> None:
 
 async def test_one_big_advance_reports_every_status_reached_oldest_first() -> None:
     handler = Recorder()
-    fake = make_fake(callback_handler=handler)
+    fake = make_fake(webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
         await bsg.rcs.send_campaign(
             [Recipient(PHONE, "a"), Recipient("380997087352", "b")], sender="S", text="Hi"
@@ -180,7 +180,7 @@ async def test_one_big_advance_reports_every_status_reached_oldest_first() -> No
 
 async def test_a_campaign_scheduled_ahead_reports_sending_when_it_starts() -> None:
     handler = Recorder()
-    fake = make_fake(callback_handler=handler)
+    fake = make_fake(webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
         await bsg.rcs.send_campaign(
             [PHONE], sender="S", text="Hi", start_at=datetime(2024, 8, 22, 12, 0, 0)
@@ -194,7 +194,7 @@ async def test_a_campaign_scheduled_ahead_reports_sending_when_it_starts() -> No
 
 async def test_a_failing_handler_gets_the_report_again_until_the_attempts_run_out() -> None:
     handler = Recorder(failures=5)
-    fake = make_fake(DOCUMENTED, callback_handler=handler, callback_attempts=3)
+    fake = make_fake(DOCUMENTED, webhook=Webhook(handler=handler, attempts=3))
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
     fake.advance(11)
@@ -223,7 +223,7 @@ async def test_a_report_with_no_target_is_dropped() -> None:
 
 
 async def test_pending_callbacks_shows_what_the_next_round_tries() -> None:
-    fake = make_fake(callback_handler=Recorder())
+    fake = make_fake(webhook=Webhook(handler=Recorder()))
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
     fake.advance(2)
@@ -243,7 +243,7 @@ async def test_concurrent_rounds_deliver_each_report_once() -> None:
         await anyio.lowlevel.checkpoint()
         calls.append(report)
 
-    fake = make_fake(callback_handler=slow)
+    fake = make_fake(webhook=Webhook(handler=slow))
     async with sdk(fake) as bsg:
         await bsg.rcs.send_campaign([PHONE, "380997087352"], sender="S", text="Hi")
     fake.advance(60)
@@ -275,8 +275,9 @@ async def test_reports_go_to_the_message_callback_url_else_the_account_url() -> 
     receiver = Receiver()
     fake = make_fake(
         DOCUMENTED,
-        callback_url="https://shop.example/bsg/rcs",
-        callback_transport=httpx.MockTransport(receiver),
+        webhook=Webhook(
+            url="https://shop.example/bsg/rcs", transport=httpx.MockTransport(receiver)
+        ),
     )
     async with sdk(fake) as bsg:
         own = await bsg.rcs.send(
@@ -300,8 +301,7 @@ async def test_a_url_answering_500_gets_the_report_again_next_round() -> None:
     receiver = Receiver(500)
     fake = make_fake(
         DOCUMENTED,
-        callback_url="http://127.0.0.1:9/rcs",
-        callback_transport=httpx.MockTransport(receiver),
+        webhook=Webhook(url="http://127.0.0.1:9/rcs", transport=httpx.MockTransport(receiver)),
     )
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="S", text="Hi")
@@ -321,8 +321,7 @@ async def test_a_url_that_does_not_answer_is_a_failed_delivery() -> None:
 
     fake = make_fake(
         DOCUMENTED,
-        callback_url="http://127.0.0.1:9/rcs",
-        callback_transport=httpx.MockTransport(refuse),
+        webhook=Webhook(url="http://127.0.0.1:9/rcs", transport=httpx.MockTransport(refuse)),
     )
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="S", text="Hi")
@@ -336,7 +335,7 @@ async def test_a_url_that_does_not_answer_is_a_failed_delivery() -> None:
 
 
 async def test_a_url_outside_loopback_is_not_posted_without_a_transport() -> None:
-    fake = make_fake(DOCUMENTED, callback_url="https://customer.example/bsg/rcs")
+    fake = make_fake(DOCUMENTED, webhook=Webhook(url="https://customer.example/bsg/rcs"))
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="S", text="Hi")
     fake.advance(11)
@@ -349,7 +348,7 @@ async def test_a_url_outside_loopback_is_not_posted_without_a_transport() -> Non
 
 
 def test_a_delivery_repr_leaves_the_url_out() -> None:
-    fake = make_fake(DOCUMENTED, callback_url=f"http://127.0.0.1:9/rcs/{SECRET}")
+    fake = make_fake(DOCUMENTED, webhook=Webhook(url=f"http://127.0.0.1:9/rcs/{SECRET}"))
     login = fake.handle("POST", "/api/auth/login", body=b'{"api_key": "k"}')
     headers = {"authorization": "Bearer " + json.loads(login.body)["bearer"]}
     body = {"phone": {"number": PHONE}, "sender": "S", "options": {"text": "Hi"}}
@@ -369,8 +368,9 @@ async def test_reports_reach_rcs_webhook_app_through_asgi_transport() -> None:
     received = Recorder()
     app = RcsWebhookApp(received, secret=SECRET, idempotency=MemoryIdempotencyStore())
     fake = make_fake(
-        callback_url=f"http://bsg-receiver/bsg/rcs/{SECRET}",
-        callback_transport=httpx.ASGITransport(app=app),
+        webhook=Webhook(
+            url=f"http://bsg-receiver/bsg/rcs/{SECRET}", transport=httpx.ASGITransport(app=app)
+        ),
     )
     async with sdk(fake) as bsg:
         await bsg.rcs.send_campaign(
@@ -393,8 +393,9 @@ async def test_a_wrong_secret_is_a_failed_delivery_at_the_receiver() -> None:
     app = RcsWebhookApp(Recorder(), secret=SECRET)
     fake = make_fake(
         DOCUMENTED,
-        callback_url="http://bsg-receiver/bsg/rcs/guessed",
-        callback_transport=httpx.ASGITransport(app=app),
+        webhook=Webhook(
+            url="http://bsg-receiver/bsg/rcs/guessed", transport=httpx.ASGITransport(app=app)
+        ),
     )
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="S", text="Hi")
@@ -433,7 +434,7 @@ async def test_reports_reach_rcs_webhook_app_over_a_real_uvicorn_server() -> Non
     clicks = Recorder()
     app = RcsWebhookApp(received, on_click=clicks, secret=SECRET, allowed_networks=["127.0.0.1"])
     async with serve(app) as base:
-        fake = make_fake(DOCUMENTED, callback_url=f"{base}/bsg/rcs/{SECRET}", callback_timeout=5)
+        fake = make_fake(DOCUMENTED, webhook=Webhook(url=f"{base}/bsg/rcs/{SECRET}", timeout=5))
         async with sdk(fake) as bsg:
             await bsg.rcs.send(
                 PHONE, sender="MyShop", cards=card_with_buttons(), reference_id="hello"
@@ -454,7 +455,7 @@ async def test_reports_reach_rcs_webhook_app_over_a_real_uvicorn_server() -> Non
 
 async def test_a_click_reaches_the_click_handler_with_its_suggestion() -> None:
     clicks = Recorder()
-    fake = make_fake(DOCUMENTED, click_handler=clicks)
+    fake = make_fake(DOCUMENTED, webhook=Webhook(click_handler=clicks))
     async with sdk(fake) as bsg:
         info = await bsg.rcs.send(PHONE, sender="S", cards=card_with_buttons(), reference_id="o7")
     fake.advance(20)
@@ -477,7 +478,7 @@ async def test_a_click_reaches_the_click_handler_with_its_suggestion() -> None:
 
 async def test_a_click_without_a_postback_presses_the_first_suggestion() -> None:
     clicks = Recorder()
-    fake = make_fake(DOCUMENTED, click_handler=clicks)
+    fake = make_fake(DOCUMENTED, webhook=Webhook(click_handler=clicks))
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="S", cards=card_with_buttons(), reference_id="o8")
     fake.advance(20)
@@ -489,7 +490,7 @@ async def test_a_click_without_a_postback_presses_the_first_suggestion() -> None
 
 
 async def test_a_click_before_delivery_is_refused() -> None:
-    fake = make_fake(DOCUMENTED, click_handler=Recorder())
+    fake = make_fake(DOCUMENTED, webhook=Webhook(click_handler=Recorder()))
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="S", cards=card_with_buttons(), reference_id="o9")
 
@@ -501,7 +502,7 @@ async def test_a_click_before_delivery_is_refused() -> None:
 
 @pytest.mark.parametrize("postback", ["order_maybe", None])
 async def test_a_click_on_a_suggestion_the_message_lacks_is_refused(postback: str | None) -> None:
-    fake = make_fake(DOCUMENTED, click_handler=Recorder())
+    fake = make_fake(DOCUMENTED, webhook=Webhook(click_handler=Recorder()))
     async with sdk(fake) as bsg:
         text = await bsg.rcs.send(PHONE, sender="S", text="no buttons", reference_id="t1")
         await bsg.rcs.send("380997087352", sender="S", cards=card_with_buttons(), reference_id="c1")
@@ -522,7 +523,7 @@ def test_a_click_on_an_unknown_message_is_a_key_error() -> None:
 async def test_a_served_fake_delivers_callbacks_on_the_advance_control_endpoint() -> None:
     received = Recorder()
     receiver = RcsWebhookApp(received)
-    fake = make_fake(DOCUMENTED, callback_transport=httpx.ASGITransport(app=receiver))
+    fake = make_fake(DOCUMENTED, webhook=Webhook(transport=httpx.ASGITransport(app=receiver)))
     async with sdk(fake) as bsg:
         await bsg.rcs.send(PHONE, sender="S", cards=card_with_buttons(), reference_id="hello")
     async with httpx.AsyncClient(
@@ -551,7 +552,7 @@ async def test_a_served_fake_delivers_callbacks_on_the_advance_control_endpoint(
 
 async def test_a_served_fake_delivers_due_callbacks_after_answering_a_request() -> None:
     handler = Recorder()
-    fake = make_fake(DOCUMENTED, callback_handler=handler)
+    fake = make_fake(DOCUMENTED, webhook=Webhook(handler=handler))
     async with AsyncBSG(
         api_key=API_KEY, one_api_url="http://fake", transport=httpx.ASGITransport(app=fake.app)
     ) as bsg:
@@ -568,7 +569,7 @@ README_EXAMPLE = """\
 import httpx
 
 from bsg_async import AsyncBSG
-from bsg_async.testing import FakeBSG
+from bsg_async.testing import FakeBSG, Webhook
 from bsg_async.webhooks import RcsReport, RcsWebhookApp
 
 reports: list[RcsReport] = []
@@ -578,12 +579,11 @@ async def on_report(report: RcsReport) -> None:
     reports.append(report)
 
 
-# Your receiver, in process (or callback_url="http://127.0.0.1:8000/bsg/rcs" for a real server)
+# Your receiver, in process (or url="http://127.0.0.1:8000/bsg/rcs" for a real server)
 receiver = RcsWebhookApp(on_report)
 fake = FakeBSG(
     seed=1,
-    callback_url="http://receiver/bsg/rcs",
-    callback_transport=httpx.ASGITransport(app=receiver),
+    webhook=Webhook(url="http://receiver/bsg/rcs", transport=httpx.ASGITransport(app=receiver)),
 )
 async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
     info = await bsg.rcs.send(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Literal
 
+import attrs
 import pytest
 
 from bsg_async import (
@@ -19,10 +20,10 @@ from bsg_async import (
     UndeliverableDestinationError,
 )
 from bsg_async.models.batch import BatchReport, Failed, Sent
-from bsg_async.testing import FakeBSG
+from bsg_async.testing import Account, FakeBSG, Rules
 
 from .conftest import API_KEY
-from .fake_support import calm_fake, sdk_on
+from .fake_support import ACCOUNT, calm_fake, sdk_on
 
 Channel = Literal["sms", "viber"]
 SMS_PRICE = Decimal("0.02")
@@ -45,7 +46,7 @@ def people(count: int, *, prefix: str = "38050") -> list[Recipient]:
 @pytest.fixture
 async def broke() -> AsyncIterator[tuple[FakeBSG, AsyncBSG]]:
     """A prepaid account (no credit) with enough for exactly two SMS."""
-    fake = calm_fake(balance=2 * SMS_PRICE, credit=Decimal(0))
+    fake = calm_fake(account=attrs.evolve(ACCOUNT, balance=2 * SMS_PRICE, credit=Decimal(0)))
     async with sdk_on(fake) as bsg:
         yield fake, bsg
 
@@ -74,7 +75,7 @@ async def test_an_sms_the_balance_cannot_cover_is_insufficient_funds(
 async def test_send_many_recipients_beyond_the_funds_fail_as_not_accepted(
     channel: Channel, price: Decimal
 ) -> None:
-    fake = calm_fake(balance=3 * price, credit=Decimal(0))
+    fake = calm_fake(account=attrs.evolve(ACCOUNT, balance=3 * price, credit=Decimal(0)))
     recipients = people(5)
     async with sdk_on(fake) as bsg:
         report = await send_many(bsg, channel, recipients)
@@ -93,7 +94,7 @@ async def test_send_many_recipients_beyond_the_funds_fail_as_not_accepted(
 async def test_credit_lets_the_balance_go_that_far_below_zero_and_the_balance_answer_agrees() -> (
     None
 ):
-    fake = calm_fake(balance=Decimal("0.01"), credit=Decimal("0.03"))
+    fake = calm_fake(account=attrs.evolve(ACCOUNT, balance=Decimal("0.01"), credit=Decimal("0.03")))
     async with sdk_on(fake) as bsg:
         report = await bsg.sms.send_many(people(4), body="Sale", originator="Shop")
         balance = await bsg.account.balance()
@@ -106,7 +107,7 @@ async def test_credit_lets_the_balance_go_that_far_below_zero_and_the_balance_an
 async def test_a_retry_after_a_lost_answer_is_resolved_not_refused_for_funds() -> None:
     # The lost attempt spent the whole balance; the retry must meet "reference already
     # exists" (resolved as sent), not "not enough funds".
-    fake = calm_fake(balance=2 * SMS_PRICE, credit=Decimal(0))
+    fake = calm_fake(account=attrs.evolve(ACCOUNT, balance=2 * SMS_PRICE, credit=Decimal(0)))
     fake.faults.script(["lost_answer"], paths=["/sms/create"])
     async with sdk_on(fake) as bsg:
         report = await bsg.sms.send_many(people(2), body="Sale", originator="Shop")
@@ -117,7 +118,7 @@ async def test_a_retry_after_a_lost_answer_is_resolved_not_refused_for_funds() -
 
 
 async def test_without_a_credit_limit_the_balance_just_goes_negative() -> None:
-    fake = calm_fake(balance=Decimal(0))
+    fake = calm_fake(account=attrs.evolve(ACCOUNT, balance=Decimal(0)))
     async with sdk_on(fake) as bsg:
         report = await bsg.sms.send_many(people(3), body="Sale", originator="Shop")
         balance = await bsg.account.balance()
@@ -130,7 +131,7 @@ async def test_without_a_credit_limit_the_balance_just_goes_negative() -> None:
 
 
 async def test_a_single_sms_to_an_unroutable_network_is_an_undeliverable_destination() -> None:
-    fake = calm_fake(unroutable_prefixes=[UNROUTABLE])
+    fake = calm_fake(rules=Rules(unroutable_prefixes=[UNROUTABLE]))
     async with sdk_on(fake) as bsg:
         with pytest.raises(UndeliverableDestinationError) as caught:
             await bsg.sms.send(msisdn=UNROUTABLE + "1234567", body="Hi", originator="Shop")
@@ -145,7 +146,7 @@ async def test_a_single_sms_to_an_unroutable_network_is_an_undeliverable_destina
 async def test_send_many_unroutable_recipients_fail_inside_a_successful_answer(
     channel: Channel,
 ) -> None:
-    fake = calm_fake(unroutable_prefixes=[UNROUTABLE, "37100"])
+    fake = calm_fake(rules=Rules(unroutable_prefixes=[UNROUTABLE, "37100"]))
     recipients = [*people(2, prefix=UNROUTABLE), *people(2), *people(1, prefix="37100")]
     async with sdk_on(fake) as bsg:
         report = await send_many(bsg, channel, recipients)
@@ -160,7 +161,7 @@ async def test_send_many_unroutable_recipients_fail_inside_a_successful_answer(
 
 
 async def test_the_wire_answer_carries_33_per_recipient() -> None:
-    fake = calm_fake(unroutable_prefixes=UNROUTABLE)
+    fake = calm_fake(rules=Rules(unroutable_prefixes=UNROUTABLE))
     body = (
         b'{"destination":"phones","originator":"Shop","body":"Hi","phones":['
         b'{"msisdn":"99988000001","reference":"a"},{"msisdn":"380501234567","reference":"b"}]}'
@@ -177,20 +178,22 @@ async def test_the_wire_answer_carries_33_per_recipient() -> None:
 
 
 @pytest.mark.parametrize(
-    ("option", "value"),
+    ("config", "option", "value"),
     [
-        ("credit", Decimal("-1")),
-        ("credit", 0.5),
-        ("credit", Decimal("Infinity")),
-        ("unroutable_prefixes", ["+380"]),
-        ("unroutable_prefixes", [380]),
-        ("unroutable_prefixes", [""]),
-        ("unroutable_prefixes", 380),
-        ("invalid_prefixes", ["38O"]),
+        (Account, "credit", Decimal("-1")),
+        (Account, "credit", 0.5),
+        (Account, "credit", Decimal("Infinity")),
+        (Rules, "unroutable_prefixes", ["+380"]),
+        (Rules, "unroutable_prefixes", [380]),
+        (Rules, "unroutable_prefixes", [""]),
+        (Rules, "unroutable_prefixes", 380),
+        (Rules, "invalid_prefixes", ["38O"]),
     ],
 )
-def test_bad_refusal_options_are_invalid_parameters(option: str, value: object) -> None:
+def test_bad_refusal_options_are_invalid_parameters(
+    config: type[Account | Rules], option: str, value: object
+) -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        FakeBSG(**{option: value})  # type: ignore[arg-type]
+        config(**{option: value})
 
     assert caught.value.field == option

@@ -32,3 +32,14 @@ async def test_the_no_account_quickstart_sends_and_reads_a_status(
     printed = capsys.readouterr().out
     assert printed.startswith("SmsReport(id=")
     assert "msisdn='380501234567'" in printed and "price=Decimal('0.02')" in printed
+
+
+def test_the_fake_configuration_example_runs() -> None:
+    code = textwrap.dedent(python_block_after("- Configuration: `FakeBSG()` just works"))
+    namespace: dict[str, object] = {}
+
+    exec(code, namespace)
+
+    fake = namespace["fake"]
+    assert fake.lifecycle.non_viber_numbers == {"380501234567"}  # type: ignore[attr-defined]
+    assert fake.viber.channel == "viber"  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from rich.table import Table
 from .. import AsyncBSG, Recipient, RetryPolicy, SmsFallback
 from ..models import ViberReport
 from ..models.batch import Failed, LookupFailed, Sent
-from ..testing import FakeBSG, Faults
+from ..testing import FakeBSG, Faults, Rules
 from ._campaign import failure_reason
 from ._common import EXIT_FAILED, EXIT_OK, preferred_backend
 from ._output import Output, jsonable
@@ -133,7 +133,7 @@ async def run_demo(
             latency=0.002,
             latency_jitter=0.006,
         ),
-        invalid_prefixes=[REFUSED_PREFIX],
+        rules=Rules(invalid_prefixes=[REFUSED_PREFIX]),
         record_limit=4 * recipients + 1000,  # enough to count every request
     )
     fake.faults.script(FAULT_SCRIPT, paths=["*/viber/create"])

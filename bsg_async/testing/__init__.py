@@ -16,7 +16,7 @@ The One-API side too: RCS sends, campaigns, the message search, balance and tari
 status reports delivered to your handler or webhook URL as statuses move:
 
 ```python
-fake = FakeBSG(callback_handler=on_report)                  # async, takes an RcsReport
+fake = FakeBSG(webhook=Webhook(handler=on_report))         # async, takes an RcsReport
 async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
     info = await bsg.rcs.send("380501234567", sender="Shop", text="Shipped")
 fake.advance(60)
@@ -27,6 +27,8 @@ await fake.deliver_callbacks()                              # on_report: sent, d
   exceptions); over HTTP: `fake.app` is an ASGI app, `async with fake.serve() as server:` runs it
   with uvicorn on 127.0.0.1, and `python -m bsg_async.testing --port 8080` serves one in its own
   process.
+- Configure it with a few frozen values: `FakeBSG(account=Account(...), rules=Rules(...),
+  lifecycle=Lifecycle(...), webhook=Webhook(...), faults=Faults(...))`, each with defaults.
 - pytest: the plugin `bsg_async.testing.pytest_plugin` offers the fixtures `fake_bsg` and
   `bsg_client`.
 
@@ -35,14 +37,17 @@ The library itself never imports this package.
 
 from ._asgi import FakeApp
 from ._callbacks import CallbackDelivery
-from ._fake import ChannelView, Exchange, FakeBSG, RcsView, RecordedRequest
+from ._config import Account, Lifecycle, Rules, Webhook
+from ._fake import Exchange, FakeBSG, RecordedRequest
+from ._fates import MessageState
 from ._faults import FaultKind, Faults
-from ._rcs import FakeCampaign, FakeRcsMessage, RcsSubmission
+from ._records import FakeCampaign, FakeMessage, FakeRcsMessage, RcsSubmission, Submission, Task
 from ._server import FakeServer
-from ._state import FakeMessage, Lifecycle, MessageState, Submission, Task
 from ._transport import FakeTransport
+from ._views import ChannelView, RcsView
 
 __all__ = [
+    "Account",
     "CallbackDelivery",
     "ChannelView",
     "Exchange",
@@ -60,6 +65,8 @@ __all__ = [
     "RcsSubmission",
     "RcsView",
     "RecordedRequest",
+    "Rules",
     "Submission",
     "Task",
+    "Webhook",
 ]

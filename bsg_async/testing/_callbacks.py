@@ -10,9 +10,9 @@ reports of an account without a callback URL.
 
 A delivery fails when the handler raises, the URL answers anything but 2xx, or the POST fails;
 it is tried again on the next delivery round, up to `attempts` times in all (BSG delivers again
-too: receivers must be idempotent). URLs are POSTed with httpx, `callback_timeout` seconds each,
-only to loopback addresses (127.0.0.0/8, ::1, `localhost`) unless a `callback_transport` is
-given (for example `httpx.ASGITransport(app=your_webhook_app)`) or remote URLs are allowed.
+too: receivers must be idempotent). URLs are POSTed with httpx, `Webhook.timeout` seconds each,
+only to loopback addresses (127.0.0.0/8, ::1, `localhost`) unless the `Webhook` has a
+`transport` (for example `httpx.ASGITransport(app=your_webhook_app)`) or `allow_remote=True`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import ipaddress
 import json
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 import attrs
@@ -30,6 +30,9 @@ import httpx
 from ..models.rcs_report import RcsClick, RcsReport
 from ..webhooks import parse_rcs_click, parse_rcs_report
 from ._json import dumps
+
+if TYPE_CHECKING:
+    from ._config import Webhook
 
 __all__ = ["CallbackDelivery", "Callbacks", "ClickHandler", "ReportHandler"]
 
@@ -94,29 +97,12 @@ class _Borrowed(httpx.AsyncBaseTransport):
 
 
 class Callbacks:
-    """The queue of callbacks still to deliver, where they go, and what happened to them."""
+    """The queue of callbacks still to deliver, where they go (`webhook`, which the fake may
+    replace at any time), and what happened to them."""
 
-    def __init__(
-        self,
-        *,
-        now: Callable[[], float],
-        record_limit: int,
-        url: str | None = None,
-        handler: ReportHandler | None = None,
-        click_handler: ClickHandler | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        allow_remote: bool = False,
-        attempts: int = 3,
-        timeout: float = 5.0,
-    ) -> None:
+    def __init__(self, webhook: Webhook, *, now: Callable[[], float], record_limit: int) -> None:
+        self.webhook = webhook
         self.now = now
-        self.url = url
-        self.handler = handler
-        self.click_handler = click_handler
-        self.transport = transport
-        self.allow_remote = allow_remote
-        self.attempts = attempts
-        self.timeout = timeout
         self.pending: deque[_Pending] = deque()
         self.records: deque[CallbackDelivery] = deque(maxlen=record_limit)
         self._lock: anyio.Lock | None = None
@@ -131,11 +117,12 @@ class Callbacks:
     ) -> None:
         """Queue one callback for every target configured now."""
         body = dumps(payload)
-        handler = self.handler if kind == "status" else self.click_handler
+        webhook = self.webhook
+        handler = webhook.handler if kind == "status" else webhook.click_handler
         targets: list[str] = []
         if handler is not None:
             targets.append(_HANDLER)
-        url = message_url or self.url
+        url = message_url or webhook.url
         if url is not None:
             targets.append(url)
         for target in targets:
@@ -158,10 +145,11 @@ class Callbacks:
                 return ()
             done: list[CallbackDelivery] = []
             needs_http = any(item.target != _HANDLER for item in batch)
+            transport = self.webhook.transport
             client = (
                 httpx.AsyncClient(
-                    transport=None if self.transport is None else _Borrowed(self.transport),
-                    timeout=self.timeout,
+                    transport=None if transport is None else _Borrowed(transport),
+                    timeout=self.webhook.timeout,
                     trust_env=False,
                     follow_redirects=False,
                 )
@@ -182,11 +170,16 @@ class Callbacks:
         http_status: int | None = None
         error: str | None = None
         retry = True
+        webhook = self.webhook
         try:
             if item.target == _HANDLER:
                 await self._call_handler(item)
-            elif self.transport is None and not self.allow_remote and not _is_loopback(item.target):
-                error = "not a loopback address: give callback_transport or allow_remote_callbacks"
+            elif (
+                webhook.transport is None
+                and not webhook.allow_remote
+                and not _is_loopback(item.target)
+            ):
+                error = "not a loopback address: give the Webhook a transport or allow_remote=True"
                 retry = False
             else:
                 assert client is not None
@@ -199,7 +192,7 @@ class Callbacks:
         except Exception as exc:  # the user's handler: any failure means "deliver again"
             error = f"{type(exc).__name__}: {exc}"
         delivered = error is None
-        if not delivered and retry and item.attempts < self.attempts:
+        if not delivered and retry and item.attempts < webhook.attempts:
             self.pending.append(item)
         record = CallbackDelivery(
             item.kind,
@@ -217,11 +210,12 @@ class Callbacks:
         return record
 
     async def _call_handler(self, item: _Pending) -> None:
+        webhook = self.webhook
         if item.kind == "status":
-            if self.handler is not None:
-                await self.handler(parse_rcs_report(item.body))
-        elif self.click_handler is not None:
-            await self.click_handler(parse_rcs_click(item.body))
+            if webhook.handler is not None:
+                await webhook.handler(parse_rcs_report(item.body))
+        elif webhook.click_handler is not None:
+            await webhook.click_handler(parse_rcs_click(item.body))
 
 
 def _is_loopback(url: str) -> bool:

@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from ..errors import InvalidParameterError
+from ._config import Account, Lifecycle, Rules, Webhook
 from ._fake import FakeBSG
 from ._faults import FaultKind, Faults
-from ._state import Lifecycle
 
 __all__ = ["build_parser", "fake_from_args", "main"]
 
@@ -177,24 +177,30 @@ def fake_from_args(args: argparse.Namespace) -> FakeBSG:
     groups: dict[int, list[str]] = {}
     for group, numbers in args.group:
         groups.setdefault(group, []).extend(numbers)
-    return FakeBSG(
-        seed=args.seed,
+    account = Account(
         api_keys=args.api_key,
-        clock=None if args.frozen_clock else time.time,
-        faults=faults,
-        lifecycle=lifecycle,
+        currency=args.currency,
         sms_price=args.sms_price,
         viber_price=args.viber_price,
         rcs_price=args.rcs_price,
         balance=args.balance,
         credit=args.credit,
-        unroutable_prefixes=args.unroutable_prefix,
-        currency=args.currency,
         contact_groups=groups,
-        callback_url=args.callback_url,
-        allow_remote_callbacks=args.allow_remote_callbacks,
+    )
+    rules = Rules(
+        unroutable_prefixes=args.unroutable_prefix,
         single_shape=args.single_shape,
         http_error_status=args.http_error_status,
+    )
+    webhook = Webhook(url=args.callback_url, allow_remote=args.allow_remote_callbacks)
+    return FakeBSG(
+        seed=args.seed,
+        clock=None if args.frozen_clock else time.time,
+        account=account,
+        rules=rules,
+        lifecycle=lifecycle,
+        webhook=webhook,
+        faults=faults,
         record_limit=args.record_limit,
     )
 

@@ -3,7 +3,8 @@
 Every answer follows the documented wire format of its endpoint (bsg-api.md sections 2 to 5):
 string ids everywhere; SMS create with `error` and prices as strings; Viber create, status reads
 and task counters with numbers; request-level errors at the top level, per-recipient errors
-inside `result`. Validation follows the documented codes:
+inside `result`. Validation follows the documented codes (the option names below are fields of
+the fake's `Rules` and `Account`):
 
 Request-level codes (top-level `error`):
 
@@ -41,27 +42,36 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _string
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote
 
 import attrs
 
+from ._config import Account, Rules
+from ._fates import VIBER, Fates, MessageState, format_time
 from ._json import dumps
-from ._state import (
-    FALLBACK_ID_OFFSET,
-    TASK_ID_BASE,
-    ChannelStore,
-    FakeMessage,
-    Fates,
-    MessageState,
-    Submission,
-    Task,
-    format_time,
-)
+from ._records import Channel, FakeMessage, Submission, Task
+from ._reply import Reply
+from ._store import Store
 
-__all__ = ["DESCRIPTIONS", "Config", "LegacyApi", "Reply"]
+__all__ = [
+    "DESCRIPTIONS",
+    "SMS_ID_BASE",
+    "TASK_ID_BASE",
+    "VIBER_ID_BASE",
+    "LegacyApi",
+    "Messages",
+    "Tasks",
+]
 
-JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
+Messages = Store[[str, str, Submission], FakeMessage]
+"""The messages of one channel, keyed by reference (field 0)."""
+Tasks = Store[[int, int, Submission], Task]
+"""The bulk SMS tasks."""
+
+SMS_ID_BASE = 3_000_000_001
+VIBER_ID_BASE = 4_700_000_001
+TASK_ID_BASE = 21_901
 
 DESCRIPTIONS: Mapping[int, str] = {
     0: "No errors",
@@ -112,39 +122,10 @@ _BAD = object()
 
 
 @attrs.frozen
-class Reply:
-    """An HTTP answer of the fake service."""
-
-    status: int
-    body: bytes
-    headers: tuple[tuple[str, str], ...] = JSON_HEADERS
-
-
-@attrs.frozen
-class Config:
-    """The service's settings, fixed when the `FakeBSG` is created (see its docstring)."""
-
-    api_keys: frozenset[str] | None
-    sms_price: Decimal
-    viber_price: Decimal
-    currency: str
-    single_shape: Literal["flat", "wrapped", "mixed"]
-    http_error_status: bool
-    unique_references: bool
-    invalid_prefixes: tuple[str, ...]
-    allowed_senders: frozenset[str] | None
-    max_text_length: int | None
-    two_way_enabled: bool
-    token_ttl: float
-    balance: Decimal
-    credit: Decimal | None
-    unroutable_prefixes: tuple[str, ...]
-
-
-@attrs.frozen
 class _Codes:
     """The per-recipient codes of one channel."""
 
+    channel: Channel
     bad_entry: int
     bad_msisdn: int
     bad_reference: int
@@ -153,8 +134,8 @@ class _Codes:
     as_string: bool
 
 
-_SMS_CODES = _Codes(24, 21, 27, 23, 31, as_string=True)
-_VIBER_CODES = _Codes(44, 41, 47, 43, 51, as_string=False)
+_SMS_CODES = _Codes("sms", 24, 21, 27, 23, 31, as_string=True)
+_VIBER_CODES = _Codes("viber", 44, 41, 47, 43, 51, as_string=False)
 
 
 def _http_status(code: int) -> int:
@@ -168,47 +149,49 @@ def _http_status(code: int) -> int:
 
 
 class LegacyApi:
-    """The SMS and Viber endpoints over one state; every method returns a `Reply`.
+    """The SMS and Viber endpoints over their stores; every method returns a `Reply`.
 
     `balance` returns the account's balance now, which a `credit` limit checks sends against.
     """
 
     def __init__(
         self,
-        config: Config,
+        account: Account,
+        rules: Rules,
         *,
-        sms: ChannelStore,
-        viber: ChannelStore,
-        tasks: dict[int, Task],
+        sms: Messages,
+        viber: Messages,
+        tasks: Tasks,
         fates: Fates,
         now: Callable[[], float],
         shape_rng: random.Random,
         balance: Callable[[], Decimal] | None = None,
     ) -> None:
-        self.config = config
+        self.account = account
+        self.rules = rules
         self.sms = sms
         self.viber = viber
         self.tasks = tasks
         self.fates = fates
         self.now = now
         self.shape_rng = shape_rng
-        self.current_balance = balance if balance is not None else (lambda: config.balance)
+        self.current_balance = balance if balance is not None else (lambda: account.balance)
         self.codes: Counter[int] = Counter()
-        self._sms_price_text = str(config.sms_price)
-        currency = _string(config.currency)
+        self._sms_price_text = str(account.sms_price)
+        currency = _string(account.currency)
         # The hot path writes accepted entries from these templates instead of encoding dicts.
         self._sms_entry_tail = (
             f',"error":"0","price":{_string(self._sms_price_text)},"currency":{currency}}}'
         )
         self._viber_entry_head = '{"error":0,"errorDescription":"No errors","reference":'
-        self._viber_entry_tail = f',"price":{config.viber_price},"currency":{currency}}}'
+        self._viber_entry_tail = f',"price":{account.viber_price},"currency":{currency}}}'
 
     # -- helpers -------------------------------------------------------------------------------
 
     def error(self, code: int, *, as_string: bool = False) -> Reply:
         """A request-level error answer."""
         self.codes[code] += 1
-        status = _http_status(code) if self.config.http_error_status or code == 1 else 200
+        status = _http_status(code) if self.rules.http_error_status or code == 1 else 200
         body = {"error": str(code) if as_string else code, "errorDescription": DESCRIPTIONS[code]}
         return Reply(status, dumps(body))
 
@@ -236,7 +219,7 @@ class LegacyApi:
     def _sender_code(self, value: Any, bad: int, not_allowed: int) -> int | None:
         if not isinstance(value, str) or not value.strip() or len(value) > ORIGINATOR_MAX:
             return bad
-        allowed = self.config.allowed_senders
+        allowed = self.rules.allowed_senders
         if allowed is not None and value not in allowed:
             return not_allowed
         return None
@@ -244,7 +227,7 @@ class LegacyApi:
     def _recipient(
         self,
         entry: Any,
-        store: ChannelStore,
+        store: Messages,
         seen_phones: set[str],
         codes: _Codes,
         message_code: int | None = None,
@@ -260,9 +243,10 @@ class LegacyApi:
         if match is None:
             return codes.bad_msisdn, "", reference
         msisdn = match.group(1)
-        if self.config.invalid_prefixes and msisdn.startswith(self.config.invalid_prefixes):
+        rules = self.rules
+        if rules.invalid_prefixes and msisdn.startswith(rules.invalid_prefixes):
             return codes.bad_msisdn, msisdn, reference
-        if self.config.unroutable_prefixes and msisdn.startswith(self.config.unroutable_prefixes):
+        if rules.unroutable_prefixes and msisdn.startswith(rules.unroutable_prefixes):
             return 33, msisdn, reference
         first_time = msisdn not in seen_phones
         seen_phones.add(msisdn)
@@ -272,21 +256,20 @@ class LegacyApi:
             return codes.bad_reference, msisdn, reference
         if message_code is not None:
             return message_code, msisdn, reference
-        if self.config.unique_references and reference in store.by_reference:
+        if store.taken(reference):
             return codes.duplicate_reference, msisdn, reference
         if not first_time:
             return codes.duplicate_phone, msisdn, reference
-        if not self._affordable(store):
+        if not self._affordable(codes.channel):
             return 8, msisdn, reference
         return None, msisdn, reference
 
-    def _affordable(self, store: ChannelStore) -> bool:
-        """Whether the balance can pay one more message of `store`'s channel now."""
-        credit = self.config.credit
+    def _affordable(self, channel: Channel) -> bool:
+        """Whether the balance can pay one more message of `channel` now."""
+        credit = self.account.credit
         if credit is None:
             return True
-        price = self.config.sms_price if store.channel == "sms" else self.config.viber_price
-        return self.current_balance() - price >= -credit
+        return self.current_balance() - self.account.price(channel) >= -credit
 
     # -- SMS create ----------------------------------------------------------------------------
 
@@ -301,7 +284,7 @@ class LegacyApi:
         if tariff is _BAD:
             return self.error(6, as_string=True)
         two_way = payload.get("2way") in (1, True, "1", "true")
-        if two_way and not self.config.two_way_enabled:
+        if two_way and not self.rules.two_way_enabled:
             return self.error(35, as_string=True)
         destination = payload.get("destination")
         options = {"validity": validity, "tariff": tariff, "two_way": two_way}
@@ -321,8 +304,8 @@ class LegacyApi:
             text,
             originator,
             self.now(),
-            self.config.sms_price,
-            self.config.currency,
+            self.account.sms_price,
+            self.account.currency,
             validity=options["validity"],
             tariff=options["tariff"],
             task_id=task_id,
@@ -333,7 +316,7 @@ class LegacyApi:
         sender = self._sender_code(originator, 25, 32)
         if sender is not None:
             return sender
-        if self._text(body, self.config.max_text_length) is None:
+        if self._text(body, self.rules.max_text_length) is None:
             return 26
         return None
 
@@ -347,19 +330,19 @@ class LegacyApi:
             if wrapped:
                 entry = self._entry_error(code, reference, as_string=False)
                 return Reply(200, dumps({"result": entry}))
-            status = _http_status(code) if self.config.http_error_status else 200
+            status = _http_status(code) if self.rules.http_error_status else 200
             body = self._entry_error(code, reference, as_string=True)
             return Reply(status, dumps({"error": body.pop("error"), **body}))
         submission = self._sms_submission(payload["body"], payload["originator"], options)
-        message_id = self.sms.accept(reference, msisdn, submission)
+        message_id = self.sms.add(reference, msisdn, submission)
         if wrapped:
             result = {
                 "error": 0,
                 "errorDescription": DESCRIPTIONS[0],
                 "reference": reference,
                 "id": str(message_id),
-                "price": self.config.sms_price,
-                "currency": self.config.currency,
+                "price": self.account.sms_price,
+                "currency": self.account.currency,
             }
             return Reply(200, dumps({"result": result}))
         flat = {
@@ -367,12 +350,12 @@ class LegacyApi:
             "id": str(message_id),
             "reference": reference,
             "price": self._sms_price_text,
-            "currency": self.config.currency,
+            "currency": self.account.currency,
         }
         return Reply(200, dumps(flat))
 
     def _wrapped(self) -> bool:
-        shape = self.config.single_shape
+        shape = self.rules.single_shape
         if shape == "mixed":
             return self.shape_rng.random() < 0.5
         return shape == "wrapped"
@@ -388,24 +371,24 @@ class LegacyApi:
         problem = self._message_codes(payload.get("originator"), payload.get("body"))
         if problem is not None:
             return self.error(problem, as_string=True)
-        task_id = TASK_ID_BASE + len(self.tasks)
+        task_id = self.tasks.next_id()
         submission = self._sms_submission(
             payload["body"], payload["originator"], options, task_id=task_id
         )
         first_id = self.sms.next_id()
         seen: set[str] = set()
         result = []
-        accept = self.sms.accept
         for entry in phones:
             code, msisdn, reference = self._recipient(entry, self.sms, seen, _SMS_CODES)
             if code is None:
-                result.append(self._sms_ok(reference, accept(reference, msisdn, submission)))
+                message_id = self.sms.add(reference, msisdn, submission)
+                result.append(self._sms_ok(reference, message_id))
             else:
                 result.append(self._entry_error_text(code, reference, as_string=True))
         count = self.sms.next_id() - first_id
         tail = ""
         if count:
-            self.tasks[task_id] = Task(task_id, first_id, count, submission)
+            self.tasks.add(first_id, count, submission)
             tail = f',"task_id":"{task_id}"'
         return Reply(200, _json_text('{"result":[', result, '],"error":"0"' + tail + "}"))
 
@@ -423,22 +406,22 @@ class LegacyApi:
             code, msisdn, reference = self._recipient(entry, self.sms, seen, _SMS_CODES, problem)
             if code is None:
                 submission = self._sms_submission(entry["body"], entry["originator"], options)
-                message_id = self.sms.accept(reference, msisdn, submission)
+                message_id = self.sms.add(reference, msisdn, submission)
                 result.append(self._sms_ok(reference, message_id))
                 accepted += 1
             else:
                 result.append(self._entry_error_text(code, reference, as_string=True))
         tail = ""
         if accepted:
-            total = str(self.config.sms_price * accepted)
+            total = str(self.account.sms_price * accepted)
             tail = (
-                ',"totalprice":' + _string(total) + ',"currency":' + _string(self.config.currency)
+                ',"totalprice":' + _string(total) + ',"currency":' + _string(self.account.currency)
             )
         return Reply(200, _json_text('{"result":[', result, '],"error":"0"' + tail + "}"))
 
     # -- SMS reads -----------------------------------------------------------------------------
 
-    def _sms_report(self, message: FakeMessage, state: MessageState) -> dict[str, Any]:
+    def _status_report(self, message: FakeMessage, state: MessageState) -> dict[str, Any]:
         return {
             "error": 0,
             "errorDescription": DESCRIPTIONS[0],
@@ -460,10 +443,11 @@ class LegacyApi:
             return self.error(20)
         message = self.sms.get(message_id)
         if message is not None:
-            return Reply(200, dumps(self._sms_report(message, self.fates.sms(message, self.now()))))
-        viber = self.viber.get(message_id - FALLBACK_ID_OFFSET)
+            state = self.fates.state(message, self.now())
+            return Reply(200, dumps(self._status_report(message, state)))
+        viber = self.viber.get(message_id - VIBER.fallback_offset)
         if viber is not None:
-            state = self.fates.viber(viber, self.now())
+            state = self.fates.state(viber, self.now())
             if state.fallback is not None:
                 fallback = state.fallback
                 report = {
@@ -475,8 +459,8 @@ class LegacyApi:
                     "time_sent": format_time(fallback.time_sent),
                     "time_dr": format_time(fallback.time_dr),
                     "status": fallback.status,
-                    "price": self.config.sms_price,
-                    "currency": self.config.currency,
+                    "price": self.account.sms_price,
+                    "currency": self.account.currency,
                 }
                 return Reply(200, dumps(report))
         return self.error(20)
@@ -486,7 +470,8 @@ class LegacyApi:
         message = self.sms.find(unquote(raw_reference))
         if message is None:
             return self.error(20)
-        return Reply(200, dumps(self._sms_report(message, self.fates.sms(message, self.now()))))
+        state = self.fates.state(message, self.now())
+        return Reply(200, dumps(self._status_report(message, state)))
 
     def sms_task(self, raw_id: str) -> Reply:
         """`GET .../sms/task/{task_id}`: the counters of a bulk campaign."""
@@ -501,7 +486,7 @@ class LegacyApi:
         for message_id in range(task.first_id, task.first_id + task.count):
             message = self.sms.get(message_id)
             if message is not None:
-                counts[self.fates.sms(message, now).status] += 1
+                counts[self.fates.state(message, now).status] += 1
         submission = task.submission
         answer = {
             "originator": submission.originator,
@@ -555,13 +540,13 @@ class LegacyApi:
                 if code is not None or submission is None:
                     result.append(self._entry_error_text(code or 44, reference, as_string=False))
                     continue
-                message_id = store.accept(reference, msisdn, submission)
+                message_id = store.add(reference, msisdn, submission)
                 accepted += 1
                 result.append(head + _string(reference) + ',"id":"' + str(message_id) + '"' + tail)
         totals = ""
         if accepted:
-            totals = ',"currency":' + _string(self.config.currency)
-            totals += ',"total_price":' + str(self.config.viber_price * accepted)
+            totals = ',"currency":' + _string(self.account.currency)
+            totals += ',"total_price":' + str(self.account.viber_price * accepted)
         return Reply(200, _json_text('{"result":[', result, "]" + totals + "}"))
 
     def _viber_submission(
@@ -572,8 +557,8 @@ class LegacyApi:
         if sender is not None:
             return None, sender
         limit = VIBER_TEXT_MAX
-        if self.config.max_text_length is not None:
-            limit = min(limit, self.config.max_text_length)
+        if self.rules.max_text_length is not None:
+            limit = min(limit, self.rules.max_text_length)
         text = self._text(message.get("text"), limit)
         if text is None:
             return None, 46
@@ -611,8 +596,8 @@ class LegacyApi:
             text,
             str(message["alpha_name"]),
             now,
-            self.config.viber_price,
-            self.config.currency,
+            self.account.viber_price,
+            self.account.currency,
             validity=validity,
             tariff=tariff,
             is_promotional=bool(promotional),
@@ -624,21 +609,9 @@ class LegacyApi:
         return submission, None
 
     def _viber_report(self, message: FakeMessage) -> Reply:
-        state = self.fates.viber(message, self.now())
-        report = {
-            "error": 0,
-            "errorDescription": DESCRIPTIONS[0],
-            "id": str(message.id),
-            "msisdn": message.msisdn,
-            "reference": message.reference,
-            "time_in": format_time(state.time_in),
-            "time_sent": format_time(state.time_sent),
-            "time_dr": format_time(state.time_dr),
-            "status": state.status,
-            "price": message.price,
-            "currency": message.currency,
-        }
-        if message.submission.fallback is not None:
+        state = self.fates.state(message, self.now())
+        report = self._status_report(message, state)
+        if message.has_fallback:
             alt_route = []
             if state.fallback is not None:
                 alt_route.append(

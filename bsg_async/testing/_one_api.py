@@ -17,10 +17,11 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ._config import Account
 from ._json import dumps
-from ._legacy import Config, Reply
+from ._reply import Reply, unauthenticated
 
-__all__ = ["OneApi", "unauthenticated"]
+__all__ = ["OneApi"]
 
 _HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
 
@@ -42,17 +43,17 @@ class OneApi:
 
     def __init__(
         self,
-        config: Config,
+        account: Account,
         *,
         seed: int,
         now: Callable[[], float],
         key_ok: Callable[[Any], bool],
         balance: Callable[[], Decimal] | None = None,
     ) -> None:
-        self.config = config
+        self.account = account
         self.now = now
         self.key_ok = key_ok
-        self.current_balance = balance if balance is not None else (lambda: config.balance)
+        self.current_balance = balance if balance is not None else (lambda: account.balance)
         self._secret = hashlib.sha256(f"fake-bsg-jwt:{seed}".encode()).digest()
         self._serial = 0
         self._oldest_valid = 1
@@ -70,7 +71,7 @@ class OneApi:
             "iss": "fake-bsg",
             "sub": "fake-account",
             "iat": int(now),
-            "exp": int(now + self.config.token_ttl),
+            "exp": int(now + self.account.token_ttl),
             "jti": str(self._serial),
         }
         signing_input = _HEADER + "." + _b64(json.dumps(claims, separators=(",", ":")).encode())
@@ -142,15 +143,10 @@ class OneApi:
         """`GET /api/accounts/balance` -> `{"data": {"balance", "currency", "credit"}}`."""
         if self._bearer(headers) is None:
             return unauthenticated()
-        credit = self.config.credit
+        credit = self.account.credit
         data = {
             "balance": self.current_balance(),
-            "currency": self.config.currency,
+            "currency": self.account.currency,
             "credit": 0 if credit is None else credit,
         }
         return Reply(200, dumps({"data": data}))
-
-
-def unauthenticated() -> Reply:
-    """The answer to a call without a valid bearer token."""
-    return Reply(401, dumps({"message": "Unauthenticated."}))

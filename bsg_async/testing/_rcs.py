@@ -14,9 +14,10 @@ Invalid data gets HTTP 422 `{"message": "The given data was invalid.", "errors":
 [texts]}}` naming every offending field the way the service does (`phone.number`,
 `phones.3.reference_id`, `options.cards.0.suggestions.1.url`, ...); a `reference_id` the
 account already holds gets HTTP 429 `{"message": "Too many duplicate request detected"}` and
-nothing is accepted. Statuses are not stored: a message's states are a timeline computed from
-its acceptance (or campaign start) time, the `Lifecycle` and a fate drawn from the seed and its
-id, so they move forward on the fake's clock by themselves.
+nothing is accepted. The messages and campaigns live in `Store`s, as every record of the fake
+does; statuses are not stored: `Fates` computes each message's timeline from its acceptance
+(or campaign start) time, the `Lifecycle` and the seed, so they move forward on the fake's
+clock by themselves.
 
 A campaign held (`paused` or `moderation`, set with `fake.rcs.set_campaign_status`) sends
 nothing while held: the part of its timeline after the hold began waits, and goes on when the
@@ -40,27 +41,33 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ..models.one_api import Tariff
+from ._config import Account
+from ._fates import RCS, Fates, Hold, MessageState, Step, due_steps, format_time, held
 from ._json import dumps
-from ._legacy import Reply
-from ._state import Lifecycle, MessageState, format_time, unit
+from ._records import FakeCampaign, FakeRcsMessage, RcsSubmission
+from ._reply import Reply, invalid, not_found
+from ._reply import page as reply_page
+from ._store import Store
 
 __all__ = [
+    "CAMPAIGN_ID_BASE",
+    "CAMPAIGN_STATUSES",
     "HELD_STATUSES",
-    "FakeCampaign",
-    "FakeRcsMessage",
-    "Hold",
+    "RCS_ID_BASE",
+    "CampaignControls",
+    "Campaigns",
     "RcsApi",
-    "RcsFates",
-    "RcsStore",
-    "RcsSubmission",
-    "held",
+    "RcsMessages",
     "report_payload",
 ]
 
+RcsMessages = Store[[str | None, str, RcsSubmission], FakeRcsMessage]
+"""The RCS messages, keyed by `reference_id` (field 0)."""
+Campaigns = Store[[str, int, int, float, RcsSubmission, tuple[int, ...]], FakeCampaign]
+"""The RCS campaigns."""
+
 RCS_ID_BASE = 3_266_500_452  # the documentation's example id: a fake's first RCS message has it
 CAMPAIGN_ID_BASE = 4_213
-RCS_FALLBACK_ID_OFFSET = 1_000_000_000  # fallback SMS id = RCS message id + offset
 CAMPAIGN_MAX_PHONES = 5000
 GROUPS_MAX = 1000
 SENDER_MAX = 40
@@ -83,11 +90,6 @@ CAMPAIGNS_PAGE = (30, 500)
 DEFAULT_PAGE_LIMIT = 50
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PRICE_QUANTUM = Decimal("0.0000001")
-
-DEFAULT_TARIFFS: tuple[Tariff, ...] = (
-    Tariff(id=50470, code=0, name="Standard", is_active=True, is_default=True),
-    Tariff(id=50471, code=9, name="Best quality", is_active=True, is_default=False),
-)
 
 _PHONE = re.compile(r"[0-9]{9,15}")
 _REFERENCE_ID = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -113,9 +115,6 @@ _COUNTRIES = (
     ("7", "KZ"),
     ("1", "US"),
 )
-# Statuses a message does not leave by itself (`read` may still follow `delivered`).
-FINAL_STATUSES = frozenset({"delivered", "read", "undelivered", "expired", "failed"})
-_NOT_SENT = frozenset({"scheduled", "accepted", "sending"})
 _STOPPABLE = frozenset({"scheduled", "sending", "paused", "moderation"})
 CAMPAIGN_STATUSES = frozenset(
     {"creation", "scheduled", "sending", "done", "paused", "stopped", "spam", "moderation"}
@@ -137,257 +136,20 @@ _COUNTERS = (
     "not_viber_user",
     "not_rcs_user",
 )
-_INVALID = "The given data was invalid."
 _DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
-
-
-# -- values ------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class RcsSubmission:
-    """What one RCS send request said; shared by the messages it created.
-
-    `options` and `fallback` (the `alternative_channel.sms` object) are the JSON objects as
-    sent (read-only views). `accepted_at` and `start_at` are the fake's clock in Unix seconds
-    (`start_at` is later only for a campaign scheduled ahead). `validity_hours` is what the
-    message reports (from `validity`, or `validity_seconds` rounded up, default 72).
-    """
-
-    sender: str
-    accepted_at: float
-    start_at: float
-    price: Decimal
-    currency: str
-    validity_hours: int = 72
-    validity_seconds: int | None = None
-    options: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
-    fallback: Mapping[str, Any] | None = attrs.field(default=None, repr=False)
-    callback_url: str | None = None
-    tariff_code: int | None = None
-    campaign_id: int | None = None
-    add_to_contact_book: bool = True
-    check_stop_list: bool = True
-
-
-@attrs.frozen
-class FakeRcsMessage:
-    """One RCS message the fake accepted (through a single send or a campaign).
-
-    ```python
-    message = fake.rcs.find("order42")
-    assert message.phone == "380501234567" and message.text == "Your order shipped"
-    ```
-    """
-
-    id: int
-    reference_id: str | None
-    phone: str
-    submission: RcsSubmission = attrs.field(repr=False, eq=False)
-
-    @property
-    def sender(self) -> str:
-        """The RCS agent name it was sent from."""
-        return self.submission.sender
-
-    @property
-    def text(self) -> str | None:
-        """`options.text`, or `None` for a message of cards."""
-        text = self.submission.options.get("text")
-        return text if isinstance(text, str) else None
-
-    @property
-    def cards(self) -> tuple[Mapping[str, Any], ...]:
-        """`options.cards` as sent (empty for a text message)."""
-        cards = self.submission.options.get("cards")
-        return tuple(cards) if isinstance(cards, list) else ()
-
-    @property
-    def suggestions(self) -> tuple[Mapping[str, Any], ...]:
-        """Every suggestion (button) of every card, in order."""
-        found: list[Mapping[str, Any]] = []
-        for card in self.cards:
-            suggestions = card.get("suggestions")
-            if isinstance(suggestions, list):
-                found.extend(s for s in suggestions if isinstance(s, Mapping))
-        return tuple(found)
-
-    @property
-    def campaign_id(self) -> int | None:
-        """The campaign it belongs to (`None` for a single send)."""
-        return self.submission.campaign_id
-
-    @property
-    def callback_url(self) -> str | None:
-        """The per-request `callback_url` (single sends only), else `None`."""
-        return self.submission.callback_url
-
-    @property
-    def price(self) -> Decimal:
-        """The amount charged at acceptance, in `currency`."""
-        return self.submission.price
-
-    @property
-    def currency(self) -> str:
-        """The account currency."""
-        return self.submission.currency
-
-    @property
-    def accepted_at(self) -> float:
-        """The fake's clock (Unix seconds) when it was accepted."""
-        return self.submission.accepted_at
-
-    @property
-    def has_fallback(self) -> bool:
-        """Whether it was sent with an SMS fallback (`alternative_channel.sms`)."""
-        return self.submission.fallback is not None
-
-
-@attrs.frozen
-class FakeCampaign:
-    """An RCS campaign the fake accepted: the messages with ids `first_id` to
-    `first_id + count - 1`, starting at `submission.start_at` (the fake's clock).
-
-    `groups` holds the contact-list ids of a `send-groups` campaign; `finishes_at` is when its
-    last message reaches a final status, unless it is stopped or held first.
-    """
-
-    id: int
-    name: str
-    first_id: int
-    count: int
-    finishes_at: float
-    submission: RcsSubmission = attrs.field(repr=False, eq=False)
-    groups: tuple[int, ...] = ()
-
-
-@attrs.frozen
-class Step:
-    """One point of a message's timeline: from `at` on, the message is `status`."""
-
-    at: float
-    status: str
-    time_sent: float | None = None
-    time_dr: float | None = None
-
-    def moved(self, move: Callable[[float], float]) -> Step:
-        """The same step with each of its times passed through `move`."""
-        return Step(
-            move(self.at),
-            self.status,
-            None if self.time_sent is None else move(self.time_sent),
-            None if self.time_dr is None else move(self.time_dr),
-        )
-
-
-@attrs.frozen
-class Hold:
-    """A time a campaign was held (`paused` or `moderation`): from `start` until `end`
-    (`None`: still held), on the fake's clock."""
-
-    start: float
-    end: float | None = None
-
-
-def held(moment: float, start: float, sent_at: float, holds: Sequence[Hold]) -> float:
-    """When `moment` of a campaign's timeline happens once `holds` (oldest first) delayed it;
-    the campaign starts at `start` and sends its messages at `sent_at` (both before holds).
-
-    A hold delays what had not happened when it began by as long as it lasted (forever,
-    `math.inf`, while it lasts). A campaign held before its start starts at its release, if
-    that is later than its start. A hold that began once the messages were sent delays
-    nothing: what follows a sending is up to the networks, as after a stop.
-    """
-    for hold in holds:
-        if hold.start >= sent_at:
-            break
-        end = math.inf if hold.end is None else hold.end
-        if hold.start >= start:  # held while sending: what follows the hold's start waits
-            delay = max(0.0, end - hold.start)
-            if moment > hold.start:
-                moment += delay
-        else:  # held before its start: the start waits for the release
-            delay = max(0.0, end - start)
-            if moment >= start:
-                moment += delay
-            start += delay
-        sent_at += delay
-    return moment
 
 
 # -- state -------------------------------------------------------------------------------------
 
 
-class RcsStore:
-    """The RCS messages and campaigns of the fake, and what it spent on them.
-
-    `live` maps the index of every message whose status may still change (for callbacks) to
-    how many steps of its timeline were already collected as status reports (0: none yet; the
-    steps reached at its acceptance are never reported, the send's answer told them). A count,
-    not a time: the steps already reached never change, but releasing a hold at `now` may put
-    a step at `now` after the reports up to `now` were collected. `stopped`, `forced` and
-    `holds` record what `stop` and `force` did to each campaign (by id).
-    """
+class CampaignControls:
+    """What `stop` and `set_campaign_status` did to each campaign (by id): when it was
+    `stopped`, the status it is `forced` to report, and its `holds`, oldest first."""
 
     def __init__(self) -> None:
-        self.messages: list[FakeRcsMessage] = []
-        self.by_reference: dict[str, int] = {}
-        self.extra_acceptances: dict[str, int] = {}
-        self.campaigns: dict[int, FakeCampaign] = {}
         self.stopped: dict[int, float] = {}
         self.forced: dict[int, str] = {}
         self.holds: dict[int, tuple[Hold, ...]] = {}
-        self.live: dict[int, int] = {}
-        self.spent = Decimal(0)
-
-    def __len__(self) -> int:
-        return len(self.messages)
-
-    def next_id(self) -> int:
-        """The id the next accepted message gets."""
-        return RCS_ID_BASE + len(self.messages)
-
-    def accept(
-        self, reference_id: str | None, phone: str, submission: RcsSubmission
-    ) -> FakeRcsMessage:
-        """Store a new message; a known `reference_id` counts one more acceptance."""
-        index = len(self.messages)
-        message = FakeRcsMessage(RCS_ID_BASE + index, reference_id, phone, submission)
-        self.messages.append(message)
-        if reference_id is not None:
-            if reference_id in self.by_reference:
-                count = self.extra_acceptances.get(reference_id, 0)
-                self.extra_acceptances[reference_id] = count + 1
-            else:
-                self.by_reference[reference_id] = index
-        self.live[index] = 0
-        self.spent += submission.price
-        return message
-
-    def get(self, message_id: int) -> FakeRcsMessage | None:
-        """The message with this id, or `None`."""
-        index = message_id - RCS_ID_BASE
-        return self.messages[index] if 0 <= index < len(self.messages) else None
-
-    def find(self, reference_id: str) -> FakeRcsMessage | None:
-        """The (first) message accepted with this `reference_id`, or `None`."""
-        index = self.by_reference.get(reference_id)
-        return None if index is None else self.messages[index]
-
-    def with_reference(self, reference_id: str) -> list[FakeRcsMessage]:
-        """Every message accepted with this `reference_id` (more than one only when
-        references are not unique)."""
-        if reference_id not in self.by_reference:
-            return []
-        if reference_id not in self.extra_acceptances:
-            return [self.messages[self.by_reference[reference_id]]]
-        return [m for m in self.messages if m.reference_id == reference_id]
-
-    def acceptances(self, reference_id: str) -> int:
-        """How many times a message with this `reference_id` was accepted."""
-        if reference_id not in self.by_reference:
-            return 0
-        return 1 + self.extra_acceptances.get(reference_id, 0)
 
     def interruptions(self, campaign_id: int | None) -> tuple[float | None, tuple[Hold, ...]]:
         """When the campaign `campaign_id` (`None`: a single send, never) was stopped, and
@@ -431,128 +193,11 @@ class RcsStore:
         if holds and holds[-1].end is None:
             self.holds[campaign_id] = (*holds[:-1], Hold(holds[-1].start, now))
 
-    def campaign_messages(self, campaign: FakeCampaign) -> Sequence[FakeRcsMessage]:
-        """The messages of `campaign`, in id order."""
-        start = campaign.first_id - RCS_ID_BASE
-        return self.messages[start : start + campaign.count]
-
     def clear(self) -> None:
-        """Forget every message and campaign."""
-        self.messages.clear()
-        self.by_reference.clear()
-        self.extra_acceptances.clear()
-        self.campaigns.clear()
+        """Forget every stop, forced status and hold."""
         self.stopped.clear()
         self.forced.clear()
         self.holds.clear()
-        self.live.clear()
-        self.spent = Decimal(0)
-
-
-class RcsFates:
-    """The timeline of each RCS message, from the `Lifecycle`, the seed and the clock."""
-
-    def __init__(self, lifecycle: Lifecycle, seed: int, non_rcs: frozenset[str]) -> None:
-        self.lifecycle = lifecycle
-        self.seed = seed
-        self.non_rcs_numbers = non_rcs
-
-    def is_rcs_user(self, phone: str) -> bool:
-        """Whether this phone number receives RCS (else the SMS fallback, when given)."""
-        if phone in self.non_rcs_numbers:
-            return False
-        return unit(self.seed, "rcs-user", phone) >= self.lifecycle.non_rcs_rate
-
-    def sent_at(self, submission: RcsSubmission) -> float:
-        """When the messages of `submission` are sent (or fail), unless held or stopped."""
-        return submission.start_at + self.lifecycle.sent_after
-
-    def steps(
-        self,
-        message: FakeRcsMessage,
-        stopped_at: float | None = None,
-        holds: Sequence[Hold] = (),
-    ) -> tuple[Step, ...]:
-        """The message's whole timeline, first step at its acceptance.
-
-        The holds of its campaign delay what had not happened when each began (`held`). A
-        message of a campaign stopped before the message was sent keeps, from then on, the
-        status it had when the campaign stopped.
-        """
-        life = self.lifecycle
-        submission = message.submission
-        accepted, start = submission.accepted_at, submission.start_at
-        single = submission.campaign_id is None
-        steps = []
-        if start > accepted:
-            steps.append(Step(accepted, "scheduled"))
-        steps.append(Step(start, "accepted" if single else "sending"))
-        sent_at, final_at = self.sent_at(submission), start + life.final_after
-        draw = unit(self.seed, "rcs-fate", str(message.id))
-        undelivered = life.undeliverable_rate
-        expired = undelivered + life.expired_rate
-        if self.is_rcs_user(message.phone) and expired <= draw < expired + life.failed_rate:
-            steps.append(Step(sent_at, "failed", None, sent_at))
-        else:
-            steps.append(Step(sent_at, "sent", sent_at))
-            if not self.is_rcs_user(message.phone) or draw < undelivered:
-                steps.append(Step(final_at, "undelivered", sent_at, final_at))
-            elif draw < expired:
-                steps.append(Step(final_at, "expired", sent_at, final_at))
-            else:
-                steps.append(Step(final_at, "delivered", sent_at, final_at))
-                if unit(self.seed, "rcs-read", str(message.id)) < life.read_rate:
-                    steps.append(Step(start + life.read_after, "read", sent_at, final_at))
-        if holds:
-            steps = [step.moved(lambda t: held(t, start, sent_at, holds)) for step in steps]
-        if stopped_at is not None:
-            left = next((s.at for s in steps if s.status not in _NOT_SENT), math.inf)
-            if stopped_at < left:
-                steps = [s for s in steps if s.at <= stopped_at] or steps[:1]
-        return tuple(steps)
-
-    def final_at(self, message: FakeRcsMessage) -> float:
-        """When the message reaches a final status (`read` aside), without a stop."""
-        return next(s.at for s in self.steps(message) if s.status in FINAL_STATUSES)
-
-    def state(
-        self,
-        message: FakeRcsMessage,
-        now: float,
-        stopped_at: float | None = None,
-        holds: Sequence[Hold] = (),
-    ) -> MessageState:
-        """The message's state at `now`, with its SMS fallback once that was sent."""
-        steps = self.steps(message, stopped_at, holds)
-        step = steps[0]
-        for candidate in steps:
-            if candidate.at > now:
-                break
-            step = candidate
-        fallback_id = None
-        fallback = None
-        if (
-            message.submission.fallback is not None
-            and step.status == "undelivered"
-            and not self.is_rcs_user(message.phone)
-            and step.time_dr is not None
-        ):
-            life = self.lifecycle
-            fallback_id = message.id + RCS_FALLBACK_ID_OFFSET
-            sent = step.time_dr
-            done = sent + life.final_after - life.sent_after
-            delivered = now >= done
-            fallback = MessageState(
-                "delivered" if delivered else "sent", sent, sent, done if delivered else None
-            )
-        return MessageState(
-            step.status,
-            message.accepted_at,
-            step.time_sent,
-            step.time_dr,
-            fallback_id,
-            fallback,
-        )
 
 
 def report_payload(message: FakeRcsMessage, step: Step) -> dict[str, Any]:
@@ -571,28 +216,6 @@ def report_payload(message: FakeRcsMessage, step: Step) -> dict[str, Any]:
         "price": _price_text(message.price),
         "currency": message.currency,
     }
-
-
-def due_steps(store: RcsStore, fates: RcsFates, now: float) -> list[tuple[FakeRcsMessage, Step]]:
-    """The status changes reached since they were last collected, oldest first; marks them
-    collected. A message leaves `store.live` once its timeline is complete."""
-    due: list[tuple[float, int, int, FakeRcsMessage, Step]] = []
-    finished = []
-    for index, collected in store.live.items():
-        message = store.messages[index]
-        steps = fates.steps(message, *store.interruptions(message.campaign_id))
-        order = collected or sum(1 for step in steps if step.at <= message.accepted_at)
-        while order < len(steps) and steps[order].at <= now:
-            due.append((steps[order].at, message.id, order, message, steps[order]))
-            order += 1
-        if order >= len(steps):
-            finished.append(index)
-        else:
-            store.live[index] = order
-    for index in finished:
-        del store.live[index]
-    due.sort(key=lambda item: item[:3])
-    return [(message, step) for *_, message, step in due]
 
 
 # -- the endpoints -----------------------------------------------------------------------------
@@ -686,6 +309,17 @@ class _Check:
 
 
 @attrs.frozen
+class _CampaignNow:
+    """What the campaign answers report of a campaign now: its messages by status, when it
+    really started and finished (`None`: not yet), and its SMS fallbacks' statistics."""
+
+    counts: Counter[str]
+    real_start: str | None
+    finished: str | None
+    channels: dict[str, Any] | None
+
+
+@attrs.frozen
 class _Common:
     """The validated fields every RCS send shares."""
 
@@ -700,28 +334,33 @@ class _Common:
 
 
 class RcsApi:
-    """The RCS, campaign, message-search and tariff endpoints over one `RcsStore`."""
+    """The RCS, campaign, message-search and tariff endpoints over their stores.
+
+    `messages` holds the RCS messages (keyed by `reference_id`), `campaigns` the campaigns;
+    `controls` what was done to campaigns; `live` maps the position of every message whose
+    status may still change to how many steps of its timeline were already reported (see
+    `due_steps`).
+    """
 
     def __init__(
         self,
+        account: Account,
         *,
-        store: RcsStore,
-        fates: RcsFates,
+        messages: RcsMessages,
+        campaigns: Campaigns,
+        fates: Fates,
         now: Callable[[], float],
-        price: Decimal,
-        currency: str,
-        tariffs: Sequence[Tariff],
-        groups: Mapping[int, tuple[str, ...]],
-        unique_references: bool,
     ) -> None:
-        self.store = store
+        self.messages = messages
+        self.campaigns = campaigns
+        self.controls = CampaignControls()
+        self.live: dict[int, int] = {}
         self.fates = fates
         self.now = now
-        self.price = price
-        self.currency = currency
-        self.tariffs = tuple(tariffs)
-        self.groups = groups
-        self.unique_references = unique_references
+        self.price = account.rcs_price
+        self.currency = account.currency
+        self.tariffs = account.tariffs
+        self.groups = account.contact_groups
         self._codes = frozenset(t.code for t in self.tariffs if t.is_active and t.code is not None)
 
     # -- sends ---------------------------------------------------------------------------------
@@ -742,12 +381,12 @@ class RcsApi:
         )
         common = self._common(check, data)
         if check.errors or common is None or number is None:
-            return _invalid(check.errors)
+            return invalid(check.errors)
         if reference_id is not None and self._held(reference_id):
             return _DUPLICATE
         now = self.now()
         submission = self._submission(common, now, now, callback_url=callback_url)
-        message = self.store.accept(reference_id, number, submission)
+        message = self._accept(reference_id, number, submission)
         return Reply(200, dumps({"data": self.message_info(message)}))
 
     def send_campaign(self, payload: Any) -> Reply:
@@ -781,7 +420,7 @@ class RcsApi:
         start_at = self._start_at(check, data.get("start_at"))
         common = self._common(check, data)
         if check.errors or common is None:
-            return _invalid(check.errors)
+            return invalid(check.errors)
         if any(ref is not None and self._held(ref) for _, ref in recipients):
             return _DUPLICATE
         return self._campaign(common, recipients, start_at, groups=())
@@ -804,7 +443,7 @@ class RcsApi:
         start_at = self._start_at(check, data.get("start_at"))
         common = self._common(check, data)
         if check.errors or common is None:
-            return _invalid(check.errors)
+            return invalid(check.errors)
         numbers = list(dict.fromkeys(number for group in ids for number in self.groups[group]))
         recipients: list[tuple[str, str | None]] = [(number, None) for number in numbers]
         return self._campaign(common, recipients, start_at, groups=tuple(dict.fromkeys(ids)))
@@ -819,24 +458,49 @@ class RcsApi:
     ) -> Reply:
         now = self.now()
         start = now if start_at is None or start_at < now else start_at
-        campaign_id = CAMPAIGN_ID_BASE + len(self.store.campaigns)
+        campaign_id = self.campaigns.next_id()
         submission = self._submission(common, now, start, campaign_id=campaign_id)
-        first_id = self.store.next_id()
+        first_id = self.messages.next_id()
         finishes = start
         for number, reference_id in recipients:
-            message = self.store.accept(reference_id, number, submission)
+            message = self._accept(reference_id, number, submission)
             finishes = max(finishes, self.fates.final_at(message))
         name = f"RCS campaign {format_time(now)[:10]}"
-        campaign = FakeCampaign(
-            campaign_id, name, first_id, len(recipients), finishes, submission, groups
-        )
-        self.store.campaigns[campaign_id] = campaign
+        self.campaigns.add(name, first_id, len(recipients), finishes, submission, groups)
+        campaign = self.campaigns.at(-1)
         answer = self.campaign_json(campaign)
         answer["calculated_price"] = (self.price * len(recipients)).quantize(PRICE_QUANTUM)
         return Reply(200, dumps({"data": answer}))
 
     def _held(self, reference_id: str) -> bool:
-        return self.unique_references and reference_id in self.store.by_reference
+        return self.messages.taken(reference_id)
+
+    def _accept(
+        self, reference_id: str | None, phone: str, submission: RcsSubmission
+    ) -> FakeRcsMessage:
+        """Store a new message; its status may change from now on (`live`)."""
+        self.messages.add(reference_id, phone, submission)
+        self.live[len(self.messages) - 1] = 0
+        return self.messages.at(-1)
+
+    def campaign_messages(self, campaign: FakeCampaign) -> Sequence[FakeRcsMessage]:
+        """The messages of `campaign`, in id order."""
+        return self.messages.slice(campaign.first_id, campaign.count)
+
+    def steps(self, message: FakeRcsMessage) -> tuple[Step, ...]:
+        """The whole timeline of `message`, its campaign's stop and holds included."""
+        return self.fates.steps(message, *self.controls.interruptions(message.campaign_id))
+
+    def due_reports(self) -> list[tuple[FakeRcsMessage, Step]]:
+        """The status changes reached since they were last collected, oldest first."""
+        return due_steps(self.messages, self.live, self.steps, self.now())
+
+    def clear(self) -> None:
+        """Forget every message and campaign (with what was done to it)."""
+        self.messages.clear()
+        self.campaigns.clear()
+        self.controls.clear()
+        self.live.clear()
 
     def _submission(
         self,
@@ -966,7 +630,7 @@ class RcsApi:
 
     def state(self, message: FakeRcsMessage, now: float | None = None) -> MessageState:
         """The state of `message` at `now` (default: the fake's clock now)."""
-        stopped, holds = self.store.interruptions(message.campaign_id)
+        stopped, holds = self.controls.interruptions(message.campaign_id)
         return self.fates.state(message, self.now() if now is None else now, stopped, holds)
 
     def message_info(self, message: FakeRcsMessage) -> dict[str, Any]:
@@ -1003,9 +667,9 @@ class RcsApi:
 
     def campaign_status(self, campaign: FakeCampaign) -> str:
         """The campaign's status now."""
-        if campaign.id in self.store.stopped:
+        if campaign.id in self.controls.stopped:
             return "stopped"
-        forced = self.store.forced.get(campaign.id)
+        forced = self.controls.forced.get(campaign.id)
         if forced is not None:
             return forced
         now = self.now()
@@ -1015,19 +679,19 @@ class RcsApi:
 
     def _after_holds(self, campaign: FakeCampaign, moment: float) -> float:
         """`moment` of the campaign's timeline, delayed by its holds (see `held`)."""
-        holds = self.store.holds.get(campaign.id)
+        holds = self.controls.holds.get(campaign.id)
         if not holds:
             return moment
         submission = campaign.submission
-        return held(moment, submission.start_at, self.fates.sent_at(submission), holds)
+        return held(moment, submission.start_at, self.fates.sent_at(submission.start_at), holds)
 
     def campaign_counts(self, campaign: FakeCampaign) -> tuple[Counter[str], Counter[str]]:
         """The campaign's messages by status now, and its SMS fallbacks by status."""
         now = self.now()
-        stopped, holds = self.store.interruptions(campaign.id)
+        stopped, holds = self.controls.interruptions(campaign.id)
         counts: Counter[str] = Counter()
         fallbacks: Counter[str] = Counter()
-        for message in self.store.campaign_messages(campaign):
+        for message in self.campaign_messages(campaign):
             state = self.fates.state(message, now, stopped, holds)
             counts[state.status] += 1
             if state.fallback is not None:
@@ -1038,7 +702,7 @@ class RcsApi:
         """`real_start_at` and `finished_at` now (`None`: not yet)."""
         now = self.now()
         start = self._after_holds(campaign, campaign.submission.start_at)
-        stopped = self.store.stopped.get(campaign.id)
+        stopped = self.controls.stopped.get(campaign.id)
         started = start if start <= now and (stopped is None or start <= stopped) else None
         if stopped is not None:
             finished: float | None = stopped
@@ -1047,14 +711,19 @@ class RcsApi:
             finished = finishes if finishes <= now else None
         return _time_or_none(started), _time_or_none(finished)
 
-    def campaign_json(self, campaign: FakeCampaign) -> dict[str, Any]:
-        """The `Campaign` JSON of `campaign` now (`calculated_price` null: given on a send)."""
+    def _now_of(self, campaign: FakeCampaign) -> _CampaignNow:
+        """What both campaign answers report of `campaign` now."""
         counts, fallbacks = self.campaign_counts(campaign)
         real_start, finished = self._times(campaign)
-        submission = campaign.submission
         channels = None
-        if submission.fallback is not None:
+        if campaign.submission.fallback is not None:
             channels = {"sms": {"statistics": _summary(fallbacks)}}
+        return _CampaignNow(counts, real_start, finished, channels)
+
+    def campaign_json(self, campaign: FakeCampaign) -> dict[str, Any]:
+        """The `Campaign` JSON of `campaign` now (`calculated_price` null: given on a send)."""
+        now = self._now_of(campaign)
+        submission = campaign.submission
         return {
             "id": campaign.id,
             "name": campaign.name,
@@ -1062,29 +731,25 @@ class RcsApi:
             "status": self.campaign_status(campaign),
             "message_type": "rcs",
             "start_at": format_time(submission.start_at),
-            "real_start_at": real_start,
-            "finished_at": finished,
+            "real_start_at": now.real_start,
+            "finished_at": now.finished,
             "created_at": format_time(submission.accepted_at),
-            "statistics": _summary(counts),
+            "statistics": _summary(now.counts),
             "calculated_price": None,
             "currency": submission.currency,
-            "alternative_channels": channels,
+            "alternative_channels": now.channels,
         }
 
     def detail_json(self, campaign: FakeCampaign) -> dict[str, Any]:
         """The campaign-detail JSON (spelled as that endpoint spells it), counters per status."""
-        counts, fallbacks = self.campaign_counts(campaign)
-        real_start, finished = self._times(campaign)
+        now = self._now_of(campaign)
         submission = campaign.submission
-        statistics = {name: counts.get(name, 0) for name in _COUNTERS}
+        statistics = {name: now.counts.get(name, 0) for name in _COUNTERS}
         statistics["not_rcs_user"] = sum(
             1
-            for message in self.store.campaign_messages(campaign)
-            if not self.fates.is_rcs_user(message.phone)
+            for message in self.campaign_messages(campaign)
+            if not self.fates.reaches(RCS, message.phone)
         )
-        channels = None
-        if submission.fallback is not None:
-            channels = {"sms": {"statistics": _summary(fallbacks)}}
         return {
             "id": campaign.id,
             "name": campaign.name,
@@ -1092,11 +757,11 @@ class RcsApi:
             "status": self.campaign_status(campaign),
             "type": "rcs",
             "started_at": format_time(submission.start_at),
-            "actual_start_at": real_start,
-            "finished_at": finished,
+            "actual_start_at": now.real_start,
+            "finished_at": now.finished,
             "created_at": format_time(submission.accepted_at),
             "statistics": statistics,
-            "alternative_channels": channels,
+            "alternative_channels": now.channels,
             "total_messages": campaign.count,
             "total_phones": campaign.count,
             "total_price": (submission.price * campaign.count).quantize(PRICE_QUANTUM),
@@ -1106,30 +771,30 @@ class RcsApi:
     def _find_campaign(self, raw_id: str) -> FakeCampaign | None:
         if not _DIGITS.fullmatch(raw_id):
             return None
-        return self.store.campaigns.get(int(raw_id))
+        return self.campaigns.get(int(raw_id))
 
     def campaign(self, raw_id: str) -> Reply:
         """`GET /api/campaigns/{id}`."""
         campaign = self._find_campaign(raw_id)
         if campaign is None:
-            return _not_found("Campaign not found.")
+            return not_found("Campaign not found.")
         return Reply(200, dumps({"data": self.campaign_json(campaign)}))
 
     def detail(self, raw_id: str) -> Reply:
         """`GET /api/campaigns/{id}/detail`."""
         campaign = self._find_campaign(raw_id)
         if campaign is None:
-            return _not_found("Campaign not found.")
+            return not_found("Campaign not found.")
         return Reply(200, dumps({"data": self.detail_json(campaign)}))
 
     def stop(self, raw_id: str) -> Reply:
         """`PATCH /api/campaigns/{id}/stop`: only from scheduled, sending, paused, moderation."""
         campaign = self._find_campaign(raw_id)
         if campaign is None:
-            return _not_found("Campaign not found.")
+            return not_found("Campaign not found.")
         status = self.campaign_status(campaign)
         if status not in _STOPPABLE:
-            return _invalid(
+            return invalid(
                 {
                     "status": [
                         f"A {status} campaign cannot be stopped: only a scheduled, sending, "
@@ -1138,26 +803,24 @@ class RcsApi:
                 },
                 message="The campaign cannot be stopped.",
             )
-        self.store.stop(campaign.id, self.now())
+        self.controls.stop(campaign.id, self.now())
         return Reply(200, dumps({"data": self.campaign_json(campaign)}))
 
-    def campaigns(self, query: str) -> Reply:
+    def campaign_list(self, query: str) -> Reply:
         """`GET /api/campaigns`: paged (30 to 500), optionally by creation time."""
         params = parse_qs(query, keep_blank_values=True)
         check = _Check()
         offset, limit = _paging(check, params, CAMPAIGNS_PAGE)
         since, until = _time_filters(check, params)
         if check.errors:
-            return _invalid(check.errors)
-        found = [
-            campaign
-            for campaign in self.store.campaigns.values()
-            if since <= campaign.submission.accepted_at <= until
-        ]
-        page = [self.campaign_json(c) for c in found[offset : offset + limit]]
-        return _page_reply(page, len(found), limit, offset)
+            return invalid(check.errors)
+        found = self.campaigns.page(
+            offset, limit, where=lambda c: since <= c.submission.accepted_at <= until
+        )
+        page = [self.campaign_json(c) for c in found.items]
+        return reply_page(page, found.total, limit, offset)
 
-    def messages(self, query: str) -> Reply:
+    def message_search(self, query: str) -> Reply:
         """`GET /api/messages`: the search, paged (15 to 500), every filter given applies."""
         params = parse_qs(query, keep_blank_values=True)
         check = _Check()
@@ -1174,37 +837,41 @@ class RcsApi:
         campaign_id = check.integer(_first(params, "filter[campaign_id]"), "filter.campaign_id")
         message_id = check.integer(_first(params, "filter[id]"), "filter.id")
         if check.errors:
-            return _invalid(check.errors)
-        found = [
-            message
-            for message in self._candidates(reference_id, campaign_id, message_id)
-            if (reference_id is None or message.reference_id == reference_id)
-            and (campaign_id is None or message.campaign_id == campaign_id)
-            and (message_id is None or message.id == message_id)
-            and since <= message.accepted_at <= until
-        ]
-        page = [self.search_item(m) for m in found[offset : offset + limit]]
-        return _page_reply(page, len(found), limit, offset)
+            return invalid(check.errors)
+        found = self.messages.page(
+            offset,
+            limit,
+            among=self._candidates(reference_id, campaign_id, message_id),
+            where=lambda message: (
+                (reference_id is None or message.reference_id == reference_id)
+                and (campaign_id is None or message.campaign_id == campaign_id)
+                and (message_id is None or message.id == message_id)
+                and since <= message.accepted_at <= until
+            ),
+        )
+        page = [self.search_item(m) for m in found.items]
+        return reply_page(page, found.total, limit, offset)
 
     def _candidates(
         self, reference_id: str | None, campaign_id: int | None, message_id: int | None
-    ) -> Sequence[FakeRcsMessage]:
+    ) -> Sequence[FakeRcsMessage] | None:
+        """The messages the filters may match, found fast (`None`: all of them)."""
         if message_id is not None:
-            message = self.store.get(message_id)
+            message = self.messages.get(message_id)
             return [] if message is None else [message]
         if reference_id is not None:
-            return self.store.with_reference(reference_id)
+            return self.messages.with_key(reference_id)
         if campaign_id is not None:
-            campaign = self.store.campaigns.get(campaign_id)
-            return [] if campaign is None else self.store.campaign_messages(campaign)
-        return self.store.messages
+            campaign = self.campaigns.get(campaign_id)
+            return [] if campaign is None else self.campaign_messages(campaign)
+        return None
 
     def tariff_list(self, query: str) -> Reply:
         """`GET /api/accounts/tariff`: paged (15 to 500), `{"data", "total"}` without `meta`."""
         check = _Check()
         offset, limit = _paging(check, parse_qs(query, keep_blank_values=True), TARIFFS_PAGE)
         if check.errors:
-            return _invalid(check.errors)
+            return invalid(check.errors)
         page = [
             {
                 "id": tariff.id,
@@ -1323,16 +990,3 @@ def _country(phone: str) -> str | None:
 def _summary(counts: Counter[str]) -> dict[str, int]:
     """`{"delivered", "sent"}`: delivered counts the read messages too."""
     return {"delivered": counts["delivered"] + counts["read"], "sent": counts["sent"]}
-
-
-def _page_reply(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> Reply:
-    meta = {"page": {"total": total, "limit": limit, "offset": offset}}
-    return Reply(200, dumps({"data": items, "meta": meta}))
-
-
-def _invalid(errors: Mapping[str, list[str]], *, message: str = _INVALID) -> Reply:
-    return Reply(422, dumps({"message": message, "errors": dict(errors)}))
-
-
-def _not_found(message: str) -> Reply:
-    return Reply(404, dumps({"message": message}))

@@ -7,8 +7,10 @@ autoloading disabled, a bare source tree), load it with `-p bsg_async.testing.py
 at once, or pytest refuses the second registration.
 
 - `fake_bsg`: a fresh `FakeBSG` (seed 0) per test. Configure it with the marker
-  `@pytest.mark.fake_bsg(seed=3, non_viber_numbers=["380..."], ...)` (any `FakeBSG` option)
-  or by overriding the fixture.
+  `@pytest.mark.fake_bsg(seed=3, lifecycle=Lifecycle(non_viber_numbers=["380..."]), ...)`
+  (any `FakeBSG` option: `account=Account(...)`, `rules=Rules(...)`, ...) or by overriding
+  the fixture. Markers on a class and on its test merge keyword by keyword, the test's
+  winning (a test's `account=` replaces its class's whole `Account`).
 - `bsg_client`: an open `AsyncBSG` wired to `fake_bsg` through its transport, with retries
   that do not wait. Needs an async test runner (pytest-asyncio or anyio's pytest plugin).
 
