@@ -123,7 +123,7 @@ class RcsResource:
         """
         number = phone_number(phone, "phone")
         ref = _reference_id(reference_id, "reference_id")
-        content = self._content(
+        content = _content(
             sender=sender,
             text=text,
             cards=cards,
@@ -186,7 +186,7 @@ class RcsResource:
         5,000, or a phone or reference twice; otherwise as `send`.
         """
         recipients = _campaign_phones(phones)
-        content = self._content(
+        content = _content(
             sender=sender,
             text=text,
             cards=cards,
@@ -244,7 +244,7 @@ class RcsResource:
         `bsg.campaigns.list()` before sending again").
         """
         ids = _group_ids(groups)
-        content = self._content(
+        content = _content(
             sender=sender,
             text=text,
             cards=cards,
@@ -265,38 +265,6 @@ class RcsResource:
         )
 
     # -- helpers -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _content(
-        *,
-        sender: object,
-        text: object,
-        cards: object,
-        sms_fallback: object,
-        tariff_code: object,
-        validity: object,
-        validity_seconds: object,
-        add_to_contact_book: object,
-        check_stop_list: object,
-    ) -> RcsContent:
-        """What every RCS send shares, validated (the codec writes it: `Wire.rcs_*`)."""
-        if sms_fallback is not None and not isinstance(sms_fallback, RcsSmsFallback):
-            raise InvalidParameterError("sms_fallback", sms_fallback, "expected an RcsSmsFallback")
-        return RcsContent(
-            sender=rules.text(sender, "sender", max_length=SENDER_MAX),
-            options=_options(text, cards),
-            sms_fallback=sms_fallback,
-            tariff_code=None
-            if tariff_code is None
-            else rules.integer(tariff_code, "tariff_code", _TARIFF_CODES),
-            validity=validity_options(validity, validity_seconds),
-            add_to_contact_book=None
-            if add_to_contact_book is None
-            else rules.boolean(add_to_contact_book, "add_to_contact_book"),
-            check_stop_list=None
-            if check_stop_list is None
-            else rules.boolean(check_stop_list, "check_stop_list"),
-        )
 
     def _start_at(self, value: object) -> str:
         zone = self._client._wire.zone
@@ -323,6 +291,38 @@ class RcsResource:
             return await self._client.campaigns.get(message.campaign_id)
         except BSGError as lookup_error:
             raise fate_unknown(error) from lookup_error
+
+
+def _content(
+    *,
+    sender: object,
+    text: object,
+    cards: object,
+    sms_fallback: object,
+    tariff_code: object,
+    validity: object,
+    validity_seconds: object,
+    add_to_contact_book: object,
+    check_stop_list: object,
+) -> RcsContent:
+    """What every RCS send shares, validated (the codec writes it: `Wire.rcs_*`)."""
+    if sms_fallback is not None and not isinstance(sms_fallback, RcsSmsFallback):
+        raise InvalidParameterError("sms_fallback", sms_fallback, "expected an RcsSmsFallback")
+    return RcsContent(
+        sender=rules.text(sender, "sender", max_length=SENDER_MAX),
+        options=_options(text, cards),
+        sms_fallback=sms_fallback,
+        tariff_code=None
+        if tariff_code is None
+        else rules.integer(tariff_code, "tariff_code", _TARIFF_CODES),
+        validity=validity_options(validity, validity_seconds),
+        add_to_contact_book=None
+        if add_to_contact_book is None
+        else rules.boolean(add_to_contact_book, "add_to_contact_book"),
+        check_stop_list=None
+        if check_stop_list is None
+        else rules.boolean(check_stop_list, "check_stop_list"),
+    )
 
 
 def _not_rate_limited(error: BSGError) -> bool:

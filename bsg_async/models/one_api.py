@@ -483,71 +483,37 @@ class Campaign:
 
 
 @attrs.frozen
-class CampaignDetail:
+class CampaignDetail(Campaign):
     """A campaign with its counters per message status, as `bsg.campaigns.detail` returns it.
 
-    The wire spells some fields differently from `Campaign` (`type`, `started_at`,
-    `actual_start_at`); both spellings are read into the names below. `total_price` is in
-    `currency`.
+    Everything a `Campaign` holds (`calculated_price` stays `None`: only a send's answer
+    gives it), and the totals. The wire spells some fields differently from `Campaign`
+    (`type`, `started_at`, `actual_start_at`); both spellings are read into the same names.
+    `total_price` is in `currency`.
     """
 
-    id: int
-    status: CampaignStatus | str
-    name: str | None = None
-    sender: str | None = None
-    message_type: str | None = None
-    start_at: datetime | None = None
-    real_start_at: datetime | None = None
-    finished_at: datetime | None = None
-    created_at: datetime | None = None
-    statistics: CampaignStatistics | None = None
-    alternative_channels: AlternativeChannels | None = None
     total_messages: int | None = None
     total_phones: int | None = None
     total_price: Decimal | None = None
-    currency: str | None = None
 
 
 @attrs.frozen
-class OneApiMessage:
+class OneApiMessage(MessageInfo):
     """One message as the One-API message search (`bsg.messages.list`) returns it.
 
-    `campaign_id` links it to its campaign; `country` is ISO 3166-1 alpha-2; `parts` the
-    number of SMS parts. Times and `amount` as in `MessageInfo`.
+    Everything a `MessageInfo` holds, and where the search says more: `campaign_id` links it
+    to its campaign; `country` is ISO 3166-1 alpha-2; `parts` the number of SMS parts.
     """
 
-    id: int
-    status: OneApiMessageStatus | str
     campaign_id: int | None = None
-    reference_id: str | None = None
-    phone: str | None = None
-    type: str | None = None
-    source: str | None = None
-    sender: str | None = None
-    validity: int | None = None
-    amount: Amount | None = None
-    created_at: datetime | None = None
-    sent_at: datetime | None = None
-    delivered_at: datetime | None = None
     country: str | None = None
     parts: int | None = None
     alternative_channels: AlternativeChannels | None = None
 
     def to_message_info(self) -> MessageInfo:
-        """The same message as a `MessageInfo` (what `bsg.rcs.send` returns)."""
+        """The same message as a plain `MessageInfo` (what `bsg.rcs.send` returns)."""
         return MessageInfo(
-            id=self.id,
-            status=self.status,
-            reference_id=self.reference_id,
-            phone=self.phone,
-            type=self.type,
-            source=self.source,
-            sender=self.sender,
-            validity=self.validity,
-            amount=self.amount,
-            created_at=self.created_at,
-            sent_at=self.sent_at,
-            delivered_at=self.delivered_at,
+            **{field.name: getattr(self, field.name) for field in attrs.fields(MessageInfo)}
         )
 
 

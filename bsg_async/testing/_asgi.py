@@ -47,12 +47,12 @@ drive and inspect a served fake:
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import anyio
 
+from .._asgi import Message, Receive, Send, serve_lifespan
 from ..errors import InvalidParameterError
 from ._callbacks import summary
 from ._faults import FaultKind, Scope
@@ -63,9 +63,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeApp"]
 
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 CUT_ANSWER_LOG = "ASGI callable returned without completing response."
 _CONTROL = "/_fake/"
@@ -89,7 +86,7 @@ class FakeApp:
         if kind == "http":
             await self._http(scope, receive, send)
         elif kind == "lifespan":
-            await _lifespan(receive, send)
+            await serve_lifespan(receive, send)
         elif kind == "websocket":
             await send({"type": "websocket.close", "code": 1000})
 
@@ -326,13 +323,3 @@ async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], b
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

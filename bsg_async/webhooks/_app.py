@@ -10,12 +10,13 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from .. import _validation as rules
+from .._asgi import Receive, Scope, Send, serve_lifespan
 from .._json import dumps
 from .._secret import Secret
 from ..errors import InvalidParameterError, WebhookPayloadError
@@ -28,10 +29,6 @@ __all__ = ["RcsWebhookApp"]
 
 logger = logging.getLogger("bsg_async.webhooks")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 ReportHandler = Callable[[RcsReport], Awaitable[object]]
 ClickHandler = Callable[[RcsClick], Awaitable[object]]
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -128,23 +125,13 @@ class RcsWebhookApp:
         """The ASGI 3 entry point."""
         kind = scope.get("type")
         if kind == "lifespan":
-            await self._lifespan(receive, send)
+            await serve_lifespan(receive, send)
         elif kind == "http":
             await self._http(scope, receive, send)
         elif kind == "websocket":
             await send({"type": "websocket.close", "code": 1008})
         else:  # as the ASGI specification asks of an application
             raise RuntimeError(f"RcsWebhookApp does not handle ASGI scope type {kind!r}")
-
-    @staticmethod
-    async def _lifespan(receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
