@@ -6,7 +6,7 @@ import asyncio
 import enum
 import os
 from datetime import tzinfo
-from functools import cache, cached_property
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,11 +16,10 @@ import httpx
 from . import _validation as rules
 from ._auth import ApiKeyAuth, BearerAuth, JwtAuth
 from ._converter import Wire, wire
-from ._direct import DirectClient
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._secret import Secret, redact
-from ._transport import Answer, HttpClient, Pipeline
+from ._transport import Answer, Pipeline
 from ._version import __version__
 from .errors import ClientStateError, InvalidParameterError, UnexpectedResponseError
 
@@ -90,11 +89,11 @@ class AsyncBSG:
     - `http_client`: an `httpx.AsyncClient` of your own; the SDK uses it and does not close it.
       `timeout`, `limits` and `transport` then come from that client.
     - `http_backend`: `"httpx"` (the default: httpx's own connection pool) or `"aiohttp"`:
-      an aiohttp connection pool under a lean httpx-compatible client (no cookies, no httpx
-      INFO log lines), much faster with many requests in flight.
-      Needs `pip install "bsg-async[aiohttp]"` and an asyncio event loop; everything else
-      (auth, retries and how failures are classified, timeouts, limits, lifecycle) is the
-      same. Not combinable with `transport` or `http_client`.
+      the same `httpx.AsyncClient` over an aiohttp connection pool (its transport), much
+      faster with many requests in flight. Needs `pip install "bsg-async[aiohttp]"` and an
+      asyncio event loop; everything else (auth, retries and how failures are classified,
+      timeouts, limits, lifecycle) is the same. Not combinable with `transport` or
+      `http_client`.
     - `timezone`: the zone of the service's times; without it they are naive `datetime`s (the
       service does not document its zone).
 
@@ -156,17 +155,13 @@ class AsyncBSG:
             raise ClientStateError("this AsyncBSG is already open; enter it only once")
         if self._state is _State.CLOSED:
             raise ClientStateError("this AsyncBSG is closed; create a new one")
-        http: HttpClient
-        if self._given_http is not None:
-            http = self._given_http
-        elif self.http_backend == "aiohttp":
-            # Only the SDK sees this client: it skips httpx.AsyncClient's layer (see _direct).
-            http = DirectClient(
-                _aiohttp_transport(self.limits), headers=_httpx_headers(), timeout=self.timeout
-            )
-        else:
+        http = self._given_http
+        if http is None:
+            transport = self._transport
+            if self.http_backend == "aiohttp":
+                transport = _aiohttp_transport(self.limits)
             http = httpx.AsyncClient(
-                transport=self._transport,
+                transport=transport,
                 timeout=self.timeout,
                 limits=self.limits,
                 headers=_DEFAULT_HEADERS,
@@ -422,10 +417,3 @@ _DEFAULT_HEADERS = {
     "Accept": "application/json",
     "User-Agent": f"bsg-async/{__version__} httpx/{httpx.__version__}",
 }
-
-
-@cache
-def _httpx_headers() -> httpx.Headers:
-    """The headers an `httpx.AsyncClient` of ours sends, with those it adds on its own (its
-    `Accept-Encoding` lists the decoders this install has): `DirectClient` sends the same."""
-    return httpx.AsyncClient(headers=_DEFAULT_HEADERS, transport=httpx.AsyncBaseTransport()).headers

@@ -11,7 +11,6 @@ import respx
 
 import bsg_async.client
 from bsg_async import AsyncBSG, ClientStateError, InvalidParameterError
-from bsg_async._direct import DirectClient
 from bsg_async.client import HttpBackend
 
 from .backend_support import backend, needs_aiohttp
@@ -96,8 +95,8 @@ async def test_the_aiohttp_backend_uses_an_aiohttp_transport_with_the_clients_li
     limits = httpx.Limits(max_connections=7, keepalive_expiry=3.0)
     async with AsyncBSG(API_KEY, http_backend="aiohttp", limits=limits) as bsg:
         http = bsg._open_pipeline.http
-        assert isinstance(http, DirectClient)
-        transport = http.transport
+        assert type(http) is httpx.AsyncClient  # the same client as on the httpx backend
+        transport = http._transport
 
     assert bsg.http_backend == "aiohttp"
     assert isinstance(transport, AiohttpTransport)
