@@ -89,11 +89,27 @@ class AsyncBSG:
     - `http_client`: an `httpx.AsyncClient` of your own; the SDK uses it and does not close it.
       `timeout`, `limits` and `transport` then come from that client.
     - `http_backend`: `"httpx"` (the default: httpx's own connection pool) or `"aiohttp"`:
-      the same `httpx.AsyncClient` over an aiohttp connection pool (its transport), much
-      faster with many requests in flight. Needs `pip install "bsg-async[aiohttp]"` and an
-      asyncio event loop; everything else (auth, retries and how failures are classified,
-      timeouts, limits, lifecycle) is the same. Not combinable with `transport` or
-      `http_client`.
+      the same `httpx.AsyncClient` over an aiohttp connection pool, much faster with many
+      requests in flight; it is `transport=bsg_async.transports.AiohttpTransport(limits=limits)`
+      and nothing more. Needs `pip install "bsg-async[aiohttp]"` and an asyncio event loop;
+      everything else (auth, retries and how failures are classified, timeouts, limits,
+      lifecycle) is the same. Not combinable with `transport` or `http_client`: for event
+      hooks, mounts or anything else of `httpx.AsyncClient` on the aiohttp pool, build the
+      client yourself over that transport and pass it as `http_client`:
+
+      ```python
+      from bsg_async.transports import AiohttpTransport
+
+      async with (
+          httpx.AsyncClient(
+              transport=AiohttpTransport(limits=httpx.Limits(max_connections=100)),
+              timeout=httpx.Timeout(30.0, connect=10.0),
+              event_hooks={"response": [log_response]},
+          ) as http,
+          AsyncBSG(api_key="live_...", http_client=http) as bsg,
+      ):
+          ...
+      ```
     - `timezone`: the zone of the service's times; without it they are naive `datetime`s (the
       service does not document its zone).
 

@@ -90,7 +90,7 @@ def test_the_aiohttp_backend_needs_a_running_asyncio_loop() -> None:
 
 @needs_aiohttp
 async def test_the_aiohttp_backend_uses_an_aiohttp_transport_with_the_clients_limits() -> None:
-    from bsg_async._aiohttp import AiohttpTransport
+    from bsg_async.transports import AiohttpTransport
 
     limits = httpx.Limits(max_connections=7, keepalive_expiry=3.0)
     async with AsyncBSG(API_KEY, http_backend="aiohttp", limits=limits) as bsg:
