@@ -7,6 +7,7 @@ import enum
 import os
 from datetime import tzinfo
 from functools import cached_property
+from http.cookiejar import Cookie, CookieJar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -181,6 +182,7 @@ class AsyncBSG:
                 timeout=self.timeout,
                 limits=self.limits,
                 headers=_DEFAULT_HEADERS,
+                cookies=_NoCookies(),
             )
         self._pipeline = Pipeline(
             http,
@@ -433,3 +435,19 @@ _DEFAULT_HEADERS = {
     "Accept": "application/json",
     "User-Agent": f"bsg-async/{__version__} httpx/{httpx.__version__}",
 }
+
+
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: the client the SDK builds sends no cookies.
+
+    The BSG APIs authenticate every request by key or token and set no cookies; one they did
+    set would otherwise travel with later requests (to the other API too, were both on one
+    host). Keeping none also spares `httpx.AsyncClient` the jar's parse of every answer's
+    headers for cookies.
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        """Keep no cookie an answer sets."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        """Keep no cookie set by hand either."""

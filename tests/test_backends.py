@@ -501,6 +501,33 @@ async def test_a_call_cancelled_while_its_answer_is_read_gives_the_connection_ba
     assert connections == [1, 1]  # the half-read one was closed; the next one is kept alive
 
 
+async def test_a_cookie_an_answer_sets_is_not_sent_back_on_either_backend(
+    backend: HttpBackend,
+) -> None:
+    received: list[bytes] = []
+
+    async def set_cookie(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:  # keep-alive
+            try:
+                received.append(await read_request(reader))
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(_answer(SMS_STATUS, b"Set-Cookie: session=abc123; Path=/"))
+            await writer.drain()
+
+    async with (
+        raw_server(set_cookie) as url,
+        AsyncBSG("test_k", base_url=url, http_backend=backend) as bsg,
+    ):
+        await bsg.sms.get(7)
+        await bsg.sms.get(7)
+        jar = http_client(bsg).cookies
+
+    assert len(received) == 2
+    assert b"abc123" not in received[1].lower()
+    assert len(jar) == 0
+
+
 # -- one's own httpx.AsyncClient: event hooks and mounts ---------------------------------------
 
 
