@@ -95,12 +95,26 @@ async def test_the_aiohttp_backend_uses_an_aiohttp_transport_with_the_clients_li
     limits = httpx.Limits(max_connections=7, keepalive_expiry=3.0)
     async with AsyncBSG(API_KEY, http_backend="aiohttp", limits=limits) as bsg:
         http = bsg._open_pipeline.http
-        assert type(http) is httpx.AsyncClient  # the same client as on the httpx backend
+        assert isinstance(http, httpx.AsyncClient)
         transport = http._transport
 
     assert bsg.http_backend == "aiohttp"
     assert isinstance(transport, AiohttpTransport)
     assert transport.limits == limits
+
+
+@needs_aiohttp
+async def test_both_backends_build_the_same_client_but_for_its_transport() -> None:
+    from bsg_async.transports import AiohttpTransport
+
+    async with AsyncBSG(API_KEY) as plain, AsyncBSG(API_KEY, http_backend="aiohttp") as fast:
+        ours, theirs = plain._open_pipeline.http, fast._open_pipeline.http
+        assert type(ours) is type(theirs)
+        assert ours.headers == theirs.headers
+        assert ours.timeout == theirs.timeout
+        assert ours.event_hooks == theirs.event_hooks == {"request": [], "response": []}
+        assert isinstance(theirs._transport, AiohttpTransport)
+        assert not isinstance(ours._transport, AiohttpTransport)
 
 
 async def test_a_closed_client_cannot_be_reopened_on_either_backend(backend: HttpBackend) -> None:
