@@ -93,7 +93,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     connections, so `max_keepalive_connections` is not applied. `ssl_context` defaults to
     httpx's (the same trust store). Timeouts come from each request, as httpx sets them.
     `trust_env`: route through the proxies the environment names (`EnvironmentProxies`), as
-    `httpx.AsyncClient` does by default. Needs an asyncio event loop.
+    `httpx.AsyncClient` does by default (a client given a transport leaves proxies to it).
+    Every answer comes back read whole, its connection already given back: not for downloads
+    larger than memory. Needs an asyncio event loop.
 
     ```python
     transport = AiohttpTransport(limits=httpx.Limits(max_connections=32))

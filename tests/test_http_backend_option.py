@@ -117,6 +117,15 @@ async def test_both_backends_build_the_same_client_but_for_its_transport() -> No
         assert not isinstance(ours._transport, AiohttpTransport)
 
 
+async def test_the_clients_own_http_client_refuses_cookies_loudly(backend: HttpBackend) -> None:
+    async with AsyncBSG(API_KEY, http_backend=backend) as bsg:
+        http = bsg._open_pipeline.http
+        with pytest.raises(AttributeError, match="keeps no cookies"):
+            http.cookies = {"session": "abc"}  # type: ignore[assignment]
+
+        assert len(http.cookies) == 0
+
+
 async def test_a_closed_client_cannot_be_reopened_on_either_backend(backend: HttpBackend) -> None:
     bsg = AsyncBSG(API_KEY, http_backend=backend)
     async with bsg:
