@@ -79,8 +79,8 @@ from _server import (
 )
 
 from bsg_async import AsyncBSG, __version__, _json
-from bsg_async._aiohttp import AiohttpTransport
 from bsg_async.client import HttpBackend
+from bsg_async.transports import AiohttpTransport
 
 CONCURRENCIES = (1, 8, 32)
 LATENCIES_MS = (0, 20)

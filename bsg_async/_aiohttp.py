@@ -1,10 +1,14 @@
-"""An httpx transport over aiohttp: what `AsyncBSG(http_backend="aiohttp")` plugs in.
+"""An httpx transport over aiohttp: what `AsyncBSG(http_backend="aiohttp")` plugs in under its
+`httpx.AsyncClient`, public as `bsg_async.transports.AiohttpTransport`.
 
-httpx's models keep doing everything above the socket (requests, auth flows, headers,
-decoding; `DirectClient` drives them without `httpx.AsyncClient`'s layer), so the request
-pipeline, its retries and its error classification are the same on both backends; only the
-HTTP/1.1 connection pool underneath is aiohttp's, which stays fast at high concurrency
-(encode/httpx#3215). Imported only when that backend is chosen: aiohttp is an optional extra.
+It is a transport and nothing more, like those in httpx's `_transports/`: the one
+`httpx.AsyncClient` above it builds the requests, drives auth flows, runs event hooks, routes
+mounts and decodes; so the request pipeline, its retries and its error classification are
+the same on both backends; only the HTTP/1.1 connection pool underneath is aiohttp's, which
+stays fast at high concurrency (encode/httpx#3215). Each answer is read whole inside
+`handle_async_request`, its connection given back before the response leaves (as httpx's
+ASGI and mock transports hand back complete responses). Imported only when that backend is
+chosen: aiohttp is an optional extra.
 
 Why our own transport rather than the `httpx-aiohttp` package (checked at 0.2.0):
 
@@ -28,7 +32,7 @@ httpx exceptions the pipeline classifies, conservatively: only what surely happe
 byte reached the service (`ConnectError`, `ConnectTimeout`, `PoolTimeout`,
 `UnsupportedProtocol`, and `ProxyError` when a proxy refuses the tunnel) says "not sent". The
 session is created on the first request (inside the running loop) and closed by `aclose`;
-responses release their connection synchronously.
+each answer's connection is released synchronously, so no cancellation can stop that half way.
 
 Proxies come from the environment as httpx's default client reads them (`EnvironmentProxies`),
 so both backends take the same route; aiohttp's own `trust_env` is not used, because it would
@@ -40,9 +44,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import ssl
+import time
 import urllib.request
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 import aiohttp
@@ -88,7 +93,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     connections, so `max_keepalive_connections` is not applied. `ssl_context` defaults to
     httpx's (the same trust store). Timeouts come from each request, as httpx sets them.
     `trust_env`: route through the proxies the environment names (`EnvironmentProxies`), as
-    `httpx.AsyncClient` does by default. Needs an asyncio event loop.
+    `httpx.AsyncClient` does by default (a client given a transport leaves proxies to it).
+    Every answer comes back read whole, its connection already given back: not for downloads
+    larger than memory. Needs an asyncio event loop.
 
     ```python
     transport = AiohttpTransport(limits=httpx.Limits(max_connections=32))
@@ -112,6 +119,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._slots = None if size is None else anyio.Semaphore(size)
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
+        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -134,34 +142,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send `request` and return its response, whose body is read as httpx streams it.
+        """Send `request`; return its response with the body read whole and decoded, and the
+        connection given back (on every path, cancellation included).
 
+        The response is complete when it leaves the transport, as `httpx.ASGITransport`'s
+        and `httpx.MockTransport`'s are: `response.content` is there and `response.elapsed`
+        set (from sending to the last byte read). Not for downloads larger than memory.
         Raises the httpx exception that describes the failure (see the module docstring).
         """
-        answer = await self._start(request)
-        return _httpx_response(answer, request, _ResponseStream(answer, request, self._give_slot))
-
-    async def read_whole(self, request: httpx.Request) -> httpx.Response:
-        """`handle_async_request`, with the response's body read to its end and decoded, and
-        its connection released (on every path), before it is returned.
-
-        For a client that reads every answer whole anyway (`DirectClient`): the same response,
-        without streaming the body through httpx's asynchronous iterators.
-        """
-        answer = await self._start(request)
-        try:
-            with _translated(request, None):
-                data = await answer.read()
-        finally:
-            answer.release()  # synchronous: returns the connection, or closes an unread one
-            self._give_slot()
-        response = _httpx_response(answer, request, httpx.ByteStream(data))
-        response.read()  # decodes any Content-Encoding, as reading the stream would
-        return response
-
-    async def _start(self, request: httpx.Request) -> aiohttp.ClientResponse:
-        """Send `request` and wait for its answer's head, holding one of the `limits` slots
-        (given back with the answer's connection) unless it fails."""
+        started = time.perf_counter()
         session = self._session or self._open()
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
         headers = request.headers
@@ -173,8 +162,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             headers.pop("Transfer-Encoding", None)
             headers["Content-Length"] = str(len(content))
         body = _Body(content, timeouts.get("write")) if content else None
-        connect = timeouts.get("connect")
-        fields = headers.multi_items()
+        encoding = headers.encoding  # as `multi_items` decodes, without asking per header
+        fields = [(name.decode(encoding), value.decode(encoding)) for name, value in headers.raw]
         proxy = self.proxies.route(request.url) if self.proxies else None
         tunnel_headers = None
         if proxy is not None and proxy.authorization is not None:
@@ -184,10 +173,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 tunnel_headers = {"Proxy-Authorization": proxy.authorization}
             else:
                 fields.append(("Proxy-Authorization", proxy.authorization))
+        timeout = self._timeout(timeouts.get("connect"), timeouts.get("read"))
         await self._take_slot(timeouts.get("pool"), request)
         try:
-            with _translated(request, body, local=True):
-                response = await session.request(
+            try:
+                answer = await session.request(
                     request.method,
                     URL(str(request.url), encoded=True),
                     headers=fields,
@@ -195,14 +185,34 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     allow_redirects=False,
                     proxy=None if proxy is None else proxy.url,
                     proxy_headers=tunnel_headers,
-                    timeout=aiohttp.ClientTimeout(
-                        connect=connect, sock_connect=connect, sock_read=timeouts.get("read")
-                    ),
+                    timeout=timeout,
                 )
-        except BaseException:
+            except _FAILURES as exc:
+                raise _translated(exc, request, body) from exc
+            except ValueError as exc:  # aiohttp will not write a header with a control character
+                raise httpx.LocalProtocolError(str(exc) or "ValueError", request=request) from exc
+            try:
+                data = await answer.read()
+            except _FAILURES as exc:
+                raise _translated(exc, request, None) from exc
+            finally:
+                answer.release()  # synchronous: returns the connection, or closes an unread one
+        finally:
             self._give_slot()
-            raise
+        response = _httpx_response(answer, request, httpx.ByteStream(data))
+        response.read()  # decodes any Content-Encoding with httpx's own decoders
+        response.elapsed = timedelta(seconds=time.perf_counter() - started)
         return response
+
+    def _timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        """aiohttp's timeout for httpx's `connect` and `read`: one per pair, made once."""
+        key = (connect, read)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(connect=connect, sock_connect=connect, sock_read=read)
+            if len(self._timeouts) < 16:  # a client uses one or two pairs; a bound all the same
+                self._timeouts[key] = timeout
+        return timeout
 
     async def _take_slot(self, seconds: float | None, request: httpx.Request) -> None:
         slots = self._slots
@@ -382,46 +392,15 @@ class _WriteTimedOut(Exception):
     """Raised in aiohttp's writer when the write timeout expired; aiohttp wraps it."""
 
 
-class _ResponseStream(httpx.AsyncByteStream):
-    """A response body read from aiohttp; closing it gives the connection back at once."""
-
-    def __init__(
-        self, response: aiohttp.ClientResponse, request: httpx.Request, done: Callable[[], None]
-    ) -> None:
-        self._response = response
-        self._request = request
-        self._done: Callable[[], None] | None = done
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _translated(self._request, None):
-            data = await self._response.read()
-        if data:
-            yield data
-
-    async def aclose(self) -> None:
-        done, self._done = self._done, None
-        if done is not None:
-            # `release` is synchronous: no cancellation can stop it half way. It returns the
-            # connection to the pool, or closes it if the answer was not read to its end.
-            self._response.release()
-            done()
+_FAILURES = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+"""What aiohttp (or the socket under it) raises when a request fails on the way."""
 
 
-@contextmanager
 def _translated(
-    request: httpx.Request, body: _Body | None, *, local: bool = False
-) -> Iterator[None]:
-    """aiohttp's failures as httpx's; with `local`, also aiohttp refusing to write the request
-    (a `ValueError`, for a header with a control character), as httpx's `LocalProtocolError`."""
-    try:
-        yield
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-        timed_out = body is not None and body.timed_out
-        raise translate_error(exc, request, write_timed_out=timed_out) from exc
-    except ValueError as exc:
-        if not local:
-            raise
-        raise httpx.LocalProtocolError(str(exc) or "ValueError", request=request) from exc
+    exc: BaseException, request: httpx.Request, body: _Body | None
+) -> httpx.TransportError:
+    """`translate_error` for a failure while `body` (if any) was being sent."""
+    return translate_error(exc, request, write_timed_out=body is not None and body.timed_out)
 
 
 def translate_error(

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import attrs
@@ -46,7 +46,7 @@ from .errors import (
     fate_unknown,
 )
 
-__all__ = ["Answer", "HttpClient", "Pipeline"]
+__all__ = ["Answer", "Pipeline"]
 
 logger = logging.getLogger("bsg_async")
 
@@ -77,34 +77,12 @@ class Answer:
     uncertain: bool = False
 
 
-class HttpClient(Protocol):
-    """What the pipeline needs of an HTTP client: `httpx.AsyncClient`, or on the aiohttp
-    backend the leaner `DirectClient` (see `_direct`)."""
-
-    def build_request(
-        self,
-        method: str,
-        url: httpx.URL,
-        *,
-        content: bytes | None = None,
-        headers: httpx.Headers | None = None,
-        params: Mapping[str, str | int] | None = None,
-    ) -> httpx.Request:
-        """A request carrying the client's default headers and timeouts."""
-
-    async def send(self, request: httpx.Request, *, auth: httpx.Auth | None) -> httpx.Response:
-        """Send `request` through `auth`'s flow and return the response, read whole."""
-
-    async def aclose(self) -> None:
-        """Close the client's connections."""
-
-
 class Pipeline:
     """Sends requests with retries, a concurrency limit and typed errors."""
 
     def __init__(
         self,
-        http: HttpClient,
+        http: httpx.AsyncClient,
         *,
         retry: RetryPolicy,
         max_concurrency: int,

@@ -6,7 +6,8 @@ import asyncio
 import enum
 import os
 from datetime import tzinfo
-from functools import cache, cached_property
+from functools import cached_property
+from http.cookiejar import Cookie, CookieJar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,11 +17,10 @@ import httpx
 from . import _validation as rules
 from ._auth import ApiKeyAuth, BearerAuth, JwtAuth
 from ._converter import wire
-from ._direct import DirectClient
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._secret import Secret, redact
-from ._transport import Answer, HttpClient, Pipeline
+from ._transport import Answer, Pipeline
 from ._version import __version__
 from .errors import ClientStateError, InvalidParameterError, UnexpectedResponseError
 
@@ -90,11 +90,27 @@ class AsyncBSG:
     - `http_client`: an `httpx.AsyncClient` of your own; the SDK uses it and does not close it.
       `timeout`, `limits` and `transport` then come from that client.
     - `http_backend`: `"httpx"` (the default: httpx's own connection pool) or `"aiohttp"`:
-      an aiohttp connection pool under a lean httpx-compatible client (no cookies, no httpx
-      INFO log lines), much faster with many requests in flight.
-      Needs `pip install "bsg-async[aiohttp]"` and an asyncio event loop; everything else
-      (auth, retries and how failures are classified, timeouts, limits, lifecycle) is the
-      same. Not combinable with `transport` or `http_client`.
+      the same `httpx.AsyncClient` over an aiohttp connection pool, much faster with many
+      requests in flight; it is `transport=bsg_async.transports.AiohttpTransport(limits=limits)`
+      and nothing more. Needs `pip install "bsg-async[aiohttp]"` and an asyncio event loop;
+      everything else (auth, retries and how failures are classified, timeouts, limits,
+      lifecycle) is the same. Not combinable with `transport` or `http_client`: for event
+      hooks, mounts or anything else of `httpx.AsyncClient` on the aiohttp pool, build the
+      client yourself over that transport and pass it as `http_client`:
+
+      ```python
+      from bsg_async.transports import AiohttpTransport
+
+      async with (
+          httpx.AsyncClient(
+              transport=AiohttpTransport(limits=httpx.Limits(max_connections=100)),
+              timeout=httpx.Timeout(30.0, connect=10.0),
+              event_hooks={"response": [log_response]},
+          ) as http,
+          AsyncBSG(api_key="live_...", http_client=http) as bsg,
+      ):
+          ...
+      ```
     - `timezone`: the zone of the service's times; without it they are naive `datetime`s (the
       service does not document its zone).
 
@@ -162,17 +178,13 @@ class AsyncBSG:
             raise ClientStateError("this AsyncBSG is already open; enter it only once")
         if self._state is _State.CLOSED:
             raise ClientStateError("this AsyncBSG is closed; create a new one")
-        http: HttpClient
-        if self._given_http is not None:
-            http = self._given_http
-        elif self.http_backend == "aiohttp":
-            # Only the SDK sees this client: it skips httpx.AsyncClient's layer (see _direct).
-            http = DirectClient(
-                _aiohttp_transport(self.limits), headers=_httpx_headers(), timeout=self.timeout
-            )
-        else:
-            http = httpx.AsyncClient(
-                transport=self._transport,
+        http = self._given_http
+        if http is None:
+            transport = self._transport
+            if self.http_backend == "aiohttp":
+                transport = _aiohttp_transport(self.limits)
+            http = _OwnClient(
+                transport=transport,
                 timeout=self.timeout,
                 limits=self.limits,
                 headers=_DEFAULT_HEADERS,
@@ -427,8 +439,52 @@ _DEFAULT_HEADERS = {
 }
 
 
-@cache
-def _httpx_headers() -> httpx.Headers:
-    """The headers an `httpx.AsyncClient` of ours sends, with those it adds on its own (its
-    `Accept-Encoding` lists the decoders this install has): `DirectClient` sends the same."""
-    return httpx.AsyncClient(headers=_DEFAULT_HEADERS, transport=httpx.AsyncBaseTransport()).headers
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: the client the SDK builds sends no cookies.
+
+    The BSG APIs authenticate every request by key or token and set no cookies; one they did
+    set would otherwise travel with later requests (to the other API too, were both on one
+    host). Keeping none also spares `httpx.AsyncClient` the jar's parse of every answer's
+    headers for cookies.
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        """Keep no cookie an answer sets."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        """Keep no cookie set by hand either."""
+
+
+class _NoCookieLookup(httpx.Cookies):
+    """Empty `httpx.Cookies` (over `_NoCookies`) that do not even look at answers."""
+
+    def __init__(self) -> None:
+        super().__init__(_NoCookies())
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Look for no cookie: none would be kept."""
+
+
+_NO_COOKIES = _NoCookieLookup()  # holds nothing, so one serves every client
+
+
+class _OwnClient(httpx.AsyncClient):
+    """The `httpx.AsyncClient` AsyncBSG builds for itself, on both backends: httpx's own in
+    everything, but its `cookies`, which stay empty and are never looked for.
+
+    httpx hands every answer to `client.cookies.extract_cookies`, which wraps the request in a
+    `urllib.request.Request` (copying its headers, parsing its URL) before any jar sees it:
+    even with a jar that keeps nothing, about 160,000 instructions per request (3,300 per
+    Viber recipient on the aiohttp backend), the largest part of what `AsyncClient.send` adds
+    to a request. Only that public property differs; requests are built, sent, hooked and
+    routed by httpx.
+    """
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """No cookies: the BSG APIs set none, and this client keeps none (see `_NoCookies`)."""
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise AttributeError("the client AsyncBSG builds keeps no cookies")

@@ -24,7 +24,6 @@ import pytest
 
 import bsg_async.testing._asgi
 from bsg_async import AsyncBSG, BatchReport, Failed, Recipient, RetryPolicy, Sent
-from bsg_async._direct import DirectClient
 from bsg_async.client import HttpBackend
 from bsg_async.testing import FakeBSG, FakeServer
 
@@ -127,17 +126,16 @@ def sdk(server: FakeServer, backend: HttpBackend, *, attempts: int = 1, **option
     )
 
 
-def http_client(bsg: AsyncBSG) -> httpx.AsyncClient | DirectClient:
-    """The open client's HTTP client: an `httpx.AsyncClient`, or on aiohttp a `DirectClient`."""
+def http_client(bsg: AsyncBSG) -> httpx.AsyncClient:
+    """The open client's `httpx.AsyncClient` (on both backends)."""
     http = bsg._open_pipeline.http
-    assert isinstance(http, httpx.AsyncClient | DirectClient)
+    assert isinstance(http, httpx.AsyncClient)
     return http
 
 
 def open_sessions(bsg: AsyncBSG) -> list[Any]:
     """The aiohttp `ClientSession` under an open client (empty on the httpx backend)."""
-    http = http_client(bsg)
-    transport = http.transport if isinstance(http, DirectClient) else http._transport
+    transport = http_client(bsg)._transport
     session = getattr(transport, "_session", None)
     return [] if session is None else [session]
 
@@ -252,6 +250,6 @@ def assert_exactly_once(
     assert set(view.accepted) <= {r.reference for r in recipients}
 
 
-def bsg_is_closed(http: httpx.AsyncClient | DirectClient, sessions: list[object]) -> bool:
+def bsg_is_closed(http: httpx.AsyncClient, sessions: list[object]) -> bool:
     """Whether the httpx client and every aiohttp session under it are closed."""
     return http.is_closed and all(getattr(s, "closed", False) for s in sessions)

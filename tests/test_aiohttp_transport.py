@@ -263,7 +263,7 @@ async def test_a_body_written_the_legacy_way_is_written_whole() -> None:
     assert writer.written == [b"abc"]
 
 
-async def test_a_whole_read_answer_is_the_streamed_one_and_releases_its_connection() -> None:
+async def test_every_answer_comes_back_read_decoded_and_its_connection_released() -> None:
     body = gzip.compress(b'{"error": 0}')
 
     async def gzipped(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -282,17 +282,52 @@ async def test_a_whole_read_answer_is_the_streamed_one_and_releases_its_connecti
     async with raw_server(gzipped) as url:
         transport = AiohttpTransport(limits=httpx.Limits(max_connections=1))
         try:
-            whole = [await transport.read_whole(httpx.Request("GET", url + "/x")) for _ in "ab"]
-            streamed = await transport.handle_async_request(httpx.Request("GET", url + "/x"))
-            await streamed.aread()
+            # The second got the only connection back from the first, without a pool timeout.
+            answers = [
+                await transport.handle_async_request(
+                    httpx.Request("GET", url + "/x", extensions={"timeout": {"pool": 1.0}})
+                )
+                for _ in "ab"
+            ]
         finally:
             await transport.aclose()
 
-    for response in whole:  # the second one got the only connection back from the first
-        assert response.is_closed and response.content == b'{"error": 0}'
-        assert response.headers.multi_items() == streamed.headers.multi_items()
-        assert response.extensions == streamed.extensions
+    for response in answers:
+        assert response.is_closed and response.is_stream_consumed
+        assert response.content == b'{"error": 0}'
+        assert response.headers["Content-Encoding"] == "gzip"
         assert (response.status_code, response.http_version) == (200, "HTTP/1.1")
+        assert response.reason_phrase == "OK"
+        assert response.elapsed.total_seconds() > 0
+
+
+async def test_a_cancelled_read_gives_the_connection_back() -> None:
+    served: list[int] = []
+
+    async def stall_then_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        served.append(1)
+        if len(served) == 1:  # the head and part of the body, then silence
+            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"err')
+            await writer.drain()
+            await asyncio.sleep(30)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+
+    async with raw_server(stall_then_answer) as url:
+        transport = AiohttpTransport(limits=httpx.Limits(max_connections=1))
+        try:
+            with anyio.move_on_after(0.3) as scope:
+                await transport.handle_async_request(httpx.Request("GET", url + "/x"))
+            second = await transport.handle_async_request(  # a pool timeout if the slot leaked
+                httpx.Request("GET", url + "/x", extensions={"timeout": {"pool": 1.0}})
+            )
+        finally:
+            await transport.aclose()
+
+    assert scope.cancelled_caught
+    assert second.content == b"{}"
+    assert served == [1, 1]  # the half-read connection was closed, not reused
 
 
 async def test_an_answer_cut_short_is_a_protocol_error_and_frees_the_slot() -> None:
@@ -307,7 +342,7 @@ async def test_an_answer_cut_short_is_a_protocol_error_and_frees_the_slot() -> N
         try:
             for _ in range(2):  # the slot came back: the second request is not a pool timeout
                 with pytest.raises(httpx.RemoteProtocolError):
-                    await transport.read_whole(
+                    await transport.handle_async_request(
                         httpx.Request("GET", url + "/x", extensions={"timeout": {"pool": 1.0}})
                     )
         finally:
@@ -332,8 +367,9 @@ async def test_a_header_aiohttp_will_not_write_is_a_local_protocol_error(value: 
             bad = httpx.Request("GET", url + "/x", extensions={"timeout": {"pool": 1.0}})
             bad.headers["X-Note"] = value
             with pytest.raises(httpx.LocalProtocolError):
-                await transport.read_whole(bad)
-            good = await transport.read_whole(  # a pool timeout, not a hang, if the slot leaked
+                await transport.handle_async_request(bad)
+            # A pool timeout, not a hang, if the slot leaked.
+            good = await transport.handle_async_request(
                 httpx.Request("GET", url + "/x", extensions={"timeout": {"pool": 1.0}})
             )
         finally:

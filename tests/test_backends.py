@@ -5,6 +5,7 @@ cancellation, the One-API login, and the client-wide limits."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 from decimal import Decimal
 
 import anyio
@@ -19,11 +20,11 @@ from bsg_async import (
     Receipt,
     Recipient,
     RequestTimeoutError,
+    RetryPolicy,
     ServerError,
     TransportError,
     ViberMessage,
 )
-from bsg_async._direct import DirectClient
 from bsg_async.client import HttpBackend
 from bsg_async.testing import FakeServer, Faults
 
@@ -45,6 +46,7 @@ from .backend_support import (
     unclosed_reports,
 )
 from .fake_support import ACCOUNT
+from .conftest import API_KEY
 
 __all__ = ["backend", "latency_probe"]  # fixtures, imported for pytest
 
@@ -317,7 +319,7 @@ async def test_an_exception_inside_the_block_still_closes_the_connections(
                 await fail_inside(server)
 
     http, *sessions = seen
-    assert isinstance(http, httpx.AsyncClient | DirectClient)
+    assert isinstance(http, httpx.AsyncClient)
 
     assert bsg_is_closed(http, sessions)
     assert len(sessions) == (backend == "aiohttp")
@@ -375,7 +377,7 @@ async def test_cancelling_the_whole_client_block_with_requests_in_flight_closes_
 
     assert scope.cancelled_caught
     http, *sessions = seen
-    assert isinstance(http, httpx.AsyncClient | DirectClient)
+    assert isinstance(http, httpx.AsyncClient)
     assert bsg_is_closed(http, sessions)
     assert len(sessions) == (backend == "aiohttp")
     assert reports == []
@@ -405,6 +407,215 @@ async def test_move_on_after_around_send_many_stops_it_and_the_client_keeps_work
     assert scope.cancelled_caught
     assert [fake.sms.acceptances(r.reference) for r in receipts] == [1, 1, 1]
     assert all(count == 1 for count in fake.sms.accepted.values())
+
+
+# -- every answer read, every connection given back --------------------------------------------
+
+SMS_STATUS = b'{"error": 0, "id": "7", "msisdn": "380501234567", "status": "sent"}'
+
+
+def _answer(body: bytes, *head: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + b"".join(line + b"\r\n" for line in head)
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+async def test_a_gzip_answer_is_decoded_on_both_backends(backend: HttpBackend) -> None:
+    async def gzipped(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(_answer(gzip.compress(SMS_STATUS), b"Content-Encoding: gzip"))
+        await writer.drain()
+
+    async with (
+        raw_server(gzipped) as url,
+        AsyncBSG("test_k", base_url=url, http_backend=backend) as bsg,
+    ):
+        report = await bsg.sms.get(7)
+
+    assert (report.id, report.msisdn) == (7, "380501234567")
+
+
+async def test_an_answer_cut_short_gives_its_only_connection_back(backend: HttpBackend) -> None:
+    async def cut_short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"error"')
+        await writer.drain()
+
+    async with (
+        raw_server(cut_short) as url,
+        AsyncBSG(
+            "test_k",
+            base_url=url,
+            http_backend=backend,
+            limits=httpx.Limits(max_connections=1),
+            timeout=httpx.Timeout(5.0, pool=1.0),
+            retry=RetryPolicy(max_attempts=1),
+        ) as bsg,
+    ):
+        causes = []
+        for _ in range(2):  # the second is not a pool timeout: the first gave the slot back
+            with pytest.raises(TransportError) as caught:
+                await bsg.sms.get(7)
+            causes.append(type(caught.value.__cause__))
+
+    assert causes == [httpx.RemoteProtocolError] * 2
+
+
+async def test_a_call_cancelled_while_its_answer_is_read_gives_the_connection_back(
+    backend: HttpBackend,
+) -> None:
+    connections: list[int] = []
+
+    async def stall_first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        first = len(connections) == 1
+        while True:  # keep-alive
+            try:
+                await read_request(reader)
+            except asyncio.IncompleteReadError:
+                return
+            if first:  # the head and part of the body, then silence
+                writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"err')
+                await writer.drain()
+                await asyncio.sleep(30)
+            writer.write(_answer(SMS_STATUS))
+            await writer.drain()
+
+    async with (
+        raw_server(stall_first) as url,
+        AsyncBSG(
+            "test_k",
+            base_url=url,
+            http_backend=backend,
+            limits=httpx.Limits(max_connections=1),
+            timeout=httpx.Timeout(5.0, pool=1.0),
+        ) as bsg,
+    ):
+        with anyio.move_on_after(0.3) as scope:
+            await bsg.sms.get(7)
+        reports = [await bsg.sms.get(7) for _ in range(2)]
+
+    assert scope.cancelled_caught
+    assert [report.id for report in reports] == [7, 7]
+    assert connections == [1, 1]  # the half-read one was closed; the next one is kept alive
+
+
+async def test_a_cookie_an_answer_sets_is_not_sent_back_on_either_backend(
+    backend: HttpBackend,
+) -> None:
+    received: list[bytes] = []
+
+    async def set_cookie(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:  # keep-alive
+            try:
+                received.append(await read_request(reader))
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(_answer(SMS_STATUS, b"Set-Cookie: session=abc123; Path=/"))
+            await writer.drain()
+
+    async with (
+        raw_server(set_cookie) as url,
+        AsyncBSG("test_k", base_url=url, http_backend=backend) as bsg,
+    ):
+        await bsg.sms.get(7)
+        await bsg.sms.get(7)
+        jar = http_client(bsg).cookies
+
+    assert len(received) == 2
+    assert b"abc123" not in received[1].lower()
+    assert len(jar) == 0
+
+
+# -- one's own httpx.AsyncClient: event hooks and mounts ---------------------------------------
+
+
+def _pool_of(backend: HttpBackend) -> httpx.AsyncBaseTransport | None:
+    """The connection pool of `backend` for a client of one's own (`None`: httpx's default)."""
+    if backend == "aiohttp":
+        from bsg_async.transports import AiohttpTransport
+
+        return AiohttpTransport()
+    return None
+
+
+async def test_event_hooks_of_ones_own_client_fire_on_both_backends(
+    backend: HttpBackend,
+) -> None:
+    requests: list[tuple[str, str]] = []
+    responses: list[tuple[str, int, bytes]] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        requests.append((request.method, request.url.path))
+
+    async def on_response(response: httpx.Response) -> None:
+        body = await response.aread()
+        responses.append((response.request.url.path, response.status_code, body[:1]))
+
+    async with (
+        serving(balance=Decimal("5.0000000")) as (fake, server),
+        httpx.AsyncClient(
+            transport=_pool_of(backend),
+            event_hooks={"request": [on_request], "response": [on_response]},
+        ) as http,
+        AsyncBSG(
+            API_KEY, base_url=server.base_url, one_api_url=server.url, http_client=http
+        ) as bsg,
+    ):
+        await _send_sms(bsg, "hook1")
+        balance = await bsg.account.balance()
+        sessions = open_sessions(bsg)
+
+    assert requests == [
+        ("POST", "/rest/sms/create"),
+        ("POST", "/api/auth/login"),
+        ("GET", "/api/accounts/balance"),
+    ]
+    assert responses == [(path, 200, b"{") for _, path in requests]
+    assert balance.balance < Decimal("5")  # the SMS before it was charged
+    assert fake.sms.acceptances("hook1") == 1
+    assert len(sessions) == (backend == "aiohttp")  # the backend's pool carried them
+
+
+async def test_a_mount_of_ones_own_client_routes_its_urls_on_both_backends(
+    backend: HttpBackend,
+) -> None:
+    routed: list[str] = []
+
+    class Mounted(httpx.AsyncBaseTransport):
+        """The fake in process, for the One-API's host only (which does not resolve)."""
+
+        def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+            self.inner = inner
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            routed.append(request.url.path)
+            return await self.inner.handle_async_request(request)
+
+    async with (
+        serving(balance=Decimal("5.0000000")) as (fake, server),
+        httpx.AsyncClient(
+            transport=_pool_of(backend), mounts={"http://one-api.invalid": Mounted(fake.transport)}
+        ) as http,
+        AsyncBSG(
+            API_KEY,
+            base_url=server.base_url,  # over the network, through the backend's pool
+            one_api_url="http://one-api.invalid",
+            http_client=http,
+            retry=RetryPolicy(max_attempts=1),
+        ) as bsg,
+    ):
+        await _send_sms(bsg, "mount1")
+        balance = await bsg.account.balance()
+        sessions = open_sessions(bsg)
+
+    assert routed == ["/api/auth/login", "/api/accounts/balance"]
+    assert balance.balance < Decimal("5")  # the SMS before it was charged
+    assert fake.sms.acceptances("mount1") == 1
+    assert len(sessions) == (backend == "aiohttp")
 
 
 # -- One-API login -------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import respx
 
 import bsg_async.client
 from bsg_async import AsyncBSG, ClientStateError, InvalidParameterError
-from bsg_async._direct import DirectClient
 from bsg_async.client import HttpBackend
 
 from .backend_support import backend, needs_aiohttp
@@ -91,17 +90,40 @@ def test_the_aiohttp_backend_needs_a_running_asyncio_loop() -> None:
 
 @needs_aiohttp
 async def test_the_aiohttp_backend_uses_an_aiohttp_transport_with_the_clients_limits() -> None:
-    from bsg_async._aiohttp import AiohttpTransport
+    from bsg_async.transports import AiohttpTransport
 
     limits = httpx.Limits(max_connections=7, keepalive_expiry=3.0)
     async with AsyncBSG(API_KEY, http_backend="aiohttp", limits=limits) as bsg:
         http = bsg._open_pipeline.http
-        assert isinstance(http, DirectClient)
-        transport = http.transport
+        assert isinstance(http, httpx.AsyncClient)
+        transport = http._transport
 
     assert bsg.http_backend == "aiohttp"
     assert isinstance(transport, AiohttpTransport)
     assert transport.limits == limits
+
+
+@needs_aiohttp
+async def test_both_backends_build_the_same_client_but_for_its_transport() -> None:
+    from bsg_async.transports import AiohttpTransport
+
+    async with AsyncBSG(API_KEY) as plain, AsyncBSG(API_KEY, http_backend="aiohttp") as fast:
+        ours, theirs = plain._open_pipeline.http, fast._open_pipeline.http
+        assert type(ours) is type(theirs)
+        assert ours.headers == theirs.headers
+        assert ours.timeout == theirs.timeout
+        assert ours.event_hooks == theirs.event_hooks == {"request": [], "response": []}
+        assert isinstance(theirs._transport, AiohttpTransport)
+        assert not isinstance(ours._transport, AiohttpTransport)
+
+
+async def test_the_clients_own_http_client_refuses_cookies_loudly(backend: HttpBackend) -> None:
+    async with AsyncBSG(API_KEY, http_backend=backend) as bsg:
+        http = bsg._open_pipeline.http
+        with pytest.raises(AttributeError, match="keeps no cookies"):
+            http.cookies = {"session": "abc"}  # type: ignore[assignment]
+
+        assert len(http.cookies) == 0
 
 
 async def test_a_closed_client_cannot_be_reopened_on_either_backend(backend: HttpBackend) -> None:
