@@ -45,8 +45,8 @@ from .backend_support import (
     serving,
     unclosed_reports,
 )
-from .fake_support import ACCOUNT
 from .conftest import API_KEY
+from .fake_support import ACCOUNT
 
 __all__ = ["backend", "latency_probe"]  # fixtures, imported for pytest
 
@@ -556,7 +556,7 @@ async def test_event_hooks_of_ones_own_client_fire_on_both_backends(
         responses.append((response.request.url.path, response.status_code, body[:1]))
 
     async with (
-        serving(balance=Decimal("5.0000000")) as (fake, server),
+        serving(account=attrs.evolve(ACCOUNT, balance=Decimal("5.0000000"))) as (fake, server),
         httpx.AsyncClient(
             transport=_pool_of(backend),
             event_hooks={"request": [on_request], "response": [on_response]},
@@ -596,7 +596,7 @@ async def test_a_mount_of_ones_own_client_routes_its_urls_on_both_backends(
             return await self.inner.handle_async_request(request)
 
     async with (
-        serving(balance=Decimal("5.0000000")) as (fake, server),
+        serving(account=attrs.evolve(ACCOUNT, balance=Decimal("5.0000000"))) as (fake, server),
         httpx.AsyncClient(
             transport=_pool_of(backend), mounts={"http://one-api.invalid": Mounted(fake.transport)}
         ) as http,
