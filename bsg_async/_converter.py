@@ -92,8 +92,8 @@ _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 class WireEntry(NamedTuple):
     """One entry of a send answer's `result`, before it becomes a recipient's outcome.
 
-    Internal, and one per recipient of every send: a named tuple, made in C by
-    `_new_entry` (an attrs class costs an `__init__` call per recipient).
+    Internal, and one per recipient of every send: a named tuple, made by `tuple.__new__`
+    in C (an attrs class, or the tuple's own `__new__`, costs a Python call per recipient).
     """
 
     reference: str | None = None
@@ -103,9 +103,6 @@ class WireEntry(NamedTuple):
     price: Decimal | None = None
     currency: str | None = None
     msisdn: str | None = None
-
-
-_new_entry = functools.partial(tuple.__new__, WireEntry)
 
 
 # Internal and never changed after decoding: not frozen (a frozen attrs class costs more).
@@ -164,6 +161,8 @@ def _decimal(value: Any, _: Any = None) -> Decimal:
     """
     if type(value) is str:
         return _PRICES[value]
+    if type(value) is Decimal and value.is_finite():  # a JSON number: `_json.loads` made
+        return value  # any outside the range a NaN
     return _parse_decimal(value)
 
 
@@ -539,7 +538,7 @@ def send_entries(
     send. Raises `UnexpectedResponseError` naming the field's JSON path (`$.result[i].field`,
     or `path.field` when given)."""
     entries: list[WireEntry] = []
-    add = entries.append
+    add, new = entries.append, tuple.__new__
     position = 0
     field = ""
     try:
@@ -575,7 +574,7 @@ def send_entries(
             field = "msisdn"
             if msisdn is not None and type(msisdn) is not str:
                 msisdn = _str(msisdn)
-            add(_new_entry((reference, error, description, id_, price, currency, msisdn)))
+            add(new(WireEntry, (reference, error, description, id_, price, currency, msisdn)))
     # An unusual value (even a signalling NaN, whose comparisons raise `InvalidOperation`, an
     # `ArithmeticError`) is named, never raised as it is.
     except (TypeError, ValueError, ArithmeticError) as exc:

@@ -208,37 +208,38 @@ async def _outcomes(
 
     An entry is matched by reference (the first one wins), else by position when the answer
     has one entry per recipient and this one has no reference: an entry naming another
-    reference is never taken by position. The usual answer lists every recipient in request
-    order; while it does, entry `i` is recipient `i`'s (the references of a chunk are unique,
-    so no earlier entry can name it), and the index by reference is built only once an entry
-    is out of place. `resume=True` continues an earlier, interrupted send of the same
-    references: a duplicate reference is then read back as already accepted, as after an
-    uncertain attempt.
+    reference is never taken by position. The usual answer accepts every recipient in request
+    order, and is read in one pass; the index by reference is built only for the recipients
+    after the first entry that does not. `resume=True` continues an earlier, interrupted send
+    of the same references: a duplicate reference is then read back as already accepted, as
+    after an uncertain attempt.
     """
     batch = wire.batch(answer.data, http_status=answer.http_status)
     entries = batch.result
-    count = len(entries)
-    positional = count == len(chunk)
+    positional = len(entries) == len(chunk)
     currency, uncertain, status = batch.currency, answer.uncertain or resume, answer.http_status
-    by_reference: dict[str, WireEntry] | None = None  # built once an entry is out of place
 
     outcomes: list[Outcome] = []
     add = outcomes.append
+    # The usual answer: entry `i` accepts recipient `i`. While it does, no earlier entry can
+    # name recipient `i`'s reference (the references of a chunk are unique), so taking entry
+    # `i` is what the first-wins rule below would take.
+    for (index, recipient), entry in zip(chunk, entries, strict=False):
+        reference, error, _, id_, price, entry_currency, _ = entry
+        if error or id_ is None or reference is None or reference != recipient.reference:
+            break
+        add(Sent(index, recipient, id_, price, entry_currency or currency))
+    if len(outcomes) == len(chunk):
+        return outcomes, batch
+
+    by_reference = _first_by_reference(entries)
     to_read: list[tuple[int, APIError]] = []  # read back by reference below, put in place
-    for position, (index, recipient) in enumerate(chunk):
+    for position in range(len(outcomes), len(chunk)):
+        index, recipient = chunk[position]
         reference = recipient.reference
-        found: WireEntry | None = None
-        if by_reference is None:
-            if position < count and reference is not None:
-                found = entries[position]
-                if found.reference != reference:
-                    found = None
-            if found is None:
-                by_reference = _first_by_reference(entries)
-        if by_reference is not None:
-            found = by_reference.get(reference) if reference is not None else None
-            if found is None and positional and entries[position].reference is None:
-                found = entries[position]
+        found = by_reference.get(reference) if reference is not None else None
+        if found is None and positional and entries[position].reference is None:
+            found = entries[position]
         if found is not None:
             id_ = found.id
             if not found.error and id_ is not None:  # accepted
