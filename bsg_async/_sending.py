@@ -69,15 +69,14 @@ def _refusal(
 ) -> APIError | _Unresolved | None:
     """Why `entry` is not a plain acceptance: the service's refusal, or an `_Unresolved` fate;
     `None` when it was accepted (no error code, and a message id)."""
-    if entry.error:
+    _, code, description, id_, _, _, _ = entry
+    if code:
         # "Reference already exists" after an attempt that may have been accepted: that
         # attempt's message, unless a read by reference says otherwise.
-        fate_unknown = uncertain and entry.error in DUPLICATE_REFERENCE_CODES
-        error = error_for_code(
-            entry.error, entry.error_description, may_have_been_accepted=fate_unknown
-        )
+        fate_unknown = uncertain and code in DUPLICATE_REFERENCE_CODES
+        error = error_for_code(code, description, may_have_been_accepted=fate_unknown)
         return _Unresolved(error) if fate_unknown else error
-    if entry.id is None:
+    if id_ is None:
         return _Unresolved(
             APIError(
                 "the service accepted this recipient without giving its message id",
@@ -110,11 +109,12 @@ async def single_receipt(
         raise refusal
     if isinstance(refusal, _Unresolved):
         return _receipt(recipient, await _recover(recipient, refusal.error, lookup))
+    _, _, _, id_, price, currency, _ = entry
     return Receipt(
-        id=cast(int, entry.id),
+        id=cast(int, id_),
         reference=recipient.reference or "",
-        price=entry.price,
-        currency=entry.currency,
+        price=price,
+        currency=currency,
         msisdn=recipient.msisdn,
     )
 
@@ -238,12 +238,12 @@ async def _outcomes(
         index, recipient = chunk[position]
         reference = recipient.reference
         found = by_reference.get(reference) if reference is not None else None
-        if found is None and positional and entries[position].reference is None:
+        if found is None and positional and entries[position][0] is None:  # no reference
             found = entries[position]
         if found is not None:
-            id_ = found.id
-            if not found.error and id_ is not None:  # accepted
-                add(Sent(index, recipient, id_, found.price, found.currency or currency))
+            _, error, _, id_, price, entry_currency, _ = found
+            if not error and id_ is not None:  # accepted
+                add(Sent(index, recipient, id_, price, entry_currency or currency))
                 continue
             refusal = _refusal(found, uncertain=uncertain, http_status=status)
         else:
@@ -269,8 +269,9 @@ def _first_by_reference(entries: Sequence[WireEntry]) -> dict[str, WireEntry]:
     """The entries by reference; of two naming one reference, the first."""
     found: dict[str, WireEntry] = {}
     for entry in entries:
-        if entry.reference is not None:
-            found.setdefault(entry.reference, entry)
+        reference = entry[0]
+        if reference is not None:
+            found.setdefault(reference, entry)
     return found
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import given
@@ -81,6 +81,19 @@ def without(text: str, key: str) -> Any:
     return data
 
 
+class Entry(NamedTuple):
+    """A send answer's entry with its fields named (the SDK's `WireEntry` is a plain tuple in
+    this order)."""
+
+    reference: str | None = None
+    error: int = 0
+    error_description: str | None = None
+    id: int | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    msisdn: str | None = None
+
+
 def decode_error(value: Any, cls: type[Any]) -> UnexpectedResponseError:
     decode: Callable[..., Any] = functools.partial(W.structure, cls=cls)
     if cls is WireBatch:  # send answers have their own decoder, not the converter's
@@ -97,13 +110,13 @@ def decode_error(value: Any, cls: type[Any]) -> UnexpectedResponseError:
 
 def test_single_answer_flat_decodes_ids_and_prices_from_strings() -> None:
     entry = W.single_entry(loads(SINGLE_FLAT))
-    assert entry == WireEntry(
+    assert entry == Entry(
         reference="12erdgm9", error=0, id=22125, price=Decimal("0.02"), currency="EUR"
     )
 
 
 def test_single_answer_wrapped_in_result_decodes() -> None:
-    entry = W.single_entry(loads(SINGLE_WRAPPED))
+    entry = Entry(*W.single_entry(loads(SINGLE_WRAPPED)))
     assert entry.id == 213
     assert entry.reference == "ext_id_16"
     assert entry.error == 0
@@ -114,11 +127,11 @@ def test_single_answer_wrapped_in_result_decodes() -> None:
 
 def test_single_answer_wrapped_in_a_one_item_result_list_decodes() -> None:
     data = {"result": [loads(SINGLE_WRAPPED)["result"]]}
-    assert W.single_entry(data).id == 213
+    assert Entry(*W.single_entry(data)).id == 213
 
 
 def test_single_answer_with_a_per_recipient_error_decodes() -> None:
-    entry = W.single_entry(loads(VIBER_CREATE_ERROR))
+    entry = Entry(*W.single_entry(loads(VIBER_CREATE_ERROR)))
     assert entry.error == 43
     assert entry.id is None
     assert entry.price is None
@@ -137,7 +150,7 @@ def test_single_answer_that_is_not_an_object_names_the_root() -> None:
 
 def test_bulk_answer_decodes_entries_in_order_and_the_task_id() -> None:
     batch = W.batch(loads(BULK))
-    assert [(e.reference, e.id, e.error) for e in batch.result] == [
+    assert [(e.reference, e.id, e.error) for e in map(Entry._make, batch.result)] == [
         ("12erdgm9", 12345, 0),
         ("12erdgn0", 12346, 0),
     ]
@@ -149,7 +162,7 @@ def test_individual_answer_decodes_totalprice_as_total_price() -> None:
     batch = W.batch(loads(INDIVIDUAL))
     assert batch.total_price == Decimal("0.04")
     assert batch.currency == "EUR"
-    assert [e.price for e in batch.result] == [Decimal("0.02"), Decimal("0.02")]
+    assert [e.price for e in map(Entry._make, batch.result)] == [Decimal("0.02"), Decimal("0.02")]
 
 
 def test_viber_create_answer_decodes_total_price_and_numeric_error() -> None:
@@ -157,7 +170,7 @@ def test_viber_create_answer_decodes_total_price_and_numeric_error() -> None:
     assert batch.total_price == Decimal("0.23")
     assert str(batch.total_price) == "0.23"
     assert batch.result == (
-        WireEntry(
+        Entry(
             reference="ext_id_19",
             error=0,
             error_description="No errors",
@@ -172,9 +185,7 @@ def test_per_recipient_error_entry_without_id_decodes_and_has_no_totals() -> Non
     batch = W.batch(loads(VIBER_CREATE_ERROR))
     assert batch == WireBatch(
         result=(
-            WireEntry(
-                reference="ext_id_19", error=43, error_description="External ID already exists"
-            ),
+            Entry(reference="ext_id_19", error=43, error_description="External ID already exists"),
         )
     )
 
@@ -535,7 +546,8 @@ def test_single_entry_raises_only_unexpected_response_error(value: Any) -> None:
         entry = W.single_entry(value)
     except UnexpectedResponseError:
         return
-    assert isinstance(entry, WireEntry)
+    assert isinstance(entry, tuple) and len(entry) == len(Entry._fields)
+    entry = Entry(*entry)
     assert entry.id is None or type(entry.id) is int
     assert entry.price is None or (isinstance(entry.price, Decimal) and entry.price.is_finite())
 
@@ -546,7 +558,7 @@ def test_batch_raises_only_unexpected_response_error(value: Any) -> None:
         batch = W.batch(value)
     except UnexpectedResponseError:
         return
-    assert all(isinstance(entry, WireEntry) for entry in batch.result)
+    assert all(isinstance(e, tuple) and len(e) == len(Entry._fields) for e in batch.result)
     assert batch.task_id is None or type(batch.task_id) is int
 
 
