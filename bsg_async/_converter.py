@@ -545,7 +545,12 @@ def send_entries(
             except KeyError:  # one is absent, which means none (`error`: 0)
                 reference, error, id_ = get("reference"), get("error", 0), get("id")
                 price, currency = get("price"), get("currency")
-            description, msisdn = get("errorDescription"), get("msisdn")
+                description, msisdn = get("errorDescription"), get("msisdn")
+            else:  # an entry of just those five has no description or msisdn
+                if len(item) > len(_USUAL_KEYS_NAMES):
+                    description, msisdn = get("errorDescription"), get("msisdn")
+                else:
+                    description = msisdn = None
             field = "reference"
             if reference is not None and type(reference) is not str:
                 reference = _str(reference)
@@ -578,7 +583,8 @@ def send_entries(
     return tuple(entries)
 
 
-_USUAL_KEYS = operator.itemgetter("reference", "error", "id", "price", "currency")
+_USUAL_KEYS_NAMES = ("reference", "error", "id", "price", "currency")
+_USUAL_KEYS = operator.itemgetter(*_USUAL_KEYS_NAMES)
 
 
 def _send_answer_error(what: str, path: str, http_status: int | None) -> UnexpectedResponseError:

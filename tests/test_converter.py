@@ -705,3 +705,36 @@ def test_the_largest_integers_and_amounts_still_decode() -> None:
     )
     assert report.id == 10**30 - 1
     assert report.price == Decimal("9.5e9999")
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {
+            "reference": "r1",
+            "error": 43,
+            "errorDescription": "Exists",
+            "id": "7",
+            "currency": "EUR",
+        },
+        {"reference": "r1", "error": 43, "errorDescription": "Exists"},
+        {
+            "reference": "r1",
+            "error": 43,
+            "id": "7",
+            "price": "0.1",
+            "currency": "EUR",
+            "errorDescription": "Exists",
+        },
+    ],
+    ids=["five-keys-not-the-usual-five", "three-keys", "the-usual-five-and-more"],
+)
+def test_an_entry_keeps_its_description_whatever_keys_it_has(item: dict[str, Any]) -> None:
+    entry = Entry(*W.batch({"result": [item]}).result[0])
+    assert (entry.reference, entry.error, entry.error_description) == ("r1", 43, "Exists")
+
+
+def test_an_entry_of_just_the_usual_five_keys_has_no_description_or_msisdn() -> None:
+    item = {"reference": "r1", "error": "0", "id": "7", "price": "0.1", "currency": "EUR"}
+    entry = Entry(*W.batch({"result": [item]}).result[0])
+    assert entry == Entry("r1", 0, None, 7, Decimal("0.1"), "EUR", None)
