@@ -63,16 +63,20 @@ def is_credential(value: object) -> bool:
     )
 
 
-def msisdn(value: object, field: str = "msisdn") -> str:
-    """A phone number in international format: 7 to 15 digits; one leading `+` is stripped."""
+def msisdn(value: object, field: str = "msisdn", *, min_digits: int = 7) -> str:
+    """A phone number in international format: `min_digits` (7 on the legacy API, 9 on the
+    One-API) to 15 digits; one leading `+` is stripped. The one phone-number rule of the SDK:
+    each endpoint's differences are its arguments."""
     if isinstance(value, str):
         digits = value[1:] if value[:1] == "+" else value
         # `[0-9]{7,15}` without a regex (this runs once per recipient of every batch):
         # `isdigit` alone would also take other scripts' digits, `isascii` rules them out.
-        if 7 <= len(digits) <= 15 and digits.isdigit() and digits.isascii():
+        if min_digits <= len(digits) <= 15 and digits.isdigit() and digits.isascii():
             return digits
     raise InvalidParameterError(
-        field, value, "expected 7 to 15 digits in international format, without spaces"
+        field,
+        value,
+        f"expected {min_digits} to 15 digits in international format, without spaces",
     )
 
 

@@ -136,16 +136,23 @@ def sms_send(
     run_command(output, work)
 
 
-@sms.command("status", context_settings=CONTEXT)
-@click.argument("ids", nargs=-1, type=click.IntRange(min=1))
-@click.option("--reference", "references", multiple=True, help="Read by reference (repeatable).")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
-@common_options
-def sms_status(
-    settings: Settings, ids: tuple[int, ...], references: tuple[str, ...], concurrency: int
-) -> None:
-    """Read SMS statuses by message id (arguments) or by --reference."""
-    _status_command(settings, "sms", ids, references, concurrency)
+def _add_status_command(group: click.Group, channel: str, help: str) -> None:
+    """`bsg sms status` and `bsg viber status`: one command, read by id or by reference."""
+
+    @group.command("status", context_settings=CONTEXT, help=help)
+    @click.argument("ids", nargs=-1, type=click.IntRange(min=1))
+    @click.option(
+        "--reference", "references", multiple=True, help="Read by reference (repeatable)."
+    )
+    @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
+    @common_options
+    def status(
+        settings: Settings, ids: tuple[int, ...], references: tuple[str, ...], concurrency: int
+    ) -> None:
+        _status_command(settings, channel, ids, references, concurrency)
+
+
+_add_status_command(sms, "sms", "Read SMS statuses by message id (arguments) or by --reference.")
 
 
 @sms.command("task", context_settings=CONTEXT)
@@ -235,16 +242,9 @@ def viber_send(
     run_command(output, work)
 
 
-@viber.command("status", context_settings=CONTEXT)
-@click.argument("ids", nargs=-1, type=click.IntRange(min=1))
-@click.option("--reference", "references", multiple=True, help="Read by reference (repeatable).")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
-@common_options
-def viber_status(
-    settings: Settings, ids: tuple[int, ...], references: tuple[str, ...], concurrency: int
-) -> None:
-    """Read Viber statuses (with their SMS fallback) by message id or by --reference."""
-    _status_command(settings, "viber", ids, references, concurrency)
+_add_status_command(
+    viber, "viber", "Read Viber statuses (with their SMS fallback) by message id or by --reference."
+)
 
 
 # -- balance ---------------------------------------------------------------------------------

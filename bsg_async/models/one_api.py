@@ -44,7 +44,7 @@ __all__ = [
 
 # -- limits (bsg-api.md 8.3, 8.4) ------------------------------------------------------------
 
-PHONE_RE = re.compile(r"[0-9]{9,15}")
+ONE_API_PHONE_MIN_DIGITS = 9
 REFERENCE_ID_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 SMS_SENDER_DIGITS_RE = re.compile(r"[0-9]{1,15}")
 SMS_SENDER_NAME_RE = re.compile(r"[\x20-\x7e]{1,11}")
@@ -68,13 +68,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 def phone_number(value: object, field: str = "phone") -> str:
     """A One-API phone number: 9 to 15 digits, international format; one leading `+` is
     stripped. Raises `InvalidParameterError` naming `field`."""
-    if isinstance(value, str):
-        digits = value[1:] if value.startswith("+") else value
-        if PHONE_RE.fullmatch(digits):
-            return digits
-    raise InvalidParameterError(
-        field, value, "expected 9 to 15 digits in international format, without spaces"
-    )
+    return rules.msisdn(value, field, min_digits=ONE_API_PHONE_MIN_DIGITS)
 
 
 def reference_id(value: object, field: str = "reference_id") -> str:
