@@ -154,8 +154,8 @@ def _decimal(value: Any, _: Any = None) -> Decimal:
     """
     if type(value) is str:
         return _PRICES[value]
-    if type(value) is Decimal and value.is_finite():  # a JSON number: `_json.loads` made
-        return value  # any outside the range a NaN
+    if type(value) is Decimal and in_range(value):  # the usual JSON number, as it is
+        return value
     return _parse_decimal(value)
 
 
@@ -564,8 +564,8 @@ def send_entries(
             if id_ is not None:
                 id_ = _int(id_)
             field = "price"
-            if price is not None:
-                price = _decimal(price)
+            if price is not None:  # `_decimal`; a string through its memo without the call
+                price = _PRICES[price] if type(price) is str else _decimal(price)
             field = "currency"
             if currency is not None and type(currency) is not str:
                 currency = _str(currency)

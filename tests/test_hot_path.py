@@ -219,3 +219,11 @@ async def test_requests_with_a_body_say_it_is_json() -> None:
     assert sent[0].headers["content-type"] == "application/json"
     assert json.loads(sent[0].content) == {"a": 1}
     assert "content-type" not in sent[1].headers
+
+
+@pytest.mark.parametrize("text", ["0E-1000000001", "1E+10000", "-5E-10000"])
+def test_an_amount_already_decoded_is_held_to_the_range_too(text: str) -> None:
+    # A `Decimal` that did not come through the SDK's JSON decoder (a webhook's mapping) is
+    # checked like any other: the range is one rule, however the number arrived.
+    with pytest.raises(ValueError, match="exponent from"):
+        _decimal(Decimal(text))
