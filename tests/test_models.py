@@ -19,6 +19,7 @@ from bsg_async import (
     Rejection,
     RetryPolicy,
     SendResult,
+    Sent,
     SmsFallback,
     SmsMessage,
     SmsReport,
@@ -318,3 +319,16 @@ def test_parse_never_raises_and_returns_a_member_exactly_for_known_values(text: 
         assert isinstance(parsed, enum) is known
         if not known:
             assert parsed == text
+
+
+def test_a_sent_outcome_is_a_frozen_value_made_by_keyword_or_position() -> None:
+    recipient = Recipient("380972000001", "order-1")
+    by_position = Sent(3, recipient, 42, Decimal("0.02"), "EUR")
+    by_keyword = Sent(index=3, recipient=recipient, id=42, price=Decimal("0.02"), currency="EUR")
+
+    assert by_position == by_keyword and hash(by_position) == hash(by_keyword)
+    assert (by_position.index, by_position.id, by_position.reference) == (3, 42, "order-1")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        by_position.id = 7  # type: ignore[misc]
+    assert attrs.evolve(by_position, id=7).id == 7
+    assert repr(by_position).startswith("Sent(index=3, recipient=Recipient(")
