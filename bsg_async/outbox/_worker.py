@@ -244,7 +244,13 @@ class Worker:
         """Send one claimed chunk and release it with its outcomes."""
         counts = self.counts
         counts.claims += 1
-        counts.taken_over += claim.taken_over
+        if claim.taken_over:
+            counts.taken_over += 1
+            logger.info(
+                "took over claim %d (%d rows) whose lease expired: sending it with resume=True",
+                claim.id,
+                len(claim.rows),
+            )
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(self._renew, claim)
