@@ -289,6 +289,9 @@ class PostgresBackend:
     async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
         """Record the outcomes of rows this claim still holds; the claim is deleted."""
         async with self._pool.acquire() as db, db.transaction():
+            # The claim first, then its rows: the order a takeover locks them in, so a slow
+            # worker's release and a takeover of its claim wait for each other, never deadlock.
+            await db.execute("SELECT id FROM bsg_outbox_claims WHERE id = $1 FOR UPDATE", claim.id)
             status = await db.execute(
                 "UPDATE bsg_outbox_rows AS r SET state = u.state, message_id = u.message_id, "
                 "price = u.price, currency = u.currency, error_type = u.error_type, "
