@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 
 from ._backend import SCHEMA_VERSION, NewRow, StatusUpdate
-from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome
+from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome, RowState
 from ._sqlite import _ROW_COLUMNS, SchemaTooNew, outbox_row
 
 __all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
@@ -75,10 +75,62 @@ _SCHEMA_V1 = (
         UNIQUE (campaign_id, reference)
     )""",
     "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_to_claim "
-    "ON bsg_outbox_rows (campaign_id, state, handed, seq)",
+    "ON bsg_outbox_rows (campaign_id, state, handed DESC, seq)",
     "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_claim ON bsg_outbox_rows (claim_id)",
     "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_reference ON bsg_outbox_rows (reference)",
 )
+
+
+# Pick up to $2 pending rows (handed ones first; a claim never mixes handed and fresh rows),
+# create the claim ($3 the worker, $4 the lease) and mark the rows, in one statement.
+_CLAIM_PENDING = f"""
+WITH picked AS (
+    SELECT seq, handed FROM bsg_outbox_rows
+    WHERE campaign_id = $1 AND state = 'pending'
+    ORDER BY handed DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+), kind AS (
+    SELECT bool_or(handed) AS handed FROM picked
+), claim AS (
+    INSERT INTO bsg_outbox_claims (campaign_id, worker, resume, expires_at)
+    SELECT $1, $3, kind.handed, {_NOW} + $4 FROM kind WHERE kind.handed IS NOT NULL
+    RETURNING id, resume
+)
+UPDATE bsg_outbox_rows AS r
+SET state = 'claimed', claim_id = claim.id, handed = true, attempts = r.attempts + 1
+FROM picked, claim
+WHERE r.seq = picked.seq AND picked.handed = claim.resume
+RETURNING r.seq, r.reference, r.msisdn, r.text, r.attempts, claim.id, claim.resume
+"""
+
+# Delete claim $2 of campaign $1, write the outcomes ($3..$11, by reference) of the rows it
+# still holds, put its other rows back to pending, and notify ($13) when rows are pending
+# again ($12: some outcome is); the number of outcomes written.
+_RELEASE = """
+WITH claim AS (
+    DELETE FROM bsg_outbox_claims WHERE id = $2 RETURNING id
+), outcome AS (
+    SELECT * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
+                         $8::text[], $9::int[], $10::text[], $11::bool[])
+        AS u(reference, state, message_id, price, currency, error_type, error_code, error,
+             uncertain)
+), done AS (
+    UPDATE bsg_outbox_rows AS r
+    SET state = o.state, message_id = o.message_id, price = o.price, currency = o.currency,
+        error_type = o.error_type, error_code = o.error_code, error = o.error,
+        may_have_been_accepted = o.uncertain, claim_id = NULL
+    FROM outcome AS o, claim
+    WHERE r.campaign_id = $1 AND r.claim_id = claim.id AND r.reference = o.reference
+    RETURNING r.seq
+), rest AS (
+    UPDATE bsg_outbox_rows AS r SET state = 'pending', claim_id = NULL
+    FROM claim
+    WHERE r.claim_id = claim.id AND r.seq NOT IN (SELECT seq FROM done)
+    RETURNING r.seq
+)
+SELECT (SELECT count(*) FROM done) AS recorded,
+       CASE WHEN EXISTS (SELECT 1 FROM rest) OR ($12 AND EXISTS (SELECT 1 FROM claim))
+            THEN pg_notify($13, $1::text) END AS notified
+"""
 
 
 def _import_asyncpg() -> Any:
@@ -133,7 +185,7 @@ async def add_rows_on(
 class PostgresBackend:
     """The outbox in a PostgreSQL database (see the module docstring)."""
 
-    def __init__(self, url: str, *, pool_size: int = 4) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self._pool_size = pool_size
         self._pool: Any = None
@@ -221,46 +273,55 @@ class PostgresBackend:
             return await add_rows_on(db, campaign_id, batches)
 
     async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
-        """Claim a chunk: an expired claim, else handed pending rows, else fresh ones."""
+        """Claim a chunk: an expired claim, else handed pending rows, else fresh ones.
+
+        The usual case costs two statements and no explicit transaction: a look for an expired
+        claim (without locking), then one statement that picks the rows (`SKIP LOCKED`: the
+        handed ones first, and never handed and fresh ones together), inserts the claim and
+        marks the rows, atomically.
+        """
         # A notification from now on wakes `wait_for_rows`, even one that comes before it.
         self._wakers.setdefault(campaign_id, asyncio.Event()).clear()
-        async with self._pool.acquire() as db, db.transaction():
+        async with self._pool.acquire() as db:
+            expired = await db.fetchval(
+                "SELECT 1 FROM bsg_outbox_claims WHERE campaign_id = $1 "
+                f"AND expires_at < {_NOW} LIMIT 1",
+                campaign_id,
+            )
+            if expired is not None:
+                taken = await self._take_over(db, campaign_id, worker, lease)
+                if taken is not None:
+                    return taken
+            found = await db.fetch(_CLAIM_PENDING, campaign_id, limit, worker, lease)
+        if not found:
+            return None
+        return Claim(int(found[0][5]), campaign_id, bool(found[0][6]), _rows(found))
+
+    async def _take_over(
+        self, db: Any, campaign_id: int, worker: str, lease: float
+    ) -> Claim | None:
+        """Move the rows of an expired claim (locked, or skipped if another worker has it) to
+        a new claim of this worker."""
+        async with db.transaction():
             expired = await db.fetchval(
                 "SELECT id FROM bsg_outbox_claims WHERE campaign_id = $1 "
                 f"AND expires_at < {_NOW} ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED",
                 campaign_id,
             )
-            if expired is not None:
-                new = await self._new_claim(db, campaign_id, worker, True, lease)
-                found = await db.fetch(
-                    "UPDATE bsg_outbox_rows SET claim_id = $1, attempts = attempts + 1 "
-                    "WHERE claim_id = $2 AND state = 'claimed' "
-                    "RETURNING seq, reference, msisdn, text, attempts",
-                    new,
-                    expired,
-                )
-                await db.execute("DELETE FROM bsg_outbox_claims WHERE id = $1", expired)
-                if found:
-                    return Claim(new, campaign_id, True, _rows(found), taken_over=True)
-                await db.execute("DELETE FROM bsg_outbox_claims WHERE id = $1", new)
-            for handed in (True, False):
-                new = await self._new_claim(db, campaign_id, worker, handed, lease)
-                found = await db.fetch(
-                    "WITH picked AS (SELECT seq FROM bsg_outbox_rows WHERE campaign_id = $1 "
-                    "AND state = 'pending' AND handed = $2 ORDER BY seq LIMIT $3 "
-                    "FOR UPDATE SKIP LOCKED) "
-                    "UPDATE bsg_outbox_rows AS r SET state = 'claimed', claim_id = $4, "
-                    "handed = true, attempts = r.attempts + 1 FROM picked "
-                    "WHERE r.seq = picked.seq RETURNING r.seq, r.reference, r.msisdn, r.text, "
-                    "r.attempts",
-                    campaign_id,
-                    handed,
-                    limit,
-                    new,
-                )
-                if found:
-                    return Claim(new, campaign_id, handed, _rows(found))
-                await db.execute("DELETE FROM bsg_outbox_claims WHERE id = $1", new)
+            if expired is None:
+                return None
+            new = await self._new_claim(db, campaign_id, worker, True, lease)
+            found = await db.fetch(
+                "UPDATE bsg_outbox_rows SET claim_id = $1, attempts = attempts + 1 "
+                "WHERE claim_id = $2 AND state = 'claimed' "
+                "RETURNING seq, reference, msisdn, text, attempts",
+                new,
+                expired,
+            )
+            await db.execute("DELETE FROM bsg_outbox_claims WHERE id = $1", expired)
+            if found:
+                return Claim(new, campaign_id, True, _rows(found), taken_over=True)
+            await db.execute("DELETE FROM bsg_outbox_claims WHERE id = $1", new)
             return None
 
     @staticmethod
@@ -287,21 +348,15 @@ class PostgresBackend:
         return bool(status == "UPDATE 1")
 
     async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
-        """Record the outcomes of rows this claim still holds; the claim is deleted."""
-        async with self._pool.acquire() as db, db.transaction():
-            # The claim first, then its rows: the order a takeover locks them in, so a slow
-            # worker's release and a takeover of its claim wait for each other, never deadlock.
-            await db.execute("SELECT id FROM bsg_outbox_claims WHERE id = $1 FOR UPDATE", claim.id)
-            status = await db.execute(
-                "UPDATE bsg_outbox_rows AS r SET state = u.state, message_id = u.message_id, "
-                "price = u.price, currency = u.currency, error_type = u.error_type, "
-                "error_code = u.error_code, error = u.error, "
-                "may_have_been_accepted = u.uncertain, claim_id = NULL "
-                "FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], "
-                "$8::text[], $9::int[], $10::text[], $11::bool[]) "
-                "AS u(reference, state, message_id, price, currency, error_type, error_code, "
-                "error, uncertain) "
-                "WHERE r.campaign_id = $1 AND r.claim_id = $2 AND r.reference = u.reference",
+        """Record the outcomes of rows this claim still holds; the claim is deleted.
+
+        One statement: deleting the claim locks it first (the order a takeover locks in, so
+        the two wait for each other and never deadlock), and an empty deletion (the claim was
+        taken over) writes nothing.
+        """
+        async with self._pool.acquire() as db:
+            recorded = await db.fetchval(
+                _RELEASE,
                 claim.campaign_id,
                 claim.id,
                 [o.reference for o in outcomes],
@@ -313,15 +368,10 @@ class PostgresBackend:
                 [o.error_code for o in outcomes],
                 [o.error for o in outcomes],
                 [o.may_have_been_accepted for o in outcomes],
+                any(o.state is RowState.PENDING for o in outcomes),
+                CHANNEL,
             )
-            left = await db.execute(
-                "UPDATE bsg_outbox_rows SET state = 'pending', claim_id = NULL WHERE claim_id = $1",
-                claim.id,
-            )
-            await db.execute("DELETE FROM bsg_outbox_claims WHERE id = $1", claim.id)
-            if left != "UPDATE 0" or any(str(o.state) == "pending" for o in outcomes):
-                await db.execute("SELECT pg_notify($1, $2)", CHANNEL, str(claim.campaign_id))
-        return int(status.rsplit(" ", 1)[-1])
+        return int(recorded)
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
         """Take `count / rate` seconds of the campaign's shared schedule; the wait first."""

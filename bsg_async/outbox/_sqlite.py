@@ -256,20 +256,26 @@ class SqliteBackend:
                     return Claim(new, campaign_id, True, rows, taken_over=True)
                 db.execute("DELETE FROM bsg_outbox_claims WHERE id = ?", (new,))
             for handed in (1, 0):
-                picked = db.execute(
-                    "SELECT seq FROM bsg_outbox_rows WHERE campaign_id = ? AND state = 'pending' "
-                    "AND handed = ? ORDER BY seq LIMIT ?",
-                    (campaign_id, handed, limit),
-                ).fetchall()
-                if not picked:
+                first = db.execute(
+                    "SELECT 1 FROM bsg_outbox_rows WHERE campaign_id = ? AND state = 'pending' "
+                    "AND handed = ? LIMIT 1",
+                    (campaign_id, handed),
+                ).fetchone()
+                if first is None:
                     continue
                 new = _new_claim(db, campaign_id, worker, bool(handed), lease)
-                db.executemany(
+                found = db.execute(
                     "UPDATE bsg_outbox_rows SET state = 'claimed', claim_id = ?, handed = 1, "
-                    "attempts = attempts + 1 WHERE seq = ?",
-                    ((new, seq) for (seq,) in picked),
+                    "attempts = attempts + 1 WHERE seq IN (SELECT seq FROM bsg_outbox_rows "
+                    "WHERE campaign_id = ? AND state = 'pending' AND handed = ? ORDER BY seq "
+                    "LIMIT ?) RETURNING seq, reference, msisdn, text, attempts",
+                    (new, campaign_id, handed, limit),
+                ).fetchall()
+                picked = sorted(
+                    (ClaimedRow(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in found),
+                    key=lambda row: row.seq,
                 )
-                return Claim(new, campaign_id, bool(handed), _claimed_rows(db, new))
+                return Claim(new, campaign_id, bool(handed), tuple(picked))
             return None
 
         return await self._call(self._transaction, claim)

@@ -130,7 +130,7 @@ class Outbox:
         self._state = "unopened"
 
     @classmethod
-    def open(cls, url: str | os.PathLike[str], *, pool_size: int = 4) -> Outbox:
+    def open(cls, url: str | os.PathLike[str], *, pool_size: int = 10) -> Outbox:
         """The store at `url` (opened by `async with`); `pool_size` is the most PostgreSQL
         connections it uses (besides one that listens for new rows)."""
         text = os.fspath(url)

@@ -1,8 +1,9 @@
-"""One worker of an outbox campaign: claim a chunk, send it, record it; many loops at once.
+"""One worker of an outbox campaign: claim a chunk, send it, record it; many at once.
 
 ```
-loop: wait while the service is unreachable ─► claim (lease) ─► [renew every lease/3] ─►
-      shared rate ─► send_many(stored references, resume=claim.resume) ─► release(outcomes)
+claimer: wait while the service is unreachable ─► claim (lease; renewed every lease/3) ─┐
+sender:  ┌───────────────────────────────────────────────────────────────────────────┘
+         └► shared rate ─► send_many(stored references, resume=claim.resume) ─► release
 ```
 A claim is committed before its request can leave. If the worker is cancelled or fails while
 a chunk is in flight, it puts the chunk back (`pending`, remembered as handed, so the next
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import anyio
 import attrs
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ..errors import (
     AccountError,
@@ -175,8 +178,21 @@ class _Counts:
         )
 
 
+_Ready = tuple[Claim, bool, anyio.CancelScope]
+"""A claimed chunk waiting for a sender: the claim, whether it is the breaker's probe, and the
+cancel scope of its lease renewal."""
+
+
 class Worker:
-    """One `Outbox.work` call: `concurrency` loops over one campaign."""
+    """One `Outbox.work` call over one campaign: a pipeline, so the database's round trips
+    stay off the path of the requests.
+
+    ```
+    claimers (a few) ──claimed chunks (a small buffer)──► senders (`concurrency`) ──► releases
+    ```
+    A chunk's lease is renewed from its claim to its release. Releases run beside the
+    senders (at most `concurrency` at a time), so a sender takes its next chunk at once.
+    """
 
     def __init__(
         self,
@@ -195,37 +211,97 @@ class Worker:
         self.options = options
         self.counts = _Counts()
         self.breaker = _Breaker(options.unreachable_after, options.max_pause, self.counts)
-        self._released = anyio.Event()  # a sibling loop released a chunk: look again
+        self._released = anyio.Event()  # a chunk was released: idle claimers look again
+        self._releasing = anyio.CapacityLimiter(options.concurrency)
+        self._group: TaskGroup | None = None
 
     async def run(self) -> WorkReport:
-        """Run the loops until the campaign is done (or forever); the tallies."""
-        async with anyio.create_task_group() as group:
-            for _ in range(self.options.concurrency):
-                group.start_soon(self._loop)
+        """Run until the campaign is done (or forever); the tallies."""
+        concurrency = self.options.concurrency
+        ready_in, ready_out = anyio.create_memory_object_stream[_Ready](max(1, concurrency // 2))
+        try:
+            async with anyio.create_task_group() as group:
+                self._group = group
+                with ready_in:
+                    for _ in range(min(4, concurrency // 4 + 1)):
+                        group.start_soon(self._claim_loop, ready_in.clone())
+                for _ in range(concurrency):
+                    group.start_soon(self._send_loop, ready_out.clone())
+        finally:
+            # Chunks claimed but not sent (the worker was cancelled or failed): back to pending.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
+                while True:
+                    try:
+                        claim, _, renewal = ready_out.receive_nowait()
+                    except (anyio.WouldBlock, anyio.EndOfStream):
+                        break
+                    renewal.cancel()
+                    await self.backend.release(claim, [])
+            ready_out.close()
         return self.counts.report()
 
-    async def _loop(self) -> None:
+    @property
+    def _tasks(self) -> TaskGroup:
+        assert self._group is not None, "run() starts the tasks"
+        return self._group
+
+    async def _claim_loop(self, ready: MemoryObjectSendStream[_Ready]) -> None:
+        """Claim chunks and hand them to the senders, until the campaign is done."""
         options = self.options
-        while True:
-            probe = await self.breaker.wait_turn()
-            claim = await self.backend.claim(
-                self.campaign_id, self.name, self.campaign.claim_size, options.lease
+        with ready:
+            while True:
+                probe = await self.breaker.wait_turn()
+                claim = await self.backend.claim(
+                    self.campaign_id, self.name, self.campaign.claim_size, options.lease
+                )
+                if claim is None:
+                    if probe:
+                        self.breaker.record(unreachable=True, probe=True)  # nothing tried
+                    if options.until_done and await self._finished():
+                        return
+                    await self._idle()
+                    continue
+                self._note_claim(claim)
+                renewal = anyio.CancelScope()
+                self._tasks.start_soon(self._renew, claim, renewal)
+                try:
+                    await ready.send((claim, probe, renewal))
+                except BaseException:
+                    renewal.cancel()
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
+                        await self.backend.release(claim, [])
+                    raise
+
+    async def _send_loop(self, ready: MemoryObjectReceiveStream[_Ready]) -> None:
+        """Send the chunks the claimers hand over; their releases run beside."""
+        with ready:
+            async for claim, probe, renewal in ready:
+                try:
+                    outcomes, errors = await self._send(claim)
+                except BaseException:
+                    renewal.cancel()
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
+                        await self.backend.release(claim, [])  # pending, handed: resumed later
+                    self._wake_claimers()
+                    raise
+                self._tasks.start_soon(self._release, claim, outcomes, errors, probe, renewal)
+
+    def _note_claim(self, claim: Claim) -> None:
+        self.counts.claims += 1
+        if claim.taken_over:
+            self.counts.taken_over += 1
+            logger.info(
+                "took over claim %d (%d rows) whose lease expired: sending it with resume=True",
+                claim.id,
+                len(claim.rows),
             )
-            if claim is None:
-                if probe:
-                    self.breaker.record(unreachable=True, probe=True)  # nothing tried: wait on
-                if options.until_done and await self._finished():
-                    return
-                await self._idle()
-                continue
-            await self._deliver(claim, probe)
 
     async def _finished(self) -> bool:
         counts, _ = await self.backend.counts(self.campaign_id)
         return not counts.get("pending") and not counts.get("claimed")
 
     async def _idle(self) -> None:
-        """Wait for rows: a notification, a sibling's release, or the poll interval."""
+        """Wait for rows: a notification, a release of this worker, or the poll interval."""
         released = self._released
         async with anyio.create_task_group() as group:
 
@@ -233,38 +309,29 @@ class Worker:
                 await self.backend.wait_for_rows(self.campaign_id, self.options.poll)
                 group.cancel_scope.cancel()
 
-            async def wait_sibling() -> None:
+            async def wait_release() -> None:
                 await released.wait()
                 group.cancel_scope.cancel()
 
             group.start_soon(wait_rows)
-            group.start_soon(wait_sibling)
+            group.start_soon(wait_release)
 
-    async def _deliver(self, claim: Claim, probe: bool) -> None:
-        """Send one claimed chunk and release it with its outcomes."""
+    async def _release(
+        self,
+        claim: Claim,
+        outcomes: list[RowOutcome],
+        errors: list[BSGError],
+        probe: bool,
+        renewal: anyio.CancelScope,
+    ) -> None:
+        """Record a sent chunk's outcomes (only if this worker still holds it)."""
         counts = self.counts
-        counts.claims += 1
-        if claim.taken_over:
-            counts.taken_over += 1
-            logger.info(
-                "took over claim %d (%d rows) whose lease expired: sending it with resume=True",
-                claim.id,
-                len(claim.rows),
-            )
         try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(self._renew, claim)
-                try:
-                    outcomes, errors = await self._send(claim)
-                finally:
-                    group.cancel_scope.cancel()
-        except BaseException:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
-                await self.backend.release(claim, [])  # back to pending, handed: resumed later
-            self._wake_siblings()
-            raise
-        recorded = await self.backend.release(claim, outcomes)
-        self._wake_siblings()
+            async with self._releasing:
+                recorded = await self.backend.release(claim, outcomes)
+        finally:
+            renewal.cancel()
+        self._wake_claimers()
         unreachable = len(errors) == len(outcomes) and all(
             isinstance(error, _UNREACHABLE) for error in errors
         )
@@ -289,17 +356,18 @@ class Worker:
             if isinstance(error, _STOPPING):
                 raise error
 
-    def _wake_siblings(self) -> None:
+    def _wake_claimers(self) -> None:
         released, self._released = self._released, anyio.Event()
         released.set()
 
-    async def _renew(self, claim: Claim) -> None:
-        """Keep the claim's lease alive while its chunk is in flight."""
-        while True:
-            await anyio.sleep(self.options.lease / 3)
-            if not await self.backend.renew(claim.id, self.options.lease):
-                logger.warning("claim %d was taken over while in flight", claim.id)
-                return
+    async def _renew(self, claim: Claim, renewal: anyio.CancelScope) -> None:
+        """Keep the claim's lease alive from its claim to its release."""
+        with renewal:
+            while True:
+                await anyio.sleep(self.options.lease / 3)
+                if not await self.backend.renew(claim.id, self.options.lease):
+                    logger.warning("claim %d was taken over while in flight", claim.id)
+                    return
 
     async def _send(self, claim: Claim) -> tuple[list[RowOutcome], list[BSGError]]:
         """Send the claim's rows (one `send_many` per text) with their stored references;
