@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 
 from ._backend import SCHEMA_VERSION, NewRow, StatusUpdate
-from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome, RowState
+from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome
 from ._sqlite import _ROW_COLUMNS, SchemaTooNew, outbox_row
 
 __all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
@@ -74,10 +74,14 @@ _SCHEMA_V1 = (
         status_at DOUBLE PRECISION,
         UNIQUE (campaign_id, reference)
     )""",
+    # Partial indexes: a row is in each only in the state that needs it, so claiming and
+    # releasing a row inserts as few index entries as possible.
     "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_to_claim "
-    "ON bsg_outbox_rows (campaign_id, state, handed DESC, seq)",
-    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_claim ON bsg_outbox_rows (claim_id)",
-    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_reference ON bsg_outbox_rows (reference)",
+    "ON bsg_outbox_rows (campaign_id, handed DESC, seq) WHERE state = 'pending'",
+    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_claim ON bsg_outbox_rows (claim_id) "
+    "WHERE claim_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_reference ON bsg_outbox_rows (reference) "
+    "WHERE state = 'sent'",
 )
 
 
@@ -103,8 +107,8 @@ RETURNING r.seq, r.reference, r.msisdn, r.text, r.attempts, claim.id, claim.resu
 """
 
 # Delete claim $2 of campaign $1, write the outcomes ($3..$11, by reference) of the rows it
-# still holds, put its other rows back to pending, and notify ($13) when rows are pending
-# again ($12: some outcome is); the number of outcomes written.
+# still holds, put its other rows back to pending, and notify ($12): idle workers look again
+# (rows may be pending again, or the campaign done); the number of outcomes written.
 _RELEASE = """
 WITH claim AS (
     DELETE FROM bsg_outbox_claims WHERE id = $2 RETURNING id
@@ -128,8 +132,7 @@ WITH claim AS (
     RETURNING r.seq
 )
 SELECT (SELECT count(*) FROM done) AS recorded,
-       CASE WHEN EXISTS (SELECT 1 FROM rest) OR ($12 AND EXISTS (SELECT 1 FROM claim))
-            THEN pg_notify($13, $1::text) END AS notified
+       CASE WHEN EXISTS (SELECT 1 FROM claim) THEN pg_notify($12, $1::text) END AS notified
 """
 
 
@@ -368,7 +371,6 @@ class PostgresBackend:
                 [o.error_code for o in outcomes],
                 [o.error for o in outcomes],
                 [o.may_have_been_accepted for o in outcomes],
-                any(o.state is RowState.PENDING for o in outcomes),
                 CHANNEL,
             )
         return int(recorded)

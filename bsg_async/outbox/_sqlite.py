@@ -65,10 +65,13 @@ _SCHEMA_V1 = (
         status_at REAL,
         UNIQUE (campaign_id, reference)
     )""",
+    # Partial indexes: a row is in each only in the state that needs it (as on PostgreSQL).
     "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_to_claim "
-    "ON bsg_outbox_rows (campaign_id, state, handed, seq)",
-    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_claim ON bsg_outbox_rows (claim_id)",
-    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_reference ON bsg_outbox_rows (reference)",
+    "ON bsg_outbox_rows (campaign_id, handed, seq) WHERE state = 'pending'",
+    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_claim ON bsg_outbox_rows (claim_id) "
+    "WHERE claim_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_reference ON bsg_outbox_rows (reference) "
+    "WHERE state = 'sent'",
 )
 
 _ROW_COLUMNS = (

@@ -251,6 +251,7 @@ class Worker:
         with ready:
             while True:
                 probe = await self.breaker.wait_turn()
+                released = self._released  # before looking: a release from now on wakes us
                 claim = await self.backend.claim(
                     self.campaign_id, self.name, self.campaign.claim_size, options.lease
                 )
@@ -259,7 +260,7 @@ class Worker:
                         self.breaker.record(unreachable=True, probe=True)  # nothing tried
                     if options.until_done and await self._finished():
                         return
-                    await self._idle()
+                    await self._idle(released)
                     continue
                 self._note_claim(claim)
                 renewal = anyio.CancelScope()
@@ -300,9 +301,9 @@ class Worker:
         counts, _ = await self.backend.counts(self.campaign_id)
         return not counts.get("pending") and not counts.get("claimed")
 
-    async def _idle(self) -> None:
-        """Wait for rows: a notification, a release of this worker, or the poll interval."""
-        released = self._released
+    async def _idle(self, released: anyio.Event) -> None:
+        """Wait for rows: a notification, a release of this worker (`released` is set), or
+        the poll interval."""
         async with anyio.create_task_group() as group:
 
             async def wait_rows() -> None:
@@ -395,7 +396,8 @@ class Worker:
         self, rows: Sequence[ClaimedRow], text: str, resume: bool
     ) -> Sequence[Outcome]:
         campaign = self.campaign
-        recipients = [Recipient(row.msisdn, row.reference) for row in rows]
+        # Checked when they were added: made without running the checks again.
+        recipients = [Recipient._checked(row.msisdn, row.reference) for row in rows]
         size = max(1, min(len(recipients), campaign.max_chunk))
         if campaign.channel == "viber":
             fallback = None
