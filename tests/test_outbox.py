@@ -146,6 +146,8 @@ def test_a_url_of_another_scheme_is_refused_without_its_password() -> None:
         Outbox.open("mysql://user:secret@db/x")
     assert "secret" not in str(caught.value)
     assert "secret" not in repr(Outbox.open("postgresql://user:secret@db/x"))
+    with pytest.raises(ValueError, match="expected a sqlite"):
+        Outbox.open(42)  # type: ignore[arg-type]
 
 
 async def test_a_store_is_used_inside_async_with_only(tmp_path: Path) -> None:
@@ -519,3 +521,56 @@ async def test_an_idle_worker_wakes_when_rows_are_added(postgres_url: str) -> No
                     await anyio.sleep(0.01)
             assert len(fake.sms.accepted) == 5
             group.cancel_scope.cancel()
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"channel": "rcs"}, "channel"),
+        ({"text": " "}, "text"),
+        ({"sender": "A sender longer than 14"}, "sender"),
+        ({"fallback_text": "SMS"}, "fallback_text"),
+        ({"rate_limit": 0}, "rate_limit"),
+        ({"rate_limit": True}, "rate_limit"),
+        ({"chunk_size": 1001, "channel": "viber"}, "chunk_size"),
+    ],
+)
+def test_a_campaign_with_a_bad_setting_is_refused_naming_it(
+    options: dict[str, object], field: str
+) -> None:
+    settings: dict[str, object] = {"channel": "sms", "text": "Hi", "sender": "Shop"} | options
+    with pytest.raises(ValueError, match=field):
+        OutboxCampaign("c", **settings)  # type: ignore[arg-type]
+
+
+def test_a_campaign_round_trips_through_its_stored_settings() -> None:
+    assert OutboxCampaign.from_json(VIBER.name, VIBER.settings_json()) == VIBER
+    assert VIBER.claim_size == 5
+    assert OutboxCampaign("v", channel="viber", text="Hi", sender="Shop").claim_size == 50
+    assert OutboxCampaign("s", channel="sms", text="Hi", sender="Shop").claim_size == 1000
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        lambda: OutboxMessage("12ab"),
+        lambda: OutboxMessage("380970000001", reference="has space"),
+        lambda: OutboxMessage("380970000001", text=""),
+    ],
+)
+def test_a_bad_message_is_refused_when_made(message: object) -> None:
+    with pytest.raises(ValueError):
+        message()  # type: ignore[operator]
+
+
+async def test_a_viber_text_over_the_limit_is_refused_before_anything_is_added(
+    outbox: Outbox,
+) -> None:
+    await outbox.create_campaign(VIBER)
+    with pytest.raises(ValueError, match=r"messages\[0\]\.text"):
+        await outbox.add(VIBER.name, [OutboxMessage("380970000001", text="x" * 1001)])
+    with pytest.raises(ValueError, match="iterable"):
+        await outbox.add(VIBER.name, "380970000001")  # type: ignore[arg-type]

@@ -133,7 +133,7 @@ class Outbox:
     def open(cls, url: str | os.PathLike[str], *, pool_size: int = 10) -> Outbox:
         """The store at `url` (opened by `async with`); `pool_size` is the most PostgreSQL
         connections it uses (besides one that listens for new rows)."""
-        text = os.fspath(url)
+        text = os.fspath(url) if isinstance(url, str | os.PathLike) else None
         if not isinstance(text, str) or not text:
             raise InvalidParameterError("url", url, "expected a sqlite:/// or postgresql:// URL")
         if text.startswith(("postgresql://", "postgres://")):
