@@ -35,9 +35,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Sequence
 from typing import Protocol
 
+import anyio
+
 from ._models import Claim, OutboxCampaign, OutboxRow, RowOutcome
 
-__all__ = ["SCHEMA_VERSION", "Backend", "NewRow", "StatusUpdate"]
+__all__ = ["SCHEMA_VERSION", "Backend", "NewRow", "Signals", "StatusUpdate"]
 
 SCHEMA_VERSION = 1
 """The schema version this SDK writes; a store with a newer one is refused."""
@@ -99,8 +101,30 @@ class Backend(Protocol):
         """Store a status reported for a reference (in any campaign, where the message id
         matches or none is known yet); how many rows changed."""
 
-    async def wait_for_rows(self, campaign_id: int, poll: float) -> None:
-        """Return when rows may have arrived for the campaign, or after `poll` seconds."""
+    def watch(self, campaign_id: int) -> anyio.Event:
+        """The event the next change of the campaign's rows sets (rows added, a chunk
+        released): take it before looking at the rows, then wait on it."""
 
     async def aclose(self) -> None:
         """Close every connection."""
+
+
+class Signals:
+    """One event per campaign, set and replaced at each change: every waiter that took the
+    event before it looked at the rows is woken by any change after that look."""
+
+    def __init__(self) -> None:
+        self._events: dict[int, anyio.Event] = {}
+
+    def watch(self, campaign_id: int) -> anyio.Event:
+        """The event the next change of the campaign sets."""
+        event = self._events.get(campaign_id)
+        if event is None:
+            event = self._events[campaign_id] = anyio.Event()
+        return event
+
+    def changed(self, campaign_id: int) -> None:
+        """Wake every waiter of the campaign."""
+        event = self._events.pop(campaign_id, None)
+        if event is not None:
+            event.set()

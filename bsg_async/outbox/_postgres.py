@@ -15,14 +15,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import Any
 
 import anyio
 
-from ._backend import SCHEMA_VERSION, NewRow, StatusUpdate
+from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
 from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome
 from ._sqlite import _ROW_COLUMNS, SchemaTooNew, outbox_row
 
@@ -193,7 +192,7 @@ class PostgresBackend:
         self._pool_size = pool_size
         self._pool: Any = None
         self._listener: Any = None
-        self._wakers: dict[int, asyncio.Event] = {}
+        self._signals = Signals()  # set by this store's LISTEN connection
 
     async def migrate(self) -> None:
         """Connect, create or upgrade the schema under the advisory lock, and `LISTEN`."""
@@ -226,11 +225,10 @@ class PostgresBackend:
 
     def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
         try:
-            waker = self._wakers.get(int(payload))
+            campaign_id = int(payload)
         except ValueError:  # pragma: no cover - not one of ours
             return
-        if waker is not None:
-            waker.set()
+        self._signals.changed(campaign_id)
 
     async def aclose(self) -> None:
         """Close the listening connection and the pool (shielded from cancellation)."""
@@ -283,8 +281,6 @@ class PostgresBackend:
         handed ones first, and never handed and fresh ones together), inserts the claim and
         marks the rows, atomically.
         """
-        # A notification from now on wakes `wait_for_rows`, even one that comes before it.
-        self._wakers.setdefault(campaign_id, asyncio.Event()).clear()
         async with self._pool.acquire() as db:
             expired = await db.fetchval(
                 "SELECT 1 FROM bsg_outbox_claims WHERE campaign_id = $1 "
@@ -478,11 +474,9 @@ class PostgresBackend:
             )
         return int(result.rsplit(" ", 1)[-1])
 
-    async def wait_for_rows(self, campaign_id: int, poll: float) -> None:
-        """Wait for a notification about the campaign, at most `poll` seconds."""
-        waker = self._wakers.setdefault(campaign_id, asyncio.Event())
-        with anyio.move_on_after(poll):
-            await waker.wait()
+    def watch(self, campaign_id: int) -> anyio.Event:
+        """The event the next notification about the campaign (from any worker) sets."""
+        return self._signals.watch(campaign_id)
 
 
 def _rows(found: Sequence[Any]) -> tuple[ClaimedRow, ...]:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ._backend import SCHEMA_VERSION, NewRow, StatusUpdate
+from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
 from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowState
 
 __all__ = ["SqliteBackend"]
@@ -114,6 +114,7 @@ class SqliteBackend:
         self._db: sqlite3.Connection | None = None
         self._limiter = anyio.CapacityLimiter(1)
         self._lock = anyio.Lock()  # one transaction at a time, even across thread calls
+        self._signals = Signals()
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(
@@ -235,6 +236,7 @@ class SqliteBackend:
                 raise
             with anyio.CancelScope(shield=True):
                 await self._run(db.execute, "COMMIT")
+            self._signals.changed(campaign_id)
             return db.total_changes - before
 
     async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
@@ -329,7 +331,9 @@ class SqliteBackend:
             db.execute("DELETE FROM bsg_outbox_claims WHERE id = ?", (claim.id,))
             return recorded
 
-        return await self._call(self._transaction, release)
+        recorded: int = await self._call(self._transaction, release)
+        self._signals.changed(claim.campaign_id)
+        return recorded
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
         """Take `count / rate` seconds of the campaign's shared schedule; the wait first."""
@@ -449,9 +453,10 @@ class SqliteBackend:
 
         return await self._call(self._transaction, write)
 
-    async def wait_for_rows(self, campaign_id: int, poll: float) -> None:
-        """SQLite has no notifications: wait `poll` seconds."""
-        await anyio.sleep(poll)
+    def watch(self, campaign_id: int) -> anyio.Event:
+        """The event the next change by this store object sets (SQLite cannot notify other
+        processes: they find new rows by polling)."""
+        return self._signals.watch(campaign_id)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

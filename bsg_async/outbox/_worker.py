@@ -251,7 +251,8 @@ class Worker:
         with ready:
             while True:
                 probe = await self.breaker.wait_turn()
-                released = self._released  # before looking: a release from now on wakes us
+                # Taken before looking: a change from now on wakes this loop if it idles.
+                released, changed = self._released, self.backend.watch(self.campaign_id)
                 claim = await self.backend.claim(
                     self.campaign_id, self.name, self.campaign.claim_size, options.lease
                 )
@@ -260,7 +261,7 @@ class Worker:
                         self.breaker.record(unreachable=True, probe=True)  # nothing tried
                     if options.until_done and await self._finished():
                         return
-                    await self._idle(released)
+                    await self._idle(released, changed)
                     continue
                 self._note_claim(claim)
                 renewal = anyio.CancelScope()
@@ -301,21 +302,18 @@ class Worker:
         counts, _ = await self.backend.counts(self.campaign_id)
         return not counts.get("pending") and not counts.get("claimed")
 
-    async def _idle(self, released: anyio.Event) -> None:
-        """Wait for rows: a notification, a release of this worker (`released` is set), or
-        the poll interval."""
-        async with anyio.create_task_group() as group:
+    async def _idle(self, *events: anyio.Event) -> None:
+        """Wait until one of `events` is set (this worker released a chunk; the store saw a
+        change, such as a notification from another worker) or the poll interval passed."""
+        with anyio.move_on_after(self.options.poll):
+            async with anyio.create_task_group() as group:
 
-            async def wait_rows() -> None:
-                await self.backend.wait_for_rows(self.campaign_id, self.options.poll)
-                group.cancel_scope.cancel()
+                async def wait(event: anyio.Event) -> None:
+                    await event.wait()
+                    group.cancel_scope.cancel()
 
-            async def wait_release() -> None:
-                await released.wait()
-                group.cancel_scope.cancel()
-
-            group.start_soon(wait_rows)
-            group.start_soon(wait_release)
+                for event in events:
+                    group.start_soon(wait, event)
 
     async def _release(
         self,
