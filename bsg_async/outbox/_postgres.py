@@ -30,6 +30,9 @@ __all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
 CHANNEL = "bsg_outbox"
 """The `LISTEN`/`NOTIFY` channel; the payload is the campaign id."""
 
+ANALYZE_AFTER = 10_000
+"""Rows added at once after which the store refreshes the table's planner statistics."""
+
 _MIGRATION_LOCK = 0x6273675F6F7574  # "bsg_out": the advisory lock of schema changes
 
 _NOW = "extract(epoch FROM clock_timestamp())::float8"
@@ -106,7 +109,8 @@ RETURNING r.seq, r.reference, r.msisdn, r.text, r.attempts, claim.id, claim.resu
 """
 
 # Delete claim $2 of campaign $1, write the outcomes ($3..$11, by reference) of the rows it
-# still holds, put its other rows back to pending, and notify ($12): idle workers look again
+# still holds (found by claim alone: the partial index answers without reading the whole
+# campaign), put its other rows back to pending, and notify ($12): idle workers look again
 # (rows may be pending again, or the campaign done); the number of outcomes written.
 _RELEASE = """
 WITH claim AS (
@@ -122,7 +126,7 @@ WITH claim AS (
         error_type = o.error_type, error_code = o.error_code, error = o.error,
         may_have_been_accepted = o.uncertain, claim_id = NULL
     FROM outcome AS o, claim
-    WHERE r.campaign_id = $1 AND r.claim_id = claim.id AND r.reference = o.reference
+    WHERE r.claim_id = claim.id AND r.reference = o.reference
     RETURNING r.seq
 ), rest AS (
     UPDATE bsg_outbox_rows AS r SET state = 'pending', claim_id = NULL
@@ -131,7 +135,7 @@ WITH claim AS (
     RETURNING r.seq
 )
 SELECT (SELECT count(*) FROM done) AS recorded,
-       CASE WHEN EXISTS (SELECT 1 FROM claim) THEN pg_notify($12, $1::text) END AS notified
+       CASE WHEN EXISTS (SELECT 1 FROM claim) THEN pg_notify($12, $1::bigint::text) END AS notified
 """
 
 
@@ -269,9 +273,14 @@ class PostgresBackend:
     # -- rows --------------------------------------------------------------------------------
 
     async def add_rows(self, campaign_id: int, batches: AsyncIterable[Sequence[NewRow]]) -> int:
-        """`add_rows_on` in a transaction of the store's own."""
-        async with self._pool.acquire() as db, db.transaction():
-            return await add_rows_on(db, campaign_id, batches)
+        """`add_rows_on` in a transaction of the store's own; after a large load, the
+        table's statistics are refreshed so the claims' plans use the indexes at once."""
+        async with self._pool.acquire() as db:
+            async with db.transaction():
+                added = await add_rows_on(db, campaign_id, batches)
+            if added >= ANALYZE_AFTER:
+                await db.execute("ANALYZE bsg_outbox_rows")
+        return added
 
     async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
         """Claim a chunk: an expired claim, else handed pending rows, else fresh ones.
