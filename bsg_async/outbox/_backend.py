@@ -80,6 +80,10 @@ class Backend(Protocol):
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
         """Reserve `count` messages of the campaign's shared rate; seconds to wait first."""
 
+    async def unfinished(self, campaign_id: int) -> bool:
+        """Whether the campaign has a row to send: a `pending` row, or a claim (which holds
+        `claimed` rows); two index lookups, whatever the campaign's size."""
+
     async def counts(self, campaign_id: int) -> tuple[dict[str, int], dict[str, list[str]]]:
         """Rows per state, and the prices of sent rows per currency (as text)."""
 

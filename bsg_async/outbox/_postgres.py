@@ -22,7 +22,7 @@ from typing import Any
 import anyio
 
 from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
-from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome
+from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome, RowState
 from ._sqlite import _ROW_COLUMNS, SchemaTooNew, outbox_row
 
 __all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
@@ -110,8 +110,9 @@ RETURNING r.seq, r.reference, r.msisdn, r.text, r.attempts, claim.id, claim.resu
 
 # Delete claim $2 of campaign $1, write the outcomes ($3..$11, by reference) of the rows it
 # still holds (found by claim alone: the partial index answers without reading the whole
-# campaign), put its other rows back to pending, and notify ($12): idle workers look again
-# (rows may be pending again, or the campaign done); the number of outcomes written.
+# campaign), put its other rows back to pending, and notify ($12) when idle workers have a
+# reason to look again: rows pending again ($13: an outcome is pending; or rows left), or no
+# claim of the campaign left (it may be done); the number of outcomes written.
 _RELEASE = """
 WITH claim AS (
     DELETE FROM bsg_outbox_claims WHERE id = $2 RETURNING id
@@ -135,7 +136,10 @@ WITH claim AS (
     RETURNING r.seq
 )
 SELECT (SELECT count(*) FROM done) AS recorded,
-       CASE WHEN EXISTS (SELECT 1 FROM claim) THEN pg_notify($12, $1::bigint::text) END AS notified
+       CASE WHEN EXISTS (SELECT 1 FROM claim) AND ($13 OR EXISTS (SELECT 1 FROM rest)
+                 OR NOT EXISTS (SELECT 1 FROM bsg_outbox_claims
+                                WHERE campaign_id = $1 AND id <> $2))
+            THEN pg_notify($12, $1::bigint::text) END AS notified
 """
 
 
@@ -377,6 +381,7 @@ class PostgresBackend:
                 [o.error for o in outcomes],
                 [o.may_have_been_accepted for o in outcomes],
                 CHANNEL,
+                any(o.state is RowState.PENDING for o in outcomes),
             )
         return int(recorded)
 
@@ -394,6 +399,18 @@ class PostgresBackend:
         return max(0.0, float(wait))
 
     # -- reading -----------------------------------------------------------------------------
+
+    async def unfinished(self, campaign_id: int) -> bool:
+        """Whether a `pending` row or a claim of the campaign exists."""
+        async with self._pool.acquire() as db:
+            return bool(
+                await db.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM bsg_outbox_rows WHERE campaign_id = $1 "
+                    "AND state = 'pending') OR EXISTS (SELECT 1 FROM bsg_outbox_claims "
+                    "WHERE campaign_id = $1)",
+                    campaign_id,
+                )
+            )
 
     async def counts(self, campaign_id: int) -> tuple[dict[str, int], dict[str, list[str]]]:
         """Rows per state and the sent rows' cost per currency (summed by the database)."""

@@ -332,7 +332,8 @@ class SqliteBackend:
             return recorded
 
         recorded: int = await self._call(self._transaction, release)
-        self._signals.changed(claim.campaign_id)
+        if recorded < len(outcomes) or any(str(o.state) == "pending" for o in outcomes):
+            self._signals.changed(claim.campaign_id)  # rows pending again
         return recorded
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
@@ -350,6 +351,20 @@ class SqliteBackend:
         return await self._call(self._transaction, reserve)
 
     # -- reading -----------------------------------------------------------------------------
+
+    async def unfinished(self, campaign_id: int) -> bool:
+        """Whether a `pending` row or a claim of the campaign exists."""
+
+        def read() -> bool:
+            found = self._conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM bsg_outbox_rows WHERE campaign_id = ? "
+                "AND state = 'pending') OR EXISTS (SELECT 1 FROM bsg_outbox_claims "
+                "WHERE campaign_id = ?)",
+                (campaign_id, campaign_id),
+            ).fetchone()
+            return bool(found[0])
+
+        return await self._call(read)
 
     async def counts(self, campaign_id: int) -> tuple[dict[str, int], dict[str, list[str]]]:
         """Rows per state and the sent rows' prices per currency."""

@@ -214,6 +214,7 @@ class Worker:
         self._released = anyio.Event()  # a chunk was released: idle claimers look again
         self._releasing = anyio.CapacityLimiter(options.concurrency)
         self._group: TaskGroup | None = None
+        self._held = 0  # chunks this worker claimed and has not released
 
     async def run(self) -> WorkReport:
         """Run until the campaign is done (or forever); the tallies."""
@@ -264,6 +265,7 @@ class Worker:
                     await self._idle(released, changed)
                     continue
                 self._note_claim(claim)
+                self._held += 1
                 renewal = anyio.CancelScope()
                 self._tasks.start_soon(self._renew, claim, renewal)
                 try:
@@ -299,8 +301,7 @@ class Worker:
             )
 
     async def _finished(self) -> bool:
-        counts, _ = await self.backend.counts(self.campaign_id)
-        return not counts.get("pending") and not counts.get("claimed")
+        return not await self.backend.unfinished(self.campaign_id)
 
     async def _idle(self, *events: anyio.Event) -> None:
         """Wait until one of `events` is set (this worker released a chunk; the store saw a
@@ -330,7 +331,9 @@ class Worker:
                 recorded = await self.backend.release(claim, outcomes)
         finally:
             renewal.cancel()
-        self._wake_claimers()
+        self._held -= 1
+        if self._held == 0 or any(outcome.state is RowState.PENDING for outcome in outcomes):
+            self._wake_claimers()  # rows pending again, or this worker may be done
         unreachable = len(errors) == len(outcomes) and all(
             isinstance(error, _UNREACHABLE) for error in errors
         )
