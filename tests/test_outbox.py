@@ -9,6 +9,7 @@ transport); `chaos` tests run real worker processes against it over HTTP.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -316,6 +317,44 @@ async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Out
     assert {(row.state, row.message_id, row.error) for row in rows} == {(RowState.SENT, 7, None)}
 
 
+async def test_a_stalled_worker_outlived_by_its_lease_still_yields_one_message_recorded_once(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker A's requests are in flight when its leases run out (it cannot reach the
+    database to renew them); worker B takes the chunk over and sends it again with
+    `resume=True`. The service holds one message per reference; B records it with the
+    service's id, and A's late outcomes are dropped."""
+    from bsg_async.testing import Faults
+
+    fake = FakeBSG(seed=1, faults=Faults(latency=0.5))
+    async with Outbox.open(store_url) as slow, Outbox.open(store_url) as quick:
+        await slow.create_campaign(SMS)
+        await slow.add(SMS.name, numbers(10))
+
+        async def stalled_renew(claim_id: int, lease: float) -> bool:
+            return True  # believes it renewed; the database never heard of it
+
+        monkeypatch.setattr(slow._backend, "renew", stalled_renew)
+        reports = {}
+        async with client(fake) as bsg, anyio.create_task_group() as group:
+
+            async def run(name: str, store: Outbox, lease: float) -> None:
+                reports[name] = await store.work(SMS.name, bsg, lease=lease, poll=0.05)
+
+            group.start_soon(run, "slow", slow, 0.2)
+            await anyio.sleep(0.3)  # A's request is in flight, its lease expired
+            group.start_soon(run, "quick", quick, 30.0)
+        rows = await all_rows(quick, SMS.name)
+    # Every claim of the stalled worker expires before its answer comes (it may even take
+    # its own expired claims over): it records nothing, the other worker records everything.
+    assert reports["slow"].lost >= 1 and reports["slow"].sent == 0
+    assert reports["quick"].taken_over >= 1 and reports["quick"].sent == 10
+    assert {row.state for row in rows} == {RowState.SENT}
+    for row in rows:
+        assert fake.sms.acceptances(row.reference) == 1
+        assert row.message_id == fake.sms.find(row.reference).id  # type: ignore[union-attr]
+
+
 async def test_a_cancelled_worker_puts_its_chunk_back_to_be_resumed(outbox: Outbox) -> None:
     from bsg_async.testing import Faults
 
@@ -574,3 +613,25 @@ async def test_a_viber_text_over_the_limit_is_refused_before_anything_is_added(
         await outbox.add(VIBER.name, [OutboxMessage("380970000001", text="x" * 1001)])
     with pytest.raises(ValueError, match="iterable"):
         await outbox.add(VIBER.name, "380970000001")  # type: ignore[arg-type]
+
+
+async def test_results_export_as_csv_one_line_per_row_in_the_order_added(
+    outbox: Outbox, tmp_path: Path
+) -> None:
+    import csv
+
+    fake = FakeBSG(seed=1, invalid_prefixes=["380970000001"])
+    await outbox.create_campaign(SMS)
+    await outbox.add(SMS.name, numbers(3))
+    async with client(fake) as bsg:
+        await outbox.work(SMS.name, bsg)
+    target = tmp_path / "results.csv"
+    assert await outbox.export_csv(SMS.name, target) == 3
+    with target.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    assert [line["reference"] for line in lines] == ["ref0", "ref1", "ref2"]
+    sent = fake.sms.find("ref0")
+    assert sent is not None
+    assert (lines[0]["state"], lines[0]["id"], lines[0]["price"]) == ("sent", str(sent.id), "0.02")
+    assert (lines[1]["state"], lines[1]["id"], lines[1]["error_code"]) == ("failed", "", "21")
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]

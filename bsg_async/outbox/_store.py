@@ -8,7 +8,9 @@ See `_backend` for the schema and the claim protocol, `_worker` for what a worke
 
 from __future__ import annotations
 
+import csv
 import enum
+import functools
 import logging
 import os
 import socket
@@ -18,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
+import anyio
 import attrs
 
 from .. import _validation as rules
@@ -257,6 +260,39 @@ class Outbox:
                 yield row
             after = rows[-1].seq
 
+    async def export_csv(self, campaign: str, path: str | os.PathLike[str]) -> int:
+        """Write the campaign's results to a CSV file at `path`: a header, then one line per
+        row in the order added (`RESULT_COLUMNS`); returns the rows written.
+
+        The file appears complete or not at all (written beside it, then renamed); the disk
+        is written from a worker thread, never on the event loop. Raises
+        `CampaignNotFoundError`, `OSError`.
+        """
+        target = Path(os.fspath(path))
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        handle = await anyio.to_thread.run_sync(
+            functools.partial(temporary.open, "w", encoding="utf-8", newline="")
+        )
+        written = 0
+        try:
+            writer = csv.writer(handle)
+            await anyio.to_thread.run_sync(writer.writerow, RESULT_COLUMNS)
+            page: list[tuple[object, ...]] = []
+            async for row in self.results(campaign):
+                page.append(_csv_line(row))
+                if len(page) >= 1_000:
+                    await anyio.to_thread.run_sync(writer.writerows, page)
+                    written, page = written + len(page), []
+            await anyio.to_thread.run_sync(writer.writerows, page)
+            written += len(page)
+            await anyio.to_thread.run_sync(handle.close)
+            await anyio.to_thread.run_sync(os.replace, temporary, target)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(handle.close)
+                await anyio.to_thread.run_sync(functools.partial(temporary.unlink, missing_ok=True))
+        return written
+
     # -- sending -----------------------------------------------------------------------------
 
     async def work(
@@ -410,6 +446,43 @@ async def _batches(
                 batch = []
     if batch:
         yield batch
+
+
+RESULT_COLUMNS = (
+    "reference",
+    "msisdn",
+    "state",
+    "id",
+    "price",
+    "currency",
+    "status",
+    "error_type",
+    "error_code",
+    "error",
+    "may_have_been_accepted",
+    "attempts",
+)
+"""The columns of `Outbox.export_csv`, in order."""
+
+
+def _csv_line(row: OutboxRow) -> tuple[object, ...]:
+    def blank(value: object) -> object:
+        return "" if value is None else value
+
+    return (
+        row.reference,
+        row.msisdn,
+        str(row.state),
+        blank(row.message_id),
+        blank(row.price),
+        blank(row.currency),
+        blank(row.status),
+        blank(row.error_type),
+        blank(row.error_code),
+        blank(row.error),
+        int(row.may_have_been_accepted),
+        row.attempts,
+    )
 
 
 def _status_text(status: object) -> str:
