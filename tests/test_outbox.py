@@ -575,6 +575,7 @@ async def test_an_idle_worker_wakes_when_rows_are_added(postgres_url: str) -> No
         ({"rate_limit": 0}, "rate_limit"),
         ({"rate_limit": True}, "rate_limit"),
         ({"chunk_size": 1001, "channel": "viber"}, "chunk_size"),
+        ({"text": "x" * 1001, "channel": "viber"}, "text"),
     ],
 )
 def test_a_campaign_with_a_bad_setting_is_refused_naming_it(

@@ -86,7 +86,8 @@ class OutboxCampaign:
             raise InvalidParameterError("name", self.name, "expected 1 to 200 characters")
         if self.channel not in ("sms", "viber"):
             raise InvalidParameterError("channel", self.channel, "expected 'sms' or 'viber'")
-        rules.text(self.text, "text")
+        viber = self.channel == "viber"
+        rules.text(self.text, "text", max_length=rules.VIBER_TEXT_MAX if viber else None)
         rules.originator(self.sender, "sender")
         if self.channel == "sms" and (
             self.fallback_text is not None or self.fallback_sender is not None
