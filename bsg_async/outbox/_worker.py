@@ -215,6 +215,7 @@ class Worker:
         self._releasing = anyio.CapacityLimiter(options.concurrency)
         self._group: TaskGroup | None = None
         self._held = 0  # chunks this worker claimed and has not released
+        self._ending: set[int] = set()  # claims being released
 
     async def run(self) -> WorkReport:
         """Run until the campaign is done (or forever); the tallies."""
@@ -326,11 +327,13 @@ class Worker:
     ) -> None:
         """Record a sent chunk's outcomes (only if this worker still holds it)."""
         counts = self.counts
+        self._ending.add(claim.id)  # a renewal that now finds no claim is not a takeover
         try:
             async with self._releasing:
                 recorded = await self.backend.release(claim, outcomes)
         finally:
             renewal.cancel()
+            self._ending.discard(claim.id)
         self._held -= 1
         if self._held == 0 or any(outcome.state is RowState.PENDING for outcome in outcomes):
             self._wake_claimers()  # rows pending again, or this worker may be done
@@ -368,7 +371,8 @@ class Worker:
             while True:
                 await anyio.sleep(self.options.lease / 3)
                 if not await self.backend.renew(claim.id, self.options.lease):
-                    logger.warning("claim %d was taken over while in flight", claim.id)
+                    if claim.id not in self._ending:
+                        logger.warning("claim %d was taken over while in flight", claim.id)
                     return
 
     async def _send(self, claim: Claim) -> tuple[list[RowOutcome], list[BSGError]]:
