@@ -2,7 +2,7 @@
 short leases, against `python -m bsg_async.testing` (its own process: its state outlives the
 kills) with faults on (lost answers, resets, 5xx, 429). Afterwards every row has exactly one
 final outcome, the fake accepted every reference at most once, and every reference it accepted
-is recorded as sent with the fake's id. Three workers on PostgreSQL; one on SQLite."""
+is recorded as sent with the fake's id. Three workers on PostgreSQL; one, then two, on SQLite."""
 
 from __future__ import annotations
 
@@ -137,3 +137,10 @@ def test_one_worker_on_sqlite_killed_at_random_delivers_each_row_exactly_once(
     tmp_path: Path,
 ) -> None:
     run_chaos(f"sqlite:///{tmp_path / 'outbox.db'}", 1, tmp_path, seed=20261207)
+
+
+def test_two_workers_on_one_sqlite_file_killed_at_random_deliver_each_row_exactly_once(
+    tmp_path: Path,
+) -> None:
+    """SQLite is for workers of one machine: two processes share the file."""
+    run_chaos(f"sqlite:///{tmp_path / 'outbox.db'}", 2, tmp_path, seed=20261208)
