@@ -1,0 +1,134 @@
+"""What a store's database must do: one protocol, one schema, two dialects (`_sqlite`, `_postgres`).
+
+The schema (table names prefixed `bsg_outbox_`, so it can live in an application's own database):
+
+```
+meta       key, value                        the schema version (`schema_version`)
+campaigns  id, name (unique), channel, settings (JSON), rate_next (epoch seconds), created_at
+claims     id, campaign_id, worker, resume, expires_at (epoch seconds, the database's clock)
+rows       seq (order added), campaign_id, reference (unique per campaign), msisdn, text,
+           state (pending | claimed | sent | failed), handed, claim_id, attempts,
+           message_id, price (text), currency, error_type, error_code, error,
+           may_have_been_accepted, status, status_at
+```
+
+The claim protocol, identical in both dialects (each step one transaction):
+
+1. **claim**: first a claim of the campaign whose lease expired: its rows move to a new claim
+   (the old one is deleted) and go out with `resume=True`; else up to `limit` `pending` rows
+   that were handed to the service before (`resume=True`); else up to `limit` fresh ones. The
+   rows become `claimed` (and `handed`) under a new claim with `expires_at = now + lease`,
+   committed before any request for them can leave. PostgreSQL picks rows and claims with
+   `FOR UPDATE SKIP LOCKED`, so workers never wait for each other.
+2. **renew**: `expires_at = now + lease` while the chunk is in flight; `False` when the claim
+   is gone (taken over): the worker lost it.
+3. **release**: each row's outcome is written only where the row is still held by this claim
+   (`claim_id` matches), then the claim is deleted. A worker that outlived its lease writes
+   nothing: the worker that took the claim over records those rows (its `resume=True` send
+   resolves what the first one sent, by reference).
+
+Times come from the database (`now`), never from the workers' clocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Sequence
+from typing import Protocol
+
+import anyio
+
+from ._models import Claim, OutboxCampaign, OutboxRow, RowOutcome
+
+__all__ = ["SCHEMA_VERSION", "Backend", "NewRow", "Signals", "StatusUpdate"]
+
+SCHEMA_VERSION = 1
+"""The schema version this SDK writes; a store with a newer one is refused."""
+
+NewRow = tuple[str, str, str | None]
+"""A row to add: (reference, msisdn, text or `None` for the campaign's)."""
+
+StatusUpdate = tuple[int, str, str]
+"""A delivery status to store: (campaign id, reference, status)."""
+
+
+class Backend(Protocol):
+    """One dialect of the store. Every method is one transaction unless it says otherwise."""
+
+    async def migrate(self) -> None:
+        """Create or upgrade the schema (safe when many workers run it at once)."""
+
+    async def put_campaign(self, campaign: OutboxCampaign) -> int:
+        """The id of the campaign with this name, created with these settings if new."""
+
+    async def campaign(self, name: str) -> tuple[int, OutboxCampaign] | None:
+        """The stored campaign with this name and its id, or `None`."""
+
+    async def add_rows(self, campaign_id: int, batches: AsyncIterable[Sequence[NewRow]]) -> int:
+        """Add the rows of every batch in one transaction (a reference already in the
+        campaign is skipped); how many were new. An exception from `batches` adds nothing."""
+
+    async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
+        """Claim a chunk (see the module docstring), or `None` when nothing is claimable."""
+
+    async def renew(self, claim_id: int, lease: float) -> bool:
+        """Extend a claim's lease; `False` if the claim is gone."""
+
+    async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
+        """Record outcomes of rows still held by `claim`, put its other rows back to
+        `pending`, delete it; how many outcomes were recorded."""
+
+    async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
+        """Reserve `count` messages of the campaign's shared rate; seconds to wait first."""
+
+    async def unfinished(self, campaign_id: int) -> bool:
+        """Whether the campaign has a row to send: a `pending` row, or a claim (which holds
+        `claimed` rows); two index lookups, whatever the campaign's size."""
+
+    async def counts(self, campaign_id: int) -> tuple[dict[str, int], dict[str, list[str]]]:
+        """Rows per state, and the prices of sent rows per currency (as text)."""
+
+    async def status_counts(self, campaign_id: int) -> dict[str, int]:
+        """Sent rows per delivery status (`""` for none yet)."""
+
+    async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
+        """Up to `limit` rows after `after_seq`, in the order added."""
+
+    async def sent_ids(
+        self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]
+    ) -> list[tuple[int, str, int]]:
+        """Sent rows whose status is not one of `final`: (seq, reference, message id)."""
+
+    async def set_statuses(self, updates: Sequence[StatusUpdate]) -> int:
+        """Store delivery statuses by (campaign, reference); how many rows changed."""
+
+    async def set_status_by_reference(self, reference: str, message_id: int, status: str) -> int:
+        """Store a status reported for a reference (in any campaign, where the message id
+        matches or none is known yet); how many rows changed."""
+
+    def watch(self, campaign_id: int) -> anyio.Event:
+        """The event the next change of the campaign's rows sets (rows added, a chunk
+        released): take it before looking at the rows, then wait on it."""
+
+    async def aclose(self) -> None:
+        """Close every connection."""
+
+
+class Signals:
+    """One event per campaign, set and replaced at each change: every waiter that took the
+    event before it looked at the rows is woken by any change after that look."""
+
+    def __init__(self) -> None:
+        self._events: dict[int, anyio.Event] = {}
+
+    def watch(self, campaign_id: int) -> anyio.Event:
+        """The event the next change of the campaign sets."""
+        event = self._events.get(campaign_id)
+        if event is None:
+            event = self._events[campaign_id] = anyio.Event()
+        return event
+
+    def changed(self, campaign_id: int) -> None:
+        """Wake every waiter of the campaign."""
+        event = self._events.pop(campaign_id, None)
+        if event is not None:
+            event.set()

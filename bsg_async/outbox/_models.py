@@ -1,0 +1,245 @@
+"""The outbox's values: a campaign's settings, a stored row, a claim, an outcome, a summary.
+
+Pure frozen attrs values: no database, no I/O. Money is `Decimal`, kept as text in the store.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+
+from .. import _validation as rules
+from ..errors import InvalidParameterError
+
+__all__ = [
+    "Claim",
+    "ClaimedRow",
+    "OutboxCampaign",
+    "OutboxRow",
+    "OutboxSummary",
+    "RowOutcome",
+    "RowState",
+    "WorkReport",
+]
+
+SMS_CHUNK = 1000
+"""Recipients per claim (and per request) of an SMS campaign, unless the campaign says."""
+
+
+class RowState(str, enum.Enum):
+    """Where a row of a campaign stands.
+
+    ```
+    pending ──(claim, committed before any request)──► claimed ──► sent | failed
+       ▲                                                  │
+       └──(a passing failure, or a fate to reconcile)─────┘
+    ```
+    `sent` and `failed` are final; `pending` and `claimed` are not.
+    """
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+@attrs.frozen
+class OutboxCampaign:
+    """What a campaign sends: the settings every row of it shares, stored with the campaign.
+
+    `channel` is `"sms"` or `"viber"`; `text` the message (a row may carry its own);
+    `sender` the originator (SMS) or alpha name (Viber). `validity` is in **hours** for SMS
+    (1 to 72) and in **seconds** for Viber (15 to 86,400), as the API has it. `fallback_text`
+    and `fallback_sender` (Viber only) are the SMS sent to who cannot get Viber.
+    `rate_limit` is messages per second for the whole campaign, shared by every worker on any
+    machine (`None`: no limit of the campaign's own). `chunk_size` is recipients per claim and
+    per request (default 1,000 for SMS, 50, the most, for Viber).
+
+    ```python
+    OutboxCampaign("spring-sale", channel="sms", text="Sale: 20% off", sender="Shop")
+    ```
+    Raises `InvalidParameterError` for a bad value.
+    """
+
+    name: str
+    channel: Literal["sms", "viber"] = attrs.field(kw_only=True)
+    text: str = attrs.field(kw_only=True)
+    sender: str = attrs.field(kw_only=True)
+    validity: int | None = attrs.field(default=None, kw_only=True)
+    tariff: int | None = attrs.field(default=None, kw_only=True)
+    is_promotional: bool = attrs.field(default=False, kw_only=True)
+    fallback_text: str | None = attrs.field(default=None, kw_only=True)
+    fallback_sender: str | None = attrs.field(default=None, kw_only=True)
+    rate_limit: float | None = attrs.field(default=None, kw_only=True)
+    chunk_size: int | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.name, str) or not 1 <= len(self.name) <= 200:
+            raise InvalidParameterError("name", self.name, "expected 1 to 200 characters")
+        if self.channel not in ("sms", "viber"):
+            raise InvalidParameterError("channel", self.channel, "expected 'sms' or 'viber'")
+        viber = self.channel == "viber"
+        rules.text(self.text, "text", max_length=rules.VIBER_TEXT_MAX if viber else None)
+        rules.originator(self.sender, "sender")
+        if self.channel == "sms" and (
+            self.fallback_text is not None or self.fallback_sender is not None
+        ):
+            raise InvalidParameterError(
+                "fallback_text", self.fallback_text, "an SMS fallback is for Viber campaigns"
+            )
+        if self.rate_limit is not None and (
+            isinstance(self.rate_limit, bool)
+            or not isinstance(self.rate_limit, int | float)
+            or not self.rate_limit > 0
+        ):
+            raise InvalidParameterError("rate_limit", self.rate_limit, "expected a number > 0")
+        if self.chunk_size is not None:
+            rules.integer(self.chunk_size, "chunk_size", (1, self.max_chunk))
+
+    @property
+    def max_chunk(self) -> int:
+        """The most recipients one request of this channel may carry."""
+        return rules.VIBER_MAX_RECIPIENTS if self.channel == "viber" else 10_000
+
+    @property
+    def claim_size(self) -> int:
+        """Recipients per claim: `chunk_size`, else 50 for Viber and 1,000 for SMS."""
+        if self.chunk_size is not None:
+            return self.chunk_size
+        return rules.VIBER_MAX_RECIPIENTS if self.channel == "viber" else SMS_CHUNK
+
+    def settings_json(self) -> str:
+        """The settings as sorted JSON (what the store keeps; the name is kept apart)."""
+        values = attrs.asdict(self)
+        del values["name"]
+        return json.dumps(values, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, name: str, text: str) -> OutboxCampaign:
+        """The campaign stored by `settings_json`."""
+        values: dict[str, Any] = json.loads(text)
+        return cls(name, **values)
+
+
+@attrs.frozen
+class ClaimedRow:
+    """One row of a claim: its order in the campaign, reference, number, own text, and how
+    many claims it has been through (this one included)."""
+
+    seq: int
+    reference: str
+    msisdn: str
+    text: str | None
+    attempts: int
+
+
+@attrs.frozen
+class Claim:
+    """A chunk of rows held by one worker under a lease until its outcomes are recorded.
+
+    `resume` is `True` when any of its rows may already have been handed to the service (a
+    claim taken over after its lease expired, or rows sent again after a passing failure):
+    they go out with `resume=True`, so "reference already exists" resolves to the message the
+    service holds. `taken_over` says it was another worker's claim whose lease expired.
+    """
+
+    id: int
+    campaign_id: int
+    resume: bool
+    rows: tuple[ClaimedRow, ...]
+    taken_over: bool = False
+
+
+@attrs.frozen
+class RowOutcome:
+    """What a worker records for one row of its claim when it releases it.
+
+    `state` is `sent`, `failed` (final) or `pending` (to be sent again: a passing failure, or
+    a fate still unknown). The error fields describe the last failure, if any.
+    """
+
+    reference: str
+    state: RowState
+    message_id: int | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    error_type: str | None = None
+    error_code: int | None = None
+    error: str | None = None
+    may_have_been_accepted: bool = False
+
+
+@attrs.frozen
+class OutboxRow:
+    """One row of a campaign as stored: the results export yields these, in the order added.
+
+    `state` is a `RowState`; `message_id`, `price`, `currency` are the service's once `sent`;
+    `error_type` (the SDK's exception class name), `error_code` (the BSG code) and `error`
+    describe the last failure; `may_have_been_accepted` says whether the service may hold the
+    message despite it. `status` is the last delivery status read or reported (`None` until
+    one is), `attempts` the claims the row went through.
+    """
+
+    seq: int
+    reference: str
+    msisdn: str
+    text: str | None
+    state: RowState
+    message_id: int | None
+    price: Decimal | None
+    currency: str | None
+    error_type: str | None
+    error_code: int | None
+    error: str | None
+    may_have_been_accepted: bool
+    status: str | None
+    attempts: int
+
+
+@attrs.frozen
+class OutboxSummary:
+    """A campaign at a glance: rows per `RowState` (every state present, 0 when none), the
+    cost of the sent rows per currency, and rows per delivery status."""
+
+    counts: Mapping[RowState, int]
+    cost: Mapping[str, Decimal]
+    statuses: Mapping[str, int] = attrs.field(factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Rows in the campaign."""
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> bool:
+        """Whether every row has its final outcome (`sent` or `failed`)."""
+        return self.counts[RowState.PENDING] == 0 and self.counts[RowState.CLAIMED] == 0
+
+
+@attrs.frozen
+class WorkReport:
+    """What one `Outbox.work` call did.
+
+    `sent` and `failed` count final outcomes this worker recorded, `requeued` rows it put back
+    to `pending` (a passing failure, or a fate to reconcile), `claims` the chunks it claimed,
+    `taken_over` those it took over from a worker whose lease had expired, `lost` the claims
+    another worker took over from it before it could record them (their outcomes are the
+    other worker's to record), `pauses` how often it stopped because the service was
+    unreachable.
+    """
+
+    sent: int = 0
+    failed: int = 0
+    requeued: int = 0
+    claims: int = 0
+    taken_over: int = 0
+    lost: int = 0
+    pauses: int = 0

@@ -1,0 +1,508 @@
+"""The SQLite dialect of the outbox: one file, no server; workers of one machine.
+
+Blocking `sqlite3` calls run in a worker thread, one at a time (a shared connection in WAL
+mode with `synchronous=FULL`: every committed claim and outcome survives a power loss). Each
+step is one `BEGIN IMMEDIATE` transaction, which serializes writers across processes too, so
+the claim protocol of `_backend` holds without `SKIP LOCKED`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import AsyncIterable, Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+
+from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
+from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowState
+
+__all__ = ["SqliteBackend"]
+
+T = TypeVar("T")
+
+_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+
+_SCHEMA_V1 = (
+    """CREATE TABLE IF NOT EXISTS bsg_outbox_campaigns (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        rate_next REAL NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS bsg_outbox_claims (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL,
+        worker TEXT NOT NULL,
+        resume INTEGER NOT NULL,
+        expires_at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS bsg_outbox_claims_expiry "
+    "ON bsg_outbox_claims (campaign_id, expires_at)",
+    """CREATE TABLE IF NOT EXISTS bsg_outbox_rows (
+        seq INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL,
+        reference TEXT NOT NULL,
+        msisdn TEXT NOT NULL,
+        text TEXT,
+        state TEXT NOT NULL DEFAULT 'pending',
+        handed INTEGER NOT NULL DEFAULT 0,
+        claim_id INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        message_id INTEGER,
+        price TEXT,
+        currency TEXT,
+        error_type TEXT,
+        error_code INTEGER,
+        error TEXT,
+        may_have_been_accepted INTEGER NOT NULL DEFAULT 0,
+        status TEXT,
+        status_at REAL,
+        UNIQUE (campaign_id, reference)
+    )""",
+    # Partial indexes: a row is in each only in the state that needs it (as on PostgreSQL).
+    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_to_claim "
+    "ON bsg_outbox_rows (campaign_id, handed, seq) WHERE state = 'pending'",
+    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_claim ON bsg_outbox_rows (claim_id) "
+    "WHERE claim_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_reference ON bsg_outbox_rows (reference) "
+    "WHERE state = 'sent'",
+)
+
+_ROW_COLUMNS = (
+    "seq, reference, msisdn, text, state, message_id, price, currency, error_type, error_code, "
+    "error, may_have_been_accepted, status, attempts"
+)
+
+
+class SchemaTooNew(Exception):
+    """The store was written by a newer SDK."""
+
+
+def outbox_row(row: Sequence[Any]) -> OutboxRow:
+    """An `OutboxRow` from the columns `_ROW_COLUMNS` lists, in that order."""
+    (seq, reference, msisdn, text, state, message_id, price, currency) = row[:8]
+    (error_type, error_code, error, uncertain, status, attempts) = row[8:]
+    return OutboxRow(
+        seq=int(seq),
+        reference=reference,
+        msisdn=msisdn,
+        text=text,
+        state=RowState(state),
+        message_id=None if message_id is None else int(message_id),
+        price=None if price is None else Decimal(price),
+        currency=currency,
+        error_type=error_type,
+        error_code=error_code,
+        error=error,
+        may_have_been_accepted=bool(uncertain),
+        status=status,
+        attempts=int(attempts),
+    )
+
+
+class SqliteBackend:
+    """The outbox in one SQLite file (see the module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._limiter = anyio.CapacityLimiter(1)
+        self._lock = anyio.Lock()  # one transaction at a time, even across thread calls
+        self._signals = Signals()
+
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(
+            functools.partial(function, *args), limiter=self._limiter
+        )
+
+    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        async with self._lock:
+            return await self._run(function, *args)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def migrate(self) -> None:
+        """Open the file (creating it) and create or upgrade the schema."""
+        if self._db is None:
+            self._db = await self._run(_connect, self.path)
+        await self._call(self._migrate)
+
+    def _migrate(self) -> None:
+        db = self._conn
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS bsg_outbox_meta "
+                "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            found = db.execute(
+                "SELECT value FROM bsg_outbox_meta WHERE key = 'schema_version'"
+            ).fetchone()
+            version = int(found[0]) if found else 0
+            if version > SCHEMA_VERSION:
+                raise SchemaTooNew(version)
+            if version < 1:
+                for statement in _SCHEMA_V1:
+                    db.execute(statement)
+            db.execute(
+                "INSERT INTO bsg_outbox_meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        assert self._db is not None, "migrate() opens the store"
+        return self._db
+
+    async def aclose(self) -> None:
+        """Close the connection (shielded from cancellation)."""
+        db, self._db = self._db, None
+        if db is not None:
+            with anyio.CancelScope(shield=True):
+                await self._run(db.close)
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        db = self._conn
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    # -- campaigns ---------------------------------------------------------------------------
+
+    async def put_campaign(self, campaign: OutboxCampaign) -> int:
+        """The campaign's id, created if new (the caller compares the settings)."""
+
+        def put(db: sqlite3.Connection) -> int:
+            db.execute(
+                "INSERT INTO bsg_outbox_campaigns (name, channel, settings, created_at) "
+                f"VALUES (?, ?, ?, {_NOW}) ON CONFLICT (name) DO NOTHING",
+                (campaign.name, campaign.channel, campaign.settings_json()),
+            )
+            found = db.execute(
+                "SELECT id FROM bsg_outbox_campaigns WHERE name = ?", (campaign.name,)
+            ).fetchone()
+            return int(found[0])
+
+        return await self._call(self._transaction, put)
+
+    async def campaign(self, name: str) -> tuple[int, OutboxCampaign] | None:
+        """The stored campaign called `name`, or `None`."""
+
+        def read() -> tuple[int, OutboxCampaign] | None:
+            found = self._conn.execute(
+                "SELECT id, settings FROM bsg_outbox_campaigns WHERE name = ?", (name,)
+            ).fetchone()
+            if found is None:
+                return None
+            return int(found[0]), OutboxCampaign.from_json(name, found[1])
+
+        return await self._call(read)
+
+    # -- rows --------------------------------------------------------------------------------
+
+    async def add_rows(self, campaign_id: int, batches: AsyncIterable[Sequence[NewRow]]) -> int:
+        """Insert every batch in one transaction; a reference already there is skipped."""
+        async with self._lock:
+            db = self._conn
+            await self._run(db.execute, "BEGIN IMMEDIATE")
+            before = db.total_changes
+            try:
+                async for batch in batches:
+                    await self._run(
+                        db.executemany,
+                        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (campaign_id, reference) DO NOTHING",
+                        [(campaign_id, *row) for row in batch],
+                    )
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await self._run(db.execute, "ROLLBACK")
+                raise
+            with anyio.CancelScope(shield=True):
+                await self._run(db.execute, "COMMIT")
+            self._signals.changed(campaign_id)
+            return db.total_changes - before
+
+    async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
+        """Claim a chunk: an expired claim, else handed pending rows, else fresh ones."""
+
+        def claim(db: sqlite3.Connection) -> Claim | None:
+            expired = db.execute(
+                f"SELECT id FROM bsg_outbox_claims WHERE campaign_id = ? AND expires_at < {_NOW} "
+                "ORDER BY expires_at LIMIT 1",
+                (campaign_id,),
+            ).fetchone()
+            if expired is not None:
+                new = _new_claim(db, campaign_id, worker, True, lease)
+                db.execute(
+                    "UPDATE bsg_outbox_rows SET claim_id = ?, attempts = attempts + 1 "
+                    "WHERE claim_id = ? AND state = 'claimed'",
+                    (new, expired[0]),
+                )
+                db.execute("DELETE FROM bsg_outbox_claims WHERE id = ?", (expired[0],))
+                rows = _claimed_rows(db, new)
+                if rows:
+                    return Claim(new, campaign_id, True, rows, taken_over=True)
+                db.execute("DELETE FROM bsg_outbox_claims WHERE id = ?", (new,))
+            for handed in (1, 0):
+                first = db.execute(
+                    "SELECT 1 FROM bsg_outbox_rows WHERE campaign_id = ? AND state = 'pending' "
+                    "AND handed = ? LIMIT 1",
+                    (campaign_id, handed),
+                ).fetchone()
+                if first is None:
+                    continue
+                new = _new_claim(db, campaign_id, worker, bool(handed), lease)
+                found = db.execute(
+                    "UPDATE bsg_outbox_rows SET state = 'claimed', claim_id = ?, handed = 1, "
+                    "attempts = attempts + 1 WHERE seq IN (SELECT seq FROM bsg_outbox_rows "
+                    "WHERE campaign_id = ? AND state = 'pending' AND handed = ? ORDER BY seq "
+                    "LIMIT ?) RETURNING seq, reference, msisdn, text, attempts",
+                    (new, campaign_id, handed, limit),
+                ).fetchall()
+                picked = sorted(
+                    (ClaimedRow(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in found),
+                    key=lambda row: row.seq,
+                )
+                return Claim(new, campaign_id, bool(handed), tuple(picked))
+            return None
+
+        return await self._call(self._transaction, claim)
+
+    async def renew(self, claim_id: int, lease: float) -> bool:
+        """Extend the lease; `False` if the claim was taken over."""
+
+        def renew(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                f"UPDATE bsg_outbox_claims SET expires_at = {_NOW} + ? WHERE id = ?",
+                (lease, claim_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._call(self._transaction, renew)
+
+    async def release(self, claim: Claim, outcomes: Sequence[Any]) -> int:
+        """Record the outcomes of rows this claim still holds; the claim is deleted."""
+
+        def release(db: sqlite3.Connection) -> int:
+            before = db.total_changes
+            db.executemany(
+                "UPDATE bsg_outbox_rows SET state = ?, message_id = ?, price = ?, currency = ?, "
+                "error_type = ?, error_code = ?, error = ?, may_have_been_accepted = ?, "
+                "claim_id = NULL WHERE campaign_id = ? AND reference = ? AND claim_id = ?",
+                (
+                    (
+                        str(o.state),
+                        o.message_id,
+                        None if o.price is None else str(o.price),
+                        o.currency,
+                        o.error_type,
+                        o.error_code,
+                        o.error,
+                        int(o.may_have_been_accepted),
+                        claim.campaign_id,
+                        o.reference,
+                        claim.id,
+                    )
+                    for o in outcomes
+                ),
+            )
+            recorded = db.total_changes - before
+            db.execute(
+                "UPDATE bsg_outbox_rows SET state = 'pending', claim_id = NULL WHERE claim_id = ?",
+                (claim.id,),
+            )
+            db.execute("DELETE FROM bsg_outbox_claims WHERE id = ?", (claim.id,))
+            return recorded
+
+        recorded: int = await self._call(self._transaction, release)
+        if recorded < len(outcomes) or any(str(o.state) == "pending" for o in outcomes):
+            self._signals.changed(claim.campaign_id)  # rows pending again
+        return recorded
+
+    async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
+        """Take `count / rate` seconds of the campaign's shared schedule; the wait first."""
+
+        def reserve(db: sqlite3.Connection) -> float:
+            step = count / rate
+            found = db.execute(
+                f"UPDATE bsg_outbox_campaigns SET rate_next = MAX(rate_next, {_NOW}) + ? "
+                f"WHERE id = ? RETURNING rate_next - ? - {_NOW}",
+                (step, campaign_id, step),
+            ).fetchone()
+            return max(0.0, float(found[0]))
+
+        return await self._call(self._transaction, reserve)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def unfinished(self, campaign_id: int) -> bool:
+        """Whether a `pending` row or a claim of the campaign exists."""
+
+        def read() -> bool:
+            found = self._conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM bsg_outbox_rows WHERE campaign_id = ? "
+                "AND state = 'pending') OR EXISTS (SELECT 1 FROM bsg_outbox_claims "
+                "WHERE campaign_id = ?)",
+                (campaign_id, campaign_id),
+            ).fetchone()
+            return bool(found[0])
+
+        return await self._call(read)
+
+    async def counts(self, campaign_id: int) -> tuple[dict[str, int], dict[str, list[str]]]:
+        """Rows per state and the sent rows' prices per currency."""
+
+        def read() -> tuple[dict[str, int], dict[str, list[str]]]:
+            db = self._conn
+            counts = {
+                str(state): int(count)
+                for state, count in db.execute(
+                    "SELECT state, COUNT(*) FROM bsg_outbox_rows WHERE campaign_id = ? "
+                    "GROUP BY state",
+                    (campaign_id,),
+                )
+            }
+            prices: dict[str, list[str]] = {}
+            for currency, price in db.execute(
+                "SELECT currency, price FROM bsg_outbox_rows WHERE campaign_id = ? "
+                "AND state = 'sent' AND price IS NOT NULL",
+                (campaign_id,),
+            ):
+                prices.setdefault(currency or "", []).append(price)
+            return counts, prices
+
+        return await self._call(read)
+
+    async def status_counts(self, campaign_id: int) -> dict[str, int]:
+        """Sent rows per delivery status."""
+
+        def read() -> dict[str, int]:
+            return {
+                str(status or ""): int(count)
+                for status, count in self._conn.execute(
+                    "SELECT status, COUNT(*) FROM bsg_outbox_rows WHERE campaign_id = ? "
+                    "AND state = 'sent' GROUP BY status",
+                    (campaign_id,),
+                )
+            }
+
+        return await self._call(read)
+
+    async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
+        """A page of rows in the order added."""
+
+        def read() -> list[OutboxRow]:
+            return [
+                outbox_row(row)
+                for row in self._conn.execute(
+                    f"SELECT {_ROW_COLUMNS} FROM bsg_outbox_rows WHERE campaign_id = ? "
+                    "AND seq > ? ORDER BY seq LIMIT ?",
+                    (campaign_id, after_seq, limit),
+                )
+            ]
+
+        return await self._call(read)
+
+    async def sent_ids(
+        self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]
+    ) -> list[tuple[int, str, int]]:
+        """Sent rows whose delivery status may still change."""
+
+        def read() -> list[tuple[int, str, int]]:
+            marks = ", ".join("?" for _ in final) or "''"
+            return [
+                (int(seq), str(reference), int(message_id))
+                for seq, reference, message_id in self._conn.execute(
+                    "SELECT seq, reference, message_id FROM bsg_outbox_rows "
+                    "WHERE campaign_id = ? AND seq > ? AND state = 'sent' "
+                    f"AND message_id IS NOT NULL AND (status IS NULL OR status NOT IN ({marks})) "
+                    "ORDER BY seq LIMIT ?",
+                    (campaign_id, after_seq, *final, limit),
+                )
+            ]
+
+        return await self._call(read)
+
+    async def set_statuses(self, updates: Sequence[StatusUpdate]) -> int:
+        """Store delivery statuses by campaign and reference."""
+
+        def write(db: sqlite3.Connection) -> int:
+            before = db.total_changes
+            db.executemany(
+                f"UPDATE bsg_outbox_rows SET status = ?, status_at = {_NOW} "
+                "WHERE campaign_id = ? AND reference = ?",
+                ((status, campaign_id, reference) for campaign_id, reference, status in updates),
+            )
+            return db.total_changes - before
+
+        return await self._call(self._transaction, write)
+
+    async def set_status_by_reference(self, reference: str, message_id: int, status: str) -> int:
+        """Store a reported status for the reference's sent row(s)."""
+
+        def write(db: sqlite3.Connection) -> int:
+            cursor = db.execute(
+                f"UPDATE bsg_outbox_rows SET status = ?, status_at = {_NOW} "
+                "WHERE reference = ? AND state = 'sent' "
+                "AND (message_id = ? OR message_id IS NULL)",
+                (status, reference, message_id),
+            )
+            return cursor.rowcount
+
+        return await self._call(self._transaction, write)
+
+    def watch(self, campaign_id: int) -> anyio.Event:
+        """The event the next change by this store object sets (SQLite cannot notify other
+        processes: they find new rows by polling)."""
+        return self._signals.watch(campaign_id)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _new_claim(
+    db: sqlite3.Connection, campaign_id: int, worker: str, resume: bool, lease: float
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO bsg_outbox_claims (campaign_id, worker, resume, expires_at) "
+        f"VALUES (?, ?, ?, {_NOW} + ?)",
+        (campaign_id, worker, int(resume), lease),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _claimed_rows(db: sqlite3.Connection, claim_id: int) -> tuple[ClaimedRow, ...]:
+    return tuple(
+        ClaimedRow(int(seq), reference, msisdn, text, int(attempts))
+        for seq, reference, msisdn, text, attempts in db.execute(
+            "SELECT seq, reference, msisdn, text, attempts FROM bsg_outbox_rows "
+            "WHERE claim_id = ? ORDER BY seq",
+            (claim_id,),
+        )
+    )
