@@ -9,9 +9,10 @@ from datetime import tzinfo
 from functools import cached_property
 from http.cookiejar import Cookie, CookieJar
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import anyio
+import attrs
 import httpx
 
 from . import _validation as rules
@@ -50,6 +51,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 DEFAULT_MAX_CONCURRENCY = 64
 API_KEY_ENV = "BSG_API_KEY"
+BASE_URL_ENV = "BSG_BASE_URL"
+ONE_API_URL_ENV = "BSG_ONE_API_URL"
 
 HttpBackend = Literal["httpx", "aiohttp"]
 """The HTTP machinery under `AsyncBSG`: `"httpx"` (the default) or `"aiohttp"` (the extra)."""
@@ -76,12 +79,21 @@ class AsyncBSG:
     Parameters (all keyword-only but `api_key`):
 
     - `api_key`: the account's key; defaults to the `BSG_API_KEY` environment variable. Never
-      shown in a repr, a log record or an error.
-    - `base_url`: the legacy REST API (SMS, Viber), default `https://api.bsg.world/rest`.
-    - `one_api_url`: the One-API (RCS, campaigns, account), default `https://one-api.bsg.world`.
+      shown in a repr, a log record or an error (an error says where the key came from and
+      what is wrong with it, for example "ends with a newline: strip it").
+    - `base_url`: the legacy REST API (SMS, Viber); defaults to the `BSG_BASE_URL`
+      environment variable, else `https://api.bsg.world/rest`.
+    - `one_api_url`: the One-API (RCS, campaigns, account); defaults to the `BSG_ONE_API_URL`
+      environment variable, else `https://one-api.bsg.world`.
     - `timeout`: seconds, or an `httpx.Timeout`; default 30 s (10 s to connect). Never infinite.
     - `limits`: the connection pool's `httpx.Limits`.
     - `retry`: the `RetryPolicy`; `RetryPolicy(max_attempts=1)` turns retries off.
+    - `max_retries`: a shorthand: retries after the first attempt (`max_retries=0` turns
+      retries off); it sets `max_attempts` of `retry` (or of the default policy) to
+      `max_retries + 1`.
+
+    An argument always wins over its environment variable. `bsg.with_options(timeout=...,
+    max_retries=...)` gives a view with other options over the same connection pool.
     - `max_concurrency`: requests in flight across the whole client (default 64).
     - `rate_limit`: at most this many requests per second across the whole client (retries
       and batch chunks included); `None` (the default) sets no limit.
@@ -121,11 +133,12 @@ class AsyncBSG:
         self,
         api_key: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
-        one_api_url: str = DEFAULT_ONE_API_URL,
+        base_url: str | None = None,
+        one_api_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         limits: httpx.Limits = DEFAULT_LIMITS,
         retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         rate_limit: float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -140,15 +153,15 @@ class AsyncBSG:
         if isinstance(key, InvalidParameterError):
             raise key
         self._api_key = key
-        self.base_url = _base_url(base_url, "base_url")
-        self.one_api_url = _base_url(one_api_url, "one_api_url")
+        self.base_url = _configured_url(base_url, "base_url", BASE_URL_ENV, DEFAULT_BASE_URL)
+        self.one_api_url = _configured_url(
+            one_api_url, "one_api_url", ONE_API_URL_ENV, DEFAULT_ONE_API_URL
+        )
         self.timeout = _timeout(timeout)
         if not isinstance(limits, httpx.Limits):
             raise InvalidParameterError("limits", limits, "expected an httpx.Limits")
         self.limits = limits
-        self.retry = retry if retry is not None else RetryPolicy()
-        if not isinstance(self.retry, RetryPolicy):
-            raise InvalidParameterError("retry", retry, "expected a RetryPolicy")
+        self.retry = _retry_policy(retry, max_retries)
         if (
             isinstance(max_concurrency, bool)
             or not isinstance(max_concurrency, int)
@@ -198,6 +211,14 @@ class AsyncBSG:
         )
         self._state = _State.OPEN
         return self
+
+    def __enter__(self) -> NoReturn:
+        raise TypeError(
+            "AsyncBSG is an async client: use `async with AsyncBSG(...) as bsg:`, not `with`"
+        )
+
+    def __exit__(self, *exc_info: object) -> None:  # pragma: no cover - __enter__ raises
+        """Never reached: `with AsyncBSG(...)` fails in `__enter__` (use `async with`)."""
 
     async def __aexit__(
         self,
@@ -355,8 +376,10 @@ def _bearer_problem(data: Any) -> str | None:
 def _api_key(value: str | None) -> Secret | InvalidParameterError:
     """The key as a `Secret`, or the error to raise (returned, not raised, so that no frame
     holding the plain key is in its traceback)."""
+    source = "the api_key argument"
     if value is None:
         value = os.environ.get(API_KEY_ENV)
+        source = f"the {API_KEY_ENV} environment variable"
         if not value:
             return InvalidParameterError(
                 "api_key", None, f"pass api_key=... or set the {API_KEY_ENV} environment variable"
@@ -364,9 +387,59 @@ def _api_key(value: str | None) -> Secret | InvalidParameterError:
     if not rules.is_credential(value):
         # The value itself is never shown: it may be a real key with a typo.
         return InvalidParameterError(
-            "api_key", "[secure]", "expected a non-empty key of printable ASCII, without spaces"
+            "api_key", "[secure]", f"the key from {source} {_key_problem(value)}"
         )
     return Secret(value)
+
+
+def _key_problem(value: object) -> str:
+    """What is wrong with a key `rules.is_credential` refuses, without showing any of it: a
+    position and a kind of character, never a character of the key itself."""
+    if not isinstance(value, str):
+        return f"is a {type(value).__name__}, not a str"
+    if not value.strip():
+        return "is empty" if not value else "is only whitespace"
+    stripped = value.strip()
+    if stripped != value:
+        if value.endswith(("\n", "\r")):
+            return "ends with a newline: strip it"
+        where = "starts" if value[0].isspace() else "ends"
+        return f"{where} with whitespace: strip it"
+    for position, char in enumerate(value, 1):
+        if char == " ":
+            return f"contains a space (character {position})"
+        if not char.isascii():
+            return f"contains a non-ASCII character (character {position})"
+        if not char.isprintable():
+            return f"contains a control character (character {position})"
+    return "is not printable ASCII without spaces"  # pragma: no cover - one of the above
+
+
+def _configured_url(value: str | None, field: str, env: str, default: str) -> str:
+    """The URL argument, else its environment variable, else the default; validated."""
+    if value is not None:
+        return _base_url(value, field)
+    from_env = os.environ.get(env)
+    if not from_env:
+        return default
+    try:
+        return _base_url(from_env, field)
+    except InvalidParameterError:
+        raise InvalidParameterError(
+            field, from_env, f"the {env} environment variable: expected an absolute http(s) URL"
+        ) from None
+
+
+def _retry_policy(retry: RetryPolicy | None, max_retries: int | None) -> RetryPolicy:
+    """The policy from `retry=` and its shorthand `max_retries=` (which sets its attempts)."""
+    policy = retry if retry is not None else RetryPolicy()
+    if not isinstance(policy, RetryPolicy):
+        raise InvalidParameterError("retry", retry, "expected a RetryPolicy")
+    if max_retries is None:
+        return policy
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise InvalidParameterError("max_retries", max_retries, "expected an int >= 0")
+    return attrs.evolve(policy, max_attempts=max_retries + 1)
 
 
 def _base_url(value: str, field: str) -> str:
