@@ -8,6 +8,7 @@ async with AsyncBSG(api_key="live_...") as bsg:
 ```
 """
 
+from ._logs import setup_logging as _setup_logging
 from ._retry import RetryPolicy
 from ._version import __version__
 from .batch import OutcomeStream
@@ -149,3 +150,5 @@ for _name in __all__:
     if isinstance(_obj, type) and issubclass(_obj, BaseException):
         _obj.__module__ = __name__
 del _name, _obj
+
+_setup_logging()  # BSG_LOG=info|debug: SDK logging for people who set up none

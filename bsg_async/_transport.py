@@ -8,8 +8,9 @@ the service, and each error is made knowing it (`may_have_been_accepted`); nothi
 error once made. No error holds httpx's exception (it holds the request and its credentials):
 a failure without an answer is chained to a masked copy of it.
 
-One DEBUG log line per attempt (method, path, status, attempt, milliseconds); never a header
-or a body, so no key or token can reach a log.
+One DEBUG log line per attempt (method, path, status, attempt, milliseconds) and one INFO line
+per retry (what, why, in how long, which attempt); never a header or a body, so no key or
+token can reach a log.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class Pipeline:
         self.limiter = anyio.CapacityLimiter(max_concurrency)
         self._redact = redact
         self.rate_limiter = rate_limiter
+        self.retries = 0  # attempts after a first one, over the pipeline's life
+        self.retried_requests = 0  # requests that needed at least one retry
 
     async def request(
         self,
@@ -169,7 +172,21 @@ class Pipeline:
                     retry_if is not None and not retry_if(error)
                 ):
                     raise
-                await backoff_sleep(self.retry.delay(error, attempt))
+                delay = self.retry.delay(error, attempt)
+                self.retries += 1
+                if attempt == 1:
+                    self.retried_requests += 1
+                if logger.isEnabledFor(logging.INFO):
+                    logger.info(
+                        "Retrying %s %s in %.2f s (attempt %d of %d) after %s",
+                        request.method,
+                        request.url.path,
+                        delay,
+                        attempt + 1,
+                        self.retry.max_attempts,
+                        _why(error),
+                    )
+                await backoff_sleep(delay)
             else:
                 return Answer(data, status, uncertain)
         # The token login or refresh failed, after its own retries; this request was not sent
@@ -371,6 +388,16 @@ class _AuthFlowError(Exception):
     def __init__(self, error: BSGError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _why(error: BSGError) -> str:
+    """Why an attempt failed, for the retry log line: the error's kind and what the service
+    said (a code or an HTTP status), or the transport's own (masked) message."""
+    name = type(error).__name__
+    if isinstance(error, APIError):
+        where = f"code {error.code}" if error.code is not None else f"HTTP {error.http_status}"
+        return f"{name} ({where})"
+    return f"{name}: {str(error)[:200]}"
 
 
 async def backoff_sleep(seconds: float) -> None:

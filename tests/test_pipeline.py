@@ -580,13 +580,53 @@ async def test_one_debug_log_line_per_attempt(
     with caplog.at_level(logging.DEBUG, logger="bsg_async"):
         await bsg.sms.get(211)
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "bsg_async"]
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "bsg_async" and r.levelno == logging.DEBUG
+    ]
     assert len(lines) == 3
     for attempt, (line, outcome) in enumerate(
         zip(lines, ["ConnectError", "502", "200"], strict=True), 1
     ):
         assert line.startswith(f"GET /rest/sms/211 -> {outcome} (attempt {attempt}, ")
         assert line.endswith(" ms)")
+
+
+async def test_one_info_log_line_per_retry_says_what_why_when_and_which_attempt(
+    bsg: AsyncBSG,
+    respx_mock: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    backoff_delays: list[float],
+) -> None:
+    respx_mock.get(READ).mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(502), status_ok()]
+    )
+
+    with caplog.at_level(logging.INFO, logger="bsg_async"):
+        await bsg.sms.get(211)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "bsg_async"]
+    assert [r.levelno for r in caplog.records if r.name == "bsg_async"] == [logging.INFO] * 2
+    first, second = backoff_delays
+    assert lines == [
+        f"Retrying GET /rest/sms/211 in {first:.2f} s (attempt 2 of 3) after "
+        "TransportError: ConnectError on GET /rest/sms/211: refused",
+        f"Retrying GET /rest/sms/211 in {second:.2f} s (attempt 3 of 3) after "
+        "ServerError (HTTP 502)",
+    ]
+
+
+async def test_the_last_failed_attempt_is_raised_not_announced_as_a_retry(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    respx_mock.get(READ).mock(return_value=httpx.Response(503))
+
+    with caplog.at_level(logging.INFO, logger="bsg_async"), pytest.raises(ServerError):
+        await bsg.sms.get(211)
+
+    # three attempts, two retries: the last failure is raised, not announced as a retry
+    assert len([r for r in caplog.records if r.name == "bsg_async"]) == 2
 
 
 async def test_nothing_is_logged_unless_debug_is_enabled(
@@ -597,6 +637,7 @@ async def test_nothing_is_logged_unless_debug_is_enabled(
     with caplog.at_level(logging.INFO, logger="bsg_async"):
         await bsg.sms.get(211)
 
+    # a request that needs no retry says nothing at INFO
     assert [r for r in caplog.records if r.name == "bsg_async"] == []
 
 
