@@ -47,7 +47,7 @@ from .errors import (
     fate_unknown,
 )
 
-__all__ = ["Answer", "Pipeline"]
+__all__ = ["Answer", "Pipeline", "RetryCounts"]
 
 logger = logging.getLogger("bsg_async")
 
@@ -78,6 +78,14 @@ class Answer:
     uncertain: bool = False
 
 
+class RetryCounts:
+    """How many retries a client's requests needed, over its life (for the CLI's summary)."""
+
+    def __init__(self) -> None:
+        self.retries = 0  # attempts after a first one
+        self.retried_requests = 0  # requests that needed at least one retry
+
+
 class Pipeline:
     """Sends requests with retries, a concurrency limit and typed errors."""
 
@@ -95,8 +103,17 @@ class Pipeline:
         self.limiter = anyio.CapacityLimiter(max_concurrency)
         self._redact = redact
         self.rate_limiter = rate_limiter
-        self.retries = 0  # attempts after a first one, over the pipeline's life
-        self.retried_requests = 0  # requests that needed at least one retry
+        self.timeout: httpx.Timeout | None = None  # None: the httpx client's own
+        self.counts = RetryCounts()
+
+    def with_options(self, *, retry: RetryPolicy, timeout: httpx.Timeout | None) -> Pipeline:
+        """A pipeline with another retry policy and timeout over the same HTTP client,
+        concurrency limit, rate limiter and retry counts (for `AsyncBSG.with_options`)."""
+        view = Pipeline.__new__(Pipeline)
+        view.__dict__.update(self.__dict__)
+        view.retry = retry
+        view.timeout = timeout if timeout is not None else self.timeout
+        return view
 
     async def request(
         self,
@@ -134,6 +151,15 @@ class Pipeline:
         """
         content = None if json is None else dumps(json)
         headers = _JSON_HEADERS if content is not None else None
+        if self.timeout is not None:
+            return self.http.build_request(
+                method,
+                _parsed_url(url),
+                content=content,
+                headers=headers,
+                params=params,
+                timeout=self.timeout,
+            )
         return self.http.build_request(
             method, _parsed_url(url), content=content, headers=headers, params=params
         )
@@ -173,9 +199,9 @@ class Pipeline:
                 ):
                     raise
                 delay = self.retry.delay(error, attempt)
-                self.retries += 1
+                self.counts.retries += 1
                 if attempt == 1:
-                    self.retried_requests += 1
+                    self.counts.retried_requests += 1
                 if logger.isEnabledFor(logging.INFO):
                     logger.info(
                         "Retrying %s %s in %.2f s (attempt %d of %d) after %s",

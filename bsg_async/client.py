@@ -183,10 +183,51 @@ class AsyncBSG:
         self._pipeline: Pipeline | None = None
         self._key_auth = ApiKeyAuth(self._api_key)
         self._jwt_auth = JwtAuth(login=self._login, refresh=self._refresh)
+        self._root: AsyncBSG | None = None  # the client a `with_options` view is of
+        self._request_timeout: httpx.Timeout | None = None  # a view's own timeout
+        self._view_pipeline: tuple[Pipeline, Pipeline] | None = None
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncBSG:
+        """A view of this client with another timeout or retry policy, for one call or a block
+        of calls; everything else is shared: the connection pool, the lifecycle, the
+        concurrency and rate limits, the key and the One-API token.
+
+        ```python
+        receipt = await bsg.with_options(timeout=5, max_retries=0).sms.send(...)
+
+        patient = bsg.with_options(max_retries=6)
+        for job in jobs:
+            await patient.sms.get(job.message_id)
+        ```
+
+        Options left out are this client's. The view needs no `async with` of its own (it may
+        have one: leaving it closes nothing); it works while this client is open and raises
+        `ClientStateError` once it is closed. Raises `InvalidParameterError` for a bad option.
+        """
+        view = object.__new__(type(self))
+        view.__dict__.update(
+            (name, value) for name, value in self.__dict__.items() if name not in _RESOURCES
+        )
+        view._root = self._root or self
+        view._view_pipeline = None
+        if timeout is not None:
+            view.timeout = view._request_timeout = _timeout(timeout)
+        if retry is not None or max_retries is not None:
+            view.retry = _retry_policy(retry if retry is not None else self.retry, max_retries)
+        return view
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def __aenter__(self) -> AsyncBSG:
+        if self._root is not None:  # a `with_options` view: its client's lifecycle is its own
+            self._root._open_pipeline  # noqa: B018 - raises unless that client is open
+            return self
         if self._state is _State.OPEN:
             raise ClientStateError("this AsyncBSG is already open; enter it only once")
         if self._state is _State.CLOSED:
@@ -231,8 +272,11 @@ class AsyncBSG:
     async def aclose(self) -> None:
         """Close the connection pool (unless it belongs to a caller's `http_client`).
 
-        Safe to call twice; the client cannot be reopened.
+        Safe to call twice; the client cannot be reopened. On a `with_options` view, closes
+        nothing: the pool is its client's.
         """
+        if self._root is not None:
+            return
         pipeline, self._pipeline = self._pipeline, None
         self._state = _State.CLOSED
         if pipeline is not None and self._given_http is None:
@@ -241,12 +285,13 @@ class AsyncBSG:
 
     @property
     def is_closed(self) -> bool:
-        """`True` once the client was closed."""
-        return self._state is _State.CLOSED
+        """`True` once the client (a view's: the client it is of) was closed."""
+        return (self._root or self)._state is _State.CLOSED
 
     def __repr__(self) -> str:
         # Safe on a half-made client too (a traceback may show one from `__init__`).
-        state = getattr(self, "_state", _State.UNOPENED)
+        root = getattr(self, "_root", None) or self
+        state = getattr(root, "_state", _State.UNOPENED)
         return f"AsyncBSG(base_url={getattr(self, 'base_url', None)!r}, state={state.value!r})"
 
     # -- channels ----------------------------------------------------------------------------
@@ -297,13 +342,23 @@ class AsyncBSG:
 
     @property
     def _open_pipeline(self) -> Pipeline:
-        if self._pipeline is None:
-            if self._state is _State.CLOSED:
+        root = self._root
+        pipeline = self._pipeline if root is None else root._pipeline
+        if pipeline is None:
+            if (root or self)._state is _State.CLOSED:
                 raise ClientStateError("this AsyncBSG is closed; create a new one")
             raise ClientStateError(
                 "this AsyncBSG is not open: use `async with AsyncBSG(...) as bsg:`"
             )
-        return self._pipeline
+        if root is None:
+            return pipeline
+        # A view: its own retry policy and timeout over the client's pipeline, made once per
+        # opened pipeline.
+        made = self._view_pipeline
+        if made is None or made[0] is not pipeline:
+            view = pipeline.with_options(retry=self.retry, timeout=self._request_timeout)
+            made = self._view_pipeline = (pipeline, view)
+        return made[1]
 
     async def legacy_request(
         self, method: str, path: str, *, json: Any = None, send: bool = False
@@ -505,6 +560,9 @@ def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
         return httpx.Timeout(value)
     raise InvalidParameterError("timeout", value, "expected seconds > 0 or an httpx.Timeout")
 
+
+_RESOURCES = frozenset({"sms", "viber", "rcs", "campaigns", "messages", "account"})
+"""The lazily made channel namespaces: a `with_options` view makes its own (they hold it)."""
 
 _DEFAULT_HEADERS = {
     "Accept": "application/json",
