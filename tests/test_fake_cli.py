@@ -147,6 +147,33 @@ def test_main_serves_the_fake_on_the_port_it_prints(
     assert app.fake.seed == 3
 
 
+def test_bsg_fake_serve_serves_the_fake_with_the_same_options(
+    no_serving: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bsg_async.cli import main as bsg
+
+    status = bsg(["fake", "serve", "--port", "0", "--seed", "4", "--fault", "lost_answer=0.5"])
+
+    [(app, (_host, port))] = no_serving  # type: ignore[misc]
+    assert status == 0
+    assert capsys.readouterr().out == f"FakeBSG listening on http://127.0.0.1:{port}\n"
+    assert isinstance(app, FakeApp)
+    assert app.fake.seed == 4
+    assert app.fake.faults.rates == {FaultKind.LOST_ANSWER: 0.5}
+
+
+def test_bsg_fake_serve_refuses_a_bad_option_with_status_2_under_its_own_name(
+    no_serving: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bsg_async.cli import main as bsg
+
+    status = bsg(["fake", "serve", "--port", "x"])
+
+    assert status == 2
+    assert "bsg fake serve: error: argument --port" in capsys.readouterr().err
+    assert no_serving == []
+
+
 def test_a_port_already_in_use_exits_with_status_2(
     no_serving: list[object], capsys: pytest.CaptureFixture[str]
 ) -> None:
