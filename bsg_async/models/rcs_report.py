@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import attrs
 
-from ._status import StatusEnum
+from ._status import StatusEnum, UnknownStatus
 
 __all__ = ["RcsClick", "RcsReport", "RcsStatus"]
 
@@ -68,7 +68,7 @@ class RcsReport:
     """
 
     id: int
-    status: RcsStatus | str
+    status: RcsStatus | UnknownStatus
     msisdn: str | None = None
     reference: str | None = None
     time_in: datetime | None = None

@@ -9,7 +9,7 @@ import attrs
 
 from .. import _validation as rules
 from ._checks import checked, non_blank, optional
-from ._status import StatusEnum
+from ._status import StatusEnum, UnknownStatus
 
 __all__ = ["SmsMessage", "SmsReport", "SmsStatus", "SmsTask"]
 
@@ -60,7 +60,7 @@ class SmsReport:
     """
 
     id: int
-    status: SmsStatus | str
+    status: SmsStatus | UnknownStatus
     msisdn: str | None = None
     reference: str | None = None
     time_in: datetime | None = None
