@@ -79,11 +79,13 @@ class Answer:
 
 
 class RetryCounts:
-    """How many retries a client's requests needed, over its life (for the CLI's summary)."""
+    """What a client's requests went through, over its life (for the CLI's summary)."""
 
     def __init__(self) -> None:
         self.retries = 0  # attempts after a first one
         self.retried_requests = 0  # requests that needed at least one retry
+        self.lost_answers = 0  # sends with an attempt the service may have accepted unseen
+        self.recovered = 0  # of those, sends a later attempt got an answer for
 
 
 class Pipeline:
@@ -97,6 +99,7 @@ class Pipeline:
         max_concurrency: int,
         redact: Callable[[str], str],
         rate_limiter: RateLimiter | None = None,
+        counts: RetryCounts | None = None,
     ) -> None:
         self.http = http
         self.retry = retry
@@ -104,7 +107,7 @@ class Pipeline:
         self._redact = redact
         self.rate_limiter = rate_limiter
         self.timeout: httpx.Timeout | None = None  # None: the httpx client's own
-        self.counts = RetryCounts()
+        self.counts = counts if counts is not None else RetryCounts()
 
     def with_options(self, *, retry: RetryPolicy, timeout: httpx.Timeout | None) -> Pipeline:
         """A pipeline with another retry policy and timeout over the same HTTP client,
@@ -193,6 +196,8 @@ class Pipeline:
                 login_error = failed.error
                 break
             except BSGError as error:
+                if error.may_have_been_accepted and not uncertain:
+                    self.counts.lost_answers += 1
                 uncertain = error.may_have_been_accepted
                 if not self.retry.should_retry(error, attempt) or (
                     retry_if is not None and not retry_if(error)
@@ -214,6 +219,8 @@ class Pipeline:
                     )
                 await backoff_sleep(delay)
             else:
+                if uncertain:
+                    self.counts.recovered += 1
                 return Answer(data, status, uncertain)
         # The token login or refresh failed, after its own retries; this request was not sent
         # (or was refused with a 401): no retry, nothing new accepted. The login's error is

@@ -21,7 +21,7 @@ from ._converter import wire
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._secret import Secret, redact
-from ._transport import Answer, Pipeline
+from ._transport import Answer, Pipeline, RetryCounts
 from ._version import __version__
 from .errors import ClientStateError, InvalidParameterError, UnexpectedResponseError
 
@@ -181,6 +181,7 @@ class AsyncBSG:
         self._wire = wire(timezone)
         self._state = _State.UNOPENED
         self._pipeline: Pipeline | None = None
+        self._retry_counts = RetryCounts()  # shared with every `with_options` view
         self._key_auth = ApiKeyAuth(self._api_key)
         self._jwt_auth = JwtAuth(login=self._login, refresh=self._refresh)
         self._root: AsyncBSG | None = None  # the client a `with_options` view is of
@@ -249,6 +250,7 @@ class AsyncBSG:
             max_concurrency=self.max_concurrency,
             redact=self._redact,
             rate_limiter=self._rate_limiter,
+            counts=self._retry_counts,
         )
         self._state = _State.OPEN
         return self

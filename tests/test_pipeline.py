@@ -30,6 +30,9 @@ from bsg_async import (
 from .conftest import API_KEY, BASE, ONE_API
 
 READ = f"{BASE}/sms/211"
+SMS_ACCEPTED = httpx.Response(
+    200, json={"error": 0, "id": "22125", "reference": "r1", "price": "0.02", "currency": "EUR"}
+)
 STATUS = {"error": 0, "id": "211", "status": "delivered", "price": "0.23", "currency": "EUR"}
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"  # a token without `exp`
 
@@ -615,6 +618,23 @@ async def test_one_info_log_line_per_retry_says_what_why_when_and_which_attempt(
         f"Retrying GET /rest/sms/211 in {second:.2f} s (attempt 3 of 3) after "
         "ServerError (HTTP 502)",
     ]
+
+
+async def test_the_client_counts_retries_and_lost_answers_it_recovered(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    respx_mock.get(READ).mock(side_effect=[httpx.Response(502), status_ok(), status_ok()])
+    respx_mock.post(f"{BASE}/sms/create").mock(
+        side_effect=[httpx.ReadTimeout("lost"), httpx.Response(503), SMS_ACCEPTED]
+    )
+
+    await bsg.sms.get(211)
+    await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r1")
+    await bsg.sms.get(211)  # no retry, nothing lost
+
+    counts = bsg._retry_counts
+    assert (counts.retried_requests, counts.retries) == (2, 3)
+    assert (counts.lost_answers, counts.recovered) == (1, 1)
 
 
 async def test_the_last_failed_attempt_is_raised_not_announced_as_a_retry(
