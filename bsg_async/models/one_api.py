@@ -181,7 +181,7 @@ def _optional_bool(_instance: Any, attribute: attrs.Attribute[Any], value: Any) 
 
 
 class CampaignStatus(StatusEnum):
-    """The state of a One-API campaign. An unknown value is kept as a plain `str`."""
+    """The state of a One-API campaign. An unknown value is kept as an `UnknownStatus`."""
 
     CREATION = "creation"
     SCHEDULED = "scheduled"

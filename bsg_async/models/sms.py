@@ -15,7 +15,7 @@ __all__ = ["SmsMessage", "SmsReport", "SmsStatus", "SmsTask"]
 
 
 class SmsStatus(StatusEnum):
-    """The state of one SMS. An unknown value is kept as a plain `str` in reports."""
+    """The state of one SMS. An unknown value is kept as an `UnknownStatus` (its text)."""
 
     SCHEDULED = "scheduled"
     SENT = "sent"
@@ -55,8 +55,8 @@ class SmsReport:
     """The state of one SMS, as `bsg.sms.get` and `bsg.sms.get_by_reference` return it.
 
     Times are naive `datetime`s in the service's zone (undocumented) unless the client was given
-    a `timezone`; `None` means "not yet". `status` is an `SmsStatus`, or the raw string for a
-    status the SDK does not know.
+    a `timezone`; `None` means "not yet". `status` is an `SmsStatus`, or an `UnknownStatus` (the
+    raw text) for a status the SDK does not know.
     """
 
     id: int

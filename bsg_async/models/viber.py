@@ -20,7 +20,7 @@ __all__ = ["FallbackSms", "SmsFallback", "ViberMessage", "ViberReport", "ViberSt
 
 
 class ViberStatus(StatusEnum):
-    """The state of one Viber message. An unknown value is kept as a plain `str` in reports."""
+    """The state of one Viber message. An unknown value is kept as an `UnknownStatus` (its text)."""
 
     SCHEDULED = "scheduled"
     SENT = "sent"
