@@ -8,6 +8,7 @@ async with AsyncBSG(api_key="live_...") as bsg:
 ```
 """
 
+from ._logs import setup_logging as _setup_logging
 from ._retry import RetryPolicy
 from ._version import __version__
 from .batch import OutcomeStream
@@ -53,6 +54,7 @@ from .models import (
     SmsReport,
     SmsStatus,
     SmsTask,
+    UnknownStatus,
     ViberMessage,
     ViberReport,
     ViberStatus,
@@ -135,6 +137,7 @@ __all__ = [
     "TransportError",
     "UndeliverableDestinationError",
     "UnexpectedResponseError",
+    "UnknownStatus",
     "ViberMessage",
     "ViberReport",
     "ViberStatus",
@@ -149,3 +152,5 @@ for _name in __all__:
     if isinstance(_obj, type) and issubclass(_obj, BaseException):
         _obj.__module__ = __name__
 del _name, _obj
+
+_setup_logging()  # BSG_LOG=info|debug: SDK logging for people who set up none

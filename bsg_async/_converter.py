@@ -36,7 +36,7 @@ from .models import (
     ViberMessage,
     ViberReport,
 )
-from .models._status import StatusEnum
+from .models._status import StatusEnum, UnknownStatus
 from .models.one_api import (
     AlternativeChannelInfo,
     AlternativeChannels,
@@ -216,8 +216,8 @@ def _time_hook(zone: tzinfo | None) -> Callable[[Any, Any], datetime | None]:
     return structure
 
 
-def _status_hook(enum: type[StatusEnum]) -> Callable[[Any, Any], StatusEnum | str]:
-    def structure(value: Any, _: Any) -> StatusEnum | str:
+def _status_hook(enum: type[StatusEnum]) -> Callable[[Any, Any], StatusEnum | UnknownStatus]:
+    def structure(value: Any, _: Any) -> StatusEnum | UnknownStatus:
         if not isinstance(value, str):
             raise TypeError("expected a status string")
         return enum.parse(value)
@@ -260,7 +260,7 @@ class Wire:
             conv.register_structure_hook_func(functools.partial(_is, type_), hook)
         for enum in (SmsStatus, ViberStatus, RcsStatus, CampaignStatus, OneApiMessageStatus):
             conv.register_structure_hook_func(
-                functools.partial(_is, enum | str), _status_hook(enum)
+                functools.partial(_is, enum | UnknownStatus), _status_hook(enum)
             )
 
         # `result` and `alt_route` may be absent or null: both mean "none"; any other non-list

@@ -8,8 +8,9 @@ the service, and each error is made knowing it (`may_have_been_accepted`); nothi
 error once made. No error holds httpx's exception (it holds the request and its credentials):
 a failure without an answer is chained to a masked copy of it.
 
-One DEBUG log line per attempt (method, path, status, attempt, milliseconds); never a header
-or a body, so no key or token can reach a log.
+One DEBUG log line per attempt (method, path, status, attempt, milliseconds) and one INFO line
+per retry (what, why, in how long, which attempt); never a header or a body, so no key or
+token can reach a log.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from .errors import (
     fate_unknown,
 )
 
-__all__ = ["Answer", "Pipeline"]
+__all__ = ["Answer", "Pipeline", "RetryCounts"]
 
 logger = logging.getLogger("bsg_async")
 
@@ -77,6 +78,16 @@ class Answer:
     uncertain: bool = False
 
 
+class RetryCounts:
+    """What a client's requests went through, over its life (for the CLI's summary)."""
+
+    def __init__(self) -> None:
+        self.retries = 0  # attempts after a first one
+        self.retried_requests = 0  # requests that needed at least one retry
+        self.lost_answers = 0  # sends with an attempt the service may have accepted unseen
+        self.recovered = 0  # of those, sends a later attempt got an answer for
+
+
 class Pipeline:
     """Sends requests with retries, a concurrency limit and typed errors."""
 
@@ -88,12 +99,24 @@ class Pipeline:
         max_concurrency: int,
         redact: Callable[[str], str],
         rate_limiter: RateLimiter | None = None,
+        counts: RetryCounts | None = None,
     ) -> None:
         self.http = http
         self.retry = retry
         self.limiter = anyio.CapacityLimiter(max_concurrency)
         self._redact = redact
         self.rate_limiter = rate_limiter
+        self.timeout: httpx.Timeout | None = None  # None: the httpx client's own
+        self.counts = counts if counts is not None else RetryCounts()
+
+    def with_options(self, *, retry: RetryPolicy, timeout: httpx.Timeout | None) -> Pipeline:
+        """A pipeline with another retry policy and timeout over the same HTTP client,
+        concurrency limit, rate limiter and retry counts (for `AsyncBSG.with_options`)."""
+        view = Pipeline.__new__(Pipeline)
+        view.__dict__.update(self.__dict__)
+        view.retry = retry
+        view.timeout = timeout if timeout is not None else self.timeout
+        return view
 
     async def request(
         self,
@@ -131,6 +154,15 @@ class Pipeline:
         """
         content = None if json is None else dumps(json)
         headers = _JSON_HEADERS if content is not None else None
+        if self.timeout is not None:
+            return self.http.build_request(
+                method,
+                _parsed_url(url),
+                content=content,
+                headers=headers,
+                params=params,
+                timeout=self.timeout,
+            )
         return self.http.build_request(
             method, _parsed_url(url), content=content, headers=headers, params=params
         )
@@ -164,13 +196,31 @@ class Pipeline:
                 login_error = failed.error
                 break
             except BSGError as error:
+                if error.may_have_been_accepted and not uncertain:
+                    self.counts.lost_answers += 1
                 uncertain = error.may_have_been_accepted
                 if not self.retry.should_retry(error, attempt) or (
                     retry_if is not None and not retry_if(error)
                 ):
                     raise
-                await backoff_sleep(self.retry.delay(error, attempt))
+                delay = self.retry.delay(error, attempt)
+                self.counts.retries += 1
+                if attempt == 1:
+                    self.counts.retried_requests += 1
+                if logger.isEnabledFor(logging.INFO):
+                    logger.info(
+                        "Retrying %s %s in %.2f s (attempt %d of %d) after %s",
+                        request.method,
+                        request.url.path,
+                        delay,
+                        attempt + 1,
+                        self.retry.max_attempts,
+                        _why(error),
+                    )
+                await backoff_sleep(delay)
             else:
+                if uncertain:
+                    self.counts.recovered += 1
                 return Answer(data, status, uncertain)
         # The token login or refresh failed, after its own retries; this request was not sent
         # (or was refused with a 401): no retry, nothing new accepted. The login's error is
@@ -371,6 +421,16 @@ class _AuthFlowError(Exception):
     def __init__(self, error: BSGError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _why(error: BSGError) -> str:
+    """Why an attempt failed, for the retry log line: the error's kind and what the service
+    said (a code or an HTTP status), or the transport's own (masked) message."""
+    name = type(error).__name__
+    if isinstance(error, APIError):
+        where = f"code {error.code}" if error.code is not None else f"HTTP {error.http_status}"
+        return f"{name} ({where})"
+    return f"{name}: {str(error)[:200]}"
 
 
 async def backoff_sleep(seconds: float) -> None:

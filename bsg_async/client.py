@@ -9,9 +9,10 @@ from datetime import tzinfo
 from functools import cached_property
 from http.cookiejar import Cookie, CookieJar
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import anyio
+import attrs
 import httpx
 
 from . import _validation as rules
@@ -20,7 +21,7 @@ from ._converter import wire
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._secret import Secret, redact
-from ._transport import Answer, Pipeline
+from ._transport import Answer, Pipeline, RetryCounts
 from ._version import __version__
 from .errors import ClientStateError, InvalidParameterError, UnexpectedResponseError
 
@@ -50,6 +51,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 DEFAULT_MAX_CONCURRENCY = 64
 API_KEY_ENV = "BSG_API_KEY"
+BASE_URL_ENV = "BSG_BASE_URL"
+ONE_API_URL_ENV = "BSG_ONE_API_URL"
 
 HttpBackend = Literal["httpx", "aiohttp"]
 """The HTTP machinery under `AsyncBSG`: `"httpx"` (the default) or `"aiohttp"` (the extra)."""
@@ -76,12 +79,21 @@ class AsyncBSG:
     Parameters (all keyword-only but `api_key`):
 
     - `api_key`: the account's key; defaults to the `BSG_API_KEY` environment variable. Never
-      shown in a repr, a log record or an error.
-    - `base_url`: the legacy REST API (SMS, Viber), default `https://api.bsg.world/rest`.
-    - `one_api_url`: the One-API (RCS, campaigns, account), default `https://one-api.bsg.world`.
+      shown in a repr, a log record or an error (an error says where the key came from and
+      what is wrong with it, for example "ends with a newline: strip it").
+    - `base_url`: the legacy REST API (SMS, Viber); defaults to the `BSG_BASE_URL`
+      environment variable, else `https://api.bsg.world/rest`.
+    - `one_api_url`: the One-API (RCS, campaigns, account); defaults to the `BSG_ONE_API_URL`
+      environment variable, else `https://one-api.bsg.world`.
     - `timeout`: seconds, or an `httpx.Timeout`; default 30 s (10 s to connect). Never infinite.
     - `limits`: the connection pool's `httpx.Limits`.
     - `retry`: the `RetryPolicy`; `RetryPolicy(max_attempts=1)` turns retries off.
+    - `max_retries`: a shorthand: retries after the first attempt (`max_retries=0` turns
+      retries off); it sets `max_attempts` of `retry` (or of the default policy) to
+      `max_retries + 1`.
+
+    An argument always wins over its environment variable. `bsg.with_options(timeout=...,
+    max_retries=...)` gives a view with other options over the same connection pool.
     - `max_concurrency`: requests in flight across the whole client (default 64).
     - `rate_limit`: at most this many requests per second across the whole client (retries
       and batch chunks included); `None` (the default) sets no limit.
@@ -121,11 +133,12 @@ class AsyncBSG:
         self,
         api_key: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
-        one_api_url: str = DEFAULT_ONE_API_URL,
+        base_url: str | None = None,
+        one_api_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         limits: httpx.Limits = DEFAULT_LIMITS,
         retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         rate_limit: float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -140,15 +153,15 @@ class AsyncBSG:
         if isinstance(key, InvalidParameterError):
             raise key
         self._api_key = key
-        self.base_url = _base_url(base_url, "base_url")
-        self.one_api_url = _base_url(one_api_url, "one_api_url")
+        self.base_url = _configured_url(base_url, "base_url", BASE_URL_ENV, DEFAULT_BASE_URL)
+        self.one_api_url = _configured_url(
+            one_api_url, "one_api_url", ONE_API_URL_ENV, DEFAULT_ONE_API_URL
+        )
         self.timeout = _timeout(timeout)
         if not isinstance(limits, httpx.Limits):
             raise InvalidParameterError("limits", limits, "expected an httpx.Limits")
         self.limits = limits
-        self.retry = retry if retry is not None else RetryPolicy()
-        if not isinstance(self.retry, RetryPolicy):
-            raise InvalidParameterError("retry", retry, "expected a RetryPolicy")
+        self.retry = _retry_policy(retry, max_retries)
         if (
             isinstance(max_concurrency, bool)
             or not isinstance(max_concurrency, int)
@@ -168,12 +181,54 @@ class AsyncBSG:
         self._wire = wire(timezone)
         self._state = _State.UNOPENED
         self._pipeline: Pipeline | None = None
+        self._retry_counts = RetryCounts()  # shared with every `with_options` view
         self._key_auth = ApiKeyAuth(self._api_key)
         self._jwt_auth = JwtAuth(login=self._login, refresh=self._refresh)
+        self._root: AsyncBSG | None = None  # the client a `with_options` view is of
+        self._request_timeout: httpx.Timeout | None = None  # a view's own timeout
+        self._view_pipeline: tuple[Pipeline, Pipeline] | None = None
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncBSG:
+        """A view of this client with another timeout or retry policy, for one call or a block
+        of calls; everything else is shared: the connection pool, the lifecycle, the
+        concurrency and rate limits, the key and the One-API token.
+
+        ```python
+        receipt = await bsg.with_options(timeout=5, max_retries=0).sms.send(...)
+
+        patient = bsg.with_options(max_retries=6)
+        for job in jobs:
+            await patient.sms.get(job.message_id)
+        ```
+
+        Options left out are this client's. The view needs no `async with` of its own (it may
+        have one: leaving it closes nothing); it works while this client is open and raises
+        `ClientStateError` once it is closed. Raises `InvalidParameterError` for a bad option.
+        """
+        view = object.__new__(type(self))
+        view.__dict__.update(
+            (name, value) for name, value in self.__dict__.items() if name not in _RESOURCES
+        )
+        view._root = self._root or self
+        view._view_pipeline = None
+        if timeout is not None:
+            view.timeout = view._request_timeout = _timeout(timeout)
+        if retry is not None or max_retries is not None:
+            view.retry = _retry_policy(retry if retry is not None else self.retry, max_retries)
+        return view
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def __aenter__(self) -> AsyncBSG:
+        if self._root is not None:  # a `with_options` view: its client's lifecycle is its own
+            self._root._open_pipeline  # noqa: B018 - raises unless that client is open
+            return self
         if self._state is _State.OPEN:
             raise ClientStateError("this AsyncBSG is already open; enter it only once")
         if self._state is _State.CLOSED:
@@ -195,9 +250,18 @@ class AsyncBSG:
             max_concurrency=self.max_concurrency,
             redact=self._redact,
             rate_limiter=self._rate_limiter,
+            counts=self._retry_counts,
         )
         self._state = _State.OPEN
         return self
+
+    def __enter__(self) -> NoReturn:
+        raise TypeError(
+            "AsyncBSG is an async client: use `async with AsyncBSG(...) as bsg:`, not `with`"
+        )
+
+    def __exit__(self, *exc_info: object) -> None:  # pragma: no cover - __enter__ raises
+        """Never reached: `with AsyncBSG(...)` fails in `__enter__` (use `async with`)."""
 
     async def __aexit__(
         self,
@@ -210,8 +274,11 @@ class AsyncBSG:
     async def aclose(self) -> None:
         """Close the connection pool (unless it belongs to a caller's `http_client`).
 
-        Safe to call twice; the client cannot be reopened.
+        Safe to call twice; the client cannot be reopened. On a `with_options` view, closes
+        nothing: the pool is its client's.
         """
+        if self._root is not None:
+            return
         pipeline, self._pipeline = self._pipeline, None
         self._state = _State.CLOSED
         if pipeline is not None and self._given_http is None:
@@ -220,12 +287,13 @@ class AsyncBSG:
 
     @property
     def is_closed(self) -> bool:
-        """`True` once the client was closed."""
-        return self._state is _State.CLOSED
+        """`True` once the client (a view's: the client it is of) was closed."""
+        return (self._root or self)._state is _State.CLOSED
 
     def __repr__(self) -> str:
         # Safe on a half-made client too (a traceback may show one from `__init__`).
-        state = getattr(self, "_state", _State.UNOPENED)
+        root = getattr(self, "_root", None) or self
+        state = getattr(root, "_state", _State.UNOPENED)
         return f"AsyncBSG(base_url={getattr(self, 'base_url', None)!r}, state={state.value!r})"
 
     # -- channels ----------------------------------------------------------------------------
@@ -276,13 +344,23 @@ class AsyncBSG:
 
     @property
     def _open_pipeline(self) -> Pipeline:
-        if self._pipeline is None:
-            if self._state is _State.CLOSED:
+        root = self._root
+        pipeline = self._pipeline if root is None else root._pipeline
+        if pipeline is None:
+            if (root or self)._state is _State.CLOSED:
                 raise ClientStateError("this AsyncBSG is closed; create a new one")
             raise ClientStateError(
                 "this AsyncBSG is not open: use `async with AsyncBSG(...) as bsg:`"
             )
-        return self._pipeline
+        if root is None:
+            return pipeline
+        # A view: its own retry policy and timeout over the client's pipeline, made once per
+        # opened pipeline.
+        made = self._view_pipeline
+        if made is None or made[0] is not pipeline:
+            view = pipeline.with_options(retry=self.retry, timeout=self._request_timeout)
+            made = self._view_pipeline = (pipeline, view)
+        return made[1]
 
     async def legacy_request(
         self, method: str, path: str, *, json: Any = None, send: bool = False
@@ -355,8 +433,10 @@ def _bearer_problem(data: Any) -> str | None:
 def _api_key(value: str | None) -> Secret | InvalidParameterError:
     """The key as a `Secret`, or the error to raise (returned, not raised, so that no frame
     holding the plain key is in its traceback)."""
+    source = "the api_key argument"
     if value is None:
         value = os.environ.get(API_KEY_ENV)
+        source = f"the {API_KEY_ENV} environment variable"
         if not value:
             return InvalidParameterError(
                 "api_key", None, f"pass api_key=... or set the {API_KEY_ENV} environment variable"
@@ -364,9 +444,59 @@ def _api_key(value: str | None) -> Secret | InvalidParameterError:
     if not rules.is_credential(value):
         # The value itself is never shown: it may be a real key with a typo.
         return InvalidParameterError(
-            "api_key", "[secure]", "expected a non-empty key of printable ASCII, without spaces"
+            "api_key", "[secure]", f"the key from {source} {_key_problem(value)}"
         )
     return Secret(value)
+
+
+def _key_problem(value: object) -> str:
+    """What is wrong with a key `rules.is_credential` refuses, without showing any of it: a
+    position and a kind of character, never a character of the key itself."""
+    if not isinstance(value, str):
+        return f"is a {type(value).__name__}, not a str"
+    if not value.strip():
+        return "is empty" if not value else "is only whitespace"
+    stripped = value.strip()
+    if stripped != value:
+        if value.endswith(("\n", "\r")):
+            return "ends with a newline: strip it"
+        where = "starts" if value[0].isspace() else "ends"
+        return f"{where} with whitespace: strip it"
+    for position, char in enumerate(value, 1):
+        if char == " ":
+            return f"contains a space (character {position})"
+        if not char.isascii():
+            return f"contains a non-ASCII character (character {position})"
+        if not char.isprintable():
+            return f"contains a control character (character {position})"
+    return "is not printable ASCII without spaces"  # pragma: no cover - one of the above
+
+
+def _configured_url(value: str | None, field: str, env: str, default: str) -> str:
+    """The URL argument, else its environment variable, else the default; validated."""
+    if value is not None:
+        return _base_url(value, field)
+    from_env = os.environ.get(env)
+    if not from_env:
+        return default
+    try:
+        return _base_url(from_env, field)
+    except InvalidParameterError:
+        raise InvalidParameterError(
+            field, from_env, f"the {env} environment variable: expected an absolute http(s) URL"
+        ) from None
+
+
+def _retry_policy(retry: RetryPolicy | None, max_retries: int | None) -> RetryPolicy:
+    """The policy from `retry=` and its shorthand `max_retries=` (which sets its attempts)."""
+    policy = retry if retry is not None else RetryPolicy()
+    if not isinstance(policy, RetryPolicy):
+        raise InvalidParameterError("retry", retry, "expected a RetryPolicy")
+    if max_retries is None:
+        return policy
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise InvalidParameterError("max_retries", max_retries, "expected an int >= 0")
+    return attrs.evolve(policy, max_attempts=max_retries + 1)
 
 
 def _base_url(value: str, field: str) -> str:
@@ -432,6 +562,9 @@ def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
         return httpx.Timeout(value)
     raise InvalidParameterError("timeout", value, "expected seconds > 0 or an httpx.Timeout")
 
+
+_RESOURCES = frozenset({"sms", "viber", "rcs", "campaigns", "messages", "account"})
+"""The lazily made channel namespaces: a `with_options` view makes its own (they hold it)."""
 
 _DEFAULT_HEADERS = {
     "Accept": "application/json",

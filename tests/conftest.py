@@ -56,7 +56,9 @@ def backoff_delays(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 
 @pytest.fixture(autouse=True)
 def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BSG_API_KEY", raising=False)
+    """No test sees the developer's own BSG configuration."""
+    for name in ("BSG_API_KEY", "BSG_BASE_URL", "BSG_ONE_API_URL", "BSG_LOG"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -460,11 +460,18 @@ def test_the_human_summary_shows_statuses_cost_and_reasons(
     served: ServedFake, tmp_path: Path
 ) -> None:
     recipients = write_csv(tmp_path / "people.csv", "msisdn\n380970000001\n123\n")
+    served.fake.faults.script(["503", "lost_answer"])
 
     result = invoke(["campaign", "send", str(recipients), *VIBER], env=served.env)
 
     assert result.exit_code == 1
-    for text in ("accepted", "invalid", "cost: 0.23 EUR", "invalid msisdn (first on line 3)"):
+    for text in (
+        "accepted",
+        "invalid",
+        "cost: 0.23 EUR",
+        "invalid msisdn (first on line 3)",
+        "retries: 1 requests retried (2 retries); lost answers: 1, recovered: 1",
+    ):
         assert text in result.stdout
     assert "sending: 2/2 (100%)" in result.stderr
 

@@ -17,6 +17,7 @@ from anyio.abc import SocketStream
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from bsg_async import AsyncBSG, ClientStateError, InvalidParameterError, RetryPolicy, ServerError
+from bsg_async.client import DEFAULT_BASE_URL, DEFAULT_ONE_API_URL
 
 from .conftest import API_KEY, BASE
 
@@ -310,6 +311,93 @@ def test_malformed_api_key_is_refused_without_echoing_it(key: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("live_abc\n", "ends with a newline: strip it"),
+        ("live_abc\r\n", "ends with a newline: strip it"),
+        (" live_abc", "starts with whitespace: strip it"),
+        ("live_abc\t", "ends with whitespace: strip it"),
+        ("live_ab cd", "contains a space (character 8)"),
+        ("live_a\x00bc", "contains a control character (character 7)"),
+        ("live_äbc", "contains a non-ASCII character (character 6)"),
+        ("   ", "is only whitespace"),
+        (12345, "is a int, not a str"),
+    ],
+)
+def test_a_malformed_argument_key_says_what_is_wrong_and_where_it_came_from(
+    key: Any, problem: str
+) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        AsyncBSG(key)
+
+    assert f"the key from the api_key argument {problem}" in str(info.value)
+
+
+def test_a_malformed_environment_key_says_it_came_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BSG_API_KEY", API_KEY + "\n")
+
+    with pytest.raises(InvalidParameterError) as info:
+        AsyncBSG()
+
+    message = str(info.value)
+    assert "the key from the BSG_API_KEY environment variable ends with a newline" in message
+    assert API_KEY not in message and API_KEY[:12] not in message
+
+
+async def test_base_urls_fall_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BSG_BASE_URL", "http://127.0.0.1:8080/rest/")
+    monkeypatch.setenv("BSG_ONE_API_URL", "http://127.0.0.1:8080")
+    urls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        urls.append(str(request.url))
+        return httpx.Response(200, json=STATUS)
+
+    async with AsyncBSG(API_KEY, transport=httpx.MockTransport(handler)) as bsg:
+        await bsg.sms.get(211)
+
+    assert bsg.base_url == "http://127.0.0.1:8080/rest"
+    assert bsg.one_api_url == "http://127.0.0.1:8080"
+    assert urls == ["http://127.0.0.1:8080/rest/sms/211"]
+
+
+def test_base_url_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BSG_BASE_URL", "http://127.0.0.1:8080/rest")
+    monkeypatch.setenv("BSG_ONE_API_URL", "http://127.0.0.1:8080")
+
+    bsg = AsyncBSG(API_KEY, base_url=BASE, one_api_url="https://one.test")
+
+    assert (bsg.base_url, bsg.one_api_url) == (BASE, "https://one.test")
+
+
+def test_without_argument_or_environment_the_urls_are_the_services() -> None:
+    bsg = AsyncBSG(API_KEY)
+
+    assert (bsg.base_url, bsg.one_api_url) == (DEFAULT_BASE_URL, DEFAULT_ONE_API_URL)
+
+
+@pytest.mark.parametrize(
+    ("variable", "field"), [("BSG_BASE_URL", "base_url"), ("BSG_ONE_API_URL", "one_api_url")]
+)
+def test_a_bad_environment_url_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, field: str
+) -> None:
+    monkeypatch.setenv(variable, "api.bsg.world/rest")
+
+    with pytest.raises(InvalidParameterError, match=variable) as info:
+        AsyncBSG(API_KEY)
+
+    assert info.value.field == field
+
+
+def test_with_instead_of_async_with_says_to_use_async_with() -> None:
+    with pytest.raises(TypeError, match="async with"), AsyncBSG(API_KEY):
+        pass  # pragma: no cover - never entered
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "",
@@ -323,7 +411,6 @@ def test_malformed_api_key_is_refused_without_echoing_it(key: Any) -> None:
         "https://api.bsg.world/rest#frag",
         "https://api.bsg.world/rest?",
         "https://api bsg.world/rest",
-        None,
         42,
     ],
 )
@@ -463,3 +550,38 @@ async def test_retry_option_is_used_by_the_client() -> None:
             await bsg.sms.get(211)
 
     assert calls == 4
+
+
+def failing_503(calls: list[httpx.Request]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(503)
+
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize(("max_retries", "attempts"), [(0, 1), (1, 2), (5, 6)])
+async def test_max_retries_is_the_number_of_retries_after_the_first_attempt(
+    max_retries: int, attempts: int
+) -> None:
+    calls: list[httpx.Request] = []
+
+    async with client(failing_503(calls), max_retries=max_retries) as bsg:
+        with pytest.raises(ServerError):
+            await bsg.sms.get(211)
+
+    assert len(calls) == attempts
+
+
+def test_max_retries_keeps_the_rest_of_the_given_policy() -> None:
+    bsg = client(retry=RetryPolicy(max_attempts=9, base_delay=2.0), max_retries=1)
+
+    assert bsg.retry == RetryPolicy(max_attempts=2, base_delay=2.0)
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "2"])
+def test_bad_max_retries_raises_invalid_parameter_error(value: Any) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        client(max_retries=value)
+
+    assert info.value.field == "max_retries"

@@ -26,6 +26,7 @@ from bsg_async import (
     SmsStatus,
     SmsTask,
     UnexpectedResponseError,
+    UnknownStatus,
     ViberMessage,
     ViberReport,
     ViberStatus,
@@ -277,7 +278,7 @@ def test_sms_status_is_read_case_insensitively(status: str) -> None:
 def test_an_unknown_status_is_kept_as_the_raw_string() -> None:
     report = W.structure(doc(SMS_STATUS, status="Moderation"), SmsReport)
     assert report.status == "Moderation"
-    assert type(report.status) is str
+    assert type(report.status) is UnknownStatus
 
 
 def test_unknown_fields_are_tolerated() -> None:

@@ -27,6 +27,10 @@ def test_the_default_demo_sends_5000_recipients_exactly_once() -> None:
     assert report["served_at"].startswith("http://127.0.0.1:")
     # the faults really happened, and every kind was met
     assert {"lost_answer", "reset_after", "503", "429"} <= set(report["faults"])
+    # ... and the summary counts what they cost: retries, lost answers, all recovered
+    assert report["retries"] >= report["requests_retried"] > 0
+    assert report["lost_answers"] >= report["faults"]["lost_answer"]
+    assert report["lost_answers_recovered"] == report["lost_answers"]
     # failures come with their reasons: refused before sending, and refused by the service
     reasons = {item["reason"]: item["count"] for item in report["reasons"]}
     assert set(reasons) == {"invalid msisdn", "Invalid phone number (code 41)"}
@@ -52,6 +56,8 @@ def test_the_demo_report_reads_well_in_a_terminal_log() -> None:
         "failures by reason:",
         "invalid msisdn",
         "faults injected by the fake: ",
+        " requests retried (",
+        "; lost answers: ",
         "exactly-once: the fake accepted",
         "-> OK",
         "throughput: 400 recipients in ",

@@ -147,6 +147,33 @@ def test_main_serves_the_fake_on_the_port_it_prints(
     assert app.fake.seed == 3
 
 
+def test_bsg_fake_serve_serves_the_fake_with_the_same_options(
+    no_serving: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bsg_async.cli import main as bsg
+
+    status = bsg(["fake", "serve", "--port", "0", "--seed", "4", "--fault", "lost_answer=0.5"])
+
+    [(app, (_host, port))] = no_serving  # type: ignore[misc]
+    assert status == 0
+    assert capsys.readouterr().out == f"FakeBSG listening on http://127.0.0.1:{port}\n"
+    assert isinstance(app, FakeApp)
+    assert app.fake.seed == 4
+    assert app.fake.faults.rates == {FaultKind.LOST_ANSWER: 0.5}
+
+
+def test_bsg_fake_serve_refuses_a_bad_option_with_status_2_under_its_own_name(
+    no_serving: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bsg_async.cli import main as bsg
+
+    status = bsg(["fake", "serve", "--port", "x"])
+
+    assert status == 2
+    assert "bsg fake serve: error: argument --port" in capsys.readouterr().err
+    assert no_serving == []
+
+
 def test_a_port_already_in_use_exits_with_status_2(
     no_serving: list[object], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -252,6 +279,61 @@ def test_marker_configures_the_fixture(
     )
 
     result.assert_outcomes(passed=3)
+
+
+RUNNERS = """
+import asyncio
+import pytest
+
+async def sent_once(bsg_client, fake_bsg):
+    loop = asyncio.get_running_loop()
+    receipt = await bsg_client.sms.send(msisdn="380501234567", body="x", originator="y")
+    assert fake_bsg.sms.acceptances(receipt.reference) == 1
+    return loop
+
+@pytest.mark.anyio
+async def test_under_anyio(bsg_client, fake_bsg):
+    await sent_once(bsg_client, fake_bsg)
+
+@pytest.mark.asyncio
+async def test_under_pytest_asyncio(bsg_client, fake_bsg):
+    await sent_once(bsg_client, fake_bsg)
+"""
+
+
+@pytest.mark.parametrize(
+    ("plugins", "options", "selected"),
+    [
+        (["pytest_asyncio.plugin"], ["-o", "asyncio_mode=strict"], "pytest_asyncio"),
+        (["pytest_asyncio.plugin"], ["-o", "asyncio_mode=auto"], "pytest_asyncio"),
+        (["anyio.pytest_plugin"], [], "anyio"),
+        (["pytest_asyncio.plugin", "anyio.pytest_plugin"], ["-o", "asyncio_mode=strict"], ""),
+        (["pytest_asyncio.plugin", "anyio.pytest_plugin"], ["-o", "asyncio_mode=auto"], ""),
+    ],
+    ids=["asyncio-strict", "asyncio-auto", "anyio-alone", "both-strict", "both-auto"],
+)
+def test_the_fixtures_work_under_every_async_test_runner(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    plugins: list[str],
+    options: list[str],
+    selected: str,
+) -> None:
+    pytester.makeconftest('pytest_plugins = ["bsg_async.testing.pytest_plugin"]')
+    pytester.makepyfile(RUNNERS)
+    pytester.makeini("[pytest]\nmarkers =\n    asyncio: pytest-asyncio\n    anyio: anyio\n")
+    if "pytest_asyncio.plugin" in plugins:
+        options = [*options, "-o", "asyncio_default_fixture_loop_scope=function"]
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    monkeypatch.setenv("PYTHONPATH", path)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    loaded = [arg for plugin in plugins for arg in ("-p", plugin)]
+
+    result = pytester.runpytest_subprocess(
+        *loaded, "-p", "no:cacheprovider", "-W", "error", *options, "-k", selected, timeout=120
+    )
+
+    result.assert_outcomes(passed=2 if not selected else 1, deselected=1 if selected else 0)
 
 
 def test_the_library_never_imports_the_fake_and_the_fake_imports_uvicorn_lazily() -> None:

@@ -25,6 +25,7 @@ from bsg_async import (
     SmsReport,
     SmsStatus,
     SmsTask,
+    UnknownStatus,
     ViberMessage,
     ViberReport,
     ViberStatus,
@@ -237,16 +238,17 @@ def test_viber_status_parses_read() -> None:
 def test_an_unknown_status_is_kept_as_the_raw_string() -> None:
     parsed = SmsStatus.parse("Queued_On_The_Moon")
     assert parsed == "Queued_On_The_Moon"
-    assert type(parsed) is str
+    assert type(parsed) is UnknownStatus and isinstance(parsed, str)
+    assert repr(parsed) == "UnknownStatus('Queued_On_The_Moon')"
 
 
 def test_read_is_not_an_sms_status() -> None:
-    assert type(SmsStatus.parse("read")) is str
+    assert type(SmsStatus.parse("read")) is UnknownStatus
 
 
 def test_a_status_member_equals_its_lower_case_string() -> None:
-    sms: SmsStatus | str = SmsStatus.parse("DELIVERED")
-    viber: ViberStatus | str = ViberStatus.parse("Undeliverable")
+    sms: SmsStatus | UnknownStatus = SmsStatus.parse("DELIVERED")
+    viber: ViberStatus | UnknownStatus = ViberStatus.parse("Undeliverable")
     assert sms == "delivered"
     assert viber == "undeliverable"
     assert str(SmsStatus.DELIVERED) == "delivered"

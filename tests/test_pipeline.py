@@ -30,6 +30,9 @@ from bsg_async import (
 from .conftest import API_KEY, BASE, ONE_API
 
 READ = f"{BASE}/sms/211"
+SMS_ACCEPTED = httpx.Response(
+    200, json={"error": 0, "id": "22125", "reference": "r1", "price": "0.02", "currency": "EUR"}
+)
 STATUS = {"error": 0, "id": "211", "status": "delivered", "price": "0.23", "currency": "EUR"}
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"  # a token without `exp`
 
@@ -580,13 +583,70 @@ async def test_one_debug_log_line_per_attempt(
     with caplog.at_level(logging.DEBUG, logger="bsg_async"):
         await bsg.sms.get(211)
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "bsg_async"]
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "bsg_async" and r.levelno == logging.DEBUG
+    ]
     assert len(lines) == 3
     for attempt, (line, outcome) in enumerate(
         zip(lines, ["ConnectError", "502", "200"], strict=True), 1
     ):
         assert line.startswith(f"GET /rest/sms/211 -> {outcome} (attempt {attempt}, ")
         assert line.endswith(" ms)")
+
+
+async def test_one_info_log_line_per_retry_says_what_why_when_and_which_attempt(
+    bsg: AsyncBSG,
+    respx_mock: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    backoff_delays: list[float],
+) -> None:
+    respx_mock.get(READ).mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(502), status_ok()]
+    )
+
+    with caplog.at_level(logging.INFO, logger="bsg_async"):
+        await bsg.sms.get(211)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "bsg_async"]
+    assert [r.levelno for r in caplog.records if r.name == "bsg_async"] == [logging.INFO] * 2
+    first, second = backoff_delays
+    assert lines == [
+        f"Retrying GET /rest/sms/211 in {first:.2f} s (attempt 2 of 3) after "
+        "TransportError: ConnectError on GET /rest/sms/211: refused",
+        f"Retrying GET /rest/sms/211 in {second:.2f} s (attempt 3 of 3) after "
+        "ServerError (HTTP 502)",
+    ]
+
+
+async def test_the_client_counts_retries_and_lost_answers_it_recovered(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    respx_mock.get(READ).mock(side_effect=[httpx.Response(502), status_ok(), status_ok()])
+    respx_mock.post(f"{BASE}/sms/create").mock(
+        side_effect=[httpx.ReadTimeout("lost"), httpx.Response(503), SMS_ACCEPTED]
+    )
+
+    await bsg.sms.get(211)
+    await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r1")
+    await bsg.sms.get(211)  # no retry, nothing lost
+
+    counts = bsg._retry_counts
+    assert (counts.retried_requests, counts.retries) == (2, 3)
+    assert (counts.lost_answers, counts.recovered) == (1, 1)
+
+
+async def test_the_last_failed_attempt_is_raised_not_announced_as_a_retry(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    respx_mock.get(READ).mock(return_value=httpx.Response(503))
+
+    with caplog.at_level(logging.INFO, logger="bsg_async"), pytest.raises(ServerError):
+        await bsg.sms.get(211)
+
+    # three attempts, two retries: the last failure is raised, not announced as a retry
+    assert len([r for r in caplog.records if r.name == "bsg_async"]) == 2
 
 
 async def test_nothing_is_logged_unless_debug_is_enabled(
@@ -597,6 +657,7 @@ async def test_nothing_is_logged_unless_debug_is_enabled(
     with caplog.at_level(logging.INFO, logger="bsg_async"):
         await bsg.sms.get(211)
 
+    # a request that needs no retry says nothing at INFO
     assert [r for r in caplog.records if r.name == "bsg_async"] == []
 
 

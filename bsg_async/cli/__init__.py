@@ -12,6 +12,7 @@ bsg viber status 470093225 | --reference R
 bsg balance
 bsg campaign send --channel viber recipients.csv --text Hi --sender Shop [--resume]
 bsg campaign status recipients.results.csv
+bsg fake serve --port 8080 [--seed 1 --fault lost_answer=0.01 ...]   the fake, over HTTP
 ```
 
 Exit status: 0 all sent, 1 some failed, 2 usage or configuration error, 130 interrupted.

@@ -1,4 +1,4 @@
-"""The `bsg` commands (click): demo, sms, viber, balance, campaign."""
+"""The `bsg` commands (click): demo, sms, viber, balance, campaign, fake."""
 
 from __future__ import annotations
 
@@ -471,3 +471,25 @@ def _show_reports(
             fallback,
         )
     output.table(table)
+
+
+@cli.group(context_settings=CONTEXT)
+def fake() -> None:
+    """The built-in fake BSG service, for local development and tests."""
+
+
+@fake.command(
+    "serve",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,  # --help is the fake's own (it lists all its options)
+)
+@click.argument("options", nargs=-1, type=click.UNPROCESSED)
+def fake_serve(options: tuple[str, ...]) -> None:
+    """Serve a FakeBSG over HTTP until interrupted (bsg fake serve --help: its options).
+
+    The same as python -m bsg_async.testing: prints "FakeBSG listening on URL" once ready;
+    point BSG_BASE_URL at URL/rest and BSG_ONE_API_URL at URL.
+    """
+    from ..testing._cli import main as serve
+
+    raise SystemExit(serve(list(options), prog="bsg fake serve"))

@@ -59,7 +59,7 @@ from ._journal import (
     journal_path,
     remove_journal,
 )
-from ._output import Output, jsonable
+from ._output import Output, jsonable, retry_line
 from ._progress import CountProgress
 
 __all__ = [
@@ -519,6 +519,7 @@ def _report(
     run: _Run, summary: Summary, failures: list[tuple[int, str, str]], interrupted: bool
 ) -> None:
     output, options = run.output, run.options
+    counts = run.bsg._retry_counts
     elapsed = run.progress.elapsed if run.progress is not None else 0.0
     rate = run.progress.rate if run.progress is not None else 0.0
     if output.as_json:
@@ -539,6 +540,10 @@ def _report(
                 "skipped_rows": [{"line": p.line, "error": p.message} for p in run.problems],
                 "this_run": {"sent": run.sent, "failed": run.failed},
                 "unresolved": run.unresolved,
+                "requests_retried": counts.retried_requests,
+                "retries": counts.retries,
+                "lost_answers": counts.lost_answers,
+                "lost_answers_recovered": counts.recovered,
                 "elapsed_seconds": round(elapsed, 3),
                 "per_second": round(rate, 1),
                 "results": str(options.results),
@@ -561,6 +566,9 @@ def _report(
             output.line(f"  {count:>7,}  {reason} (first on line {line})")
     output.line(
         f"this run: {run.sent:,} sent, {run.failed:,} failed in {elapsed:.1f} s ({rate:,.0f}/s)"
+    )
+    output.line(
+        retry_line(counts.retried_requests, counts.retries, counts.lost_answers, counts.recovered)
     )
     output.line(f"results: {options.results}")
     if interrupted:

@@ -22,12 +22,13 @@ import httpx
 from rich.table import Table
 
 from .. import AsyncBSG, Recipient, RetryPolicy, SmsFallback
+from .._transport import RetryCounts
 from ..models import ViberReport
 from ..models.batch import Failed, LookupFailed, Sent
 from ..testing import FakeBSG, Faults, Rules
 from ._campaign import failure_reason
 from ._common import EXIT_FAILED, EXIT_OK, preferred_backend
-from ._output import Output, jsonable
+from ._output import Output, jsonable, retry_line
 from ._progress import CountProgress
 
 __all__ = ["DEFAULT_RECIPIENTS", "DemoResult", "run_demo"]
@@ -65,6 +66,10 @@ class DemoResult:
     reasons: list[tuple[str, int, str]]
     faults: dict[str, int]
     served_at: str
+    requests_retried: int = 0
+    retries: int = 0
+    lost_answers: int = 0
+    lost_answers_recovered: int = 0
 
     @property
     def exactly_once(self) -> bool:
@@ -176,7 +181,7 @@ async def run_demo(
                 sample = random.Random(seed).sample(sent_ids, min(statuses, len(sent_ids)))
                 output.note(f"reading {len(sample):,} statuses with get_many", style="cyan")
                 reports = await bsg.viber.get_many(sample, concurrency=concurrency)
-    result = _result(fake, numbers, outcomes, reports, seconds, sends, where)
+    result = _result(fake, numbers, outcomes, reports, seconds, sends, where, bsg._retry_counts)
     _print(output, result)
     return EXIT_OK if result.exactly_once else EXIT_FAILED
 
@@ -189,6 +194,7 @@ def _result(
     seconds: float,
     sends: int,
     where: str,
+    counts: RetryCounts,
 ) -> DemoResult:
     accepted = fake.viber.accepted
     sent = [o for o in outcomes if isinstance(o, Sent)]
@@ -239,6 +245,10 @@ def _result(
         reasons=[(reason, count, example[reason]) for reason, count in reasons.most_common()],
         faults={str(kind): count for kind, count in fake.faults.injected.items()},
         served_at=where,
+        requests_retried=counts.retried_requests,
+        retries=counts.retries,
+        lost_answers=counts.lost_answers,
+        lost_answers_recovered=counts.recovered,
     )
 
 
@@ -286,6 +296,14 @@ def _print(output: Output, result: DemoResult) -> None:
     faults = ", ".join(f"{kind} x{count}" for kind, count in sorted(result.faults.items()))
     output.line(
         f"faults injected by the fake: {faults or 'none'} (retried with the same references)"
+    )
+    output.line(
+        retry_line(
+            result.requests_retried,
+            result.retries,
+            result.lost_answers,
+            result.lost_answers_recovered,
+        )
     )
     verdict = "OK" if result.exactly_once else "FAILED"
     output.line(

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from ..errors import APIError, BSGError, InvalidParameterError
 
-__all__ = ["Output", "describe_error", "jsonable", "key_value_table"]
+__all__ = ["Output", "describe_error", "jsonable", "key_value_table", "retry_line"]
 
 PIPE_WIDTH = 160
 """Columns of output that does not go to a terminal."""
@@ -106,6 +106,15 @@ class Output:
 def _width(stream: Any) -> int | None:
     isatty = getattr(stream, "isatty", None)
     return None if callable(isatty) and isatty() else PIPE_WIDTH
+
+
+def retry_line(requests_retried: int, retries: int, lost: int, recovered: int) -> str:
+    """The summary's line on what the requests went through: retries, and sends whose answer
+    was lost (the service may have accepted them unseen) and then recovered."""
+    return (
+        f"retries: {requests_retried:,} requests retried ({retries:,} retries); "
+        f"lost answers: {lost:,}, recovered: {recovered:,}"
+    )
 
 
 def key_value_table(title: str | None, rows: Mapping[str, Any]) -> Table:

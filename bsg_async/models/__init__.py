@@ -1,5 +1,6 @@
 """Frozen values: what the SDK sends and what it returns. Pure: no I/O."""
 
+from ._status import UnknownStatus
 from .batch import BatchReport, Failed, LookupFailed, Outcome, Sent
 from .common import Receipt, Recipient, Rejection, SendResult
 from .rcs_report import RcsClick, RcsReport, RcsStatus
@@ -25,6 +26,7 @@ __all__ = [
     "SmsReport",
     "SmsStatus",
     "SmsTask",
+    "UnknownStatus",
     "ViberMessage",
     "ViberReport",
     "ViberStatus",

@@ -8,6 +8,23 @@ from typing import TypeVar
 _S = TypeVar("_S", bound="StatusEnum")
 
 
+class UnknownStatus(str):
+    """A status this version of the SDK does not know: the service's text, kept as it came.
+
+    A `str`, so it compares, prints and serialises as the text; a class of its own, so the
+    type checker tells it from the known members: a status field is typed `SmsStatus |
+    UnknownStatus`, and a `match` over it is checked for every member and the unknown case.
+
+    >>> UnknownStatus("Queued_On_The_Moon")
+    UnknownStatus('Queued_On_The_Moon')
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"UnknownStatus({str.__repr__(self)})"
+
+
 class StatusEnum(str, enum.Enum):
     """A `str` enum, so `status == "delivered"` holds for a member."""
 
@@ -15,13 +32,14 @@ class StatusEnum(str, enum.Enum):
         return str(self.value)
 
     @classmethod
-    def parse(cls: type[_S], value: str) -> _S | str:
-        """The member for `value` (any case, surrounding spaces ignored), or `value` itself.
+    def parse(cls: type[_S], value: str) -> _S | UnknownStatus:
+        """The member for `value` (any case, surrounding spaces ignored), or `value` itself
+        as an `UnknownStatus`.
 
-        A status the SDK does not know yet is kept as the plain string, never an error: the
-        service adds statuses over time.
+        A status the SDK does not know yet is kept as its text, never an error: the service
+        adds statuses over time.
         """
         try:
             return cls(value.strip().lower())
         except ValueError:
-            return value
+            return UnknownStatus(value)

@@ -19,7 +19,7 @@ import attrs
 from .. import _validation as rules
 from ..errors import InvalidParameterError
 from ._checks import checked, optional
-from ._status import StatusEnum
+from ._status import StatusEnum, UnknownStatus
 
 __all__ = [
     "AlternativeChannelInfo",
@@ -181,7 +181,7 @@ def _optional_bool(_instance: Any, attribute: attrs.Attribute[Any], value: Any) 
 
 
 class CampaignStatus(StatusEnum):
-    """The state of a One-API campaign. An unknown value is kept as a plain `str`."""
+    """The state of a One-API campaign. An unknown value is kept as an `UnknownStatus`."""
 
     CREATION = "creation"
     SCHEDULED = "scheduled"
@@ -394,7 +394,7 @@ class MessageInfo:
     """
 
     id: int
-    status: OneApiMessageStatus | str
+    status: OneApiMessageStatus | UnknownStatus
     reference_id: str | None = None
     phone: str | None = None
     type: str | None = None
@@ -462,7 +462,7 @@ class Campaign:
     """
 
     id: int
-    status: CampaignStatus | str
+    status: CampaignStatus | UnknownStatus
     name: str | None = None
     sender: str | None = None
     message_type: str | None = None

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import attrs
 
-from ._status import StatusEnum
+from ._status import StatusEnum, UnknownStatus
 
 __all__ = ["RcsClick", "RcsReport", "RcsStatus"]
 
@@ -19,7 +19,8 @@ class RcsStatus(StatusEnum):
     """The state of one RCS message, as the status report callback gives it.
 
     Upper case in BSG's table, lower case on the wire; parsed case-insensitively. A report with
-    a status outside these 11 keeps the raw string (see `RcsReport.status_known`).
+    a status outside these 11 is kept as an `UnknownStatus`, its raw text (see
+    `RcsReport.status_known`).
 
     >>> RcsStatus.parse("DELIVERED") is RcsStatus.DELIVERED
     True
@@ -54,10 +55,11 @@ class RcsReport:
     """One RCS status report, as BSG POSTs it to the account's "Callback URL for RCS".
 
     `id` is the message id, `msisdn` the recipient, `reference` your external id. `status` is an
-    `RcsStatus`, or the raw string for a status the SDK does not know yet (`status_known` tells
-    which). Times are naive `datetime`s in the service's (undocumented) zone unless a zone was
-    given to the parser; `None` means "not yet". `price` is a `Decimal` keeping the wire's 7
-    decimals, in `currency`. `error` is BSG's code (0: no error) with `error_description`.
+    `RcsStatus`, or an `UnknownStatus` (the raw text) for a status the SDK does not know yet
+    (`status_known` tells which). Times are naive `datetime`s in the service's (undocumented)
+    zone unless a zone was given to the parser; `None` means "not yet". `price` is a `Decimal`
+    keeping the wire's 7 decimals, in `currency`. `error` is BSG's code (0: no error) with
+    `error_description`.
 
     Build one with `bsg_async.webhooks.parse_rcs_report(body)`:
 
@@ -68,7 +70,7 @@ class RcsReport:
     """
 
     id: int
-    status: RcsStatus | str
+    status: RcsStatus | UnknownStatus
     msisdn: str | None = None
     reference: str | None = None
     time_in: datetime | None = None

@@ -9,13 +9,13 @@ import attrs
 
 from .. import _validation as rules
 from ._checks import checked, non_blank, optional
-from ._status import StatusEnum
+from ._status import StatusEnum, UnknownStatus
 
 __all__ = ["SmsMessage", "SmsReport", "SmsStatus", "SmsTask"]
 
 
 class SmsStatus(StatusEnum):
-    """The state of one SMS. An unknown value is kept as a plain `str` in reports."""
+    """The state of one SMS. An unknown value is kept as an `UnknownStatus` (its text)."""
 
     SCHEDULED = "scheduled"
     SENT = "sent"
@@ -55,12 +55,12 @@ class SmsReport:
     """The state of one SMS, as `bsg.sms.get` and `bsg.sms.get_by_reference` return it.
 
     Times are naive `datetime`s in the service's zone (undocumented) unless the client was given
-    a `timezone`; `None` means "not yet". `status` is an `SmsStatus`, or the raw string for a
-    status the SDK does not know.
+    a `timezone`; `None` means "not yet". `status` is an `SmsStatus`, or an `UnknownStatus` (the
+    raw text) for a status the SDK does not know.
     """
 
     id: int
-    status: SmsStatus | str
+    status: SmsStatus | UnknownStatus
     msisdn: str | None = None
     reference: str | None = None
     time_in: datetime | None = None

@@ -12,7 +12,7 @@ import attrs
 from .. import _validation as rules
 from ..errors import InvalidParameterError
 from ._checks import checked, non_blank, optional
-from ._status import StatusEnum
+from ._status import StatusEnum, UnknownStatus
 from .common import Recipient
 from .sms import SmsStatus
 
@@ -20,7 +20,7 @@ __all__ = ["FallbackSms", "SmsFallback", "ViberMessage", "ViberReport", "ViberSt
 
 
 class ViberStatus(StatusEnum):
-    """The state of one Viber message. An unknown value is kept as a plain `str` in reports."""
+    """The state of one Viber message. An unknown value is kept as an `UnknownStatus` (its text)."""
 
     SCHEDULED = "scheduled"
     SENT = "sent"
@@ -113,7 +113,7 @@ class FallbackSms:
     """One SMS the service sent as the fallback of a Viber message (`alt_route` on the wire)."""
 
     id: int
-    status: SmsStatus | str
+    status: SmsStatus | UnknownStatus
     channel: str = "sms"
     price: Decimal | None = None
 
@@ -126,7 +126,7 @@ class ViberReport:
     """
 
     id: int
-    status: ViberStatus | str
+    status: ViberStatus | UnknownStatus
     msisdn: str | None = None
     reference: str | None = None
     time_in: datetime | None = None

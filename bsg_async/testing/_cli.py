@@ -1,7 +1,9 @@
-"""`python -m bsg_async.testing`: serve a `FakeBSG` with uvicorn in its own process.
+"""`python -m bsg_async.testing` (or `bsg fake serve`, with the `cli` extra): serve a `FakeBSG`
+with uvicorn in its own process.
 
 ```
 python -m bsg_async.testing --port 8080 --latency-ms 20 --seed 1 --fault lost_answer=0.01
+bsg fake serve --port 8080 --latency-ms 20 --seed 1 --fault lost_answer=0.01
 ```
 It prints one line, `FakeBSG listening on http://127.0.0.1:8080`, once the socket is bound
 (`--port 0` picks a free port: read it from that line), then serves until interrupted. Point
@@ -85,10 +87,10 @@ def _milliseconds(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of `python -m bsg_async.testing`."""
+def build_parser(prog: str = "python -m bsg_async.testing") -> argparse.ArgumentParser:
+    """The command line of `python -m bsg_async.testing` (and `bsg fake serve`)."""
     parser = argparse.ArgumentParser(
-        prog="python -m bsg_async.testing",
+        prog=prog,
         description="Serve a fake BSG service (legacy REST API and One-API) over HTTP.",
     )
     add = parser.add_argument
@@ -205,9 +207,10 @@ def fake_from_args(args: argparse.Namespace) -> FakeBSG:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse `argv`, serve until interrupted; returns the exit status (2 for bad options)."""
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Parse `argv`, serve until interrupted; returns the exit status (2 for bad options).
+    `prog` names the command in usage and errors (`bsg fake serve` passes its own)."""
+    parser = build_parser() if prog is None else build_parser(prog)
     args = parser.parse_args(argv)
     try:
         fake = fake_from_args(args)

@@ -12,7 +12,12 @@ at once, or pytest refuses the second registration.
   the fixture. Markers on a class and on its test merge keyword by keyword, the test's
   winning (a test's `account=` replaces its class's whole `Account`).
 - `bsg_client`: an open `AsyncBSG` wired to `fake_bsg` through its transport, with retries
-  that do not wait. Needs an async test runner (pytest-asyncio or anyio's pytest plugin).
+  that do not wait. Needs an async test runner, and works under each: pytest-asyncio in
+  strict mode (`@pytest.mark.asyncio` tests) or auto mode (plain `async def` tests), and
+  anyio's pytest plugin (`@pytest.mark.anyio` tests), with or without pytest-asyncio
+  installed beside it. Using both plugins, prefer pytest-asyncio's strict mode: in auto
+  mode it runs every async fixture on its own event loop, even for an anyio test (the fake's
+  in-process transport does not mind; a fixture of yours holding sockets would).
 
 ```python
 async def test_order_confirmation(bsg_client, fake_bsg):

@@ -74,7 +74,7 @@ def parse_rcs_report(
     Times are naive unless `timezone` is given, which is then attached to them.
 
     `status` is matched case-insensitively; a status outside the 11 documented ones is kept as
-    the raw string (`report.status_known` is then `False`).
+    an `UnknownStatus`, the raw text (`report.status_known` is then `False`).
 
     Raises `WebhookPayloadError` (a `ValueError`) whose `field` names the problem: `"body"` for
     a body that is too large, too deep, not UTF-8, not JSON or not an object; the JSON key

@@ -1,0 +1,65 @@
+"""The types help: a user's program that follows the README passes `mypy --strict` without a
+cast or a `# type: ignore`, and a mistake in it is caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+PROGRAM = Path(__file__).parent / "typing" / "user_program.py"
+ROOT = Path(__file__).parent.parent
+
+
+def mypy_strict(path: Path, cache: Path) -> tuple[str, int]:
+    out, err, status = api.run(
+        [
+            "--strict",
+            "--warn-unreachable",
+            "--python-version",
+            "3.10",
+            "--no-incremental",
+            "--cache-dir",
+            str(cache),
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            str(path),
+        ]
+    )
+    return out + err, status
+
+
+def test_the_documented_program_type_checks_without_casts_or_ignores(tmp_path: Path) -> None:
+    text = PROGRAM.read_text()
+    assert "cast(" not in text and "type: ignore" not in text
+
+    output, status = mypy_strict(PROGRAM, tmp_path / "cache")
+
+    assert status == 0, output
+
+
+@pytest.mark.parametrize(
+    ("mistake", "error"),
+    [
+        # a status left out of the match: the function may fall off its end
+        (
+            '        case SmsStatus.UNKNOWN:\n            return "the service does not know"\n',
+            "Missing return statement",
+        ),
+        # a property of the known members used on a status the SDK may not know
+        ("isinstance(status.status, SmsStatus) and status.status.is_final", '"UnknownStatus" of'),
+    ],
+    ids=["match-not-exhaustive", "unknown-status-unchecked"],
+)
+def test_a_mistake_in_the_program_is_caught(tmp_path: Path, mistake: str, error: str) -> None:
+    text = PROGRAM.read_text()
+    assert mistake in text
+    broken = tmp_path / "user_program.py"
+    broken.write_text(
+        text.replace(mistake, "status.status.is_final" if "is_final" in mistake else "")
+    )
+
+    output, status = mypy_strict(broken, tmp_path / "cache")
+
+    assert status == 1 and error in output, output
