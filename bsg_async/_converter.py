@@ -571,9 +571,9 @@ def send_entries(
             field = "price"
             if price is not None:
                 if price is last_price:
-                    # The same object as an earlier entry's price: `_decimal` of it was taken
-                    # and is taken again, without the call. The decoder gives one `Decimal`
-                    # per distinct price text, so an answer's entries share a handful.
+                    # The very object the previous price read was: its amount is what
+                    # `_decimal` gave for it then (a price value is immutable), without the
+                    # call. The decoder shares one `Decimal` per price text among entries.
                     price = last_amount
                 else:  # `_decimal`; a string through its memo without the call
                     last_price = price
