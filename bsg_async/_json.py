@@ -109,7 +109,12 @@ def dumps(payload: Any) -> bytes:
 
 
 def _json_dumps(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(payload).encode()
+
+
+# Made once: `json.dumps` with options builds a new encoder for every body, about 16k
+# instructions per request (callgrind). It holds only its options, so one serves every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 class Remembered(dict[str, Decimal]):

@@ -237,6 +237,27 @@ def test_a_zero_price_keeps_its_two_decimals() -> None:
     assert str(W.structure(loads(VIBER_STATUS), ViberReport).price) == "0.00"
 
 
+def _send_answer(*prices: str) -> Any:
+    entries = ", ".join(
+        f'{{"reference": "r{i}", "error": 0, "id": "{i + 1}", "price": {price}, "currency": "EUR"}}'
+        for i, price in enumerate(prices)
+    )
+    return loads(f'{{"result": [{entries}]}}')
+
+
+def test_each_entry_of_a_send_answer_carries_its_own_price() -> None:
+    # The decoder shares one Decimal per price text among the entries.
+    answer = _send_answer("0.23", "0.23", '"0.5"', "0.23", "1E+2")
+    prices = [entry[4] for entry in Wire.batch(answer).result]
+    assert prices == [Decimal("0.23"), Decimal("0.23"), Decimal("0.5"), Decimal("0.23"), 100]
+
+
+def test_a_price_out_of_range_shared_by_entries_is_refused_at_the_first() -> None:
+    with pytest.raises(UnexpectedResponseError) as info:
+        Wire.batch(_send_answer("1e99999", "1e99999"))
+    assert info.value.field == "$.result[0].price"
+
+
 @pytest.mark.parametrize("empty", ["", None, "0000-00-00 00:00:00", " 0000-00-00 00:00:00 "])
 def test_a_time_not_yet_known_is_none(empty: object) -> None:
     report = W.structure(doc(SMS_STATUS, time_dr=empty), SmsReport)
