@@ -564,10 +564,7 @@ def send_entries(
                 description = _str(description)
             field = "id"
             if id_ is not None:
-                # `_int`, its first case (the usual id, a string of ASCII digits) without the
-                # call: the call costs about a thousand instructions per recipient (callgrind)
-                usual = type(id_) is str and id_.isdigit() and id_.isascii()
-                id_ = int(id_) if usual and len(id_) <= INTEGER_DIGITS else _int(id_)
+                id_ = _int(id_)
             field = "price"
             if price is not None:
                 if price is last_price:
