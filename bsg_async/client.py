@@ -108,21 +108,8 @@ class AsyncBSG:
       everything else (auth, retries and how failures are classified, timeouts, limits,
       lifecycle) is the same. Not combinable with `transport` or `http_client`: for event
       hooks, mounts or anything else of `httpx.AsyncClient` on the aiohttp pool, build the
-      client yourself over that transport and pass it as `http_client`:
-
-      ```python
-      from bsg_async.transports import AiohttpTransport
-
-      async with (
-          httpx.AsyncClient(
-              transport=AiohttpTransport(limits=httpx.Limits(max_connections=100)),
-              timeout=httpx.Timeout(30.0, connect=10.0),
-              event_hooks={"response": [log_response]},
-          ) as http,
-          AsyncBSG(api_key="live_...", http_client=http) as bsg,
-      ):
-          ...
-      ```
+      client yourself over that transport and pass it as `http_client` (the example is in
+      `bsg_async.transports`).
     - `timezone`: the zone of the service's times; without it they are naive `datetime`s (the
       service does not document its zone).
 
