@@ -59,6 +59,7 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.legacy import LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
     AlternativeChannels,
@@ -105,6 +106,7 @@ __all__ = [
     "InsufficientFundsError",
     "InvalidParameterError",
     "InvalidRequestError",
+    "LegacyBalance",
     "LinkSuggestion",
     "LookupFailed",
     "MessageInfo",
@@ -112,6 +114,8 @@ __all__ = [
     "OneApiMessage",
     "OneApiMessageStatus",
     "OutcomeStream",
+    "Price",
+    "PriceQuote",
     "RateLimitError",
     "RcsCard",
     "RcsClick",

@@ -37,6 +37,7 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
+from .models.legacy import LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
     AlternativeChannels,
@@ -96,6 +97,13 @@ WireEntry = tuple[str | None, int, str | None, int | None, Decimal | None, str |
 A plain tuple, because one is made per recipient of every send: a named tuple or an attrs
 class costs about a thousand instructions more each (callgrind), for names nobody outside
 `_sending` reads."""
+
+
+@attrs.frozen
+class _PriceList:
+    """A price list answer: `{"prices": [...]}`; absent or null means an empty list."""
+
+    prices: tuple[Price, ...] = ()
 
 
 # Internal and never changed after decoding: not frozen (a frozen attrs class costs more).
@@ -276,6 +284,14 @@ class Wire:
         self._register(ViberReport, fallback=override(rename="alt_route"))
         self._register(RcsReport, error_description=override(rename="errorDescription"))
         self._register(RcsClick)
+        self._register(LegacyBalance)
+        self._register(Price)
+        self._register(PriceQuote, aliases={"totalprice": "total_price"})
+        prices = tuple[Price, ...]
+        conv.register_structure_hook_func(
+            functools.partial(_is, prices), _none_or_list(conv.get_structure_hook(prices))
+        )
+        self._register(_PriceList)
         self._register_one_api()
 
     def _register_one_api(self) -> None:
@@ -371,6 +387,13 @@ class Wire:
         Raises `UnexpectedResponseError` naming the JSON path of what it cannot decode.
         """
         return send_batch(data, http_status)
+
+    def price_list(self, data: Any, *, http_status: int | None = None) -> tuple[Price, ...]:
+        """A price list answer's rows (`{"prices": [...]}`), in the service's order.
+
+        Raises `UnexpectedResponseError` naming the JSON path of what it cannot decode.
+        """
+        return self.structure(data, _PriceList, http_status=http_status).prices
 
     # -- requests ----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""`bsg.account`: the One-API account's balance and tariffs."""
+"""`bsg.account`: the account's balance (One-API and legacy) and tariffs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object
 from ._paging import page_size as checked_page_size
+from .models.legacy import LegacyBalance
 from .models.one_api import Balance, Tariff
 
 if TYPE_CHECKING:
@@ -36,6 +37,27 @@ class AccountResource:
         answer = await self._client.one_api_request("GET", "/api/accounts/balance")
         return self._client._wire.structure(
             data_object(answer), Balance, http_status=answer.http_status
+        )
+
+    async def legacy_balance(self) -> LegacyBalance:
+        """The balance as the legacy REST API reports it (`GET common/balance`): `amount` and
+        the postpaid `limit` as `Decimal`s in `currency`.
+
+        Why a second method: `balance` asks the One-API, which needs a login (a JWT obtained
+        with the key); this one is a single request authenticated by the API key alone, the
+        same as every SMS and Viber send, so it works where only the legacy API is reachable
+        or enabled. The two answer in different shapes, hence two models.
+
+        ```python
+        money = await bsg.account.legacy_balance()
+        print(money.amount, money.currency)   # Decimal('-4.0999333') EUR
+        ```
+
+        Raises `AuthenticationError` for a refused key, `TransportError` without an answer.
+        """
+        answer = await self._client.legacy_request("GET", "/common/balance")
+        return self._client._wire.structure(
+            answer.data, LegacyBalance, http_status=answer.http_status
         )
 
     def tariffs(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Tariff]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .campaigns import CampaignsResource
     from .errors import BSGError
     from .messages import MessagesResource
+    from .prices import PricesResource
     from .rcs import RcsResource
     from .sms import SmsResource
     from .viber import ViberResource
@@ -321,8 +322,15 @@ class AsyncBSG:
         return MessagesResource(self)
 
     @cached_property
+    def prices(self) -> PricesResource:
+        """The legacy price lists: `sms`, `viber`, `hlr`."""
+        from .prices import PricesResource
+
+        return PricesResource(self)
+
+    @cached_property
     def account(self) -> AccountResource:
-        """The One-API account: `balance`, `tariffs`."""
+        """The account: `balance`, `tariffs` (One-API), `legacy_balance` (the API key's)."""
         from .account import AccountResource
 
         return AccountResource(self)

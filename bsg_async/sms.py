@@ -16,6 +16,7 @@ from .batch import _read_many as read_many
 from .errors import DuplicateReferenceError, InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
 from .models.batch import BatchReport, LookupFailed, Outcome
+from .models.legacy import PriceQuote
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -238,6 +239,47 @@ class SmsResource:
             return await self._client.legacy_request("POST", "/sms/create", json=payload, send=True)
 
         return await send_result(self._client._wire, recipients, post, self.get_by_reference)
+
+    async def quote(
+        self,
+        to: str | Iterable[str],
+        *,
+        text: str,
+        sender: str,
+        validity: int | None = None,
+        tariff: int | None = None,
+    ) -> PriceQuote:
+        """What sending `text` from `sender` to `to` (one phone number or many) would cost,
+        without sending anything (`PUT sms/price`, the body of a create).
+
+        ```python
+        quote = await bsg.sms.quote(["380501234567", "380501234568"], text="Sale", sender="Shop")
+        print(quote.total_price, quote.currency)   # Decimal('0.05') USD
+        ```
+
+        The phone numbers are sent as `msisdn`, the text as `body`, the sender as `originator`;
+        `validity` is in hours (1 to 72), `tariff` 0 to 9. Nothing is sent, so the references
+        the body needs are generated and thrown away. Raises `InvalidParameterError` before
+        any request for a bad value, an `APIError` subclass when the service refuses,
+        `TransportError` without an answer (asking again is harmless).
+        """
+        phones = [to] if isinstance(to, str) else rules.items(to, "to")
+        if not phones:
+            raise InvalidParameterError("to", [], "needs at least one phone number")
+        recipients = [
+            Recipient._checked(rules.msisdn(p, "to"), rules.new_reference()) for p in phones
+        ]
+        wire = self._client._wire
+        body, originator = rules.text(text, "text"), rules.originator(sender, "sender")
+        options = _options(validity, tariff, False)
+        if len(recipients) == 1:
+            payload = wire.sms_single(
+                recipients[0], body=body, originator=originator, options=options
+            )
+        else:
+            payload = wire.sms_bulk(recipients, body=body, originator=originator, options=options)
+        answer = await self._client.legacy_request("PUT", "/sms/price", json=payload)
+        return wire.structure(answer.data, PriceQuote, http_status=answer.http_status)
 
     async def get(self, id: int) -> SmsReport:
         """The status of one SMS by its message id. Raises `NotFoundError` (code 20)."""

@@ -18,6 +18,7 @@ from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
 from .models.batch import BatchReport, LookupFailed, Outcome
+from .models.legacy import PriceQuote
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -59,30 +60,36 @@ class ViberResource:
         their `to` lists. Raises `InvalidParameterError` before sending for a bad value, more
         than 50 recipients or a duplicate reference; otherwise raises as `bsg.sms.send` does.
         """
-        fixed: list[ViberMessage] = []
-        for index, message in enumerate(_as_list(messages)):
-            if not isinstance(message, ViberMessage):
-                raise InvalidParameterError(
-                    f"messages[{index}]", message, "expected a ViberMessage"
-                )
-            to = tuple(r.with_reference() for r in message.to)
-            fixed.append(message if to == message.to else attrs.evolve(message, to=to))
-        recipients = [r for m in fixed for r in m.to]
-        if not recipients:
-            raise InvalidParameterError("messages", [], "needs at least one message")
-        if len(recipients) > rules.VIBER_MAX_RECIPIENTS:
-            raise InvalidParameterError(
-                "messages",
-                f"{len(recipients)} recipients",
-                f"at most {rules.VIBER_MAX_RECIPIENTS} recipients per request",
-            )
-        rules.unique_references(r.reference or "" for r in recipients)
+        fixed, recipients = _fixed_messages(messages)
         payload = self._client._wire.viber(fixed, options=_options(validity, tariff))
 
         async def post(_: list[Recipient]) -> Answer:
             return await self._create(payload)
 
         return await send_result(self._client._wire, recipients, post, self.get_by_reference)
+
+    async def quote(
+        self,
+        messages: Iterable[ViberMessage],
+        *,
+        validity: int | None = None,
+        tariff: int | None = None,
+    ) -> PriceQuote:
+        """What `send` with the same arguments would cost, without sending anything
+        (`PUT viber/price`, the body of a create): a `PriceQuote` with `total_price`.
+
+        ```python
+        message = ViberMessage(to=["380972920000"], text="Hi", alpha_name="BSG")
+        quote = await bsg.viber.quote([message])
+        ```
+
+        Raises `InvalidParameterError` before any request as `send` does, an `APIError`
+        subclass when the service refuses, `TransportError` without an answer.
+        """
+        fixed, _ = _fixed_messages(messages)  # the body needs references; nothing is sent
+        payload = self._client._wire.viber(fixed, options=_options(validity, tariff))
+        answer = await self._client.legacy_request("PUT", "/viber/price", json=payload)
+        return self._client._wire.structure(answer.data, PriceQuote, http_status=answer.http_status)
 
     async def _create(self, payload: dict[str, Any]) -> Answer:
         return await self._client.legacy_request("POST", "/viber/create", json=payload, send=True)
@@ -249,3 +256,25 @@ def _as_list(messages: Iterable[ViberMessage]) -> list[ViberMessage]:
     if isinstance(messages, ViberMessage):
         return [messages]
     return rules.items(messages, "messages")
+
+
+def _fixed_messages(messages: Iterable[ViberMessage]) -> tuple[list[ViberMessage], list[Recipient]]:
+    """The messages with every recipient's reference fixed, and those recipients in order;
+    refuses a non-message, no recipient, more than 50 or a duplicate reference."""
+    fixed: list[ViberMessage] = []
+    for index, message in enumerate(_as_list(messages)):
+        if not isinstance(message, ViberMessage):
+            raise InvalidParameterError(f"messages[{index}]", message, "expected a ViberMessage")
+        to = tuple(r.with_reference() for r in message.to)
+        fixed.append(message if to == message.to else attrs.evolve(message, to=to))
+    recipients = [r for m in fixed for r in m.to]
+    if not recipients:
+        raise InvalidParameterError("messages", [], "needs at least one message")
+    if len(recipients) > rules.VIBER_MAX_RECIPIENTS:
+        raise InvalidParameterError(
+            "messages",
+            f"{len(recipients)} recipients",
+            f"at most {rules.VIBER_MAX_RECIPIENTS} recipients per request",
+        )
+    rules.unique_references(r.reference or "" for r in recipients)
+    return fixed, recipients
