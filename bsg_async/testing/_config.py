@@ -166,7 +166,8 @@ class Account:
     - `token_ttl`: One-API token lifetime in seconds (default 30 days), counted on the wall
       clock (which the SDK reads a token's `exp` against) plus every `advance()`.
     - `currency`; `sms_price`, `viber_price`: the price per message (`Decimal`);
-      `rcs_price`: the amount of one RCS message (`Decimal`, reported with 7 decimals).
+      `rcs_price`: the amount of one RCS message (`Decimal`, reported with 7 decimals);
+      `hlr_price`: the price of one HLR lookup, in the `hlr/prices` list.
     - `balance`: the starting balance (`Decimal`); the price of every message accepted on any
       channel is deducted from it (it may go negative, as a postpaid one).
     - `credit`: how far below zero the balance may go (`Decimal` >= 0), reported as the
@@ -192,6 +193,7 @@ class Account:
     sms_price: Decimal = attrs.field(default=Decimal("0.02"), validator=_price)
     viber_price: Decimal = attrs.field(default=Decimal("0.23"), validator=_price)
     rcs_price: Decimal = attrs.field(default=Decimal("1.1000000"), validator=_price)
+    hlr_price: Decimal = attrs.field(default=Decimal("0.0050000"), validator=_price)
     balance: Decimal = Decimal("100.0000000")
     credit: Decimal | None = None
     tariffs: tuple[Tariff, ...] = attrs.field(default=DEFAULT_TARIFFS, converter=_tariffs)

@@ -26,6 +26,7 @@ import attrs
 from ..errors import InvalidParameterError
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._config import Account, Lifecycle, Rules, Webhook, checked
+from ._extras import LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._faults import FaultKind, Faults
 from ._legacy import SMS_ID_BASE, TASK_ID_BASE, VIBER_ID_BASE, LegacyApi, Messages, Tasks
@@ -50,6 +51,9 @@ T = TypeVar("T")
 
 _LEGACY_ROUTE = re.compile(
     r".*/(sms|viber)/(?:(create)|task/([^/]*)|reference/([^/]*)|([^/]*))\Z", re.DOTALL
+)
+_EXTRAS_ROUTE = re.compile(
+    r".*/(?:common/(balance)|(sms|viber|hlr)/prices(?:/([^/]*))?|(sms|viber)/price)\Z", re.DOTALL
 )
 _ONE_API_ROUTE = re.compile(
     r".*/api/(?:(auth/login|auth/refresh|accounts/balance|accounts/tariff|messages/rcs/send"
@@ -264,6 +268,7 @@ class FakeBSG:
             shape_rng=random.Random(f"shape:{seed}"),
             balance=lambda: self.balance,
         )
+        self._extras = LegacyExtras(self._legacy, balance=lambda: self.balance)
         self._one_api = OneApi(
             self.account,
             seed=seed,
@@ -391,11 +396,15 @@ class FakeBSG:
     ) -> Reply:
         if _ONE_API_AREA.match(path) is not None:
             return self._process_one_api(method, path, query, headers, body)
-        route = _LEGACY_ROUTE.match(path)
-        if route is None:
+        extra = _EXTRAS_ROUTE.match(path)
+        route = _LEGACY_ROUTE.match(path) if extra is None else None
+        if extra is None and route is None:
             return _NOT_FOUND
         if not self._key_ok(headers.get("x-api-key")):
             return self._legacy.error(1)
+        if extra is not None:
+            return self._process_extra(method, extra, body)
+        assert route is not None
         channel, create, task, reference, message_id = route.groups()
         legacy = self._legacy
         if create is not None:
@@ -416,6 +425,20 @@ class FakeBSG:
         if reference is not None:
             return legacy.viber_by_reference(reference)
         return legacy.viber_get(message_id)
+
+    def _process_extra(self, method: str, route: re.Match[str], body: bytes) -> Reply:
+        balance, price_list, tariff, quote = route.groups()
+        extras = self._extras
+        if quote is not None:
+            if method not in _SEND_METHODS:
+                return _NOT_ALLOWED
+            payload = _json_or_none(body)
+            return extras.sms_quote(payload) if quote == "sms" else extras.viber_quote(payload)
+        if method != "GET":
+            return _NOT_ALLOWED
+        if balance is not None:
+            return extras.balance()
+        return extras.prices(price_list, tariff)
 
     def _process_one_api(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes

@@ -1,0 +1,158 @@
+"""The legacy REST extras of the fake: the key's balance, price lists and price quotes.
+
+- `GET common/balance`: `{"error": 0, "amount", "currency", "limit"}`, the amounts as strings
+  with 7 decimals (bsg-api.md 8.1); `amount` is the fake's balance now (every accepted message
+  is charged), `limit` the account's `credit` (0 without one).
+- `GET {sms|viber|hlr}/prices[/{tariff}]`: `{"error": 0, "prices": [...]}`, one row per network
+  of `NETWORKS`, priced from the `Account` (`sms_price`, `viber_price`, `hlr_price`); a tariff
+  that is not 0..9 is code 6.
+- `PUT|POST {sms|viber}/price`: the body of a create, checked as a create checks it but with
+  every problem answered at the top level (a quote has no per-recipient results), and nothing
+  stored or charged; the answer is `{"totalprice": <number>, "currency"}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from ._json import dumps
+from ._legacy import (
+    _BAD,
+    _MSISDN,
+    SMS_VALIDITY,
+    TARIFF,
+    VIBER_MAX_PHONES,
+    VIBER_TEXT_MAX,
+    VIBER_VALIDITY,
+    LegacyApi,
+)
+from ._legacy import _bounded as bounded
+from ._reply import Reply
+
+__all__ = ["NETWORKS", "LegacyExtras"]
+
+NETWORKS: tuple[tuple[str, str, str], ...] = (
+    ("UA", "Ukraine", "255"),
+    ("PL", "Poland", "260"),
+    ("DE", "Germany", "262"),
+)
+"""`(country, country_name, mcc)` of every price-list row."""
+
+_SEVEN = Decimal("0.0000001")
+
+
+class LegacyExtras:
+    """The extras over the legacy endpoints' account, rules and error wording."""
+
+    def __init__(self, legacy: LegacyApi, *, balance: Callable[[], Decimal]) -> None:
+        self.legacy = legacy
+        self.current_balance = balance
+
+    def balance(self) -> Reply:
+        """`GET .../common/balance`."""
+        account = self.legacy.account
+        body = {
+            "error": 0,
+            "amount": str(self.current_balance().quantize(_SEVEN)),
+            "currency": account.currency,
+            "limit": str((account.credit or Decimal(0)).quantize(_SEVEN)),
+        }
+        return Reply(200, dumps(body))
+
+    def prices(self, channel: str, raw_tariff: str | None) -> Reply:
+        """`GET .../{channel}/prices[/{tariff}]`."""
+        if raw_tariff is not None and bounded(raw_tariff, TARIFF) in (None, _BAD):
+            return self.legacy.error(6)
+        account = self.legacy.account
+        price = {"sms": account.sms_price, "viber": account.viber_price}.get(
+            channel, account.hlr_price
+        )
+        rows = [
+            {
+                "type": channel,
+                "country": country,
+                "country_name": name,
+                "mcc": mcc,
+                "price": str(price.quantize(_SEVEN)),
+                "currency": account.currency,
+            }
+            for country, name, mcc in NETWORKS
+        ]
+        return Reply(200, dumps({"error": 0, "prices": rows}))
+
+    def sms_quote(self, payload: Any) -> Reply:
+        """`PUT|POST .../sms/price`: the price of an SMS create's body."""
+        legacy = self.legacy
+        if not isinstance(payload, dict):
+            return legacy.error(24, as_string=True)
+        if bounded(payload.get("validity"), SMS_VALIDITY) is _BAD:
+            return legacy.error(28, as_string=True)
+        if bounded(payload.get("tariff"), TARIFF) is _BAD:
+            return legacy.error(6, as_string=True)
+        destination = payload.get("destination")
+        if destination == "phone":
+            entries: Any = [payload]
+        elif destination in ("phones", "individual"):
+            entries = payload.get("phones")
+        else:
+            return legacy.error(24, as_string=True)
+        if not isinstance(entries, list) or not entries:
+            return legacy.error(24, as_string=True)
+        for entry in entries:
+            if not isinstance(entry, dict):
+                return legacy.error(24, as_string=True)
+            source = entry if destination == "individual" else payload
+            code = legacy._message_codes(source.get("originator"), source.get("body"))
+            code = code or self._phone_code(entry.get("msisdn"), 21)
+            if code is not None:
+                return legacy.error(code, as_string=True)
+        return self._quote(legacy.account.sms_price * len(entries))
+
+    def viber_quote(self, payload: Any) -> Reply:
+        """`PUT|POST .../viber/price`: the price of a Viber create's body."""
+        legacy = self.legacy
+        messages = payload.get("messages") if isinstance(payload, dict) else None
+        if not isinstance(messages, list) or not messages:
+            return legacy.error(24)
+        if bounded(payload.get("validity"), VIBER_VALIDITY) is _BAD:
+            return legacy.error(48)
+        if bounded(payload.get("tariff"), TARIFF) is _BAD:
+            return legacy.error(6)
+        phones = 0
+        for message in messages:
+            to = message.get("to") if isinstance(message, dict) else None
+            if not isinstance(to, list) or not to:
+                return legacy.error(44)
+            code = legacy._sender_code(message.get("alpha_name"), 45, 45)
+            if code is None and legacy._text(message.get("text"), VIBER_TEXT_MAX) is None:
+                code = 46
+            for entry in to:
+                if code is None:
+                    raw = entry.get("msisdn") if isinstance(entry, dict) else None
+                    code = self._phone_code(raw, 41)
+            if code is not None:
+                return legacy.error(code)
+            phones += len(to)
+        if phones > VIBER_MAX_PHONES:
+            return legacy.error(12)
+        return self._quote(legacy.account.viber_price * phones)
+
+    def _phone_code(self, raw: Any, bad: int) -> int | None:
+        """`bad` for a number that is not 7..15 digits or is refused by the rules' prefixes,
+        33 for one without a route, else `None`."""
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            raw = str(raw)
+        match = _MSISDN.fullmatch(raw) if isinstance(raw, str) else None
+        if match is None:
+            return bad
+        rules = self.legacy.rules
+        if rules.invalid_prefixes and match.group(1).startswith(rules.invalid_prefixes):
+            return bad
+        if rules.unroutable_prefixes and match.group(1).startswith(rules.unroutable_prefixes):
+            return 33
+        return None
+
+    def _quote(self, total: Decimal) -> Reply:
+        return Reply(200, dumps({"totalprice": total, "currency": self.legacy.account.currency}))
