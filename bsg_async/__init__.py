@@ -59,7 +59,7 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
-from .models.legacy import LegacyBalance, Price, PriceQuote
+from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
     AlternativeChannels,
@@ -103,6 +103,8 @@ __all__ = [
     "Failed",
     "FallbackSms",
     "FeatureNotEnabledError",
+    "HlrResult",
+    "HlrStatus",
     "InsufficientFundsError",
     "InvalidParameterError",
     "InvalidRequestError",

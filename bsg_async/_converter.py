@@ -37,7 +37,7 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
-from .models.legacy import LegacyBalance, Price, PriceQuote
+from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
     AlternativeChannels,
@@ -284,6 +284,18 @@ class Wire:
         self._register(ViberReport, fallback=override(rename="alt_route"))
         self._register(RcsReport, error_description=override(rename="errorDescription"))
         self._register(RcsClick)
+        conv.register_structure_hook_func(
+            functools.partial(_is, HlrStatus | UnknownStatus | None),
+            _optional(_status_hook(HlrStatus)),
+        )
+        self._register(
+            HlrResult,
+            aliases={
+                "createdDatetime": "created_at",
+                "statusDatetime": "status_at",
+                "mccmnc": "network",
+            },
+        )
         self._register(LegacyBalance)
         self._register(Price)
         self._register(PriceQuote, aliases={"totalprice": "total_price"})
@@ -414,6 +426,14 @@ class Wire:
             "body": body,
             **options,
         }
+
+    @staticmethod
+    def hlr_create(recipient: Recipient, *, tariff: int | None) -> list[dict[str, Any]]:
+        """The body of an HLR create: a JSON array of lookups, here one."""
+        lookup: dict[str, Any] = {"msisdn": recipient.msisdn, "reference": recipient.reference}
+        if tariff is not None:
+            lookup["tariff"] = tariff
+        return [lookup]
 
     @staticmethod
     def sms_bulk(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .account import AccountResource
     from .campaigns import CampaignsResource
     from .errors import BSGError
+    from .hlr import HlrResource
     from .messages import MessagesResource
     from .prices import PricesResource
     from .rcs import RcsResource
@@ -320,6 +321,13 @@ class AsyncBSG:
         from .messages import MessagesResource
 
         return MessagesResource(self)
+
+    @cached_property
+    def hlr(self) -> HlrResource:
+        """HLR lookups: `create`, `get`, `get_by_reference`."""
+        from .hlr import HlrResource
+
+        return HlrResource(self)
 
     @cached_property
     def prices(self) -> PricesResource:

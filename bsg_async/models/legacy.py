@@ -1,12 +1,47 @@
-"""Legacy REST extras: the account balance of the API key, price lists and price quotes."""
+"""Legacy REST extras: HLR lookups, the API key's balance, price lists and price quotes."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import attrs
 
-__all__ = ["LegacyBalance", "Price", "PriceQuote"]
+from ._status import StatusEnum, UnknownStatus
+
+__all__ = ["HlrResult", "HlrStatus", "LegacyBalance", "Price", "PriceQuote"]
+
+
+class HlrStatus(StatusEnum):
+    """What an HLR lookup found out about a phone number. The service's list is not in our
+    documentation: these are the states an HLR lookup reports everywhere, and any other text
+    is kept as an `UnknownStatus`."""
+
+    SENT = "sent"
+    ACTIVE = "active"
+    ABSENT = "absent"
+    UNKNOWN = "unknown"
+    FAILED = "failed"
+
+
+@attrs.frozen
+class HlrResult:
+    """One HLR lookup, as `bsg.hlr.get` and `bsg.hlr.get_by_reference` return it.
+
+    `status` is `None` until the lookup has an answer; `network` is the network the number
+    belongs to (its MCC and MNC, as the service writes them); `created_at` and `status_at` are
+    naive `datetime`s in the service's zone unless the client was given a `timezone`.
+    """
+
+    id: int
+    msisdn: str | None = None
+    reference: str | None = None
+    status: HlrStatus | UnknownStatus | None = None
+    network: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    created_at: datetime | None = None
+    status_at: datetime | None = None
 
 
 @attrs.frozen
