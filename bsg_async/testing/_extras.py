@@ -1,4 +1,11 @@
-"""The legacy REST extras of the fake: the key's balance, price lists and price quotes.
+"""The legacy REST extras of the fake: HLR lookups, the key's balance, price lists and quotes.
+
+- `POST|PUT hlr/create`: a JSON array of `{"msisdn", "reference", "tariff"?}` (else code 24);
+  each lookup is checked as an SMS recipient is (21, 22, 27, 23 for a reference already
+  held, 31 for a phone twice, 33 under `unroutable_prefixes`: no route, no lookup) and
+  answered in `result` in order, with `total_price`. A lookup is made at once: `status`
+  `"active"`, priced at the `Account`'s `hlr_price`. `GET hlr/{id}` and
+  `GET hlr/reference/{ref}` read it back (code 20 when unknown).
 
 - `GET common/balance`: `{"error": 0, "amount", "currency", "limit"}`, the amounts as strings
   with 7 decimals (bsg-api.md 8.1); `amount` is the fake's balance now (every accepted message
@@ -16,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
+from ._fates import format_time
 from ._json import dumps
 from ._legacy import (
     _BAD,
@@ -27,11 +36,21 @@ from ._legacy import (
     VIBER_TEXT_MAX,
     VIBER_VALIDITY,
     LegacyApi,
+    _Codes,
+    _id,
 )
 from ._legacy import _bounded as bounded
+from ._records import FakeHlr
 from ._reply import Reply
+from ._store import Store
 
-__all__ = ["NETWORKS", "LegacyExtras"]
+__all__ = ["HLR_ID_BASE", "NETWORKS", "HlrLookups", "LegacyExtras"]
+
+HlrLookups = Store[[str, str, str, str | None, Decimal, float], FakeHlr]
+"""The HLR lookups, keyed by reference (field 0)."""
+
+HLR_ID_BASE = 5_100_000_001
+_HLR_CODES = _Codes("sms", 24, 21, 27, 23, 31, as_string=False)
 
 NETWORKS: tuple[tuple[str, str, str], ...] = (
     ("UA", "Ukraine", "255"),
@@ -41,14 +60,91 @@ NETWORKS: tuple[tuple[str, str, str], ...] = (
 """`(country, country_name, mcc)` of every price-list row."""
 
 _SEVEN = Decimal("0.0000001")
+_PREFIXES = (("380", "255"), ("48", "260"), ("49", "262"))
+"""Phone-number prefixes of `NETWORKS`, for an HLR lookup's `network`."""
 
 
 class LegacyExtras:
     """The extras over the legacy endpoints' account, rules and error wording."""
 
-    def __init__(self, legacy: LegacyApi, *, balance: Callable[[], Decimal]) -> None:
+    def __init__(
+        self, legacy: LegacyApi, *, hlr: HlrLookups, balance: Callable[[], Decimal]
+    ) -> None:
         self.legacy = legacy
+        self.hlr = hlr
         self.current_balance = balance
+
+    def hlr_create(self, payload: Any) -> Reply:
+        """`POST|PUT .../hlr/create`."""
+        legacy, account = self.legacy, self.legacy.account
+        if not isinstance(payload, list) or not payload:
+            return legacy.error(24)
+        seen: set[str] = set()
+        result: list[dict[str, Any]] = []
+        for entry in payload:
+            tariff = entry.get("tariff") if isinstance(entry, dict) else None
+            if bounded(tariff, TARIFF) is _BAD:
+                result.append(legacy._entry_error(6, entry.get("reference"), as_string=False))
+                continue
+            code, msisdn, reference = legacy._recipient(entry, self.hlr, seen, _HLR_CODES)
+            if code is not None:
+                result.append(legacy._entry_error(code, reference, as_string=False))
+                continue
+            network = next(
+                (mcc + "01" for prefix, mcc in _PREFIXES if msisdn.startswith(prefix)), None
+            )
+            lookup_id = self.hlr.add(
+                reference,
+                msisdn,
+                "active",
+                network,
+                account.hlr_price,
+                legacy.now(),
+            )
+            result.append(
+                {
+                    "error": 0,
+                    "errorDescription": "No errors",
+                    "reference": reference,
+                    "id": str(lookup_id),
+                    "price": account.hlr_price,
+                    "currency": account.currency,
+                }
+            )
+        accepted = sum(1 for entry in result if entry["error"] == 0)
+        body: dict[str, Any] = {"result": result}
+        if accepted:
+            body["total_price"] = account.hlr_price * accepted
+            body["currency"] = account.currency
+        return Reply(200, dumps(body))
+
+    def hlr_get(self, raw_id: str) -> Reply:
+        """`GET .../hlr/{id}`."""
+        lookup_id = _id(raw_id)
+        found = self.hlr.get(lookup_id) if lookup_id is not None else None
+        return self._hlr_report(found)
+
+    def hlr_by_reference(self, raw_reference: str) -> Reply:
+        """`GET .../hlr/reference/{reference}`."""
+        return self._hlr_report(self.hlr.find(unquote(raw_reference)))
+
+    def _hlr_report(self, lookup: FakeHlr | None) -> Reply:
+        if lookup is None:
+            return self.legacy.error(20)
+        body = {
+            "error": 0,
+            "errorDescription": "No errors",
+            "id": str(lookup.id),
+            "msisdn": lookup.msisdn,
+            "reference": lookup.reference,
+            "status": lookup.status,
+            "network": lookup.network,
+            "price": lookup.price,
+            "currency": self.legacy.account.currency,
+            "createdDatetime": format_time(lookup.created),
+            "statusDatetime": format_time(lookup.created),
+        }
+        return Reply(200, dumps(body))
 
     def balance(self) -> Reply:
         """`GET .../common/balance`."""

@@ -26,13 +26,13 @@ import attrs
 from ..errors import InvalidParameterError
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._config import Account, Lifecycle, Rules, Webhook, checked
-from ._extras import LegacyExtras
+from ._extras import HLR_ID_BASE, HlrLookups, LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._faults import FaultKind, Faults
 from ._legacy import SMS_ID_BASE, TASK_ID_BASE, VIBER_ID_BASE, LegacyApi, Messages, Tasks
 from ._one_api import OneApi
 from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_payload
-from ._records import FakeCampaign, FakeMessage, FakeRcsMessage, Task
+from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
 from ._store import Store
 from ._views import ChannelView, RcsView
@@ -53,7 +53,9 @@ _LEGACY_ROUTE = re.compile(
     r".*/(sms|viber)/(?:(create)|task/([^/]*)|reference/([^/]*)|([^/]*))\Z", re.DOTALL
 )
 _EXTRAS_ROUTE = re.compile(
-    r".*/(?:common/(balance)|(sms|viber|hlr)/prices(?:/([^/]*))?|(sms|viber)/price)\Z", re.DOTALL
+    r".*/(?:common/(balance)|(sms|viber|hlr)/prices(?:/([^/]*))?|(sms|viber)/price"
+    r"|hlr/(?:(create)|reference/([^/]*)|([^/]*)))\Z",
+    re.DOTALL,
 )
 _ONE_API_ROUTE = re.compile(
     r".*/api/(?:(auth/login|auth/refresh|accounts/balance|accounts/tariff|messages/rcs/send"
@@ -268,7 +270,8 @@ class FakeBSG:
             shape_rng=random.Random(f"shape:{seed}"),
             balance=lambda: self.balance,
         )
-        self._extras = LegacyExtras(self._legacy, balance=lambda: self.balance)
+        self._hlr_store: HlrLookups = Store(HLR_ID_BASE, FakeHlr, key=0, unique=unique)
+        self._extras = LegacyExtras(self._legacy, hlr=self._hlr_store, balance=lambda: self.balance)
         self._one_api = OneApi(
             self.account,
             seed=seed,
@@ -427,8 +430,12 @@ class FakeBSG:
         return legacy.viber_get(message_id)
 
     def _process_extra(self, method: str, route: re.Match[str], body: bytes) -> Reply:
-        balance, price_list, tariff, quote = route.groups()
+        balance, price_list, tariff, quote, hlr_create, hlr_reference, hlr_id = route.groups()
         extras = self._extras
+        if hlr_create is not None:
+            if method not in _SEND_METHODS:
+                return _NOT_ALLOWED
+            return extras.hlr_create(_json_or_none(body))
         if quote is not None:
             if method not in _SEND_METHODS:
                 return _NOT_ALLOWED
@@ -438,6 +445,10 @@ class FakeBSG:
             return _NOT_ALLOWED
         if balance is not None:
             return extras.balance()
+        if hlr_reference is not None:
+            return extras.hlr_by_reference(hlr_reference)
+        if hlr_id is not None:
+            return extras.hlr_get(hlr_id)
         return extras.prices(price_list, tariff)
 
     def _process_one_api(

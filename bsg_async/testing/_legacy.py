@@ -227,7 +227,7 @@ class LegacyApi:
     def _recipient(
         self,
         entry: Any,
-        store: Messages,
+        store: Store[..., Any],
         seen_phones: set[str],
         codes: _Codes,
         message_code: int | None = None,

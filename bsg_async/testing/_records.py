@@ -17,6 +17,7 @@ import attrs
 __all__ = [
     "Channel",
     "FakeCampaign",
+    "FakeHlr",
     "FakeMessage",
     "FakeRcsMessage",
     "RcsSubmission",
@@ -92,6 +93,23 @@ class _Accepted:
         """Whether it was sent with an SMS fallback (Viber `alt_route`, RCS
         `alternative_channel.sms`)."""
         return self.submission.fallback is not None
+
+
+@attrs.frozen
+class FakeHlr:
+    """One HLR lookup the fake made: its id, reference, phone, what it found and cost.
+
+    `status` is `"active"` (the fake finds every routable number live); `network` the MCC
+    and MNC of the number's network (`None`: not one the fake knows).
+    """
+
+    id: int
+    reference: str
+    msisdn: str
+    status: str
+    network: str | None
+    price: Decimal
+    created: float
 
 
 @attrs.frozen
