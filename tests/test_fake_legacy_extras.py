@@ -131,3 +131,60 @@ async def test_quote_of_an_empty_request_is_an_invalid_request(client: AsyncBSG)
         await client.legacy_request("PUT", "/viber/price", json={"messages": []})
 
     assert info.value.code == 24
+
+
+def _viber(**message: object) -> dict[str, object]:
+    return {
+        "messages": [
+            {"to": [{"msisdn": "380972920000"}], "text": "Hi", "alpha_name": "B"} | message
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "code"),
+    [
+        ("/sms/price", [], "24"),
+        ("/sms/price", {"destination": "nowhere"}, "24"),
+        ("/sms/price", {"destination": "phones", "phones": []}, "24"),
+        (
+            "/sms/price",
+            {"destination": "phones", "phones": ["x"], "body": "Hi", "originator": "S"},
+            "24",
+        ),
+        ("/sms/price", {"destination": "phone", "validity": 73}, "28"),
+        ("/sms/price", {"destination": "phone", "tariff": 10}, "6"),
+        (
+            "/sms/price",
+            {"destination": "phone", "msisdn": "380501234567", "body": "", "originator": "S"},
+            "26",
+        ),
+        (
+            "/sms/price",
+            {"destination": "individual", "phones": [{"msisdn": "380501234567", "body": "Hi"}]},
+            "25",
+        ),
+        ("/viber/price", {"messages": "x"}, 24),
+        ("/viber/price", _viber() | {"validity": 10}, 48),
+        ("/viber/price", _viber() | {"tariff": 10}, 6),
+        ("/viber/price", _viber(to=[]), 44),
+        ("/viber/price", _viber(alpha_name=""), 45),
+        ("/viber/price", _viber(text=""), 46),
+        ("/viber/price", _viber(to=[{"msisdn": "12"}]), 41),
+        ("/viber/price", _viber(to=[{"msisdn": f"38097{i:07d}"} for i in range(51)]), 12),
+    ],
+)
+async def test_fake_refuses_a_bad_quote_with_the_documented_code(
+    raw: httpx.AsyncClient, path: str, payload: object, code: object
+) -> None:
+    answer = await raw.put(path, json=payload)
+
+    assert answer.json()["error"] == code
+
+
+async def test_sms_quote_of_individual_messages_counts_each(raw: httpx.AsyncClient) -> None:
+    phones = [{"msisdn": f"38050123456{i}", "body": "Hi", "originator": "S"} for i in range(3)]
+
+    answer = await raw.put("/sms/price", json={"destination": "individual", "phones": phones})
+
+    assert Decimal(str(answer.json()["totalprice"])) == 3 * ACCOUNT.sms_price

@@ -214,3 +214,66 @@ async def test_lookup_over_the_asgi_app(fake: FakeBSG) -> None:
 
     assert result.id == receipt.id
     assert result.network == "26001"
+
+
+async def test_lost_answer_then_request_level_23_is_read_back_by_reference(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    def create(request: httpx.Request) -> httpx.Response:
+        if create_route.call_count == 0:
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        return httpx.Response(200, json={"error": 23, "errorDescription": "already present"})
+
+    create_route = respx_mock.post(CREATE).mock(side_effect=create)
+    lookup = respx_mock.get(f"{BASE}/hlr/reference/check42").respond(json=REPORT)
+
+    receipt = await bsg.hlr.create(to="380501234567", reference="check42")
+
+    assert receipt == Receipt(5100000001, "check42", Decimal("0.0050000"), "EUR", "380501234567")
+    assert create_route.call_count == 2
+    assert lookup.call_count == 1
+
+
+async def test_request_level_23_on_the_first_attempt_is_not_read_back(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    respx_mock.post(CREATE).respond(json={"error": 23, "errorDescription": "already present"})
+    lookup = respx_mock.get(f"{BASE}/hlr/reference/check42").respond(json=REPORT)
+
+    with pytest.raises(DuplicateReferenceError):
+        await bsg.hlr.create(to="380501234567", reference="check42")
+
+    assert not lookup.called
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"msisdn": "380501234567"}, None),  # not an array: request-level 24
+        ([], None),
+        ([{"msisdn": "12", "reference": "a"}], 21),
+        ([{"msisdn": "380501234567"}], 22),
+        ([{"msisdn": "380501234567", "reference": "a b"}], 27),
+        ([{"msisdn": "380501234567", "reference": "a", "tariff": 10}], 6),
+        (
+            [
+                {"msisdn": "380501234567", "reference": "a"},
+                {"msisdn": "380501234567", "reference": "b"},
+            ],
+            31,
+        ),
+    ],
+)
+async def test_fake_refuses_bad_lookups_with_the_documented_codes(
+    fake: FakeBSG, payload: Any, code: int | None
+) -> None:
+    async with httpx.AsyncClient(transport=fake.transport, base_url=BASE) as http:
+        answer = (
+            await http.post("/hlr/create", json=payload, headers={"X-API-KEY": API_KEY})
+        ).json()
+
+    if code is None:
+        assert answer["error"] == 24
+    else:
+        assert answer["result"][-1]["error"] == code
+    assert len(fake.requests) == 1
