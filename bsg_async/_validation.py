@@ -11,6 +11,7 @@ import itertools
 import os
 import re
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,6 +116,35 @@ def integer(value: object, field: str, bounds: tuple[int, int], unit: str = "") 
         return value
     suffix = f" {unit}" if unit else ""
     raise InvalidParameterError(field, value, f"expected an integer from {low} to {high}{suffix}")
+
+
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600}
+
+
+def duration(value: object, field: str, bounds: tuple[int, int], unit: str) -> int:
+    """A `timedelta` as a whole number of `unit` (`"seconds"`, `"minutes"` or `"hours"`)
+    within `bounds`, both ends included: what an endpoint sends for a validity or a TTL.
+
+    The error names the range in the endpoint's own unit (`"from 1 to 72 hours"`). A duration
+    that is not a whole number of that unit is refused rather than rounded: rounding up could
+    keep a message alive longer than the caller allowed, rounding down could make it 0.
+    """
+    size = _UNIT_SECONDS[unit]
+    low, high = bounds
+    allowed = f"expected a timedelta from {low} to {high} {unit}"
+    if not isinstance(value, timedelta):
+        raise InvalidParameterError(field, value, allowed)
+    whole, rest = divmod(value, timedelta(seconds=size))
+    if rest:
+        raise InvalidParameterError(field, value, f"{allowed}, a whole number of {unit}")
+    if not low <= whole <= high:
+        raise InvalidParameterError(field, value, allowed)
+    return whole
+
+
+def optional_duration(value: object, field: str, bounds: tuple[int, int], unit: str) -> int | None:
+    """`None`, or a `timedelta` as a whole number of `unit` within `bounds` (see `duration`)."""
+    return None if value is None else duration(value, field, bounds, unit)
 
 
 def optional_integer(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -851,3 +852,38 @@ def test_optional_rules_still_check_a_given_value() -> None:
 
 def test_items_keeps_a_list_like_argument() -> None:
     assert rules.items((1, 2), "messages") == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "bounds", "expected"),
+    [
+        (timedelta(hours=1), "hours", (1, 72), 1),
+        (timedelta(days=3), "hours", (1, 72), 72),
+        (timedelta(seconds=15), "seconds", (15, 86_400), 15),
+        (timedelta(minutes=2), "minutes", (1, 10), 2),
+    ],
+)
+def test_duration_converts_to_the_endpoint_unit(
+    value: timedelta, unit: str, bounds: tuple[int, int], expected: int
+) -> None:
+    assert rules.duration(value, "validity", bounds, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (timedelta(minutes=90), "a whole number of hours"),
+        (timedelta(hours=73), "from 1 to 72 hours"),
+        (timedelta(0), "from 1 to 72 hours"),
+        (timedelta(hours=-1), "from 1 to 72 hours"),
+        (3, "expected a timedelta from 1 to 72 hours"),
+        (True, "expected a timedelta"),
+    ],
+)
+def test_duration_refuses_naming_the_range_in_the_endpoint_unit(
+    value: object, message: str
+) -> None:
+    with pytest.raises(InvalidParameterError, match=message) as caught:
+        rules.duration(value, "validity", (1, 72), "hours")
+    assert caught.value.field == "validity"
+    assert rules.optional_duration(None, "validity", (1, 72), "hours") is None
