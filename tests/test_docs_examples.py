@@ -13,10 +13,11 @@ opens `AsyncBSG(api_key="live_...")` talks to the fake. How a block runs depends
   guides say so once, at their top);
 - any other block is a script: it runs as `__main__` (`asyncio.run(main())` included).
 
-A ```text block right after a Python block (a blank line at most between them) is what the
-Python block prints; `...` in it stands for any text. An HTML comment `<!-- pending: why -->`
-on the line before a block marks an example that cannot run yet: the test then expects it to
-fail, and fails as soon as it runs (so the marker cannot be left behind).
+A ```text block right after a Python block (a blank line at most between them; titled
+`title="Output"` by convention, which the site shows) is what the Python block prints; `...`
+in it stands for any text. An HTML comment `<!-- pending: why -->` on the line before a block
+marks an example that cannot run yet: the test then expects it to fail, and fails as soon as
+it runs (so the marker cannot be left behind).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ WEBHOOK_SECRET = "s3cret-for-the-docs"
 PYTEST_TIMEOUT = 120
 # A reader's own pytest settings: warnings are errors, pytest-asyncio's loop scope set.
 PYTEST_OPTIONS = ("-W", "error", "-o", "asyncio_default_fixture_loop_scope=function")
-FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<info>[\w+-]*)[ \t]*$")
+FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<info>[\w+-]*)(?:[ \t]+[^`]*)?$")
 PENDING = re.compile(r"^\s*<!--\s*pending:\s*(?P<why>.+?)\s*-->\s*$")
 
 
