@@ -45,6 +45,7 @@ from .cli_support import ROOT, ServedFake, python_env
 PAGES = (ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")))
 WEBHOOK_SECRET = "s3cret-for-the-docs"
 PYTEST_TIMEOUT = 120
+README_MAX_LINES = 300  # an overview; the details live in docs/
 # A reader's own pytest settings: warnings are errors, pytest-asyncio's loop scope set.
 PYTEST_OPTIONS = ("-W", "error", "-o", "asyncio_default_fixture_loop_scope=function")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<info>[\w+-]*)(?:[ \t]+[^`]*)?$")
@@ -206,6 +207,13 @@ def test_every_page_is_searched_and_examples_are_found() -> None:
 
     assert "README.md" in pages
     assert len([page for page in pages if page.startswith("docs/")]) >= 8
+
+
+def test_the_readme_stays_an_overview() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+
+    assert len(lines) <= README_MAX_LINES, "move the details into docs/"
+    assert "pip install bsg-async\n" not in "\n".join(lines) + "\n", "not on PyPI yet"
 
 
 def test_a_page_with_an_unclosed_block_is_refused() -> None:
