@@ -28,20 +28,20 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from . import _validation as rules
-from ._paging import data_object
+from ._one_api_sending import (
+    held_campaign,
+    held_message,
+    post_referenced,
+    post_unreferenced,
+)
 from .errors import (
     BSGError,
     InvalidParameterError,
-    InvalidRequestError,
-    RateLimitError,
-    UnexpectedResponseError,
-    fate_unknown,
 )
 from .models import Recipient
 from .models.one_api import (
     Campaign,
     MessageInfo,
-    OneApiMessage,
     RcsCard,
     RcsContent,
     RcsOptions,
@@ -136,22 +136,18 @@ class RcsResource:
         )
         url = None if callback_url is None else _callback_url(callback_url)
         payload = self._client._wire.rcs_message(number, ref, content, callback_url=url)
-        try:
-            answer = await self._client.one_api_request(
-                "POST", SEND_PATH, json=payload, send=True, retry_if=_not_rate_limited
-            )
-        except (RateLimitError, InvalidRequestError) as error:
-            if not _reconcilable(error):
-                raise
-            found = await self._reconcile(error, ref, number)
-            return found.to_message_info()
-        try:
-            return self._client._wire.structure(
-                data_object(answer), MessageInfo, http_status=answer.http_status, send=True
-            )
-        except UnexpectedResponseError as error:
-            found = await self._reconcile(error, ref, number)
-            return found.to_message_info()
+        client = self._client
+
+        async def recover(error: BSGError) -> MessageInfo:
+            return (await held_message(client, error, ref, number)).to_message_info()
+
+        return await post_referenced(
+            client,
+            SEND_PATH,
+            payload,
+            MessageInfo,
+            recover,
+        )
 
     async def send_campaign(
         self,
@@ -200,20 +196,18 @@ class RcsResource:
         start = None if start_at is None else self._start_at(start_at)
         payload = self._client._wire.rcs_campaign(recipients, content, start_at=start)
         first_number, first_ref = recipients[0]
-        try:
-            answer = await self._client.one_api_request(
-                "POST", CAMPAIGN_PATH, json=payload, send=True, retry_if=_not_rate_limited
-            )
-        except (RateLimitError, InvalidRequestError) as error:
-            if not _reconcilable(error):
-                raise
-            return await self._reconcile_campaign(error, first_ref, first_number)
-        try:
-            return self._client._wire.structure(
-                data_object(answer), Campaign, http_status=answer.http_status, send=True
-            )
-        except UnexpectedResponseError as error:
-            return await self._reconcile_campaign(error, first_ref, first_number)
+        client = self._client
+
+        async def recover(error: BSGError) -> Campaign:
+            return await held_campaign(client, error, first_ref, first_number)
+
+        return await post_referenced(
+            client,
+            CAMPAIGN_PATH,
+            payload,
+            Campaign,
+            recover,
+        )
 
     async def send_to_groups(
         self,
@@ -257,40 +251,14 @@ class RcsResource:
         )
         start = None if start_at is None else self._start_at(start_at)
         payload = self._client._wire.rcs_groups(ids, content, start_at=start)
-        answer = await self._client.one_api_request(
-            "POST", GROUPS_PATH, json=payload, send=True, retry_if=_surely_not_accepted
-        )
-        return self._client._wire.structure(
-            data_object(answer), Campaign, http_status=answer.http_status, send=True
-        )
+        client = self._client
+        return await post_unreferenced(client, GROUPS_PATH, payload, Campaign)
 
     # -- helpers -----------------------------------------------------------------------------
 
     def _start_at(self, value: object) -> str:
         zone = self._client._wire.zone
         return start_at_time(value, zone, _service_now(zone))
-
-    async def _reconcile(self, error: BSGError, ref: str, number: str) -> OneApiMessage:
-        """The message the service holds for `ref` (sent to `number`), or raise `error`
-        (a copy whose fate is unknown when the search itself failed)."""
-        try:
-            async for message in self._client.messages.list(reference_id=ref, page_size=15):
-                if message.reference_id in (None, ref) and message.phone in (None, number):
-                    return message
-        except BSGError as lookup_error:
-            raise fate_unknown(error) from lookup_error
-        raise error
-
-    async def _reconcile_campaign(self, error: BSGError, ref: str, number: str) -> Campaign:
-        """The campaign holding the message with `ref`, or raise `error` (a copy whose fate is
-        unknown when the message was found but its campaign cannot be read)."""
-        message = await self._reconcile(error, ref, number)
-        if message.campaign_id is None:
-            raise fate_unknown(error)
-        try:
-            return await self._client.campaigns.get(message.campaign_id)
-        except BSGError as lookup_error:
-            raise fate_unknown(error) from lookup_error
 
 
 def _content(
@@ -322,27 +290,6 @@ def _content(
         check_stop_list=None
         if check_stop_list is None
         else rules.boolean(check_stop_list, "check_stop_list"),
-    )
-
-
-def _not_rate_limited(error: BSGError) -> bool:
-    """Retry anything the policy allows but a 429: that one is reconciled, never resent."""
-    return not isinstance(error, RateLimitError)
-
-
-def _surely_not_accepted(error: BSGError) -> bool:
-    """Without a `reference_id`, retry only what cannot have reached the service."""
-    return _not_rate_limited(error) and not error.may_have_been_accepted
-
-
-def _reconcilable(error: BSGError) -> bool:
-    """A 429, or a 422 about `reference_id` after an attempt that may have been accepted."""
-    if isinstance(error, RateLimitError):
-        return True
-    return (
-        isinstance(error, InvalidRequestError)
-        and error.may_have_been_accepted
-        and any("reference_id" in key for key in error.errors)
     )
 
 

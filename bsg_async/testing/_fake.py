@@ -29,11 +29,13 @@ from ._config import Account, Lifecycle, Rules, Webhook, checked
 from ._extras import HLR_ID_BASE, HlrLookups, LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._faults import FaultKind, Faults
+from ._json import loads_or_none
 from ._legacy import SMS_ID_BASE, TASK_ID_BASE, VIBER_ID_BASE, LegacyApi, Messages, Tasks
 from ._one_api import OneApi
 from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_payload
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
+from ._routes import Call, Router
 from ._store import Store
 from ._views import ChannelView, RcsView
 
@@ -57,24 +59,6 @@ _EXTRAS_ROUTE = re.compile(
     r"|hlr/(?:(create)|reference/([^/]*)|([^/]*)))\Z",
     re.DOTALL,
 )
-_ONE_API_ROUTE = re.compile(
-    r".*/api/(?:(auth/login|auth/refresh|accounts/balance|accounts/tariff|messages/rcs/send"
-    r"|campaigns/rcs/send|campaigns/rcs/send-groups|campaigns|messages)"
-    r"|campaigns/([^/]*)(/detail|/stop)?)\Z",
-    re.DOTALL,
-)
-_ONE_API_AREA = re.compile(r".*/api/(?:auth|accounts|messages|campaigns)(?:/|\Z)", re.DOTALL)
-_ONE_API_METHODS = {
-    "auth/login": "POST",
-    "auth/refresh": "POST",
-    "accounts/balance": "GET",
-    "accounts/tariff": "GET",
-    "messages/rcs/send": "POST",
-    "campaigns/rcs/send": "POST",
-    "campaigns/rcs/send-groups": "POST",
-    "campaigns": "GET",
-    "messages": "GET",
-}
 _LOGIN_PATH = re.compile(r".*/api/auth/login\Z", re.DOTALL)
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization"})
 _SEND_METHODS = frozenset({"POST", "PUT"})
@@ -294,6 +278,8 @@ class FakeBSG:
         self.sms = ChannelView("sms", self._sms_store, self._fates, self.now)
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
+        # Every One-API operation: each area lists its routes beside its handlers.
+        self._router = Router((*self._one_api.routes(), *self._rcs.routes()))
 
     def __repr__(self) -> str:
         return (
@@ -397,7 +383,7 @@ class FakeBSG:
     def _process(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> Reply:
-        if _ONE_API_AREA.match(path) is not None:
+        if self._router.owns(path):
             return self._process_one_api(method, path, query, headers, body)
         extra = _EXTRAS_ROUTE.match(path)
         route = _LEGACY_ROUTE.match(path) if extra is None else None
@@ -413,7 +399,7 @@ class FakeBSG:
         if create is not None:
             if method not in _SEND_METHODS:
                 return _NOT_ALLOWED
-            payload = _json_or_none(body)
+            payload = loads_or_none(body)
             return legacy.sms_create(payload) if channel == "sms" else legacy.viber_create(payload)
         if method != "GET":
             return _NOT_ALLOWED
@@ -435,11 +421,11 @@ class FakeBSG:
         if hlr_create is not None:
             if method not in _SEND_METHODS:
                 return _NOT_ALLOWED
-            return extras.hlr_create(_json_or_none(body))
+            return extras.hlr_create(loads_or_none(body))
         if quote is not None:
             if method not in _SEND_METHODS:
                 return _NOT_ALLOWED
-            payload = _json_or_none(body)
+            payload = loads_or_none(body)
             return extras.sms_quote(payload) if quote == "sms" else extras.viber_quote(payload)
         if method != "GET":
             return _NOT_ALLOWED
@@ -454,39 +440,15 @@ class FakeBSG:
     def _process_one_api(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> Reply:
-        route = _ONE_API_ROUTE.match(path)
-        if route is None:
+        found = self._router.match(method, path)
+        if found is None:
             return _NOT_FOUND
-        name, campaign_id, action = route.groups()
-        expected = _ONE_API_METHODS.get(name) if name else ("PATCH" if action == "/stop" else "GET")
-        if method != expected:
+        route = found.route
+        if route is None:
             return _ONE_API_NOT_ALLOWED
-        one_api, rcs = self._one_api, self._rcs
-        if name == "auth/login":
-            return one_api.login(_json_or_none(body))
-        if name == "auth/refresh":
-            return one_api.refresh(headers)
-        if not one_api.authorized(headers):
+        if not route.public and not self._one_api.authorized(headers):
             return unauthenticated()
-        if name == "accounts/balance":
-            return one_api.balance(headers)
-        if name == "accounts/tariff":
-            return rcs.tariff_list(query)
-        if name == "messages/rcs/send":
-            return rcs.send(_json_or_none(body))
-        if name == "campaigns/rcs/send":
-            return rcs.send_campaign(_json_or_none(body))
-        if name == "campaigns/rcs/send-groups":
-            return rcs.send_groups(_json_or_none(body))
-        if name == "campaigns":
-            return rcs.campaign_list(query)
-        if name == "messages":
-            return rcs.message_search(query)
-        if action == "/detail":
-            return rcs.detail(campaign_id)
-        if action == "/stop":
-            return rcs.stop(campaign_id)
-        return rcs.campaign(campaign_id)
+        return route.handler(Call(found.params, query, headers, body))
 
     def _fault_reply(self, fault: FaultKind, path: str) -> Reply:
         status = fault.http_status
@@ -783,18 +745,11 @@ class FakeBSG:
         self._legacy.shape_rng.seed(f"shape:{self.seed}")
 
 
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-
-
 def _masked_body(path: str, body: bytes) -> bytes:
     """The body to record: a login's `api_key` is replaced by `[secure]`."""
     if not body or _LOGIN_PATH.match(path) is None:
         return body
-    payload = _json_or_none(body)
+    payload = loads_or_none(body)
     if isinstance(payload, dict) and "api_key" in payload:
         return json.dumps({**payload, "api_key": "[secure]"}).encode()
     return b"[secure]"

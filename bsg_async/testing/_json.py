@@ -14,7 +14,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["dumps"]
+__all__ = ["dumps", "loads_or_none"]
 
 _TOKEN = secrets.token_hex(8)
 _MARK = "\x00" + _TOKEN  # how a Decimal starts its marked string
@@ -43,3 +43,12 @@ def dumps(value: Any) -> bytes:
         first, *rest = text.split(_OPEN)
         text = first + "".join([piece.replace('"', "", 1) for piece in rest])
     return text.encode("ascii")
+
+
+def loads_or_none(body: bytes) -> Any:
+    """`body` decoded as JSON, or `None` when it is not JSON (the endpoint's validation then
+    answers as the service does to a missing body)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None

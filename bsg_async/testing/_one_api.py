@@ -20,6 +20,7 @@ from typing import Any
 from ._config import Account
 from ._json import dumps
 from ._reply import Reply, unauthenticated
+from ._routes import Route
 
 __all__ = ["OneApi"]
 
@@ -150,3 +151,11 @@ class OneApi:
             "credit": 0 if credit is None else credit,
         }
         return Reply(200, dumps({"data": data}))
+
+    def routes(self) -> tuple[Route, ...]:
+        """This area's operations, for the fake's `Router`."""
+        return (
+            Route("POST", "auth/login", lambda call: self.login(call.json()), public=True),
+            Route("POST", "auth/refresh", lambda call: self.refresh(call.headers), public=True),
+            Route("GET", "accounts/balance", lambda call: self.balance(call.headers)),
+        )

@@ -41,12 +41,14 @@ from urllib.parse import parse_qs
 
 import attrs
 
+from ._check import DIGITS, Check, first, paging
 from ._config import Account
 from ._fates import RCS, Fates, Hold, MessageState, Step, due_steps, format_time, held
 from ._json import dumps
 from ._records import FakeCampaign, FakeRcsMessage, RcsSubmission
 from ._reply import Reply, invalid, not_found
 from ._reply import page as reply_page
+from ._routes import Route
 from ._store import Store
 
 __all__ = [
@@ -87,16 +89,13 @@ START_AT_MAX_AHEAD = 30 * 86_400
 MESSAGES_PAGE = (15, 500)
 TARIFFS_PAGE = (15, 500)
 CAMPAIGNS_PAGE = (30, 500)
-DEFAULT_PAGE_LIMIT = 50
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PRICE_QUANTUM = Decimal("0.0000001")
 
 _PHONE = re.compile(r"[0-9]{9,15}")
 _REFERENCE_ID = re.compile(r"[A-Za-z0-9]{1,32}")
-_URL = re.compile(r"https?://[^\s/?#]+\S*")
 _SMS_SENDER_DIGITS = re.compile(r"[0-9]{1,15}")
 _SMS_SENDER_NAME = re.compile(r"[\x20-\x7e]{1,11}")
-_DIGITS = re.compile(r"[0-9]{1,19}")
 _COUNTRIES = (
     ("380", "UA"),
     ("375", "BY"),
@@ -221,93 +220,6 @@ def report_payload(message: FakeRcsMessage, step: Step) -> dict[str, Any]:
 # -- the endpoints -----------------------------------------------------------------------------
 
 
-class _Check:
-    """Collects per-field messages, as the service's 422 answer lists them."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, key: str, text: str) -> None:
-        self.errors.setdefault(key, []).append(text)
-
-    def required(self, value: Any, key: str) -> bool:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            self.add(key, f"The {key} field is required.")
-            return False
-        return True
-
-    def text(self, value: Any, key: str, max_length: int, *, required: bool = True) -> str | None:
-        if value is None and not required:
-            return None
-        if not self.required(value, key):
-            return None
-        if not isinstance(value, str):
-            self.add(key, f"The {key} must be a string.")
-            return None
-        if len(value) > max_length:
-            self.add(key, f"The {key} must not be greater than {max_length} characters.")
-            return None
-        return value
-
-    def matches(self, value: Any, key: str, pattern: re.Pattern[str], what: str) -> str | None:
-        if not isinstance(value, str) or not pattern.fullmatch(value):
-            self.add(key, f"The {key} {what}.")
-            return None
-        return value
-
-    def integer(self, value: Any, key: str, bounds: tuple[int, int] | None = None) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.add(key, f"The {key} must be an integer.")
-            return None
-        if bounds is not None and not bounds[0] <= value <= bounds[1]:
-            self.add(key, f"The {key} must be between {bounds[0]} and {bounds[1]}.")
-            return None
-        return value
-
-    def boolean(self, value: Any, key: str) -> bool | None:
-        if value is None:
-            return None
-        if value in (True, False) or value in ("0", "1"):
-            return value in (True, "1")
-        self.add(key, f"The {key} field must be true or false.")
-        return None
-
-    def url(self, value: Any, key: str, max_length: int, *, required: bool) -> str | None:
-        url = self.text(value, key, max_length, required=required)
-        if url is not None and not _URL.fullmatch(url):
-            self.add(key, f"The {key} must be a valid URL.")
-            return None
-        return url
-
-    def items(self, value: Any, key: str, bounds: tuple[int, int]) -> list[Any] | None:
-        if not self.required(value, key):
-            return None
-        if not isinstance(value, list):
-            self.add(key, f"The {key} must be an array.")
-            return None
-        if len(value) < bounds[0]:
-            self.add(key, f"The {key} must have at least {bounds[0]} items.")
-            return None
-        if len(value) > bounds[1]:
-            self.add(key, f"The {key} must not have more than {bounds[1]} items.")
-            return None
-        return value
-
-    def object(self, value: Any, key: str, *, required: bool = True) -> Mapping[str, Any] | None:
-        if value is None and not required:
-            return None
-        if not self.required(value, key):
-            return None
-        if not isinstance(value, dict):
-            self.add(key, f"The {key} must be an object.")
-            return None
-        return value
-
-
 @attrs.frozen
 class _CampaignNow:
     """What the campaign answers report of a campaign now: its messages by status, when it
@@ -368,7 +280,7 @@ class RcsApi:
     def send(self, payload: Any) -> Reply:
         """`POST /api/messages/rcs/send`: one message, no campaign."""
         data = payload if isinstance(payload, dict) else {}
-        check = _Check()
+        check = Check()
         phone = check.object(data.get("phone"), "phone")
         number = reference_id = None
         if phone is not None:
@@ -392,7 +304,7 @@ class RcsApi:
     def send_campaign(self, payload: Any) -> Reply:
         """`POST /api/campaigns/rcs/send`: 1 to 5,000 unique phones."""
         data = payload if isinstance(payload, dict) else {}
-        check = _Check()
+        check = Check()
         recipients: list[tuple[str, str | None]] = []
         phones = check.items(data.get("phones"), "phones", (1, CAMPAIGN_MAX_PHONES))
         seen_numbers: set[str] = set()
@@ -428,7 +340,7 @@ class RcsApi:
     def send_groups(self, payload: Any) -> Reply:
         """`POST /api/campaigns/rcs/send-groups`: the contacts of 1 to 1,000 contact lists."""
         data = payload if isinstance(payload, dict) else {}
-        check = _Check()
+        check = Check()
         ids: list[int] = []
         groups = check.items(data.get("groups"), "groups", (1, GROUPS_MAX))
         for index, value in enumerate(groups or ()):
@@ -531,18 +443,18 @@ class RcsApi:
     # -- validation ----------------------------------------------------------------------------
 
     @staticmethod
-    def _number(check: _Check, value: Any, key: str) -> str | None:
+    def _number(check: Check, value: Any, key: str) -> str | None:
         if not check.required(value, key):
             return None
         return check.matches(value, key, _PHONE, "must be 9 to 15 digits")
 
     @staticmethod
-    def _reference_id(check: _Check, value: Any, key: str) -> str | None:
+    def _reference_id(check: Check, value: Any, key: str) -> str | None:
         if value is None:
             return None
         return check.matches(value, key, _REFERENCE_ID, "must be 1 to 32 letters and digits")
 
-    def _start_at(self, check: _Check, value: Any) -> float | None:
+    def _start_at(self, check: Check, value: Any) -> float | None:
         if value is None:
             return None
         moment = _parse_time(value)
@@ -558,7 +470,7 @@ class RcsApi:
             return None
         return moment
 
-    def _common(self, check: _Check, data: Mapping[str, Any]) -> _Common | None:
+    def _common(self, check: Check, data: Mapping[str, Any]) -> _Common | None:
         sender = check.text(data.get("sender"), "sender", SENDER_MAX)
         options = self._options(check, data.get("options"))
         fallback = self._fallback(check, data.get("alternative_channel"))
@@ -584,7 +496,7 @@ class RcsApi:
         )
 
     @staticmethod
-    def _options(check: _Check, value: Any) -> Mapping[str, Any] | None:
+    def _options(check: Check, value: Any) -> Mapping[str, Any] | None:
         options = check.object(value, "options")
         if options is None:
             return None
@@ -603,7 +515,7 @@ class RcsApi:
         return options
 
     @staticmethod
-    def _fallback(check: _Check, value: Any) -> Mapping[str, Any] | None:
+    def _fallback(check: Check, value: Any) -> Mapping[str, Any] | None:
         channel = check.object(value, "alternative_channel", required=False)
         if channel is None:
             return None
@@ -769,7 +681,7 @@ class RcsApi:
         }
 
     def _find_campaign(self, raw_id: str) -> FakeCampaign | None:
-        if not _DIGITS.fullmatch(raw_id):
+        if not DIGITS.fullmatch(raw_id):
             return None
         return self.campaigns.get(int(raw_id))
 
@@ -809,8 +721,8 @@ class RcsApi:
     def campaign_list(self, query: str) -> Reply:
         """`GET /api/campaigns`: paged (30 to 500), optionally by creation time."""
         params = parse_qs(query, keep_blank_values=True)
-        check = _Check()
-        offset, limit = _paging(check, params, CAMPAIGNS_PAGE)
+        check = Check()
+        offset, limit = paging(check, params, CAMPAIGNS_PAGE)
         since, until = _time_filters(check, params)
         if check.errors:
             return invalid(check.errors)
@@ -823,10 +735,10 @@ class RcsApi:
     def message_search(self, query: str) -> Reply:
         """`GET /api/messages`: the search, paged (15 to 500), every filter given applies."""
         params = parse_qs(query, keep_blank_values=True)
-        check = _Check()
-        offset, limit = _paging(check, params, MESSAGES_PAGE)
+        check = Check()
+        offset, limit = paging(check, params, MESSAGES_PAGE)
         since, until = _time_filters(check, params)
-        reference_id = _first(params, "filter[reference_id]")
+        reference_id = first(params, "filter[reference_id]")
         if reference_id is not None:
             check.matches(
                 reference_id,
@@ -834,8 +746,8 @@ class RcsApi:
                 _REFERENCE_ID,
                 "must be 1 to 32 letters and digits",
             )
-        campaign_id = check.integer(_first(params, "filter[campaign_id]"), "filter.campaign_id")
-        message_id = check.integer(_first(params, "filter[id]"), "filter.id")
+        campaign_id = check.integer(first(params, "filter[campaign_id]"), "filter.campaign_id")
+        message_id = check.integer(first(params, "filter[id]"), "filter.id")
         if check.errors:
             return invalid(check.errors)
         found = self.messages.page(
@@ -868,8 +780,8 @@ class RcsApi:
 
     def tariff_list(self, query: str) -> Reply:
         """`GET /api/accounts/tariff`: paged (15 to 500), `{"data", "total"}` without `meta`."""
-        check = _Check()
-        offset, limit = _paging(check, parse_qs(query, keep_blank_values=True), TARIFFS_PAGE)
+        check = Check()
+        offset, limit = paging(check, parse_qs(query, keep_blank_values=True), TARIFFS_PAGE)
         if check.errors:
             return invalid(check.errors)
         page = [
@@ -884,13 +796,27 @@ class RcsApi:
         ]
         return Reply(200, dumps({"data": page, "total": len(self.tariffs)}))
 
+    def routes(self) -> tuple[Route, ...]:
+        """This area's operations, for the fake's `Router`."""
+        return (
+            Route("GET", "accounts/tariff", lambda call: self.tariff_list(call.query)),
+            Route("POST", "messages/rcs/send", lambda call: self.send(call.json())),
+            Route("POST", "campaigns/rcs/send", lambda call: self.send_campaign(call.json())),
+            Route("POST", "campaigns/rcs/send-groups", lambda call: self.send_groups(call.json())),
+            Route("GET", "campaigns", lambda call: self.campaign_list(call.query)),
+            Route("GET", "messages", lambda call: self.message_search(call.query)),
+            Route("GET", "campaigns/{id}", lambda call: self.campaign(call.params["id"])),
+            Route("GET", "campaigns/{id}/detail", lambda call: self.detail(call.params["id"])),
+            Route("PATCH", "campaigns/{id}/stop", lambda call: self.stop(call.params["id"])),
+        )
+
 
 # -- helpers -----------------------------------------------------------------------------------
 
 _PHP_FORMAT = "Y-m-d H:i:s"
 
 
-def _card(check: _Check, value: Any, key: str) -> None:
+def _card(check: Check, value: Any, key: str) -> None:
     card = check.object(value, key)
     if card is None:
         return
@@ -908,7 +834,7 @@ def _card(check: _Check, value: Any, key: str) -> None:
         _suggestion(check, item, f"{key}.suggestions.{index}")
 
 
-def _suggestion(check: _Check, value: Any, key: str) -> None:
+def _suggestion(check: Check, value: Any, key: str) -> None:
     suggestion = check.object(value, key)
     if suggestion is None:
         return
@@ -927,7 +853,7 @@ def _suggestion(check: _Check, value: Any, key: str) -> None:
         check.add(key + ".type", f"The selected {key}.type is invalid.")
 
 
-def _validity(check: _Check, data: Mapping[str, Any], prefix: str) -> tuple[int | None, int | None]:
+def _validity(check: Check, data: Mapping[str, Any], prefix: str) -> tuple[int | None, int | None]:
     hours_value, seconds_value = data.get("validity"), data.get("validity_seconds")
     if hours_value is not None and seconds_value is not None:
         check.add(
@@ -940,18 +866,10 @@ def _validity(check: _Check, data: Mapping[str, Any], prefix: str) -> tuple[int 
     return hours, seconds
 
 
-def _paging(
-    check: _Check, params: Mapping[str, list[str]], bounds: tuple[int, int]
-) -> tuple[int, int]:
-    offset = check.integer(_first(params, "page[offset]"), "page.offset")
-    limit = check.integer(_first(params, "page[limit]"), "page.limit", bounds)
-    return (offset or 0), (DEFAULT_PAGE_LIMIT if limit is None else limit)
-
-
-def _time_filters(check: _Check, params: Mapping[str, list[str]]) -> tuple[float, float]:
+def _time_filters(check: Check, params: Mapping[str, list[str]]) -> tuple[float, float]:
     bounds = []
     for name, default in (("from", -math.inf), ("to", math.inf)):
-        raw = _first(params, f"filter[{name}]")
+        raw = first(params, f"filter[{name}]")
         moment = None if raw is None else _parse_time(raw)
         if raw is not None and moment is None:
             check.add(
@@ -959,11 +877,6 @@ def _time_filters(check: _Check, params: Mapping[str, list[str]]) -> tuple[float
             )
         bounds.append(default if moment is None else moment)
     return bounds[0], bounds[1]
-
-
-def _first(params: Mapping[str, list[str]], name: str) -> str | None:
-    values = params.get(name)
-    return values[0] if values else None
 
 
 def _parse_time(value: Any) -> float | None:

@@ -1,0 +1,123 @@
+"""The fake One-API's request validation: per-field messages, as its 422 answers list them.
+
+Every One-API endpoint of the fake checks its body with one `Check`, then answers
+`invalid(check.errors)` (HTTP 422 `{"message": "The given data was invalid.", "errors":
+{field: [texts]}}`) when anything was wrong, naming each field the way the service does
+(`phone.number`, `phones.3.reference_id`, ...). One set of rules and texts for every endpoint:
+an endpoint's differences are the arguments (`max_length`, `bounds`, `pattern`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["DEFAULT_PAGE_LIMIT", "DIGITS", "URL", "Check", "first", "paging"]
+
+URL = re.compile(r"https?://[^\s/?#]+\S*")
+DIGITS = re.compile(r"[0-9]{1,19}")
+DEFAULT_PAGE_LIMIT = 50
+
+
+class Check:
+    """Collects per-field messages, as the service's 422 answer lists them."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, key: str, text: str) -> None:
+        self.errors.setdefault(key, []).append(text)
+
+    def required(self, value: Any, key: str) -> bool:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.add(key, f"The {key} field is required.")
+            return False
+        return True
+
+    def text(self, value: Any, key: str, max_length: int, *, required: bool = True) -> str | None:
+        if value is None and not required:
+            return None
+        if not self.required(value, key):
+            return None
+        if not isinstance(value, str):
+            self.add(key, f"The {key} must be a string.")
+            return None
+        if len(value) > max_length:
+            self.add(key, f"The {key} must not be greater than {max_length} characters.")
+            return None
+        return value
+
+    def matches(self, value: Any, key: str, pattern: re.Pattern[str], what: str) -> str | None:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            self.add(key, f"The {key} {what}.")
+            return None
+        return value
+
+    def integer(self, value: Any, key: str, bounds: tuple[int, int] | None = None) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and DIGITS.fullmatch(value.strip()):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(key, f"The {key} must be an integer.")
+            return None
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            self.add(key, f"The {key} must be between {bounds[0]} and {bounds[1]}.")
+            return None
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool | None:
+        if value is None:
+            return None
+        if value in (True, False) or value in ("0", "1"):
+            return value in (True, "1")
+        self.add(key, f"The {key} field must be true or false.")
+        return None
+
+    def url(self, value: Any, key: str, max_length: int, *, required: bool) -> str | None:
+        url = self.text(value, key, max_length, required=required)
+        if url is not None and not URL.fullmatch(url):
+            self.add(key, f"The {key} must be a valid URL.")
+            return None
+        return url
+
+    def items(self, value: Any, key: str, bounds: tuple[int, int]) -> list[Any] | None:
+        if not self.required(value, key):
+            return None
+        if not isinstance(value, list):
+            self.add(key, f"The {key} must be an array.")
+            return None
+        if len(value) < bounds[0]:
+            self.add(key, f"The {key} must have at least {bounds[0]} items.")
+            return None
+        if len(value) > bounds[1]:
+            self.add(key, f"The {key} must not have more than {bounds[1]} items.")
+            return None
+        return value
+
+    def object(self, value: Any, key: str, *, required: bool = True) -> Mapping[str, Any] | None:
+        if value is None and not required:
+            return None
+        if not self.required(value, key):
+            return None
+        if not isinstance(value, dict):
+            self.add(key, f"The {key} must be an object.")
+            return None
+        return value
+
+
+def first(params: Mapping[str, list[str]], name: str) -> str | None:
+    """The first value of query parameter `name` (`parse_qs` output), or `None`."""
+    values = params.get(name)
+    return values[0] if values else None
+
+
+def paging(
+    check: Check, params: Mapping[str, list[str]], bounds: tuple[int, int]
+) -> tuple[int, int]:
+    """A One-API list's `page[offset]` and `page[limit]` (within `bounds`; default 50), as
+    `(offset, limit)`; a bad value is added to `check` as `page.offset` / `page.limit`."""
+    offset = check.integer(first(params, "page[offset]"), "page.offset")
+    limit = check.integer(first(params, "page[limit]"), "page.limit", bounds)
+    return (offset or 0), (DEFAULT_PAGE_LIMIT if limit is None else limit)
