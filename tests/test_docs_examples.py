@@ -25,18 +25,22 @@ from __future__ import annotations
 import ast
 import asyncio
 import doctest
+import importlib
 import inspect
 import re
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import attrs
 import pytest
 
+import bsg_async
 from bsg_async import AsyncBSG
 from bsg_async.testing import FakeBSG
 
@@ -207,6 +211,46 @@ def test_every_page_is_searched_and_examples_are_found() -> None:
 
     assert "README.md" in pages
     assert len([page for page in pages if page.startswith("docs/")]) >= 8
+
+
+def _reference_targets() -> set[str]:
+    """What the API reference pages render: every `::: name` of docs/reference/."""
+    pages = (ROOT / "docs" / "reference").glob("*.md")
+    text = "\n".join(page.read_text(encoding="utf-8") for page in pages)
+    return set(re.findall(r"^::: ([\w.]+)", text, re.M))
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:  # a class, not a module
+        return None
+
+
+def test_every_public_name_is_in_the_api_reference() -> None:
+    targets = _reference_targets()
+    modules = [module for module in map(_module, targets) if module is not None]
+    whole = {name for module in modules for name in getattr(module, "__all__", ())}
+
+    missing = [
+        name
+        for name in bsg_async.__all__
+        if name != "__version__" and f"bsg_async.{name}" not in targets and name not in whole
+    ]
+
+    assert missing == [], "add them to a page of docs/reference/"
+
+
+def test_every_namespace_of_the_client_is_in_the_api_reference() -> None:
+    targets = {target.rsplit(".", 1)[-1] for target in _reference_targets()}
+    namespaces = {
+        name: member.func.__annotations__["return"]
+        for name, member in vars(AsyncBSG).items()
+        if isinstance(member, cached_property)
+    }
+
+    assert {name: kind for name, kind in namespaces.items() if kind not in targets} == {}
+    assert {"sms", "viber", "rcs"} <= set(namespaces)
 
 
 def test_the_readme_stays_an_overview() -> None:
