@@ -75,7 +75,7 @@ class AsyncBSG:
 
     ```python
     async with AsyncBSG(api_key="live_...") as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     ```
 
     Parameters (all keyword-only but `api_key`):

@@ -187,7 +187,7 @@ class FakeBSG:
     ```python
     fake = FakeBSG(seed=1)
     async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     assert fake.sms.acceptances(receipt.reference) == 1
     fake.advance(60)                     # statuses move on: scheduled -> sent -> delivered
     ```
