@@ -237,7 +237,7 @@ async def test_send_to_groups_reaches_the_unique_phones_of_the_groups() -> None:
         clock=Clock(),
         lifecycle=CALM,
         account=Account(
-            contact_groups={4012: ["380501234567", "380501234568"], 4013: ["380501234568"]}
+            contact_lists={4012: ["380501234567", "380501234568"], 4013: ["380501234568"]}
         ),
     )
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
@@ -1032,7 +1032,7 @@ def test_cli_options_configure_the_one_api_side() -> None:
 
     assert fake.callback_url == "http://127.0.0.1:8000/rcs"
     assert fake.lifecycle.failed_rate == 0.5
-    assert fake.account.contact_groups == {4012: ("380501234567", "380501234568")}
+    assert fake.account.contact_lists == {4012: ("380501234567", "380501234568")}
     assert fake.account.rcs_price == Decimal("0.5")
 
 
@@ -1049,9 +1049,9 @@ def test_cli_refuses_a_malformed_group(capsys: pytest.CaptureFixture[str]) -> No
         (Account, "rcs_price", Decimal("-1")),
         (Account, "tariffs", "Standard"),
         (Account, "tariffs", [{"id": 1, "code": 0}]),
-        (Account, "contact_groups", [1, 2]),
-        (Account, "contact_groups", {0: ["380501234567"]}),
-        (Account, "contact_groups", {1: ["12"]}),
+        (Account, "contact_lists", [1, 2]),
+        (Account, "contact_lists", {0: ["380501234567"]}),
+        (Account, "contact_lists", {1: ["12"]}),
         (Webhook, "url", "ftp://x"),
         (Webhook, "handler", "not callable"),
         (Webhook, "click_handler", 3),

@@ -735,8 +735,8 @@ class FakeBSG:
         chosen = suggestions[0]
         payload = {
             "id": str(found.id),
-            "reference": found.reference_id,
-            "msisdn": found.phone,
+            "reference": found.reference,
+            "msisdn": found.to,
             "text": chosen.get("text"),
             "postback": chosen.get("postback_data"),
             "time_click": format_time(self.now()),
