@@ -247,8 +247,9 @@ class FakeCampaign:
     """An RCS campaign the fake accepted: the messages with ids `first_id` to
     `first_id + count - 1`, starting at `submission.start_at` (the fake's clock).
 
-    `contact_lists` holds the contact-list ids (`groups`) of a `send-groups` campaign; `finishes_at` is when its
-    last message reaches a final status, unless it is stopped or held first.
+    `contact_lists` holds the contact-list ids (`groups`) of a `send-groups` campaign;
+    `finishes_at` is when its last message reaches a final status, unless it is stopped or
+    held first.
     """
 
     id: int
