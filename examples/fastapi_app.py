@@ -40,7 +40,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
-from bsg_async import AsyncBSG, BSGError, InvalidParameterError, RcsSmsFallback
+from bsg_async import AsyncBSG, BSGError, InvalidParameterError, SmsFallback
 from bsg_async.client import DEFAULT_BASE_URL, DEFAULT_ONE_API_URL
 from bsg_async.webhooks import (
     MemoryIdempotencyStore,
@@ -92,18 +92,18 @@ async def notify(order_id: str, notification: Notification) -> dict[str, Any]:
     bsg: AsyncBSG = app.state.bsg
     try:
         info = await bsg.rcs.send(
-            notification.phone,
+            to=notification.phone,
             sender=SENDER,
             text=notification.text,
-            reference_id=order_id,  # one notification per order, however often this is called
-            sms_fallback=RcsSmsFallback(text=notification.text, sender=SENDER[:11]),
+            reference=order_id,  # one notification per order, however often this is called
+            sms_fallback=SmsFallback(text=notification.text, sender=SENDER[:11]),
             callback_url=f"{PUBLIC_URL}/bsg/rcs/{WEBHOOK_SECRET}",
         )
     except InvalidParameterError as error:  # bad input, refused before anything was sent
         raise HTTPException(422, detail={"field": error.field, "reason": error.reason}) from None
     except BSGError as error:  # the service refused, or could not be reached
         raise HTTPException(502, detail=str(error)) from None
-    return {"message_id": info.id, "reference_id": info.reference_id, "status": str(info.status)}
+    return {"message_id": info.id, "reference_id": info.reference, "status": str(info.status)}
 
 
 async def on_report(report: RcsReport) -> None:

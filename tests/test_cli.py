@@ -85,7 +85,7 @@ def test_sms_send_reaches_the_service_with_the_key_from_the_environment(
 
     assert result.exit_code == 0, result.output
     [message] = served.fake.sms.messages
-    assert message.msisdn == "380501234567" and message.text == "Your code is 1234"
+    assert message.to == "380501234567" and message.text == "Your code is 1234"
     assert str(message.id) in result.stdout and "accepted" in result.stdout
 
 
@@ -167,7 +167,7 @@ def test_errors_are_json_on_stdout_with_json(served: ServedFake) -> None:
 
     assert result.exit_code == 2
     error = parse_json(result)["error"]
-    assert error["type"] == "InvalidParameterError" and error["field"] == "msisdn"
+    assert error["type"] == "InvalidParameterError" and error["field"] == "to"
 
 
 def test_viber_send_with_fallback_reports_every_recipient(served: ServedFake) -> None:
@@ -275,7 +275,7 @@ def test_sms_task_shows_the_counters(served: ServedFake) -> None:
     async def bulk() -> int:
         async with AsyncBSG(API_KEY, base_url=served.url + "/rest") as bsg:
             result = await bsg.sms.send_bulk(
-                ["380972000001", "380972000002"], body="Hi", originator="Shop"
+                to=["380972000001", "380972000002"], text="Hi", sender="Shop"
             )
         assert result.task_id is not None
         return result.task_id

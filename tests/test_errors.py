@@ -45,18 +45,18 @@ DOCUMENTED_CODES: dict[int, tuple[type[APIError], str | None]] = {
     11: (RateLimitError, None),  # too many messages processed simultaneously
     12: (InvalidRequestError, None),  # batch size exceeded
     20: (NotFoundError, None),  # SMS not found
-    21: (InvalidRequestError, "msisdn"),
+    21: (InvalidRequestError, "to"),
     22: (InvalidRequestError, "reference"),
     23: (DuplicateReferenceError, "reference"),
     24: (InvalidRequestError, None),  # invalid query payload
-    25: (InvalidRequestError, "originator"),
-    26: (InvalidRequestError, "body"),
+    25: (InvalidRequestError, "sender"),
+    26: (InvalidRequestError, "text"),
     27: (InvalidRequestError, "reference"),
     28: (InvalidRequestError, "validity"),
     29: (InvalidRequestError, "task_id"),  # the task id is incorrect
     30: (NotFoundError, None),  # task not found
     31: (DuplicateRecipientError, "msisdn"),  # phone already in the list
-    32: (SenderNotAllowedError, "originator"),
+    32: (SenderNotAllowedError, "sender"),
     33: (UndeliverableDestinationError, "msisdn"),  # no route to that network
     34: (FeatureNotEnabledError, None),  # OTP
     35: (FeatureNotEnabledError, None),  # 2WAY not activated

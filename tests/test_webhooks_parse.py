@@ -76,7 +76,7 @@ def test_documented_report_decodes_every_field() -> None:
     assert report == RcsReport(
         id=3266500452,
         status=RcsStatus.DELIVERED,
-        msisdn="380997087351",
+        to="380997087351",
         reference="hello",
         time_in=datetime(2024, 8, 22, 11, 47, 42),
         time_sent=datetime(2024, 8, 22, 11, 47, 42),
@@ -178,7 +178,7 @@ def test_error_code_and_description_are_kept() -> None:
 
 
 def test_msisdn_as_a_number_becomes_a_string() -> None:
-    assert parse_rcs_report(body(report_dict(msisdn=380997087351))).msisdn == "380997087351"
+    assert parse_rcs_report(body(report_dict(msisdn=380997087351))).to == "380997087351"
 
 
 def test_unknown_extra_fields_are_ignored() -> None:
@@ -292,7 +292,7 @@ def test_documented_click_decodes_every_field() -> None:
     assert click == RcsClick(
         id=3266500452,
         reference="hello",
-        msisdn="380997087351",
+        to="380997087351",
         text="Yes",
         postback="confirm_yes",
         time_click=datetime(2024, 8, 22, 11, 50, 2),
