@@ -19,7 +19,7 @@ import pytest
 from bsg_async import AsyncBSG, Failed, OutcomeStream, RetryPolicy, Sent
 from bsg_async.models import Outcome
 
-TEXT = {"text": "Sale", "alpha_name": "BSG"}
+TEXT = {"text": "Sale", "sender": "BSG"}
 
 
 class HoldingService:

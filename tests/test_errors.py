@@ -55,22 +55,22 @@ DOCUMENTED_CODES: dict[int, tuple[type[APIError], str | None]] = {
     28: (InvalidRequestError, "validity"),
     29: (InvalidRequestError, "task_id"),  # the task id is incorrect
     30: (NotFoundError, None),  # task not found
-    31: (DuplicateRecipientError, "msisdn"),  # phone already in the list
+    31: (DuplicateRecipientError, "to"),  # phone already in the list
     32: (SenderNotAllowedError, "sender"),
-    33: (UndeliverableDestinationError, "msisdn"),  # no route to that network
+    33: (UndeliverableDestinationError, "to"),  # no route to that network
     34: (FeatureNotEnabledError, None),  # OTP
     35: (FeatureNotEnabledError, None),  # 2WAY not activated
-    36: (InvalidRequestError, "originator"),  # incorrect sender for 2WAY
+    36: (InvalidRequestError, "sender"),  # incorrect sender for 2WAY
     40: (NotFoundError, None),  # Viber message not found
-    41: (InvalidRequestError, "msisdn"),  # invalid phone number
+    41: (InvalidRequestError, "to"),  # invalid phone number
     43: (DuplicateReferenceError, "reference"),  # external ID already exists
     44: (InvalidRequestError, None),  # invalid request payload
-    45: (SenderNotAllowedError, "alpha_name"),  # sender not registered
+    45: (SenderNotAllowedError, "sender"),  # sender not registered
     46: (InvalidRequestError, "text"),  # text empty or longer than 1,000
     47: (InvalidRequestError, "reference"),
     48: (InvalidRequestError, "validity"),
     49: (InvalidRequestError, "options"),  # invalid options combination
-    51: (DuplicateRecipientError, "msisdn"),  # the same phone twice
+    51: (DuplicateRecipientError, "to"),  # the same phone twice
 }
 
 

@@ -136,7 +136,7 @@ async def test_rcs_send_answers_the_documented_message_info(
         type="rcs",
         source="rest",
         sender="MyShop",
-        validity=72,
+        validity=timedelta(hours=72),
         amount=Amount(Decimal("1.1000000"), "EUR"),
         created_at=T0,
     )

@@ -587,11 +587,11 @@ fake = FakeBSG(
 )
 async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
     info = await bsg.rcs.send(
-        "380501234567", sender="MyShop", text="Shipped", reference_id="order42"
+        to="380501234567", sender="MyShop", text="Shipped", reference="order42"
     )
     fake.advance(60)  # accepted -> sent -> delivered -> read (fates are seeded)
     await fake.deliver_callbacks()  # POSTs each status report to the receiver
-    [message] = [m async for m in bsg.messages.list(reference_id="order42")]
+    [message] = [m async for m in bsg.messages.list(reference="order42")]
 assert fake.rcs.acceptances("order42") == 1
 assert reports[-1].id == info.id and reports[-1].status == message.status
 """

@@ -158,7 +158,7 @@ templates = st.builds(
     ViberMessage,
     to=st.just(("10000000",)),
     text=st.sampled_from(["Hi", "Привіт", "a" * 1000]),
-    alpha_name=st.sampled_from(["BSG", "Shop"]),
+    sender=st.sampled_from(["BSG", "Shop"]),
     is_promotional=st.booleans(),
     sms_fallback=st.one_of(st.none(), st.just(SmsFallback(text="Fallback", sender="BSG"))),
 ).flatmap(
