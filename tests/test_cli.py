@@ -69,7 +69,7 @@ def test_fake_sms_send_needs_no_key_and_prints_the_receipt_as_json() -> None:
 
     assert result.exit_code == 0, result.output
     receipt = parse_json(result)
-    assert receipt["reference"] == "order42" and receipt["msisdn"] == "380501234567"
+    assert receipt["reference"] == "order42" and receipt["to"] == "380501234567"
     assert Decimal(receipt["price"]) == Decimal("0.02") and receipt["currency"] == "EUR"
     assert isinstance(receipt["id"], int)
 
@@ -155,7 +155,7 @@ def test_invalid_input_is_a_usage_error_naming_the_field_before_any_request(
     )
 
     assert result.exit_code == 2
-    assert "msisdn" in result.stderr and "12ab" in result.stderr
+    assert "to=" in result.stderr and "12ab" in result.stderr
     assert served.fake.requests == ()
 
 
@@ -179,7 +179,7 @@ def test_viber_send_with_fallback_reports_every_recipient(served: ServedFake) ->
 
     assert result.exit_code == 0, result.output
     entries = parse_json(result)["entries"]
-    assert [e["msisdn"] for e in entries] == ["380972920000", "380972920001"]
+    assert [e["to"] for e in entries] == ["380972920000", "380972920001"]
     assert all(isinstance(e["id"], int) for e in entries)
     message = served.fake.viber.messages[0]
     assert message.submission.fallback == ("BSG", "Sale by SMS")
@@ -286,7 +286,7 @@ def test_sms_task_shows_the_counters(served: ServedFake) -> None:
     table = invoke(["sms", "task", str(task_id)], env=served.env)
 
     assert result.exit_code == table.exit_code == 0
-    assert parse_json(result)["originator"] == "Shop"
+    assert parse_json(result)["sender"] == "Shop"
     assert f"task {task_id}" in table.stdout
 
 

@@ -174,7 +174,7 @@ async def test_the_fastapi_app_sends_rcs_and_receives_its_status_reports(
     assert after.status_code == 200, after.text
     assert after.json()["status"] == fake.rcs.status("A1001")
     assert after.json()["message_id"] == first.json()["message_id"]
-    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "phone"
+    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "to"
     assert intruder.status_code == 404
     assert not fake.rcs.find("A1002")
 
