@@ -4,7 +4,7 @@
 from bsg_async import AsyncBSG
 
 async with AsyncBSG(api_key="live_...") as bsg:
-    receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 ```
 """
 
@@ -76,7 +76,6 @@ from .models.one_api import (
     OneApiMessageStatus,
     RcsCard,
     RcsOptions,
-    RcsSmsFallback,
     Tariff,
 )
 
@@ -123,7 +122,6 @@ __all__ = [
     "RcsClick",
     "RcsOptions",
     "RcsReport",
-    "RcsSmsFallback",
     "RcsStatus",
     "Receipt",
     "Recipient",

@@ -16,7 +16,7 @@ import functools
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from .errors import UnexpectedResponseError
 from .models import (
     FallbackSms,
     Recipient,
+    SmsFallback,
     SmsMessage,
     SmsReport,
     SmsTask,
@@ -54,10 +55,8 @@ from .models.one_api import (
     RcsCard,
     RcsContent,
     RcsOptions,
-    RcsSmsFallback,
     RcsSuggestion,
     Tariff,
-    validity_options,
 )
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
 from .models.sms import SmsStatus
@@ -194,6 +193,11 @@ def _str(value: Any, _: Any = None) -> str:
     raise TypeError("expected a string")
 
 
+def _hours(value: Any, _: Any = None) -> timedelta | None:
+    """A validity the answer gives in whole hours, as a `timedelta`."""
+    return None if value is None else timedelta(hours=_int(value))
+
+
 def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
     def structure(value: Any, type_: Any) -> T | None:
         return None if value is None else hook(value, type_)
@@ -278,18 +282,26 @@ class Wire:
         conv.register_structure_hook_func(
             functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
         )
-        self._register(SmsReport)
-        self._register(SmsTask, aliases={"totalprice": "total_price"})
+        to = override(rename="msisdn")
+        self._register(SmsReport, to=to)
+        self._register(
+            SmsTask,
+            aliases={"totalprice": "total_price"},
+            sender=override(rename="originator"),
+            text=override(rename="body"),
+            validity=override(struct_hook=_hours),
+        )
         self._register(FallbackSms)
-        self._register(ViberReport, fallback=override(rename="alt_route"))
-        self._register(RcsReport, error_description=override(rename="errorDescription"))
-        self._register(RcsClick)
+        self._register(ViberReport, to=to, fallback=override(rename="alt_route"))
+        self._register(RcsReport, to=to, error_description=override(rename="errorDescription"))
+        self._register(RcsClick, to=to)
         conv.register_structure_hook_func(
             functools.partial(_is, HlrStatus | UnknownStatus | None),
             _optional(_status_hook(HlrStatus)),
         )
         self._register(
             HlrResult,
+            phone=override(rename="msisdn"),
             aliases={
                 "createdDatetime": "created_at",
                 "statusDatetime": "status_at",
@@ -330,8 +342,13 @@ class Wire:
         )
         self._register(AlternativeChannels)
         self._register(Amount)
-        self._register(MessageInfo)
-        self._register(OneApiMessage)
+        message_names: dict[str, Any] = {
+            "reference": override(rename="reference_id"),
+            "to": override(rename="phone"),
+            "validity": override(struct_hook=_hours),
+        }
+        self._register(MessageInfo, **message_names)
+        self._register(OneApiMessage, **message_names)
         self._register(Campaign, aliases=campaign_aliases)
         self._register(CampaignDetail, aliases=campaign_aliases)
         self._register(Balance)
@@ -413,24 +430,24 @@ class Wire:
     def sms_single(
         recipient: Recipient,
         *,
-        body: str,
-        originator: str,
+        text: str,
+        sender: str,
         options: Mapping[str, int],
     ) -> dict[str, Any]:
         """The body of a single SMS create (`destination: phone`)."""
         return {
             "destination": "phone",
-            "msisdn": recipient.msisdn,
+            "msisdn": recipient.to,
             "reference": recipient.reference,
-            "originator": originator,
-            "body": body,
+            "originator": sender,
+            "body": text,
             **options,
         }
 
     @staticmethod
     def hlr_create(recipient: Recipient, *, tariff: int | None) -> list[dict[str, Any]]:
         """The body of an HLR create: a JSON array of lookups, here one."""
-        lookup: dict[str, Any] = {"msisdn": recipient.msisdn, "reference": recipient.reference}
+        lookup: dict[str, Any] = {"msisdn": recipient.to, "reference": recipient.reference}
         if tariff is not None:
             lookup["tariff"] = tariff
         return [lookup]
@@ -439,16 +456,16 @@ class Wire:
     def sms_bulk(
         recipients: Sequence[Recipient],
         *,
-        body: str,
-        originator: str,
+        text: str,
+        sender: str,
         options: Mapping[str, int],
     ) -> dict[str, Any]:
         """The body of a bulk SMS create (`destination: phones`), one text for all."""
         return {
             "destination": "phones",
-            "phones": [{"msisdn": r.msisdn, "reference": r.reference} for r in recipients],
-            "originator": originator,
-            "body": body,
+            "phones": [{"msisdn": r.to, "reference": r.reference} for r in recipients],
+            "originator": sender,
+            "body": text,
             **options,
         }
 
@@ -461,10 +478,10 @@ class Wire:
             "destination": "individual",
             "phones": [
                 {
-                    "msisdn": m.msisdn,
+                    "msisdn": m.to,
                     "reference": m.reference,
-                    "originator": m.originator,
-                    "body": m.body,
+                    "originator": m.sender,
+                    "body": m.text,
                 }
                 for m in messages
             ],
@@ -488,10 +505,10 @@ class Wire:
 
     @staticmethod
     def rcs_message(
-        number: str, reference_id: str, content: RcsContent, *, callback_url: str | None
+        to: str, reference: str, content: RcsContent, *, callback_url: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS message to one phone."""
-        body = {"phone": {"number": number, "reference_id": reference_id}, **_rcs(content)}
+        """The body of a One-API RCS message to one phone (`phone.number`, `reference_id`)."""
+        body = {"phone": {"number": to, "reference_id": reference}, **_rcs(content)}
         if callback_url is not None:
             body["callback_url"] = callback_url
         return body
@@ -500,7 +517,7 @@ class Wire:
     def rcs_campaign(
         phones: Sequence[tuple[str, str]], content: RcsContent, *, start_at: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS campaign to `(number, reference_id)` phones."""
+        """The body of a One-API RCS campaign to `(number, reference)` phones (`phones`)."""
         body = {
             "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
             **_rcs(content),
@@ -510,11 +527,11 @@ class Wire:
         return body
 
     @staticmethod
-    def rcs_groups(
-        groups: Sequence[int], content: RcsContent, *, start_at: str | None
+    def rcs_contact_lists(
+        contact_lists: Sequence[int], content: RcsContent, *, start_at: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS campaign to contact lists."""
-        body: dict[str, Any] = {"groups": list(groups), **_rcs(content)}
+        """The body of a One-API RCS campaign to contact lists (`groups` on the wire)."""
+        body: dict[str, Any] = {"groups": list(contact_lists), **_rcs(content)}
         if start_at is not None:
             body["start_at"] = start_at
         return body
@@ -662,13 +679,13 @@ def _viber_message(message: ViberMessage, to: Sequence[Recipient]) -> dict[str, 
         viber["action"] = message.button_url
     if message.sms_fallback is not None:
         viber["alt_route"] = {
-            "originator": message.sms_fallback.originator,
+            "originator": message.sms_fallback.sender,
             "text": message.sms_fallback.text,
         }
     out: dict[str, Any] = {
-        "to": [{"msisdn": r.msisdn, "reference": r.reference} for r in to],
+        "to": [{"msisdn": r.to, "reference": r.reference} for r in to],
         "text": message.text,
-        "alpha_name": message.alpha_name,
+        "alpha_name": message.sender,
         "is_promotional": message.is_promotional,
     }
     if viber:
@@ -778,9 +795,11 @@ def _rcs(content: RcsContent) -> dict[str, Any]:
     """The fields every RCS send shares, in wire form."""
     fields: dict[str, Any] = {"sender": content.sender, "options": _options_json(content.options)}
     if content.sms_fallback is not None:
-        fields["alternative_channel"] = {"sms": _fallback_json(content.sms_fallback)}
-    if content.tariff_code is not None:
-        fields["tariff_code"] = content.tariff_code
+        fields["alternative_channel"] = {
+            "sms": _fallback_json(content.sms_fallback, content.fallback_validity)
+        }
+    if content.tariff is not None:
+        fields["tariff_code"] = content.tariff
     fields.update(content.validity)
     if content.add_to_contact_book is not None:
         fields["add_to_contact_book"] = content.add_to_contact_book
@@ -822,9 +841,9 @@ def _suggestion_json(suggestion: RcsSuggestion) -> dict[str, Any]:
     return out
 
 
-def _fallback_json(fallback: RcsSmsFallback) -> Mapping[str, Any]:
+def _fallback_json(fallback: SmsFallback, validity: Mapping[str, int]) -> Mapping[str, Any]:
     out: dict[str, Any] = {"text": fallback.text, "sender": fallback.sender}
-    out.update(validity_options(fallback.validity, fallback.validity_seconds))
+    out.update(validity)
     if fallback.check_stop_list is not None:
         out["check_stop_list"] = fallback.check_stop_list
     return out

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from . import _validation as rules
 from ._converter import count_from
 from .errors import UnexpectedResponseError
-from .models.one_api import TIME_FORMAT, service_time
 
 if TYPE_CHECKING:
     from ._transport import Answer
@@ -62,7 +61,9 @@ def time_filters(
     for name, value in (("from", from_), ("to", to)):
         if value is not None:
             field = "from_" if name == "from" else name
-            params[f"filter[{name}]"] = service_time(value, field, zone).strftime(TIME_FORMAT)
+            params[f"filter[{name}]"] = rules.service_time(value, field, zone).strftime(
+                rules.TIME_FORMAT
+            )
     return params
 
 

@@ -75,7 +75,7 @@ class AsyncBSG:
 
     ```python
     async with AsyncBSG(api_key="live_...") as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     ```
 
     Parameters (all keyword-only but `api_key`):
@@ -296,14 +296,15 @@ class AsyncBSG:
 
     @cached_property
     def viber(self) -> ViberResource:
-        """Viber with SMS fallback: `send`, `get`, `get_by_reference`."""
+        """Viber with SMS fallback: `send` (one phone), `send_messages`, `send_many`, `get`,
+        `get_by_reference`."""
         from .viber import ViberResource
 
         return ViberResource(self)
 
     @cached_property
     def rcs(self) -> RcsResource:
-        """RCS on the One-API: `send`, `send_campaign`, `send_to_groups`."""
+        """RCS on the One-API: `send`, `send_campaign` (to phones or contact lists)."""
         from .rcs import RcsResource
 
         return RcsResource(self)

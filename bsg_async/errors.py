@@ -118,8 +118,8 @@ def fate_unknown(error: E) -> E:
 class InvalidParameterError(BSGError, ValueError):
     """An argument broke a documented rule; raised before any byte goes to the network.
 
-    `field` names the offending parameter (the wire name where it differs, such as `msisdn`)
-    and `value` holds what was given.
+    `field` names the offending parameter (the SDK's keyword, such as `to` for the wire's
+    `msisdn`) and `value` holds what was given.
     """
 
     def __init__(self, field: str, value: object, reason: str) -> None:
@@ -345,32 +345,32 @@ _CODES: dict[int, tuple[type[APIError], str | None]] = {
     11: (RateLimitError, None),
     12: (InvalidRequestError, None),
     20: (NotFoundError, None),
-    21: (InvalidRequestError, "msisdn"),
+    21: (InvalidRequestError, "to"),
     22: (InvalidRequestError, "reference"),
     23: (DuplicateReferenceError, "reference"),
     24: (InvalidRequestError, None),
-    25: (InvalidRequestError, "originator"),
-    26: (InvalidRequestError, "body"),
+    25: (InvalidRequestError, "sender"),
+    26: (InvalidRequestError, "text"),
     27: (InvalidRequestError, "reference"),
     28: (InvalidRequestError, "validity"),
     29: (InvalidRequestError, "task_id"),
     30: (NotFoundError, None),
-    31: (DuplicateRecipientError, "msisdn"),
-    32: (SenderNotAllowedError, "originator"),
-    33: (UndeliverableDestinationError, "msisdn"),
+    31: (DuplicateRecipientError, "to"),
+    32: (SenderNotAllowedError, "sender"),
+    33: (UndeliverableDestinationError, "to"),
     34: (FeatureNotEnabledError, None),
     35: (FeatureNotEnabledError, None),
-    36: (InvalidRequestError, "originator"),
+    36: (InvalidRequestError, "sender"),
     40: (NotFoundError, None),
-    41: (InvalidRequestError, "msisdn"),
+    41: (InvalidRequestError, "to"),
     43: (DuplicateReferenceError, "reference"),
     44: (InvalidRequestError, None),
-    45: (SenderNotAllowedError, "alpha_name"),
+    45: (SenderNotAllowedError, "sender"),
     46: (InvalidRequestError, "text"),
     47: (InvalidRequestError, "reference"),
     48: (InvalidRequestError, "validity"),
     49: (InvalidRequestError, "options"),
-    51: (DuplicateRecipientError, "msisdn"),
+    51: (DuplicateRecipientError, "to"),
 }
 
 DUPLICATE_REFERENCE_CODES = frozenset({23, 43})

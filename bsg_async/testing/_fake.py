@@ -171,7 +171,7 @@ class FakeBSG:
     ```python
     fake = FakeBSG(seed=1)
     async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     assert fake.sms.acceptances(receipt.reference) == 1
     fake.advance(60)                     # statuses move on: scheduled -> sent -> delivered
     ```
@@ -697,8 +697,8 @@ class FakeBSG:
         chosen = suggestions[0]
         payload = {
             "id": str(found.id),
-            "reference": found.reference_id,
-            "msisdn": found.phone,
+            "reference": found.reference,
+            "msisdn": found.to,
             "text": chosen.get("text"),
             "postback": chosen.get("postback_data"),
             "time_click": format_time(self.now()),

@@ -166,7 +166,7 @@ def parse_rcs_callbacks(
 
     ```pycon
     >>> parse_rcs_callbacks(b'{"id": 5, "postback": "yes"}')
-    (RcsClick(id=5, reference=None, msisdn=None, text=None, postback='yes', time_click=None),)
+    (RcsClick(id=5, reference=None, to=None, text=None, postback='yes', time_click=None),)
 
     ```
     """
@@ -196,7 +196,7 @@ def rcs_report_payload(report: RcsReport) -> dict[str, Any]:
         "error": report.error,
         "errorDescription": report.error_description,
         "id": str(report.id),
-        "msisdn": report.msisdn,
+        "msisdn": report.to,
         "reference": report.reference,
         "time_in": _time_text(report.time_in),
         "time_sent": _time_text(report.time_sent),
@@ -219,7 +219,7 @@ def rcs_click_payload(click: RcsClick) -> dict[str, Any]:
     return {
         "id": str(click.id),
         "reference": click.reference,
-        "msisdn": click.msisdn,
+        "msisdn": click.to,
         "text": click.text,
         "postback": click.postback,
         "time_click": _time_text(click.time_click),
