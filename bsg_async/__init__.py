@@ -34,6 +34,7 @@ from .errors import (
     TransportError,
     UndeliverableDestinationError,
     UnexpectedResponseError,
+    WaitTimeoutError,
     WebhookPayloadError,
 )
 from .models import (
@@ -79,6 +80,7 @@ from .models.one_api import (
     RcsSmsFallback,
     Tariff,
 )
+from .models.statistics import StatisticsJob, StatisticsRow
 
 __all__ = [
     "APIError",
@@ -139,10 +141,13 @@ __all__ = [
     "SmsReport",
     "SmsStatus",
     "SmsTask",
+    "StatisticsJob",
+    "StatisticsRow",
     "Tariff",
     "TransportError",
     "UndeliverableDestinationError",
     "UnexpectedResponseError",
+    "WaitTimeoutError",
     "UnknownStatus",
     "ViberMessage",
     "ViberReport",

@@ -61,6 +61,7 @@ from .models.one_api import (
 )
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
 from .models.sms import SmsStatus
+from .models.statistics import StatisticsJob, StatisticsRow
 from .models.viber import ViberStatus
 
 __all__ = [
@@ -104,6 +105,20 @@ class _PriceList:
     """A price list answer: `{"prices": [...]}`; absent or null means an empty list."""
 
     prices: tuple[Price, ...] = ()
+
+
+@attrs.frozen
+class _StatisticsRows:
+    """A statistics job's rows: `{"result": [...]}`; absent or null means none."""
+
+    result: tuple[StatisticsRow, ...] = ()
+
+
+@attrs.frozen
+class _StatisticsJobs:
+    """The statistics jobs: `{"result": [...]}`; absent or null means none."""
+
+    result: tuple[StatisticsJob, ...] = ()
 
 
 # Internal and never changed after decoding: not frozen (a frozen attrs class costs more).
@@ -336,6 +351,43 @@ class Wire:
         self._register(CampaignDetail, aliases=campaign_aliases)
         self._register(Balance)
         self._register(Tariff)
+        self._register_statistics()
+
+    def _register_statistics(self) -> None:
+        """The statistics exports: legacy-style answers (`{"error": 0, "result": [...]}`);
+        a job names its message ids inside its `request` object."""
+        conv = self._converter
+        for many in (tuple[StatisticsRow, ...], tuple[StatisticsJob, ...]):
+            conv.register_structure_hook_func(
+                functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
+            )
+        self._register(
+            StatisticsRow,
+            aliases={
+                "message_type": "channel",
+                "msisdn": "to",
+                "originator": "sender",
+                "body": "text",
+                "country_name": "country",
+                "brand": "operator",
+                "time_in": "created_at",
+                "time_sent": "sent_at",
+                "time_dlr": "delivered_at",
+                "sl_clicks": "short_link_clicks",
+            },
+        )
+        job = make_dict_structure_fn(StatisticsJob, conv)
+
+        def structure_job(value: Any, type_: Any) -> StatisticsJob:
+            data = _mapping(value)
+            request = data.get("request")
+            if isinstance(request, Mapping) and "message_ids" in request:
+                data = {**data, "message_ids": request["message_ids"]}
+            return job(data, type_)
+
+        conv.register_structure_hook(StatisticsJob, structure_job)
+        self._register(_StatisticsRows)
+        self._register(_StatisticsJobs)
 
     def _register(
         self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any
@@ -407,7 +459,56 @@ class Wire:
         """
         return self.structure(data, _PriceList, http_status=http_status).prices
 
+    def statistics_rows(
+        self, data: Any, *, http_status: int | None = None
+    ) -> tuple[StatisticsRow, ...]:
+        """A statistics job's rows (`{"result": [...]}`), in the service's order.
+
+        Raises `UnexpectedResponseError` naming the JSON path of what it cannot decode.
+        """
+        return self.structure(data, _StatisticsRows, http_status=http_status).result
+
+    def statistics_jobs(
+        self, data: Any, *, http_status: int | None = None
+    ) -> tuple[StatisticsJob, ...]:
+        """The statistics jobs (`{"result": [...]}`), in the service's order."""
+        return self.structure(data, _StatisticsJobs, http_status=http_status).result
+
     # -- requests ----------------------------------------------------------------------------
+
+    @staticmethod
+    def statistics_job(
+        *,
+        message_ids: Sequence[int] | None,
+        created: tuple[str, str] | None,
+        sent: tuple[str, str] | None,
+        to: Sequence[str],
+        source: str | None,
+        country: str | None,
+        operator: str | None,
+        status: str | None,
+    ) -> dict[str, Any]:
+        """The body of `POST /api/stat/jobs`: by message ids (`type: message`), or by filters
+        (`type: params`); times are already written on the service's clock, `to` are phone
+        numbers (sent as integers, as the description types `phones`)."""
+        if message_ids is not None:
+            return {"type": "message", "message_id": list(message_ids)}
+        body: dict[str, Any] = {"type": "params"}
+        if created is not None:
+            body["time_in_from"], body["time_in_to"] = created
+        if sent is not None:
+            body["time_sent_from"], body["time_sent_to"] = sent
+        if to:
+            body["phones"] = [int(number) for number in to]
+        for key, value in (
+            ("source", source),
+            ("country", country),
+            ("operator_id", operator),
+            ("status", status),
+        ):
+            if value is not None:
+                body[key] = value
+        return body
 
     @staticmethod
     def sms_single(

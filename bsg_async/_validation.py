@@ -147,6 +147,13 @@ def optional_duration(value: object, field: str, bounds: tuple[int, int], unit: 
     return None if value is None else duration(value, field, bounds, unit)
 
 
+def period(value: object, field: str, minimum: timedelta) -> float:
+    """A `timedelta` of at least `minimum` (a poll's interval or deadline), in seconds."""
+    if isinstance(value, timedelta) and value >= minimum:
+        return value.total_seconds()
+    raise InvalidParameterError(field, value, f"expected a timedelta of at least {minimum}")
+
+
 def optional_integer(
     value: object, field: str, bounds: tuple[int, int], unit: str = ""
 ) -> int | None:

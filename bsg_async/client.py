@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .prices import PricesResource
     from .rcs import RcsResource
     from .sms import SmsResource
+    from .statistics import StatisticsResource
     from .viber import ViberResource
 
 __all__ = [
@@ -342,6 +343,13 @@ class AsyncBSG:
         from .account import AccountResource
 
         return AccountResource(self)
+
+    @cached_property
+    def statistics(self) -> StatisticsResource:
+        """Statistics exports (One-API): `create_job`, `jobs`, `wait`, `rows`, `delete`."""
+        from .statistics import StatisticsResource
+
+        return StatisticsResource(self)
 
     # -- plumbing for the resources ----------------------------------------------------------
 

@@ -36,6 +36,7 @@ from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_pay
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
 from ._routes import Call, Router
+from ._statistics import StatisticsApi
 from ._store import Store
 from ._views import ChannelView, RcsView
 
@@ -278,8 +279,13 @@ class FakeBSG:
         self.sms = ChannelView("sms", self._sms_store, self._fates, self.now)
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
+        self.statistics = StatisticsApi(
+            messages=lambda: self.messages, state=self.state, now=self.now
+        )
         # Every One-API operation: each area lists its routes beside its handlers.
-        self._router = Router((*self._one_api.routes(), *self._rcs.routes()))
+        self._router = Router(
+            (*self._one_api.routes(), *self._rcs.routes(), *self.statistics.routes())
+        )
 
     def __repr__(self) -> str:
         return (
