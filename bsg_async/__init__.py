@@ -60,6 +60,7 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -102,6 +103,8 @@ __all__ = [
     "ClientStateError",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
+    "EmailInline",
+    "EmailReceipt",
     "Failed",
     "FallbackSms",
     "FeatureNotEnabledError",

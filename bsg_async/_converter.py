@@ -12,6 +12,7 @@ Out: request bodies built from validated models, with integers sent as integers.
 
 from __future__ import annotations
 
+import base64
 import functools
 import operator
 import re
@@ -37,6 +38,7 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
+from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -352,6 +354,7 @@ class Wire:
         self._register(Balance)
         self._register(Tariff)
         self._register_statistics()
+        self._register(EmailReceipt, aliases={"message_id": "id"})
 
     def _register_statistics(self) -> None:
         """The statistics exports: legacy-style answers (`{"error": 0, "result": [...]}`);
@@ -475,6 +478,36 @@ class Wire:
         return self.structure(data, _StatisticsJobs, http_status=http_status).result
 
     # -- requests ----------------------------------------------------------------------------
+
+    @staticmethod
+    def email(
+        *,
+        to: Sequence[str],
+        sender: str,
+        subject: str | None,
+        inlines: Sequence[EmailInline],
+        html: str | None = None,
+        text: str | None = None,
+        template_id: int | None = None,
+        variables: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The body of `POST /api/email/send-emails` (with `html`) or
+        `.../send-template-emails` (with `template_id`): `sender` goes as `from`, `html` as
+        `htmlbody`, `text` as `body`, `variables` as `template_content`."""
+        body: dict[str, Any] = {"to": list(to), "from": sender}
+        if subject is not None:
+            body["subject"] = subject
+        if template_id is not None:
+            body["template_id"] = template_id
+            if variables:
+                body["template_content"] = dict(variables)
+        else:
+            body["htmlbody"] = html
+            if text is not None:
+                body["body"] = text
+        if inlines:
+            body["inlines"] = [_inline_json(inline) for inline in inlines]
+        return body
 
     @staticmethod
     def statistics_job(
@@ -873,6 +906,17 @@ def _decoding_error(
 def wire(zone: tzinfo | None = None) -> Wire:
     """The shared `Wire` for a time zone (`None`: naive times, the service's own zone)."""
     return Wire(zone)
+
+
+def _inline_json(inline: EmailInline) -> dict[str, str]:
+    # The description's Inline schema names the type `contentType`, but its `required` list
+    # and every request example say `content_type`: sent as the examples do.
+    return {
+        "name": inline.name,
+        "cid": inline.cid,
+        "content_type": inline.content_type,
+        "content": base64.b64encode(inline.content).decode("ascii"),
+    }
 
 
 def _rcs(content: RcsContent) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from .errors import InvalidParameterError
 
 REFERENCE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+EMAIL_RE = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+")
+EMAIL_SENDER_RE = re.compile(r"(?:[^<>\r\n]*<([^<>]+)>|([^<>\s]+))")
 
 ORIGINATOR_MAX = 14
 VIBER_TEXT_MAX = 1000
@@ -102,6 +104,28 @@ def text(value: object, field: str, *, max_length: int | None = None) -> str:
             field, value, f"must be at most {max_length} characters, got {len(value)}"
         )
     return value
+
+
+def email(value: object, field: str, *, max_length: int | None = None) -> str:
+    """An email address (`name@example.com`): one `@`, a dotted domain, no spaces; at most
+    `max_length` characters where the endpoint sets a limit."""
+    address = text(value, field, max_length=max_length)
+    if EMAIL_RE.fullmatch(address):
+        return address
+    raise InvalidParameterError(field, value, "expected an email address like name@example.com")
+
+
+def email_sender(value: object, field: str = "sender") -> str:
+    """An email sender: an address, or a display name and an address in angle brackets
+    (`Shop <news@shop.example>`)."""
+    whole = text(value, field)
+    found = EMAIL_SENDER_RE.fullmatch(whole.strip())
+    address = None if found is None else (found.group(1) or found.group(2))
+    if address is not None and EMAIL_RE.fullmatch(address):
+        return whole.strip()
+    raise InvalidParameterError(
+        field, value, "expected an email address, or 'Name <name@example.com>'"
+    )
 
 
 def originator(value: object, field: str = "originator") -> str:

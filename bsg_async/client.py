@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from .account import AccountResource
     from .campaigns import CampaignsResource
+    from .email import EmailResource
     from .errors import BSGError
     from .hlr import HlrResource
     from .messages import MessagesResource
@@ -350,6 +351,13 @@ class AsyncBSG:
         from .statistics import StatisticsResource
 
         return StatisticsResource(self)
+
+    @cached_property
+    def email(self) -> EmailResource:
+        """Email (One-API): `send`, `send_template`."""
+        from .email import EmailResource
+
+        return EmailResource(self)
 
     # -- plumbing for the resources ----------------------------------------------------------
 

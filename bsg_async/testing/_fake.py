@@ -26,6 +26,7 @@ import attrs
 from ..errors import InvalidParameterError
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._config import Account, Lifecycle, Rules, Webhook, checked
+from ._email import EmailApi
 from ._extras import HLR_ID_BASE, HlrLookups, LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._faults import FaultKind, Faults
@@ -282,9 +283,15 @@ class FakeBSG:
         self.statistics = StatisticsApi(
             messages=lambda: self.messages, state=self.state, now=self.now
         )
+        self.email = EmailApi(now=self.now)
         # Every One-API operation: each area lists its routes beside its handlers.
         self._router = Router(
-            (*self._one_api.routes(), *self._rcs.routes(), *self.statistics.routes())
+            (
+                *self._one_api.routes(),
+                *self._rcs.routes(),
+                *self.statistics.routes(),
+                *self.email.routes(),
+            )
         )
 
     def __repr__(self) -> str:
