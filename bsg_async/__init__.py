@@ -81,6 +81,7 @@ from .models.one_api import (
     RcsSmsFallback,
     Tariff,
 )
+from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
 from .models.statistics import StatisticsJob, StatisticsRow
 
 __all__ = [
@@ -136,6 +137,10 @@ __all__ = [
     "RequestTimeoutError",
     "RetryPolicy",
     "SendResult",
+    "Sender",
+    "SenderRequest",
+    "SenderRequestStatus",
+    "SenderStatus",
     "SenderNotAllowedError",
     "Sent",
     "ServerError",

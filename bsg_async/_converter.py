@@ -62,6 +62,7 @@ from .models.one_api import (
     validity_options,
 )
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
+from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
 from .models.sms import SmsStatus
 from .models.statistics import StatisticsJob, StatisticsRow
 from .models.viber import ViberStatus
@@ -355,6 +356,27 @@ class Wire:
         self._register(Tariff)
         self._register_statistics()
         self._register(EmailReceipt, aliases={"message_id": "id"})
+        self._register_senders()
+
+    def _register_senders(self) -> None:
+        """Senders and sender registration requests."""
+        conv = self._converter
+        for enum in (SenderStatus, SenderRequestStatus):
+            conv.register_structure_hook_func(
+                functools.partial(_is, enum | UnknownStatus | None),
+                _optional(_status_hook(enum)),
+            )
+        self._register(Sender)
+        self._register(
+            SenderRequest,
+            aliases={
+                "type": "channel",
+                "country_code": "country",
+                "code_of_company": "company_code",
+                "name": "person_name",
+                "informing_purpose": "purpose",
+            },
+        )
 
     def _register_statistics(self) -> None:
         """The statistics exports: legacy-style answers (`{"error": 0, "result": [...]}`);
@@ -507,6 +529,46 @@ class Wire:
                 body["body"] = text
         if inlines:
             body["inlines"] = [_inline_json(inline) for inline in inlines]
+        return body
+
+    @staticmethod
+    def sender_request(
+        *,
+        sender: str,
+        country: str,
+        company_code: str,
+        description: str,
+        purpose: str,
+        site_url: str | None,
+        comment: str | None,
+        person_name: str | None = None,
+        legal_name: str | None = None,
+        tax_number: str | None = None,
+        address: str | None = None,
+    ) -> dict[str, Any]:
+        """The body of `POST /api/senders/requests/legal` (with `legal_name`) or `.../natural`
+        (with `person_name`), for an SMS sender."""
+        body: dict[str, Any] = {
+            "type": "sms",
+            "sender": sender,
+            "country_code": country,
+            "code_of_company": company_code,
+            "description": description,
+            "informing_purpose": purpose,
+        }
+        if person_name is not None:
+            body["name"] = person_name
+        if legal_name is not None:
+            # The description's properties say `legal_name` and `address`, its `required` list
+            # `juridical_name` and `juridical_address`: both spellings are sent, so the request
+            # is complete whichever the service reads.
+            body["legal_name"] = body["juridical_name"] = legal_name
+            body["address"] = body["juridical_address"] = address
+            body["tax_number"] = tax_number
+        if site_url is not None:
+            body["site_url"] = site_url
+        if comment is not None:
+            body["comment"] = comment
         return body
 
     @staticmethod

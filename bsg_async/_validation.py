@@ -106,6 +106,13 @@ def text(value: object, field: str, *, max_length: int | None = None) -> str:
     return value
 
 
+def country_code(value: object, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 country code (`"UA"`); lower case is accepted and sent upper."""
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    raise InvalidParameterError(field, value, "expected a two-letter ISO 3166-1 code like 'UA'")
+
+
 def email(value: object, field: str, *, max_length: int | None = None) -> str:
     """An email address (`name@example.com`): one `@`, a dotted domain, no spaces; at most
     `max_length` characters where the endpoint sets a limit."""

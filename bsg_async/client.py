@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .messages import MessagesResource
     from .prices import PricesResource
     from .rcs import RcsResource
+    from .senders import SendersResource
     from .sms import SmsResource
     from .statistics import StatisticsResource
     from .viber import ViberResource
@@ -358,6 +359,14 @@ class AsyncBSG:
         from .email import EmailResource
 
         return EmailResource(self)
+
+    @cached_property
+    def senders(self) -> SendersResource:
+        """Sender names (One-API): `registered`, `requests`, `register_legal`,
+        `register_natural`."""
+        from .senders import SendersResource
+
+        return SendersResource(self)
 
     # -- plumbing for the resources ----------------------------------------------------------
 

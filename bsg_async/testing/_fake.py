@@ -37,6 +37,7 @@ from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_pay
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
 from ._routes import Call, Router
+from ._senders import SendersApi
 from ._statistics import StatisticsApi
 from ._store import Store
 from ._views import ChannelView, RcsView
@@ -284,6 +285,7 @@ class FakeBSG:
             messages=lambda: self.messages, state=self.state, now=self.now
         )
         self.email = EmailApi(now=self.now)
+        self.senders = SendersApi(now=self.now)
         # Every One-API operation: each area lists its routes beside its handlers.
         self._router = Router(
             (
@@ -291,6 +293,7 @@ class FakeBSG:
                 *self._rcs.routes(),
                 *self.statistics.routes(),
                 *self.email.routes(),
+                *self.senders.routes(),
             )
         )
 
