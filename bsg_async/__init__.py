@@ -82,6 +82,14 @@ from .models.one_api import (
     Tariff,
 )
 from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
+from .models.short_links import (
+    ShortDomain,
+    ShortLink,
+    ShortLinkClick,
+    ShortLinkStatistics,
+    ShortLinkStatus,
+    SlugType,
+)
 from .models.statistics import StatisticsJob, StatisticsRow
 
 __all__ = [
@@ -141,6 +149,12 @@ __all__ = [
     "SenderRequest",
     "SenderRequestStatus",
     "SenderStatus",
+    "ShortDomain",
+    "ShortLink",
+    "ShortLinkClick",
+    "ShortLinkStatistics",
+    "ShortLinkStatus",
+    "SlugType",
     "SenderNotAllowedError",
     "Sent",
     "ServerError",

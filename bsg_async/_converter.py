@@ -63,6 +63,14 @@ from .models.one_api import (
 )
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
 from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
+from .models.short_links import (
+    ShortDomain,
+    ShortLink,
+    ShortLinkClick,
+    ShortLinkStatistics,
+    ShortLinkStatus,
+    SlugType,
+)
 from .models.sms import SmsStatus
 from .models.statistics import StatisticsJob, StatisticsRow
 from .models.viber import ViberStatus
@@ -357,6 +365,51 @@ class Wire:
         self._register_statistics()
         self._register(EmailReceipt, aliases={"message_id": "id"})
         self._register_senders()
+        self._register_short_links()
+
+    def _register_short_links(self) -> None:
+        """Short links, domains, clicks and a link's statistics."""
+        conv = self._converter
+        for enum in (ShortLinkStatus, SlugType):
+            conv.register_structure_hook_func(
+                functools.partial(_is, enum | UnknownStatus | None),
+                _optional(_status_hook(enum)),
+            )
+        link = {"short_link": "url", "original_link": "target"}
+        self._register(
+            ShortLink,
+            aliases={
+                **link,
+                "init_deleted_at": "deleted_at",
+                "count_clicks": "clicks",
+                "count_human_clicks": "human_clicks",
+                "count_unique_clicks": "unique_clicks",
+            },
+        )
+        self._register(
+            ShortDomain, aliases={"count_short_links": "links", "init_deleted_at": "deleted_at"}
+        )
+        self._register(
+            ShortLinkClick,
+            aliases={
+                **link,
+                "phone_number": "to",
+                "client_ip": "ip",
+                "browser_language": "language",
+                "referrer_url": "referrer",
+                "country_code": "country",
+            },
+        )
+        self._register(
+            ShortLinkStatistics,
+            aliases={
+                **link,
+                "count_clicks": "clicks",
+                "click_date": "clicked_at",
+                "client_ip": "ip",
+                "phone": "to",
+            },
+        )
 
     def _register_senders(self) -> None:
         """Senders and sender registration requests."""
@@ -570,6 +623,38 @@ class Wire:
         if comment is not None:
             body["comment"] = comment
         return body
+
+    @staticmethod
+    def short_link(
+        *,
+        target: str | None,
+        domain_id: str | None = None,
+        name: str | None = None,
+        slug: str | None = None,
+    ) -> dict[str, Any]:
+        """The body of a short link's create (`domain_id` and `target` as `link`) or update
+        (`name`, `slug`, `target` as `original_link`; only what is given)."""
+        if domain_id is not None:
+            return {"domain_id": domain_id, "link": target}
+        changes = {"name": name, "slug": slug, "original_link": target}
+        return {key: value for key, value in changes.items() if value is not None}
+
+    @staticmethod
+    def short_domain(
+        *,
+        name: str | None = None,
+        slug_type: str | None = None,
+        not_found_page: str | None = None,
+        is_default: bool | None = None,
+    ) -> dict[str, Any]:
+        """The body of a short-link domain's create or update: only what is given."""
+        fields = {
+            "name": name,
+            "slug_type": slug_type,
+            "not_found_page": not_found_page,
+            "is_default": is_default,
+        }
+        return {key: value for key, value in fields.items() if value is not None}
 
     @staticmethod
     def statistics_job(

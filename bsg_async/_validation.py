@@ -11,13 +11,14 @@ import itertools
 import os
 import re
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import InvalidParameterError
 
 REFERENCE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 EMAIL_RE = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+")
 EMAIL_SENDER_RE = re.compile(r"(?:[^<>\r\n]*<([^<>]+)>|([^<>\s]+))")
 
@@ -104,6 +105,20 @@ def text(value: object, field: str, *, max_length: int | None = None) -> str:
             field, value, f"must be at most {max_length} characters, got {len(value)}"
         )
     return value
+
+
+def uuid(value: object, field: str = "id") -> str:
+    """A UUID the service made (`"3338470c-4647-4f8d-a503-afce21e6312a"`), as text."""
+    if isinstance(value, str) and UUID_RE.fullmatch(value):
+        return value
+    raise InvalidParameterError(field, value, "expected a UUID like 3338470c-4647-4f8d-...")
+
+
+def day(value: object, field: str) -> str:
+    """A calendar day (`datetime.date`, not a `datetime`), written `yyyy-mm-dd`."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    raise InvalidParameterError(field, value, "expected a datetime.date")
 
 
 def country_code(value: object, field: str = "country") -> str:

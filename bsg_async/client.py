@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .prices import PricesResource
     from .rcs import RcsResource
     from .senders import SendersResource
+    from .short_links import ShortLinksResource
     from .sms import SmsResource
     from .statistics import StatisticsResource
     from .viber import ViberResource
@@ -367,6 +368,14 @@ class AsyncBSG:
         from .senders import SendersResource
 
         return SendersResource(self)
+
+    @cached_property
+    def short_links(self) -> ShortLinksResource:
+        """Short links (One-API): `create`, `update`, `delete`, `list`, `statistics`, `clicks`,
+        and their `domains`."""
+        from .short_links import ShortLinksResource
+
+        return ShortLinksResource(self)
 
     # -- plumbing for the resources ----------------------------------------------------------
 

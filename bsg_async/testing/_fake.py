@@ -38,6 +38,7 @@ from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
 from ._routes import Call, Router
 from ._senders import SendersApi
+from ._short_links import ShortLinksApi
 from ._statistics import StatisticsApi
 from ._store import Store
 from ._views import ChannelView, RcsView
@@ -286,6 +287,7 @@ class FakeBSG:
         )
         self.email = EmailApi(now=self.now)
         self.senders = SendersApi(now=self.now)
+        self.short_links = ShortLinksApi(now=self.now)
         # Every One-API operation: each area lists its routes beside its handlers.
         self._router = Router(
             (
@@ -294,6 +296,7 @@ class FakeBSG:
                 *self.statistics.routes(),
                 *self.email.routes(),
                 *self.senders.routes(),
+                *self.short_links.routes(),
             )
         )
 
