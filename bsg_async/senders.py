@@ -83,7 +83,7 @@ class SendersResource:
         """
         params: dict[str, str | int] = {}
         if status is not None:
-            params["filter[status]"] = _request_status(status)
+            params["filter[status]"] = SenderRequestStatus.required(status, "status")
         if sender is not None:
             params["filter[sender]"] = sms_sender(sender)
         if country is not None:
@@ -191,13 +191,3 @@ def _common(
         "site_url": url,
         "comment": None if comment is None else rules.text(comment, "comment", max_length=TEXT_MAX),
     }
-
-
-def _request_status(value: object) -> str:
-    if isinstance(value, str):
-        parsed = SenderRequestStatus.parse(value)
-        if isinstance(parsed, SenderRequestStatus):
-            return parsed.value
-    raise InvalidParameterError(
-        "status", value, "expected one of " + ", ".join(s.value for s in SenderRequestStatus)
-    )

@@ -144,7 +144,7 @@ class ShortDomainsResource:
         `not_found_page` is where unknown links go."""
         payload = self._client._wire.short_domain(
             name=rules.text(name, "name", max_length=DOMAIN_MAX),
-            slug_type=_slug_type(slug_type),
+            slug_type=SlugType.required(slug_type, "slug_type"),
             not_found_page=None
             if not_found_page is None
             else rules.http_url(not_found_page, "not_found_page"),
@@ -166,7 +166,7 @@ class ShortDomainsResource:
     ) -> ShortDomain:
         """Change a domain's `slug_type`, `not_found_page`, or make it the default."""
         payload = self._client._wire.short_domain(
-            slug_type=None if slug_type is None else _slug_type(slug_type),
+            slug_type=None if slug_type is None else SlugType.required(slug_type, "slug_type"),
             not_found_page=None
             if not_found_page is None
             else rules.http_url(not_found_page, "not_found_page"),
@@ -200,16 +200,6 @@ def _target(value: object) -> str:
     if len(url) > LINK_MAX:
         raise InvalidParameterError("target", value, f"must be at most {LINK_MAX} characters")
     return url
-
-
-def _slug_type(value: object) -> str:
-    if isinstance(value, str):
-        parsed = SlugType.parse(value)
-        if isinstance(parsed, SlugType):
-            return parsed.value
-    raise InvalidParameterError(
-        "slug_type", value, "expected one of " + ", ".join(t.value for t in SlugType)
-    )
 
 
 def _pages(
