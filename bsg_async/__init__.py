@@ -34,6 +34,7 @@ from .errors import (
     TransportError,
     UndeliverableDestinationError,
     UnexpectedResponseError,
+    WaitTimeoutError,
     WebhookPayloadError,
 )
 from .models import (
@@ -59,6 +60,7 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -78,6 +80,16 @@ from .models.one_api import (
     RcsOptions,
     Tariff,
 )
+from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
+from .models.short_links import (
+    ShortDomain,
+    ShortLink,
+    ShortLinkClick,
+    ShortLinkStatistics,
+    ShortLinkStatus,
+    SlugType,
+)
+from .models.statistics import StatisticsJob, StatisticsRow
 
 __all__ = [
     "APIError",
@@ -99,6 +111,8 @@ __all__ = [
     "ClientStateError",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
+    "EmailInline",
+    "EmailReceipt",
     "Failed",
     "FallbackSms",
     "FeatureNotEnabledError",
@@ -129,14 +143,26 @@ __all__ = [
     "RequestTimeoutError",
     "RetryPolicy",
     "SendResult",
+    "Sender",
     "SenderNotAllowedError",
+    "SenderRequest",
+    "SenderRequestStatus",
+    "SenderStatus",
     "Sent",
     "ServerError",
+    "ShortDomain",
+    "ShortLink",
+    "ShortLinkClick",
+    "ShortLinkStatistics",
+    "ShortLinkStatus",
+    "SlugType",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",
     "SmsStatus",
     "SmsTask",
+    "StatisticsJob",
+    "StatisticsRow",
     "Tariff",
     "TransportError",
     "UndeliverableDestinationError",
@@ -145,6 +171,7 @@ __all__ = [
     "ViberMessage",
     "ViberReport",
     "ViberStatus",
+    "WaitTimeoutError",
     "WebhookPayloadError",
     "__version__",
 ]

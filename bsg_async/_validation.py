@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +21,9 @@ REFERENCE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 ONE_API_REFERENCE_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 SMS_SENDER_DIGITS_RE = re.compile(r"[0-9]{1,15}")
 SMS_SENDER_NAME_RE = re.compile(r"[\x20-\x7e]{1,11}")
+UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
+EMAIL_RE = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+")
+EMAIL_SENDER_RE = re.compile(r"(?:[^<>\r\n]*<([^<>]+)>|([^<>\s]+))")
 
 ORIGINATOR_MAX = 14
 VIBER_TEXT_MAX = 1000
@@ -138,6 +141,49 @@ def sender(
     )
 
 
+def uuid(value: object, field: str = "id") -> str:
+    """A UUID the service made (`"3338470c-4647-4f8d-a503-afce21e6312a"`), as text."""
+    if isinstance(value, str) and UUID_RE.fullmatch(value):
+        return value
+    raise InvalidParameterError(field, value, "expected a UUID like 3338470c-4647-4f8d-...")
+
+
+def day(value: object, field: str) -> str:
+    """A calendar day (`datetime.date`, not a `datetime`), written `yyyy-mm-dd`."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    raise InvalidParameterError(field, value, "expected a datetime.date")
+
+
+def country_code(value: object, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 country code (`"UA"`); lower case is accepted and sent upper."""
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    raise InvalidParameterError(field, value, "expected a two-letter ISO 3166-1 code like 'UA'")
+
+
+def email(value: object, field: str, *, max_length: int | None = None) -> str:
+    """An email address (`name@example.com`): one `@`, a dotted domain, no spaces; at most
+    `max_length` characters where the endpoint sets a limit."""
+    address = text(value, field, max_length=max_length)
+    if EMAIL_RE.fullmatch(address):
+        return address
+    raise InvalidParameterError(field, value, "expected an email address like name@example.com")
+
+
+def email_sender(value: object, field: str = "sender") -> str:
+    """An email sender: an address, or a display name and an address in angle brackets
+    (`Shop <news@shop.example>`)."""
+    whole = text(value, field)
+    found = EMAIL_SENDER_RE.fullmatch(whole.strip())
+    address = None if found is None else (found.group(1) or found.group(2))
+    if address is not None and EMAIL_RE.fullmatch(address):
+        return whole.strip()
+    raise InvalidParameterError(
+        field, value, "expected an email address, or 'Name <name@example.com>'"
+    )
+
+
 def integer(value: object, field: str, bounds: tuple[int, int], unit: str = "") -> int:
     """An `int` (not a `bool`) within `bounds`, both ends included."""
     low, high = bounds
@@ -237,6 +283,13 @@ def unique_phones(numbers: Iterable[str], field: str = "to") -> None:
                 f"{field}[{index}]", number, "appears twice: campaign phones must be unique"
             )
         seen.add(number)
+
+
+def period(value: object, field: str, minimum: timedelta) -> float:
+    """A `timedelta` of at least `minimum` (a poll's interval or deadline), in seconds."""
+    if isinstance(value, timedelta) and value >= minimum:
+        return value.total_seconds()
+    raise InvalidParameterError(field, value, f"expected a timedelta of at least {minimum}")
 
 
 def optional_integer(

@@ -4,6 +4,7 @@
 BSGError
 ├── InvalidParameterError (also ValueError)      bad input, raised before any network traffic
 ├── ClientStateError (also RuntimeError)         the client is not open, already open, or closed
+├── WaitTimeoutError (also TimeoutError)         a bounded wait for the service ran out of time
 ├── TransportError                               the request did not get an HTTP answer
 │   └── RequestTimeoutError                      ... because a timeout expired
 ├── UnexpectedResponseError                      an answer the SDK cannot decode
@@ -36,6 +37,7 @@ No error message ever contains the API key or a token.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -61,6 +63,7 @@ __all__ = [
     "TransportError",
     "UndeliverableDestinationError",
     "UnexpectedResponseError",
+    "WaitTimeoutError",
     "WebhookPayloadError",
 ]
 
@@ -132,6 +135,16 @@ class InvalidParameterError(BSGError, ValueError):
 
 class ClientStateError(BSGError, RuntimeError):
     """The client was used outside `async with AsyncBSG(...)`, entered twice, or after close."""
+
+
+class WaitTimeoutError(BSGError, TimeoutError):
+    """A bounded wait ran out of time before the service was ready (a statistics job still
+    being prepared). `waited` is the `timedelta` waited; nothing was lost: wait again, or read
+    the result later with the same key."""
+
+    def __init__(self, message: str, *, waited: timedelta) -> None:
+        super().__init__(message)
+        self.waited = waited
 
 
 class TransportError(BSGError):
