@@ -15,7 +15,7 @@ outcome: `release` writes only rows the claim still holds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -73,6 +73,7 @@ class WorkOptions:
     max_attempts: int
     unreachable_after: int
     max_pause: float
+    progress: Callable[[WorkReport], object] | None = None
 
 
 def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutcome:
@@ -357,6 +358,8 @@ class Worker:
                     counts.failed += 1
                 else:
                     counts.requeued += 1
+        if self.options.progress is not None:
+            self.options.progress(counts.report())
         for error in errors:
             if isinstance(error, _STOPPING):
                 raise error
@@ -390,7 +393,9 @@ class Worker:
         outcomes: list[RowOutcome] = []
         errors: list[BSGError] = []
         for text, rows in groups.items():
-            report = await self._send_many(rows, text or campaign.text, claim.resume)
+            shared = text or campaign.text
+            assert shared is not None, "a row without a text is refused when added"
+            report = await self._send_many(rows, shared, claim.resume)
             for outcome, row in zip(report, rows, strict=True):
                 outcomes.append(row_outcome(outcome, row, self.options.max_attempts))
                 if not isinstance(outcome, Sent):
