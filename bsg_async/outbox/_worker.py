@@ -329,9 +329,13 @@ class Worker:
         """Record a sent chunk's outcomes (only if this worker still holds it)."""
         counts = self.counts
         self._ending.add(claim.id)  # a renewal that now finds no claim is not a takeover
+        recorded = 0  # not recorded in time: the lease expires, another worker resumes it
         try:
-            async with self._releasing:
-                recorded = await self.backend.release(claim, outcomes)
+            # Shielded: a worker stopped now (Ctrl-C) still records what it sent, instead of
+            # leaving the chunk to wait for its lease to expire and be reconciled.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
+                async with self._releasing:
+                    recorded = await self.backend.release(claim, outcomes)
         finally:
             renewal.cancel()
             self._ending.discard(claim.id)
