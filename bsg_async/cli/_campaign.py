@@ -635,19 +635,28 @@ async def campaign_send(
                 await _work(outbox, bsg, campaign.name, options, output, run)
 
             run.interrupted = await _until_signal(import_and_work)
-            with anyio.CancelScope(shield=True):  # quick, and needed on every path
-                tally = await _results(outbox, campaign, results)
-            _report(
-                output,
-                bsg,
-                campaign,
-                tally,
-                run,
-                store=masked(options.store),
-                results=results,
-                skipped=batch.problems,
-            )
+            tally = await _wrap_up(outbox, bsg, campaign, run, output, options, batch.problems)
     return _exit_code(tally, run)
+
+
+async def _wrap_up(
+    outbox: Outbox,
+    bsg: AsyncBSG,
+    campaign: OutboxCampaign,
+    run: _Run,
+    output: Output,
+    options: CampaignOptions,
+    skipped: list[RowProblem],
+) -> Tally:
+    """On every path of a run: the results (written to `options.results`, if any), tallied
+    and summed up."""
+    with anyio.CancelScope(shield=True):  # quick, and needed on every path
+        tally = await _results(outbox, campaign, options.results)
+    store = masked(options.store)
+    _report(
+        output, bsg, campaign, tally, run, store=store, results=options.results, skipped=skipped
+    )
+    return tally
 
 
 async def _check_csv(work: Awaitable[T]) -> T:
@@ -669,18 +678,7 @@ async def campaign_work(open_client: OpenClient, output: Output, options: Campai
             run.interrupted = await _until_signal(
                 lambda: _work(outbox, bsg, campaign.name, options, output, run)
             )
-            with anyio.CancelScope(shield=True):
-                tally = await _results(outbox, campaign, None)
-            _report(
-                output,
-                bsg,
-                campaign,
-                tally,
-                run,
-                store=masked(options.store),
-                results=None,
-                skipped=[],
-            )
+            await _wrap_up(outbox, bsg, campaign, run, output, options, [])
     return EXIT_INTERRUPTED if run.interrupted else EXIT_OK
 
 

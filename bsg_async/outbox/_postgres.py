@@ -20,6 +20,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import Any
 
 import anyio
+import attrs
 
 from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
 from ._models import (
@@ -31,7 +32,14 @@ from ._models import (
     RowOutcome,
     RowState,
 )
-from ._sqlite import _REJECT_COLUMNS, _ROW_COLUMNS, SchemaTooNew, outbox_reject, outbox_row
+from ._sqlite import (
+    _REJECT_COLUMNS,
+    _ROW_COLUMNS,
+    REJECTS_TABLE,
+    SchemaTooNew,
+    outbox_reject,
+    outbox_row,
+)
 
 __all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
 
@@ -95,18 +103,7 @@ _SCHEMA_V1 = (
 )
 
 # Version 2: rows keep the caller's source line; inputs that cannot be sent are kept.
-_SCHEMA_V2 = (
-    "ALTER TABLE bsg_outbox_rows ADD COLUMN IF NOT EXISTS line BIGINT",
-    """CREATE TABLE IF NOT EXISTS bsg_outbox_rejects (
-        campaign_id BIGINT NOT NULL,
-        line BIGINT NOT NULL,
-        msisdn TEXT NOT NULL,
-        reference TEXT,
-        error TEXT NOT NULL,
-        reason TEXT,
-        PRIMARY KEY (campaign_id, line)
-    )""",
-)
+_SCHEMA_V2 = ("ALTER TABLE bsg_outbox_rows ADD COLUMN IF NOT EXISTS line BIGINT", REJECTS_TABLE)
 
 
 # Pick up to $2 pending rows (handed ones first; a claim never mixes handed and fresh rows),
@@ -316,30 +313,24 @@ class PostgresBackend:
 
     async def add_rejects(self, campaign_id: int, rejects: Sequence[OutboxReject]) -> int:
         """Keep rejected inputs in one statement; a line already kept is skipped."""
+        if not rejects:
+            return 0
+        # One array per column, in `_REJECT_COLUMNS` order.
+        columns = [list(column) for column in zip(*map(attrs.astuple, rejects), strict=True)]
+        statement = (
+            f"INSERT INTO bsg_outbox_rejects (campaign_id, {_REJECT_COLUMNS}) SELECT $1, * FROM "
+            "unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+            "ON CONFLICT (campaign_id, line) DO NOTHING"
+        )
         async with self._pool.acquire() as db:
-            status = await db.execute(
-                f"INSERT INTO bsg_outbox_rejects (campaign_id, {_REJECT_COLUMNS}) "
-                "SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], "
-                "$6::text[]) ON CONFLICT (campaign_id, line) DO NOTHING",
-                campaign_id,
-                [r.line for r in rejects],
-                [r.msisdn for r in rejects],
-                [r.reference for r in rejects],
-                [r.error for r in rejects],
-                [r.reason for r in rejects],
-            )
+            status = await db.execute(statement, campaign_id, *columns)
         return int(status.rsplit(" ", 1)[-1])
 
     async def rejects(self, campaign_id: int, after_line: int, limit: int) -> list[OutboxReject]:
         """A page of rejected inputs, by line."""
-        async with self._pool.acquire() as db:
-            found = await db.fetch(
-                f"SELECT {_REJECT_COLUMNS} FROM bsg_outbox_rejects WHERE campaign_id = $1 "
-                "AND line > $2 ORDER BY line LIMIT $3",
-                campaign_id,
-                after_line,
-                limit,
-            )
+        found = await self._page(
+            _REJECT_COLUMNS, "bsg_outbox_rejects", "line", campaign_id, after_line, limit
+        )
         return [outbox_reject(tuple(row)) for row in found]
 
     async def reject_count(self, campaign_id: int) -> int:
@@ -513,15 +504,25 @@ class PostgresBackend:
 
     async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
         """A page of rows in the order added."""
-        async with self._pool.acquire() as db:
-            found = await db.fetch(
-                f"SELECT {_ROW_COLUMNS} FROM bsg_outbox_rows WHERE campaign_id = $1 "
-                "AND seq > $2 ORDER BY seq LIMIT $3",
-                campaign_id,
-                after_seq,
-                limit,
-            )
+        found = await self._page(
+            _ROW_COLUMNS, "bsg_outbox_rows", "seq", campaign_id, after_seq, limit
+        )
         return [outbox_row(tuple(row)) for row in found]
+
+    async def _page(
+        self, columns: str, table: str, key: str, campaign_id: int, after: int, limit: int
+    ) -> list[Any]:
+        """Up to `limit` of the campaign's entries of `table` after `after`, by `key`."""
+        async with self._pool.acquire() as db:
+            return list(
+                await db.fetch(
+                    f"SELECT {columns} FROM {table} WHERE campaign_id = $1 AND {key} > $2 "
+                    f"ORDER BY {key} LIMIT $3",
+                    campaign_id,
+                    after,
+                    limit,
+                )
+            )
 
     async def sent_ids(
         self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]

@@ -75,18 +75,18 @@ _SCHEMA_V1 = (
 )
 
 # Version 2: rows keep the caller's source line; inputs that cannot be sent are kept.
-_SCHEMA_V2 = (
-    "ALTER TABLE bsg_outbox_rows ADD COLUMN line INTEGER",
-    """CREATE TABLE IF NOT EXISTS bsg_outbox_rejects (
-        campaign_id INTEGER NOT NULL,
-        line INTEGER NOT NULL,
-        msisdn TEXT NOT NULL,
-        reference TEXT,
-        error TEXT NOT NULL,
-        reason TEXT,
-        PRIMARY KEY (campaign_id, line)
-    )""",
-)
+REJECTS_TABLE = """CREATE TABLE IF NOT EXISTS bsg_outbox_rejects (
+    campaign_id BIGINT NOT NULL,
+    line BIGINT NOT NULL,
+    msisdn TEXT NOT NULL,
+    reference TEXT,
+    error TEXT NOT NULL,
+    reason TEXT,
+    PRIMARY KEY (campaign_id, line)
+)"""
+"""The table of rejected inputs, in both dialects (SQLite reads BIGINT as INTEGER)."""
+
+_SCHEMA_V2 = ("ALTER TABLE bsg_outbox_rows ADD COLUMN line INTEGER", REJECTS_TABLE)
 
 _ROW_COLUMNS = (
     "seq, reference, msisdn, text, state, message_id, price, currency, error_type, error_code, "
@@ -281,18 +281,16 @@ class SqliteBackend:
 
     async def rejects(self, campaign_id: int, after_line: int, limit: int) -> list[OutboxReject]:
         """A page of rejected inputs, by line."""
-
-        def read() -> list[OutboxReject]:
-            return [
-                outbox_reject(row)
-                for row in self._conn.execute(
-                    f"SELECT {_REJECT_COLUMNS} FROM bsg_outbox_rejects WHERE campaign_id = ? "
-                    "AND line > ? ORDER BY line LIMIT ?",
-                    (campaign_id, after_line, limit),
-                )
-            ]
-
-        return await self._call(read)
+        found = await self._call(
+            self._page,
+            _REJECT_COLUMNS,
+            "bsg_outbox_rejects",
+            "line",
+            campaign_id,
+            after_line,
+            limit,
+        )
+        return [outbox_reject(row) for row in found]
 
     async def reject_count(self, campaign_id: int) -> int:
         """How many inputs were rejected."""
@@ -473,18 +471,20 @@ class SqliteBackend:
 
     async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
         """A page of rows in the order added."""
+        found = await self._call(
+            self._page, _ROW_COLUMNS, "bsg_outbox_rows", "seq", campaign_id, after_seq, limit
+        )
+        return [outbox_row(row) for row in found]
 
-        def read() -> list[OutboxRow]:
-            return [
-                outbox_row(row)
-                for row in self._conn.execute(
-                    f"SELECT {_ROW_COLUMNS} FROM bsg_outbox_rows WHERE campaign_id = ? "
-                    "AND seq > ? ORDER BY seq LIMIT ?",
-                    (campaign_id, after_seq, limit),
-                )
-            ]
-
-        return await self._call(read)
+    def _page(
+        self, columns: str, table: str, key: str, campaign_id: int, after: int, limit: int
+    ) -> list[Any]:
+        """Up to `limit` of the campaign's entries of `table` after `after`, by `key`."""
+        return self._conn.execute(
+            f"SELECT {columns} FROM {table} WHERE campaign_id = ? AND {key} > ? "
+            f"ORDER BY {key} LIMIT ?",
+            (campaign_id, after, limit),
+        ).fetchall()
 
     async def sent_ids(
         self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]

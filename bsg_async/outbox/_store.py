@@ -26,14 +26,7 @@ from ..models import Recipient
 from ..models.batch import LookupFailed
 from ._backend import Backend, NewRow
 from ._csvfile import write_csv
-from ._models import (
-    OutboxCampaign,
-    OutboxReject,
-    OutboxRow,
-    OutboxSummary,
-    RowState,
-    WorkReport,
-)
+from ._models import OutboxCampaign, OutboxReject, OutboxRow, OutboxSummary, RowState, WorkReport
 from ._postgres import PostgresBackend, add_rows_on, campaign_id_on
 from ._sqlite import SchemaTooNew, SqliteBackend
 from ._worker import Worker, WorkOptions
