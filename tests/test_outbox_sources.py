@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio
 import asyncpg
 import pytest
 
@@ -23,6 +24,7 @@ from bsg_async.outbox import (
     WorkReport,
     _postgres,
     _sqlite,
+    _worker,
 )
 from bsg_async.testing import FakeBSG
 
@@ -120,6 +122,29 @@ async def test_progress_is_reported_after_every_chunk(outbox: Outbox) -> None:
 
     assert [tallies.sent for tallies in seen] == [2, 4, 5]
     assert seen[-1] == report
+
+
+async def test_a_failed_probe_passes_the_turn_to_a_waiting_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One loop probed the unreachable service while another waited for the probe's result:
+    # when the probe fails, the waiting loop must get the next turn (it used to wait forever).
+    monkeypatch.setattr(_worker, "FIRST_PAUSE", 0.0)
+    breaker = _worker._Breaker(1, 0.0, _worker._Counts())
+    breaker.record(unreachable=True, probe=False)
+    turns: list[bool] = []
+
+    async def loop() -> None:
+        turns.append(await breaker.wait_turn())
+
+    with anyio.fail_after(30):  # a hang guard, far above the few steps this takes
+        assert await breaker.wait_turn() is True  # the probe
+        async with anyio.create_task_group() as group:
+            group.start_soon(loop)
+            await anyio.wait_all_tasks_blocked()
+            assert turns == []  # waiting while the probe is out
+            breaker.record(unreachable=True, probe=True)
+    assert turns == [True] and breaker.open
 
 
 @pytest.mark.parametrize(

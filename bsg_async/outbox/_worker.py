@@ -114,20 +114,21 @@ class _Breaker:
         self.open = False
         self.pause = FIRST_PAUSE
         self._probing = False
-        self._closed = anyio.Event()
+        self._turn = anyio.Event()  # set when the probe ends or the breaker closes
         self._report = report
 
     async def wait_turn(self) -> bool:
         """Return when this loop may claim; `True` if it goes as the probe."""
         while self.open:
             if self._probing:
-                await self._closed.wait()
+                await self._turn.wait()
                 continue
             self._probing = True
             try:
                 await anyio.sleep(self.pause)
             except BaseException:
                 self._probing = False
+                self._pass_turn()
                 raise
             return True
         return False
@@ -136,13 +137,13 @@ class _Breaker:
         """Note one chunk's result: whether nothing reached the service."""
         if probe:
             self._probing = False
+            self._pass_turn()  # a loop waiting on this probe may be the next one
         if unreachable:
             self.failures += 1
             if probe:
                 self.pause = min(self.pause * 2, self.max_pause)
             elif not self.open and self.failures >= self.threshold:
                 self.open = True
-                self._closed = anyio.Event()
                 self._report.pauses += 1
                 logger.warning(
                     "the BSG service is unreachable (%d chunks in a row failed to connect, "
@@ -156,8 +157,12 @@ class _Breaker:
             if self.open:
                 self.open = False
                 self.pause = FIRST_PAUSE
-                self._closed.set()
+                self._pass_turn()
                 logger.warning("the BSG service answers again: sending resumed")
+
+    def _pass_turn(self) -> None:
+        turn, self._turn = self._turn, anyio.Event()
+        turn.set()
 
 
 class _Counts:
