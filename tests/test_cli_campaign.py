@@ -457,3 +457,23 @@ def test_the_human_summary_shows_statuses_cost_and_reasons(
     ):
         assert text in result.stdout
     assert "sending: 2/2 (100%)" in result.stderr
+
+
+def test_an_unreachable_service_pauses_the_send_and_says_so(tmp_path: Path) -> None:
+    # Three chunks in a row fail to connect (every attempt): the worker stops sending, says so
+    # on stderr, tries again after a pause, and goes on when the service answers.
+    fake = FakeBSG(seed=1, account=Account(api_keys=[API_KEY]))
+    fake.faults.script(["connect_error"] * 9)
+    recipients = numbers_csv(tmp_path / "people.csv", 20)
+    options = ["--chunk-size", "5", "--concurrency", "1", "--json"]
+    with ServedFake(fake) as served_fake:
+        result = invoke(
+            ["campaign", "send", str(recipients), *VIBER, *options], env=served_fake.env
+        )
+
+    assert result.exit_code == 0, result.output
+    assert "the BSG service is unreachable" in result.stderr
+    assert "answers again: sending resumed" in result.stderr
+    summary = parse_json(result)
+    assert summary["statuses"] == {"accepted": 20} and summary["pauses"] == 1
+    assert len(fake.viber.accepted) == 20

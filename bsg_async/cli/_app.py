@@ -286,6 +286,26 @@ _LEASE_HELP = (
 )
 
 
+def _worker_options(function: Any) -> Any:
+    """`--concurrency`, `--lease` and `--rate-limit`: how this process works on a campaign."""
+    options = [
+        click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True),
+        click.option(
+            "--lease",
+            type=click.FloatRange(1, 86_400),
+            default=60.0,
+            show_default=True,
+            help=_LEASE_HELP,
+        ),
+        click.option(
+            "--rate-limit", type=click.FloatRange(min=0.1), help="Requests per second at most."
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 def _store_options(function: Any) -> Any:
     function = click.option("--name", required=True, help="The campaign's name.")(function)
     return click.option("--store", required=True, help=_STORE_HELP)(function)
@@ -321,11 +341,7 @@ def _store_options(function: Any) -> Any:
 @click.option("--resume", is_flag=True, hidden=True, help="No longer needed: runs resume.")
 @click.option("--strict", is_flag=True, help="Send nothing if any CSV row is bad.")
 @click.option("--chunk-size", type=click.IntRange(1, 10_000), help="Recipients per request.")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True)
-@click.option(
-    "--lease", type=click.FloatRange(1, 86_400), default=60.0, show_default=True, help=_LEASE_HELP
-)
-@click.option("--rate-limit", type=click.FloatRange(min=0.1), help="Requests per second at most.")
+@_worker_options
 @common_options
 def campaign_send_command(
     settings: Settings,
@@ -399,11 +415,7 @@ def _campaign_client(settings: Settings, rate_limit: float | None) -> Any:
 
 @campaign.command("work", context_settings=CONTEXT)
 @_store_options
-@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True)
-@click.option(
-    "--lease", type=click.FloatRange(1, 86_400), default=60.0, show_default=True, help=_LEASE_HELP
-)
-@click.option("--rate-limit", type=click.FloatRange(min=0.1), help="Requests per second at most.")
+@_worker_options
 @common_options
 def campaign_work_command(
     settings: Settings,

@@ -24,7 +24,7 @@ import signal
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -319,6 +319,8 @@ class Tally:
         return [(reason, count, first) for reason, (count, first) in ranked[:10]]
 
     def add(self, line: list[object], status: str, reason: str | None) -> None:
+        """Count one results line (`RESULT_COLUMNS`) with its status, and its reason for not
+        being sent, if any."""
         self.counts[status] += 1
         if reason is None:
             return
@@ -351,7 +353,7 @@ def _row_line(row: OutboxRow, channel: str) -> tuple[list[object], str, str | No
         shown,
         "" if row.price is None else row.price,
         row.currency or "",
-        row.error or "" if row.state is not RowState.SENT else "",
+        "" if row.state is RowState.SENT else row.error or "",
         "",
     ]
     return line, outcome, reason
@@ -368,8 +370,6 @@ async def _lines(
     outbox: Outbox, campaign: OutboxCampaign, tally: Tally
 ) -> AsyncIterator[list[object]]:
     """The results lines of the campaign, rows and rejects merged by line, tallied."""
-    rejects = outbox.rejects(campaign.name)
-    pending_reject = await anext(rejects, None)
 
     def reject_line(reject: OutboxReject) -> list[object]:
         line: list[object] = [reject.line, reject.msisdn, reject.reference or ""]
@@ -377,21 +377,21 @@ async def _lines(
         tally.add(line, "invalid", reject.reason or reject.error)
         return line
 
-    async for row in outbox.results(campaign.name):
-        while (
-            pending_reject is not None and row.line is not None and pending_reject.line < row.line
-        ):
-            yield reject_line(pending_reject)
-            pending_reject = await anext(rejects, None)
-        line, outcome, reason = _row_line(row, campaign.channel)
-        tally.add(line, outcome, reason)
-        if row.state is RowState.SENT and row.price is not None:
-            key = row.currency or ""
-            tally.cost[key] = tally.cost.get(key, Decimal(0)) + row.price
-        yield line
-    while pending_reject is not None:
-        yield reject_line(pending_reject)
-        pending_reject = await anext(rejects, None)
+    async with aclosing(outbox.rejects(campaign.name)) as rejects:
+        waiting = await anext(rejects, None)  # the next reject, not yet written
+        async for row in outbox.results(campaign.name):
+            while waiting is not None and row.line is not None and waiting.line < row.line:
+                yield reject_line(waiting)
+                waiting = await anext(rejects, None)
+            line, outcome, reason = _row_line(row, campaign.channel)
+            tally.add(line, outcome, reason)
+            if row.state is RowState.SENT and row.price is not None:
+                key = row.currency or ""
+                tally.cost[key] = tally.cost.get(key, Decimal(0)) + row.price
+            yield line
+        while waiting is not None:
+            yield reject_line(waiting)
+            waiting = await anext(rejects, None)
 
 
 async def _results(outbox: Outbox, campaign: OutboxCampaign, out: Path | None) -> Tally:

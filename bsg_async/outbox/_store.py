@@ -12,7 +12,7 @@ import enum
 import logging
 import os
 import socket
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -246,7 +246,9 @@ class Outbox:
             raise InvalidParameterError("rejects", rejects, "expected an iterable of OutboxReject")
         return await self._open().add_rejects(campaign_id, items) if items else 0
 
-    async def rejects(self, campaign: str, *, page: int = 1_000) -> AsyncIterator[OutboxReject]:
+    async def rejects(
+        self, campaign: str, *, page: int = 1_000
+    ) -> AsyncGenerator[OutboxReject, None]:
         """Every input kept by `reject`, by line, read `page` at a time. Raises
         `CampaignNotFoundError`."""
         campaign_id, _ = await self._campaign(campaign)
