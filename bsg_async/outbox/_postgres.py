@@ -6,7 +6,10 @@
   CONFLICT DO NOTHING` (idempotent by reference), and `pg_notify` in the same transaction.
 - Claims pick rows and expired claims with `FOR UPDATE SKIP LOCKED`: workers never wait for
   each other, and no row is in two live claims.
-- Outcomes are written in one `UPDATE ... FROM unnest(...)` per chunk.
+- Outcomes are written in one `UPDATE ... FROM unnest(...)` per chunk. The store's connections
+  plan every statement for its own arguments (`plan_cache_mode = force_custom_plan`): a
+  generic plan, reused from a prepared statement's sixth run, guesses 10 elements per array
+  and joined a 1,000-row chunk's outcomes by scanning them once per row.
 - Idle workers `LISTEN` on one connection per store and wake when rows are added (or put back).
 - Times are the database's (`clock_timestamp()`), the same for every machine.
 
@@ -206,7 +209,12 @@ class PostgresBackend:
         """Connect, create or upgrade the schema under the advisory lock, and `LISTEN`."""
         asyncpg = _import_asyncpg()
         if self._pool is None:
-            self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self._pool_size)
+            self._pool = await asyncpg.create_pool(
+                self.url,
+                min_size=1,
+                max_size=self._pool_size,
+                server_settings={"plan_cache_mode": "force_custom_plan"},
+            )
         async with self._pool.acquire() as db, db.transaction():
             await db.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await db.execute(
