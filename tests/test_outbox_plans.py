@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bsg_async import Recipient
 from bsg_async.outbox import Outbox, OutboxCampaign, RowState, _postgres, _sqlite
-from bsg_async.outbox._models import RowOutcome
+from bsg_async.outbox._models import Claim, RowOutcome
+from bsg_async.outbox._postgres import _RELEASE, release_arguments
 
 from .pg_support import postgres_cluster, postgres_url  # noqa: F401  (fixtures)
 
@@ -29,47 +30,41 @@ async def test_a_release_on_postgresql_is_planned_for_its_own_outcomes_every_tim
 ) -> None:
     """asyncpg prepares each statement once per connection; from its sixth run PostgreSQL
     may reuse a "generic" plan, made for any arrays (it guesses 10 outcomes), and for a
-    1,000-row chunk that plan joined the outcomes by scanning them once per row: a million
-    comparisons per release, over a second each in the benchmark. The store's connections
-    plan every run for the arrays it is given (`pg_prepared_statements` counts the plans)."""
+    1,000-row chunk such a plan once joined the outcomes by scanning them once per row: a
+    million comparisons per release, over a second each in the benchmark. The store's
+    connections plan every run for the arrays it is given (`pg_prepared_statements` counts
+    the plans)."""
     async with Outbox.open(postgres_url) as outbox:
-        await outbox.create_campaign(CAMPAIGN)
-        await outbox.add(CAMPAIGN.name, numbers(20 * CHUNK))  # analyzed after the load
-        campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
-        backend = outbox._backend
-        claim = await backend.claim(campaign_id, "w", CHUNK, 60)
-        assert claim is not None and len(claim.rows) == CHUNK
-        n = len(claim.rows)
-        arguments = (
-            campaign_id,
-            claim.id,
-            [row.reference for row in claim.rows],
-            ["sent"] * n,
-            list(range(n)),
-            ["0.01"] * n,
-            ["EUR"] * n,
-            [None] * n,
-            [None] * n,
-            [None] * n,
-            [False] * n,
-            _postgres.CHANNEL,
-            False,
-        )
-        assert isinstance(backend, _postgres.PostgresBackend)
+        backend, claim, outcomes = await claimed_chunk(outbox)
         async with backend._pool.acquire() as db:
             for _ in range(8):  # past the five runs after which a generic plan may be used
                 transaction = db.transaction()
                 await transaction.start()
-                assert await db.fetchval(_postgres._RELEASE, *arguments) == CHUNK
+                assert await db.fetchval(_RELEASE, *release_arguments(claim, outcomes)) == CHUNK
                 await transaction.rollback()  # the claim and its rows as they were
             plans = await db.fetchrow(
                 "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
                 "WHERE statement = $1",
-                _postgres._RELEASE,
+                _RELEASE,
             )
         assert tuple(plans) == (0, 8)
-        outcomes = [RowOutcome(row.reference, RowState.SENT, message_id=1) for row in claim.rows]
         assert await backend.release(claim, outcomes) == CHUNK
+
+
+async def claimed_chunk(
+    outbox: Outbox,
+) -> tuple[_postgres.PostgresBackend, Claim, list[RowOutcome]]:
+    """A claim of CHUNK rows from a 20,000-row campaign (analyzed after the load), and an
+    outcome for each of its rows."""
+    await outbox.create_campaign(CAMPAIGN)
+    await outbox.add(CAMPAIGN.name, numbers(20 * CHUNK))
+    campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
+    backend = outbox._backend
+    assert isinstance(backend, _postgres.PostgresBackend)
+    claim = await backend.claim(campaign_id, "w", CHUNK, 60)
+    assert claim is not None and len(claim.rows) == CHUNK
+    outcomes = [RowOutcome(row.reference, RowState.SENT, message_id=1) for row in claim.rows]
+    return backend, claim, outcomes
 
 
 async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq(

@@ -30,7 +30,7 @@ from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
 from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome, RowState
 from ._sqlite import _ROW_COLUMNS, SchemaTooNew, outbox_row
 
-__all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
+__all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on", "release_arguments"]
 
 CHANNEL = "bsg_outbox"
 """The `LISTEN`/`NOTIFY` channel; the payload is the campaign id."""
@@ -113,18 +113,20 @@ WHERE r.seq = picked.seq AND picked.handed = claim.resume
 RETURNING r.seq, r.reference, r.msisdn, r.text, r.attempts, claim.id, claim.resume
 """
 
-# Delete claim $2 of campaign $1, write the outcomes ($3..$11, by reference) of the rows it
-# still holds (found by claim alone: the partial index answers without reading the whole
-# campaign), put its other rows back to pending, and notify ($12) when idle workers have a
-# reason to look again: rows pending again ($13: an outcome is pending; or rows left), or no
-# claim of the campaign left (it may be done); the number of outcomes written.
+# Delete claim $2 of campaign $1, write the outcomes ($3..$11, by the row's `seq`) of the
+# rows it still holds, put its other rows back to pending, and notify ($12) when idle workers
+# have a reason to look again: rows pending again ($13: an outcome is pending; or rows left),
+# or no claim of the campaign left (it may be done); the number of outcomes written. The rows
+# are found by claim alone (the partial index answers without reading the whole campaign)
+# and hash-joined with the outcomes, in a plan made for these arrays (a generic plan would
+# guess 10 outcomes and scan them once per row: see the module docstring).
 _RELEASE = """
 WITH claim AS (
     DELETE FROM bsg_outbox_claims WHERE id = $2 RETURNING id
 ), outcome AS (
-    SELECT * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
+    SELECT * FROM unnest($3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[],
                          $8::text[], $9::int[], $10::text[], $11::bool[])
-        AS u(reference, state, message_id, price, currency, error_type, error_code, error,
+        AS u(seq, state, message_id, price, currency, error_type, error_code, error,
              uncertain)
 ), done AS (
     UPDATE bsg_outbox_rows AS r
@@ -132,7 +134,7 @@ WITH claim AS (
         error_type = o.error_type, error_code = o.error_code, error = o.error,
         may_have_been_accepted = o.uncertain, claim_id = NULL
     FROM outcome AS o, claim
-    WHERE r.claim_id = claim.id AND r.reference = o.reference
+    WHERE r.claim_id = claim.id AND r.seq = o.seq
     RETURNING r.seq
 ), rest AS (
     UPDATE bsg_outbox_rows AS r SET state = 'pending', claim_id = NULL
@@ -386,22 +388,7 @@ class PostgresBackend:
         taken over) writes nothing.
         """
         async with self._pool.acquire() as db:
-            recorded = await db.fetchval(
-                _RELEASE,
-                claim.campaign_id,
-                claim.id,
-                [o.reference for o in outcomes],
-                [str(o.state) for o in outcomes],
-                [o.message_id for o in outcomes],
-                [None if o.price is None else str(o.price) for o in outcomes],
-                [o.currency for o in outcomes],
-                [o.error_type for o in outcomes],
-                [o.error_code for o in outcomes],
-                [o.error for o in outcomes],
-                [o.may_have_been_accepted for o in outcomes],
-                CHANNEL,
-                any(o.state is RowState.PENDING for o in outcomes),
-            )
+            recorded = await db.fetchval(_RELEASE, *release_arguments(claim, outcomes))
         return int(recorded)
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
@@ -522,6 +509,26 @@ class PostgresBackend:
     def watch(self, campaign_id: int) -> anyio.Event:
         """The event the next notification about the campaign (from any worker) sets."""
         return self._signals.watch(campaign_id)
+
+
+def release_arguments(claim: Claim, outcomes: Sequence[RowOutcome]) -> tuple[Any, ...]:
+    """The arguments of `_RELEASE`: one array per column of the outcomes, rows by `seq`."""
+    seqs = {row.reference: row.seq for row in claim.rows}
+    return (
+        claim.campaign_id,
+        claim.id,
+        [seqs.get(o.reference) for o in outcomes],
+        [str(o.state) for o in outcomes],
+        [o.message_id for o in outcomes],
+        [None if o.price is None else str(o.price) for o in outcomes],
+        [o.currency for o in outcomes],
+        [o.error_type for o in outcomes],
+        [o.error_code for o in outcomes],
+        [o.error for o in outcomes],
+        [o.may_have_been_accepted for o in outcomes],
+        CHANNEL,
+        any(o.state is RowState.PENDING for o in outcomes),
+    )
 
 
 def _rows(found: Sequence[Any]) -> tuple[ClaimedRow, ...]:
