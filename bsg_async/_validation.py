@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -93,10 +94,15 @@ def optional_reference(value: object, field: str = "reference") -> str | None:
     return None if value is None else reference(value, field)
 
 
-def text(value: object, field: str, *, max_length: int | None = None) -> str:
-    """A non-blank string, at most `max_length` characters when a limit is documented."""
+def text(value: object, field: str, *, max_length: int | None = None, min_length: int = 1) -> str:
+    """A non-blank string of at least `min_length` characters, and at most `max_length` when
+    a limit is documented."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidParameterError(field, value, "must be a non-empty string")
+    if len(value) < min_length:
+        raise InvalidParameterError(
+            field, value, f"must be at least {min_length} characters, got {len(value)}"
+        )
     if max_length is not None and len(value) > max_length:
         raise InvalidParameterError(
             field, value, f"must be at most {max_length} characters, got {len(value)}"
@@ -196,3 +202,37 @@ def unique_references(references: Iterable[str], field: str = "reference") -> No
         if ref in seen:
             raise InvalidParameterError(field, ref, "appears twice in one request")
         seen.add(ref)
+
+
+SESSION_ID_RE = re.compile(r"[0-9A-Za-z-]{1,36}")
+OTP_CODE_RE = re.compile(r"[0-9]{3,9}")
+COUNTRY_RE = re.compile(r"[A-Za-z]{2}")
+
+
+def session_id(value: object, field: str = "id") -> str:
+    """A 2FA session id: a UUID (`uuid.UUID` or its text), up to 36 letters, digits and
+    hyphens, so it is safe in a path."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str) and SESSION_ID_RE.fullmatch(value):
+        return value
+    raise InvalidParameterError(field, value, "expected a session id (a UUID)")
+
+
+def otp_code(value: object, field: str = "code") -> str:
+    """A one-time code as the user typed it: 3 to 9 digits (surrounding spaces ignored).
+
+    The error never shows the value: a mistyped code may be one keystroke from the real one.
+    """
+    if isinstance(value, str):
+        code = value.strip()
+        if OTP_CODE_RE.fullmatch(code) and code.isascii():
+            return code
+    raise InvalidParameterError(field, "[secure]", "expected a code of 3 to 9 digits")
+
+
+def country(value: object, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 country code, sent in upper case (`"ua"` -> `"UA"`)."""
+    if isinstance(value, str) and COUNTRY_RE.fullmatch(value) and value.isascii():
+        return value.upper()
+    raise InvalidParameterError(field, value, "expected a two-letter country code (ISO 3166-1)")

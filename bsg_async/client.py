@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .errors import BSGError
     from .hlr import HlrResource
     from .messages import MessagesResource
+    from .otp import OtpResource
     from .prices import PricesResource
     from .rcs import RcsResource
     from .sms import SmsResource
@@ -342,6 +343,14 @@ class AsyncBSG:
         from .account import AccountResource
 
         return AccountResource(self)
+
+    @cached_property
+    def otp(self) -> OtpResource:
+        """One-time passwords (2FA): `send`, `verify`, `resend`, `cancel`, `get`, `list`,
+        `price`; code templates as `otp.templates`."""
+        from .otp import OtpResource
+
+        return OtpResource(self)
 
     # -- plumbing for the resources ----------------------------------------------------------
 

@@ -32,6 +32,7 @@ from ._faults import FaultKind, Faults
 from ._json import loads_or_none
 from ._legacy import SMS_ID_BASE, TASK_ID_BASE, VIBER_ID_BASE, LegacyApi, Messages, Tasks
 from ._one_api import OneApi
+from ._otp import OtpApi, OtpView
 from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_payload
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
@@ -278,8 +279,12 @@ class FakeBSG:
         self.sms = ChannelView("sms", self._sms_store, self._fates, self.now)
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
+        self._otp = OtpApi(self.account, seed=seed, now=self.now)
+        self.otp = OtpView(self._otp)
+        """One-time passwords: the codes sent (`fake.otp.code(session_id)`), sessions and
+        templates (`OtpView`)."""
         # Every One-API operation: each area lists its routes beside its handlers.
-        self._router = Router((*self._one_api.routes(), *self._rcs.routes()))
+        self._router = Router((*self._one_api.routes(), *self._rcs.routes(), *self._otp.routes()))
 
     def __repr__(self) -> str:
         return (
@@ -733,6 +738,7 @@ class FakeBSG:
         self._sms_store.clear()
         self._viber_store.clear()
         self._rcs.clear()
+        self._otp.clear()
         self._callbacks.clear()
         self._tasks.clear()
         self._requests.clear()
