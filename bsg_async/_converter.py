@@ -430,7 +430,7 @@ class Wire:
 
     @staticmethod
     def otp_price(data: Any, *, http_status: int | None = None) -> Decimal:
-        """The price in a 2FA full-price answer's `data` object.
+        """The price in a 2FA full-price answer (`{"data": {...}}`).
 
         The schema leaves that object undescribed, so the price is read liberally: the first
         of `price`, `full_price`, `amount`, `total_price` and `value` present (a number, a
@@ -438,6 +438,8 @@ class Wire:
         naming `$.data.price` when there is none or it is not a number.
         """
         found: Any = None
+        if isinstance(data, Mapping) and "data" in data:
+            data = data["data"]
         if isinstance(data, Mapping):
             key = next((k for k in _OTP_PRICE_KEYS if data.get(k) is not None), None)
             found = None if key is None else data[key]

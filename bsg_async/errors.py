@@ -495,9 +495,10 @@ def error_for_status(
     """Build the typed error for an HTTP status whose body carried no BSG error code.
 
     `errors` (a One-API 422's per-field messages) goes to an `InvalidRequestError`,
-    `retry_after` to a `RateLimitError`. A 404 or 422 whose message is a one-time-password
-    session's refusal ("Authentication expired", ...) is its `OtpError`, described in the
-    message's own words.
+    `retry_after` to a `RateLimitError`; any other error adds its field-less messages to its
+    description (`"TwoFA Service error. Authentication not found"`). A 404 or 422 whose
+    message is a one-time-password session's refusal ("Authentication expired", ...) is its
+    `OtpError`, described in the message's own words.
     """
     text = description or _reason(http_status)
     refusal = _otp_refusal(errors) if http_status in (404, 422) else None
@@ -518,6 +519,10 @@ def error_for_status(
             retry_after=retry_after,
             may_have_been_accepted=may_have_been_accepted,
         )
+    if cls is not InvalidRequestError:  # it lists them itself: the others keep no `errors`
+        said = " ".join((errors or {}).get("", ()))
+        if said:
+            text = f"{text} {said}"[:300]
     if cls is InvalidRequestError:
         return InvalidRequestError(
             text,

@@ -301,7 +301,7 @@ class OtpResource:
         if operator_id is not None:
             params["operator_id"] = rules.integer(operator_id, "operator_id", PRICE_OPERATORS)
         answer = await self._client.one_api_request("GET", PRICE_PATH, params=params)
-        return self._client._wire.otp_price(data_object(answer), http_status=answer.http_status)
+        return self._client._wire.otp_price(answer.data, http_status=answer.http_status)
 
     # -- helpers -------------------------------------------------------------------------------
 
