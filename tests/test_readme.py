@@ -43,3 +43,16 @@ def test_the_fake_configuration_example_runs() -> None:
     fake = namespace["fake"]
     assert fake.lifecycle.non_viber_numbers == {"380501234567"}  # type: ignore[attr-defined]
     assert fake.viber.channel == "viber"  # type: ignore[attr-defined]
+
+
+async def test_the_fake_one_time_password_example_runs() -> None:
+    code = python_block_after("your tests read the code the phone would have received")
+    namespace: dict[str, object] = {}
+    exec(
+        "async def example():\n" + textwrap.indent(code, "    ") + "    return locals()\n",
+        namespace,
+    )
+
+    found = await namespace["example"]()  # type: ignore[operator]
+
+    assert str(found["verified"].status) == "verified"
