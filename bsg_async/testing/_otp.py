@@ -49,6 +49,7 @@ from ._check import Check
 from ._config import Account
 from ._fates import format_time
 from ._json import dumps
+from ._rcs import country_of
 from ._reply import Reply, invalid
 from ._routes import Route
 from ._store import Store
@@ -87,15 +88,6 @@ _PHONE = re.compile(r"[0-9]{9,15}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = re.compile(r"[0-9]{1,9}")
-_COUNTRIES = (
-    ("380", "UA"),
-    ("48", "PL"),
-    ("49", "DE"),
-    ("44", "GB"),
-    ("33", "FR"),
-    ("61", "AU"),
-    ("1", "US"),
-)
 
 
 @attrs.frozen
@@ -246,7 +238,7 @@ class OtpApi:
             return _refused(422, "Template is not available.", message=INVALID)
         if template.status != "approved":
             return _refused(422, "Invalid template status", message=INVALID)
-        if template.countries and _country(to) not in template.countries:
+        if template.countries and country_of(to) not in template.countries:
             return _refused(
                 422,
                 "The recipients phone number is located in a country that is not on the list "
@@ -282,17 +274,14 @@ class OtpApi:
 
     def verify(self, session_id: str, payload: Any) -> Reply:
         """`POST /api/2fa/authentications/otp/{id}/verify`."""
-        session = self.find(session_id)
-        if session is None:
-            return _refused(404, NOT_FOUND)
         body = payload if isinstance(payload, dict) else {}
         check = Check()
         code = check.text(body.get("access_code"), "access_code", 9)
         if check.errors:
             return invalid(check.errors)
-        status = self.status(session)
-        if status != "pending":
-            return _refused(422, _REFUSED[status])
+        session = self._pending(session_id)
+        if isinstance(session, Reply):
+            return session
         if code == session.code:
             session = self._update(session, status="verified", finished_at=self.now())
             return Reply(200, dumps({"data": self.session_json(session)}))
@@ -305,12 +294,9 @@ class OtpApi:
 
     def resend(self, session_id: str) -> Reply:
         """`POST /api/2fa/authentications/otp/{id}/resend`."""
-        session = self.find(session_id)
-        if session is None:
-            return _refused(404, NOT_FOUND)
-        status = self.status(session)
-        if status != "pending":
-            return _refused(422, _REFUSED[status])
+        session = self._pending(session_id)
+        if isinstance(session, Reply):
+            return session
         now = self.now()
         session = self._update(
             session,
@@ -322,14 +308,21 @@ class OtpApi:
 
     def cancel(self, session_id: str) -> Reply:
         """`POST /api/2fa/authentications/{id}/cancel`."""
+        session = self._pending(session_id)
+        if isinstance(session, Reply):
+            return session
+        session = self._update(session, status="canceled", finished_at=self.now())
+        return Reply(200, dumps({"data": self.session_json(session)}))
+
+    def _pending(self, session_id: str) -> FakeOtpSession | Reply:
+        """The pending session with this id, or the refusal: 404 unknown, 422 finished."""
         session = self.find(session_id)
         if session is None:
             return _refused(404, NOT_FOUND)
         status = self.status(session)
         if status != "pending":
             return _refused(422, _REFUSED[status])
-        session = self._update(session, status="canceled", finished_at=self.now())
-        return Reply(200, dumps({"data": self.session_json(session)}))
+        return session
 
     def get(self, session_id: str) -> Reply:
         """`GET /api/2fa/authentications/{id}`, with the session's messages."""
@@ -361,7 +354,7 @@ class OtpApi:
                 and (status is None or self.status(session) == status)
                 and (channel is None or session.channel == channel)
                 and (recipient is None or session.to == recipient)
-                and (country is None or _country(session.to) == country)
+                and (country is None or country_of(session.to) == country)
             )
 
         found = self.sessions.page(offset, limit, where=wanted)
@@ -388,7 +381,7 @@ class OtpApi:
             "code_digits": session.digits,
             "price": 0 if status in ("pending", "canceled") else price * len(session.sent),
             "currency": self.account.currency,
-            "country_code": _country(session.to),
+            "country_code": country_of(session.to),
             "expired_at": format_time(session.expires_at),
             "created_at": format_time(session.created_at),
             "finished_at": None if finished is None else format_time(finished),
@@ -685,7 +678,3 @@ def _choice(
         check.add(f"filter.{name}", f"The selected filter.{name} is invalid.")
         return None
     return value
-
-
-def _country(phone: str) -> str | None:
-    return next((code for prefix, code in _COUNTRIES if phone.startswith(prefix)), None)

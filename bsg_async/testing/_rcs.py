@@ -60,6 +60,7 @@ __all__ = [
     "Campaigns",
     "RcsApi",
     "RcsMessages",
+    "country_of",
     "report_payload",
 ]
 
@@ -105,6 +106,7 @@ _COUNTRIES = (
     ("371", "LV"),
     ("370", "LT"),
     ("359", "BG"),
+    ("61", "AU"),
     ("49", "DE"),
     ("48", "PL"),
     ("44", "GB"),
@@ -570,7 +572,7 @@ class RcsApi:
         item = self.message_info(message)
         state = self.state(message)
         item["campaign_id"] = message.campaign_id
-        item["country"] = _country(message.phone)
+        item["country"] = country_of(message.phone)
         item["parts"] = 1
         channels = None
         if state.fallback_id is not None:
@@ -910,7 +912,8 @@ def _price_text(price: Decimal) -> str:
     return format(price.quantize(PRICE_QUANTUM), "f")
 
 
-def _country(phone: str) -> str | None:
+def country_of(phone: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a phone's country, for the prefixes the fake knows."""
     return next((code for prefix, code in _COUNTRIES if phone.startswith(prefix)), None)
 
 
