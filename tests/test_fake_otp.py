@@ -83,6 +83,34 @@ async def test_the_code_the_fake_sent_verifies_the_session(
     assert fake.otp.status(session.id) == "verified"
 
 
+async def test_every_2fa_operation_answers_over_the_asgi_app(
+    fake: FakeBSG, over_asgi: AsyncBSG
+) -> None:
+    bsg = over_asgi
+    template = await bsg.otp.templates.create(name="login", text="Code: {code2fa}")
+    fake.otp.set_template_status(template.id, "approved")
+    first = await send(bsg, fake, template=template.id)
+    resent = await bsg.otp.resend(first.id)
+    canceled = await bsg.otp.cancel(first.id)
+    second = await send(bsg, fake)
+    with pytest.raises(OtpWrongCodeError):
+        await bsg.otp.verify(second.id, "0" * 5)
+
+    read = await bsg.otp.get(first.id)
+    listed = [s.id async for s in bsg.otp.list(from_=DAY, to=DAY)]
+    templates = [t.id async for t in bsg.otp.templates.list(status="approved")]
+    got = await bsg.otp.templates.get(template.id)
+    await bsg.otp.templates.delete(template.id)
+    price = await bsg.otp.price(currency="EUR")
+
+    assert resent.id == first.id and canceled.status is OtpStatus.CANCELED
+    assert len(read.messages) == 2 and listed == [first.id, second.id]
+    assert templates == [fake.otp.default_template, template.id]
+    assert got.status is OtpTemplateStatus.APPROVED and got.name == "login"
+    assert [t.id for t in fake.otp.templates] == [fake.otp.default_template]
+    assert price == fake.account.sms_price
+
+
 async def test_a_wrong_code_spends_a_try_and_the_last_one_fails_the_session(
     fake: FakeBSG, bsg: AsyncBSG
 ) -> None:
