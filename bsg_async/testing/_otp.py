@@ -45,7 +45,7 @@ from urllib.parse import parse_qs
 import attrs
 
 from ..errors import InvalidParameterError
-from ._check import Check
+from ._check import Check, first, paging
 from ._config import Account
 from ._fates import format_time
 from ._json import dumps
@@ -335,13 +335,13 @@ class OtpApi:
         """`GET /api/2fa/authentications`: created from `filter[from]` to `filter[to]` (days)."""
         params = parse_qs(query, keep_blank_values=True)
         check = Check()
-        offset, limit = _paging(check, params)
+        offset, limit = paging(check, params, PAGE, DEFAULT_PAGE_LIMIT)
         since = _day(check, params, "from")
         until = _day(check, params, "to")
         status = _choice(check, params, "status", STATUSES)
         channel = _choice(check, params, "channel", CHANNELS)
-        recipient = _first(params, "filter[recipient]")
-        country = _first(params, "filter[country_code]")
+        recipient = first(params, "filter[recipient]")
+        country = first(params, "filter[country_code]")
         if check.errors:
             return invalid(check.errors)
         assert since is not None
@@ -463,7 +463,7 @@ class OtpApi:
         """`GET /api/2fa/authentications/templates`: paged, optionally by status."""
         params = parse_qs(query, keep_blank_values=True)
         check = Check()
-        offset, limit = _paging(check, params)
+        offset, limit = paging(check, params, PAGE, DEFAULT_PAGE_LIMIT)
         status = _choice(check, params, "status", TEMPLATE_STATUSES)
         if check.errors:
             return invalid(check.errors)
@@ -505,13 +505,13 @@ class OtpApi:
         """`GET /api/internal/2fa/authentications/full-price`."""
         params = parse_qs(query, keep_blank_values=True)
         check = Check()
-        channel = _first(params, "channel_type")
+        channel = first(params, "channel_type")
         if check.required(channel, "channel_type") and channel != "sms":
             check.add("channel_type", "The selected channel type is invalid.")
-        currency = _first(params, "currency")
+        currency = first(params, "currency")
         check.required(currency, "currency")
-        check.integer(_first(params, "tariff_code"), "tariff_code")
-        check.integer(_first(params, "operator_id"), "operator_id")
+        check.integer(first(params, "tariff_code"), "tariff_code")
+        check.integer(first(params, "operator_id"), "operator_id")
         if check.errors:
             return invalid(check.errors)
         data = {"price": self.account.sms_price, "currency": currency}
@@ -643,20 +643,9 @@ def _required_int(check: Check, value: Any, key: str, bounds: tuple[int, int]) -
     return check.integer(value, key, bounds)
 
 
-def _first(params: Mapping[str, list[str]], name: str) -> str | None:
-    values = params.get(name)
-    return values[0] if values else None
-
-
-def _paging(check: Check, params: Mapping[str, list[str]]) -> tuple[int, int]:
-    offset = check.integer(_first(params, "page[offset]"), "page.offset", (0, 2**63 - 1))
-    limit = check.integer(_first(params, "page[limit]"), "page.limit", PAGE)
-    return (offset or 0), (DEFAULT_PAGE_LIMIT if limit is None else limit)
-
-
 def _day(check: Check, params: Mapping[str, list[str]], name: str) -> str | None:
     key = f"filter.{name}"
-    raw = _first(params, f"filter[{name}]")
+    raw = first(params, f"filter[{name}]")
     if not check.required(raw, key):
         return None
     assert raw is not None
@@ -673,7 +662,7 @@ def _day(check: Check, params: Mapping[str, list[str]], name: str) -> str | None
 def _choice(
     check: Check, params: Mapping[str, list[str]], name: str, allowed: tuple[str, ...]
 ) -> str | None:
-    value = _first(params, f"filter[{name}]")
+    value = first(params, f"filter[{name}]")
     if value is not None and value not in allowed:
         check.add(f"filter.{name}", f"The selected filter.{name} is invalid.")
         return None
