@@ -162,7 +162,8 @@ class FakeBSG:
     It serves the legacy REST API (SMS single, bulk and individual create; SMS status by id and
     by reference; SMS task; Viber create and status by id and by reference, with SMS fallback)
     and the One-API (login, refresh; RCS single, campaign and contact-list sends; campaigns
-    get, detail, stop and list; the message search; balance and tariffs), validating like the
+    get, detail, stop and list; the message search; balance and tariffs; 2FA one-time passwords,
+    their templates and price: `fake.otp`), validating like the
     real service and answering with its documented codes and wire quirks. References are unique
     per channel forever (codes 23 and 43; an RCS `reference_id` already held gets HTTP 429
     "Too many duplicate request detected"). Statuses move forward on the fake's clock, and RCS
@@ -727,7 +728,8 @@ class FakeBSG:
         """Forget the state; keep the configuration. Afterwards the fake answers as a new one
         created with the same options would, except that its clock is not turned back.
 
-        Forgotten: every message, task, campaign (and its forced status), callback, recorded
+        Forgotten: every message, task, campaign (and its forced status), 2FA session and
+        template (but the default one), callback, recorded
         request, count and token, the fault scripts not used yet and the `faults.injected`
         counts; the seeded draws (faults, `"mixed"` answer shapes) start over. Kept: the
         config values (`account`, `rules`, `lifecycle`, and `webhook` as changed since), the
