@@ -15,8 +15,10 @@ send (and a resend) is retried only when it surely did not reach the service; ot
 error says `may_have_been_accepted=True` (a code may be on its way, in a session whose id
 the SDK never learned; sending again sends the user a second code). A verify or cancel whose
 answer was lost is settled by reading the session: done (`verified`, `canceled`) -> the
-call returns it; still `pending` -> the call is made once more (a lost wrong-code verify
-then spends one more try); anything else -> the error is raised.
+call returns it; otherwise the call is made once more: on a pending session that is a retry
+(a lost wrong-code verify then spends one more try), on a finished one it gets the service's
+refusal (`OtpExhaustedError`, `OtpExpiredError`, ...). When the session cannot be read, the
+first error is raised.
 """
 
 from __future__ import annotations
@@ -320,7 +322,7 @@ class OtpResource:
         attempt: Callable[[], Awaitable[OtpSession]],
     ) -> OtpSession:
         """`attempt()`; when its fate is unknown, the session as the service has it if it is
-        `done`, one more `attempt()` if it is still pending, else the error."""
+        `done`, else one more `attempt()` (whose errors are raised as they are)."""
         try:
             return await attempt()
         except BSGError as error:
@@ -332,9 +334,9 @@ class OtpResource:
                 raise error from lookup_error
             if session.status is done:
                 return session
-            if session.status is OtpStatus.PENDING:
-                return await attempt()
-            raise
+            # Pending: the call did not take effect (a wrong code spent a try, at most). Finished
+            # otherwise: the call is refused without effect, in the service's typed words.
+            return await attempt()
 
     def _day(self, value: object, field: str) -> str:
         """A day filter as `yyyy-mm-dd` (a `datetime` on the service's clock first)."""

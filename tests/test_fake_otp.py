@@ -220,6 +220,21 @@ async def test_a_lost_verify_answer_is_settled_against_the_fake(fake: FakeBSG) -
     assert sum(r.path.endswith("/verify") for r in fake.requests) == 1
 
 
+async def test_a_lost_answer_to_the_last_wrong_code_is_the_exhausted_refusal(
+    fake: FakeBSG,
+) -> None:
+    fake.faults.script(["lost_answer"], paths=["*/verify"])
+    async with sdk_on(fake) as bsg:
+        session = await send(bsg, fake, max_tries=1)
+        wrong = "0" * 6 if fake.otp.code(session.id) != "0" * 6 else "1" * 6
+
+        with pytest.raises(OtpExhaustedError) as caught:
+            await bsg.otp.verify(session.id, wrong)
+
+    assert not caught.value.may_have_been_accepted
+    assert fake.otp.status(session.id) == "failed"
+
+
 async def test_a_lost_send_answer_leaves_one_session_and_says_so(fake: FakeBSG) -> None:
     fake.faults.script(["lost_answer"], paths=["*/otp"])
     async with sdk_on(fake) as bsg:

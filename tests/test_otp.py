@@ -387,18 +387,22 @@ async def test_a_lost_verify_answer_on_a_pending_session_verifies_once_more(
     assert session.status is OtpStatus.VERIFIED and verify.call_count == 2
 
 
-async def test_a_lost_verify_answer_on_a_finished_session_is_raised(
+async def test_a_lost_verify_answer_on_a_finished_session_gets_the_services_refusal(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route
 ) -> None:
-    verify = respx_mock.post(VERIFY).mock(side_effect=httpx.ReadTimeout("lost"))
+    verify = respx_mock.post(VERIFY)
+    verify.side_effect = [
+        httpx.ReadTimeout("lost"),
+        httpx.Response(422, json=refusal("Authentication failed status")),
+    ]
     respx_mock.get(f"{SESSIONS}/{SESSION_ID}").respond(
         json={"data": {**PENDING, "status": "failed"}}
     )
 
-    with pytest.raises(TransportError) as caught:
+    with pytest.raises(OtpExhaustedError) as caught:
         await bsg.otp.verify(SESSION_ID, "76928")
 
-    assert caught.value.may_have_been_accepted and verify.call_count == 1
+    assert not caught.value.may_have_been_accepted and verify.call_count == 2
 
 
 async def test_a_lost_verify_answer_whose_session_cannot_be_read_is_raised(
