@@ -4,7 +4,7 @@
 from bsg_async import AsyncBSG
 
 async with AsyncBSG(api_key="live_...") as bsg:
-    receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 ```
 """
 
@@ -39,6 +39,7 @@ from .errors import (
     TransportError,
     UndeliverableDestinationError,
     UnexpectedResponseError,
+    WaitTimeoutError,
     WebhookPayloadError,
 )
 from .models import (
@@ -64,6 +65,7 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -81,7 +83,6 @@ from .models.one_api import (
     OneApiMessageStatus,
     RcsCard,
     RcsOptions,
-    RcsSmsFallback,
     Tariff,
 )
 from .models.otp import (
@@ -93,6 +94,16 @@ from .models.otp import (
     OtpTemplate,
     OtpTemplateStatus,
 )
+from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
+from .models.short_links import (
+    ShortDomain,
+    ShortLink,
+    ShortLinkClick,
+    ShortLinkStatistics,
+    ShortLinkStatus,
+    SlugType,
+)
+from .models.statistics import StatisticsJob, StatisticsRow
 
 __all__ = [
     "APIError",
@@ -114,6 +125,8 @@ __all__ = [
     "ClientStateError",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
+    "EmailInline",
+    "EmailReceipt",
     "Failed",
     "FallbackSms",
     "FeatureNotEnabledError",
@@ -149,7 +162,6 @@ __all__ = [
     "RcsClick",
     "RcsOptions",
     "RcsReport",
-    "RcsSmsFallback",
     "RcsStatus",
     "Receipt",
     "Recipient",
@@ -157,14 +169,26 @@ __all__ = [
     "RequestTimeoutError",
     "RetryPolicy",
     "SendResult",
+    "Sender",
     "SenderNotAllowedError",
+    "SenderRequest",
+    "SenderRequestStatus",
+    "SenderStatus",
     "Sent",
     "ServerError",
+    "ShortDomain",
+    "ShortLink",
+    "ShortLinkClick",
+    "ShortLinkStatistics",
+    "ShortLinkStatus",
+    "SlugType",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",
     "SmsStatus",
     "SmsTask",
+    "StatisticsJob",
+    "StatisticsRow",
     "Tariff",
     "TransportError",
     "UndeliverableDestinationError",
@@ -173,6 +197,7 @@ __all__ = [
     "ViberMessage",
     "ViberReport",
     "ViberStatus",
+    "WaitTimeoutError",
     "WebhookPayloadError",
     "__version__",
 ]

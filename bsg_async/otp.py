@@ -24,7 +24,7 @@ first error is raised.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -33,12 +33,9 @@ from ._one_api_sending import post_unreferenced, structured, surely_not_accepted
 from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size
 from .errors import BSGError, InvalidParameterError
 from .models._status import StatusEnum
-from .models.one_api import service_time
 from .models.otp import OtpChannel, OtpSession, OtpStatus, OtpTemplate, OtpTemplateStatus
 
 if TYPE_CHECKING:
-    import uuid
-
     from ._transport import Answer
     from .client import AsyncBSG
 
@@ -53,7 +50,7 @@ VALIDITY_SECONDS = (30, 300)
 MAX_TRIES = (1, 5)
 DIGITS = (3, 9)
 TEMPLATE_IDS = (1, 999_999_999)  # 1 to 9 digits
-SENDER_LENGTH = (3, 15)  # 3 to 11 for a name, 3 to 15 for a number: the service checks which
+SENDER_MIN = 3  # 3 to 11 for a name, 3 to 15 for a number
 TEMPLATE_NAME_LENGTH = (3, 50)
 PLACEHOLDER = "{code2fa}"
 PAGE_SIZE_BOUNDS = (10, 500)
@@ -126,7 +123,7 @@ class OtpResource:
         payload = self._client._wire.otp_send(
             to=rules.msisdn(to, "to", min_digits=9),
             channel=chosen.value,
-            sender=_sender(sender, "sender"),
+            sender=_sender(sender, "sender", sms=chosen is OtpChannel.SMS),
             sms_sender=None if sms_sender is None else _sender(sms_sender, "sms_sender"),
             template=rules.integer(template, "template", TEMPLATE_IDS, "(a template id)"),
             validity=rules.duration(validity, "validity", VALIDITY_SECONDS, "seconds"),
@@ -135,7 +132,7 @@ class OtpResource:
         )
         return await post_unreferenced(self._client, SEND_PATH, payload, OtpSession)
 
-    async def verify(self, id: str | uuid.UUID, code: str) -> OtpSession:
+    async def verify(self, id: str, code: str) -> OtpSession:
         """Check the code the user typed; return the session, now `verified`.
 
         `id` is `OtpSession.id` from `send`; `code` is 3 to 9 digits (surrounding spaces
@@ -156,7 +153,7 @@ class OtpResource:
         `NotFoundError` for an unknown session. A verify whose answer was lost is settled by
         reading the session (module docstring).
         """
-        session_id = rules.session_id(id)
+        session_id = rules.uuid(id)
         payload = self._client._wire.otp_verify(rules.otp_code(code))
         path = f"{SESSIONS_PATH}/otp/{session_id}/verify"
 
@@ -165,7 +162,7 @@ class OtpResource:
 
         return await self._settled(session_id, OtpStatus.VERIFIED, attempt)
 
-    async def resend(self, id: str | uuid.UUID) -> OtpSession:
+    async def resend(self, id: str) -> OtpSession:
         """Send a new code for a pending session (the previous code stops working) and
         return the session.
 
@@ -179,12 +176,12 @@ class OtpResource:
         not reach the service (a lost answer: `may_have_been_accepted=True`, a new code
         may be on its way).
         """
-        session_id = rules.session_id(id)
+        session_id = rules.uuid(id)
         return await post_unreferenced(
             self._client, f"{SESSIONS_PATH}/otp/{session_id}/resend", None, OtpSession
         )
 
-    async def cancel(self, id: str | uuid.UUID) -> OtpSession:
+    async def cancel(self, id: str) -> OtpSession:
         """Cancel a pending session (its code stops working) and return it, `canceled`.
 
         ```python
@@ -195,7 +192,7 @@ class OtpResource:
         `OtpExhaustedError` (HTTP 422) or `InvalidRequestError` when the session is no
         longer pending; `NotFoundError` for an unknown session.
         """
-        session_id = rules.session_id(id)
+        session_id = rules.uuid(id)
         path = f"{SESSIONS_PATH}/{session_id}/cancel"
 
         async def attempt() -> OtpSession:
@@ -203,7 +200,7 @@ class OtpResource:
 
         return await self._settled(session_id, OtpStatus.CANCELED, attempt)
 
-    async def get(self, id: str | uuid.UUID) -> OtpSession:
+    async def get(self, id: str) -> OtpSession:
         """One session by its id, with the messages that carried its codes.
 
         ```python
@@ -214,7 +211,7 @@ class OtpResource:
         Raises `InvalidParameterError` for a malformed id, `NotFoundError` for an unknown
         session.
         """
-        session_id = rules.session_id(id)
+        session_id = rules.uuid(id)
         answer = await self._client.one_api_request("GET", f"{SESSIONS_PATH}/{session_id}")
         return self._client._wire.structure(
             data_object(answer), OtpSession, http_status=answer.http_status
@@ -223,24 +220,25 @@ class OtpResource:
     def list(
         self,
         *,
-        from_: date,
-        to: date,
+        created_from: date,
+        created_to: date,
         status: OtpStatus | str | None = None,
         channel: OtpChannel | str | None = None,
-        recipient: str | None = None,
+        to: str | None = None,
         country: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> AsyncIterator[OtpSession]:
-        """The sessions created from `from_` to `to` (days, both included; the service
-        needs both), as an async iterator fetching pages of `page_size` (10 to 500).
+        """The sessions created from `created_from` to `created_to` (`date`s, both included;
+        the service needs both: the filters `from` and `to`), as an async iterator fetching
+        pages of `page_size` (10 to 500).
 
-        Optional filters: `status`, `channel`, `recipient` (the phone, 9 to 15 digits) and
-        `country` (ISO 3166-1 alpha-2). A `datetime` for a day counts as its date on the
-        service's clock.
+        Optional filters: `status`, `channel`, `to` (the recipient's phone, 9 to 15 digits;
+        `recipient` on the wire) and `country` (ISO 3166-1 alpha-2, `country_code`).
 
         ```python
-        async for session in bsg.otp.list(from_=date(2026, 12, 1), to=date(2026, 12, 6),
-                                          status="verified"):
+        async for session in bsg.otp.list(
+            created_from=date(2026, 12, 1), created_to=date(2026, 12, 6), status="verified"
+        ):
             print(session.id, session.to, session.price)
         ```
 
@@ -248,17 +246,17 @@ class OtpResource:
         request raises.
         """
         params: dict[str, str | int] = {
-            "filter[from]": self._day(from_, "from_"),
-            "filter[to]": self._day(to, "to"),
+            "filter[from]": rules.day(created_from, "created_from"),
+            "filter[to]": rules.day(created_to, "created_to"),
         }
         if status is not None:
             params["filter[status]"] = _member(OtpStatus, status, "status")
         if channel is not None:
             params["filter[channel]"] = _channel(channel).value
-        if recipient is not None:
-            params["filter[recipient]"] = rules.msisdn(recipient, "recipient", min_digits=9)
+        if to is not None:
+            params["filter[recipient]"] = rules.msisdn(to, "to", min_digits=9)
         if country is not None:
-            params["filter[country_code]"] = rules.country(country)
+            params["filter[country_code]"] = rules.country_code(country)
         return Pages(
             self._client,
             SESSIONS_PATH,
@@ -299,7 +297,7 @@ class OtpResource:
         if tariff is not None:
             params["tariff_code"] = rules.integer(tariff, "tariff", PRICE_TARIFFS)
         if country is not None:
-            params["country_code"] = rules.country(country)
+            params["country_code"] = rules.country_code(country)
         if operator_id is not None:
             params["operator_id"] = rules.integer(operator_id, "operator_id", PRICE_OPERATORS)
         answer = await self._client.one_api_request("GET", PRICE_PATH, params=params)
@@ -337,14 +335,6 @@ class OtpResource:
             # Pending: the call did not take effect (a wrong code spent a try, at most). Finished
             # otherwise: the call is refused without effect, in the service's typed words.
             return await attempt()
-
-    def _day(self, value: object, field: str) -> str:
-        """A day filter as `yyyy-mm-dd` (a `datetime` on the service's clock first)."""
-        if isinstance(value, datetime):
-            value = service_time(value, field, self._client._wire.zone).date()
-        if not isinstance(value, date):
-            raise InvalidParameterError(field, value, "expected a date")
-        return value.isoformat()
 
 
 class OtpTemplatesResource:
@@ -455,9 +445,11 @@ def _template(client: AsyncBSG, answer: Answer) -> OtpTemplate:
     return client._wire.structure(data_object(answer), OtpTemplate, http_status=answer.http_status)
 
 
-def _sender(value: object, field: str) -> str:
-    low, high = SENDER_LENGTH
-    return rules.text(value, field, min_length=low, max_length=high)
+def _sender(value: object, field: str, *, sms: bool = True) -> str:
+    """An SMS sender (3 to 11 letters, digits, spaces or signs, or 3 to 15 digits), or a
+    Viber one (`sms=False`: 3 to 14 characters, as the Viber `alpha_name`; the description's
+    own example is 12 characters)."""
+    return rules.sender(value, field, sms=sms, min_length=SENDER_MIN)
 
 
 def _channel(value: object) -> OtpChannel:
@@ -477,4 +469,4 @@ def _member(enum: type[StatusEnum], value: object, field: str) -> str:
 def _countries(value: Iterable[str]) -> list[str]:
     if isinstance(value, str):
         value = [value]
-    return [rules.country(code, f"countries[{index}]") for index, code in enumerate(value)]
+    return [rules.country_code(code, f"countries[{index}]") for index, code in enumerate(value)]

@@ -97,7 +97,7 @@ async def test_every_2fa_operation_answers_over_the_asgi_app(
         await bsg.otp.verify(second.id, "0" * 5)
 
     read = await bsg.otp.get(first.id)
-    listed = [s.id async for s in bsg.otp.list(from_=DAY, to=DAY)]
+    listed = [s.id async for s in bsg.otp.list(created_from=DAY, created_to=DAY)]
     templates = [t.id async for t in bsg.otp.templates.list(status="approved")]
     got = await bsg.otp.templates.get(template.id)
     await bsg.otp.templates.delete(template.id)
@@ -278,10 +278,15 @@ async def test_list_filters_the_sessions_of_the_days(fake: FakeBSG, bsg: AsyncBS
     fake.advance(86_400)
     await send(bsg, fake)  # the next day
 
-    everyone = [s.id async for s in bsg.otp.list(from_=DAY, to=DAY, page_size=10)]
-    verified = [s.id async for s in bsg.otp.list(from_=DAY, to=DAY, status="verified")]
-    polish = [s async for s in bsg.otp.list(from_=DAY, to=DAY, country="PL", channel="viber")]
-    mine = [s.id async for s in bsg.otp.list(from_=DAY, to=DAY, recipient=PHONE)]
+    everyone = [s.id async for s in bsg.otp.list(created_from=DAY, created_to=DAY, page_size=10)]
+    verified = [
+        s.id async for s in bsg.otp.list(created_from=DAY, created_to=DAY, status="verified")
+    ]
+    polish = [
+        s
+        async for s in bsg.otp.list(created_from=DAY, created_to=DAY, country="PL", channel="viber")
+    ]
+    mine = [s.id async for s in bsg.otp.list(created_from=DAY, created_to=DAY, to=PHONE)]
 
     assert everyone == [first.id, second.id]
     assert verified == [first.id]
@@ -293,7 +298,7 @@ async def test_list_filters_the_sessions_of_the_days(fake: FakeBSG, bsg: AsyncBS
 async def test_list_pages_through_many_sessions(fake: FakeBSG, bsg: AsyncBSG) -> None:
     ids = [(await send(bsg, fake)).id for _ in range(23)]
 
-    listed = [s.id async for s in bsg.otp.list(from_=DAY, to=DAY, page_size=10)]
+    listed = [s.id async for s in bsg.otp.list(created_from=DAY, created_to=DAY, page_size=10)]
 
     assert listed == ids
 

@@ -200,7 +200,8 @@ async def test_a_viber_send_names_its_sms_sender(
     [
         ({"to": "12345"}, "to"),
         ({"sender": "ab"}, "sender"),
-        ({"sender": "S" * 16}, "sender"),
+        ({"sender": "S" * 12}, "sender"),
+        ({"sender": "S" * 15, "channel": "viber"}, "sender"),
         ({"template": 0}, "template"),
         ({"template": 1_000_000_000}, "template"),
         ({"validity": timedelta(seconds=29)}, "validity"),
@@ -286,7 +287,7 @@ async def test_verify_sends_the_code_and_returns_the_verified_session(
 ) -> None:
     route = respx_mock.post(VERIFY).respond(json={"data": VERIFIED})
 
-    session = await bsg.otp.verify(uuid.UUID(SESSION_ID), " 76928 ")
+    session = await bsg.otp.verify(SESSION_ID, " 76928 ")
 
     assert sent(route) == {"access_code": "76928"}
     assert session.status is OtpStatus.VERIFIED and session.status.is_final
@@ -347,7 +348,9 @@ async def test_a_malformed_code_is_refused_without_showing_it(
     assert not respx_mock.calls
 
 
-@pytest.mark.parametrize("session_id", ["", "../../accounts/balance", "a" * 37, 5, None])
+@pytest.mark.parametrize(
+    "session_id", ["", "../../accounts/balance", SESSION_ID + "0", uuid.UUID(SESSION_ID), 5, None]
+)
 async def test_a_malformed_session_id_is_refused_before_any_request(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, session_id: Any
 ) -> None:
@@ -590,11 +593,11 @@ async def test_list_pages_through_every_session_with_the_filters(
     sessions = [
         session
         async for session in bsg.otp.list(
-            from_=date(2022, 12, 1),
-            to=datetime(2022, 12, 31, 23, 0),
+            created_from=date(2022, 12, 1),
+            created_to=date(2022, 12, 31),
             status=OtpStatus.VERIFIED,
             channel="SMS",
-            recipient="+380501403813",
+            to="+380501403813",
             country="fr",
             page_size=10,
         )
@@ -618,11 +621,12 @@ async def test_list_pages_through_every_session_with_the_filters(
 @pytest.mark.parametrize(
     ("options", "field"),
     [
-        ({"from_": "2022-12-01"}, "from_"),
-        ({"to": None}, "to"),
+        ({"created_from": "2022-12-01"}, "created_from"),
+        ({"created_to": None}, "created_to"),
+        ({"created_to": datetime(2022, 12, 31, 23, 0)}, "created_to"),
         ({"status": "lost"}, "status"),
         ({"channel": "rcs"}, "channel"),
-        ({"recipient": "123"}, "recipient"),
+        ({"to": "123"}, "to"),
         ({"country": "FRA"}, "country"),
         ({"page_size": 9}, "page_size"),
         ({"page_size": 501}, "page_size"),
@@ -631,7 +635,10 @@ async def test_list_pages_through_every_session_with_the_filters(
 def test_list_refuses_a_bad_argument_at_once(
     bsg: AsyncBSG, options: dict[str, Any], field: str
 ) -> None:
-    arguments: dict[str, Any] = {"from_": date(2022, 12, 1), "to": date(2022, 12, 31)}
+    arguments: dict[str, Any] = {
+        "created_from": date(2022, 12, 1),
+        "created_to": date(2022, 12, 31),
+    }
 
     with pytest.raises(InvalidParameterError) as caught:
         bsg.otp.list(**(arguments | options))
