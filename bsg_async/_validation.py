@@ -21,6 +21,7 @@ REFERENCE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 ONE_API_REFERENCE_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 SMS_SENDER_DIGITS_RE = re.compile(r"[0-9]{1,15}")
 SMS_SENDER_NAME_RE = re.compile(r"[\x20-\x7e]{1,11}")
+OTP_CODE_RE = re.compile(r"[0-9]{3,9}")
 UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 EMAIL_RE = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+")
 EMAIL_SENDER_RE = re.compile(r"(?:[^<>\r\n]*<([^<>]+)>|([^<>\s]+))")
@@ -353,9 +354,6 @@ def unique_references(references: Iterable[str], field: str = "reference") -> No
         if ref in seen:
             raise InvalidParameterError(field, ref, "appears twice in one request")
         seen.add(ref)
-
-
-OTP_CODE_RE = re.compile(r"[0-9]{3,9}")
 
 
 def otp_code(value: object, field: str = "code") -> str:
