@@ -59,6 +59,16 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.contacts import (
+    Contact,
+    ContactField,
+    ContactFieldType,
+    ContactList,
+    SearchCriterion,
+    SearchOperator,
+    StopListChannel,
+    StopListEntry,
+)
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -98,6 +108,10 @@ __all__ = [
     "CampaignStatistics",
     "CampaignStatus",
     "ClientStateError",
+    "Contact",
+    "ContactField",
+    "ContactFieldType",
+    "ContactList",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
     "Failed",
@@ -130,6 +144,8 @@ __all__ = [
     "Rejection",
     "RequestTimeoutError",
     "RetryPolicy",
+    "SearchCriterion",
+    "SearchOperator",
     "SendResult",
     "SenderNotAllowedError",
     "Sent",
@@ -139,6 +155,8 @@ __all__ = [
     "SmsReport",
     "SmsStatus",
     "SmsTask",
+    "StopListChannel",
+    "StopListEntry",
     "Tariff",
     "TransportError",
     "UndeliverableDestinationError",

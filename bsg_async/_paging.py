@@ -16,7 +16,7 @@ A class rather than an async generator, so an abandoned iteration leaves nothing
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -85,7 +85,7 @@ class Pages(AsyncIterator[T], Generic[T]):
         item_type: type[T],
         *,
         limit: int,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int | Sequence[int]] | None = None,
     ) -> None:
         self._client = client
         self._path = path
@@ -108,7 +108,7 @@ class Pages(AsyncIterator[T], Generic[T]):
         return self._buffer.popleft()
 
     async def _fetch(self) -> None:
-        params: dict[str, str | int] = {
+        params: dict[str, str | int | Sequence[int]] = {
             **self._params,
             "page[offset]": self._offset,
             "page[limit]": self._limit,

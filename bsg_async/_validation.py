@@ -93,13 +93,18 @@ def optional_reference(value: object, field: str = "reference") -> str | None:
     return None if value is None else reference(value, field)
 
 
-def text(value: object, field: str, *, max_length: int | None = None) -> str:
-    """A non-blank string, at most `max_length` characters when a limit is documented."""
+def text(value: object, field: str, *, max_length: int | None = None, min_length: int = 1) -> str:
+    """A non-blank string, at most `max_length` characters when a limit is documented (and at
+    least `min_length`)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidParameterError(field, value, "must be a non-empty string")
     if max_length is not None and len(value) > max_length:
         raise InvalidParameterError(
             field, value, f"must be at most {max_length} characters, got {len(value)}"
+        )
+    if len(value) < min_length:
+        raise InvalidParameterError(
+            field, value, f"must be at least {min_length} characters, got {len(value)}"
         )
     return value
 
@@ -196,3 +201,21 @@ def unique_references(references: Iterable[str], field: str = "reference") -> No
         if ref in seen:
             raise InvalidParameterError(field, ref, "appears twice in one request")
         seen.add(ref)
+
+
+def ids(value: object, field: str, bounds: tuple[int, int]) -> list[int]:
+    """Positive `int` ids: one id or an iterable of them, as many as `bounds` allows, each
+    once (a repeat is dropped). The error names the item (`field[2]`) or the count."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidParameterError(field, value, "expected a list of ids")
+    low, high = bounds
+    found: dict[int, None] = {}
+    for index, item in enumerate(value):
+        found[message_id(item, f"{field}[{index}]")] = None
+        if len(found) > high:
+            raise InvalidParameterError(field, f"more than {high} ids", f"at most {high} ids")
+    if len(found) < low:
+        raise InvalidParameterError(field, list(found), f"needs at least {low} id(s)")
+    return list(found)

@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import attrs
 
 from ..errors import InvalidParameterError
+from ._address_book import AddressBook
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._config import Account, Lifecycle, Rules, Webhook, checked
+from ._contacts import ContactsApi
 from ._extras import HLR_ID_BASE, HlrLookups, LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._faults import FaultKind, Faults
@@ -263,13 +265,16 @@ class FakeBSG:
             key_ok=self._key_ok,
             balance=lambda: self.balance,
         )
+        self._address_book = AddressBook(self.account.contact_groups, self.now)
         self._rcs = RcsApi(
             self.account,
             messages=self._rcs_store,
             campaigns=Store(CAMPAIGN_ID_BASE, FakeCampaign),
             fates=self._fates,
             now=self.now,
+            book=self._address_book,
         )
+        self._contacts = ContactsApi(self._address_book)
         self._callbacks = Callbacks(
             checked("webhook", webhook, Webhook), now=self.now, record_limit=record_limit
         )
@@ -279,7 +284,9 @@ class FakeBSG:
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
         # Every One-API operation: each area lists its routes beside its handlers.
-        self._router = Router((*self._one_api.routes(), *self._rcs.routes()))
+        self._router = Router(
+            (*self._one_api.routes(), *self._rcs.routes(), *self._contacts.routes())
+        )
 
     def __repr__(self) -> str:
         return (
@@ -541,6 +548,20 @@ class FakeBSG:
             spent += account.rcs_price * len(self._rcs_store)
         return account.balance - spent
 
+    @property
+    def address_book(self) -> AddressBook:
+        """The account's contacts, custom fields, contact lists and stop list, as the
+        address-book endpoints made them (and the configured `contact_groups`): campaigns to
+        contact lists reach these lists' contacts, and sends with `check_stop_list` honour
+        this stop list.
+
+        ```python
+        assert fake.address_book.is_stopped("380501234567", "rcs")
+        phones = [c.phone for c in fake.address_book.members(contact_list_id)]
+        ```
+        """
+        return self._address_book
+
     def task(self, task_id: int) -> Task | None:
         """The bulk SMS task with this id, or `None`."""
         return self._tasks.get(task_id)
@@ -723,16 +744,18 @@ class FakeBSG:
         created with the same options would, except that its clock is not turned back.
 
         Forgotten: every message, task, campaign (and its forced status), callback, recorded
-        request, count and token, the fault scripts not used yet and the `faults.injected`
-        counts; the seeded draws (faults, `"mixed"` answer shapes) start over. Kept: the
-        config values (`account`, `rules`, `lifecycle`, and `webhook` as changed since), the
-        clock (with every `advance()`), and the fault plan (`faults`: rates, latency, jitter,
-        `retry_after`, scope). To drop the plan too, call `fake.faults.clear()`.
-        `POST /_fake/reset` does exactly this.
+        request, count and token, contact, custom field, contact list (but the configured
+        `contact_groups`, made again) and stop-list entry, the fault scripts not used yet and
+        the `faults.injected` counts; the seeded draws (faults, `"mixed"` answer shapes) start
+        over. Kept: the config values (`account`, `rules`, `lifecycle`, and `webhook` as
+        changed since), the clock (with every `advance()`), and the fault plan (`faults`:
+        rates, latency, jitter, `retry_after`, scope). To drop the plan too, call
+        `fake.faults.clear()`. `POST /_fake/reset` does exactly this.
         """
         self._sms_store.clear()
         self._viber_store.clear()
         self._rcs.clear()
+        self._address_book.clear()
         self._callbacks.clear()
         self._tasks.clear()
         self._requests.clear()
