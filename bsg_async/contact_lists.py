@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from . import _validation as rules
 from ._one_api_sending import post_keyed
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size
-from .contacts import checked_sort
-from .models.contacts import ContactList, SearchCriterion, SearchOperator, search_criteria
+from ._paging import DEFAULT_PAGE_SIZE, Pages, one_object, page_size
+from ._search import search_pages
+from .models.contacts import ContactList, SearchCriterion, SearchOperator
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -80,10 +80,7 @@ class ContactListsResource:
         (`NotFoundError` or `InvalidRequestError`) for an unknown list.
         """
         list_id = rules.message_id(id, "id")
-        answer = await self._client.one_api_request("GET", f"{PATH}/{list_id}")
-        return self._client._wire.structure(
-            data_object(answer), ContactList, http_status=answer.http_status
-        )
+        return await one_object(self._client, "GET", f"{PATH}/{list_id}", ContactList)
 
     async def update(
         self,
@@ -102,10 +99,7 @@ class ContactListsResource:
         payload = self._client._wire.contact_list(
             _name(name), description=_description(description), is_default=_default(is_default)
         )
-        answer = await self._client.one_api_request("PUT", f"{PATH}/{list_id}", json=payload)
-        return self._client._wire.structure(
-            data_object(answer), ContactList, http_status=answer.http_status
-        )
+        return await one_object(self._client, "PUT", f"{PATH}/{list_id}", ContactList, json=payload)
 
     async def delete(self, id: int) -> None:
         """Delete a contact list; its contacts stay in the book.
@@ -149,15 +143,16 @@ class ContactListsResource:
         Raises `InvalidParameterError` at once for a bad argument; while iterating, what a
         request raises.
         """
-        found = search_criteria(criteria, frozenset(SEARCH_FIELDS))
-        params = self._client._wire.search_params(
-            found,
-            SEARCH_FIELDS,
-            sort=checked_sort(sort, SORT_FIELDS),
-            descending=rules.boolean(descending, "descending"),
-        )
-        return Pages(
-            self._client, f"{PATH}/search", ContactList, limit=_page_size(page_size), params=params
+        return search_pages(
+            self._client,
+            f"{PATH}/search",
+            ContactList,
+            criteria,
+            fields=SEARCH_FIELDS,
+            sorts=SORT_FIELDS,
+            sort=sort,
+            descending=descending,
+            size=page_size,
         )
 
     async def attach(self, contacts: Iterable[int], *, contact_lists: Iterable[int]) -> None:

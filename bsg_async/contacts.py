@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import _validation as rules
 from ._one_api_sending import post_keyed, post_unreferenced
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size
+from ._paging import DEFAULT_PAGE_SIZE, Pages, data_items, data_object, one_object, page_size
+from ._search import search_pages
 from .errors import InvalidParameterError, UnexpectedResponseError
 from .models.contacts import (
     Contact,
@@ -24,14 +25,13 @@ from .models.contacts import (
     ContactFieldType,
     SearchCriterion,
     SearchOperator,
-    search_criteria,
 )
 from .models.one_api import phone_number
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
 
-__all__ = ["ContactFieldsResource", "ContactsResource", "checked_sort"]
+__all__ = ["ContactFieldsResource", "ContactsResource"]
 
 PATH = "/api/contacts"
 PAGE_SIZE_BOUNDS = (15, 500)
@@ -97,10 +97,7 @@ class ContactsResource:
         `InvalidRequestError` (HTTP 422 "Invalid contact id") for an unknown contact.
         """
         contact_id = rules.message_id(id, "id")
-        answer = await self._client.one_api_request("GET", f"{PATH}/{contact_id}")
-        return self._client._wire.structure(
-            data_object(answer), Contact, http_status=answer.http_status
-        )
+        return await one_object(self._client, "GET", f"{PATH}/{contact_id}", Contact)
 
     async def update(
         self,
@@ -129,10 +126,7 @@ class ContactsResource:
             fields=_field_values(fields),
             contact_lists=_list_ids(contact_lists),
         )
-        answer = await self._client.one_api_request("PUT", f"{PATH}/{contact_id}", json=payload)
-        return self._client._wire.structure(
-            data_object(answer), Contact, http_status=answer.http_status
-        )
+        return await one_object(self._client, "PUT", f"{PATH}/{contact_id}", Contact, json=payload)
 
     async def delete(self, id: int) -> None:
         """Remove a contact from the book (and from every contact list it was in).
@@ -208,15 +202,17 @@ class ContactsResource:
         Raises `InvalidParameterError` at once for a bad argument; while iterating, what a
         request raises (`InvalidRequestError` for a criterion the service refuses).
         """
-        found = search_criteria(criteria, frozenset(SEARCH_FIELDS), custom_fields=True)
-        params = self._client._wire.search_params(
-            found,
-            SEARCH_FIELDS,
-            sort=checked_sort(sort, SORT_FIELDS),
-            descending=rules.boolean(descending, "descending"),
-        )
-        return Pages(
-            self._client, f"{PATH}/search", Contact, limit=_page_size(page_size), params=params
+        return search_pages(
+            self._client,
+            f"{PATH}/search",
+            Contact,
+            criteria,
+            fields=SEARCH_FIELDS,
+            sorts=SORT_FIELDS,
+            sort=sort,
+            descending=descending,
+            size=page_size,
+            custom_fields=True,
         )
 
     async def _by_phone(self, number: str) -> Contact | None:
@@ -242,15 +238,8 @@ class ContactFieldsResource:
         ```
         """
         answer = await self._client.one_api_request("GET", f"{PATH}/fields")
-        data = answer.data.get("data") if isinstance(answer.data, Mapping) else None
-        if not isinstance(data, list):
-            raise UnexpectedResponseError(
-                "expected a JSON object with a 'data' list",
-                http_status=answer.http_status,
-                field="$.data",
-            )
         return self._client._wire.structure(
-            data, tuple[ContactField, ...], http_status=answer.http_status
+            data_items(answer), tuple[ContactField, ...], http_status=answer.http_status
         )
 
     async def create(
@@ -302,11 +291,8 @@ class ContactFieldsResource:
         )
         if not payload:
             raise InvalidParameterError("name", None, "give name, description or is_visible")
-        answer = await self._client.one_api_request(
-            "PATCH", f"{PATH}/fields/{field_id}", json=payload
-        )
-        return self._client._wire.structure(
-            data_object(answer), ContactField, http_status=answer.http_status
+        return await one_object(
+            self._client, "PATCH", f"{PATH}/fields/{field_id}", ContactField, json=payload
         )
 
     async def delete_many(self, ids: Iterable[int]) -> None:
@@ -334,13 +320,6 @@ class ContactFieldsResource:
                 "expected a JSON object", http_status=answer.http_status, field="$"
             )
         return MappingProxyType(dict(data))
-
-
-def checked_sort(value: object, allowed: frozenset[str]) -> str:
-    """A search's `sort` field: one of `allowed`."""
-    if isinstance(value, str) and value in allowed:
-        return value
-    raise InvalidParameterError("sort", value, f"expected one of: {', '.join(sorted(allowed))}")
 
 
 def _page_size(value: object) -> int:

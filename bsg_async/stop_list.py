@@ -13,10 +13,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from . import _validation as rules
-from ._paging import DEFAULT_PAGE_SIZE, Pages, page_size
-from .contacts import checked_sort
-from .errors import InvalidParameterError, UnexpectedResponseError
-from .models.contacts import SearchCriterion, StopListChannel, StopListEntry, search_criteria
+from ._paging import DEFAULT_PAGE_SIZE, Pages, data_items, page_size
+from ._search import search_pages
+from .errors import InvalidParameterError
+from .models.contacts import SearchCriterion, StopListChannel, StopListEntry
 from .models.one_api import phone_number
 
 if TYPE_CHECKING:
@@ -55,15 +55,8 @@ class StopListResource:
         numbers = _phones(phones)
         payload = self._client._wire.stop_list_add(numbers, _channels(channels))
         answer = await self._client.one_api_request("POST", f"{PATH}/attach", json=payload)
-        data = answer.data.get("data") if isinstance(answer.data, dict) else None
-        if not isinstance(data, list):
-            raise UnexpectedResponseError(
-                "expected a JSON object with a 'data' list",
-                http_status=answer.http_status,
-                field="$.data",
-            )
         return self._client._wire.structure(
-            data, tuple[StopListEntry, ...], http_status=answer.http_status
+            data_items(answer), tuple[StopListEntry, ...], http_status=answer.http_status
         )
 
     async def remove(
@@ -122,20 +115,19 @@ class StopListResource:
         Raises `InvalidParameterError` at once for a bad argument; while iterating, what a
         request raises.
         """
-        found = search_criteria(criteria, frozenset(SEARCH_FIELDS))
-        params = self._client._wire.search_params(
-            found,
-            SEARCH_FIELDS,
-            sort=checked_sort(sort, SORT_FIELDS),
-            descending=rules.boolean(descending, "descending"),
-        )
+        params = {}
         if contact_list is not None:
             params["contact_group_id"] = rules.message_id(contact_list, "contact_list")
-        return Pages(
+        return search_pages(
             self._client,
             f"{PATH}/search",
             StopListEntry,
-            limit=_page_size(page_size),
+            criteria,
+            fields=SEARCH_FIELDS,
+            sorts=SORT_FIELDS,
+            sort=sort,
+            descending=descending,
+            size=page_size,
             params=params,
         )
 

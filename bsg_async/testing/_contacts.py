@@ -6,41 +6,34 @@
 - custom fields: `GET|POST /api/contacts/fields`, `PATCH /api/contacts/fields/{id}`, `POST
   /api/contacts/fields/delete`, and `GET /api/settings/address-book-fields/{id}`;
 - contact lists: `POST|GET /api/groups`, `GET|PUT|DELETE /api/groups/{id}`, `GET
-  /api/groups/search`, `POST /api/groups/attach|detach`;
-- the stop list: `POST /api/stoplist/attach|detach`, `GET /api/stoplist` (`type`), `GET
-  /api/stoplist/search`.
+  /api/groups/search`, `POST /api/groups/attach|detach`.
+
+The stop list's endpoints are `_stop_list`'s.
 
 Invalid data gets HTTP 422 naming each field as the service does; the refusals the
 description documents come with its words ("Phone number is already exist in contact book",
 "Invalid contact id", "Contact group is already exists", "Contact group is not found").
-Searches take `search[field|operator|value]` or `search_fields[i][...]` (every criterion
-applies), `sort` and `way`.
+Lists and searches answer as `_search` makes them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs
 
-import attrs
-
-from ._address_book import STOP_LIST_TYPES, AddressBook, FakeContact, FakeContactList
-from ._check import DIGITS, Check, first
+from ._address_book import AddressBook, FakeContact, FakeContactList
+from ._check import DIGITS, Check
 from ._fates import format_time
 from ._json import dumps
 from ._reply import Reply, invalid, not_found
 from ._routes import Call, Route
+from ._search import Params, listing, search
+from ._stop_list import PHONE_BOUNDS, json_object
 
-__all__ = ["ContactsApi", "Criterion", "search_criteria", "searched"]
+__all__ = ["ContactsApi"]
 
-R = TypeVar("R")
-
-PHONE_BOUNDS = (100_000_000, 999_999_999_999_999)
-PAGE_BOUNDS = (15, 500)
 CONTACT_LISTS_MAX = 100
 DELETE_MAX = 5000
 FIELD_NAME_MAX = 30
@@ -50,12 +43,8 @@ FIELD_TYPES = ("text", "date", "number")
 LIST_NAME = (3, 50)
 ATTACH_CONTACTS_MAX = 200
 ATTACH_LISTS_MAX = 100
-STOP_ADD_MAX = 1000
-STOP_REMOVE_MAX = 200
-OPERATORS = frozenset({"like", "=", ">=", ">", "<", "<="})
 CONTACT_SEARCH_FIELD = re.compile(r"[0-9]+|id|phone|group_id|created_at")
 LIST_SEARCH_FIELDS = frozenset({"id", "name", "items", "created_at", "phone", "description"})
-STOP_SEARCH_FIELDS = frozenset({"id", "phone", "created_at", "type"})
 
 _INVALID_CONTACT = invalid({}, message="Invalid contact id")
 _DUPLICATE_PHONE = invalid({}, message="Phone number is already exist in contact book")
@@ -63,118 +52,6 @@ _DUPLICATE_LIST = invalid({}, message="Contact group is already exists")
 _UNKNOWN_LIST = invalid({}, message="Contact group is not found")
 _EMPTY = Reply(200, b"{}")
 _NO_CONTENT = Reply(204, b"")
-
-
-# -- searches ----------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Criterion:
-    """One search condition as received: `field`, `operator`, `value` (all text)."""
-
-    field: str
-    operator: str
-    value: str
-
-    def holds(self, values: Iterable[object]) -> bool:
-        """Whether any of a record's values for `field` satisfies the condition."""
-        return any(_compare(value, self.operator, self.value) for value in values)
-
-
-def search_criteria(
-    check: Check, params: Mapping[str, list[str]], allowed: Callable[[str], bool]
-) -> list[Criterion]:
-    """`search[...]` and every `search_fields[i][...]` of the query, checked."""
-    prefixes = [("search", "search")]
-    index = 0
-    while any(f"search_fields[{index}][{part}]" in params for part in ("field", "value")):
-        prefixes.append((f"search_fields[{index}]", f"search_fields.{index}"))
-        index += 1
-    found = []
-    for prefix, key in prefixes:
-        field = first(params, f"{prefix}[field]")
-        operator = first(params, f"{prefix}[operator]") or "="
-        value = first(params, f"{prefix}[value]")
-        if field is None and value is None:
-            continue
-        if field is None or not allowed(field):
-            check.add(f"{key}.field", f"The selected {key}.field is invalid.")
-        if operator not in OPERATORS:
-            check.add(f"{key}.operator", f"The selected {key}.operator is invalid.")
-        if value is None:
-            check.add(f"{key}.value", f"The {key}.value field is required.")
-        if field is not None and value is not None:
-            found.append(Criterion(field, operator, value))
-    return found
-
-
-def searched(
-    check: Check,
-    params: Mapping[str, list[str]],
-    records: Iterable[R],
-    *,
-    allowed: Callable[[str], bool],
-    sorts: Mapping[str, Callable[[R], Any]],
-    values: Callable[[R, str], Iterable[object]],
-) -> list[R] | None:
-    """The records matching every criterion, sorted by `sort` (`way`); `None` when the query
-    is invalid (the errors are in `check`)."""
-    criteria = search_criteria(check, params, allowed)
-    sort = first(params, "sort") or "id"
-    if sort not in sorts:
-        check.add("sort", "The selected sort is invalid.")
-    way = first(params, "way") or "asc"
-    if way not in ("asc", "desc"):
-        check.add("way", "The selected way is invalid.")
-    if check.errors:
-        return None
-    found = [r for r in records if all(c.holds(values(r, c.field)) for c in criteria)]
-    found.sort(key=sorts[sort], reverse=way == "desc")
-    return found
-
-
-def search_page(
-    items: list[dict[str, Any]], total: int, offset: int, limit: int, params: Any
-) -> Reply:
-    """A search's answer: `data` and `meta` with the page and the (first) criterion."""
-    meta: dict[str, Any] = {"page": {"limit": limit, "offset": offset, "total": total}}
-    field = first(params, "search[field]") or first(params, "search_fields[0][field]")
-    if field is not None:
-        prefix = "search" if first(params, "search[field]") is not None else "search_fields[0]"
-        meta["search"] = {
-            "field": field,
-            "operator": first(params, f"{prefix}[operator]") or "=",
-            "value": first(params, f"{prefix}[value]"),
-        }
-    return Reply(200, dumps({"data": items, "meta": meta}))
-
-
-def total_page(items: list[dict[str, Any]], total: int) -> Reply:
-    """A plain list's answer: `{"data": items, "total": N}`."""
-    return Reply(200, dumps({"data": items, "total": total}))
-
-
-def _compare(value: object, operator: str, wanted: str) -> bool:
-    if value is None:
-        return False
-    text = str(value)
-    if operator == "like":
-        return wanted.lower() in text.lower()
-    left: Any = text
-    right: Any = wanted
-    with contextlib.suppress(InvalidOperation):
-        left, right = Decimal(text), Decimal(wanted)
-    if operator == "=":
-        return bool(left == right)
-    if type(left) is not type(right):
-        return False
-    results: dict[str, bool] = {
-        ">": left > right,
-        ">=": left >= right,
-        "<": left < right,
-        "<=": left <= right,
-    }
-    return results[operator]
 
 
 # -- the endpoints -----------------------------------------------------------------------------
@@ -234,7 +111,7 @@ class ContactsApi:
     def create_contact(self, payload: Any) -> Reply:
         """`POST /api/contacts`: 201 with the contact; 422 for a phone already in the book."""
         check = Check()
-        phone, values, lists = self._contact_body(check, _object(payload))
+        phone, values, lists = self._contact_body(check, json_object(payload))
         if check.errors or phone is None:
             return invalid(check.errors)
         if self.book.phone_taken(phone):
@@ -256,7 +133,7 @@ class ContactsApi:
         if contact is None:
             return _INVALID_CONTACT
         check = Check()
-        phone, values, lists = self._contact_body(check, _object(payload))
+        phone, values, lists = self._contact_body(check, json_object(payload))
         if check.errors or phone is None:
             return invalid(check.errors)
         holder = self.book.find_contact(phone)
@@ -304,56 +181,29 @@ class ContactsApi:
                 self.book.remove_contact(contact_id)
         return _NO_CONTENT
 
-    def contacts(self, query: str) -> Reply:
-        """`GET /api/contacts`: paged (15 to 500, default 20), optionally of `groups[]`."""
-        params = parse_qs(query, keep_blank_values=True)
-        check = Check()
-        offset, limit = check.paging(params, PAGE_BOUNDS, 20)
+    def _contacts_of_lists(self, check: Check, params: Params) -> Sequence[FakeContact]:
+        """`GET /api/contacts`'s `groups[]`: the contacts of those lists (all without)."""
         lists = [
             check.integer(value, f"groups.{index}")
             for index, value in enumerate(params.get("groups[]", ()))
         ]
-        if check.errors:
-            return invalid(check.errors)
-        found: Sequence[FakeContact] = self.book.contacts
-        if lists:
-            wanted = {
-                c.id for list_id in lists if list_id is not None for c in self.book.members(list_id)
-            }
-            found = [c for c in found if c.id in wanted]
-        page = [self.book.contact_json(c) for c in found[offset : offset + limit]]
-        return total_page(page, len(found))
+        found = self.book.contacts
+        if not lists:
+            return found
+        wanted = {c.id for i in lists if i is not None for c in self.book.members(i)}
+        return [c for c in found if c.id in wanted]
 
-    def search_contacts(self, query: str) -> Reply:
-        """`GET /api/contacts/search`: by id, phone, group_id, created_at or a custom field."""
-        params = parse_qs(query, keep_blank_values=True)
-        check = Check()
-        offset, limit = check.paging(params, PAGE_BOUNDS)
-        book = self.book
-
-        def values(contact: FakeContact, field: str) -> Iterable[object]:
-            if field == "id":
-                return (contact.id,)
-            if field == "phone":
-                return (contact.phone,)
-            if field == "group_id":
-                return tuple(c.id for c in book.lists_of(contact.id))
-            if field == "created_at":
-                return (format_time(contact.created_at),)
-            return (contact.fields.get(int(field)),)
-
-        found = searched(
-            check,
-            params,
-            book.contacts,
-            allowed=lambda field: CONTACT_SEARCH_FIELD.fullmatch(field) is not None,
-            sorts={"id": lambda c: c.id, "phone": lambda c: c.phone},
-            values=values,
-        )
-        if found is None:
-            return invalid(check.errors)
-        page = [book.contact_json(c) for c in found[offset : offset + limit]]
-        return search_page(page, len(found), offset, limit, params)
+    def _contact_values(self, contact: FakeContact, field: str) -> Iterable[object]:
+        """A contact's values of a searched field (`group_id`: each list it is in)."""
+        if field == "id":
+            return (contact.id,)
+        if field == "phone":
+            return (contact.phone,)
+        if field == "group_id":
+            return tuple(c.id for c in self.book.lists_of(contact.id))
+        if field == "created_at":
+            return (format_time(contact.created_at),)
+        return (contact.fields.get(int(field)),)
 
     # -- custom fields -------------------------------------------------------------------------
 
@@ -363,7 +213,7 @@ class ContactsApi:
 
     def create_field(self, payload: Any) -> Reply:
         """`POST /api/contacts/fields`: 201 with the field."""
-        data = _object(payload)
+        data = json_object(payload)
         check = Check()
         name = check.text(data.get("name"), "name", FIELD_NAME_MAX)
         kind = data.get("type")
@@ -384,7 +234,7 @@ class ContactsApi:
         field = self.book.field(int(raw_id)) if DIGITS.fullmatch(raw_id) else None
         if field is None:
             return not_found("Contact field not found.")
-        data = _object(payload)
+        data = json_object(payload)
         check = Check()
         name = check.text(data.get("name"), "name", FIELD_NAME_MAX, required=False)
         description = check.text(
@@ -409,7 +259,7 @@ class ContactsApi:
         ids = [
             check.integer(value, f"ids.{index}")
             for index, value in enumerate(
-                check.items(_object(payload).get("ids"), "ids", (1, FIELDS_DELETE_MAX)) or ()
+                check.items(json_object(payload).get("ids"), "ids", (1, FIELDS_DELETE_MAX)) or ()
             )
         ]
         if check.errors:
@@ -447,7 +297,7 @@ class ContactsApi:
     def create_list(self, payload: Any) -> Reply:
         """`POST /api/groups`: 201 with the list; 422 for a name already taken."""
         check = Check()
-        name, description, default = self._list_body(check, _object(payload))
+        name, description, default = self._list_body(check, json_object(payload))
         if check.errors or name is None:
             return invalid(check.errors)
         if self.book.lists_taken(name):
@@ -468,7 +318,7 @@ class ContactsApi:
         if found is None:
             return _UNKNOWN_LIST
         check = Check()
-        name, description, default = self._list_body(check, _object(payload))
+        name, description, default = self._list_body(check, json_object(payload))
         if check.errors or name is None:
             return invalid(check.errors)
         if name != found.name and self.book.lists_taken(name):
@@ -486,59 +336,25 @@ class ContactsApi:
         self.book.remove_list(found.id)
         return _NO_CONTENT
 
-    def contact_lists(self, query: str) -> Reply:
-        """`GET /api/groups`: paged (15 to 500), `{"data", "total"}`."""
-        params = parse_qs(query, keep_blank_values=True)
-        check = Check()
-        offset, limit = check.paging(params, PAGE_BOUNDS)
-        if check.errors:
-            return invalid(check.errors)
-        lists = self.book.contact_lists
-        page = [self.book.list_json(c) for c in lists[offset : offset + limit]]
-        return total_page(page, len(lists))
+    def _list_values(self, found: FakeContactList, field: str) -> Iterable[object]:
+        """A list's values of a searched field (`phone`: each of its contacts')."""
+        if field == "phone":
+            return tuple(c.phone for c in self.book.members(found.id))
+        if field == "items":
+            return (len(self.book.members(found.id)),)
+        if field == "created_at":
+            return (format_time(found.created_at),)
+        return (getattr(found, field),)
 
-    def search_lists(self, query: str) -> Reply:
-        """`GET /api/groups/search`: by id, name, description, items, created_at or phone."""
-        params = parse_qs(query, keep_blank_values=True)
-        check = Check()
-        offset, limit = check.paging(params, PAGE_BOUNDS)
-        book = self.book
-
-        def values(found: FakeContactList, field: str) -> Iterable[object]:
-            if field == "phone":
-                return tuple(c.phone for c in book.members(found.id))
-            if field == "items":
-                return (len(book.members(found.id)),)
-            if field == "created_at":
-                return (format_time(found.created_at),)
-            return (getattr(found, field),)
-
-        matched = searched(
-            check,
-            params,
-            book.contact_lists,
-            allowed=LIST_SEARCH_FIELDS.__contains__,
-            sorts={
-                "id": lambda c: c.id,
-                "items": lambda c: len(book.members(c.id)),
-                "name": lambda c: c.name,
-                "description": lambda c: c.description or "",
-                "created_at": lambda c: c.created_at,
-            },
-            values=values,
-        )
-        if matched is None:
-            return invalid(check.errors)
-        page = []
-        for found in matched[offset : offset + limit]:
-            item = book.list_json(found)
-            item["is_default"] = item.pop("default")  # as the search spells it
-            item.pop("stop_list_count")
-            page.append(item)
-        return search_page(page, len(matched), offset, limit, params)
+    def _found_list_json(self, found: FakeContactList) -> dict[str, Any]:
+        """A list as the search answers it (`is_default`, no `stop_list_count`)."""
+        item = self.book.list_json(found)
+        item["is_default"] = item.pop("default")
+        del item["stop_list_count"]
+        return item
 
     def _membership(self, payload: Any) -> tuple[list[int], list[int]] | Reply:
-        data = _object(payload)
+        data = json_object(payload)
         check = Check()
         contacts = []
         for index, value in enumerate(
@@ -570,101 +386,27 @@ class ContactsApi:
         self.book.detach(*found)
         return _EMPTY
 
-    # -- the stop list -------------------------------------------------------------------------
-
-    def _types(self, check: Check, value: Any) -> list[str]:
-        types = []
-        for index, item in enumerate(check.items(value, "types", (1, len(STOP_LIST_TYPES))) or ()):
-            if item not in STOP_LIST_TYPES:
-                check.add(f"types.{index}", f"The selected types.{index} is invalid.")
-            else:
-                types.append(str(item))
-        return types
-
-    def stop(self, payload: Any) -> Reply:
-        """`POST /api/stoplist/attach`: up to 1,000 phones on the stop lists of `types`."""
-        data = _object(payload)
-        check = Check()
-        phones = []
-        for index, value in enumerate(
-            check.items(data.get("phones"), "phones", (1, STOP_ADD_MAX)) or ()
-        ):
-            number = check.integer(value, f"phones.{index}", PHONE_BOUNDS)
-            if number is not None:
-                phones.append(str(number))
-        types = self._types(check, data.get("types"))
-        if check.errors:
-            return invalid(check.errors)
-        entries = self.book.stop(phones, types)
-        return Reply(200, dumps({"data": [self.book.stop_json(e) for e in entries]}))
-
-    def unstop(self, payload: Any) -> Reply:
-        """`POST /api/stoplist/detach`: up to 200 entry ids off the stop lists of `types`."""
-        data = _object(payload)
-        check = Check()
-        ids = [
-            check.integer(value, f"ids.{index}")
-            for index, value in enumerate(
-                check.items(data.get("ids"), "ids", (1, STOP_REMOVE_MAX)) or ()
-            )
-        ]
-        types = self._types(check, data.get("types"))
-        if check.errors:
-            return invalid(check.errors)
-        self.book.unstop((i for i in ids if i is not None), types)
-        return _EMPTY
-
-    def stop_list(self, query: str) -> Reply:
-        """`GET /api/stoplist`: paged (15 to 500, default 20), optionally of one `type`."""
-        params = parse_qs(query, keep_blank_values=True)
-        check = Check()
-        offset, limit = check.paging(params, PAGE_BOUNDS, 20)
-        kind = first(params, "type")
-        if kind is not None and kind not in STOP_LIST_TYPES:
-            check.add("type", "The selected type is invalid.")
-        if check.errors:
-            return invalid(check.errors)
-        entries = [e for e in self.book.stop_list if kind is None or kind in e.types]
-        page = [self.book.stop_json(e) for e in entries[offset : offset + limit]]
-        return total_page(page, len(entries))
-
-    def search_stop_list(self, query: str) -> Reply:
-        """`GET /api/stoplist/search`: by id, phone, created_at or type; `contact_group_id`."""
-        params = parse_qs(query, keep_blank_values=True)
-        check = Check()
-        offset, limit = check.paging(params, PAGE_BOUNDS)
-        list_id = check.integer(first(params, "contact_group_id"), "contact_group_id")
-        entries = self.book.stop_list
-        if list_id is not None:
-            phones = {c.phone for c in self.book.members(list_id)}
-            entries = tuple(e for e in entries if e.phone in phones)
-        matched = searched(
-            check,
-            params,
-            entries,
-            allowed=STOP_SEARCH_FIELDS.__contains__,
-            sorts={"id": lambda e: e.id, "phone": lambda e: e.phone},
-            values=lambda e, field: (
-                sorted(e.types)
-                if field == "type"
-                else (format_time(e.created_at),)
-                if field == "created_at"
-                else (getattr(e, field),)
-            ),
-        )
-        if matched is None:
-            return invalid(check.errors)
-        page = [self.book.stop_json(e) for e in matched[offset : offset + limit]]
-        return search_page(page, len(matched), offset, limit, params)
-
     def routes(self) -> tuple[Route, ...]:
         """This area's operations, for the fake's `Router` (fixed paths before `{id}`)."""
+
+        book = self.book
 
         def by_id(handler: Callable[[str], Reply]) -> Callable[[Call], Reply]:
             return lambda call: handler(call.params["id"])
 
         return (
-            Route("GET", "contacts/search", lambda call: self.search_contacts(call.query)),
+            Route(
+                "GET",
+                "contacts/search",
+                lambda call: search(
+                    call.query,
+                    lambda check, params: book.contacts,
+                    book.contact_json,
+                    allowed=lambda field: CONTACT_SEARCH_FIELD.fullmatch(field) is not None,
+                    sorts={"id": lambda c: c.id, "phone": lambda c: c.phone},
+                    values=self._contact_values,
+                ),
+            ),
             Route("GET", "contacts/fields", lambda call: self.fields()),
             Route("POST", "contacts/fields", lambda call: self.create_field(call.json())),
             Route("POST", "contacts/fields/delete", lambda call: self.delete_fields(call.json())),
@@ -674,7 +416,13 @@ class ContactsApi:
                 lambda call: self.update_field(call.params["id"], call.json()),
             ),
             Route("POST", "contacts/delete", lambda call: self.delete_contacts(call.query)),
-            Route("GET", "contacts", lambda call: self.contacts(call.query)),
+            Route(
+                "GET",
+                "contacts",
+                lambda call: listing(
+                    call.query, self._contacts_of_lists, book.contact_json, default_limit=20
+                ),
+            ),
             Route("POST", "contacts", lambda call: self.create_contact(call.json())),
             Route("GET", "contacts/{id}", by_id(self.contact)),
             Route(
@@ -684,22 +432,37 @@ class ContactsApi:
             ),
             Route("DELETE", "contacts/{id}", by_id(self.delete_contact)),
             Route("GET", "settings/address-book-fields/{id}", by_id(self.field_settings)),
-            Route("GET", "groups/search", lambda call: self.search_lists(call.query)),
+            Route(
+                "GET",
+                "groups/search",
+                lambda call: search(
+                    call.query,
+                    lambda check, params: book.contact_lists,
+                    self._found_list_json,
+                    allowed=LIST_SEARCH_FIELDS.__contains__,
+                    sorts={
+                        "id": lambda c: c.id,
+                        "items": lambda c: len(book.members(c.id)),
+                        "name": lambda c: c.name,
+                        "description": lambda c: c.description or "",
+                        "created_at": lambda c: c.created_at,
+                    },
+                    values=self._list_values,
+                ),
+            ),
             Route("POST", "groups/attach", lambda call: self.attach(call.json())),
             Route("POST", "groups/detach", lambda call: self.detach(call.json())),
-            Route("GET", "groups", lambda call: self.contact_lists(call.query)),
+            Route(
+                "GET",
+                "groups",
+                lambda call: listing(
+                    call.query, lambda check, params: book.contact_lists, book.list_json
+                ),
+            ),
             Route("POST", "groups", lambda call: self.create_list(call.json())),
             Route("GET", "groups/{id}", by_id(self.contact_list)),
             Route(
                 "PUT", "groups/{id}", lambda call: self.update_list(call.params["id"], call.json())
             ),
             Route("DELETE", "groups/{id}", by_id(self.delete_list)),
-            Route("POST", "stoplist/attach", lambda call: self.stop(call.json())),
-            Route("POST", "stoplist/detach", lambda call: self.unstop(call.json())),
-            Route("GET", "stoplist/search", lambda call: self.search_stop_list(call.query)),
-            Route("GET", "stoplist", lambda call: self.stop_list(call.query)),
         )
-
-
-def _object(payload: Any) -> Mapping[str, Any]:
-    return payload if isinstance(payload, dict) else {}

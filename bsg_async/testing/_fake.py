@@ -38,6 +38,7 @@ from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_pay
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
 from ._routes import Call, Router
+from ._stop_list import StopListApi
 from ._store import Store
 from ._views import ChannelView, RcsView
 
@@ -285,7 +286,12 @@ class FakeBSG:
         self.rcs = RcsView(self._rcs)
         # Every One-API operation: each area lists its routes beside its handlers.
         self._router = Router(
-            (*self._one_api.routes(), *self._rcs.routes(), *self._contacts.routes())
+            (
+                *self._one_api.routes(),
+                *self._rcs.routes(),
+                *self._contacts.routes(),
+                *StopListApi(self._address_book).routes(),
+            )
         )
 
     def __repr__(self) -> str:
