@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bsg_async import (
     AsyncBSG,
@@ -19,6 +21,7 @@ from bsg_async import (
 )
 from bsg_async.models.one_api import OneApiMessageStatus
 from bsg_async.testing import Account, FakeBSG
+from bsg_async.testing._address_book import AddressBook
 
 from .conftest import API_KEY
 from .fake_support import RETRIES, Clock
@@ -436,3 +439,100 @@ async def test_the_address_book_needs_a_token(fake: FakeBSG) -> None:
         answer = await http.get("/api/contacts")
 
     assert answer.status_code == 401
+
+
+async def test_a_campaign_to_phones_does_not_send_to_a_stopped_one(
+    client: AsyncBSG, fake: FakeBSG
+) -> None:
+    await client.stop_list.add([PHONES[0]], channels=["rcs"])
+
+    campaign = await client.rcs.send_campaign(list(PHONES[:2]), sender="MyShop", text="Hi")
+    unchecked = await client.rcs.send_campaign(
+        [PHONES[0]], sender="MyShop", text="Hi", check_stop_list=False
+    )
+    fake.advance(10)
+
+    statuses = {m.phone: m.status async for m in client.messages.list(campaign_id=campaign.id)}
+    assert statuses == {
+        PHONES[0]: OneApiMessageStatus.FAILED,
+        PHONES[1]: OneApiMessageStatus.DELIVERED,
+    }
+    [sent] = fake.rcs.campaign_messages(unchecked.id)
+    assert not sent.stopped and fake.rcs.status(sent) == "delivered"
+
+
+# -- properties --------------------------------------------------------------------------------
+
+_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["attach", "detach", "remove"]),
+        st.lists(st.integers(0, 5), max_size=4),
+        st.lists(st.integers(0, 2), max_size=3),
+    ),
+    max_size=25,
+)
+
+
+@given(ops=_OPS)
+def test_a_list_holds_exactly_what_was_attached_and_not_detached_or_removed(
+    ops: list[tuple[str, list[int], list[int]]],
+) -> None:
+    book = AddressBook({}, lambda: 0.0)
+    contacts = [book.add_contact(f"38050123456{n}", {}).id for n in range(6)]
+    lists = [book.add_list(f"List {n}", None, False).id for n in range(3)]
+    model: dict[int, list[int]] = {list_id: [] for list_id in lists}
+    gone: set[int] = set()
+    for op, who, where in ops:
+        people = [contacts[i] for i in who if contacts[i] not in gone]
+        targets = [lists[i] for i in where]
+        if op == "attach":
+            book.attach(people, targets)
+            for list_id in targets:
+                model[list_id] += [p for p in dict.fromkeys(people) if p not in model[list_id]]
+        elif op == "detach":
+            book.detach(people, targets)
+            for list_id in targets:
+                model[list_id] = [p for p in model[list_id] if p not in people]
+        else:
+            for person in dict.fromkeys(people):
+                book.remove_contact(person)
+                gone.add(person)
+                for members in model.values():
+                    if person in members:
+                        members.remove(person)
+
+    for list_id in lists:
+        assert [c.id for c in book.members(list_id)] == model[list_id]
+        found = book.contact_list(list_id)
+        assert found is not None and book.list_json(found)["items"] == len(model[list_id])
+    for contact_id in set(contacts) - gone:
+        expected = [list_id for list_id in lists if contact_id in model[list_id]]
+        assert [c.id for c in book.lists_of(contact_id)] == expected
+
+
+@given(
+    phones=st.lists(st.integers(100_000_000, 999_999_999_999), min_size=1, max_size=6),
+    add=st.lists(st.sampled_from(["sms", "viber", "rcs", "whatsapp"]), min_size=1),
+    remove=st.lists(st.sampled_from(["sms", "viber", "rcs", "whatsapp"])),
+)
+def test_a_number_is_stopped_on_what_was_added_and_not_removed(
+    phones: list[int], add: list[str], remove: list[str]
+) -> None:
+    book = AddressBook({}, lambda: 0.0)
+    numbers = [str(p) for p in phones]
+    entries = book.stop(numbers, add)
+    book.unstop([e.id for e in entries], remove)
+
+    left = set(add) - set(remove)
+    for number in numbers:
+        for channel in ("sms", "viber", "rcs", "whatsapp"):
+            assert book.is_stopped(number, channel) == (channel in left)
+    assert len(book.stop_list) == (len(set(numbers)) if left else 0)
+
+
+def test_a_store_never_gives_an_id_it_skipped_back() -> None:
+    book = AddressBook({7: ("380501234567",)}, lambda: 0.0)
+
+    with pytest.raises(ValueError, match="given already"):
+        book._lists.skip_to(7)
+    assert book.add_list("Next", None, False).id == 8

@@ -13,17 +13,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DEFAULT_PAGE_LIMIT", "DIGITS", "URL", "Check", "first"]
+__all__ = ["DEFAULT_PAGE_LIMIT", "DIGITS", "URL", "Check", "first", "paging"]
 
 URL = re.compile(r"https?://[^\s/?#]+\S*")
 DIGITS = re.compile(r"[0-9]{1,19}")
 DEFAULT_PAGE_LIMIT = 50
-
-
-def first(params: Mapping[str, list[str]], name: str) -> str | None:
-    """The first value of a query parameter (as `parse_qs` reads it), or `None`."""
-    values = params.get(name)
-    return values[0] if values else None
 
 
 class Check:
@@ -112,13 +106,22 @@ class Check:
             return None
         return value
 
-    def paging(
-        self,
-        params: Mapping[str, list[str]],
-        bounds: tuple[int, int],
-        default: int = DEFAULT_PAGE_LIMIT,
-    ) -> tuple[int, int]:
-        """`page[offset]` (default 0) and `page[limit]` (within `bounds`, else `default`)."""
-        offset = self.integer(first(params, "page[offset]"), "page.offset")
-        limit = self.integer(first(params, "page[limit]"), "page.limit", bounds)
-        return (offset or 0), (default if limit is None else limit)
+
+def first(params: Mapping[str, list[str]], name: str) -> str | None:
+    """The first value of query parameter `name` (`parse_qs` output), or `None`."""
+    values = params.get(name)
+    return values[0] if values else None
+
+
+def paging(
+    check: Check,
+    params: Mapping[str, list[str]],
+    bounds: tuple[int, int],
+    default: int = DEFAULT_PAGE_LIMIT,
+) -> tuple[int, int]:
+    """A One-API list's `page[offset]` and `page[limit]` (within `bounds`; else `default`,
+    the endpoint's own), as `(offset, limit)`; a bad value is added to `check` as
+    `page.offset` / `page.limit`."""
+    offset = check.integer(first(params, "page[offset]"), "page.offset")
+    limit = check.integer(first(params, "page[limit]"), "page.limit", bounds)
+    return (offset or 0), (default if limit is None else limit)

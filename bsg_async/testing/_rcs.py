@@ -43,7 +43,7 @@ from urllib.parse import parse_qs
 import attrs
 
 from ._address_book import AddressBook
-from ._check import DIGITS, Check, first
+from ._check import DIGITS, Check, first, paging
 from ._config import Account
 from ._fates import RCS, Fates, Hold, MessageState, Step, due_steps, format_time, held
 from ._json import dumps
@@ -730,7 +730,7 @@ class RcsApi:
         """`GET /api/campaigns`: paged (30 to 500), optionally by creation time."""
         params = parse_qs(query, keep_blank_values=True)
         check = Check()
-        offset, limit = _paging(check, params, CAMPAIGNS_PAGE)
+        offset, limit = paging(check, params, CAMPAIGNS_PAGE)
         since, until = _time_filters(check, params)
         if check.errors:
             return invalid(check.errors)
@@ -744,9 +744,9 @@ class RcsApi:
         """`GET /api/messages`: the search, paged (15 to 500), every filter given applies."""
         params = parse_qs(query, keep_blank_values=True)
         check = Check()
-        offset, limit = _paging(check, params, MESSAGES_PAGE)
+        offset, limit = paging(check, params, MESSAGES_PAGE)
         since, until = _time_filters(check, params)
-        reference_id = _first(params, "filter[reference_id]")
+        reference_id = first(params, "filter[reference_id]")
         if reference_id is not None:
             check.matches(
                 reference_id,
@@ -754,8 +754,8 @@ class RcsApi:
                 _REFERENCE_ID,
                 "must be 1 to 32 letters and digits",
             )
-        campaign_id = check.integer(_first(params, "filter[campaign_id]"), "filter.campaign_id")
-        message_id = check.integer(_first(params, "filter[id]"), "filter.id")
+        campaign_id = check.integer(first(params, "filter[campaign_id]"), "filter.campaign_id")
+        message_id = check.integer(first(params, "filter[id]"), "filter.id")
         if check.errors:
             return invalid(check.errors)
         found = self.messages.page(
@@ -789,7 +789,7 @@ class RcsApi:
     def tariff_list(self, query: str) -> Reply:
         """`GET /api/accounts/tariff`: paged (15 to 500), `{"data", "total"}` without `meta`."""
         check = Check()
-        offset, limit = _paging(check, parse_qs(query, keep_blank_values=True), TARIFFS_PAGE)
+        offset, limit = paging(check, parse_qs(query, keep_blank_values=True), TARIFFS_PAGE)
         if check.errors:
             return invalid(check.errors)
         page = [
@@ -874,16 +874,10 @@ def _validity(check: Check, data: Mapping[str, Any], prefix: str) -> tuple[int |
     return hours, seconds
 
 
-def _paging(
-    check: Check, params: Mapping[str, list[str]], bounds: tuple[int, int]
-) -> tuple[int, int]:
-    return check.paging(params, bounds)
-
-
 def _time_filters(check: Check, params: Mapping[str, list[str]]) -> tuple[float, float]:
     bounds = []
     for name, default in (("from", -math.inf), ("to", math.inf)):
-        raw = _first(params, f"filter[{name}]")
+        raw = first(params, f"filter[{name}]")
         moment = None if raw is None else _parse_time(raw)
         if raw is not None and moment is None:
             check.add(
@@ -891,9 +885,6 @@ def _time_filters(check: Check, params: Mapping[str, list[str]]) -> tuple[float,
             )
         bounds.append(default if moment is None else moment)
     return bounds[0], bounds[1]
-
-
-_first = first
 
 
 def _parse_time(value: Any) -> float | None:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ._check import Check, first
+from ._check import Check, first, paging
 from ._json import dumps
 from ._reply import Reply, invalid
 
@@ -83,7 +83,7 @@ def listing(
     the records; answered `{"data": [...], "total": N}`."""
     params = parse_qs(query, keep_blank_values=True)
     check = Check()
-    offset, limit = check.paging(params, PAGE_BOUNDS, default_limit)
+    offset, limit = paging(check, params, PAGE_BOUNDS, default_limit)
     records = select(check, params)
     if check.errors:
         return invalid(check.errors)
@@ -105,7 +105,7 @@ def search(
     one of `sorts`."""
     params = parse_qs(query, keep_blank_values=True)
     check = Check()
-    offset, limit = check.paging(params, PAGE_BOUNDS)
+    offset, limit = paging(check, params, PAGE_BOUNDS)
     records = select(check, params)
     criteria = search_criteria(check, params, allowed)
     sort = first(params, "sort") or "id"
