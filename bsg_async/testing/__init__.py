@@ -35,6 +35,13 @@ await fake.deliver_callbacks()                              # on_report: sent, d
 The library itself never imports this package.
 """
 
+from ._address_book import (
+    AddressBook,
+    FakeContact,
+    FakeContactField,
+    FakeContactList,
+    FakeStopListEntry,
+)
 from ._asgi import FakeApp
 from ._callbacks import CallbackDelivery
 from ._config import Account, Lifecycle, Rules, Webhook
@@ -48,15 +55,20 @@ from ._views import ChannelView, RcsView
 
 __all__ = [
     "Account",
+    "AddressBook",
     "CallbackDelivery",
     "ChannelView",
     "Exchange",
     "FakeApp",
     "FakeBSG",
     "FakeCampaign",
+    "FakeContact",
+    "FakeContactField",
+    "FakeContactList",
     "FakeMessage",
     "FakeRcsMessage",
     "FakeServer",
+    "FakeStopListEntry",
     "FakeTransport",
     "FaultKind",
     "Faults",

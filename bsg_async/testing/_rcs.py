@@ -10,15 +10,18 @@ Endpoints (bsg-api.md 8.3 to 8.5), each behind a valid bearer token:
 - `GET /api/messages` with `filter[reference_id|campaign_id|id|from|to]` (paged, 15 to 500);
 - `GET /api/accounts/tariff` (paged, 15 to 500) -> `{"data": [...], "total": N}`.
 
-Invalid data gets HTTP 422 `{"message": "The given data was invalid.", "errors": {field: [texts]}}`
-naming every offending field the way the service does (`phone.number`, `phones.3.reference_id`,
-`options.cards.0.suggestions.1.url`, ...); a `reference_id` the account already holds gets HTTP 429
-`{"message": "Too many duplicate request detected"}` and nothing is accepted. With `check_stop_list`
-(the default), a number on the RCS stop list is not sent to: a single send is refused (HTTP 422
-naming `phone.number`), a campaign's message to it fails at once (status `failed`, never sent). The
-messages and campaigns live in `Store`s, as every record of the fake does; statuses are not stored:
-`Fates` computes each message's timeline from its acceptance (or campaign start) time, the
-`Lifecycle` and the seed, so they move forward on the fake's clock by themselves.
+Invalid data gets HTTP 422 `{"message": "The given data was invalid.", "errors": {field:
+[texts]}}` naming every offending field the way the service does (`phone.number`,
+`phones.3.reference_id`, `options.cards.0.suggestions.1.url`, ...); a `reference_id` the
+account already holds gets HTTP 429 `{"message": "Too many duplicate request detected"}` and
+nothing is accepted. The messages and campaigns live in `Store`s, as every record of the fake
+does; statuses are not stored: `Fates` computes each message's timeline from its acceptance
+(or campaign start) time, the `Lifecycle` and the seed, so they move forward on the fake's
+clock by themselves.
+
+With `check_stop_list` (the default), a number on the RCS stop list of the `AddressBook` is
+not sent to: a single send is refused (HTTP 422 naming `phone.number`), and a campaign's
+message to it fails at once (status `failed`, never sent).
 
 A campaign held (`paused` or `moderation`, set with `fake.rcs.set_campaign_status`) sends
 nothing while held: the part of its timeline after the hold began waits, and goes on when the
