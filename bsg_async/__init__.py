@@ -4,7 +4,7 @@
 from bsg_async import AsyncBSG
 
 async with AsyncBSG(api_key="live_...") as bsg:
-    receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 ```
 """
 
@@ -34,6 +34,7 @@ from .errors import (
     TransportError,
     UndeliverableDestinationError,
     UnexpectedResponseError,
+    WaitTimeoutError,
     WebhookPayloadError,
 )
 from .models import (
@@ -69,6 +70,7 @@ from .models.contacts import (
     StopListChannel,
     StopListEntry,
 )
+from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -86,9 +88,18 @@ from .models.one_api import (
     OneApiMessageStatus,
     RcsCard,
     RcsOptions,
-    RcsSmsFallback,
     Tariff,
 )
+from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
+from .models.short_links import (
+    ShortDomain,
+    ShortLink,
+    ShortLinkClick,
+    ShortLinkStatistics,
+    ShortLinkStatus,
+    SlugType,
+)
+from .models.statistics import StatisticsJob, StatisticsRow
 
 __all__ = [
     "APIError",
@@ -114,6 +125,8 @@ __all__ = [
     "ContactList",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
+    "EmailInline",
+    "EmailReceipt",
     "Failed",
     "FallbackSms",
     "FeatureNotEnabledError",
@@ -137,7 +150,6 @@ __all__ = [
     "RcsClick",
     "RcsOptions",
     "RcsReport",
-    "RcsSmsFallback",
     "RcsStatus",
     "Receipt",
     "Recipient",
@@ -147,14 +159,26 @@ __all__ = [
     "SearchCriterion",
     "SearchOperator",
     "SendResult",
+    "Sender",
     "SenderNotAllowedError",
+    "SenderRequest",
+    "SenderRequestStatus",
+    "SenderStatus",
     "Sent",
     "ServerError",
+    "ShortDomain",
+    "ShortLink",
+    "ShortLinkClick",
+    "ShortLinkStatistics",
+    "ShortLinkStatus",
+    "SlugType",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",
     "SmsStatus",
     "SmsTask",
+    "StatisticsJob",
+    "StatisticsRow",
     "StopListChannel",
     "StopListEntry",
     "Tariff",
@@ -165,6 +189,7 @@ __all__ = [
     "ViberMessage",
     "ViberReport",
     "ViberStatus",
+    "WaitTimeoutError",
     "WebhookPayloadError",
     "__version__",
 ]

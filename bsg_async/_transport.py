@@ -326,7 +326,7 @@ class Pipeline:
         """`_interpret`'s answer, or the error it raises wrapped in a `_Refused`."""
         status = response.status_code
         if status == 204 and not response.content:
-            return None  # "No Content": the One-API's answer to a delete
+            return None  # "No Content": the One-API's deletes answer so
         try:
             data = loads(response.content)
         except (ValueError, RecursionError):

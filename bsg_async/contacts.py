@@ -26,7 +26,6 @@ from .models.contacts import (
     SearchCriterion,
     SearchOperator,
 )
-from .models.one_api import phone_number
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -80,7 +79,7 @@ class ContactsResource:
         (HTTP 422) when the phone is already in the book ("Phone number is already exist in
         contact book") or, on a TEST account, not verified.
         """
-        number = phone_number(phone, "phone")
+        number = rules.msisdn(phone, "phone", min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
         payload = self._client._wire.contact(
             number, fields=_field_values(fields), contact_lists=_list_ids(contact_lists)
         )
@@ -122,7 +121,7 @@ class ContactsResource:
         """
         contact_id = rules.message_id(id, "id")
         payload = self._client._wire.contact(
-            phone_number(phone, "phone"),
+            rules.msisdn(phone, "phone", min_digits=rules.ONE_API_PHONE_MIN_DIGITS),
             fields=_field_values(fields),
             contact_lists=_list_ids(contact_lists),
         )

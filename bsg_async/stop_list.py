@@ -17,7 +17,6 @@ from ._paging import DEFAULT_PAGE_SIZE, Pages, data_items, page_size
 from ._search import search_pages
 from .errors import InvalidParameterError
 from .models.contacts import SearchCriterion, StopListChannel, StopListEntry
-from .models.one_api import phone_number
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -140,7 +139,10 @@ def _phones(value: object) -> list[str]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise InvalidParameterError("phones", value, "expected a list of phone numbers")
     numbers = list(
-        dict.fromkeys(phone_number(item, f"phones[{index}]") for index, item in enumerate(value))
+        dict.fromkeys(
+            rules.msisdn(item, f"phones[{index}]", min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
+            for index, item in enumerate(value)
+        )
     )
     if not numbers:
         raise InvalidParameterError("phones", [], "needs at least one phone number")

@@ -207,10 +207,10 @@ async def test_a_list_name_is_taken_once(client: AsyncBSG) -> None:
     assert unknown.value.description == "Contact group is not found"
 
 
-async def test_configured_contact_groups_are_lists_of_the_book() -> None:
+async def test_configured_contact_lists_are_lists_of_the_book() -> None:
     fake = FakeBSG(
         clock=Clock(),
-        account=Account(contact_groups={4012: [PHONES[0], PHONES[1]], 4013: [PHONES[1]]}),
+        account=Account(contact_lists={4012: [PHONES[0], PHONES[1]], 4013: [PHONES[1]]}),
     )
     async with AsyncBSG(api_key=API_KEY, one_api_url=URL, transport=fake.transport) as bsg:
         before = [(c.id, c.contact_count) async for c in bsg.contact_lists.list()]
@@ -234,14 +234,16 @@ async def test_a_campaign_to_a_list_made_through_the_sdk_reaches_its_contacts(
     customers = await client.contact_lists.create("Customers")
     await client.contact_lists.attach([c.id for c in contacts[:2]], contact_lists=[customers.id])
 
-    campaign = await client.rcs.send_to_groups([customers.id], sender="MyShop", text="Sale!")
+    campaign = await client.rcs.send_campaign(
+        contact_lists=[customers.id], sender="MyShop", text="Sale!"
+    )
     fake.advance(10)
     messages = [m async for m in client.messages.list(campaign_id=campaign.id)]
 
-    assert sorted(m.phone or "" for m in messages) == sorted(PHONES[:2])
+    assert sorted(m.to or "" for m in messages) == sorted(PHONES[:2])
     assert {m.status for m in messages} == {OneApiMessageStatus.DELIVERED}
     found = fake.rcs.campaign(campaign.id)
-    assert found is not None and found.groups == (customers.id,)
+    assert found is not None and found.contact_lists == (customers.id,)
 
 
 async def test_a_campaign_to_an_unknown_or_deleted_list_is_refused(client: AsyncBSG) -> None:
@@ -249,7 +251,7 @@ async def test_a_campaign_to_an_unknown_or_deleted_list_is_refused(client: Async
     await client.contact_lists.delete(gone.id)
 
     with pytest.raises(InvalidRequestError) as caught:
-        await client.rcs.send_to_groups([gone.id], sender="MyShop", text="Hi")
+        await client.rcs.send_campaign(contact_lists=[gone.id], sender="MyShop", text="Hi")
 
     assert dict(caught.value.errors) == {"groups.0": ("The selected groups.0 is invalid.",)}
 
@@ -292,12 +294,14 @@ async def test_an_rcs_send_to_a_stopped_number_is_refused(client: AsyncBSG, fake
     await client.stop_list.add([PHONES[0]], channels=["rcs"])
 
     with pytest.raises(InvalidRequestError) as caught:
-        await client.rcs.send(PHONES[0], sender="MyShop", text="Hi")
-    unchecked = await client.rcs.send(PHONES[0], sender="MyShop", text="Hi", check_stop_list=False)
-    other_channel = await client.rcs.send(PHONES[1], sender="MyShop", text="Hi")
+        await client.rcs.send(to=PHONES[0], sender="MyShop", text="Hi")
+    unchecked = await client.rcs.send(
+        to=PHONES[0], sender="MyShop", text="Hi", check_stop_list=False
+    )
+    other_channel = await client.rcs.send(to=PHONES[1], sender="MyShop", text="Hi")
 
     assert "phone.number" in caught.value.errors
-    assert unchecked.phone == PHONES[0] and other_channel.phone == PHONES[1]
+    assert unchecked.to == PHONES[0] and other_channel.to == PHONES[1]
     assert len(fake.rcs) == 2
 
 
@@ -309,9 +313,11 @@ async def test_a_campaign_does_not_send_to_a_stopped_member(
     await client.contact_lists.attach([c.id for c in contacts], contact_lists=[customers.id])
     await client.stop_list.add([PHONES[1]], channels=["rcs"])
 
-    campaign = await client.rcs.send_to_groups([customers.id], sender="MyShop", text="Sale!")
+    campaign = await client.rcs.send_campaign(
+        contact_lists=[customers.id], sender="MyShop", text="Sale!"
+    )
     fake.advance(10)
-    statuses = {m.phone: m.status async for m in client.messages.list(campaign_id=campaign.id)}
+    statuses = {m.to: m.status async for m in client.messages.list(campaign_id=campaign.id)}
     detail = await client.campaigns.detail(campaign.id)
 
     assert statuses == {
@@ -320,7 +326,7 @@ async def test_a_campaign_does_not_send_to_a_stopped_member(
         PHONES[2]: OneApiMessageStatus.DELIVERED,
     }
     assert detail.statistics is not None and detail.statistics.failed == 1
-    [stopped] = [m for m in fake.rcs.messages if m.phone == PHONES[1]]
+    [stopped] = [m for m in fake.rcs.messages if m.to == PHONES[1]]
     assert stopped.stopped and fake.rcs.state(stopped).time_sent is None
 
 
@@ -446,13 +452,13 @@ async def test_a_campaign_to_phones_does_not_send_to_a_stopped_one(
 ) -> None:
     await client.stop_list.add([PHONES[0]], channels=["rcs"])
 
-    campaign = await client.rcs.send_campaign(list(PHONES[:2]), sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=list(PHONES[:2]), sender="MyShop", text="Hi")
     unchecked = await client.rcs.send_campaign(
-        [PHONES[0]], sender="MyShop", text="Hi", check_stop_list=False
+        to=[PHONES[0]], sender="MyShop", text="Hi", check_stop_list=False
     )
     fake.advance(10)
 
-    statuses = {m.phone: m.status async for m in client.messages.list(campaign_id=campaign.id)}
+    statuses = {m.to: m.status async for m in client.messages.list(campaign_id=campaign.id)}
     assert statuses == {
         PHONES[0]: OneApiMessageStatus.FAILED,
         PHONES[1]: OneApiMessageStatus.DELIVERED,

@@ -3,7 +3,7 @@
 One state for the whole fake: the contact-list endpoints create the lists that campaigns to
 contact lists (`send-groups`) reach, and the stop list is what a send with `check_stop_list`
 honours. Each kind of record lives in a `Store` (one store design); which contacts a list holds
-is kept once, by list (`members`). The lists of `Account(contact_groups=...)` are made when the
+is kept once, by list (`members`). The lists of `Account(contact_lists=...)` are made when the
 fake is (and again on `reset()`), with their configured ids, as lists holding contacts of those
 phones.
 """
@@ -360,7 +360,7 @@ class AddressBook:
         self._seed()
 
     def _seed(self) -> None:
-        """The configured contact lists (`Account.contact_groups`), with their ids."""
+        """The configured contact lists (`Account.contact_lists`), with their ids."""
         for list_id in sorted(self._configured):
             self._lists.skip_to(list_id)
             self.add_list(f"List {list_id}", None, False)

@@ -28,6 +28,7 @@ from ._address_book import AddressBook
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._config import Account, Lifecycle, Rules, Webhook, checked
 from ._contacts import ContactsApi
+from ._email import EmailApi
 from ._extras import HLR_ID_BASE, HlrLookups, LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._faults import FaultKind, Faults
@@ -38,6 +39,9 @@ from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_pay
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
 from ._routes import Call, Router
+from ._senders import SendersApi
+from ._short_links import ShortLinksApi
+from ._statistics import StatisticsApi
 from ._stop_list import StopListApi
 from ._store import Store
 from ._views import ChannelView, RcsView
@@ -175,7 +179,7 @@ class FakeBSG:
     ```python
     fake = FakeBSG(seed=1)
     async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     assert fake.sms.acceptances(receipt.reference) == 1
     fake.advance(60)                     # statuses move on: scheduled -> sent -> delivered
     ```
@@ -267,7 +271,7 @@ class FakeBSG:
             key_ok=self._key_ok,
             balance=lambda: self.balance,
         )
-        self._address_book = AddressBook(self.account.contact_groups, self.now)
+        self._address_book = AddressBook(self.account.contact_lists, self.now)
         self._rcs = RcsApi(
             self.account,
             messages=self._rcs_store,
@@ -285,6 +289,12 @@ class FakeBSG:
         self.sms = ChannelView("sms", self._sms_store, self._fates, self.now)
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
+        self.statistics = StatisticsApi(
+            messages=lambda: self.messages, state=self.state, now=self.now
+        )
+        self.email = EmailApi(now=self.now)
+        self.senders = SendersApi(now=self.now)
+        self.short_links = ShortLinksApi(now=self.now)
         # Every One-API operation: each area lists its routes beside its handlers.
         self._router = Router(
             (
@@ -292,6 +302,10 @@ class FakeBSG:
                 *self._rcs.routes(),
                 *self._contacts.routes(),
                 *StopListApi(self._address_book).routes(),
+                *self.statistics.routes(),
+                *self.email.routes(),
+                *self.senders.routes(),
+                *self.short_links.routes(),
             )
         )
 
@@ -558,7 +572,7 @@ class FakeBSG:
     @property
     def address_book(self) -> AddressBook:
         """The account's contacts, custom fields, contact lists and stop list, as the
-        address-book endpoints made them (and the configured `contact_groups`): campaigns to
+        address-book endpoints made them (and the configured `contact_lists`): campaigns to
         contact lists reach these lists' contacts, and sends with `check_stop_list` honour
         this stop list.
 
@@ -725,8 +739,8 @@ class FakeBSG:
         chosen = suggestions[0]
         payload = {
             "id": str(found.id),
-            "reference": found.reference_id,
-            "msisdn": found.phone,
+            "reference": found.reference,
+            "msisdn": found.to,
             "text": chosen.get("text"),
             "postback": chosen.get("postback_data"),
             "time_click": format_time(self.now()),
@@ -752,7 +766,7 @@ class FakeBSG:
 
         Forgotten: every message, task, campaign (and its forced status), callback, recorded
         request, count and token, contact, custom field, contact list (but the configured
-        `contact_groups`, made again) and stop-list entry, the fault scripts not used yet and
+        `contact_lists`, made again) and stop-list entry, the fault scripts not used yet and
         the `faults.injected` counts; the seeded draws (faults, `"mixed"` answer shapes) start
         over. Kept: the config values (`account`, `rules`, `lifecycle`, and `webhook` as
         changed since), the clock (with every `advance()`), and the fault plan (`faults`:

@@ -362,7 +362,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
         return _Subject(
             RCS,
             message.id,
-            message.phone,
+            message.to,
             submission.accepted_at,
             submission.start_at,
             "accepted" if submission.campaign_id is None else "sending",
@@ -375,7 +375,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
     return _Subject(
         route,
         message.id,
-        message.msisdn,
+        message.to,
         message.accepted_at,
         message.accepted_at,
         route.begin,

@@ -211,8 +211,8 @@ def report_payload(message: FakeRcsMessage, step: Step) -> dict[str, Any]:
         "error": 0,
         "errorDescription": "No errors",
         "id": str(message.id),
-        "msisdn": message.phone,
-        "reference": message.reference_id,
+        "msisdn": message.to,
+        "reference": message.reference,
         "time_in": format_time(message.accepted_at),
         "time_sent": format_time(step.time_sent),
         "time_dr": format_time(step.time_dr),
@@ -278,7 +278,7 @@ class RcsApi:
         self.price = account.rcs_price
         self.currency = account.currency
         self.tariffs = account.tariffs
-        self.book = book if book is not None else AddressBook(account.contact_groups, now)
+        self.book = book if book is not None else AddressBook(account.contact_lists, now)
         self._codes = frozenset(t.code for t in self.tariffs if t.is_active and t.code is not None)
 
     # -- sends ---------------------------------------------------------------------------------
@@ -343,7 +343,7 @@ class RcsApi:
             return invalid(check.errors)
         if any(ref is not None and self._held(ref) for _, ref in recipients):
             return _DUPLICATE
-        return self._campaign(common, recipients, start_at, groups=())
+        return self._campaign(common, recipients, start_at, contact_lists=())
 
     def send_groups(self, payload: Any) -> Reply:
         """`POST /api/campaigns/rcs/send-groups`: the contacts of 1 to 1,000 contact lists."""
@@ -368,7 +368,7 @@ class RcsApi:
             dict.fromkeys(contact.phone for group in ids for contact in self.book.members(group))
         )
         recipients: list[tuple[str, str | None]] = [(number, None) for number in numbers]
-        return self._campaign(common, recipients, start_at, groups=tuple(dict.fromkeys(ids)))
+        return self._campaign(common, recipients, start_at, contact_lists=tuple(dict.fromkeys(ids)))
 
     def _campaign(
         self,
@@ -376,7 +376,7 @@ class RcsApi:
         recipients: list[tuple[str, str | None]],
         start_at: float | None,
         *,
-        groups: tuple[int, ...],
+        contact_lists: tuple[int, ...],
     ) -> Reply:
         now = self.now()
         start = now if start_at is None or start_at < now else start_at
@@ -388,7 +388,7 @@ class RcsApi:
             message = self._accept(reference_id, number, submission)
             finishes = max(finishes, self.fates.final_at(message))
         name = f"RCS campaign {format_time(now)[:10]}"
-        self.campaigns.add(name, first_id, len(recipients), finishes, submission, groups)
+        self.campaigns.add(name, first_id, len(recipients), finishes, submission, contact_lists)
         campaign = self.campaigns.at(-1)
         answer = self.campaign_json(campaign)
         answer["calculated_price"] = (self.price * len(recipients)).quantize(PRICE_QUANTUM)
@@ -445,7 +445,7 @@ class RcsApi:
             options=common.options,
             fallback=common.fallback,
             callback_url=callback_url,
-            tariff_code=common.tariff_code,
+            tariff=common.tariff_code,
             campaign_id=campaign_id,
             add_to_contact_book=common.add_to_contact_book,
             check_stop_list=common.check_stop_list,
@@ -562,10 +562,10 @@ class RcsApi:
         delivered = state.time_dr if state.status in ("delivered", "read") else None
         return {
             "id": message.id,
-            "reference_id": message.reference_id,
+            "reference_id": message.reference,
             "source": "rest",
             "type": "rcs",
-            "phone": int(message.phone),
+            "phone": int(message.to),
             "status": state.status,
             "validity": message.submission.validity_hours,
             "amount": {"value": _price_text(message.price), "currency": message.currency},
@@ -580,7 +580,7 @@ class RcsApi:
         item = self.message_info(message)
         state = self.state(message)
         item["campaign_id"] = message.campaign_id
-        item["country"] = _country(message.phone)
+        item["country"] = _country(message.to)
         item["parts"] = 1
         channels = None
         if state.fallback_id is not None:
@@ -671,7 +671,7 @@ class RcsApi:
         statistics["not_rcs_user"] = sum(
             1
             for message in self.campaign_messages(campaign)
-            if not self.fates.reaches(RCS, message.phone)
+            if not self.fates.reaches(RCS, message.to)
         )
         return {
             "id": campaign.id,
@@ -766,7 +766,7 @@ class RcsApi:
             limit,
             among=self._candidates(reference_id, campaign_id, message_id),
             where=lambda message: (
-                (reference_id is None or message.reference_id == reference_id)
+                (reference_id is None or message.reference == reference_id)
                 and (campaign_id is None or message.campaign_id == campaign_id)
                 and (message_id is None or message.id == message_id)
                 and since <= message.accepted_at <= until
