@@ -374,6 +374,7 @@ class AsyncBSG:
 
         return StopListResource(self)
 
+    @cached_property
     def statistics(self) -> StatisticsResource:
         """Statistics exports (One-API): `create_job`, `jobs`, `wait`, `rows`, `delete`."""
         from .statistics import StatisticsResource
