@@ -6,8 +6,13 @@
   CONFLICT DO NOTHING` (idempotent by reference), and `pg_notify` in the same transaction.
 - Claims pick rows and expired claims with `FOR UPDATE SKIP LOCKED`: workers never wait for
   each other, and no row is in two live claims.
-- Outcomes are written in one `UPDATE ... FROM unnest(...)` per chunk.
+- Outcomes are written in one `UPDATE ... FROM unnest(...)` per chunk. The store's connections
+  plan every statement for its own arguments (`plan_cache_mode = force_custom_plan`): a
+  generic plan, reused from a prepared statement's sixth run, guesses 10 elements per array
+  and joined a 1,000-row chunk's outcomes by scanning them once per row.
 - Idle workers `LISTEN` on one connection per store and wake when rows are added (or put back).
+- A connection goes back to the pool without asyncpg's reset query (`_keep_session`): one
+  round trip fewer per claim, renewal and release.
 - Times are the database's (`clock_timestamp()`), the same for every machine.
 
 `asyncpg` is imported only when a `postgresql://` store is opened (the `postgres` extra).
@@ -20,12 +25,28 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import Any
 
 import anyio
+import attrs
 
 from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
-from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome, RowState
-from ._sqlite import _ROW_COLUMNS, SchemaTooNew, outbox_row
+from ._models import (
+    Claim,
+    ClaimedRow,
+    OutboxCampaign,
+    OutboxReject,
+    OutboxRow,
+    RowOutcome,
+    RowState,
+)
+from ._sqlite import (
+    _REJECT_COLUMNS,
+    _ROW_COLUMNS,
+    REJECTS_TABLE,
+    SchemaTooNew,
+    outbox_reject,
+    outbox_row,
+)
 
-__all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
+__all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on", "release_arguments"]
 
 CHANNEL = "bsg_outbox"
 """The `LISTEN`/`NOTIFY` channel; the payload is the campaign id."""
@@ -86,6 +107,9 @@ _SCHEMA_V1 = (
     "WHERE state = 'sent'",
 )
 
+# Version 2: rows keep the caller's source line; inputs that cannot be sent are kept.
+_SCHEMA_V2 = ("ALTER TABLE bsg_outbox_rows ADD COLUMN IF NOT EXISTS line BIGINT", REJECTS_TABLE)
+
 
 # Pick up to $2 pending rows (handed ones first; a claim never mixes handed and fresh rows),
 # create the claim ($3 the worker, $4 the lease) and mark the rows, in one statement.
@@ -108,18 +132,20 @@ WHERE r.seq = picked.seq AND picked.handed = claim.resume
 RETURNING r.seq, r.reference, r.msisdn, r.text, r.attempts, claim.id, claim.resume
 """
 
-# Delete claim $2 of campaign $1, write the outcomes ($3..$11, by reference) of the rows it
-# still holds (found by claim alone: the partial index answers without reading the whole
-# campaign), put its other rows back to pending, and notify ($12) when idle workers have a
-# reason to look again: rows pending again ($13: an outcome is pending; or rows left), or no
-# claim of the campaign left (it may be done); the number of outcomes written.
+# Delete claim $2 of campaign $1, write the outcomes ($3..$11, by the row's `seq`) of the
+# rows it still holds, put its other rows back to pending, and notify ($12) when idle workers
+# have a reason to look again: rows pending again ($13: an outcome is pending; or rows left),
+# or no claim of the campaign left (it may be done); the number of outcomes written. The rows
+# are found by claim alone (the partial index answers without reading the whole campaign)
+# and hash-joined with the outcomes, in a plan made for these arrays (a generic plan would
+# guess 10 outcomes and scan them once per row: see the module docstring).
 _RELEASE = """
 WITH claim AS (
     DELETE FROM bsg_outbox_claims WHERE id = $2 RETURNING id
 ), outcome AS (
-    SELECT * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
+    SELECT * FROM unnest($3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[],
                          $8::text[], $9::int[], $10::text[], $11::bool[])
-        AS u(reference, state, message_id, price, currency, error_type, error_code, error,
+        AS u(seq, state, message_id, price, currency, error_type, error_code, error,
              uncertain)
 ), done AS (
     UPDATE bsg_outbox_rows AS r
@@ -127,7 +153,7 @@ WITH claim AS (
         error_type = o.error_type, error_code = o.error_code, error = o.error,
         may_have_been_accepted = o.uncertain, claim_id = NULL
     FROM outcome AS o, claim
-    WHERE r.claim_id = claim.id AND r.reference = o.reference
+    WHERE r.claim_id = claim.id AND r.seq = o.seq
     RETURNING r.seq
 ), rest AS (
     UPDATE bsg_outbox_rows AS r SET state = 'pending', claim_id = NULL
@@ -141,6 +167,14 @@ SELECT (SELECT count(*) FROM done) AS recorded,
                                 WHERE campaign_id = $1 AND id <> $2))
             THEN pg_notify($12, $1::bigint::text) END AS notified
 """
+
+
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset of a connection given back: nothing more than asyncpg's own (it
+    rolls back an open transaction). Its default also sends `SELECT pg_advisory_unlock_all();
+    CLOSE ALL; UNLISTEN *; RESET ALL`, a round trip per use; the store takes no session
+    lock (its advisory lock is the transaction's), opens no cursor, listens on a
+    connection of its own and sets nothing in a session."""
 
 
 def _import_asyncpg() -> Any:
@@ -168,7 +202,8 @@ async def add_rows_on(
     notification, both taking effect only if the caller's transaction commits."""
     await connection.execute(
         "CREATE TEMPORARY TABLE IF NOT EXISTS bsg_outbox_incoming "
-        "(reference TEXT NOT NULL, msisdn TEXT NOT NULL, text TEXT) ON COMMIT DELETE ROWS"
+        "(reference TEXT NOT NULL, msisdn TEXT NOT NULL, text TEXT, line BIGINT) "
+        "ON COMMIT DELETE ROWS"
     )
     await connection.execute("TRUNCATE bsg_outbox_incoming")
 
@@ -178,11 +213,13 @@ async def add_rows_on(
                 yield row
 
     await connection.copy_records_to_table(
-        "bsg_outbox_incoming", records=records(), columns=("reference", "msisdn", "text")
+        "bsg_outbox_incoming",
+        records=records(),
+        columns=("reference", "msisdn", "text", "line"),
     )
     status = await connection.execute(
-        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text) "
-        "SELECT $1, reference, msisdn, text FROM bsg_outbox_incoming "
+        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text, line) "
+        "SELECT $1, reference, msisdn, text, line FROM bsg_outbox_incoming "
         "ON CONFLICT (campaign_id, reference) DO NOTHING",
         campaign_id,
     )
@@ -206,7 +243,13 @@ class PostgresBackend:
         """Connect, create or upgrade the schema under the advisory lock, and `LISTEN`."""
         asyncpg = _import_asyncpg()
         if self._pool is None:
-            self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self._pool_size)
+            self._pool = await asyncpg.create_pool(
+                self.url,
+                min_size=1,
+                max_size=self._pool_size,
+                server_settings={"plan_cache_mode": "force_custom_plan"},
+                reset=_keep_session,
+            )
         async with self._pool.acquire() as db, db.transaction():
             await db.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await db.execute(
@@ -221,6 +264,9 @@ class PostgresBackend:
                 raise SchemaTooNew(version)
             if version < 1:
                 for statement in _SCHEMA_V1:
+                    await db.execute(statement)
+            if version < 2:
+                for statement in _SCHEMA_V2:
                     await db.execute(statement)
             await db.execute(
                 "INSERT INTO bsg_outbox_meta (key, value) VALUES ('schema_version', $1) "
@@ -285,6 +331,37 @@ class PostgresBackend:
             if added >= ANALYZE_AFTER:
                 await db.execute("ANALYZE bsg_outbox_rows")
         return added
+
+    async def add_rejects(self, campaign_id: int, rejects: Sequence[OutboxReject]) -> int:
+        """Keep rejected inputs in one statement; a line already kept is skipped."""
+        if not rejects:
+            return 0
+        # One array per column, in `_REJECT_COLUMNS` order.
+        columns = [list(column) for column in zip(*map(attrs.astuple, rejects), strict=True)]
+        statement = (
+            f"INSERT INTO bsg_outbox_rejects (campaign_id, {_REJECT_COLUMNS}) SELECT $1, * FROM "
+            "unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+            "ON CONFLICT (campaign_id, line) DO NOTHING"
+        )
+        async with self._pool.acquire() as db:
+            status = await db.execute(statement, campaign_id, *columns)
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def rejects(self, campaign_id: int, after_line: int, limit: int) -> list[OutboxReject]:
+        """A page of rejected inputs, by line."""
+        found = await self._page(
+            _REJECT_COLUMNS, "bsg_outbox_rejects", "line", campaign_id, after_line, limit
+        )
+        return [outbox_reject(tuple(row)) for row in found]
+
+    async def reject_count(self, campaign_id: int) -> int:
+        """How many inputs were rejected."""
+        async with self._pool.acquire() as db:
+            return int(
+                await db.fetchval(
+                    "SELECT count(*) FROM bsg_outbox_rejects WHERE campaign_id = $1", campaign_id
+                )
+            )
 
     async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
         """Claim a chunk: an expired claim, else handed pending rows, else fresh ones.
@@ -367,22 +444,7 @@ class PostgresBackend:
         taken over) writes nothing.
         """
         async with self._pool.acquire() as db:
-            recorded = await db.fetchval(
-                _RELEASE,
-                claim.campaign_id,
-                claim.id,
-                [o.reference for o in outcomes],
-                [str(o.state) for o in outcomes],
-                [o.message_id for o in outcomes],
-                [None if o.price is None else str(o.price) for o in outcomes],
-                [o.currency for o in outcomes],
-                [o.error_type for o in outcomes],
-                [o.error_code for o in outcomes],
-                [o.error for o in outcomes],
-                [o.may_have_been_accepted for o in outcomes],
-                CHANNEL,
-                any(o.state is RowState.PENDING for o in outcomes),
-            )
+            recorded = await db.fetchval(_RELEASE, *release_arguments(claim, outcomes))
         return int(recorded)
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
@@ -448,15 +510,25 @@ class PostgresBackend:
 
     async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
         """A page of rows in the order added."""
-        async with self._pool.acquire() as db:
-            found = await db.fetch(
-                f"SELECT {_ROW_COLUMNS} FROM bsg_outbox_rows WHERE campaign_id = $1 "
-                "AND seq > $2 ORDER BY seq LIMIT $3",
-                campaign_id,
-                after_seq,
-                limit,
-            )
+        found = await self._page(
+            _ROW_COLUMNS, "bsg_outbox_rows", "seq", campaign_id, after_seq, limit
+        )
         return [outbox_row(tuple(row)) for row in found]
+
+    async def _page(
+        self, columns: str, table: str, key: str, campaign_id: int, after: int, limit: int
+    ) -> list[Any]:
+        """Up to `limit` of the campaign's entries of `table` after `after`, by `key`."""
+        async with self._pool.acquire() as db:
+            return list(
+                await db.fetch(
+                    f"SELECT {columns} FROM {table} WHERE campaign_id = $1 AND {key} > $2 "
+                    f"ORDER BY {key} LIMIT $3",
+                    campaign_id,
+                    after,
+                    limit,
+                )
+            )
 
     async def sent_ids(
         self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]
@@ -503,6 +575,26 @@ class PostgresBackend:
     def watch(self, campaign_id: int) -> anyio.Event:
         """The event the next notification about the campaign (from any worker) sets."""
         return self._signals.watch(campaign_id)
+
+
+def release_arguments(claim: Claim, outcomes: Sequence[RowOutcome]) -> tuple[Any, ...]:
+    """The arguments of `_RELEASE`: one array per column of the outcomes, rows by `seq`."""
+    seqs = {row.reference: row.seq for row in claim.rows}
+    return (
+        claim.campaign_id,
+        claim.id,
+        [seqs.get(o.reference) for o in outcomes],
+        [str(o.state) for o in outcomes],
+        [o.message_id for o in outcomes],
+        [None if o.price is None else str(o.price) for o in outcomes],
+        [o.currency for o in outcomes],
+        [o.error_type for o in outcomes],
+        [o.error_code for o in outcomes],
+        [o.error for o in outcomes],
+        [o.may_have_been_accepted for o in outcomes],
+        CHANNEL,
+        any(o.state is RowState.PENDING for o in outcomes),
+    )
 
 
 def _rows(found: Sequence[Any]) -> tuple[ClaimedRow, ...]:

@@ -9,6 +9,7 @@ the claim protocol of `_backend` holds without `SKIP LOCKED`.
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 from collections.abc import AsyncIterable, Callable, Sequence
 from decimal import Decimal
@@ -18,7 +19,15 @@ from typing import Any, TypeVar
 import anyio
 
 from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
-from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowState
+from ._models import (
+    Claim,
+    ClaimedRow,
+    OutboxCampaign,
+    OutboxReject,
+    OutboxRow,
+    RowOutcome,
+    RowState,
+)
 
 __all__ = ["SqliteBackend"]
 
@@ -74,10 +83,47 @@ _SCHEMA_V1 = (
     "WHERE state = 'sent'",
 )
 
+# Version 2: rows keep the caller's source line; inputs that cannot be sent are kept.
+REJECTS_TABLE = """CREATE TABLE IF NOT EXISTS bsg_outbox_rejects (
+    campaign_id BIGINT NOT NULL,
+    line BIGINT NOT NULL,
+    msisdn TEXT NOT NULL,
+    reference TEXT,
+    error TEXT NOT NULL,
+    reason TEXT,
+    PRIMARY KEY (campaign_id, line)
+)"""
+"""The table of rejected inputs, in both dialects (SQLite reads BIGINT as INTEGER)."""
+
+_SCHEMA_V2 = ("ALTER TABLE bsg_outbox_rows ADD COLUMN line INTEGER", REJECTS_TABLE)
+
+# Write the outcomes of a released claim's rows ($1: a JSON array of [seq, state, message id,
+# price, currency, error type, error code, error, uncertain]) where the row is still held by
+# claim $2 (a takeover moved it otherwise: nothing is written). `+r.claim_id` keeps the
+# planner off the claim index, so it walks the JSON once and finds each row by its `seq`
+# (through the index it would scan the JSON once per row: a thousand times per chunk).
+_RELEASE = """
+UPDATE bsg_outbox_rows AS r
+SET state = o.state, message_id = o.message_id, price = o.price, currency = o.currency,
+    error_type = o.error_type, error_code = o.error_code, error = o.error,
+    may_have_been_accepted = o.uncertain, claim_id = NULL
+FROM (
+    SELECT json_extract(value, '$[0]') AS seq, json_extract(value, '$[1]') AS state,
+           json_extract(value, '$[2]') AS message_id, json_extract(value, '$[3]') AS price,
+           json_extract(value, '$[4]') AS currency, json_extract(value, '$[5]') AS error_type,
+           json_extract(value, '$[6]') AS error_code, json_extract(value, '$[7]') AS error,
+           json_extract(value, '$[8]') AS uncertain
+    FROM json_each(?)
+) AS o
+WHERE r.seq = o.seq AND +r.claim_id = ?
+"""
+
 _ROW_COLUMNS = (
     "seq, reference, msisdn, text, state, message_id, price, currency, error_type, error_code, "
-    "error, may_have_been_accepted, status, attempts"
+    "error, may_have_been_accepted, status, attempts, line"
 )
+
+_REJECT_COLUMNS = "line, msisdn, reference, error, reason"
 
 
 class SchemaTooNew(Exception):
@@ -87,7 +133,7 @@ class SchemaTooNew(Exception):
 def outbox_row(row: Sequence[Any]) -> OutboxRow:
     """An `OutboxRow` from the columns `_ROW_COLUMNS` lists, in that order."""
     (seq, reference, msisdn, text, state, message_id, price, currency) = row[:8]
-    (error_type, error_code, error, uncertain, status, attempts) = row[8:]
+    (error_type, error_code, error, uncertain, status, attempts, line) = row[8:]
     return OutboxRow(
         seq=int(seq),
         reference=reference,
@@ -103,7 +149,14 @@ def outbox_row(row: Sequence[Any]) -> OutboxRow:
         may_have_been_accepted=bool(uncertain),
         status=status,
         attempts=int(attempts),
+        line=None if line is None else int(line),
     )
+
+
+def outbox_reject(row: Sequence[Any]) -> OutboxReject:
+    """An `OutboxReject` from the columns `_REJECT_COLUMNS` lists, in that order."""
+    line, msisdn, reference, error, reason = row
+    return OutboxReject(int(line), msisdn, reference, error, reason)
 
 
 class SqliteBackend:
@@ -149,6 +202,9 @@ class SqliteBackend:
                 raise SchemaTooNew(version)
             if version < 1:
                 for statement in _SCHEMA_V1:
+                    db.execute(statement)
+            if version < 2:
+                for statement in _SCHEMA_V2:
                     db.execute(statement)
             db.execute(
                 "INSERT INTO bsg_outbox_meta (key, value) VALUES ('schema_version', ?) "
@@ -226,8 +282,8 @@ class SqliteBackend:
                 async for batch in batches:
                     await self._run(
                         db.executemany,
-                        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text) "
-                        "VALUES (?, ?, ?, ?) ON CONFLICT (campaign_id, reference) DO NOTHING",
+                        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text, line) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (campaign_id, reference) DO NOTHING",
                         [(campaign_id, *row) for row in batch],
                     )
             except BaseException:
@@ -238,6 +294,44 @@ class SqliteBackend:
                 await self._run(db.execute, "COMMIT")
             self._signals.changed(campaign_id)
             return db.total_changes - before
+
+    async def add_rejects(self, campaign_id: int, rejects: Sequence[OutboxReject]) -> int:
+        """Keep rejected inputs in one transaction; a line already kept is skipped."""
+
+        def add(db: sqlite3.Connection) -> int:
+            before = db.total_changes
+            db.executemany(
+                f"INSERT INTO bsg_outbox_rejects (campaign_id, {_REJECT_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, line) DO NOTHING",
+                [(campaign_id, r.line, r.to, r.reference, r.error, r.reason) for r in rejects],
+            )
+            return db.total_changes - before
+
+        return await self._call(self._transaction, add)
+
+    async def rejects(self, campaign_id: int, after_line: int, limit: int) -> list[OutboxReject]:
+        """A page of rejected inputs, by line."""
+        found = await self._call(
+            self._page,
+            _REJECT_COLUMNS,
+            "bsg_outbox_rejects",
+            "line",
+            campaign_id,
+            after_line,
+            limit,
+        )
+        return [outbox_reject(row) for row in found]
+
+    async def reject_count(self, campaign_id: int) -> int:
+        """How many inputs were rejected."""
+
+        def read() -> int:
+            found = self._conn.execute(
+                "SELECT COUNT(*) FROM bsg_outbox_rejects WHERE campaign_id = ?", (campaign_id,)
+            ).fetchone()
+            return int(found[0])
+
+        return await self._call(read)
 
     async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
         """Claim a chunk: an expired claim, else handed pending rows, else fresh ones."""
@@ -269,18 +363,14 @@ class SqliteBackend:
                 if first is None:
                     continue
                 new = _new_claim(db, campaign_id, worker, bool(handed), lease)
-                found = db.execute(
+                db.execute(
                     "UPDATE bsg_outbox_rows SET state = 'claimed', claim_id = ?, handed = 1, "
                     "attempts = attempts + 1 WHERE seq IN (SELECT seq FROM bsg_outbox_rows "
                     "WHERE campaign_id = ? AND state = 'pending' AND handed = ? ORDER BY seq "
-                    "LIMIT ?) RETURNING seq, reference, msisdn, text, attempts",
+                    "LIMIT ?)",
                     (new, campaign_id, handed, limit),
-                ).fetchall()
-                picked = sorted(
-                    (ClaimedRow(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in found),
-                    key=lambda row: row.seq,
                 )
-                return Claim(new, campaign_id, bool(handed), tuple(picked))
+                return Claim(new, campaign_id, bool(handed), _claimed_rows(db, new))
             return None
 
         return await self._call(self._transaction, claim)
@@ -297,32 +387,35 @@ class SqliteBackend:
 
         return await self._call(self._transaction, renew)
 
-    async def release(self, claim: Claim, outcomes: Sequence[Any]) -> int:
-        """Record the outcomes of rows this claim still holds; the claim is deleted."""
+    async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
+        """Record the outcomes of rows this claim still holds; the claim is deleted.
+
+        The outcomes go in as one JSON parameter of one statement (each row found by its
+        `seq`): `executemany` would take the GIL back once per row, and a worker thread that
+        waits for the event loop's GIL a thousand times per chunk holds the store's one
+        connection for as long.
+        """
+        seqs = {row.reference: row.seq for row in claim.rows}
+        document = json.dumps(
+            [
+                [
+                    seqs.get(o.reference),
+                    str(o.state),
+                    o.message_id,
+                    None if o.price is None else str(o.price),
+                    o.currency,
+                    o.error_type,
+                    o.error_code,
+                    o.error,
+                    int(o.may_have_been_accepted),
+                ]
+                for o in outcomes
+            ]
+        )
 
         def release(db: sqlite3.Connection) -> int:
             before = db.total_changes
-            db.executemany(
-                "UPDATE bsg_outbox_rows SET state = ?, message_id = ?, price = ?, currency = ?, "
-                "error_type = ?, error_code = ?, error = ?, may_have_been_accepted = ?, "
-                "claim_id = NULL WHERE campaign_id = ? AND reference = ? AND claim_id = ?",
-                (
-                    (
-                        str(o.state),
-                        o.message_id,
-                        None if o.price is None else str(o.price),
-                        o.currency,
-                        o.error_type,
-                        o.error_code,
-                        o.error,
-                        int(o.may_have_been_accepted),
-                        claim.campaign_id,
-                        o.reference,
-                        claim.id,
-                    )
-                    for o in outcomes
-                ),
-            )
+            db.execute(_RELEASE, (document, claim.id))
             recorded = db.total_changes - before
             db.execute(
                 "UPDATE bsg_outbox_rows SET state = 'pending', claim_id = NULL WHERE claim_id = ?",
@@ -332,7 +425,7 @@ class SqliteBackend:
             return recorded
 
         recorded: int = await self._call(self._transaction, release)
-        if recorded < len(outcomes) or any(str(o.state) == "pending" for o in outcomes):
+        if recorded < len(outcomes) or any(o.state is RowState.PENDING for o in outcomes):
             self._signals.changed(claim.campaign_id)  # rows pending again
         return recorded
 
@@ -407,18 +500,20 @@ class SqliteBackend:
 
     async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
         """A page of rows in the order added."""
+        found = await self._call(
+            self._page, _ROW_COLUMNS, "bsg_outbox_rows", "seq", campaign_id, after_seq, limit
+        )
+        return [outbox_row(row) for row in found]
 
-        def read() -> list[OutboxRow]:
-            return [
-                outbox_row(row)
-                for row in self._conn.execute(
-                    f"SELECT {_ROW_COLUMNS} FROM bsg_outbox_rows WHERE campaign_id = ? "
-                    "AND seq > ? ORDER BY seq LIMIT ?",
-                    (campaign_id, after_seq, limit),
-                )
-            ]
-
-        return await self._call(read)
+    def _page(
+        self, columns: str, table: str, key: str, campaign_id: int, after: int, limit: int
+    ) -> list[Any]:
+        """Up to `limit` of the campaign's entries of `table` after `after`, by `key`."""
+        return self._conn.execute(
+            f"SELECT {columns} FROM {table} WHERE campaign_id = ? AND {key} > ? "
+            f"ORDER BY {key} LIMIT ?",
+            (campaign_id, after, limit),
+        ).fetchall()
 
     async def sent_ids(
         self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]
@@ -498,11 +593,15 @@ def _new_claim(
 
 
 def _claimed_rows(db: sqlite3.Connection, claim_id: int) -> tuple[ClaimedRow, ...]:
+    """The rows of a claim, read as one JSON value (one step of the statement, so the
+    worker thread takes the GIL back once, not once per row)."""
+    (document,) = db.execute(
+        "SELECT json_group_array(json_array(seq, reference, msisdn, text, attempts)) "
+        "FROM bsg_outbox_rows WHERE claim_id = ?",
+        (claim_id,),
+    ).fetchone()
+    found = sorted(json.loads(document))
     return tuple(
         ClaimedRow(int(seq), reference, msisdn, text, int(attempts))
-        for seq, reference, msisdn, text, attempts in db.execute(
-            "SELECT seq, reference, msisdn, text, attempts FROM bsg_outbox_rows "
-            "WHERE claim_id = ? ORDER BY seq",
-            (claim_id,),
-        )
+        for seq, reference, msisdn, text, attempts in found
     )
