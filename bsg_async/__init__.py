@@ -65,6 +65,16 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.contacts import (
+    Contact,
+    ContactField,
+    ContactFieldType,
+    ContactList,
+    SearchCriterion,
+    SearchOperator,
+    StopListChannel,
+    StopListEntry,
+)
 from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
@@ -123,6 +133,10 @@ __all__ = [
     "CampaignStatistics",
     "CampaignStatus",
     "ClientStateError",
+    "Contact",
+    "ContactField",
+    "ContactFieldType",
+    "ContactList",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
     "EmailInline",
@@ -168,6 +182,8 @@ __all__ = [
     "Rejection",
     "RequestTimeoutError",
     "RetryPolicy",
+    "SearchCriterion",
+    "SearchOperator",
     "SendResult",
     "Sender",
     "SenderNotAllowedError",
@@ -189,6 +205,8 @@ __all__ = [
     "SmsTask",
     "StatisticsJob",
     "StatisticsRow",
+    "StopListChannel",
+    "StopListEntry",
     "Tariff",
     "TransportError",
     "UndeliverableDestinationError",

@@ -26,6 +26,7 @@ import cattrs
 from cattrs.errors import AttributeValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
+from . import _validation as rules
 from ._json import EXPONENT_LIMIT, INTEGER_DIGITS, Remembered, in_range
 from .errors import UnexpectedResponseError
 from .models import (
@@ -39,6 +40,14 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
+from .models.contacts import (
+    Contact,
+    ContactField,
+    ContactFieldType,
+    ContactList,
+    SearchCriterion,
+    StopListEntry,
+)
 from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
@@ -361,6 +370,7 @@ class Wire:
         self._register(_PriceList)
         self._register_one_api()
         self._register_otp()
+        self._register_account_data()
 
     def _register_one_api(self) -> None:
         """The One-API answers: nested objects may be `null`, `[]` or `{}` (all "none"),
@@ -604,6 +614,30 @@ class Wire:
                 http_status=http_status,
                 field="$.data.price",
             ) from None
+
+    def _register_account_data(self) -> None:
+        """Contacts, contact lists, contact fields and the stop list: the wire's `groups`,
+        `items`, `default` and `*_stoplist` are read into the models' names; a contact's
+        `fields` may be an object, `[]` (PHP's empty object) or a list of objects."""
+        conv = self._converter
+        conv.register_structure_hook_func(
+            functools.partial(_is, ContactFieldType | UnknownStatus | None),
+            _optional(_status_hook(ContactFieldType)),
+        )
+        conv.register_structure_hook_func(
+            functools.partial(_is, Mapping[int, str]), _field_values_hook
+        )
+        self._register(ContactList, aliases={"default": "is_default", "items": "contact_count"})
+        lists = tuple[ContactList, ...]
+        conv.register_structure_hook_func(
+            functools.partial(_is, lists), _none_or_list(conv.get_structure_hook(lists))
+        )
+        self._register(Contact, aliases={"groups": "contact_lists"})
+        self._register(ContactField)
+        self._register(
+            StopListEntry,
+            aliases={"sms_stoplist": "sms", "viber_stoplist": "viber", "rcs_stoplist": "rcs"},
+        )
 
     def _register(
         self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any
@@ -938,6 +972,94 @@ class Wire:
             body["start_at"] = start_at
         return body
 
+    # -- the account's data (contacts, contact lists, fields, stop list) --------------------
+
+    @staticmethod
+    def contact(
+        phone: str, *, fields: Mapping[int, str] | None, contact_lists: Sequence[int] | None
+    ) -> dict[str, Any]:
+        """The body of a contact create or update: `phone` as the integer the schema says,
+        custom values as `[{"id", "value"}]`, the lists as `groups` (ids)."""
+        body: dict[str, Any] = {"phone": int(phone)}
+        if fields is not None:
+            body["fields"] = [{"id": key, "value": value} for key, value in fields.items()]
+        if contact_lists is not None:
+            body["groups"] = list(contact_lists)
+        return body
+
+    @staticmethod
+    def contact_list(
+        name: str, *, description: str | None, is_default: bool | None
+    ) -> dict[str, Any]:
+        """The body of a contact-list create or update."""
+        body: dict[str, Any] = {"name": name}
+        if description is not None:
+            body["description"] = description
+        if is_default is not None:
+            body["default"] = is_default
+        return body
+
+    @staticmethod
+    def contact_field(
+        *,
+        name: str | None,
+        type: ContactFieldType | None,
+        description: str | None,
+        is_visible: bool | None,
+    ) -> dict[str, Any]:
+        """The body of a custom field create or update: the fields given."""
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        if type is not None:
+            body["type"] = type.value
+        if description is not None:
+            body["description"] = description
+        if is_visible is not None:
+            body["is_visible"] = is_visible
+        return body
+
+    @staticmethod
+    def membership(contacts: Sequence[int], contact_lists: Sequence[int]) -> dict[str, Any]:
+        """The body of an attach or detach of contacts to or from contact lists."""
+        return {"contacts": list(contacts), "groups": list(contact_lists)}
+
+    @staticmethod
+    def stop_list_add(phones: Sequence[str], channels: Sequence[str]) -> dict[str, Any]:
+        """The body of a stop-list add: the phones as the integers the schema says."""
+        return {"phones": [int(phone) for phone in phones], "types": list(channels)}
+
+    @staticmethod
+    def stop_list_remove(ids: Sequence[int], channels: Sequence[str]) -> dict[str, Any]:
+        """The body of a stop-list remove: entry ids and the stop lists to take them off."""
+        return {"ids": list(ids), "types": list(channels)}
+
+    def search_params(
+        self,
+        criteria: Sequence[SearchCriterion],
+        names: Mapping[str, str],
+        *,
+        sort: str | None,
+        descending: bool,
+    ) -> dict[str, str | int]:
+        """The query of a One-API search: one criterion as `search[field|operator|value]`,
+        several as `search_fields[i][...]`; `sort` and `way`. `names` maps the SDK's field
+        names to the wire's (a custom field id is sent as its digits)."""
+        params: dict[str, str | int] = {}
+        for index, criterion in enumerate(criteria):
+            prefix = "search" if len(criteria) == 1 else f"search_fields[{index}]"
+            field = criterion.field
+            params[f"{prefix}[field]"] = str(field) if isinstance(field, int) else names[field]
+            params[f"{prefix}[operator]"] = criterion.operator.value
+            value = criterion.value
+            if isinstance(value, datetime):
+                value = rules.service_time(value, "value", self.zone).strftime(_TIME_FORMAT)
+            params[f"{prefix}[value]"] = str(value)
+        if sort is not None:
+            params["sort"] = names[sort]
+        params["way"] = "desc" if descending else "asc"
+        return params
+
 
 # -- send answers ------------------------------------------------------------------------------
 # The one decoder of the answers to sends: one per recipient of every batch, so it is written
@@ -1161,6 +1283,22 @@ def _ids(hook: Callable[[Any, Any], tuple[int, ...]]) -> Callable[[Any, Any], tu
         return hook(value if isinstance(value, list) else [value], type_)
 
     return structure
+
+
+def _field_values_hook(value: Any, _: Any) -> Mapping[int, str]:
+    """A contact's custom values by field id: `{"388077": "Zufafa"}`; `[]`, `{}` and `null`
+    for none; (liberally) a list of such objects or of `{"id", "value"}` pairs."""
+    if value is None:
+        return {}
+    objects = value if isinstance(value, list) else [value]
+    found: dict[int, str] = {}
+    for item in objects:
+        item = _mapping(item)
+        if "id" in item and "value" in item:
+            item = {item["id"]: item["value"]}
+        for key, text in item.items():
+            found[_int(key)] = _str(text)
+    return found
 
 
 def _is(expected: Any, candidate: Any) -> bool:

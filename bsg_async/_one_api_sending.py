@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "held_campaign",
     "held_message",
+    "post_keyed",
     "post_referenced",
     "post_unreferenced",
     "structured",
@@ -142,3 +143,35 @@ def reconcilable(error: BSGError) -> bool:
         and error.may_have_been_accepted
         and any("reference_id" in key for key in error.errors)
     )
+
+
+async def post_keyed(
+    client: AsyncBSG,
+    path: str,
+    payload: Mapping[str, Any],
+    result: type[T],
+    find: Callable[[], Awaitable[T | None]],
+) -> T:
+    """POST a create of a record the service keeps unique by a natural key (a contact's phone,
+    a contact list's name) and return the answer's `data` as `result`.
+
+    Retried like any request but a 429. When an attempt may have been accepted and the service
+    then refuses the create (a 429, or a 422 such as "Phone number is already exist"), the
+    record is looked up by its key (`find`): found, it is returned; not found, the error is
+    raised. So a lost answer neither doubles the record nor fails a create that happened.
+    """
+    try:
+        answer = await client.one_api_request(
+            "POST", path, json=payload, send=True, retry_if=not_rate_limited
+        )
+    except (RateLimitError, InvalidRequestError) as error:
+        if not error.may_have_been_accepted:
+            raise
+        try:
+            found = await find()
+        except BSGError as lookup_error:
+            raise error from lookup_error
+        if found is None:
+            raise
+        return found
+    return structured(client, answer, result)

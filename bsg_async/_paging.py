@@ -17,7 +17,7 @@ A class rather than an async generator, so an abandoned iteration leaves nothing
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from ._transport import Answer
     from .client import AsyncBSG
 
-__all__ = ["DEFAULT_PAGE_SIZE", "Pages", "data_object", "page_size", "time_filters"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "Pages",
+    "data_items",
+    "data_object",
+    "one_object",
+    "page_size",
+    "time_filters",
+]
 
 T = TypeVar("T")
 
@@ -43,6 +51,28 @@ def data_object(answer: Answer) -> Any:
     if isinstance(data, Mapping) and isinstance(data.get("data"), Mapping):
         return data["data"]
     return data
+
+
+def data_items(answer: Answer) -> list[Any]:
+    """The list inside a One-API `{"data": [...]}` answer that is not paged. Raises
+    `UnexpectedResponseError` for any other shape."""
+    data = answer.data.get("data") if isinstance(answer.data, Mapping) else None
+    if not isinstance(data, list):
+        raise UnexpectedResponseError(
+            "expected a JSON object with a 'data' list",
+            http_status=answer.http_status,
+            field="$.data",
+        )
+    return data
+
+
+async def one_object(
+    client: AsyncBSG, method: str, path: str, cls: type[T], *, json: Any = None
+) -> T:
+    """Request `path` and decode the object of its `{"data": {...}}` answer as `cls` (a read,
+    or a change answered with the record as it is now)."""
+    answer = await client.one_api_request(method, path, json=json)
+    return client._wire.structure(data_object(answer), cls, http_status=answer.http_status)
 
 
 def page_size(value: object, bounds: tuple[int, int]) -> int:
@@ -92,7 +122,7 @@ class Pages(AsyncIterator[T], Generic[T]):
         item_type: type[T],
         *,
         limit: int,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int | Sequence[int]] | None = None,
         numbered: bool = False,
     ) -> None:
         self._client = client

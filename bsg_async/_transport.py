@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -125,7 +125,7 @@ class Pipeline:
         *,
         auth: httpx.Auth | None,
         json: Any = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int | Sequence[int]] | None = None,
         send: bool = False,
         limited: bool = True,
         retry_if: Callable[[BSGError], bool] | None = None,
@@ -145,7 +145,7 @@ class Pipeline:
         url: str,
         *,
         json: Any = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int | Sequence[int]] | None = None,
     ) -> httpx.Request:
         """The request, its body encoded once: every attempt sends the same bytes.
 

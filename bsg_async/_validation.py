@@ -366,3 +366,21 @@ def otp_code(value: object, field: str = "code") -> str:
         if OTP_CODE_RE.fullmatch(code) and code.isascii():
             return code
     raise InvalidParameterError(field, "[secure]", "expected a code of 3 to 9 digits")
+
+
+def ids(value: object, field: str, bounds: tuple[int, int]) -> list[int]:
+    """Positive `int` ids: one id or an iterable of them, as many as `bounds` allows, each
+    once (a repeat is dropped). The error names the item (`field[2]`) or the count."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidParameterError(field, value, "expected a list of ids")
+    low, high = bounds
+    found: dict[int, None] = {}
+    for index, item in enumerate(value):
+        found[message_id(item, f"{field}[{index}]")] = None
+        if len(found) > high:
+            raise InvalidParameterError(field, f"more than {high} ids", f"at most {high} ids")
+    if len(found) < low:
+        raise InvalidParameterError(field, list(found), f"needs at least {low} id(s)")
+    return list(found)

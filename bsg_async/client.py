@@ -26,10 +26,12 @@ from ._version import __version__
 from .errors import ClientStateError, InvalidParameterError, UnexpectedResponseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from .account import AccountResource
     from .campaigns import CampaignsResource
+    from .contact_lists import ContactListsResource
+    from .contacts import ContactsResource
     from .email import EmailResource
     from .errors import BSGError
     from .hlr import HlrResource
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from .short_links import ShortLinksResource
     from .sms import SmsResource
     from .statistics import StatisticsResource
+    from .stop_list import StopListResource
     from .viber import ViberResource
 
 __all__ = [
@@ -358,6 +361,29 @@ class AsyncBSG:
         return OtpResource(self)
 
     @cached_property
+    def contacts(self) -> ContactsResource:
+        """The contact book (One-API): `create`, `get`, `update`, `delete`, `delete_many`,
+        `list`, `search`, and the custom fields as `contacts.fields`."""
+        from .contacts import ContactsResource
+
+        return ContactsResource(self)
+
+    @cached_property
+    def contact_lists(self) -> ContactListsResource:
+        """Contact lists (One-API): `create`, `get`, `update`, `delete`, `list`, `search`,
+        `attach`, `detach`."""
+        from .contact_lists import ContactListsResource
+
+        return ContactListsResource(self)
+
+    @cached_property
+    def stop_list(self) -> StopListResource:
+        """The stop list (One-API): `add`, `remove`, `list`, `search`."""
+        from .stop_list import StopListResource
+
+        return StopListResource(self)
+
+    @cached_property
     def statistics(self) -> StatisticsResource:
         """Statistics exports (One-API): `create_job`, `jobs`, `wait`, `rows`, `delete`."""
         from .statistics import StatisticsResource
@@ -423,7 +449,7 @@ class AsyncBSG:
         path: str,
         *,
         json: Any = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int | Sequence[int]] | None = None,
         send: bool = False,
         retry_if: Callable[[BSGError], bool] | None = None,
     ) -> Answer:
@@ -611,6 +637,7 @@ def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
 
 
 _RESOURCES = frozenset({"sms", "viber", "rcs", "campaigns", "messages", "account"})
+_RESOURCES |= {"contacts", "contact_lists", "stop_list"}
 """The lazily made channel namespaces: a `with_options` view makes its own (they hold it)."""
 
 _DEFAULT_HEADERS = {

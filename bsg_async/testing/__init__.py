@@ -43,6 +43,13 @@ fake.advance(301)                                               # later codes ex
 The library itself never imports this package.
 """
 
+from ._address_book import (
+    AddressBook,
+    FakeContact,
+    FakeContactField,
+    FakeContactList,
+    FakeStopListEntry,
+)
 from ._asgi import FakeApp
 from ._callbacks import CallbackDelivery
 from ._config import Account, Lifecycle, Rules, Webhook
@@ -57,17 +64,22 @@ from ._views import ChannelView, RcsView
 
 __all__ = [
     "Account",
+    "AddressBook",
     "CallbackDelivery",
     "ChannelView",
     "Exchange",
     "FakeApp",
     "FakeBSG",
     "FakeCampaign",
+    "FakeContact",
+    "FakeContactField",
+    "FakeContactList",
     "FakeMessage",
     "FakeOtpSession",
     "FakeOtpTemplate",
     "FakeRcsMessage",
     "FakeServer",
+    "FakeStopListEntry",
     "FakeTransport",
     "FaultKind",
     "Faults",

@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import attrs
 
 from ..errors import InvalidParameterError
+from ._address_book import AddressBook
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._config import Account, Lifecycle, Rules, Webhook, checked
+from ._contacts import ContactsApi
 from ._email import EmailApi
 from ._extras import HLR_ID_BASE, HlrLookups, LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
@@ -41,6 +43,7 @@ from ._routes import Call, Router
 from ._senders import SendersApi
 from ._short_links import ShortLinksApi
 from ._statistics import StatisticsApi
+from ._stop_list import StopListApi
 from ._store import Store
 from ._views import ChannelView, RcsView
 
@@ -167,7 +170,8 @@ class FakeBSG:
     by reference; SMS task; Viber create and status by id and by reference, with SMS fallback)
     and the One-API (login, refresh; RCS single, campaign and contact-list sends; campaigns
     get, detail, stop and list; the message search; balance and tariffs; 2FA one-time passwords,
-    their templates and price: `fake.otp`), validating like the
+    their templates and price: `fake.otp`; contacts, their custom fields, contact lists and the
+    stop list, in `address_book`), validating like the
     real service and answering with its documented codes and wire quirks. References are unique
     per channel forever (codes 23 and 43; an RCS `reference_id` already held gets HTTP 429
     "Too many duplicate request detected"). Statuses move forward on the fake's clock, and RCS
@@ -269,13 +273,16 @@ class FakeBSG:
             key_ok=self._key_ok,
             balance=lambda: self.balance,
         )
+        self._address_book = AddressBook(self.account.contact_lists, self.now)
         self._rcs = RcsApi(
             self.account,
             messages=self._rcs_store,
             campaigns=Store(CAMPAIGN_ID_BASE, FakeCampaign),
             fates=self._fates,
             now=self.now,
+            book=self._address_book,
         )
+        self._contacts = ContactsApi(self._address_book)
         self._callbacks = Callbacks(
             checked("webhook", webhook, Webhook), now=self.now, record_limit=record_limit
         )
@@ -299,6 +306,8 @@ class FakeBSG:
             (
                 *self._one_api.routes(),
                 *self._rcs.routes(),
+                *self._contacts.routes(),
+                *StopListApi(self._address_book).routes(),
                 *self.statistics.routes(),
                 *self.email.routes(),
                 *self.senders.routes(),
@@ -567,6 +576,20 @@ class FakeBSG:
             spent += account.rcs_price * len(self._rcs_store)
         return account.balance - spent
 
+    @property
+    def address_book(self) -> AddressBook:
+        """The account's contacts, custom fields, contact lists and stop list, as the
+        address-book endpoints made them (and the configured `contact_lists`): campaigns to
+        contact lists reach these lists' contacts, and sends with `check_stop_list` honour
+        this stop list.
+
+        ```python
+        assert fake.address_book.is_stopped("380501234567", "rcs")
+        phones = [c.phone for c in fake.address_book.members(contact_list_id)]
+        ```
+        """
+        return self._address_book
+
     def task(self, task_id: int) -> Task | None:
         """The bulk SMS task with this id, or `None`."""
         return self._tasks.get(task_id)
@@ -749,18 +772,20 @@ class FakeBSG:
         created with the same options would, except that its clock is not turned back.
 
         Forgotten: every message, task, campaign (and its forced status), 2FA session and
-        template (but the default one), callback, recorded
-        request, count and token, the fault scripts not used yet and the `faults.injected`
-        counts; the seeded draws (faults, `"mixed"` answer shapes) start over. Kept: the
-        config values (`account`, `rules`, `lifecycle`, and `webhook` as changed since), the
-        clock (with every `advance()`), and the fault plan (`faults`: rates, latency, jitter,
-        `retry_after`, scope). To drop the plan too, call `fake.faults.clear()`.
-        `POST /_fake/reset` does exactly this.
+        template (but the default one), callback, recorded request, count and token, contact,
+        custom field, contact list (but the configured `contact_lists`, made again) and
+        stop-list entry, the fault scripts not used yet and the `faults.injected` counts; the
+        seeded draws (faults, `"mixed"` answer shapes) start over. Kept: the config values
+        (`account`, `rules`, `lifecycle`, and `webhook` as changed since), the clock (with every
+        `advance()`), and the fault plan (`faults`: rates, latency, jitter, `retry_after`,
+        scope). To drop the plan too, call `fake.faults.clear()`. `POST /_fake/reset` does
+        exactly this.
         """
         self._sms_store.clear()
         self._viber_store.clear()
         self._rcs.clear()
         self._otp.clear()
+        self._address_book.clear()
         self._callbacks.clear()
         self._tasks.clear()
         self._requests.clear()

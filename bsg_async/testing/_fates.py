@@ -201,6 +201,7 @@ class _Subject:
     fate_key: str
     read_key: str
     has_fallback: bool
+    stopped: bool = False
 
 
 class Fates:
@@ -293,6 +294,9 @@ class Fates:
             steps.append(Step(subject.accepted_at, "scheduled"))
         steps.append(Step(start, subject.begin))
         sent_at, final_at = self.sent_at(start), start + life.final_after
+        if subject.stopped:  # on the stop list: never sent
+            steps.append(Step(sent_at, "failed", None, sent_at))
+            return steps
         if not self.reaches(route, subject.address):
             steps.append(Step(sent_at, "sent", sent_at))
             steps.append(Step(final_at, route.undelivered, sent_at, final_at))
@@ -365,6 +369,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
             key,
             key,
             message.has_fallback,
+            message.stopped,
         )
     route = SMS if message.channel == "sms" else VIBER
     return _Subject(

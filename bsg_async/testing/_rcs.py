@@ -3,8 +3,8 @@
 Endpoints (bsg-api.md 8.3 to 8.5), each behind a valid bearer token:
 
 - `POST /api/messages/rcs/send` -> `{"data": MessageInfo}`;
-- `POST /api/campaigns/rcs/send` (1 to 5,000 unique phones) and `.../send-groups` (contact-list
-  ids from the fake's `contact_lists`) -> `{"data": Campaign}`;
+- `POST /api/campaigns/rcs/send` (1 to 5,000 unique phones) and `.../send-groups` (the
+  contacts of contact lists of the fake's `AddressBook`) -> `{"data": Campaign}`;
 - `GET /api/campaigns` (paged, 30 to 500), `GET /api/campaigns/{id}`, `.../{id}/detail`,
   `PATCH /api/campaigns/{id}/stop` (422 unless scheduled, sending, paused or moderation);
 - `GET /api/messages` with `filter[reference_id|campaign_id|id|from|to]` (paged, 15 to 500);
@@ -18,6 +18,10 @@ nothing is accepted. The messages and campaigns live in `Store`s, as every recor
 does; statuses are not stored: `Fates` computes each message's timeline from its acceptance
 (or campaign start) time, the `Lifecycle` and the seed, so they move forward on the fake's
 clock by themselves.
+
+With `check_stop_list` (the default), a number on the RCS stop list of the `AddressBook` is
+not sent to: a single send is refused (HTTP 422 naming `phone.number`), and a campaign's
+message to it fails at once (status `failed`, never sent).
 
 A campaign held (`paused` or `moderation`, set with `fake.rcs.set_campaign_status`) sends
 nothing while held: the part of its timeline after the hold began waits, and goes on when the
@@ -41,6 +45,7 @@ from urllib.parse import parse_qs
 
 import attrs
 
+from ._address_book import AddressBook
 from ._check import DIGITS, Check, first, paging
 from ._config import Account
 from ._fates import RCS, Fates, Hold, MessageState, Step, due_steps, format_time, held
@@ -64,7 +69,7 @@ __all__ = [
     "report_payload",
 ]
 
-RcsMessages = Store[[str | None, str, RcsSubmission], FakeRcsMessage]
+RcsMessages = Store[[str | None, str, RcsSubmission, bool], FakeRcsMessage]
 """The RCS messages, keyed by `reference_id` (field 0)."""
 Campaigns = Store[[str, int, int, float, RcsSubmission, tuple[int, ...]], FakeCampaign]
 """The RCS campaigns."""
@@ -264,6 +269,7 @@ class RcsApi:
         campaigns: Campaigns,
         fates: Fates,
         now: Callable[[], float],
+        book: AddressBook | None = None,
     ) -> None:
         self.messages = messages
         self.campaigns = campaigns
@@ -274,7 +280,7 @@ class RcsApi:
         self.price = account.rcs_price
         self.currency = account.currency
         self.tariffs = account.tariffs
-        self.groups = account.contact_lists
+        self.book = book if book is not None else AddressBook(account.contact_lists, now)
         self._codes = frozenset(t.code for t in self.tariffs if t.is_active and t.code is not None)
 
     # -- sends ---------------------------------------------------------------------------------
@@ -296,6 +302,8 @@ class RcsApi:
         common = self._common(check, data)
         if check.errors or common is None or number is None:
             return invalid(check.errors)
+        if common.check_stop_list and self.book.is_stopped(number, "rcs"):
+            return invalid({"phone.number": ["The phone.number is in the RCS stop list."]})
         if reference_id is not None and self._held(reference_id):
             return _DUPLICATE
         now = self.now()
@@ -350,7 +358,7 @@ class RcsApi:
             group = check.integer(value, key)
             if group is None:
                 continue
-            if group not in self.groups:
+            if self.book.contact_list(group) is None:
                 check.add(key, f"The selected {key} is invalid.")
                 continue
             ids.append(group)
@@ -358,7 +366,9 @@ class RcsApi:
         common = self._common(check, data)
         if check.errors or common is None:
             return invalid(check.errors)
-        numbers = list(dict.fromkeys(number for group in ids for number in self.groups[group]))
+        numbers = list(
+            dict.fromkeys(contact.phone for group in ids for contact in self.book.members(group))
+        )
         recipients: list[tuple[str, str | None]] = [(number, None) for number in numbers]
         return self._campaign(common, recipients, start_at, contact_lists=tuple(dict.fromkeys(ids)))
 
@@ -393,7 +403,8 @@ class RcsApi:
         self, reference_id: str | None, phone: str, submission: RcsSubmission
     ) -> FakeRcsMessage:
         """Store a new message; its status may change from now on (`live`)."""
-        self.messages.add(reference_id, phone, submission)
+        stopped = submission.check_stop_list and self.book.is_stopped(phone, "rcs")
+        self.messages.add(reference_id, phone, submission, stopped)
         self.live[len(self.messages) - 1] = 0
         return self.messages.at(-1)
 

@@ -203,6 +203,9 @@ class FakeRcsMessage(_Accepted):
     reference: str | None
     to: str
     submission: RcsSubmission = attrs.field(repr=False, eq=False)
+    stopped: bool = False
+    """Whether the phone was on the RCS stop list when the message was accepted with
+    `check_stop_list`: the message is never sent (it fails at once)."""
 
     @property
     def sender(self) -> str:

@@ -103,6 +103,16 @@ class Store(Generic[P, R]):
                     self._by_key[key] = index
         return self.first_id + index
 
+    def skip_to(self, record_id: int) -> None:
+        """Make `record_id` the id the next record gets: the ids before it that were not given
+        are never given (as if removed). For records whose ids a user chose (the contact lists
+        of the fake's config). Raises `ValueError` for an id already given."""
+        if record_id < self.next_id():
+            raise ValueError(f"id {record_id} was given already")
+        gap = record_id - self.next_id()
+        self._rows.extend([None] * gap)
+        self._removed += gap
+
     def replace(self, record_id: int, *row: P.args, **no_keywords: P.kwargs) -> None:
         """Give the record with this id these fields instead (its key may change; whether the
         new key is `taken` is the caller's to check first). Raises `KeyError` for an unknown
