@@ -235,5 +235,10 @@ def _row(message: FakeMessage, state: MessageState) -> Mapping[str, Any]:
 
 
 def _status(state: MessageState) -> str:
-    """The status as the export writes it: `Delivered`, `Undelivered`, ..."""
-    return state.status.capitalize()
+    """The status as the export writes it (`Delivered`, `Undelivered`, ...): the export's own
+    list, so the legacy SMS status `undeliverable` is written `Undelivered`."""
+    status = _EXPORT_STATUS.get(state.status, state.status.capitalize())
+    return status if status in STATUSES else "Unknown"
+
+
+_EXPORT_STATUS = {"undeliverable": "Undelivered", "read": "Delivered"}
