@@ -79,6 +79,8 @@ from .models.one_api import (
     RcsSmsFallback,
     Tariff,
 )
+from .models.reference import CallPrice, Country, CountryPrices, Currency, OperatorPrice
+from .models.whatsapp import WhatsAppComponent, WhatsAppParameter, WhatsAppTemplate
 
 __all__ = [
     "APIError",
@@ -92,12 +94,16 @@ __all__ = [
     "Balance",
     "BatchReport",
     "BatchSendError",
+    "CallPrice",
     "CallSuggestion",
     "Campaign",
     "CampaignDetail",
     "CampaignStatistics",
     "CampaignStatus",
     "ClientStateError",
+    "Country",
+    "CountryPrices",
+    "Currency",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
     "Failed",
@@ -115,6 +121,7 @@ __all__ = [
     "NotFoundError",
     "OneApiMessage",
     "OneApiMessageStatus",
+    "OperatorPrice",
     "OutcomeStream",
     "Price",
     "PriceQuote",
@@ -148,6 +155,9 @@ __all__ = [
     "ViberReport",
     "ViberStatus",
     "WebhookPayloadError",
+    "WhatsAppComponent",
+    "WhatsAppParameter",
+    "WhatsAppTemplate",
     "__version__",
 ]
 

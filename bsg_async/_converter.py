@@ -60,8 +60,10 @@ from .models.one_api import (
     validity_options,
 )
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
+from .models.reference import CallPrice, Country, CountryPrices, Currency, OperatorPrice
 from .models.sms import SmsStatus
 from .models.viber import ViberStatus
+from .models.whatsapp import WhatsAppContent, WhatsAppTemplate
 
 __all__ = [
     "Wire",
@@ -305,6 +307,7 @@ class Wire:
         )
         self._register(_PriceList)
         self._register_one_api()
+        self._register_reference()
 
     def _register_one_api(self) -> None:
         """The One-API answers: nested objects may be `null`, `[]` or `{}` (all "none"),
@@ -336,6 +339,25 @@ class Wire:
         self._register(CampaignDetail, aliases=campaign_aliases)
         self._register(Balance)
         self._register(Tariff)
+
+    def _register_reference(self) -> None:
+        """The One-API's reference data: countries, currencies, price lists (`null` or `[]`
+        operators mean none)."""
+        conv = self._converter
+        operators = tuple[OperatorPrice, ...]
+        conv.register_structure_hook_func(
+            functools.partial(_is, operators), _none_or_list(conv.get_structure_hook(operators))
+        )
+        self._register(Country, code=override(rename="id"))
+        self._register(
+            Currency,
+            code=override(rename="id"),
+            rate=override(rename="ratio"),
+            updated_at=override(rename="date"),
+        )
+        self._register(OperatorPrice)
+        self._register(CountryPrices, country=override(rename="country_id"))
+        self._register(CallPrice, country=override(rename="country_code"))
 
     def _register(
         self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any
@@ -374,6 +396,20 @@ class Wire:
             return self._converter.structure(value, cls)
         except Exception as exc:  # cattrs raises exception groups and plain hook errors alike
             raise _decoding_error(exc, cls, http_status, send) from None
+
+    def data_items(
+        self, value: Any, cls: type[T], *, http_status: int | None = None
+    ) -> tuple[T, ...]:
+        """The items of a One-API `{"data": [...]}` answer, each decoded as `cls`.
+
+        Raises `UnexpectedResponseError` for another shape or an item it cannot decode.
+        """
+        items = value.get("data") if isinstance(value, Mapping) else None
+        if not isinstance(items, list):
+            raise UnexpectedResponseError(
+                "expected a JSON object with a 'data' list", http_status=http_status, field="$.data"
+            )
+        return tuple(self.structure(item, cls, http_status=http_status) for item in items)
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -515,6 +551,29 @@ class Wire:
     ) -> dict[str, Any]:
         """The body of a One-API RCS campaign to contact lists."""
         body: dict[str, Any] = {"groups": list(groups), **_rcs(content)}
+        if start_at is not None:
+            body["start_at"] = start_at
+        return body
+
+    @staticmethod
+    def whatsapp_message(
+        number: str, reference: str, content: WhatsAppContent, *, callback_url: str | None
+    ) -> dict[str, Any]:
+        """The body of a One-API WhatsApp template message to one phone."""
+        body = {"phone": {"number": number, "reference_id": reference}, **_whatsapp(content)}
+        if callback_url is not None:
+            body["callback_url"] = callback_url
+        return body
+
+    @staticmethod
+    def whatsapp_campaign(
+        phones: Sequence[tuple[str, str]], content: WhatsAppContent, *, start_at: str | None
+    ) -> dict[str, Any]:
+        """The body of a One-API WhatsApp campaign to `(number, reference)` phones."""
+        body = {
+            "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
+            **_whatsapp(content),
+        }
         if start_at is not None:
             body["start_at"] = start_at
         return body
@@ -828,3 +887,40 @@ def _fallback_json(fallback: RcsSmsFallback) -> Mapping[str, Any]:
     if fallback.check_stop_list is not None:
         out["check_stop_list"] = fallback.check_stop_list
     return out
+
+
+def _whatsapp(content: WhatsAppContent) -> dict[str, Any]:
+    """The fields every WhatsApp send shares, in wire form (`type` is always `template`, the
+    only type the service has)."""
+    fields: dict[str, Any] = {
+        "sender": content.sender,
+        "type": "template",
+        "template": _template_json(content.template),
+    }
+    if content.add_to_contact_book is not None:
+        fields["add_to_contact_book"] = content.add_to_contact_book
+    if content.check_stop_list is not None:
+        fields["check_stop_list"] = content.check_stop_list
+    return fields
+
+
+def _template_json(template: WhatsAppTemplate) -> dict[str, Any]:
+    components = []
+    for component in template.components:
+        out: dict[str, Any] = {"type": component.type}
+        if component.sub_type is not None:
+            out["sub_type"] = component.sub_type
+        if component.index is not None:
+            out["index"] = str(component.index)
+        out["parameters"] = [
+            {"type": "text", "text": p.text}
+            if p.text is not None
+            else {"type": "payload", "payload": p.payload}
+            for p in component.parameters
+        ]
+        components.append(out)
+    return {
+        "name": template.name,
+        "language": {"code": template.language},
+        "components": components,
+    }

@@ -196,3 +196,29 @@ def unique_references(references: Iterable[str], field: str = "reference") -> No
         if ref in seen:
             raise InvalidParameterError(field, ref, "appears twice in one request")
         seen.add(ref)
+
+
+_ISO_CODE_RES = {2: re.compile(r"[A-Za-z]{2}"), 3: re.compile(r"[A-Za-z]{3}")}
+_ISO_EXAMPLES = {2: "a country code such as 'UA'", 3: "a currency code such as 'EUR'"}
+
+
+def iso_code(value: object, field: str, *, letters: int = 2) -> str:
+    """An ISO code of `letters` Latin letters, returned upper-case: 2 for a country (ISO
+    3166-1 alpha-2, `"UA"`), 3 for a currency (ISO 4217, `"EUR"`)."""
+    if isinstance(value, str) and _ISO_CODE_RES[letters].fullmatch(value):
+        return value.upper()
+    raise InvalidParameterError(
+        field, value, f"expected {letters} Latin letters ({_ISO_EXAMPLES[letters]})"
+    )
+
+
+def choice(value: object, field: str, allowed: Iterable[str]) -> str:
+    """One of the `allowed` strings (an endpoint's enumeration), exactly as spelled there."""
+    options = tuple(allowed)
+    if isinstance(value, str) and value in options:
+        return value
+    if len(options) > 8:  # a long enumeration (languages): a few examples say enough
+        raise InvalidParameterError(
+            field, value, f"expected one of {len(options)} codes such as {', '.join(options[:4])}"
+        )
+    raise InvalidParameterError(field, value, f"expected one of {', '.join(options)}")

@@ -34,10 +34,13 @@ from ._legacy import SMS_ID_BASE, TASK_ID_BASE, VIBER_ID_BASE, LegacyApi, Messag
 from ._one_api import OneApi
 from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_payload
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
+from ._reference import ReferenceApi
 from ._reply import Reply, unauthenticated
 from ._routes import Call, Router
 from ._store import Store
+from ._universal import UniversalApi
 from ._views import ChannelView, RcsView
+from ._whatsapp import WhatsAppApi
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -160,8 +163,10 @@ class FakeBSG:
 
     It serves the legacy REST API (SMS single, bulk and individual create; SMS status by id and
     by reference; SMS task; Viber create and status by id and by reference, with SMS fallback)
-    and the One-API (login, refresh; RCS single, campaign and contact-list sends; campaigns
-    get, detail, stop and list; the message search; balance and tariffs), validating like the
+    and the One-API (login, refresh; RCS single, campaign and contact-list sends; WhatsApp
+    single and campaign sends; the universal send over a chain of channels; campaigns get,
+    detail, stop and list; the message search; balance and tariffs; countries, currencies and
+    the price lists per country), validating like the
     real service and answering with its documented codes and wire quirks. References are unique
     per channel forever (codes 23 and 43; an RCS `reference_id` already held gets HTTP 429
     "Too many duplicate request detected"). Statuses move forward on the fake's clock, and RCS
@@ -279,7 +284,15 @@ class FakeBSG:
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
         # Every One-API operation: each area lists its routes beside its handlers.
-        self._router = Router((*self._one_api.routes(), *self._rcs.routes()))
+        self._router = Router(
+            (
+                *self._one_api.routes(),
+                *self._rcs.routes(),
+                *WhatsAppApi(self._rcs).routes(),
+                *UniversalApi(self._rcs).routes(),
+                *ReferenceApi(self.account).routes(),
+            )
+        )
 
     def __repr__(self) -> str:
         return (
