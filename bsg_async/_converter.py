@@ -37,6 +37,15 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
+from .models.channels import (
+    MessageChannel,
+    RcsChannel,
+    SmsChannel,
+    TelegramChannel,
+    UniversalOptions,
+    ViberChannel,
+    VoiceChannel,
+)
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -556,6 +565,32 @@ class Wire:
         return body
 
     @staticmethod
+    def universal_message(
+        number: str,
+        reference: str,
+        channels: Sequence[MessageChannel],
+        options: UniversalOptions,
+    ) -> dict[str, Any]:
+        """The body of a One-API universal send: one phone, its chain of channels (each
+        channel's content under its name), and the options given."""
+        body: dict[str, Any] = {
+            "channels": [_channel_name(channel) for channel in channels],
+            "phone": {"number": number, "reference_id": reference},
+        }
+        for channel in channels:
+            body[_channel_name(channel)] = _channel_json(channel)
+        if options.callback_url is not None:
+            body["callback_url"] = options.callback_url
+        if options.tariff is not None:
+            body["tariff_code"] = options.tariff
+        body.update(options.validity)
+        for name in ("respect_curfew", "add_to_contact_book", "check_stop_list"):
+            flag = getattr(options, name)
+            if flag is not None:
+                body[name] = flag
+        return body
+
+    @staticmethod
     def whatsapp_message(
         number: str, reference: str, content: WhatsAppContent, *, callback_url: str | None
     ) -> dict[str, Any]:
@@ -924,3 +959,53 @@ def _template_json(template: WhatsAppTemplate) -> dict[str, Any]:
         "language": {"code": template.language},
         "components": components,
     }
+
+
+def _channel_name(channel: MessageChannel) -> str:
+    """The wire's name of a channel (`"sms"`, `"viber"`, `"rcs"`, `"voice"`, `"telegram"`)."""
+    return _CHANNEL_NAMES[type(channel)]
+
+
+_CHANNEL_NAMES: Mapping[type[Any], str] = {
+    SmsChannel: "sms",
+    ViberChannel: "viber",
+    RcsChannel: "rcs",
+    VoiceChannel: "voice",
+    TelegramChannel: "telegram",
+}
+
+
+def _channel_json(channel: MessageChannel) -> dict[str, Any]:
+    """One channel's content object of a universal send."""
+    out: dict[str, Any]
+    if isinstance(channel, RcsChannel):
+        return {"sender": channel.sender, **_options_json(channel.options)}
+    if isinstance(channel, SmsChannel):
+        out = {"sender": channel.sender, "text": channel.text}
+        if channel.transliterate is not None:
+            out["transliterate"] = channel.transliterate
+        if channel.unsubscribe_caption is not None:
+            out["unsubscribe_caption"] = channel.unsubscribe_caption
+        return out
+    if isinstance(channel, ViberChannel):
+        out = {"sender": channel.sender, "text": channel.text}
+        if channel.image_url is not None:
+            out["image_url"] = channel.image_url
+        if channel.button_caption is not None:
+            out["button_caption"] = channel.button_caption
+            out["link_url"] = channel.button_url
+        return out
+    if isinstance(channel, VoiceChannel):
+        out = {"text": channel.text, "category": channel.category}
+        for wire_name, value in (
+            ("sender", channel.sender),
+            ("voice", channel.voice),
+            ("lang", channel.language),
+        ):
+            if value is not None:
+                out[wire_name] = value
+        return out
+    out = {"text": channel.text}
+    if channel.sender is not None:
+        out["sender"] = channel.sender
+    return out

@@ -222,3 +222,29 @@ def choice(value: object, field: str, allowed: Iterable[str]) -> str:
             field, value, f"expected one of {len(options)} codes such as {', '.join(options[:4])}"
         )
     raise InvalidParameterError(field, value, f"expected one of {', '.join(options)}")
+
+
+ONE_API_VALIDITY_HOURS = (1, 72)
+ONE_API_VALIDITY_SECONDS = (30, 86_400)
+
+
+def one_api_validity(value: object, field: str = "validity") -> dict[str, int]:
+    """A One-API validity (`timedelta` or `None`) as the field to send: a whole number of
+    hours from 1 to 72 as `validity` (hours), otherwise a whole number of seconds from 30 to
+    86,400 as `validity_seconds`; `None` gives `{}` (the service's default, 72 hours)."""
+    if value is None:
+        return {}
+    if isinstance(value, timedelta):
+        hours, rest = divmod(value, timedelta(hours=1))
+        low, high = ONE_API_VALIDITY_HOURS
+        if not rest and low <= hours <= high:
+            return {"validity": hours}
+        seconds, rest = divmod(value, timedelta(seconds=1))
+        low, high = ONE_API_VALIDITY_SECONDS
+        if not rest and low <= seconds <= high:
+            return {"validity_seconds": seconds}
+    raise InvalidParameterError(
+        field,
+        value,
+        "expected a timedelta of whole hours from 1 to 72 or whole seconds from 30 to 86400",
+    )
