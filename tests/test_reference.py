@@ -13,7 +13,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from hypothesis import given
@@ -34,10 +33,12 @@ from bsg_async import (
 from bsg_async import _validation as rules
 from bsg_async.testing import FakeBSG
 
-from .conftest import API_KEY, ONE_API
+from .conftest import ONE_API
 from .fake_support import sdk_on
+from .one_api_support import JWT, bsg, login, sdk_on_asgi
 
-JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJyZWYifQ.c2ln"
+__all__ = ["bsg", "login"]  # fixtures, imported for pytest
+
 
 # The description's schema examples.
 COUNTRY_ITEM = {"id": "AB"}
@@ -60,17 +61,6 @@ CORE_PRICE = {
     "operators": [OPERATOR],
 }
 WST_PRICE = {"country_code": "UA", "price": 0.2365, "currency": "USD"}
-
-
-@pytest.fixture
-def login(respx_mock: respx.MockRouter) -> respx.Route:
-    return respx_mock.post(f"{ONE_API}/api/auth/login").respond(json={"bearer": JWT})
-
-
-@pytest.fixture
-async def bsg() -> Any:
-    async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API) as client:
-        yield client
 
 
 async def test_countries_decode_the_documented_items(
@@ -260,12 +250,7 @@ async def test_every_call_works_against_the_fake_transport() -> None:
 
 async def test_every_call_works_against_the_fake_asgi_app() -> None:
     fake = FakeBSG(seed=1)
-    async with AsyncBSG(
-        api_key=API_KEY,
-        base_url="http://fake/rest",
-        one_api_url="http://fake",
-        transport=httpx.ASGITransport(fake.app),
-    ) as bsg:
+    async with sdk_on_asgi(fake) as bsg:
         await exercise(bsg)
 
 
@@ -287,3 +272,12 @@ async def test_the_fake_answers_422_naming_a_bad_query_parameter(path: str, fiel
             await bsg.one_api_request("GET", path)
 
     assert list(caught.value.errors) == [field]
+
+
+async def test_a_with_options_view_makes_its_own_namespaces(bsg: AsyncBSG) -> None:
+    assert bsg.prices is bsg.prices
+    view = bsg.with_options(max_retries=0)
+
+    for name in ("prices", "hlr", "reference", "whatsapp", "messages"):
+        assert getattr(view, name) is not getattr(bsg, name)
+        assert getattr(view, name)._client is view

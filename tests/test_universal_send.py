@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from hypothesis import given
@@ -40,32 +38,16 @@ from bsg_async import (
 from bsg_async.models.one_api import OneApiMessageStatus
 from bsg_async.testing import FakeBSG
 
-from .conftest import API_KEY, ONE_API
+from .conftest import ONE_API
 from .fake_support import sdk_on
+from .one_api_support import MESSAGE_RESPONSE, bsg, login, sdk_on_asgi, search_page
 
-JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1bmkifQ.c2ln"
+__all__ = ["bsg", "login"]  # fixtures, imported for pytest
+
 SEND = f"{ONE_API}/api/messages/send"
 SEARCH = f"{ONE_API}/api/messages"
 PHONE = "380661231231"
 REFERENCE = "f2d37bf77f6242daa83f23b0cc84b627"
-
-# The description's answer example.
-RESPONSE: dict[str, Any] = {
-    "data": {
-        "id": 3272625619,
-        "reference_id": None,
-        "source": "rest",
-        "type": "rcs",
-        "phone": 380661231231,
-        "status": "accepted",
-        "validity": 72,
-        "amount": {"value": "1.2079098", "currency": "USD"},
-        "sender": "rcs_sender",
-        "created_at": "2025-04-14 13:41:24",
-        "sent_at": None,
-        "delivered_at": None,
-    }
-}
 SMS_TEXT = "Hello! It\u2019s just test message. Please ignore it!"  # as the example has it
 PHONE_OBJECT = {"number": PHONE, "reference_id": REFERENCE}
 
@@ -174,17 +156,6 @@ EXAMPLES: list[tuple[dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-@pytest.fixture
-def login(respx_mock: respx.MockRouter) -> respx.Route:
-    return respx_mock.post(f"{ONE_API}/api/auth/login").respond(json={"bearer": JWT})
-
-
-@pytest.fixture
-async def bsg() -> AsyncIterator[AsyncBSG]:
-    async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API) as client:
-        yield client
-
-
 @pytest.mark.parametrize(("arguments", "expected"), EXAMPLES)
 async def test_send_writes_the_documented_examples_and_decodes_the_answer(
     bsg: AsyncBSG,
@@ -193,7 +164,7 @@ async def test_send_writes_the_documented_examples_and_decodes_the_answer(
     arguments: dict[str, Any],
     expected: dict[str, Any],
 ) -> None:
-    route = respx_mock.post(SEND).respond(json=RESPONSE)
+    route = respx_mock.post(SEND).respond(json=MESSAGE_RESPONSE)
 
     info = await bsg.messages.send(to=PHONE, reference=REFERENCE, **arguments)
 
@@ -208,7 +179,7 @@ async def test_send_writes_the_documented_examples_and_decodes_the_answer(
 async def test_send_writes_viber_telegram_and_every_option(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route
 ) -> None:
-    route = respx_mock.post(SEND).respond(json=RESPONSE)
+    route = respx_mock.post(SEND).respond(json=MESSAGE_RESPONSE)
 
     await bsg.messages.send(
         to="+" + PHONE,
@@ -248,7 +219,7 @@ async def test_send_writes_viber_telegram_and_every_option(
 async def test_sms_options_are_sent_when_given(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route
 ) -> None:
-    route = respx_mock.post(SEND).respond(json=RESPONSE)
+    route = respx_mock.post(SEND).respond(json=MESSAGE_RESPONSE)
 
     await bsg.messages.send(
         to=PHONE,
@@ -271,10 +242,8 @@ async def test_a_429_is_not_resent_and_the_held_message_is_returned(
     route = respx_mock.post(SEND).respond(
         429, json={"message": "Too many duplicate request detected"}
     )
-    held = {**RESPONSE["data"], "reference_id": REFERENCE, "campaign_id": None}
-    respx_mock.get(SEARCH).respond(
-        json={"data": [held], "meta": {"page": {"total": 1, "limit": 15, "offset": 0}}}
-    )
+    held = {**MESSAGE_RESPONSE["data"], "reference_id": REFERENCE, "campaign_id": None}
+    respx_mock.get(SEARCH).respond(json=search_page([held]))
 
     info = await bsg.messages.send(
         to=PHONE, channels=SmsChannel(text="Hi", sender="Shop"), reference=REFERENCE
@@ -422,12 +391,7 @@ async def test_every_channel_works_against_the_fake_transport_exactly_once() -> 
 
 async def test_every_channel_works_against_the_fake_asgi_app_exactly_once() -> None:
     fake = FakeBSG(seed=1)
-    async with AsyncBSG(
-        api_key=API_KEY,
-        base_url="http://fake/rest",
-        one_api_url="http://fake",
-        transport=httpx.ASGITransport(fake.app),
-    ) as bsg:
+    async with sdk_on_asgi(fake) as bsg:
         await exercise(bsg, fake)
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 import respx
 
@@ -35,32 +33,16 @@ from bsg_async import (
 from bsg_async.models.one_api import CampaignStatus, OneApiMessageStatus
 from bsg_async.testing import FakeBSG
 
-from .conftest import API_KEY, ONE_API
+from .conftest import ONE_API
 from .fake_support import sdk_on
+from .one_api_support import MESSAGE_RESPONSE, bsg, login, sdk_on_asgi, search_page
 
-JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ3YSJ9.c2ln"
+__all__ = ["bsg", "login"]  # fixtures, imported for pytest
+
 SEND = f"{ONE_API}/api/messages/whatsapp/send"
 CAMPAIGN = f"{ONE_API}/api/campaigns/whatsapp/send"
 SEARCH = f"{ONE_API}/api/messages"
 PHONE = "380661231231"
-
-# The description's answer example of `POST /api/messages/whatsapp/send`.
-MESSAGE_RESPONSE: dict[str, Any] = {
-    "data": {
-        "id": 3272625619,
-        "reference_id": None,
-        "source": "rest",
-        "type": "rcs",
-        "phone": 380661231231,
-        "status": "accepted",
-        "validity": 72,
-        "amount": {"value": "1.2079098", "currency": "USD"},
-        "sender": "rcs_sender",
-        "created_at": "2025-04-14 13:41:24",
-        "sent_at": None,
-        "delivered_at": None,
-    }
-}
 # The description's `CampaignSchema` example (the campaign send answers it without `data`).
 CAMPAIGN_SCHEMA: dict[str, Any] = {
     "finished_at": "2000-01-23T04:56:07.000+00:00",
@@ -88,17 +70,6 @@ def simple_template() -> WhatsAppTemplate:
     return WhatsAppTemplate(
         "whatsapp_test", "en", [WhatsAppComponent("body", [WhatsAppParameter(text="Hello! ☺️")])]
     )
-
-
-@pytest.fixture
-def login(respx_mock: respx.MockRouter) -> respx.Route:
-    return respx_mock.post(f"{ONE_API}/api/auth/login").respond(json={"bearer": JWT})
-
-
-@pytest.fixture
-async def bsg() -> AsyncIterator[AsyncBSG]:
-    async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API) as client:
-        yield client
 
 
 def sent(route: respx.Route, index: int = -1) -> Any:
@@ -181,9 +152,7 @@ async def test_a_429_is_not_resent_and_the_held_message_is_returned(
         429, json={"message": "Too many duplicate request detected"}
     )
     held = {**MESSAGE_RESPONSE["data"], "reference_id": "wa42", "campaign_id": None}
-    search = respx_mock.get(SEARCH).respond(
-        json={"data": [held], "meta": {"page": {"total": 1, "limit": 15, "offset": 0}}}
-    )
+    search = respx_mock.get(SEARCH).respond(json=search_page([held]))
 
     info = await bsg.whatsapp.send(
         to=PHONE, sender="whatsapp_sender", template=simple_template(), reference="wa42"
@@ -198,9 +167,7 @@ async def test_a_429_without_a_held_message_is_raised(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route
 ) -> None:
     respx_mock.post(SEND).respond(429, json={"message": "Too many duplicate request detected"})
-    respx_mock.get(SEARCH).respond(
-        json={"data": [], "meta": {"page": {"total": 0, "limit": 15, "offset": 0}}}
-    )
+    respx_mock.get(SEARCH).respond(json=search_page([]))
 
     with pytest.raises(RateLimitError):
         await bsg.whatsapp.send(to=PHONE, sender="S", template=simple_template())
@@ -349,12 +316,7 @@ async def test_sends_work_against_the_fake_transport_exactly_once() -> None:
 
 async def test_sends_work_against_the_fake_asgi_app_exactly_once() -> None:
     fake = FakeBSG(seed=1)
-    async with AsyncBSG(
-        api_key=API_KEY,
-        base_url="http://fake/rest",
-        one_api_url="http://fake",
-        transport=httpx.ASGITransport(fake.app),
-    ) as bsg:
+    async with sdk_on_asgi(fake) as bsg:
         await exercise(bsg, fake)
 
 

@@ -284,13 +284,7 @@ class RcsApi:
         """`POST /api/messages/rcs/send`: one message, no campaign."""
         data = payload if isinstance(payload, dict) else {}
         check = Check()
-        phone = check.object(data.get("phone"), "phone")
-        number = reference_id = None
-        if phone is not None:
-            number = self._number(check, phone.get("number"), "phone.number")
-            reference_id = self._reference_id(
-                check, phone.get("reference_id"), "phone.reference_id"
-            )
+        number, reference_id = self.single_phone(check, data.get("phone"))
         callback_url = check.url(
             data.get("callback_url"), "callback_url", CALLBACK_URL_MAX, required=False
         )
@@ -309,6 +303,16 @@ class RcsApi:
         if check.errors or common is None:
             return invalid(check.errors)
         return self.accept_campaign(common, recipients, start_at)
+
+    def single_phone(self, check: Check, value: Any) -> tuple[str | None, str | None]:
+        """A single send's `phone`: `{number, reference_id}`, as `(number, reference_id)`
+        (`None` where missing or invalid)."""
+        phone = check.object(value, "phone")
+        if phone is None:
+            return None, None
+        number = self._number(check, phone.get("number"), "phone.number")
+        reference_id = self._reference_id(check, phone.get("reference_id"), "phone.reference_id")
+        return number, reference_id
 
     def campaign_phones(self, check: Check, value: Any) -> list[tuple[str, str | None]]:
         """A campaign's `phones`: 1 to 5,000 `{number, reference_id}`, numbers and references

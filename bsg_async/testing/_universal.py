@@ -48,13 +48,7 @@ class UniversalApi:
         data = payload if isinstance(payload, dict) else {}
         check = Check()
         chain = self._channels(check, data.get("channels"))
-        phone = check.object(data.get("phone"), "phone")
-        number = reference_id = None
-        if phone is not None:
-            number = RcsApi._number(check, phone.get("number"), "phone.number")
-            reference_id = RcsApi._reference_id(
-                check, phone.get("reference_id"), "phone.reference_id"
-            )
+        number, reference_id = self.rcs.single_phone(check, data.get("phone"))
         contents = [_CONTENT[channel](check, data.get(channel), channel) for channel in chain]
         callback_url = check.url(
             data.get("callback_url"), "callback_url", CALLBACK_URL_MAX, required=False
