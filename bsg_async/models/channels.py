@@ -18,8 +18,8 @@ import attrs
 
 from .. import _validation as rules
 from ..errors import InvalidParameterError
-from ._checks import checked, non_blank, optional
-from .one_api import RcsCard, RcsOptions, sms_sender
+from ._checks import checked, non_blank, one_of, optional
+from .one_api import RcsCard, RcsOptions, _as_tuple, sms_sender
 
 __all__ = [
     "MessageChannel",
@@ -52,19 +52,9 @@ def _url(max_length: int) -> Any:
     return validate
 
 
-def _one_of(allowed: tuple[str, ...]) -> Any:
-    def validate(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        rules.choice(value, attribute.name, allowed)
-
-    return validate
-
-
-def _as_tuple(value: Any) -> Any:
-    """A card, or lists and tuples of them, become a tuple; anything else is left for the
-    validator to refuse."""
-    if isinstance(value, RcsCard):
-        return (value,)
-    return tuple(value) if isinstance(value, list | tuple) else value
+def _cards(value: Any) -> Any:
+    """One card becomes a one-card tuple; lists and tuples become tuples (`_as_tuple`)."""
+    return (value,) if isinstance(value, RcsCard) else _as_tuple(value)
 
 
 @attrs.frozen
@@ -132,7 +122,7 @@ class RcsChannel:
 
     sender: str = attrs.field(validator=non_blank(SENDER_MAX))
     text: str | None = None
-    cards: tuple[RcsCard, ...] = attrs.field(default=(), converter=_as_tuple)
+    cards: tuple[RcsCard, ...] = attrs.field(default=(), converter=_cards)
 
     def __attrs_post_init__(self) -> None:
         RcsOptions(text=self.text, cards=self.cards)  # the one rule for RCS content
@@ -157,9 +147,9 @@ class VoiceChannel:
     """
 
     text: str = attrs.field(validator=non_blank(VOICE_TEXT_MAX))
-    category: str = attrs.field(validator=_one_of(VOICE_CATEGORIES))
+    category: str = attrs.field(validator=one_of(VOICE_CATEGORIES))
     sender: str | None = attrs.field(default=None, validator=optional(non_blank(SENDER_MAX)))
-    voice: str | None = attrs.field(default=None, validator=optional(_one_of(VOICES)))
+    voice: str | None = attrs.field(default=None, validator=optional(one_of(VOICES)))
     language: str | None = attrs.field(default=None, validator=optional(non_blank()))
 
 

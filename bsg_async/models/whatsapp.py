@@ -14,6 +14,8 @@ import attrs
 
 from .. import _validation as rules
 from ..errors import InvalidParameterError
+from ._checks import non_blank, one_of, optional
+from .one_api import _as_tuple
 
 __all__ = [
     "WHATSAPP_LANGUAGES",
@@ -37,18 +39,6 @@ COMPONENT_SUB_TYPES = ("quick_reply", "url", "catalog")
 INDEX_MAX = 999_999_999  # the wire's `index` is a string of at most 9 characters
 
 
-def _optional_text(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        rules.text(value, attribute.name)
-
-
-def _one_of(allowed: tuple[str, ...]) -> Any:
-    def validate(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        rules.choice(value, attribute.name, allowed)
-
-    return validate
-
-
 def _items(kind: type[Any], field: str) -> Any:
     def validate(_instance: Any, _attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, tuple):
@@ -62,11 +52,6 @@ def _items(kind: type[Any], field: str) -> Any:
     return validate
 
 
-def _as_tuple(value: Any) -> Any:
-    """Lists and tuples become tuples; anything else is left for the validator to refuse."""
-    return tuple(value) if isinstance(value, list | tuple) else value
-
-
 @attrs.frozen
 class WhatsAppParameter:
     """One value filled into a template component: a `text` (a placeholder's value), **or** a
@@ -78,8 +63,8 @@ class WhatsAppParameter:
     Raises `InvalidParameterError` naming the field.
     """
 
-    text: str | None = attrs.field(default=None, validator=_optional_text)
-    payload: str | None = attrs.field(default=None, validator=_optional_text)
+    text: str | None = attrs.field(default=None, validator=optional(non_blank()))
+    payload: str | None = attrs.field(default=None, validator=optional(non_blank()))
 
     def __attrs_post_init__(self) -> None:
         if (self.text is None) == (self.payload is None):
@@ -105,12 +90,12 @@ class WhatsAppComponent:
     Raises `InvalidParameterError` naming the field.
     """
 
-    type: str = attrs.field(validator=_one_of(COMPONENT_TYPES))
+    type: str = attrs.field(validator=one_of(COMPONENT_TYPES))
     parameters: tuple[WhatsAppParameter, ...] = attrs.field(
         default=(), converter=_as_tuple, validator=_items(WhatsAppParameter, "parameters")
     )
     sub_type: str | None = attrs.field(
-        default=None, validator=attrs.validators.optional(_one_of(COMPONENT_SUB_TYPES))
+        default=None, validator=optional(one_of(COMPONENT_SUB_TYPES))
     )
     index: int | None = attrs.field(default=None)
 
@@ -136,8 +121,8 @@ class WhatsAppTemplate:
     Raises `InvalidParameterError` naming the field.
     """
 
-    name: str = attrs.field(validator=lambda _i, a, v: rules.text(v, a.name))
-    language: str = attrs.field(validator=_one_of(WHATSAPP_LANGUAGES))
+    name: str = attrs.field(validator=non_blank())
+    language: str = attrs.field(validator=one_of(WHATSAPP_LANGUAGES))
     components: tuple[WhatsAppComponent, ...] = attrs.field(
         default=(), converter=_as_tuple, validator=_items(WhatsAppComponent, "components")
     )
