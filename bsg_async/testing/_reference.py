@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from ._check import Check
+from ._check import Check, first
 from ._config import Account
 from ._extras import NETWORKS
 from ._json import dumps
@@ -156,5 +156,4 @@ class ReferenceApi:
 
 
 def _param(query: str, name: str) -> str | None:
-    values = parse_qs(query, keep_blank_values=True).get(name)
-    return values[0] if values else None
+    return first(parse_qs(query, keep_blank_values=True), name)
