@@ -4,7 +4,7 @@
 from bsg_async import AsyncBSG
 
 async with AsyncBSG(api_key="live_...") as bsg:
-    receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 ```
 """
 
@@ -34,6 +34,7 @@ from .errors import (
     TransportError,
     UndeliverableDestinationError,
     UnexpectedResponseError,
+    WaitTimeoutError,
     WebhookPayloadError,
 )
 from .models import (
@@ -67,6 +68,7 @@ from .models.channels import (
     ViberChannel,
     VoiceChannel,
 )
+from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -84,10 +86,19 @@ from .models.one_api import (
     OneApiMessageStatus,
     RcsCard,
     RcsOptions,
-    RcsSmsFallback,
     Tariff,
 )
 from .models.reference import CallPrice, Country, CountryPrices, Currency, OperatorPrice
+from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
+from .models.short_links import (
+    ShortDomain,
+    ShortLink,
+    ShortLinkClick,
+    ShortLinkStatistics,
+    ShortLinkStatus,
+    SlugType,
+)
+from .models.statistics import StatisticsJob, StatisticsRow
 from .models.whatsapp import WhatsAppComponent, WhatsAppParameter, WhatsAppTemplate
 
 __all__ = [
@@ -114,6 +125,8 @@ __all__ = [
     "Currency",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
+    "EmailInline",
+    "EmailReceipt",
     "Failed",
     "FallbackSms",
     "FeatureNotEnabledError",
@@ -140,7 +153,6 @@ __all__ = [
     "RcsClick",
     "RcsOptions",
     "RcsReport",
-    "RcsSmsFallback",
     "RcsStatus",
     "Receipt",
     "Recipient",
@@ -148,15 +160,27 @@ __all__ = [
     "RequestTimeoutError",
     "RetryPolicy",
     "SendResult",
+    "Sender",
     "SenderNotAllowedError",
+    "SenderRequest",
+    "SenderRequestStatus",
+    "SenderStatus",
     "Sent",
     "ServerError",
+    "ShortDomain",
+    "ShortLink",
+    "ShortLinkClick",
+    "ShortLinkStatistics",
+    "ShortLinkStatus",
+    "SlugType",
     "SmsChannel",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",
     "SmsStatus",
     "SmsTask",
+    "StatisticsJob",
+    "StatisticsRow",
     "Tariff",
     "TelegramChannel",
     "TransportError",
@@ -168,6 +192,7 @@ __all__ = [
     "ViberReport",
     "ViberStatus",
     "VoiceChannel",
+    "WaitTimeoutError",
     "WebhookPayloadError",
     "WhatsAppComponent",
     "WhatsAppParameter",

@@ -103,8 +103,8 @@ async def held_message(client: AsyncBSG, error: BSGError, reference: str, to: st
     """The message the service holds for `reference` (sent to `to`), or raise `error`
     (a copy whose fate is unknown when the search itself failed)."""
     try:
-        async for message in client.messages.list(reference_id=reference, page_size=15):
-            if message.reference_id in (None, reference) and message.phone in (None, to):
+        async for message in client.messages.list(reference=reference, page_size=15):
+            if message.reference in (None, reference) and message.to in (None, to):
                 return message
     except BSGError as lookup_error:
         raise fate_unknown(error) from lookup_error

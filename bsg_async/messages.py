@@ -12,9 +12,8 @@ from ._one_api_sending import held_message, post_referenced
 from ._paging import DEFAULT_PAGE_SIZE, Pages, page_size, time_filters
 from .errors import BSGError, InvalidParameterError
 from .models.channels import CHANNEL_TYPES, MessageChannel, UniversalOptions
-from .models.one_api import MessageInfo, OneApiMessage, phone_number
-from .models.one_api import reference_id as valid_reference_id
-from .rcs import _TARIFF_CODES, _callback_url, _reference_id
+from .models.one_api import MessageInfo, OneApiMessage
+from .rcs import _callback_url, _phone, _reference
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -35,38 +34,38 @@ class MessagesResource:
     def list(
         self,
         *,
-        reference_id: str | None = None,
+        reference: str | None = None,
         campaign_id: int | None = None,
         id: int | None = None,
-        from_: datetime | None = None,
-        to: datetime | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> AsyncIterator[OneApiMessage]:
         """The messages matching every filter given (all messages when none is), as an async
         iterator that fetches pages of `page_size` (15 to 500) as it goes.
 
-        - `reference_id`: the external id a message was sent with (1 to 32 letters and
-          digits);
+        - `reference`: the external id a message was sent with (1 to 32 letters and
+          digits; the filter `reference_id`);
         - `campaign_id`, `id`: a campaign's or a message's id;
-        - `from_`, `to`: creation times, naive on the service's clock or aware when the client
-          has a `timezone`.
+        - `created_from`, `created_to`: creation times (the filters `from` and `to`), naive on
+          the service's clock or aware when the client has a `timezone`.
 
         ```python
         async for message in bsg.messages.list(campaign_id=4213):
-            print(message.phone, message.status, message.amount)
+            print(message.to, message.status, message.amount)
         ```
 
         Raises `InvalidParameterError` at once for a bad argument; while iterating, what a
         request raises.
         """
         params: dict[str, str | int] = {}
-        if reference_id is not None:
-            params["filter[reference_id]"] = valid_reference_id(reference_id, "reference_id")
+        if reference is not None:
+            params["filter[reference_id]"] = rules.reference(reference, one_api=True)
         if campaign_id is not None:
             params["filter[campaign_id]"] = rules.message_id(campaign_id, "campaign_id")
         if id is not None:
             params["filter[id]"] = rules.message_id(id, "id")
-        params.update(time_filters(self._client, from_, to))
+        params.update(time_filters(self._client, created_from, created_to))
         return Pages(
             self._client,
             "/api/messages",
@@ -124,12 +123,12 @@ class MessagesResource:
         search cannot resolve; `TransportError` when no answer came after all retries (then
         `may_have_been_accepted` tells whether the service may hold the message).
         """
-        number = phone_number(to, "to")
-        ref = _reference_id(reference, "reference")
+        number = _phone(to, "to")
+        ref = _reference(reference, "reference")
         chain = _chain(channels)
         options = UniversalOptions(
             callback_url=None if callback_url is None else _callback_url(callback_url),
-            tariff=rules.optional_integer(tariff, "tariff", _TARIFF_CODES),
+            tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
             validity=rules.one_api_validity(validity),
             respect_curfew=_flag(respect_curfew, "respect_curfew"),
             add_to_contact_book=_flag(add_to_contact_book, "add_to_contact_book"),

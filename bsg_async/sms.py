@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -32,7 +33,10 @@ DEFAULT_READ_CONCURRENCY = 16
 class SmsResource:
     """The SMS endpoints of the legacy REST API, as `bsg.sms`.
 
-    SMS `validity` is in **hours** (1 to 72, the service's default 72); `tariff` is 0 to 9.
+    The phone numbers are `to` (sent as `msisdn`), the text `text` (`body`), the sender
+    `sender` (`originator`, 1 to 14 characters). SMS `validity` is a `timedelta` of whole
+    **hours** (1 to 72, the service's default 72); `tariff` is 0 to 9; `two_way` is sent as
+    `2way`.
     Every send fixes each message's reference before the first attempt (generating 32 hex
     characters where none is given), so retries can never send a message twice.
     """
@@ -43,29 +47,29 @@ class SmsResource:
     async def send(
         self,
         *,
-        msisdn: str,
-        body: str,
-        originator: str,
+        to: str,
+        text: str,
+        sender: str,
         reference: str | None = None,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
     ) -> Receipt:
         """Send one SMS and return its `Receipt` (`id`, `reference`, `price`, `currency`).
 
         ```python
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
         ```
 
         Raises `InvalidParameterError` before sending for a bad value, an `APIError` subclass
         when the service refuses the message, `TransportError` when no answer came after all
         retries (then `may_have_been_accepted` tells whether the service may hold it).
         """
-        recipient = Recipient(msisdn, reference).with_reference()
+        recipient = Recipient(to, reference).with_reference()
         payload = self._client._wire.sms_single(
             recipient,
-            body=rules.text(body, "body"),
-            originator=rules.originator(originator),
+            text=rules.text(text, "text"),
+            sender=rules.sender(sender),
             options=_options(validity, tariff, two_way),
         )
         try:
@@ -78,11 +82,11 @@ class SmsResource:
 
     async def send_bulk(
         self,
-        recipients: Iterable[str | Recipient],
         *,
-        body: str,
-        originator: str,
-        validity: int | None = None,
+        to: Iterable[str | Recipient],
+        text: str,
+        sender: str,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
     ) -> SendResult:
@@ -93,31 +97,31 @@ class SmsResource:
         the call. For very large lists use `send_many`, which chunks them.
         Raises like `send`; a duplicate reference within the call is an `InvalidParameterError`.
         """
-        fixed = _fixed(recipients, "recipients")
+        fixed = _fixed(to, "to")
         post = self._bulk_poster(
-            body=rules.text(body, "body"),
-            originator=rules.originator(originator),
+            text=rules.text(text, "text"),
+            sender=rules.sender(sender),
             options=_options(validity, tariff, two_way),
         )
         return await send_result(self._client._wire, fixed, post, self.get_by_reference)
 
-    def _bulk_poster(self, *, body: str, originator: str, options: dict[str, int]) -> Post:
+    def _bulk_poster(self, *, text: str, sender: str, options: dict[str, int]) -> Post:
         """Sends one bulk create (`destination: phones`) to the recipients it is given."""
         wire, request = self._client._wire, self._client.legacy_request
 
         async def post(recipients: list[Recipient]) -> Answer:
-            payload = wire.sms_bulk(recipients, body=body, originator=originator, options=options)
+            payload = wire.sms_bulk(recipients, text=text, sender=sender, options=options)
             return await request("POST", "/sms/create", json=payload, send=True)
 
         return post
 
     async def send_many(
         self,
-        recipients: Recipients,
         *,
-        body: str,
-        originator: str,
-        validity: int | None = None,
+        to: Recipients,
+        text: str,
+        sender: str,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
         chunk_size: int = DEFAULT_SMS_CHUNK,
@@ -128,11 +132,11 @@ class SmsResource:
         """Send one text to any number of recipients, in bulk requests of `chunk_size`.
 
         ```python
-        report = await bsg.sms.send_many(numbers, body="Sale", originator="Shop")
+        report = await bsg.sms.send_many(to=numbers, text="Sale", sender="Shop")
         print(len(report.succeeded), report.total_price)
         ```
 
-        `recipients` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
+        `to` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
         any length. Each gets exactly one outcome in the returned `BatchReport`, in input order:
         `Sent` (id, price) or `Failed` (typed error, `may_have_been_accepted`). Partial failure
         never raises. `chunk_size` is 1 to 10,000 (default 1,000; the API gives no limit),
@@ -144,9 +148,9 @@ class SmsResource:
         """
         return await collect(
             self.stream_many(
-                recipients,
-                body=body,
-                originator=originator,
+                to=to,
+                text=text,
+                sender=sender,
                 validity=validity,
                 tariff=tariff,
                 two_way=two_way,
@@ -159,11 +163,11 @@ class SmsResource:
 
     def stream_many(
         self,
-        recipients: Recipients,
         *,
-        body: str,
-        originator: str,
-        validity: int | None = None,
+        to: Recipients,
+        text: str,
+        sender: str,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
         chunk_size: int = DEFAULT_SMS_CHUNK,
@@ -179,8 +183,8 @@ class SmsResource:
         `OutcomeStream`).
         """
         post = self._bulk_poster(
-            body=rules.text(body, "body"),
-            originator=rules.originator(originator),
+            text=rules.text(text, "text"),
+            sender=rules.sender(sender),
             options=_options(validity, tariff, two_way),
         )
         size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
@@ -190,7 +194,7 @@ class SmsResource:
             return await send_chunk(wire, chunk, post, lookup, resume=resume)
 
         return OutcomeStream(
-            recipients, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
         )
 
     async def get_many(
@@ -210,7 +214,7 @@ class SmsResource:
         self,
         messages: Iterable[SmsMessage],
         *,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
     ) -> SendResult:
@@ -224,7 +228,7 @@ class SmsResource:
                 raise InvalidParameterError(f"messages[{index}]", message, "expected an SmsMessage")
             if message.reference is None:
                 message = SmsMessage(
-                    message.msisdn, message.body, message.originator, rules.new_reference()
+                    message.to, message.text, message.sender, rules.new_reference()
                 )
             fixed_messages.append(message)
         if not fixed_messages:
@@ -233,7 +237,7 @@ class SmsResource:
         payload = self._client._wire.sms_individual(
             fixed_messages, options=_options(validity, tariff, two_way)
         )
-        recipients = [Recipient(m.msisdn, m.reference) for m in fixed_messages]
+        recipients = [Recipient(m.to, m.reference) for m in fixed_messages]
 
         async def post(_: list[Recipient]) -> Answer:
             return await self._client.legacy_request("POST", "/sms/create", json=payload, send=True)
@@ -246,7 +250,7 @@ class SmsResource:
         *,
         text: str,
         sender: str,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
     ) -> PriceQuote:
         """What sending `text` from `sender` to `to` (one phone number or many) would cost,
@@ -258,9 +262,9 @@ class SmsResource:
         ```
 
         The phone numbers are sent as `msisdn`, the text as `body`, the sender as `originator`;
-        `validity` is in hours (1 to 72), `tariff` 0 to 9. Nothing is sent, so the references
-        the body needs are generated and thrown away. Raises `InvalidParameterError` before
-        any request for a bad value, an `APIError` subclass when the service refuses,
+        `validity` a `timedelta` of whole hours (1 to 72), `tariff` 0 to 9. Nothing is sent, so the
+        references the body needs are generated and thrown away. Raises `InvalidParameterError`
+        before any request for a bad value, an `APIError` subclass when the service refuses,
         `TransportError` without an answer (asking again is harmless).
         """
         phones = [to] if isinstance(to, str) else rules.items(to, "to")
@@ -270,14 +274,12 @@ class SmsResource:
             Recipient._checked(rules.msisdn(p, "to"), rules.new_reference()) for p in phones
         ]
         wire = self._client._wire
-        body, originator = rules.text(text, "text"), rules.originator(sender, "sender")
+        text, sender = rules.text(text, "text"), rules.sender(sender)
         options = _options(validity, tariff, False)
         if len(recipients) == 1:
-            payload = wire.sms_single(
-                recipients[0], body=body, originator=originator, options=options
-            )
+            payload = wire.sms_single(recipients[0], text=text, sender=sender, options=options)
         else:
-            payload = wire.sms_bulk(recipients, body=body, originator=originator, options=options)
+            payload = wire.sms_bulk(recipients, text=text, sender=sender, options=options)
         answer = await self._client.legacy_request("PUT", "/sms/price", json=payload)
         return wire.structure(answer.data, PriceQuote, http_status=answer.http_status)
 
@@ -301,10 +303,10 @@ class SmsResource:
         return self._client._wire.structure(answer.data, SmsTask, http_status=answer.http_status)
 
 
-def _options(validity: int | None, tariff: int | None, two_way: bool) -> dict[str, int]:
+def _options(validity: timedelta | None, tariff: int | None, two_way: bool) -> dict[str, int]:
     """The optional request fields, sent only when given (`tariff=0` included)."""
     options: dict[str, int] = {}
-    hours = rules.optional_integer(validity, "validity", rules.SMS_VALIDITY_HOURS, "hours")
+    hours = rules.optional_duration(validity, "validity", rules.SMS_VALIDITY_HOURS, "hours")
     if hours is not None:
         options["validity"] = hours
     tariff_value = rules.optional_integer(tariff, "tariff", rules.TARIFF_RANGE)

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from . import _validation as rules
 from ._one_api_sending import held_campaign, held_message, post_referenced
 from .errors import BSGError, InvalidParameterError
-from .models import Recipient
-from .models.one_api import Campaign, MessageInfo, phone_number, start_at_time
+from .models import Recipient, SmsFallback
+from .models.one_api import Campaign, MessageInfo
 from .models.whatsapp import WhatsAppContent, WhatsAppTemplate
-from .rcs import _callback_url, _campaign_phones, _reference_id, _service_now
+from .rcs import _callback_url, _campaign_phones, _phone, _reference, _service_now, _sms_fallback
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -48,6 +48,7 @@ class WhatsAppResource:
         sender: str,
         template: WhatsAppTemplate,
         reference: str | None = None,
+        sms_fallback: SmsFallback | None = None,
         callback_url: str | None = None,
         add_to_contact_book: bool | None = None,
         check_stop_list: bool | None = None,
@@ -58,6 +59,8 @@ class WhatsAppResource:
           `phone.number`).
         - `reference`: 1 to 32 letters and digits, unique per message (sent as
           `reference_id`); generated when `None`.
+        - `sms_fallback`: an `SmsFallback` sent when WhatsApp cannot deliver (its `text` up
+          to 765 characters, its `sender` up to 11 letters or digits or 15 digits).
         - `callback_url`: http(s), up to 100 characters; overrides the account's status
           callback for this message.
 
@@ -76,9 +79,9 @@ class WhatsAppResource:
         answer came after all retries (then `may_have_been_accepted` tells whether the service
         may hold the message).
         """
-        number = phone_number(to, "to")
-        ref = _reference_id(reference, "reference")
-        content = _content(sender, template, add_to_contact_book, check_stop_list)
+        number = _phone(to, "to")
+        ref = _reference(reference, "reference")
+        content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
         url = None if callback_url is None else _callback_url(callback_url)
         client = self._client
         payload = client._wire.whatsapp_message(number, ref, content, callback_url=url)
@@ -94,6 +97,7 @@ class WhatsAppResource:
         to: Iterable[str | Recipient],
         sender: str,
         template: WhatsAppTemplate,
+        sms_fallback: SmsFallback | None = None,
         start_at: datetime | None = None,
         add_to_contact_book: bool | None = None,
         check_stop_list: bool | None = None,
@@ -117,11 +121,11 @@ class WhatsAppResource:
         5,000, or a phone or reference twice; otherwise as `send`.
         """
         recipients = _campaign_phones(to)
-        content = _content(sender, template, add_to_contact_book, check_stop_list)
+        content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
         start = None
         if start_at is not None:
             zone = self._client._wire.zone
-            start = start_at_time(start_at, zone, _service_now(zone))
+            start = rules.start_at_time(start_at, zone, _service_now(zone))
         client = self._client
         payload = client._wire.whatsapp_campaign(recipients, content, start_at=start)
         first_number, first_ref = recipients[0]
@@ -133,14 +137,21 @@ class WhatsAppResource:
 
 
 def _content(
-    sender: object, template: object, add_to_contact_book: object, check_stop_list: object
+    sender: object,
+    template: object,
+    sms_fallback: object,
+    add_to_contact_book: object,
+    check_stop_list: object,
 ) -> WhatsAppContent:
     """What every WhatsApp send shares, validated (the codec writes it: `Wire.whatsapp_*`)."""
     if not isinstance(template, WhatsAppTemplate):
         raise InvalidParameterError("template", template, "expected a WhatsAppTemplate")
+    fallback, fallback_validity = _sms_fallback(sms_fallback)
     return WhatsAppContent(
-        sender=rules.text(sender, "sender", max_length=SENDER_MAX),
+        sender=rules.sender(sender, max_length=SENDER_MAX),
         template=template,
+        sms_fallback=fallback,
+        fallback_validity=fallback_validity,
         add_to_contact_book=None
         if add_to_contact_book is None
         else rules.boolean(add_to_contact_book, "add_to_contact_book"),

@@ -11,6 +11,7 @@ traffic.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
@@ -19,7 +20,7 @@ import attrs
 from .. import _validation as rules
 from ..errors import InvalidParameterError
 from ._checks import checked, non_blank, one_of, optional
-from .one_api import RcsCard, RcsOptions, _as_tuple, sms_sender
+from .one_api import RcsCard, RcsOptions, _as_tuple
 
 __all__ = [
     "MessageChannel",
@@ -72,7 +73,7 @@ class SmsChannel:
     """
 
     text: str = attrs.field(validator=non_blank(SMS_TEXT_MAX))
-    sender: str = attrs.field(validator=checked(sms_sender))
+    sender: str = attrs.field(validator=checked(functools.partial(rules.sender, sms=True)))
     transliterate: bool | None = attrs.field(
         default=None, validator=optional(checked(rules.boolean))
     )

@@ -8,6 +8,7 @@ the OpenAPI description's rules when they are built, so bad input raises
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
@@ -15,6 +16,7 @@ import attrs
 from .. import _validation as rules
 from ..errors import InvalidParameterError
 from ._checks import non_blank, one_of, optional
+from .common import SmsFallback
 from .one_api import _as_tuple
 
 __all__ = [
@@ -131,9 +133,12 @@ class WhatsAppTemplate:
 @attrs.frozen
 class WhatsAppContent:
     """What every WhatsApp send shares, validated: made by `bsg.whatsapp`, written by the
-    codec. Internal: not exported."""
+    codec. `fallback_validity` is the validity field of the `sms_fallback` to send (or
+    nothing). Internal: not exported."""
 
     sender: str
     template: WhatsAppTemplate
+    sms_fallback: SmsFallback | None = None
+    fallback_validity: Mapping[str, int] = attrs.field(factory=dict)
     add_to_contact_book: bool | None = None
     check_stop_list: bool | None = None

@@ -371,7 +371,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
         return _Subject(
             RCS if submission.channel == "rcs" else ONE_API,
             message.id,
-            message.phone,
+            message.to,
             submission.accepted_at,
             submission.start_at,
             "accepted" if submission.campaign_id is None else "sending",
@@ -383,7 +383,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
     return _Subject(
         route,
         message.id,
-        message.msisdn,
+        message.to,
         message.accepted_at,
         message.accepted_at,
         route.begin,
