@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from bsg_async import (
     MessageInfo,
     RateLimitError,
     Recipient,
+    SmsFallback,
     WhatsAppComponent,
     WhatsAppParameter,
     WhatsAppTemplate,
@@ -143,6 +144,46 @@ async def test_send_with_every_option_writes_buttons_and_flags(
     }
     assert body["callback_url"] == "https://shop.example/wa"
     assert (body["add_to_contact_book"], body["check_stop_list"]) == (False, True)
+
+
+async def test_an_sms_fallback_is_sent_as_the_alternative_channel(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route
+) -> None:
+    route = respx_mock.post(SEND).respond(json=MESSAGE_RESPONSE)
+
+    await bsg.whatsapp.send(
+        to=PHONE,
+        sender="whatsapp_sender",
+        template=simple_template(),
+        sms_fallback=SmsFallback(
+            text="Hello!", sender="testsms", validity=timedelta(hours=43), check_stop_list=True
+        ),
+    )
+
+    assert sent(route)["alternative_channel"] == {
+        "sms": {"text": "Hello!", "sender": "testsms", "validity": 43, "check_stop_list": True}
+    }
+
+
+@pytest.mark.parametrize(
+    ("fallback", "field"),
+    [
+        ("Hello!", "sms_fallback"),
+        (SmsFallback(text="x" * 766, sender="testsms"), "sms_fallback.text"),
+        (SmsFallback(text="Hi", sender="A sender too long"), "sms_fallback.sender"),
+        (SmsFallback(text="Hi", sender="S", validity=timedelta(days=4)), "sms_fallback.validity"),
+    ],
+)
+async def test_a_bad_sms_fallback_is_refused_before_any_request(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, fallback: Any, field: str
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        await bsg.whatsapp.send_campaign(
+            to=[PHONE], sender="S", template=simple_template(), sms_fallback=fallback
+        )
+
+    assert caught.value.field == field
+    assert not respx_mock.calls
 
 
 async def test_a_429_is_not_resent_and_the_held_message_is_returned(
@@ -281,7 +322,11 @@ async def exercise(bsg: AsyncBSG, fake: FakeBSG) -> None:
     """A single send, its repeat (the same message, once), and a campaign."""
     template = simple_template()
     info = await bsg.whatsapp.send(
-        to=PHONE, sender="whatsapp_sender", template=template, reference="wa42"
+        to=PHONE,
+        sender="whatsapp_sender",
+        template=template,
+        reference="wa42",
+        sms_fallback=SmsFallback(text="Hello!", sender="testsms", validity=timedelta(seconds=90)),
     )
     again = await bsg.whatsapp.send(
         to=PHONE, sender="whatsapp_sender", template=template, reference="wa42"
