@@ -834,23 +834,14 @@ class Wire:
         to: str, reference: str, content: RcsContent, *, callback_url: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS message to one phone (`phone.number`, `reference_id`)."""
-        body = {"phone": {"number": to, "reference_id": reference}, **_rcs(content)}
-        if callback_url is not None:
-            body["callback_url"] = callback_url
-        return body
+        return _one_phone(to, reference, _rcs(content), callback_url)
 
     @staticmethod
     def rcs_campaign(
         phones: Sequence[tuple[str, str]], content: RcsContent, *, start_at: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS campaign to `(number, reference)` phones (`phones`)."""
-        body = {
-            "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
-            **_rcs(content),
-        }
-        if start_at is not None:
-            body["start_at"] = start_at
-        return body
+        return _phones(phones, _rcs(content), start_at)
 
     @staticmethod
     def rcs_contact_lists(
@@ -871,45 +862,31 @@ class Wire:
     ) -> dict[str, Any]:
         """The body of a One-API universal send: one phone, its chain of channels (each
         channel's content under its name), and the options given."""
-        body: dict[str, Any] = {
-            "channels": [_channel_name(channel) for channel in channels],
-            "phone": {"number": number, "reference_id": reference},
-        }
+        fields: dict[str, Any] = {"channels": [_channel_name(channel) for channel in channels]}
         for channel in channels:
-            body[_channel_name(channel)] = _channel_json(channel)
-        if options.callback_url is not None:
-            body["callback_url"] = options.callback_url
+            fields[_channel_name(channel)] = _channel_json(channel)
         if options.tariff is not None:
-            body["tariff_code"] = options.tariff
-        body.update(options.validity)
+            fields["tariff_code"] = options.tariff
+        fields.update(options.validity)
         for name in ("respect_curfew", "add_to_contact_book", "check_stop_list"):
             flag = getattr(options, name)
             if flag is not None:
-                body[name] = flag
-        return body
+                fields[name] = flag
+        return _one_phone(number, reference, fields, options.callback_url)
 
     @staticmethod
     def whatsapp_message(
         number: str, reference: str, content: WhatsAppContent, *, callback_url: str | None
     ) -> dict[str, Any]:
         """The body of a One-API WhatsApp template message to one phone."""
-        body = {"phone": {"number": number, "reference_id": reference}, **_whatsapp(content)}
-        if callback_url is not None:
-            body["callback_url"] = callback_url
-        return body
+        return _one_phone(number, reference, _whatsapp(content), callback_url)
 
     @staticmethod
     def whatsapp_campaign(
         phones: Sequence[tuple[str, str]], content: WhatsAppContent, *, start_at: str | None
     ) -> dict[str, Any]:
         """The body of a One-API WhatsApp campaign to `(number, reference)` phones."""
-        body = {
-            "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
-            **_whatsapp(content),
-        }
-        if start_at is not None:
-            body["start_at"] = start_at
-        return body
+        return _phones(phones, _whatsapp(content), start_at)
 
 
 # -- send answers ------------------------------------------------------------------------------
@@ -1233,6 +1210,31 @@ def _fallback_json(fallback: SmsFallback, validity: Mapping[str, int]) -> Mappin
     if fallback.check_stop_list is not None:
         out["check_stop_list"] = fallback.check_stop_list
     return out
+
+
+def _one_phone(
+    number: str, reference: str, fields: Mapping[str, Any], callback_url: str | None
+) -> dict[str, Any]:
+    """A One-API single send's body: `phone` (`number`, `reference_id`), the channel's
+    `fields`, and the `callback_url` if given."""
+    body = {"phone": {"number": number, "reference_id": reference}, **fields}
+    if callback_url is not None:
+        body["callback_url"] = callback_url
+    return body
+
+
+def _phones(
+    phones: Sequence[tuple[str, str]], fields: Mapping[str, Any], start_at: str | None
+) -> dict[str, Any]:
+    """A One-API campaign's body: `phones` from `(number, reference)` pairs, the channel's
+    `fields`, and `start_at` if given."""
+    body = {
+        "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
+        **fields,
+    }
+    if start_at is not None:
+        body["start_at"] = start_at
+    return body
 
 
 def _whatsapp(content: WhatsAppContent) -> dict[str, Any]:
