@@ -65,6 +65,14 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.channels import (
+    MessageChannel,
+    RcsChannel,
+    SmsChannel,
+    TelegramChannel,
+    ViberChannel,
+    VoiceChannel,
+)
 from .models.contacts import (
     Contact,
     ContactField,
@@ -104,6 +112,7 @@ from .models.otp import (
     OtpTemplate,
     OtpTemplateStatus,
 )
+from .models.reference import CallPrice, Country, CountryPrices, Currency, OperatorPrice
 from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
 from .models.short_links import (
     ShortDomain,
@@ -114,6 +123,7 @@ from .models.short_links import (
     SlugType,
 )
 from .models.statistics import StatisticsJob, StatisticsRow
+from .models.whatsapp import WhatsAppComponent, WhatsAppParameter, WhatsAppTemplate
 
 __all__ = [
     "APIError",
@@ -127,6 +137,7 @@ __all__ = [
     "Balance",
     "BatchReport",
     "BatchSendError",
+    "CallPrice",
     "CallSuggestion",
     "Campaign",
     "CampaignDetail",
@@ -137,6 +148,9 @@ __all__ = [
     "ContactField",
     "ContactFieldType",
     "ContactList",
+    "Country",
+    "CountryPrices",
+    "Currency",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
     "EmailInline",
@@ -152,10 +166,12 @@ __all__ = [
     "LegacyBalance",
     "LinkSuggestion",
     "LookupFailed",
+    "MessageChannel",
     "MessageInfo",
     "NotFoundError",
     "OneApiMessage",
     "OneApiMessageStatus",
+    "OperatorPrice",
     "OtpCanceledError",
     "OtpChannel",
     "OtpError",
@@ -173,6 +189,7 @@ __all__ = [
     "PriceQuote",
     "RateLimitError",
     "RcsCard",
+    "RcsChannel",
     "RcsClick",
     "RcsOptions",
     "RcsReport",
@@ -198,6 +215,7 @@ __all__ = [
     "ShortLinkStatistics",
     "ShortLinkStatus",
     "SlugType",
+    "SmsChannel",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",
@@ -208,15 +226,21 @@ __all__ = [
     "StopListChannel",
     "StopListEntry",
     "Tariff",
+    "TelegramChannel",
     "TransportError",
     "UndeliverableDestinationError",
     "UnexpectedResponseError",
     "UnknownStatus",
+    "ViberChannel",
     "ViberMessage",
     "ViberReport",
     "ViberStatus",
+    "VoiceChannel",
     "WaitTimeoutError",
     "WebhookPayloadError",
+    "WhatsAppComponent",
+    "WhatsAppParameter",
+    "WhatsAppTemplate",
     "__version__",
 ]
 

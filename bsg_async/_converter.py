@@ -40,6 +40,15 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
+from .models.channels import (
+    MessageChannel,
+    RcsChannel,
+    SmsChannel,
+    TelegramChannel,
+    UniversalOptions,
+    ViberChannel,
+    VoiceChannel,
+)
 from .models.contacts import (
     Contact,
     ContactField,
@@ -79,6 +88,7 @@ from .models.otp import (
     OtpTemplateStatus,
 )
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
+from .models.reference import CallPrice, Country, CountryPrices, Currency, OperatorPrice
 from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
 from .models.short_links import (
     ShortDomain,
@@ -91,6 +101,7 @@ from .models.short_links import (
 from .models.sms import SmsStatus
 from .models.statistics import StatisticsJob, StatisticsRow
 from .models.viber import ViberStatus
+from .models.whatsapp import WhatsAppContent, WhatsAppTemplate
 
 __all__ = [
     "Wire",
@@ -371,6 +382,7 @@ class Wire:
         self._register_one_api()
         self._register_otp()
         self._register_account_data()
+        self._register_reference()
 
     def _register_one_api(self) -> None:
         """The One-API answers: nested objects may be `null`, `[]` or `{}` (all "none"),
@@ -639,6 +651,25 @@ class Wire:
             aliases={"sms_stoplist": "sms", "viber_stoplist": "viber", "rcs_stoplist": "rcs"},
         )
 
+    def _register_reference(self) -> None:
+        """The One-API's reference data: countries, currencies, price lists (`null` or `[]`
+        operators mean none)."""
+        conv = self._converter
+        operators = tuple[OperatorPrice, ...]
+        conv.register_structure_hook_func(
+            functools.partial(_is, operators), _none_or_list(conv.get_structure_hook(operators))
+        )
+        self._register(Country, code=override(rename="id"))
+        self._register(
+            Currency,
+            code=override(rename="id"),
+            rate=override(rename="ratio"),
+            updated_at=override(rename="date"),
+        )
+        self._register(OperatorPrice)
+        self._register(CountryPrices, country=override(rename="country_id"))
+        self._register(CallPrice, country=override(rename="country_code"))
+
     def _register(
         self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any
     ) -> None:
@@ -676,6 +707,20 @@ class Wire:
             return self._converter.structure(value, cls)
         except Exception as exc:  # cattrs raises exception groups and plain hook errors alike
             raise _decoding_error(exc, cls, http_status, send) from None
+
+    def data_items(
+        self, value: Any, cls: type[T], *, http_status: int | None = None
+    ) -> tuple[T, ...]:
+        """The items of a One-API `{"data": [...]}` answer, each decoded as `cls`.
+
+        Raises `UnexpectedResponseError` for another shape or an item it cannot decode.
+        """
+        items = value.get("data") if isinstance(value, Mapping) else None
+        if not isinstance(items, list):
+            raise UnexpectedResponseError(
+                "expected a JSON object with a 'data' list", http_status=http_status, field="$.data"
+            )
+        return tuple(self.structure(item, cls, http_status=http_status) for item in items)
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -944,23 +989,14 @@ class Wire:
         to: str, reference: str, content: RcsContent, *, callback_url: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS message to one phone (`phone.number`, `reference_id`)."""
-        body = {"phone": {"number": to, "reference_id": reference}, **_rcs(content)}
-        if callback_url is not None:
-            body["callback_url"] = callback_url
-        return body
+        return _one_phone(to, reference, _rcs(content), callback_url)
 
     @staticmethod
     def rcs_campaign(
         phones: Sequence[tuple[str, str]], content: RcsContent, *, start_at: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS campaign to `(number, reference)` phones (`phones`)."""
-        body = {
-            "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
-            **_rcs(content),
-        }
-        if start_at is not None:
-            body["start_at"] = start_at
-        return body
+        return _phones(phones, _rcs(content), start_at)
 
     @staticmethod
     def rcs_contact_lists(
@@ -1059,6 +1095,41 @@ class Wire:
             params["sort"] = names[sort]
         params["way"] = "desc" if descending else "asc"
         return params
+
+    @staticmethod
+    def universal_message(
+        number: str,
+        reference: str,
+        channels: Sequence[MessageChannel],
+        options: UniversalOptions,
+    ) -> dict[str, Any]:
+        """The body of a One-API universal send: one phone, its chain of channels (each
+        channel's content under its name), and the options given."""
+        fields: dict[str, Any] = {"channels": [_channel_name(channel) for channel in channels]}
+        for channel in channels:
+            fields[_channel_name(channel)] = _channel_json(channel)
+        if options.tariff is not None:
+            fields["tariff_code"] = options.tariff
+        fields.update(options.validity)
+        for name in ("respect_curfew", "add_to_contact_book", "check_stop_list"):
+            flag = getattr(options, name)
+            if flag is not None:
+                fields[name] = flag
+        return _one_phone(number, reference, fields, options.callback_url)
+
+    @staticmethod
+    def whatsapp_message(
+        number: str, reference: str, content: WhatsAppContent, *, callback_url: str | None
+    ) -> dict[str, Any]:
+        """The body of a One-API WhatsApp template message to one phone."""
+        return _one_phone(number, reference, _whatsapp(content), callback_url)
+
+    @staticmethod
+    def whatsapp_campaign(
+        phones: Sequence[tuple[str, str]], content: WhatsAppContent, *, start_at: str | None
+    ) -> dict[str, Any]:
+        """The body of a One-API WhatsApp campaign to `(number, reference)` phones."""
+        return _phones(phones, _whatsapp(content), start_at)
 
 
 # -- send answers ------------------------------------------------------------------------------
@@ -1397,4 +1468,120 @@ def _fallback_json(fallback: SmsFallback, validity: Mapping[str, int]) -> Mappin
     out.update(validity)
     if fallback.check_stop_list is not None:
         out["check_stop_list"] = fallback.check_stop_list
+    return out
+
+
+def _one_phone(
+    number: str, reference: str, fields: Mapping[str, Any], callback_url: str | None
+) -> dict[str, Any]:
+    """A One-API single send's body: `phone` (`number`, `reference_id`), the channel's
+    `fields`, and the `callback_url` if given."""
+    body = {"phone": {"number": number, "reference_id": reference}, **fields}
+    if callback_url is not None:
+        body["callback_url"] = callback_url
+    return body
+
+
+def _phones(
+    phones: Sequence[tuple[str, str]], fields: Mapping[str, Any], start_at: str | None
+) -> dict[str, Any]:
+    """A One-API campaign's body: `phones` from `(number, reference)` pairs, the channel's
+    `fields`, and `start_at` if given."""
+    body = {
+        "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
+        **fields,
+    }
+    if start_at is not None:
+        body["start_at"] = start_at
+    return body
+
+
+def _whatsapp(content: WhatsAppContent) -> dict[str, Any]:
+    """The fields every WhatsApp send shares, in wire form (`type` is always `template`, the
+    only type the service has)."""
+    fields: dict[str, Any] = {
+        "sender": content.sender,
+        "type": "template",
+        "template": _template_json(content.template),
+    }
+    if content.sms_fallback is not None:
+        fields["alternative_channel"] = {
+            "sms": _fallback_json(content.sms_fallback, content.fallback_validity)
+        }
+    if content.add_to_contact_book is not None:
+        fields["add_to_contact_book"] = content.add_to_contact_book
+    if content.check_stop_list is not None:
+        fields["check_stop_list"] = content.check_stop_list
+    return fields
+
+
+def _template_json(template: WhatsAppTemplate) -> dict[str, Any]:
+    components = []
+    for component in template.components:
+        out: dict[str, Any] = {"type": component.type}
+        if component.sub_type is not None:
+            out["sub_type"] = component.sub_type
+        if component.index is not None:
+            out["index"] = str(component.index)
+        out["parameters"] = [
+            {"type": "text", "text": p.text}
+            if p.text is not None
+            else {"type": "payload", "payload": p.payload}
+            for p in component.parameters
+        ]
+        components.append(out)
+    return {
+        "name": template.name,
+        "language": {"code": template.language},
+        "components": components,
+    }
+
+
+def _channel_name(channel: MessageChannel) -> str:
+    """The wire's name of a channel (`"sms"`, `"viber"`, `"rcs"`, `"voice"`, `"telegram"`)."""
+    return _CHANNEL_NAMES[type(channel)]
+
+
+_CHANNEL_NAMES: Mapping[type[Any], str] = {
+    SmsChannel: "sms",
+    ViberChannel: "viber",
+    RcsChannel: "rcs",
+    VoiceChannel: "voice",
+    TelegramChannel: "telegram",
+}
+
+
+def _channel_json(channel: MessageChannel) -> dict[str, Any]:
+    """One channel's content object of a universal send."""
+    out: dict[str, Any]
+    if isinstance(channel, RcsChannel):
+        return {"sender": channel.sender, **_options_json(channel.options)}
+    if isinstance(channel, SmsChannel):
+        out = {"sender": channel.sender, "text": channel.text}
+        if channel.transliterate is not None:
+            out["transliterate"] = channel.transliterate
+        if channel.unsubscribe_caption is not None:
+            out["unsubscribe_caption"] = channel.unsubscribe_caption
+        return out
+    if isinstance(channel, ViberChannel):
+        out = {"sender": channel.sender, "text": channel.text}
+        if channel.image_url is not None:
+            out["image_url"] = channel.image_url
+        if channel.button_caption is not None:
+            out["button_caption"] = channel.button_caption
+            out["link_url"] = channel.button_url
+        return out
+    if isinstance(channel, VoiceChannel):
+        out = {"text": channel.text, "category": channel.category}
+        for wire_name, value in (
+            ("sender", channel.sender),
+            ("voice", channel.voice),
+            ("lang", channel.language),
+        ):
+            if value is not None:
+                out[wire_name] = value
+        return out
+    out = {"text": channel.text}
+    if channel.sender is not None:
+        out["sender"] = channel.sender
     return out

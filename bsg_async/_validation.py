@@ -170,9 +170,7 @@ def day(value: object, field: str) -> str:
 
 def country_code(value: object, field: str = "country") -> str:
     """An ISO 3166-1 alpha-2 country code (`"UA"`); lower case is accepted and sent upper."""
-    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
-        return value.upper()
-    raise InvalidParameterError(field, value, "expected a two-letter ISO 3166-1 code like 'UA'")
+    return iso_code(value, field, letters=2)
 
 
 def email(value: object, field: str, *, max_length: int | None = None) -> str:
@@ -384,3 +382,29 @@ def ids(value: object, field: str, bounds: tuple[int, int]) -> list[int]:
     if len(found) < low:
         raise InvalidParameterError(field, list(found), f"needs at least {low} id(s)")
     return list(found)
+
+
+_ISO_CODE_RES = {2: re.compile(r"[A-Za-z]{2}"), 3: re.compile(r"[A-Za-z]{3}")}
+_ISO_EXAMPLES = {2: "a country code such as 'UA'", 3: "a currency code such as 'EUR'"}
+
+
+def iso_code(value: object, field: str, *, letters: int = 2) -> str:
+    """An ISO code of `letters` Latin letters, returned upper-case: 2 for a country (ISO
+    3166-1 alpha-2, `"UA"`), 3 for a currency (ISO 4217, `"EUR"`)."""
+    if isinstance(value, str) and _ISO_CODE_RES[letters].fullmatch(value):
+        return value.upper()
+    raise InvalidParameterError(
+        field, value, f"expected {letters} Latin letters ({_ISO_EXAMPLES[letters]})"
+    )
+
+
+def choice(value: object, field: str, allowed: Iterable[str]) -> str:
+    """One of the `allowed` strings (an endpoint's enumeration), exactly as spelled there."""
+    options = tuple(allowed)
+    if isinstance(value, str) and value in options:
+        return value
+    if len(options) > 8:  # a long enumeration (languages): a few examples say enough
+        raise InvalidParameterError(
+            field, value, f"expected one of {len(options)} codes such as {', '.join(options[:4])}"
+        )
+    raise InvalidParameterError(field, value, f"expected one of {', '.join(options)}")

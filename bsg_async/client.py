@@ -39,12 +39,14 @@ if TYPE_CHECKING:
     from .otp import OtpResource
     from .prices import PricesResource
     from .rcs import RcsResource
+    from .reference import ReferenceResource
     from .senders import SendersResource
     from .short_links import ShortLinksResource
     from .sms import SmsResource
     from .statistics import StatisticsResource
     from .stop_list import StopListResource
     from .viber import ViberResource
+    from .whatsapp import WhatsAppResource
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -340,10 +342,24 @@ class AsyncBSG:
 
     @cached_property
     def prices(self) -> PricesResource:
-        """The legacy price lists: `sms`, `viber`, `hlr`."""
+        """The price lists: `sms`, `viber`, `hlr` (legacy); `by_country`, `calls` (One-API)."""
         from .prices import PricesResource
 
         return PricesResource(self)
+
+    @cached_property
+    def reference(self) -> ReferenceResource:
+        """The One-API's reference data: `countries`, `currencies`."""
+        from .reference import ReferenceResource
+
+        return ReferenceResource(self)
+
+    @cached_property
+    def whatsapp(self) -> WhatsAppResource:
+        """WhatsApp template messages on the One-API: `send`, `send_campaign`."""
+        from .whatsapp import WhatsAppResource
+
+        return WhatsAppResource(self)
 
     @cached_property
     def account(self) -> AccountResource:
@@ -636,9 +652,11 @@ def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
     raise InvalidParameterError("timeout", value, "expected seconds > 0 or an httpx.Timeout")
 
 
-_RESOURCES = frozenset({"sms", "viber", "rcs", "campaigns", "messages", "account"})
-_RESOURCES |= {"contacts", "contact_lists", "stop_list"}
-"""The lazily made channel namespaces: a `with_options` view makes its own (they hold it)."""
+_RESOURCES = frozenset(
+    name for name, value in vars(AsyncBSG).items() if isinstance(value, cached_property)
+)
+"""The lazily made namespaces (every `cached_property`): a `with_options` view makes its own
+(they hold their client)."""
 
 _DEFAULT_HEADERS = {
     "Accept": "application/json",

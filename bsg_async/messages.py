@@ -1,14 +1,19 @@
-"""`bsg.messages`: the One-API message search."""
+"""`bsg.messages`: the One-API message search, and the universal send (one message over a
+chain of channels)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import datetime
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from . import _validation as rules
+from ._one_api_sending import held_message, post_referenced
 from ._paging import DEFAULT_PAGE_SIZE, Pages, page_size, time_filters
-from .models.one_api import OneApiMessage
+from .errors import BSGError, InvalidParameterError
+from .models.channels import CHANNEL_TYPES, MessageChannel, UniversalOptions
+from .models.one_api import MessageInfo, OneApiMessage
+from .rcs import _callback_url, _phone, _reference
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -16,10 +21,12 @@ if TYPE_CHECKING:
 __all__ = ["MessagesResource"]
 
 PAGE_SIZE_BOUNDS = (15, 500)
+SEND_PATH = "/api/messages/send"
+CHAIN_MAX = 2
 
 
 class MessagesResource:
-    """The message search of the One-API, as `bsg.messages`."""
+    """The message search and the universal send of the One-API, as `bsg.messages`."""
 
     def __init__(self, client: AsyncBSG) -> None:
         self._client = client
@@ -66,6 +73,106 @@ class MessagesResource:
             limit=page_size_checked(page_size),
             params=params,
         )
+
+    async def send(
+        self,
+        *,
+        to: str,
+        channels: Iterable[MessageChannel] | MessageChannel,
+        reference: str | None = None,
+        callback_url: str | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        respect_curfew: bool | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+    ) -> MessageInfo:
+        """Send one message (no campaign) over a chain of channels and return its
+        `MessageInfo`: the first channel is tried, the second (if any) takes over when the
+        first cannot deliver.
+
+        - `to`: 9 to 15 digits, international format (a leading `+` is stripped; sent as
+          `phone.number`).
+        - `channels`: one or two content values, each of another channel: `SmsChannel`,
+          `ViberChannel`, `RcsChannel`, `VoiceChannel`, `TelegramChannel` (one may be given
+          as is).
+        - `reference`: 1 to 32 letters and digits, unique per message (sent as
+          `reference_id`); generated when `None`.
+        - `callback_url`: http(s), up to 100 characters, for this message's status reports.
+        - `tariff`: a `Tariff.code` from `bsg.account.tariffs()` (sent as `tariff_code`).
+        - `validity`: a `timedelta`, whole hours from 1 to 72 (sent as `validity`) or whole
+          seconds from 30 to 86,400 (sent as `validity_seconds`); the service's default is
+          72 hours. When it runs out, the next channel takes over.
+        - `respect_curfew`: keep to the curfew set in the account (the service's default:
+          `False`); `add_to_contact_book`, `check_stop_list` (default `True` for both).
+
+        ```python
+        info = await bsg.messages.send(
+            to="380501234567",
+            channels=[RcsChannel(sender="MyShop", text="Your order shipped"),
+                      SmsChannel(text="Your order shipped", sender="MyShop")],
+        )
+        ```
+
+        Exactly once, as every One-API send: the reference is fixed before the first
+        attempt, a lost answer is retried with the same bytes, and a 429 ("Too many duplicate
+        request detected") is looked up in the message search instead of being resent.
+        Raises `InvalidParameterError` before sending for a bad value, no channel, more than
+        two or a channel twice; an `APIError` subclass when the service refuses
+        (`InvalidRequestError` with `errors` for a 422); a `RateLimitError` for a 429 the
+        search cannot resolve; `TransportError` when no answer came after all retries (then
+        `may_have_been_accepted` tells whether the service may hold the message).
+        """
+        number = _phone(to, "to")
+        ref = _reference(reference, "reference")
+        chain = _chain(channels)
+        options = UniversalOptions(
+            callback_url=None if callback_url is None else _callback_url(callback_url),
+            tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
+            validity=rules.one_api_validity(validity),
+            respect_curfew=_flag(respect_curfew, "respect_curfew"),
+            add_to_contact_book=_flag(add_to_contact_book, "add_to_contact_book"),
+            check_stop_list=_flag(check_stop_list, "check_stop_list"),
+        )
+        client = self._client
+        payload = client._wire.universal_message(number, ref, chain, options)
+
+        async def recover(error: BSGError) -> MessageInfo:
+            return (await held_message(client, error, ref, number)).to_message_info()
+
+        return await post_referenced(client, SEND_PATH, payload, MessageInfo, recover)
+
+
+def _chain(channels: object) -> list[MessageChannel]:
+    """One or two channel values, each of another channel."""
+    if isinstance(channels, CHANNEL_TYPES):
+        channels = [channels]
+    if isinstance(channels, str | bytes) or not isinstance(channels, Iterable):
+        raise InvalidParameterError("channels", channels, "expected a list of channel values")
+    chain: list[MessageChannel] = []
+    for index, channel in enumerate(channels):
+        if not isinstance(channel, CHANNEL_TYPES):
+            raise InvalidParameterError(
+                f"channels[{index}]",
+                channel,
+                "expected an SmsChannel, ViberChannel, RcsChannel, VoiceChannel or TelegramChannel",
+            )
+        if any(type(earlier) is type(channel) for earlier in chain):
+            raise InvalidParameterError(
+                f"channels[{index}]", channel, f"a {type(channel).__name__} is in the chain already"
+            )
+        chain.append(channel)
+        if len(chain) > CHAIN_MAX:
+            raise InvalidParameterError(
+                "channels", f"{len(chain)} channels", f"at most {CHAIN_MAX} channels"
+            )
+    if not chain:
+        raise InvalidParameterError("channels", [], "needs at least one channel")
+    return chain
+
+
+def _flag(value: object, field: str) -> bool | None:
+    return None if value is None else rules.boolean(value, field)
 
 
 def page_size_checked(value: object) -> int:

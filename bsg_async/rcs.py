@@ -234,17 +234,11 @@ def _content(
     check_stop_list: object,
 ) -> RcsContent:
     """What every RCS send shares, validated (the codec writes it: `Wire.rcs_*`)."""
-    fallback_validity: dict[str, int] = {}
-    if sms_fallback is not None:
-        if not isinstance(sms_fallback, SmsFallback):
-            raise InvalidParameterError("sms_fallback", sms_fallback, "expected an SmsFallback")
-        rules.text(sms_fallback.text, "sms_fallback.text", max_length=SMS_FALLBACK_TEXT_MAX)
-        rules.sender(sms_fallback.sender, "sms_fallback.sender", sms=True)
-        fallback_validity = rules.one_api_validity(sms_fallback.validity, "sms_fallback.validity")
+    fallback, fallback_validity = _sms_fallback(sms_fallback)
     return RcsContent(
         sender=rules.sender(sender, max_length=SENDER_MAX),
         options=_options(text, cards),
-        sms_fallback=sms_fallback,
+        sms_fallback=fallback,
         fallback_validity=fallback_validity,
         tariff=None if tariff is None else rules.integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         validity=rules.one_api_validity(validity),
@@ -255,6 +249,19 @@ def _content(
         if check_stop_list is None
         else rules.boolean(check_stop_list, "check_stop_list"),
     )
+
+
+def _sms_fallback(sms_fallback: object) -> tuple[SmsFallback | None, dict[str, int]]:
+    """Check a One-API send's `sms_fallback` (`None` or an `SmsFallback` within the One-API's
+    limits); return it with its validity field to send (`{}` when none). Every One-API send
+    with an SMS fallback (RCS, WhatsApp) checks it here."""
+    if sms_fallback is None:
+        return None, {}
+    if not isinstance(sms_fallback, SmsFallback):
+        raise InvalidParameterError("sms_fallback", sms_fallback, "expected an SmsFallback")
+    rules.text(sms_fallback.text, "sms_fallback.text", max_length=SMS_FALLBACK_TEXT_MAX)
+    rules.sender(sms_fallback.sender, "sms_fallback.sender", sms=True)
+    return sms_fallback, rules.one_api_validity(sms_fallback.validity, "sms_fallback.validity")
 
 
 def _service_now(zone: tzinfo | None) -> datetime:

@@ -31,6 +31,16 @@ def non_blank(max_length: int | None = None) -> Callable[[Any, attrs.Attribute[A
     return validate
 
 
+def one_of(allowed: Sequence[str]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An attrs validator for one of the `allowed` strings (an endpoint's enumeration)."""
+    options = tuple(allowed)
+
+    def validate(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        rules.choice(value, attribute.name, options)
+
+    return validate
+
+
 def optional(
     validator: Callable[[Any, attrs.Attribute[Any], Any], None],
 ) -> Callable[[Any, attrs.Attribute[Any], Any], None]:

@@ -38,6 +38,7 @@ from ._one_api import OneApi
 from ._otp import OtpApi, OtpView
 from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_payload
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
+from ._reference import ReferenceApi
 from ._reply import Reply, unauthenticated
 from ._routes import Call, Router
 from ._senders import SendersApi
@@ -45,7 +46,9 @@ from ._short_links import ShortLinksApi
 from ._statistics import StatisticsApi
 from ._stop_list import StopListApi
 from ._store import Store
+from ._universal import UniversalApi
 from ._views import ChannelView, RcsView
+from ._whatsapp import WhatsAppApi
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -168,10 +171,12 @@ class FakeBSG:
 
     It serves the legacy REST API (SMS single, bulk and individual create; SMS status by id and
     by reference; SMS task; Viber create and status by id and by reference, with SMS fallback)
-    and the One-API (login, refresh; RCS single, campaign and contact-list sends; campaigns
-    get, detail, stop and list; the message search; balance and tariffs; 2FA one-time passwords,
-    their templates and price: `fake.otp`; contacts, their custom fields, contact lists and the
-    stop list, in `address_book`), validating like the
+    and the One-API (login, refresh; RCS single, campaign and contact-list sends; WhatsApp
+    single and campaign sends; the universal send over a chain of channels; campaigns get,
+    detail, stop and list; the message search; balance and tariffs; countries, currencies and
+    the price lists per country; 2FA one-time passwords, their templates and price:
+    `fake.otp`; contacts, their custom fields, contact lists and the stop list, in
+    `address_book`), validating like the
     real service and answering with its documented codes and wire quirks. References are unique
     per channel forever (codes 23 and 43; an RCS `reference_id` already held gets HTTP 429
     "Too many duplicate request detected"). Statuses move forward on the fake's clock, and RCS
@@ -308,6 +313,9 @@ class FakeBSG:
                 *self._rcs.routes(),
                 *self._contacts.routes(),
                 *StopListApi(self._address_book).routes(),
+                *WhatsAppApi(self._rcs).routes(),
+                *UniversalApi(self._rcs).routes(),
+                *ReferenceApi(self.account).routes(),
                 *self.statistics.routes(),
                 *self.email.routes(),
                 *self.senders.routes(),

@@ -36,6 +36,7 @@ from ._store import Store
 
 __all__ = [
     "FINAL_STATUSES",
+    "ONE_API",
     "RCS",
     "SMS",
     "VIBER",
@@ -186,6 +187,18 @@ RCS = Route(
     fallback_offset=1_000_000_000,  # fallback SMS id = RCS message id + offset
     fallback_life=False,
 )
+
+ONE_API = Route(
+    "one-api",
+    "accepted",
+    "undelivered",
+    "one-api-fate",
+    fails=True,
+    fallback_offset=1_000_000_000,
+    fallback_life=False,
+)
+"""The One-API messages of the other channels (WhatsApp, a universal send's first channel):
+the RCS words, and every number reaches them."""
 
 
 @attrs.frozen
@@ -360,7 +373,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
         submission = message.submission
         key = str(message.id)
         return _Subject(
-            RCS,
+            RCS if submission.channel == "rcs" else ONE_API,
             message.id,
             message.to,
             submission.accepted_at,

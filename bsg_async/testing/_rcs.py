@@ -142,6 +142,7 @@ _COUNTERS = (
     "not_viber_user",
     "not_rcs_user",
 )
+_CHANNEL_NAMES = {"rcs": "RCS", "whatsapp": "WhatsApp"}
 _DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
 
 
@@ -250,6 +251,7 @@ class _Common:
     validity_seconds: int | None
     add_to_contact_book: bool
     check_stop_list: bool
+    channel: str = "rcs"
 
 
 class RcsApi:
@@ -289,13 +291,7 @@ class RcsApi:
         """`POST /api/messages/rcs/send`: one message, no campaign."""
         data = payload if isinstance(payload, dict) else {}
         check = Check()
-        phone = check.object(data.get("phone"), "phone")
-        number = reference_id = None
-        if phone is not None:
-            number = self._number(check, phone.get("number"), "phone.number")
-            reference_id = self._reference_id(
-                check, phone.get("reference_id"), "phone.reference_id"
-            )
+        number, reference_id = self.single_phone(check, data.get("phone"))
         callback_url = check.url(
             data.get("callback_url"), "callback_url", CALLBACK_URL_MAX, required=False
         )
@@ -304,19 +300,34 @@ class RcsApi:
             return invalid(check.errors)
         if common.check_stop_list and self.book.is_stopped(number, "rcs"):
             return invalid({"phone.number": ["The phone.number is in the RCS stop list."]})
-        if reference_id is not None and self._held(reference_id):
-            return _DUPLICATE
-        now = self.now()
-        submission = self._submission(common, now, now, callback_url=callback_url)
-        message = self._accept(reference_id, number, submission)
-        return Reply(200, dumps({"data": self.message_info(message)}))
+        return self.accept_single(reference_id, number, common, callback_url)
 
     def send_campaign(self, payload: Any) -> Reply:
         """`POST /api/campaigns/rcs/send`: 1 to 5,000 unique phones."""
         data = payload if isinstance(payload, dict) else {}
         check = Check()
+        recipients = self.campaign_phones(check, data.get("phones"))
+        start_at = self._start_at(check, data.get("start_at"))
+        common = self._common(check, data)
+        if check.errors or common is None:
+            return invalid(check.errors)
+        return self.accept_campaign(common, recipients, start_at)
+
+    def single_phone(self, check: Check, value: Any) -> tuple[str | None, str | None]:
+        """A single send's `phone`: `{number, reference_id}`, as `(number, reference_id)`
+        (`None` where missing or invalid)."""
+        phone = check.object(value, "phone")
+        if phone is None:
+            return None, None
+        number = self._number(check, phone.get("number"), "phone.number")
+        reference_id = self._reference_id(check, phone.get("reference_id"), "phone.reference_id")
+        return number, reference_id
+
+    def campaign_phones(self, check: Check, value: Any) -> list[tuple[str, str | None]]:
+        """A campaign's `phones`: 1 to 5,000 `{number, reference_id}`, numbers and references
+        unique; `(number, reference_id)` of each valid one."""
         recipients: list[tuple[str, str | None]] = []
-        phones = check.items(data.get("phones"), "phones", (1, CAMPAIGN_MAX_PHONES))
+        phones = check.items(value, "phones", (1, CAMPAIGN_MAX_PHONES))
         seen_numbers: set[str] = set()
         seen_references: set[str] = set()
         for index, entry in enumerate(phones or ()):
@@ -339,10 +350,25 @@ class RcsApi:
                 if reference_id is not None:
                     seen_references.add(reference_id)
                 recipients.append((number, reference_id))
-        start_at = self._start_at(check, data.get("start_at"))
-        common = self._common(check, data)
-        if check.errors or common is None:
-            return invalid(check.errors)
+        return recipients
+
+    def accept_single(
+        self, reference_id: str | None, number: str, common: _Common, callback_url: str | None
+    ) -> Reply:
+        """Accept one message of any One-API channel (no campaign) validated by its area:
+        `{"data": MessageInfo}`, or the 429 for a `reference_id` already held."""
+        if reference_id is not None and self._held(reference_id):
+            return _DUPLICATE
+        now = self.now()
+        submission = self._submission(common, now, now, callback_url=callback_url)
+        message = self._accept(reference_id, number, submission)
+        return Reply(200, dumps({"data": self.message_info(message)}))
+
+    def accept_campaign(
+        self, common: _Common, recipients: list[tuple[str, str | None]], start_at: float | None
+    ) -> Reply:
+        """Accept a campaign of any One-API channel validated by its area: `{"data":
+        Campaign}`, or the 429 when one of its references is already held."""
         if any(ref is not None and self._held(ref) for _, ref in recipients):
             return _DUPLICATE
         return self._campaign(common, recipients, start_at, contact_lists=())
@@ -389,7 +415,7 @@ class RcsApi:
         for number, reference_id in recipients:
             message = self._accept(reference_id, number, submission)
             finishes = max(finishes, self.fates.final_at(message))
-        name = f"RCS campaign {format_time(now)[:10]}"
+        name = f"{_CHANNEL_NAMES.get(common.channel, 'RCS')} campaign {format_time(now)[:10]}"
         self.campaigns.add(name, first_id, len(recipients), finishes, submission, contact_lists)
         campaign = self.campaigns.at(-1)
         answer = self.campaign_json(campaign)
@@ -451,6 +477,7 @@ class RcsApi:
             campaign_id=campaign_id,
             add_to_contact_book=common.add_to_contact_book,
             check_stop_list=common.check_stop_list,
+            channel=common.channel,
         )
 
     # -- validation ----------------------------------------------------------------------------
@@ -509,22 +536,23 @@ class RcsApi:
         )
 
     @staticmethod
-    def _options(check: Check, value: Any) -> Mapping[str, Any] | None:
-        options = check.object(value, "options")
+    def _options(check: Check, value: Any, key: str = "options") -> Mapping[str, Any] | None:
+        """RCS content at `key`: `text` (1 to 160) or 1 to 10 `cards`, not both."""
+        options = check.object(value, key)
         if options is None:
             return None
         text, cards = options.get("text"), options.get("cards")
         if text is not None and cards is not None:
-            check.add("options", "The options must hold either text or cards, not both.")
+            check.add(key, f"The {key} must hold either text or cards, not both.")
             return None
         if text is None and cards is None:
-            check.add("options.text", "The options.text field is required when cards is absent.")
+            check.add(key + ".text", f"The {key}.text field is required when cards is absent.")
             return None
         if text is not None:
-            return options if check.text(text, "options.text", TEXT_MAX) is not None else None
-        items = check.items(cards, "options.cards", (1, CARDS_MAX))
+            return options if check.text(text, key + ".text", TEXT_MAX) is not None else None
+        items = check.items(cards, key + ".cards", (1, CARDS_MAX))
         for index, card in enumerate(items or ()):
-            _card(check, card, f"options.cards.{index}")
+            _card(check, card, f"{key}.cards.{index}")
         return options
 
     @staticmethod
@@ -537,16 +565,7 @@ class RcsApi:
             return None
         prefix = "alternative_channel.sms."
         check.text(sms.get("text"), prefix + "text", SMS_TEXT_MAX)
-        sender = sms.get("sender")
-        if check.required(sender, prefix + "sender") and not (
-            isinstance(sender, str)
-            and sender.strip()
-            and (_SMS_SENDER_DIGITS.fullmatch(sender) or _SMS_SENDER_NAME.fullmatch(sender))
-        ):
-            check.add(
-                prefix + "sender",
-                f"The {prefix}sender must be up to 11 letters and digits, or up to 15 digits.",
-            )
+        check_sms_sender(check, sms.get("sender"), prefix + "sender")
         _validity(check, sms, prefix)
         check.boolean(sms.get("check_stop_list"), prefix + "check_stop_list")
         return sms
@@ -566,7 +585,7 @@ class RcsApi:
             "id": message.id,
             "reference_id": message.reference,
             "source": "rest",
-            "type": "rcs",
+            "type": message.channel,
             "phone": int(message.to),
             "status": state.status,
             "validity": message.submission.validity_hours,
@@ -654,7 +673,7 @@ class RcsApi:
             "name": campaign.name,
             "sender": submission.sender,
             "status": self.campaign_status(campaign),
-            "message_type": "rcs",
+            "message_type": submission.channel,
             "start_at": format_time(submission.start_at),
             "real_start_at": now.real_start,
             "finished_at": now.finished,
@@ -673,14 +692,14 @@ class RcsApi:
         statistics["not_rcs_user"] = sum(
             1
             for message in self.campaign_messages(campaign)
-            if not self.fates.reaches(RCS, message.to)
+            if submission.channel == "rcs" and not self.fates.reaches(RCS, message.to)
         )
         return {
             "id": campaign.id,
             "name": campaign.name,
             "sender": submission.sender,
             "status": self.campaign_status(campaign),
-            "type": "rcs",
+            "type": submission.channel,
             "started_at": format_time(submission.start_at),
             "actual_start_at": now.real_start,
             "finished_at": now.finished,
@@ -864,6 +883,16 @@ def _suggestion(check: Check, value: Any, key: str) -> None:
             check.matches(phone, key + ".phone", _PHONE, "must be 9 to 15 digits")
     elif check.required(kind, key + ".type"):
         check.add(key + ".type", f"The selected {key}.type is invalid.")
+
+
+def check_sms_sender(check: Check, sender: Any, key: str) -> None:
+    """An SMS sender (required): up to 11 letters and digits, or up to 15 digits."""
+    if check.required(sender, key) and not (
+        isinstance(sender, str)
+        and sender.strip()
+        and (_SMS_SENDER_DIGITS.fullmatch(sender) or _SMS_SENDER_NAME.fullmatch(sender))
+    ):
+        check.add(key, f"The {key} must be up to 11 letters and digits, or up to 15 digits.")
 
 
 def _validity(check: Check, data: Mapping[str, Any], prefix: str) -> tuple[int | None, int | None]:

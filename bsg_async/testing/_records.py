@@ -169,6 +169,9 @@ class RcsSubmission:
     sent (read-only views). `accepted_at` and `start_at` are the fake's clock in Unix seconds
     (`start_at` is later only for a campaign scheduled ahead). `validity_hours` is what the
     message reports (from `validity`, or `validity_seconds` rounded up, default 72).
+    `channel` is the One-API channel it went out on: `"rcs"`, or `"whatsapp"` or the first
+    channel of a universal send (`"sms"`, `"viber"`, `"voice"`, `"telegram"`), whose content
+    object `options` then is.
     """
 
     sender: str
@@ -185,6 +188,7 @@ class RcsSubmission:
     campaign_id: int | None = None
     add_to_contact_book: bool = True
     check_stop_list: bool = True
+    channel: str = "rcs"
 
 
 @attrs.frozen
@@ -233,6 +237,11 @@ class FakeRcsMessage(_Accepted):
             if isinstance(suggestions, list):
                 found.extend(s for s in suggestions if isinstance(s, Mapping))
         return tuple(found)
+
+    @property
+    def channel(self) -> str:
+        """The One-API channel it went out on (`"rcs"`, `"whatsapp"`, `"sms"`, ...)."""
+        return self.submission.channel
 
     @property
     def campaign_id(self) -> int | None:

@@ -107,7 +107,9 @@ class ChannelView(MessageView[FakeMessage]):
 
 
 class RcsView(MessageView[FakeRcsMessage]):
-    """The fake's RCS messages and campaigns (`fake.rcs`).
+    """The fake's RCS messages and campaigns (`fake.rcs`): the One-API's message store, so
+    the WhatsApp and universal sends (`bsg.whatsapp`, `bsg.messages.send`) are here too, each
+    with its `channel`.
 
     ```python
     assert fake.rcs.acceptances("order42") == 1
