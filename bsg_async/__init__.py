@@ -59,6 +59,7 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.campaigns import SmsContent, ViberContent
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -134,6 +135,7 @@ __all__ = [
     "SenderNotAllowedError",
     "Sent",
     "ServerError",
+    "SmsContent",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",
@@ -144,6 +146,7 @@ __all__ = [
     "UndeliverableDestinationError",
     "UnexpectedResponseError",
     "UnknownStatus",
+    "ViberContent",
     "ViberMessage",
     "ViberReport",
     "ViberStatus",

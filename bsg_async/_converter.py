@@ -37,6 +37,7 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
+from .models.campaigns import CampaignOptions, CampaignTarget, SmsContent, ViberContent
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -298,7 +299,8 @@ class Wire:
         )
         self._register(LegacyBalance)
         self._register(Price)
-        self._register(PriceQuote, aliases={"totalprice": "total_price"})
+        # `price`: the One-API's campaign quote (`bsg.campaigns.price`)
+        self._register(PriceQuote, aliases={"totalprice": "total_price", "price": "total_price"})
         prices = tuple[Price, ...]
         conv.register_structure_hook_func(
             functools.partial(_is, prices), _none_or_list(conv.get_structure_hook(prices))
@@ -517,6 +519,80 @@ class Wire:
         body: dict[str, Any] = {"groups": list(groups), **_rcs(content)}
         if start_at is not None:
             body["start_at"] = start_at
+        return body
+
+    # -- One-API campaigns: SMS, Viber, any channel, price -----------------------------------
+
+    @staticmethod
+    def sms_campaign(
+        target: CampaignTarget, *, text: str, sender: str, options: CampaignOptions
+    ) -> dict[str, Any]:
+        """The body of a One-API SMS campaign (`sms/send`: phone numbers as integers, as the
+        description types them; `sms/send-groups`: `groups`)."""
+        body = _target(target, numbers=int)
+        body["sender"], body["text"] = sender, text
+        body.update(_campaign_options(options))
+        return body
+
+    @staticmethod
+    def sms_campaign_individual(
+        messages: Sequence[tuple[str, str, str, str]], options: CampaignOptions
+    ) -> dict[str, Any]:
+        """The body of `sms/send-individual` from `(number, reference_id, text, sender)`."""
+        items = [
+            {"phone": int(number), "text": text, "sender": sender, "reference_id": ref}
+            for number, ref, text, sender in messages
+        ]
+        return {"messages": items, **_campaign_options(options)}
+
+    @staticmethod
+    def viber_campaign(
+        phones: Sequence[tuple[str, str]],
+        content: ViberContent,
+        *,
+        sms_fallback: RcsSmsFallback | None,
+        options: CampaignOptions,
+    ) -> dict[str, Any]:
+        """The body of a One-API Viber campaign (`viber/send`)."""
+        body = _target(CampaignTarget(phones=tuple(phones)), numbers=str)
+        body.update(_viber_content(content))
+        if sms_fallback is not None:
+            body["alternative_channel"] = {"sms": _fallback_json(sms_fallback)}
+        body.update(_campaign_options(options))
+        return body
+
+    @staticmethod
+    def campaign(
+        target: CampaignTarget,
+        channels: Sequence[SmsContent | ViberContent],
+        options: CampaignOptions,
+    ) -> dict[str, Any]:
+        """The body of the any-channel campaign (`campaigns/send`): `channels` by priority,
+        each channel's content under its name, the recipients under `recipients`."""
+        body: dict[str, Any] = {
+            "channels": [_channel_name(content) for content in channels],
+            "recipients": _target(target, numbers=str),
+        }
+        for content in channels:
+            if isinstance(content, SmsContent):
+                body["sms"] = _sms_content(content)
+            else:
+                body["viber"] = _viber_content(content)
+        body.update(_campaign_options(options))
+        return body
+
+    @staticmethod
+    def campaign_price(
+        target: CampaignTarget, *, text: str, sender: str, tariff: int | None
+    ) -> dict[str, Any]:
+        """The body of `campaigns/price`: `messages` of integer phones, or `groups`."""
+        body: dict[str, Any] = {"sender": sender, "text": text}
+        if target.contact_lists:
+            body["groups"] = list(target.contact_lists)
+        else:
+            body["messages"] = [{"phone": int(number)} for number, _ in target.phones]
+        if tariff is not None:
+            body["tariff_code"] = tariff
         return body
 
 
@@ -790,6 +866,53 @@ def _rcs(content: RcsContent) -> dict[str, Any]:
 
 
 # -- One-API request values ----------------------------------------------------------------------
+
+
+def _target(target: CampaignTarget, *, numbers: Callable[[str], Any]) -> dict[str, Any]:
+    """`{"phones": [{"number", "reference_id"}]}` or `{"groups": [...]}`."""
+    if target.contact_lists:
+        return {"groups": list(target.contact_lists)}
+    return {
+        "phones": [
+            {"number": numbers(number), "reference_id": ref} for number, ref in target.phones
+        ]
+    }
+
+
+def _campaign_options(options: CampaignOptions) -> dict[str, Any]:
+    """The optional campaign fields given, by their wire names."""
+    fields = {
+        "start_at": options.start_at,
+        "tariff_code": options.tariff,
+        "validity": options.validity,
+        "add_to_contact_book": options.add_to_contact_book,
+        "check_stop_list": options.check_stop_list,
+        "transliterate": options.transliterate,
+        "callback_url": options.callback_url,
+    }
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _channel_name(content: SmsContent | ViberContent) -> str:
+    return "sms" if isinstance(content, SmsContent) else "viber"
+
+
+def _sms_content(content: SmsContent) -> dict[str, Any]:
+    out: dict[str, Any] = {"sender": content.sender, "text": content.text}
+    if content.unsubscribe_caption is not None:
+        out["unsubscribe_caption"] = content.unsubscribe_caption
+    if content.transliterate is not None:
+        out["transliterate"] = content.transliterate
+    return out
+
+
+def _viber_content(content: ViberContent) -> dict[str, Any]:
+    out: dict[str, Any] = {"sender": content.sender, "text": content.text}
+    for name in ("image_url", "button_caption", "link_url"):
+        value = getattr(content, name)
+        if value is not None:
+            out[name] = value
+    return out
 
 
 def _options_json(options: RcsOptions) -> dict[str, Any]:

@@ -25,6 +25,7 @@ import attrs
 
 from ..errors import InvalidParameterError
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
+from ._campaigns import CampaignApi
 from ._config import Account, Lifecycle, Rules, Webhook, checked
 from ._extras import HLR_ID_BASE, HlrLookups, LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
@@ -279,7 +280,9 @@ class FakeBSG:
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
         # Every One-API operation: each area lists its routes beside its handlers.
-        self._router = Router((*self._one_api.routes(), *self._rcs.routes()))
+        self._router = Router(
+            (*self._one_api.routes(), *self._rcs.routes(), *CampaignApi(self._rcs).routes())
+        )
 
     def __repr__(self) -> str:
         return (
@@ -500,14 +503,20 @@ class FakeBSG:
         """How many times a message with `reference` was accepted (on `channel`: `"sms"`,
         `"viber"` or `"rcs"` (its `reference_id`), or on all three).
 
-        With the default `Rules(unique_references=True)` this is 0 or 1 per channel: the proof of
-        exactly-once is that every reference your code reports as sent has 1 here, and every
-        reference it reports as failed (and not "may have been accepted") has 0.
+        A channel counts both APIs: `"sms"` the legacy SMS and the One-API SMS campaigns'
+        messages, `"viber"` likewise. With the default `Rules(unique_references=True)` this
+        is 0 or 1 per channel and API: the proof of exactly-once is that every reference your
+        code reports as sent has 1 here, and every reference it reports as failed (and not
+        "may have been accepted") has 0.
         """
-        stores = self._stores()
-        if channel is not None:
-            return stores[channel].acceptances(reference)
-        return sum(store.acceptances(reference) for store in stores.values())
+        one_api = self._rcs_store.with_key(reference)
+        if channel is None:
+            legacy = self._sms_store.acceptances(reference)
+            return legacy + self._viber_store.acceptances(reference) + len(one_api)
+        count = sum(1 for message in one_api if message.channel == channel)
+        if channel == "rcs":
+            return count
+        return count + self._stores()[channel].acceptances(reference)
 
     def _stores(self) -> dict[AnyChannel, Messages | RcsMessages]:
         """The message store of each channel."""
@@ -537,8 +546,8 @@ class FakeBSG:
         spent = account.sms_price * len(self._sms_store) + account.viber_price * len(
             self._viber_store
         )
-        if self._rcs_store:  # (no RCS yet: the balance keeps the decimals it was given)
-            spent += account.rcs_price * len(self._rcs_store)
+        if self._rcs_store:  # (no One-API send yet: the balance keeps the decimals it was given)
+            spent += self._rcs.spent
         return account.balance - spent
 
     def task(self, task_id: int) -> Task | None:

@@ -36,6 +36,8 @@ from ._store import Store
 
 __all__ = [
     "FINAL_STATUSES",
+    "ONE_API_SMS",
+    "ONE_API_VIBER",
     "RCS",
     "SMS",
     "VIBER",
@@ -186,6 +188,21 @@ RCS = Route(
     fallback_offset=1_000_000_000,  # fallback SMS id = RCS message id + offset
     fallback_life=False,
 )
+
+# The One-API's SMS and Viber campaigns: One-API words, the fallback of Viber as for RCS.
+ONE_API_SMS = Route("sms", "accepted", "undelivered", "one-sms-fate")
+ONE_API_VIBER = Route(
+    "viber",
+    "accepted",
+    "undelivered",
+    "one-viber-fate",
+    read_tag="one-viber-read",
+    reads=True,
+    reach_tag="viber-user",
+    fallback_offset=3_000_000_000,
+    fallback_life=False,
+)
+_ONE_API_ROUTES = {"rcs": RCS, "sms": ONE_API_SMS, "viber": ONE_API_VIBER}
 
 
 @attrs.frozen
@@ -356,7 +373,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
         submission = message.submission
         key = str(message.id)
         return _Subject(
-            RCS,
+            _ONE_API_ROUTES[submission.channel],
             message.id,
             message.phone,
             submission.accepted_at,

@@ -43,7 +43,17 @@ import attrs
 
 from ._check import DIGITS, Check
 from ._config import Account
-from ._fates import RCS, Fates, Hold, MessageState, Step, due_steps, format_time, held
+from ._fates import (
+    ONE_API_VIBER,
+    RCS,
+    Fates,
+    Hold,
+    MessageState,
+    Step,
+    due_steps,
+    format_time,
+    held,
+)
 from ._json import dumps
 from ._records import FakeCampaign, FakeRcsMessage, RcsSubmission
 from ._reply import Reply, invalid, not_found
@@ -54,6 +64,7 @@ from ._store import Store
 __all__ = [
     "CAMPAIGN_ID_BASE",
     "CAMPAIGN_STATUSES",
+    "DUPLICATE",
     "HELD_STATUSES",
     "RCS_ID_BASE",
     "CampaignControls",
@@ -95,8 +106,6 @@ PRICE_QUANTUM = Decimal("0.0000001")
 
 _PHONE = re.compile(r"[0-9]{9,15}")
 _REFERENCE_ID = re.compile(r"[A-Za-z0-9]{1,32}")
-_SMS_SENDER_DIGITS = re.compile(r"[0-9]{1,15}")
-_SMS_SENDER_NAME = re.compile(r"[\x20-\x7e]{1,11}")
 _COUNTRIES = (
     ("380", "UA"),
     ("375", "BY"),
@@ -136,7 +145,7 @@ _COUNTERS = (
     "not_viber_user",
     "not_rcs_user",
 )
-_DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
+DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
 
 
 # -- state -------------------------------------------------------------------------------------
@@ -268,13 +277,20 @@ class RcsApi:
         self.campaigns = campaigns
         self.controls = CampaignControls()
         self.live: dict[int, int] = {}
+        self.spent = Decimal(0)  # the price of every message accepted
         self.fates = fates
         self.now = now
+        self.account = account
         self.price = account.rcs_price
         self.currency = account.currency
         self.tariffs = account.tariffs
         self.groups = account.contact_groups
         self._codes = frozenset(t.code for t in self.tariffs if t.is_active and t.code is not None)
+
+    @property
+    def tariff_codes(self) -> frozenset[int]:
+        """The codes of the account's active tariffs (what `tariff_code` may be)."""
+        return self._codes
 
     # -- sends ---------------------------------------------------------------------------------
 
@@ -295,8 +311,8 @@ class RcsApi:
         common = self._common(check, data)
         if check.errors or common is None or number is None:
             return invalid(check.errors)
-        if reference_id is not None and self._held(reference_id):
-            return _DUPLICATE
+        if reference_id is not None and self.held(reference_id):
+            return DUPLICATE
         now = self.now()
         submission = self._submission(common, now, now, callback_url=callback_url)
         message = self._accept(reference_id, number, submission)
@@ -334,8 +350,8 @@ class RcsApi:
         common = self._common(check, data)
         if check.errors or common is None:
             return invalid(check.errors)
-        if any(ref is not None and self._held(ref) for _, ref in recipients):
-            return _DUPLICATE
+        if any(ref is not None and self.held(ref) for _, ref in recipients):
+            return DUPLICATE
         return self._campaign(common, recipients, start_at, groups=())
 
     def send_groups(self, payload: Any) -> Reply:
@@ -373,27 +389,50 @@ class RcsApi:
         start = now if start_at is None or start_at < now else start_at
         campaign_id = self.campaigns.next_id()
         submission = self._submission(common, now, start, campaign_id=campaign_id)
+        return self.open_campaign(
+            submission, [(number, ref, submission) for number, ref in recipients], groups
+        )
+
+    def open_campaign(
+        self,
+        submission: RcsSubmission,
+        messages: Sequence[tuple[str, str | None, RcsSubmission]],
+        contact_lists: tuple[int, ...] = (),
+    ) -> Reply:
+        """Accept a campaign of any One-API channel: store `messages` (`(phone, reference_id,
+        submission)`: each message's own, or the campaign's `submission`) and the campaign
+        (under `campaigns.next_id()`, which `submission.campaign_id` holds); answer its
+        `Campaign` JSON with its `calculated_price`."""
         first_id = self.messages.next_id()
-        finishes = start
-        for number, reference_id in recipients:
-            message = self._accept(reference_id, number, submission)
+        finishes = submission.start_at
+        price = Decimal(0)
+        for number, reference_id, own in messages:
+            message = self._accept(reference_id, number, own)
             finishes = max(finishes, self.fates.final_at(message))
-        name = f"RCS campaign {format_time(now)[:10]}"
-        self.campaigns.add(name, first_id, len(recipients), finishes, submission, groups)
+            price += own.price
+        accepted = format_time(submission.accepted_at)
+        if submission.channel == "rcs":
+            name = f"RCS campaign {accepted[:10]}"
+        else:
+            name = f"{submission.channel.upper()} api campaign / {accepted}"
+        self.campaigns.add(name, first_id, len(messages), finishes, submission, contact_lists)
         campaign = self.campaigns.at(-1)
         answer = self.campaign_json(campaign)
-        answer["calculated_price"] = (self.price * len(recipients)).quantize(PRICE_QUANTUM)
+        answer["calculated_price"] = price.quantize(PRICE_QUANTUM)
         return Reply(200, dumps({"data": answer}))
 
-    def _held(self, reference_id: str) -> bool:
+    def held(self, reference_id: str) -> bool:
+        """Whether a One-API message with this `reference_id` was accepted already."""
         return self.messages.taken(reference_id)
 
     def _accept(
         self, reference_id: str | None, phone: str, submission: RcsSubmission
     ) -> FakeRcsMessage:
-        """Store a new message; its status may change from now on (`live`)."""
+        """Store a new message; an RCS message's status reports go out from now on (`live`)."""
         self.messages.add(reference_id, phone, submission)
-        self.live[len(self.messages) - 1] = 0
+        self.spent += submission.price
+        if submission.channel == "rcs":
+            self.live[len(self.messages) - 1] = 0
         return self.messages.at(-1)
 
     def campaign_messages(self, campaign: FakeCampaign) -> Sequence[FakeRcsMessage]:
@@ -414,6 +453,7 @@ class RcsApi:
         self.campaigns.clear()
         self.controls.clear()
         self.live.clear()
+        self.spent = Decimal(0)
 
     def _submission(
         self,
@@ -525,16 +565,7 @@ class RcsApi:
             return None
         prefix = "alternative_channel.sms."
         check.text(sms.get("text"), prefix + "text", SMS_TEXT_MAX)
-        sender = sms.get("sender")
-        if check.required(sender, prefix + "sender") and not (
-            isinstance(sender, str)
-            and sender.strip()
-            and (_SMS_SENDER_DIGITS.fullmatch(sender) or _SMS_SENDER_NAME.fullmatch(sender))
-        ):
-            check.add(
-                prefix + "sender",
-                f"The {prefix}sender must be up to 11 letters and digits, or up to 15 digits.",
-            )
+        check.sms_sender(sms.get("sender"), prefix + "sender")
         _validity(check, sms, prefix)
         check.boolean(sms.get("check_stop_list"), prefix + "check_stop_list")
         return sms
@@ -554,7 +585,7 @@ class RcsApi:
             "id": message.id,
             "reference_id": message.reference_id,
             "source": "rest",
-            "type": "rcs",
+            "type": message.channel,
             "phone": int(message.phone),
             "status": state.status,
             "validity": message.submission.validity_hours,
@@ -642,7 +673,7 @@ class RcsApi:
             "name": campaign.name,
             "sender": submission.sender,
             "status": self.campaign_status(campaign),
-            "message_type": "rcs",
+            "message_type": submission.channel,
             "start_at": format_time(submission.start_at),
             "real_start_at": now.real_start,
             "finished_at": now.finished,
@@ -658,17 +689,19 @@ class RcsApi:
         now = self._now_of(campaign)
         submission = campaign.submission
         statistics = {name: now.counts.get(name, 0) for name in _COUNTERS}
-        statistics["not_rcs_user"] = sum(
-            1
-            for message in self.campaign_messages(campaign)
-            if not self.fates.reaches(RCS, message.phone)
-        )
+        if submission.channel in ("rcs", "viber"):
+            route = RCS if submission.channel == "rcs" else ONE_API_VIBER
+            statistics[f"not_{submission.channel}_user"] = sum(
+                1
+                for message in self.campaign_messages(campaign)
+                if not self.fates.reaches(route, message.phone)
+            )
         return {
             "id": campaign.id,
             "name": campaign.name,
             "sender": submission.sender,
             "status": self.campaign_status(campaign),
-            "type": "rcs",
+            "type": submission.channel,
             "started_at": format_time(submission.start_at),
             "actual_start_at": now.real_start,
             "finished_at": now.finished,
@@ -677,7 +710,9 @@ class RcsApi:
             "alternative_channels": now.channels,
             "total_messages": campaign.count,
             "total_phones": campaign.count,
-            "total_price": (submission.price * campaign.count).quantize(PRICE_QUANTUM),
+            "total_price": sum(
+                (m.price for m in self.campaign_messages(campaign)), Decimal(0)
+            ).quantize(PRICE_QUANTUM),
             "currency": submission.currency,
         }
 

@@ -16,6 +16,7 @@ import attrs
 
 __all__ = [
     "Channel",
+    "OneApiChannel",
     "FakeCampaign",
     "FakeHlr",
     "FakeMessage",
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 Channel = Literal["sms", "viber"]
+OneApiChannel = Literal["sms", "viber", "rcs"]
 
 
 @attrs.frozen
@@ -166,6 +168,10 @@ class RcsSubmission:
     sent (read-only views). `accepted_at` and `start_at` are the fake's clock in Unix seconds
     (`start_at` is later only for a campaign scheduled ahead). `validity_hours` is what the
     message reports (from `validity`, or `validity_seconds` rounded up, default 72).
+
+    Every One-API send has one: `channel` says which (`"rcs"`, or `"sms"` and `"viber"` for
+    their campaigns, whose `options` then hold the SMS's `text`, or the Viber message's `text`,
+    `image_url`, `button_caption` and `link_url`).
     """
 
     sender: str
@@ -182,6 +188,7 @@ class RcsSubmission:
     campaign_id: int | None = None
     add_to_contact_book: bool = True
     check_stop_list: bool = True
+    channel: OneApiChannel = "rcs"
 
 
 @attrs.frozen
@@ -225,6 +232,11 @@ class FakeRcsMessage(_Accepted):
             if isinstance(suggestions, list):
                 found.extend(s for s in suggestions if isinstance(s, Mapping))
         return tuple(found)
+
+    @property
+    def channel(self) -> OneApiChannel:
+        """`"rcs"`, or `"sms"`/`"viber"` for a message of a One-API SMS or Viber campaign."""
+        return self.submission.channel
 
     @property
     def campaign_id(self) -> int | None:
