@@ -24,8 +24,8 @@ answer the SDK cannot decode, are reconciled the same way. `send_to_groups` has 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from . import _validation as rules
 from ._one_api_sending import (
@@ -33,12 +33,18 @@ from ._one_api_sending import (
     held_message,
     post_referenced,
     post_unreferenced,
+    send_campaign_chunk,
 )
+from ._sending import Chunk
+from .batch import OutcomeStream, ProgressCallback, Recipients
+from .batch import _check_batch_options as check_batch_options
+from .batch import _collect as collect
 from .errors import (
     BSGError,
     InvalidParameterError,
 )
 from .models import Recipient
+from .models.batch import BatchReport, Outcome
 from .models.one_api import (
     Campaign,
     MessageInfo,
@@ -66,6 +72,7 @@ SENDER_MAX = 40
 CALLBACK_URL_MAX = 100
 CAMPAIGN_MAX_PHONES = 5000
 GROUPS_MAX = 1000
+DEFAULT_CAMPAIGN_CONCURRENCY = 2
 _TARIFF_CODES = (0, 2**63 - 1)
 
 
@@ -254,6 +261,98 @@ class RcsResource:
         client = self._client
         return await post_unreferenced(client, GROUPS_PATH, payload, Campaign)
 
+    async def send_campaign_many(
+        self,
+        to: Recipients,
+        *,
+        sender: str,
+        text: str | None = None,
+        cards: Sequence[RcsCard] | RcsCard | None = None,
+        sms_fallback: RcsSmsFallback | None = None,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+        chunk_size: int = CAMPAIGN_MAX_PHONES,
+        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> BatchReport:
+        """Send one RCS message to any number of recipients as campaigns of `chunk_size`
+        phones (1 to 5,000, the endpoint's maximum by default); one outcome per recipient, in
+        input order. The contract and the cost of reading each recipient's id and price back
+        are those of `bsg.sms.send_campaign_many`; content as in `send_campaign`, `validity` a
+        `timedelta` (whole hours from 1 to 72, else whole seconds from 30 to 86,400) and
+        `tariff` a `Tariff.code`.
+
+        ```python
+        report = await bsg.rcs.send_campaign_many(numbers, sender="MyShop", text="Sale")
+        ```
+        """
+        return await collect(
+            self.stream_campaign_many(
+                to,
+                sender=sender,
+                text=text,
+                cards=cards,
+                sms_fallback=sms_fallback,
+                start_at=start_at,
+                tariff=tariff,
+                validity=validity,
+                add_to_contact_book=add_to_contact_book,
+                check_stop_list=check_stop_list,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                on_progress=on_progress,
+            )
+        )
+
+    def stream_campaign_many(
+        self,
+        to: Recipients,
+        *,
+        sender: str,
+        text: str | None = None,
+        cards: Sequence[RcsCard] | RcsCard | None = None,
+        sms_fallback: RcsSmsFallback | None = None,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+        chunk_size: int = CAMPAIGN_MAX_PHONES,
+        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> OutcomeStream:
+        """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
+        read (see `OutcomeStream`: open it with `async with`)."""
+        hours, seconds = _validity_fields(validity)
+        content = _content(
+            sender=sender,
+            text=text,
+            cards=cards,
+            sms_fallback=sms_fallback,
+            tariff_code=tariff,
+            validity=hours,
+            validity_seconds=seconds,
+            add_to_contact_book=add_to_contact_book,
+            check_stop_list=check_stop_list,
+        )
+        start = None if start_at is None else self._start_at(start_at)
+        wire, client = self._client._wire, self._client
+
+        def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
+            return wire.rcs_campaign(phones, content, start_at=start)
+
+        size, workers = check_batch_options(chunk_size, concurrency, max_chunk=CAMPAIGN_MAX_PHONES)
+
+        async def send(chunk: Chunk) -> list[Outcome]:
+            return await send_campaign_chunk(client, CAMPAIGN_PATH, chunk, payload)
+
+        return OutcomeStream(
+            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+        )
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _start_at(self, value: object) -> str:
@@ -291,6 +390,22 @@ def _content(
         if check_stop_list is None
         else rules.boolean(check_stop_list, "check_stop_list"),
     )
+
+
+def _validity_fields(value: object) -> tuple[int | None, int | None]:
+    """A `timedelta` validity as (hours, seconds): whole hours from 1 to 72 as hours, else
+    whole seconds."""
+    if value is None:
+        return None, None
+    if not isinstance(value, timedelta):
+        raise InvalidParameterError("validity", value, "expected a timedelta")
+    hours, rest = divmod(value, timedelta(hours=1))
+    if not rest and 1 <= hours <= 72:
+        return hours, None
+    seconds, rest = divmod(value, timedelta(seconds=1))
+    if rest:
+        raise InvalidParameterError("validity", value, "expected whole seconds")
+    return None, seconds
 
 
 def _service_now(zone: tzinfo | None) -> datetime:

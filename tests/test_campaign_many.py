@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -254,3 +255,32 @@ async def test_property_one_outcome_each_and_no_reference_accepted_twice(
     assert_exactly_once(report, fake, count, "sms")
     assert sum(isinstance(o, Sent) for o in report) + len(report.failed) == count
     assert all(o.price == Decimal("0.02") for o in report.succeeded)
+
+
+async def test_rcs_campaigns_many_keep_the_contract_after_a_reset_connection(
+    bsg: AsyncBSG, fake: FakeBSG
+) -> None:
+    fake.faults.script(["reset_after"], paths=["/api/campaigns/rcs/send"])
+
+    report = await bsg.rcs.send_campaign_many(
+        numbers(30), sender="MyShop", text="Sale", chunk_size=10, validity=timedelta(hours=2)
+    )
+
+    assert len(report.succeeded) == 30
+    assert report.total_price == {ACCOUNT.currency: 30 * ACCOUNT.rcs_price}
+    assert {c.submission.validity_hours for c in fake.rcs.campaigns} == {2}
+    assert_exactly_once(report, fake, 30, "rcs")
+
+
+async def test_rcs_validity_that_is_not_whole_hours_is_sent_in_seconds(
+    bsg: AsyncBSG, fake: FakeBSG
+) -> None:
+    await bsg.rcs.send_campaign_many(
+        numbers(1), sender="MyShop", text="Sale", validity=timedelta(minutes=90)
+    )
+
+    assert fake.rcs.campaigns[0].submission.validity_seconds == 5400
+    for bad in (timedelta(seconds=1.5), 3600):
+        with pytest.raises(InvalidParameterError) as caught:
+            bsg.rcs.stream_campaign_many(numbers(1), sender="S", text="Hi", validity=bad)  # type: ignore[arg-type]
+        assert caught.value.field == "validity"
