@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DIGITS", "URL", "Check"]
+__all__ = ["DEFAULT_PAGE_LIMIT", "DIGITS", "URL", "Check", "first", "paging"]
 
 URL = re.compile(r"https?://[^\s/?#]+\S*")
 DIGITS = re.compile(r"[0-9]{1,19}")
+DEFAULT_PAGE_LIMIT = 50
 _SMS_SENDER_DIGITS = re.compile(r"[0-9]{1,15}")
 _SMS_SENDER_NAME = re.compile(r"[\x20-\x7e]{1,11}")
 
@@ -119,3 +120,19 @@ class Check:
             self.add(key, f"The {key} must be an object.")
             return None
         return value
+
+
+def first(params: Mapping[str, list[str]], name: str) -> str | None:
+    """The first value of query parameter `name` (`parse_qs` output), or `None`."""
+    values = params.get(name)
+    return values[0] if values else None
+
+
+def paging(
+    check: Check, params: Mapping[str, list[str]], bounds: tuple[int, int]
+) -> tuple[int, int]:
+    """A One-API list's `page[offset]` and `page[limit]` (within `bounds`; default 50), as
+    `(offset, limit)`; a bad value is added to `check` as `page.offset` / `page.limit`."""
+    offset = check.integer(first(params, "page[offset]"), "page.offset")
+    limit = check.integer(first(params, "page[limit]"), "page.limit", bounds)
+    return (offset or 0), (DEFAULT_PAGE_LIMIT if limit is None else limit)

@@ -41,7 +41,7 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ._check import DIGITS, Check
+from ._check import DIGITS, Check, first, paging
 from ._config import Account
 from ._fates import (
     ONE_API_VIBER,
@@ -100,7 +100,6 @@ START_AT_MAX_AHEAD = 30 * 86_400
 MESSAGES_PAGE = (15, 500)
 TARIFFS_PAGE = (15, 500)
 CAMPAIGNS_PAGE = (30, 500)
-DEFAULT_PAGE_LIMIT = 50
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PRICE_QUANTUM = Decimal("0.0000001")
 
@@ -758,7 +757,7 @@ class RcsApi:
         """`GET /api/campaigns`: paged (30 to 500), optionally by creation time."""
         params = parse_qs(query, keep_blank_values=True)
         check = Check()
-        offset, limit = _paging(check, params, CAMPAIGNS_PAGE)
+        offset, limit = paging(check, params, CAMPAIGNS_PAGE)
         since, until = _time_filters(check, params)
         if check.errors:
             return invalid(check.errors)
@@ -772,9 +771,9 @@ class RcsApi:
         """`GET /api/messages`: the search, paged (15 to 500), every filter given applies."""
         params = parse_qs(query, keep_blank_values=True)
         check = Check()
-        offset, limit = _paging(check, params, MESSAGES_PAGE)
+        offset, limit = paging(check, params, MESSAGES_PAGE)
         since, until = _time_filters(check, params)
-        reference_id = _first(params, "filter[reference_id]")
+        reference_id = first(params, "filter[reference_id]")
         if reference_id is not None:
             check.matches(
                 reference_id,
@@ -782,8 +781,8 @@ class RcsApi:
                 _REFERENCE_ID,
                 "must be 1 to 32 letters and digits",
             )
-        campaign_id = check.integer(_first(params, "filter[campaign_id]"), "filter.campaign_id")
-        message_id = check.integer(_first(params, "filter[id]"), "filter.id")
+        campaign_id = check.integer(first(params, "filter[campaign_id]"), "filter.campaign_id")
+        message_id = check.integer(first(params, "filter[id]"), "filter.id")
         if check.errors:
             return invalid(check.errors)
         found = self.messages.page(
@@ -817,7 +816,7 @@ class RcsApi:
     def tariff_list(self, query: str) -> Reply:
         """`GET /api/accounts/tariff`: paged (15 to 500), `{"data", "total"}` without `meta`."""
         check = Check()
-        offset, limit = _paging(check, parse_qs(query, keep_blank_values=True), TARIFFS_PAGE)
+        offset, limit = paging(check, parse_qs(query, keep_blank_values=True), TARIFFS_PAGE)
         if check.errors:
             return invalid(check.errors)
         page = [
@@ -902,18 +901,10 @@ def _validity(check: Check, data: Mapping[str, Any], prefix: str) -> tuple[int |
     return hours, seconds
 
 
-def _paging(
-    check: Check, params: Mapping[str, list[str]], bounds: tuple[int, int]
-) -> tuple[int, int]:
-    offset = check.integer(_first(params, "page[offset]"), "page.offset")
-    limit = check.integer(_first(params, "page[limit]"), "page.limit", bounds)
-    return (offset or 0), (DEFAULT_PAGE_LIMIT if limit is None else limit)
-
-
 def _time_filters(check: Check, params: Mapping[str, list[str]]) -> tuple[float, float]:
     bounds = []
     for name, default in (("from", -math.inf), ("to", math.inf)):
-        raw = _first(params, f"filter[{name}]")
+        raw = first(params, f"filter[{name}]")
         moment = None if raw is None else _parse_time(raw)
         if raw is not None and moment is None:
             check.add(
@@ -921,11 +912,6 @@ def _time_filters(check: Check, params: Mapping[str, list[str]]) -> tuple[float,
             )
         bounds.append(default if moment is None else moment)
     return bounds[0], bounds[1]
-
-
-def _first(params: Mapping[str, list[str]], name: str) -> str | None:
-    values = params.get(name)
-    return values[0] if values else None
 
 
 def _parse_time(value: Any) -> float | None:
