@@ -35,6 +35,8 @@ import anyio
 
 from ._paging import data_object
 from ._sending import Chunk
+from .batch import OutcomeStream, ProgressCallback, Recipients
+from .batch import _check_batch_options as check_batch_options
 from .errors import (
     APIError,
     BSGError,
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CampaignPayload",
+    "campaign_stream",
     "held_campaign",
     "held_message",
     "post_referenced",
@@ -166,6 +169,27 @@ CampaignPayload = Callable[[Sequence[tuple[str, str]]], Mapping[str, Any]]
 
 SEARCH_PAGE = 500  # the message search's largest page
 LOOKUP_CONCURRENCY = 8
+
+
+def campaign_stream(
+    client: AsyncBSG,
+    path: str,
+    to: Recipients,
+    payload: CampaignPayload,
+    *,
+    max_chunk: int,
+    chunk_size: int,
+    concurrency: int,
+    on_progress: ProgressCallback | None,
+) -> OutcomeStream:
+    """The `OutcomeStream` of a high-volume send to the campaign endpoint `path`: chunks of
+    `chunk_size` (1 to `max_chunk`), each sent by `send_campaign_chunk`."""
+    size, workers = check_batch_options(chunk_size, concurrency, max_chunk=max_chunk)
+
+    async def send(chunk: Chunk) -> list[Outcome]:
+        return await send_campaign_chunk(client, path, chunk, payload)
+
+    return OutcomeStream(to, send, chunk_size=size, concurrency=workers, on_progress=on_progress)
 
 
 async def send_campaign_chunk(

@@ -29,22 +29,20 @@ from typing import TYPE_CHECKING, Any
 
 from . import _validation as rules
 from ._one_api_sending import (
+    campaign_stream,
     held_campaign,
     held_message,
     post_referenced,
     post_unreferenced,
-    send_campaign_chunk,
 )
-from ._sending import Chunk
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .batch import _check_batch_options as check_batch_options
 from .batch import _collect as collect
 from .errors import (
     BSGError,
     InvalidParameterError,
 )
 from .models import Recipient
-from .models.batch import BatchReport, Outcome
+from .models.batch import BatchReport
 from .models.one_api import (
     Campaign,
     MessageInfo,
@@ -344,13 +342,15 @@ class RcsResource:
         def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
             return wire.rcs_campaign(phones, content, start_at=start)
 
-        size, workers = check_batch_options(chunk_size, concurrency, max_chunk=CAMPAIGN_MAX_PHONES)
-
-        async def send(chunk: Chunk) -> list[Outcome]:
-            return await send_campaign_chunk(client, CAMPAIGN_PATH, chunk, payload)
-
-        return OutcomeStream(
-            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+        return campaign_stream(
+            client,
+            CAMPAIGN_PATH,
+            to,
+            payload,
+            max_chunk=CAMPAIGN_MAX_PHONES,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
         )
 
     # -- helpers -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import attrs
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
-from ._one_api_sending import post_campaign, send_campaign_chunk
+from ._one_api_sending import campaign_stream, post_campaign
 from ._sending import Chunk, send_chunk, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
@@ -405,13 +405,15 @@ class ViberResource:
         def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
             return wire.viber_campaign(phones, content, sms_fallback=fallback, options=options)
 
-        size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_CAMPAIGN_PHONES)
-
-        async def send(chunk: Chunk) -> list[Outcome]:
-            return await send_campaign_chunk(client, CAMPAIGN_PATH, chunk, payload)
-
-        return OutcomeStream(
-            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+        return campaign_stream(
+            client,
+            CAMPAIGN_PATH,
+            to,
+            payload,
+            max_chunk=MAX_CAMPAIGN_PHONES,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
         )
 
     def _campaign_options(

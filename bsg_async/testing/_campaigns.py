@@ -260,40 +260,11 @@ class CampaignApi:
         return account.viber_price if channel == "viber" else account.sms_price
 
     def _phones(
-        self,
-        check: Check,
-        value: Any,
-        key: str,
-        most: int,
-        *,
-        numbers: type[int] | type[str],
+        self, check: Check, value: Any, key: str, most: int, *, numbers: type[int] | type[str]
     ) -> list[tuple[str, str | None]]:
-        """`(number, reference_id)` of each phone: unique numbers and references."""
-        phones: list[tuple[str, str | None]] = []
-        seen_numbers: set[str] = set()
-        seen_references: set[str] = set()
-        for index, entry in enumerate(check.items(value, key, (1, most)) or ()):
-            item = f"{key}.{index}"
-            phone = check.object(entry, item)
-            if phone is None:
-                continue
-            if numbers is int:
-                number = self._integer_phone(check, phone.get("number"), item + ".number")
-            else:
-                number = self.rcs._number(check, phone.get("number"), item + ".number")
-            ref = self.rcs._reference_id(check, phone.get("reference_id"), item + ".reference_id")
-            if number is not None and number in seen_numbers:
-                check.add(item + ".number", f"The {item}.number field has a duplicate value.")
-            if ref is not None and ref in seen_references:
-                check.add(
-                    item + ".reference_id", f"The {item}.reference_id field has a duplicate value."
-                )
-            if number is not None:
-                seen_numbers.add(number)
-                if ref is not None:
-                    seen_references.add(ref)
-                phones.append((number, ref))
-        return phones
+        """`(number, reference_id)` of each phone: numbers sent as integers or as strings."""
+        number = self._integer_phone if numbers is int else None
+        return self.rcs.phones(check, value, key, most, number)
 
     def _groups(
         self, check: Check, value: Any, key: str, most: int | None

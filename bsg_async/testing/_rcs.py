@@ -321,30 +321,7 @@ class RcsApi:
         """`POST /api/campaigns/rcs/send`: 1 to 5,000 unique phones."""
         data = payload if isinstance(payload, dict) else {}
         check = Check()
-        recipients: list[tuple[str, str | None]] = []
-        phones = check.items(data.get("phones"), "phones", (1, CAMPAIGN_MAX_PHONES))
-        seen_numbers: set[str] = set()
-        seen_references: set[str] = set()
-        for index, entry in enumerate(phones or ()):
-            key = f"phones.{index}"
-            if not isinstance(entry, dict):
-                check.add(key, f"The {key} must be an object.")
-                continue
-            number = self._number(check, entry.get("number"), key + ".number")
-            reference_id = self._reference_id(
-                check, entry.get("reference_id"), key + ".reference_id"
-            )
-            if number is not None and number in seen_numbers:
-                check.add(key + ".number", f"The {key}.number field has a duplicate value.")
-            if reference_id is not None and reference_id in seen_references:
-                check.add(
-                    key + ".reference_id", f"The {key}.reference_id field has a duplicate value."
-                )
-            if number is not None:
-                seen_numbers.add(number)
-                if reference_id is not None:
-                    seen_references.add(reference_id)
-                recipients.append((number, reference_id))
+        recipients = self.phones(check, data.get("phones"), "phones", CAMPAIGN_MAX_PHONES)
         start_at = self._start_at(check, data.get("start_at"))
         common = self._common(check, data)
         if check.errors or common is None:
@@ -352,6 +329,43 @@ class RcsApi:
         if any(ref is not None and self.held(ref) for _, ref in recipients):
             return DUPLICATE
         return self._campaign(common, recipients, start_at, groups=())
+
+    def phones(
+        self,
+        check: Check,
+        value: Any,
+        key: str,
+        most: int,
+        number: Callable[[Check, Any, str], str | None] | None = None,
+    ) -> list[tuple[str, str | None]]:
+        """`(number, reference_id)` of each of 1 to `most` phones (`{"number",
+        "reference_id"}` objects), numbers and references unique; `number` checks a number
+        (default: a string of 9 to 15 digits)."""
+        read_number = self._number if number is None else number
+        recipients: list[tuple[str, str | None]] = []
+        seen_numbers: set[str] = set()
+        seen_references: set[str] = set()
+        for index, entry in enumerate(check.items(value, key, (1, most)) or ()):
+            item = f"{key}.{index}"
+            if not isinstance(entry, dict):
+                check.add(item, f"The {item} must be an object.")
+                continue
+            phone = read_number(check, entry.get("number"), item + ".number")
+            reference_id = self._reference_id(
+                check, entry.get("reference_id"), item + ".reference_id"
+            )
+            if phone is not None and phone in seen_numbers:
+                check.add(item + ".number", f"The {item}.number field has a duplicate value.")
+            if reference_id is not None and reference_id in seen_references:
+                check.add(
+                    item + ".reference_id", f"The {item}.reference_id field has a duplicate value."
+                )
+            if phone is not None:
+                seen_numbers.add(phone)
+                if reference_id is not None:
+                    seen_references.add(reference_id)
+                recipients.append((phone, reference_id))
+        return recipients
 
     def send_groups(self, payload: Any) -> Reply:
         """`POST /api/campaigns/rcs/send-groups`: the contacts of 1 to 1,000 contact lists."""
