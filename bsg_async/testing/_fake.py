@@ -161,8 +161,9 @@ class FakeBSG:
 
     It serves the legacy REST API (SMS single, bulk and individual create; SMS status by id and
     by reference; SMS task; Viber create and status by id and by reference, with SMS fallback)
-    and the One-API (login, refresh; RCS single, campaign and contact-list sends; campaigns
-    get, detail, stop and list; the message search; balance and tariffs), validating like the
+    and the One-API (login, refresh; RCS single, campaign and contact-list sends; SMS, Viber
+    and any-channel campaigns and the SMS campaign price; campaigns get, detail, stop and
+    list; the message search; balance and tariffs), validating like the
     real service and answering with its documented codes and wire quirks. References are unique
     per channel forever (codes 23 and 43; an RCS `reference_id` already held gets HTTP 429
     "Too many duplicate request detected"). Statuses move forward on the fake's clock, and RCS

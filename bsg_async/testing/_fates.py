@@ -17,7 +17,9 @@ The channels differ only in words and in a few ways, each a field of their `Rout
 | some numbers cannot receive it | no | `non_viber_*` | `non_rcs_*` |
 | the SMS fallback, for those numbers | - | a whole SMS life of its own | sent, then delivered |
 
-Campaign holds and stops (RCS) move or cut a timeline (`held`, `Fates.steps`).
+The One-API's SMS and Viber campaigns take the RCS column's words (`accepted`, `undelivered`;
+their own draws), Viber with its fallback as RCS's (`ONE_API_SMS`, `ONE_API_VIBER`).
+Campaign holds and stops (One-API campaigns) move or cut a timeline (`held`, `Fates.steps`).
 """
 
 from __future__ import annotations

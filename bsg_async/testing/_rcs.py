@@ -1,5 +1,9 @@
 """The One-API side of the fake beyond the login: RCS sends, campaigns, messages, tariffs.
 
+Its stores hold every One-API message and campaign: `_campaigns` adds the SMS, Viber and
+any-channel campaigns to them (`open_campaign`), each message's submission saying its
+channel.
+
 Endpoints (bsg-api.md 8.3 to 8.5), each behind a valid bearer token:
 
 - `POST /api/messages/rcs/send` -> `{"data": MessageInfo}`;

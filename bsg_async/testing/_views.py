@@ -107,7 +107,10 @@ class ChannelView(MessageView[FakeMessage]):
 
 
 class RcsView(MessageView[FakeRcsMessage]):
-    """The fake's RCS messages and campaigns (`fake.rcs`).
+    """The fake's RCS messages and campaigns (`fake.rcs`), and with them every One-API
+    message and campaign: those of the SMS, Viber and any-channel campaigns live in the same
+    stores (`message.channel` tells them apart; `fake.acceptances(reference, "sms")` counts
+    them with the legacy SMS).
 
     ```python
     assert fake.rcs.acceptances("order42") == 1
