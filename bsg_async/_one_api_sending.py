@@ -22,8 +22,10 @@ one campaign per chunk, through `post_referenced` like any campaign send; then o
 recipient from the campaign's messages, read back by campaign id through the message search
 (one `GET /api/messages` per 500 recipients), each matched by its `reference_id`. A recipient
 the search does not list under that campaign is looked up by its `reference_id` alone; one
-still not found is `Failed` with `may_have_been_accepted=True` (resending it with the same
-reference is safe: the service refuses a `reference_id` it holds).
+the service does not hold (a reference it held elsewhere refused the whole request) is sent
+once more, in a campaign of its own, with the same reference. One still not found is `Failed`
+with `may_have_been_accepted=True` (resending it with the same reference is safe: the service
+refuses a `reference_id` it holds).
 """
 
 from __future__ import annotations
@@ -229,23 +231,28 @@ async def _send_layer(
     chunk: Chunk,
     layer: list[tuple[int, str, str]],
     payload: CampaignPayload,
+    *,
+    again: bool = True,
 ) -> list[tuple[int, Outcome]]:
-    """One campaign to `layer` (positions in `chunk` with unique numbers), then its outcomes."""
+    """One campaign to `layer` (positions in `chunk` with unique numbers), then its outcomes.
+
+    A recipient the service does not hold after it (its reference found neither among the
+    campaign's messages nor alone: a reference held elsewhere refused the request) is sent
+    once more in a campaign of its own (`again`); its reference makes that safe.
+    """
     phones = tuple((number, ref) for _, number, ref in layer)
     try:
         campaign = await post_campaign(client, path, payload(phones), CampaignTarget(phones))
     except BSGError as error:
-        return [
-            (position, _failed(chunk[position], error, error.may_have_been_accepted))
-            for position, _, _ in layer
-        ]
+        # Sent again, these may be held from the first round whatever this error says.
+        maybe = error.may_have_been_accepted or not again
+        failure = fate_unknown(error) if maybe else error
+        return [(position, _failed(chunk[position], failure, maybe)) for position, _, _ in layer]
     try:
         held = await _campaign_messages(client, campaign.id)
     except BSGError as error:  # accepted, but its messages cannot be read now
-        return [
-            (position, _failed(chunk[position], fate_unknown(error), True))
-            for position, _, _ in layer
-        ]
+        unknown = fate_unknown(error)
+        return [(position, _failed(chunk[position], unknown, True)) for position, _, _ in layer]
     found: list[tuple[int, Outcome]] = []
     missing: list[tuple[int, str, str]] = []
     for position, number, ref in layer:
@@ -254,13 +261,21 @@ async def _send_layer(
             missing.append((position, number, ref))
         else:
             found.append((position, _sent(chunk[position], message)))
-    if missing:
-        unlisted = APIError(
-            f"campaign {campaign.id} was accepted, but the message search does not list "
-            "this recipient's message",
-            may_have_been_accepted=True,
+    if not missing:
+        return found
+    unlisted = APIError(
+        f"campaign {campaign.id} was accepted, but the message search does not list "
+        "this recipient's message",
+        may_have_been_accepted=True,
+    )
+    more, missing = await _look_up(client, chunk, missing, unlisted)
+    found.extend(more)
+    if missing and again:
+        found.extend(await _send_layer(client, path, chunk, missing, payload, again=False))
+    else:
+        found.extend(
+            (position, _failed(chunk[position], unlisted, True)) for position, _, _ in missing
         )
-        found.extend(await _look_up(client, chunk, missing, unlisted))
     return found
 
 
@@ -275,24 +290,31 @@ async def _campaign_messages(client: AsyncBSG, campaign_id: int) -> dict[str, On
 
 async def _look_up(
     client: AsyncBSG, chunk: Chunk, missing: list[tuple[int, str, str]], error: APIError
-) -> list[tuple[int, Outcome]]:
-    """Each missing recipient looked up by its reference alone, a few at a time."""
+) -> tuple[list[tuple[int, Outcome]], list[tuple[int, str, str]]]:
+    """Each missing recipient looked up by its reference alone, a few at a time: the `Sent`
+    ones found and `Failed` ones whose search failed, and those the service does not hold."""
     results: list[tuple[int, Outcome]] = []
+    absent: list[tuple[int, str, str]] = []
     limiter = anyio.CapacityLimiter(LOOKUP_CONCURRENCY)
+    not_held = BSGError("not held")  # what `held_message` raises as is when it finds nothing
 
     async def look_up(position: int, number: str, ref: str) -> None:
         async with limiter:
             try:
-                message = await held_message(client, error, ref, number)
+                message = await held_message(client, not_held, ref, number)
             except BSGError as failure:
-                results.append((position, _failed(chunk[position], failure, True)))
+                if failure is not_held:
+                    absent.append((position, number, ref))
+                else:  # the search failed: its fate stays unknown
+                    results.append((position, _failed(chunk[position], fate_unknown(error), True)))
             else:
                 results.append((position, _sent(chunk[position], message)))
 
     async with anyio.create_task_group() as group:
         for position, number, ref in missing:
             group.start_soon(look_up, position, number, ref)
-    return results
+    absent.sort()
+    return results, absent
 
 
 def _sent(entry: tuple[int, Recipient], message: OneApiMessage) -> Sent:

@@ -15,13 +15,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import respx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bsg_async import (
     AsyncBSG,
     BatchReport,
-    Failed,
     InvalidParameterError,
     RateLimitError,
     Recipient,
@@ -127,7 +127,7 @@ async def test_a_lost_answer_is_resolved_by_the_429_guard_and_reading_back(
     assert_exactly_once(report, fake, 300, "sms")
 
 
-async def test_a_reference_sent_before_is_reported_from_what_the_service_holds(
+async def test_a_reference_sent_before_is_read_back_and_the_rest_sent_again(
     bsg: AsyncBSG, fake: FakeBSG
 ) -> None:
     earlier = await bsg.sms.send_campaign(
@@ -137,13 +137,27 @@ async def test_a_reference_sent_before_is_reported_from_what_the_service_holds(
 
     report = await bsg.sms.send_campaign_many(recipients, text="Hi", sender="Shop")
 
-    sent, failed = report.outcomes
-    assert isinstance(sent, Sent)
+    assert all(isinstance(outcome, Sent) for outcome in report)
     assert fake.rcs.find("old1").campaign_id == earlier.id  # type: ignore[union-attr]
-    assert isinstance(failed, Failed)
-    assert failed.may_have_been_accepted  # the search did not list it: resending is safe
-    assert fake.acceptances("new1") == 0
+    assert fake.rcs.find("new1").campaign_id != earlier.id  # type: ignore[union-attr]
     assert_exactly_once(report, fake, 2, "sms")
+
+
+async def test_running_an_interrupted_send_again_sends_each_recipient_once(
+    bsg: AsyncBSG, fake: FakeBSG
+) -> None:
+    recipients = [Recipient(number, f"run{i}") for i, number in enumerate(numbers(40))]
+    async with bsg.sms.stream_campaign_many(
+        recipients, text="Hi", sender="Shop", chunk_size=10, concurrency=1
+    ) as stream:
+        first = await stream.batches()  # one campaign, then leave
+    assert first is not None
+
+    report = await bsg.sms.send_campaign_many(recipients, text="Hi", sender="Shop", chunk_size=10)
+
+    assert len(report.succeeded) == 40
+    assert [o.id for o in report.outcomes[:10]] == [o.id for o in first]  # type: ignore[union-attr]
+    assert_exactly_once(report, fake, 40, "sms")
 
 
 async def test_a_rate_limit_that_the_search_cannot_resolve_fails_its_chunk_only(
@@ -284,3 +298,27 @@ async def test_rcs_validity_that_is_not_whole_hours_is_sent_in_seconds(
         with pytest.raises(InvalidParameterError) as caught:
             bsg.rcs.stream_campaign_many(numbers(1), sender="S", text="Hi", validity=bad)  # type: ignore[arg-type]
         assert caught.value.field == "validity"
+
+
+async def test_a_recipient_the_search_cannot_tell_about_may_have_been_accepted(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.post(f"{ONE_API}/api/auth/login").respond(json={"bearer": "a.b.c"})
+    campaign = {"id": 7, "status": "sending", "message_type": "sms"}
+    respx_mock.post(f"{ONE_API}{SMS_SEND}").respond(json={"data": campaign})
+    page = {"data": [], "meta": {"page": {"total": 0, "limit": 500, "offset": 0}}}
+    respx_mock.get(f"{ONE_API}/api/messages", params={"filter[campaign_id]": "7"}).respond(
+        json=page
+    )
+    respx_mock.get(f"{ONE_API}/api/messages", params={"filter[reference_id]": "r1"}).respond(503)
+
+    async with AsyncBSG(
+        api_key=API_KEY, one_api_url=ONE_API, retry=RetryPolicy(max_attempts=2, base_delay=0.1)
+    ) as bsg:
+        report = await bsg.sms.send_campaign_many(
+            [Recipient("380501234567", "r1")], text="Hi", sender="Shop"
+        )
+
+    (failed,) = report.failed
+    assert failed.may_have_been_accepted
+    assert "does not list" in str(failed.error)
