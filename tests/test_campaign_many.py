@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 import respx
 from hypothesis import given, settings
@@ -322,3 +323,15 @@ async def test_a_recipient_the_search_cannot_tell_about_may_have_been_accepted(
     (failed,) = report.failed
     assert failed.may_have_been_accepted
     assert "does not list" in str(failed.error)
+
+
+async def test_high_volume_over_the_fakes_asgi_app(fake: FakeBSG) -> None:
+    async with AsyncBSG(
+        api_key=API_KEY, one_api_url=ONE_API, transport=httpx.ASGITransport(fake.app)
+    ) as bsg:
+        report = await bsg.viber.send_campaign_many(
+            numbers(120), text="Sale", sender="Shop", chunk_size=50
+        )
+
+    assert len(fake.rcs.campaigns) == 3
+    assert_exactly_once(report, fake, 120, "viber")
