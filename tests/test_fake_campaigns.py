@@ -366,3 +366,29 @@ async def test_the_fake_answers_a_valid_raw_any_channel_body(raw: httpx.AsyncCli
     )
 
     assert (status, answer["data"]["message_type"]) == (200, "sms")
+
+
+async def test_the_fake_sends_an_rcs_any_channel_campaign_with_an_sms_fallback(
+    raw: httpx.AsyncClient, fake: FakeBSG
+) -> None:
+    status, answer = await post(
+        raw,
+        "/api/campaigns/send",
+        {
+            "channels": ["rcs", "sms"],
+            "recipients": {"phones": [{"number": PHONE, "reference_id": "rcs1"}]},
+            "rcs": {"sender": "rcs_sender", "text": "Hello!"},
+            "sms": {"sender": "testsms", "text": "Hello!"},
+        },
+    )
+    bad, errors = await post(
+        raw,
+        "/api/campaigns/send",
+        {"channels": ["rcs"], "recipients": {"groups": [1864275]}, "rcs": {"sender": "S"}},
+    )
+
+    assert (status, answer["data"]["message_type"]) == (200, "rcs")
+    message = fake.rcs.find("rcs1")
+    assert message is not None
+    assert (message.channel, message.text, message.price) == ("rcs", "Hello!", ACCOUNT.rcs_price)
+    assert (bad, list(errors["errors"])) == (422, ["rcs.text"])

@@ -6,8 +6,8 @@ Endpoints (the OpenAPI description's), each behind a valid bearer token:
   `.../sms/send-groups` (contact-list ids from the fake's `contact_groups`) and
   `.../sms/send-individual` (messages with their own text and sender);
 - `POST /api/campaigns/viber/send` (1 to 5,000 unique phones, an optional SMS fallback);
-- `POST /api/campaigns/send`: one campaign over `channels` (`sms`, `viber`; a second channel
-  `sms` is the fallback), to `recipients.phones` (1 to 10,000) or `recipients.groups`;
+- `POST /api/campaigns/send`: one campaign over `channels` (`sms`, `viber`, `rcs`; a second
+  channel `sms` is the fallback), to `recipients.phones` (1 to 10,000) or `recipients.groups`;
 - `POST /api/campaigns/price` -> `{"price", "currency"}`, without sending.
 
 Every send answers `{"data": Campaign}`. They share the RCS side's design (`RcsApi`): one
@@ -41,6 +41,7 @@ GROUPS_MAX = 1000
 SMS_TEXT_MAX = 765
 UNSUBSCRIBE_CAPTION_MAX = 50
 VIBER_SENDER_MAX = 40
+RCS_SENDER_MAX = 40
 VIBER_TEXT_MAX = 1000
 VIBER_URL_MAX = 255
 BUTTON_CAPTION_MAX = 20
@@ -48,7 +49,8 @@ CALLBACK_URL_MAX = 100
 VALIDITY_HOURS = (1, 72)
 PHONE_NUMBERS = (100_000_000, 999_999_999_999_999)
 UNBOUNDED = 10**9  # no documented limit
-_CHANNELS = ("sms", "viber")
+_CHANNEL_NAMES: dict[str, OneApiChannel] = {"sms": "sms", "viber": "viber", "rcs": "rcs"}
+_CHANNELS = tuple(_CHANNEL_NAMES)
 _TARIFF_NOT_FOUND = Reply(422, b'{"message":"Tariff was not found","errors":[]}')
 
 
@@ -157,8 +159,7 @@ class CampaignApi:
         contents: dict[str, Mapping[str, Any] | None] = {}
         for name in channels:
             if check.required(data.get(name), name):
-                read = self._sms if name == "sms" else self._viber
-                contents[name] = read(check, check.object(data.get(name), name) or {}, name + ".")
+                contents[name] = self._content(check, name, data.get(name))
         recipients = check.object(data.get("recipients"), "recipients")
         phones: list[tuple[str, str | None]] = []
         if recipients is not None:
@@ -237,7 +238,9 @@ class CampaignApi:
     ) -> RcsSubmission:
         now = self.rcs.now()
         start = options.start_at
-        name: OneApiChannel = "viber" if channel == "viber" else "sms"
+        name: OneApiChannel = (
+            "rcs" if channel == "rcs" else "viber" if channel == "viber" else "sms"
+        )
         return RcsSubmission(
             sender=content["sender"],
             accepted_at=now,
@@ -257,7 +260,8 @@ class CampaignApi:
 
     def _price(self, channel: str) -> Decimal:
         account = self.rcs.account
-        return account.viber_price if channel == "viber" else account.sms_price
+        prices = {"rcs": account.rcs_price, "viber": account.viber_price}
+        return prices.get(channel, account.sms_price)
 
     def _phones(
         self, check: Check, value: Any, key: str, most: int, *, numbers: type[int] | type[str]
@@ -281,6 +285,19 @@ class CampaignApi:
             ids.append(group)
         numbers = dict.fromkeys(number for group in ids for number in self.rcs.groups[group])
         return [(number, None) for number in numbers]
+
+    def _content(self, check: Check, channel: str, value: Any) -> Mapping[str, Any] | None:
+        """The content of `channel` in an any-channel campaign (the object under its name)."""
+        data = check.object(value, channel) or {}
+        if channel == "sms":
+            return self._sms(check, data, "sms.")
+        if channel == "viber":
+            return self._viber(check, data, "viber.")
+        sender = check.text(data.get("sender"), "rcs.sender", RCS_SENDER_MAX)
+        options = self.rcs._options(check, value, "rcs")
+        if sender is None or options is None:
+            return None
+        return {"sender": sender, **{k: v for k, v in options.items() if k in ("text", "cards")}}
 
     @staticmethod
     def _integer_phone(check: Check, value: Any, key: str) -> str | None:

@@ -554,22 +554,23 @@ class RcsApi:
         )
 
     @staticmethod
-    def _options(check: Check, value: Any) -> Mapping[str, Any] | None:
-        options = check.object(value, "options")
+    def _options(check: Check, value: Any, key: str = "options") -> Mapping[str, Any] | None:
+        """The RCS content (`text` or `cards`) of the object `value`, named `key` in errors."""
+        options = check.object(value, key)
         if options is None:
             return None
         text, cards = options.get("text"), options.get("cards")
         if text is not None and cards is not None:
-            check.add("options", "The options must hold either text or cards, not both.")
+            check.add(key, f"The {key} must hold either text or cards, not both.")
             return None
         if text is None and cards is None:
-            check.add("options.text", "The options.text field is required when cards is absent.")
+            check.add(key + ".text", f"The {key}.text field is required when cards is absent.")
             return None
         if text is not None:
-            return options if check.text(text, "options.text", TEXT_MAX) is not None else None
-        items = check.items(cards, "options.cards", (1, CARDS_MAX))
+            return options if check.text(text, key + ".text", TEXT_MAX) is not None else None
+        items = check.items(cards, key + ".cards", (1, CARDS_MAX))
         for index, card in enumerate(items or ()):
-            _card(check, card, f"options.cards.{index}")
+            _card(check, card, f"{key}.cards.{index}")
         return options
 
     @staticmethod
