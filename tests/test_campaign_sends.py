@@ -27,6 +27,7 @@ from bsg_async import (
     SmsContent,
     SmsMessage,
     TransportError,
+    UnexpectedResponseError,
     ViberContent,
 )
 from bsg_async.models.one_api import RcsSmsFallback
@@ -632,3 +633,12 @@ async def test_a_send_without_any_answer_says_it_may_have_been_accepted(
         await bsg.sms.send_campaign(contact_lists=[1], text="Hi", sender="Shop")
 
     assert caught.value.may_have_been_accepted
+
+
+async def test_a_quote_without_a_price_is_an_unexpected_response(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route
+) -> None:
+    respx_mock.post(PRICE).respond(json={"price": None, "currency": "USD"})
+
+    with pytest.raises(UnexpectedResponseError):
+        await bsg.campaigns.price(to=["38267161234"], text="hello!", sender="Vet klinika")
