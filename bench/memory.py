@@ -80,7 +80,7 @@ async def stream(count: int, url: str | None, concurrency: int) -> int:
     sent = 0
     async with client as bsg:
         many = bsg.viber.stream_many(
-            phones(count), text="Sale", alpha_name="BSG", concurrency=concurrency
+            to=phones(count), text="Sale", sender="BSG", concurrency=concurrency
         )
         async with many as outcomes:
             async for outcome in outcomes:

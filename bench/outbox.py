@@ -59,11 +59,11 @@ async def send_many_alone(
         started = time.perf_counter()
         if channel == "viber":
             report = await bsg.viber.send_many(
-                people, text="Sale", alpha_name="Shop", chunk_size=chunk, concurrency=CONCURRENCY
+                to=people, text="Sale", sender="Shop", chunk_size=chunk, concurrency=CONCURRENCY
             )
         else:
             report = await bsg.sms.send_many(
-                people, body="Sale", originator="Shop", chunk_size=chunk, concurrency=CONCURRENCY
+                to=people, text="Sale", sender="Shop", chunk_size=chunk, concurrency=CONCURRENCY
             )
         elapsed = time.perf_counter() - started
     assert len(report.succeeded) == count, report.failed[:3]

@@ -220,13 +220,13 @@ async def sdk_send(
         with Stopwatch(profiler) as clock:
             if workload.channel == "viber":
                 report = await bsg.viber.send_many(
-                    phones, text=TEXT, alpha_name=SENDER, concurrency=concurrency
+                    to=phones, text=TEXT, sender=SENDER, concurrency=concurrency
                 )
             else:
                 report = await bsg.sms.send_many(
-                    phones,
-                    body=TEXT,
-                    originator=SENDER,
+                    to=phones,
+                    text=TEXT,
+                    sender=SENDER,
                     chunk_size=workload.chunk,
                     concurrency=concurrency,
                 )

@@ -4,7 +4,7 @@
 from bsg_async import AsyncBSG
 
 async with AsyncBSG(api_key="live_...") as bsg:
-    receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 ```
 """
 
@@ -34,6 +34,7 @@ from .errors import (
     TransportError,
     UndeliverableDestinationError,
     UnexpectedResponseError,
+    WaitTimeoutError,
     WebhookPayloadError,
 )
 from .models import (
@@ -60,6 +61,7 @@ from .models import (
     ViberStatus,
 )
 from .models.campaigns import SmsContent, ViberContent
+from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -77,9 +79,18 @@ from .models.one_api import (
     OneApiMessageStatus,
     RcsCard,
     RcsOptions,
-    RcsSmsFallback,
     Tariff,
 )
+from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
+from .models.short_links import (
+    ShortDomain,
+    ShortLink,
+    ShortLinkClick,
+    ShortLinkStatistics,
+    ShortLinkStatus,
+    SlugType,
+)
+from .models.statistics import StatisticsJob, StatisticsRow
 
 __all__ = [
     "APIError",
@@ -101,6 +112,8 @@ __all__ = [
     "ClientStateError",
     "DuplicateRecipientError",
     "DuplicateReferenceError",
+    "EmailInline",
+    "EmailReceipt",
     "Failed",
     "FallbackSms",
     "FeatureNotEnabledError",
@@ -124,7 +137,6 @@ __all__ = [
     "RcsClick",
     "RcsOptions",
     "RcsReport",
-    "RcsSmsFallback",
     "RcsStatus",
     "Receipt",
     "Recipient",
@@ -132,15 +144,27 @@ __all__ = [
     "RequestTimeoutError",
     "RetryPolicy",
     "SendResult",
+    "Sender",
     "SenderNotAllowedError",
+    "SenderRequest",
+    "SenderRequestStatus",
+    "SenderStatus",
     "Sent",
     "ServerError",
+    "ShortDomain",
+    "ShortLink",
+    "ShortLinkClick",
+    "ShortLinkStatistics",
+    "ShortLinkStatus",
+    "SlugType",
     "SmsContent",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",
     "SmsStatus",
     "SmsTask",
+    "StatisticsJob",
+    "StatisticsRow",
     "Tariff",
     "TransportError",
     "UndeliverableDestinationError",
@@ -150,6 +174,7 @@ __all__ = [
     "ViberMessage",
     "ViberReport",
     "ViberStatus",
+    "WaitTimeoutError",
     "WebhookPayloadError",
     "__version__",
 ]

@@ -14,18 +14,16 @@ from typing import TYPE_CHECKING
 
 from . import _validation as rules
 from .errors import InvalidParameterError
-from .models import Recipient
+from .models import Recipient, SmsFallback
 from .models.campaigns import CampaignOptions, CampaignTarget
-from .models.one_api import phone_number, start_at_time, unique_phones
-from .models.one_api import reference_id as valid_reference_id
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
 
-__all__ = ["options", "phones", "recipient_fields", "target"]
+__all__ = ["options", "phone", "phones", "recipient_fields", "sms_fallback", "start", "target"]
 
-ONE_API_TARIFFS = (0, 2**63 - 1)
-VALIDITY_HOURS = (1, 72)
+VALIDITY_HOURS = rules.ONE_API_VALIDITY_HOURS
+SMS_FALLBACK_TEXT_MAX = 765
 CALLBACK_URL_MAX = 100
 
 
@@ -63,7 +61,7 @@ def phones(to: object, *, max_phones: int, field: str = "to") -> list[tuple[str,
         fixed.append(recipient_fields(item, f"{field}[{index}]"))
     if not fixed:
         raise InvalidParameterError(field, [], "needs at least one phone")
-    unique_phones((number for number, _ in fixed), field)
+    rules.unique_phones((number for number, _ in fixed), field)
     rules.unique_references((ref for _, ref in fixed), f"{field}.reference")
     return fixed
 
@@ -72,15 +70,34 @@ def recipient_fields(item: object, field: str) -> tuple[str, str]:
     """A phone number string or `Recipient` as the One-API's `(number, reference_id)`: 9 to 15
     digits, a reference of 1 to 32 letters and digits (generated when the item has none)."""
     if isinstance(item, Recipient):
-        number, ref = item.msisdn, item.reference
+        number, ref = item.to, item.reference
     elif isinstance(item, str):
         number, ref = item, None
     else:
         raise InvalidParameterError(field, item, "expected a phone number string or a Recipient")
     return (
-        phone_number(number, field),
-        rules.new_reference() if ref is None else valid_reference_id(ref, f"{field}.reference"),
+        phone(number, field),
+        rules.new_reference()
+        if ref is None
+        else rules.reference(ref, f"{field}.reference", one_api=True),
     )
+
+
+def sms_fallback(value: object) -> tuple[SmsFallback | None, dict[str, int]]:
+    """An `SmsFallback` checked by the One-API's rules (text up to 765 characters, an SMS
+    sender), with its validity as the field to send (see `rules.one_api_validity`)."""
+    if value is None:
+        return None, {}
+    if not isinstance(value, SmsFallback):
+        raise InvalidParameterError("sms_fallback", value, "expected an SmsFallback")
+    rules.text(value.text, "sms_fallback.text", max_length=SMS_FALLBACK_TEXT_MAX)
+    rules.sender(value.sender, "sms_fallback.sender", sms=True)
+    return value, rules.one_api_validity(value.validity, "sms_fallback.validity")
+
+
+def phone(value: object, field: str) -> str:
+    """A One-API phone number: 9 to 15 digits (a leading `+` is stripped)."""
+    return rules.msisdn(value, field, min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
 
 
 def _list_ids(value: object, max_lists: int | None) -> list[int]:
@@ -121,8 +138,8 @@ def options(
             "callback_url", url, f"must be at most {CALLBACK_URL_MAX} characters"
         )
     return CampaignOptions(
-        start_at=None if start_at is None else _start_at(client, start_at),
-        tariff=rules.optional_integer(tariff, "tariff", ONE_API_TARIFFS),
+        start_at=start(client, start_at),
+        tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         validity=rules.optional_duration(validity, "validity", VALIDITY_HOURS, "hours"),
         add_to_contact_book=_flag(add_to_contact_book, "add_to_contact_book"),
         check_stop_list=_flag(check_stop_list, "check_stop_list"),
@@ -135,7 +152,11 @@ def _flag(value: object, field: str) -> bool | None:
     return None if value is None else rules.boolean(value, field)
 
 
-def _start_at(client: AsyncBSG, value: object) -> str:
+def start(client: AsyncBSG, value: object) -> str | None:
+    """A campaign's `start_at` (`None`: at once), at most 30 days ahead: a naive `datetime`
+    on the service's clock, or an aware one converted to the client's `timezone`."""
+    if value is None:
+        return None
     zone = client._wire.zone
     now = datetime.now(zone).replace(tzinfo=None) if zone is not None else datetime.now()
-    return start_at_time(value, zone, now)
+    return rules.start_at_time(value, zone, now)

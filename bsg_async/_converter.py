@@ -12,11 +12,12 @@ Out: request bodies built from validated models, with integers sent as integers.
 
 from __future__ import annotations
 
+import base64
 import functools
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ from .errors import UnexpectedResponseError
 from .models import (
     FallbackSms,
     Recipient,
+    SmsFallback,
     SmsMessage,
     SmsReport,
     SmsTask,
@@ -38,6 +40,7 @@ from .models import (
 )
 from .models._status import StatusEnum, UnknownStatus
 from .models.campaigns import CampaignOptions, CampaignTarget, SmsContent, ViberContent
+from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
     AlternativeChannelInfo,
@@ -55,13 +58,21 @@ from .models.one_api import (
     RcsCard,
     RcsContent,
     RcsOptions,
-    RcsSmsFallback,
     RcsSuggestion,
     Tariff,
-    validity_options,
 )
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
+from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
+from .models.short_links import (
+    ShortDomain,
+    ShortLink,
+    ShortLinkClick,
+    ShortLinkStatistics,
+    ShortLinkStatus,
+    SlugType,
+)
 from .models.sms import SmsStatus
+from .models.statistics import StatisticsJob, StatisticsRow
 from .models.viber import ViberStatus
 
 __all__ = [
@@ -105,6 +116,20 @@ class _PriceList:
     """A price list answer: `{"prices": [...]}`; absent or null means an empty list."""
 
     prices: tuple[Price, ...] = ()
+
+
+@attrs.frozen
+class _StatisticsRows:
+    """A statistics job's rows: `{"result": [...]}`; absent or null means none."""
+
+    result: tuple[StatisticsRow, ...] = ()
+
+
+@attrs.frozen
+class _StatisticsJobs:
+    """The statistics jobs: `{"result": [...]}`; absent or null means none."""
+
+    result: tuple[StatisticsJob, ...] = ()
 
 
 # Internal and never changed after decoding: not frozen (a frozen attrs class costs more).
@@ -195,6 +220,11 @@ def _str(value: Any, _: Any = None) -> str:
     raise TypeError("expected a string")
 
 
+def _hours(value: Any, _: Any = None) -> timedelta | None:
+    """A validity the answer gives in whole hours, as a `timedelta`."""
+    return None if value is None else timedelta(hours=_int(value))
+
+
 def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
     def structure(value: Any, type_: Any) -> T | None:
         return None if value is None else hook(value, type_)
@@ -279,18 +309,26 @@ class Wire:
         conv.register_structure_hook_func(
             functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
         )
-        self._register(SmsReport)
-        self._register(SmsTask, aliases={"totalprice": "total_price"})
+        to = override(rename="msisdn")
+        self._register(SmsReport, to=to)
+        self._register(
+            SmsTask,
+            aliases={"totalprice": "total_price"},
+            sender=override(rename="originator"),
+            text=override(rename="body"),
+            validity=override(struct_hook=_hours),
+        )
         self._register(FallbackSms)
-        self._register(ViberReport, fallback=override(rename="alt_route"))
-        self._register(RcsReport, error_description=override(rename="errorDescription"))
-        self._register(RcsClick)
+        self._register(ViberReport, to=to, fallback=override(rename="alt_route"))
+        self._register(RcsReport, to=to, error_description=override(rename="errorDescription"))
+        self._register(RcsClick, to=to)
         conv.register_structure_hook_func(
             functools.partial(_is, HlrStatus | UnknownStatus | None),
             _optional(_status_hook(HlrStatus)),
         )
         self._register(
             HlrResult,
+            phone=override(rename="msisdn"),
             aliases={
                 "createdDatetime": "created_at",
                 "statusDatetime": "status_at",
@@ -332,12 +370,121 @@ class Wire:
         )
         self._register(AlternativeChannels)
         self._register(Amount)
-        self._register(MessageInfo)
-        self._register(OneApiMessage)
+        message_names: dict[str, Any] = {
+            "reference": override(rename="reference_id"),
+            "to": override(rename="phone"),
+            "validity": override(struct_hook=_hours),
+        }
+        self._register(MessageInfo, **message_names)
+        self._register(OneApiMessage, **message_names)
         self._register(Campaign, aliases=campaign_aliases)
         self._register(CampaignDetail, aliases=campaign_aliases)
         self._register(Balance)
         self._register(Tariff)
+        self._register_statistics()
+        self._register(EmailReceipt, aliases={"message_id": "id"})
+        self._register_senders()
+        self._register_short_links()
+
+    def _register_short_links(self) -> None:
+        """Short links, domains, clicks and a link's statistics."""
+        conv = self._converter
+        for enum in (ShortLinkStatus, SlugType):
+            conv.register_structure_hook_func(
+                functools.partial(_is, enum | UnknownStatus | None),
+                _optional(_status_hook(enum)),
+            )
+        link = {"short_link": "url", "original_link": "target"}
+        self._register(
+            ShortLink,
+            aliases={
+                **link,
+                "init_deleted_at": "deleted_at",
+                "count_clicks": "clicks",
+                "count_human_clicks": "human_clicks",
+                "count_unique_clicks": "unique_clicks",
+            },
+        )
+        self._register(
+            ShortDomain, aliases={"count_short_links": "links", "init_deleted_at": "deleted_at"}
+        )
+        self._register(
+            ShortLinkClick,
+            aliases={
+                **link,
+                "phone_number": "to",
+                "client_ip": "ip",
+                "browser_language": "language",
+                "referrer_url": "referrer",
+                "country_code": "country",
+            },
+        )
+        self._register(
+            ShortLinkStatistics,
+            aliases={
+                **link,
+                "count_clicks": "clicks",
+                "click_date": "clicked_at",
+                "client_ip": "ip",
+                "phone": "to",
+            },
+        )
+
+    def _register_senders(self) -> None:
+        """Senders and sender registration requests."""
+        conv = self._converter
+        for enum in (SenderStatus, SenderRequestStatus):
+            conv.register_structure_hook_func(
+                functools.partial(_is, enum | UnknownStatus | None),
+                _optional(_status_hook(enum)),
+            )
+        self._register(Sender)
+        self._register(
+            SenderRequest,
+            aliases={
+                "type": "channel",
+                "country_code": "country",
+                "code_of_company": "company_code",
+                "name": "person_name",
+                "informing_purpose": "purpose",
+            },
+        )
+
+    def _register_statistics(self) -> None:
+        """The statistics exports: legacy-style answers (`{"error": 0, "result": [...]}`);
+        a job names its message ids inside its `request` object."""
+        conv = self._converter
+        for many in (tuple[StatisticsRow, ...], tuple[StatisticsJob, ...]):
+            conv.register_structure_hook_func(
+                functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
+            )
+        self._register(
+            StatisticsRow,
+            aliases={
+                "message_type": "channel",
+                "msisdn": "to",
+                "originator": "sender",
+                "body": "text",
+                "country_name": "country",
+                "brand": "operator",
+                "time_in": "created_at",
+                "time_sent": "sent_at",
+                "time_dlr": "delivered_at",
+                "sl_clicks": "short_link_clicks",
+            },
+        )
+        job = make_dict_structure_fn(StatisticsJob, conv)
+
+        def structure_job(value: Any, type_: Any) -> StatisticsJob:
+            data = _mapping(value)
+            request = data.get("request")
+            if isinstance(request, Mapping) and "message_ids" in request:
+                data = {**data, "message_ids": request["message_ids"]}
+            return job(data, type_)
+
+        conv.register_structure_hook(StatisticsJob, structure_job)
+        self._register(_StatisticsRows)
+        self._register(_StatisticsJobs)
 
     def _register(
         self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any
@@ -409,30 +556,181 @@ class Wire:
         """
         return self.structure(data, _PriceList, http_status=http_status).prices
 
+    def statistics_rows(
+        self, data: Any, *, http_status: int | None = None
+    ) -> tuple[StatisticsRow, ...]:
+        """A statistics job's rows (`{"result": [...]}`), in the service's order.
+
+        Raises `UnexpectedResponseError` naming the JSON path of what it cannot decode.
+        """
+        return self.structure(data, _StatisticsRows, http_status=http_status).result
+
+    def statistics_jobs(
+        self, data: Any, *, http_status: int | None = None
+    ) -> tuple[StatisticsJob, ...]:
+        """The statistics jobs (`{"result": [...]}`), in the service's order."""
+        return self.structure(data, _StatisticsJobs, http_status=http_status).result
+
     # -- requests ----------------------------------------------------------------------------
+
+    @staticmethod
+    def email(
+        *,
+        to: Sequence[str],
+        sender: str,
+        subject: str | None,
+        inlines: Sequence[EmailInline],
+        html: str | None = None,
+        text: str | None = None,
+        template_id: int | None = None,
+        variables: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The body of `POST /api/email/send-emails` (with `html`) or
+        `.../send-template-emails` (with `template_id`): `sender` goes as `from`, `html` as
+        `htmlbody`, `text` as `body`, `variables` as `template_content`."""
+        body: dict[str, Any] = {"to": list(to), "from": sender}
+        if subject is not None:
+            body["subject"] = subject
+        if template_id is not None:
+            body["template_id"] = template_id
+            if variables:
+                body["template_content"] = dict(variables)
+        else:
+            body["htmlbody"] = html
+            if text is not None:
+                body["body"] = text
+        if inlines:
+            body["inlines"] = [_inline_json(inline) for inline in inlines]
+        return body
+
+    @staticmethod
+    def sender_request(
+        *,
+        sender: str,
+        country: str,
+        company_code: str,
+        description: str,
+        purpose: str,
+        site_url: str | None,
+        comment: str | None,
+        person_name: str | None = None,
+        legal_name: str | None = None,
+        tax_number: str | None = None,
+        address: str | None = None,
+    ) -> dict[str, Any]:
+        """The body of `POST /api/senders/requests/legal` (with `legal_name`) or `.../natural`
+        (with `person_name`), for an SMS sender."""
+        body: dict[str, Any] = {
+            "type": "sms",
+            "sender": sender,
+            "country_code": country,
+            "code_of_company": company_code,
+            "description": description,
+            "informing_purpose": purpose,
+        }
+        if person_name is not None:
+            body["name"] = person_name
+        if legal_name is not None:
+            # The description's properties say `legal_name` and `address`, its `required` list
+            # `juridical_name` and `juridical_address`: both spellings are sent, so the request
+            # is complete whichever the service reads.
+            body["legal_name"] = body["juridical_name"] = legal_name
+            body["address"] = body["juridical_address"] = address
+            body["tax_number"] = tax_number
+        if site_url is not None:
+            body["site_url"] = site_url
+        if comment is not None:
+            body["comment"] = comment
+        return body
+
+    @staticmethod
+    def short_link(
+        *,
+        target: str | None,
+        domain_id: str | None = None,
+        name: str | None = None,
+        slug: str | None = None,
+    ) -> dict[str, Any]:
+        """The body of a short link's create (`domain_id` and `target` as `link`) or update
+        (`name`, `slug`, `target` as `original_link`; only what is given)."""
+        if domain_id is not None:
+            return {"domain_id": domain_id, "link": target}
+        changes = {"name": name, "slug": slug, "original_link": target}
+        return {key: value for key, value in changes.items() if value is not None}
+
+    @staticmethod
+    def short_domain(
+        *,
+        name: str | None = None,
+        slug_type: str | None = None,
+        not_found_page: str | None = None,
+        is_default: bool | None = None,
+    ) -> dict[str, Any]:
+        """The body of a short-link domain's create or update: only what is given."""
+        fields = {
+            "name": name,
+            "slug_type": slug_type,
+            "not_found_page": not_found_page,
+            "is_default": is_default,
+        }
+        return {key: value for key, value in fields.items() if value is not None}
+
+    @staticmethod
+    def statistics_job(
+        *,
+        message_ids: Sequence[int] | None,
+        created: tuple[str, str] | None,
+        sent: tuple[str, str] | None,
+        to: Sequence[str],
+        source: str | None,
+        country: str | None,
+        operator: str | None,
+        status: str | None,
+    ) -> dict[str, Any]:
+        """The body of `POST /api/stat/jobs`: by message ids (`type: message`), or by filters
+        (`type: params`); times are already written on the service's clock, `to` are phone
+        numbers (sent as integers, as the description types `phones`)."""
+        if message_ids is not None:
+            return {"type": "message", "message_id": list(message_ids)}
+        body: dict[str, Any] = {"type": "params"}
+        if created is not None:
+            body["time_in_from"], body["time_in_to"] = created
+        if sent is not None:
+            body["time_sent_from"], body["time_sent_to"] = sent
+        if to:
+            body["phones"] = [int(number) for number in to]
+        for key, value in (
+            ("source", source),
+            ("country", country),
+            ("operator_id", operator),
+            ("status", status),
+        ):
+            if value is not None:
+                body[key] = value
+        return body
 
     @staticmethod
     def sms_single(
         recipient: Recipient,
         *,
-        body: str,
-        originator: str,
+        text: str,
+        sender: str,
         options: Mapping[str, int],
     ) -> dict[str, Any]:
         """The body of a single SMS create (`destination: phone`)."""
         return {
             "destination": "phone",
-            "msisdn": recipient.msisdn,
+            "msisdn": recipient.to,
             "reference": recipient.reference,
-            "originator": originator,
-            "body": body,
+            "originator": sender,
+            "body": text,
             **options,
         }
 
     @staticmethod
     def hlr_create(recipient: Recipient, *, tariff: int | None) -> list[dict[str, Any]]:
         """The body of an HLR create: a JSON array of lookups, here one."""
-        lookup: dict[str, Any] = {"msisdn": recipient.msisdn, "reference": recipient.reference}
+        lookup: dict[str, Any] = {"msisdn": recipient.to, "reference": recipient.reference}
         if tariff is not None:
             lookup["tariff"] = tariff
         return [lookup]
@@ -441,16 +739,16 @@ class Wire:
     def sms_bulk(
         recipients: Sequence[Recipient],
         *,
-        body: str,
-        originator: str,
+        text: str,
+        sender: str,
         options: Mapping[str, int],
     ) -> dict[str, Any]:
         """The body of a bulk SMS create (`destination: phones`), one text for all."""
         return {
             "destination": "phones",
-            "phones": [{"msisdn": r.msisdn, "reference": r.reference} for r in recipients],
-            "originator": originator,
-            "body": body,
+            "phones": [{"msisdn": r.to, "reference": r.reference} for r in recipients],
+            "originator": sender,
+            "body": text,
             **options,
         }
 
@@ -463,10 +761,10 @@ class Wire:
             "destination": "individual",
             "phones": [
                 {
-                    "msisdn": m.msisdn,
+                    "msisdn": m.to,
                     "reference": m.reference,
-                    "originator": m.originator,
-                    "body": m.body,
+                    "originator": m.sender,
+                    "body": m.text,
                 }
                 for m in messages
             ],
@@ -490,10 +788,10 @@ class Wire:
 
     @staticmethod
     def rcs_message(
-        number: str, reference_id: str, content: RcsContent, *, callback_url: str | None
+        to: str, reference: str, content: RcsContent, *, callback_url: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS message to one phone."""
-        body = {"phone": {"number": number, "reference_id": reference_id}, **_rcs(content)}
+        """The body of a One-API RCS message to one phone (`phone.number`, `reference_id`)."""
+        body = {"phone": {"number": to, "reference_id": reference}, **_rcs(content)}
         if callback_url is not None:
             body["callback_url"] = callback_url
         return body
@@ -502,7 +800,7 @@ class Wire:
     def rcs_campaign(
         phones: Sequence[tuple[str, str]], content: RcsContent, *, start_at: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS campaign to `(number, reference_id)` phones."""
+        """The body of a One-API RCS campaign to `(number, reference)` phones (`phones`)."""
         body = {
             "phones": [{"number": number, "reference_id": ref} for number, ref in phones],
             **_rcs(content),
@@ -512,11 +810,11 @@ class Wire:
         return body
 
     @staticmethod
-    def rcs_groups(
-        groups: Sequence[int], content: RcsContent, *, start_at: str | None
+    def rcs_contact_lists(
+        contact_lists: Sequence[int], content: RcsContent, *, start_at: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS campaign to contact lists."""
-        body: dict[str, Any] = {"groups": list(groups), **_rcs(content)}
+        """The body of a One-API RCS campaign to contact lists (`groups` on the wire)."""
+        body: dict[str, Any] = {"groups": list(contact_lists), **_rcs(content)}
         if start_at is not None:
             body["start_at"] = start_at
         return body
@@ -549,15 +847,17 @@ class Wire:
     def viber_campaign(
         phones: Sequence[tuple[str, str]],
         content: ViberContent,
+        sms_fallback: tuple[SmsFallback | None, Mapping[str, int]],
         *,
-        sms_fallback: RcsSmsFallback | None,
         options: CampaignOptions,
     ) -> dict[str, Any]:
-        """The body of a One-API Viber campaign (`viber/send`)."""
+        """The body of a One-API Viber campaign (`viber/send`); `sms_fallback` is the fallback
+        and its validity field, as `_campaign_args.sms_fallback` checked them."""
         body = _target(CampaignTarget(phones=tuple(phones)), numbers=str)
         body.update(_viber_content(content))
-        if sms_fallback is not None:
-            body["alternative_channel"] = {"sms": _fallback_json(sms_fallback)}
+        fallback, validity = sms_fallback
+        if fallback is not None:
+            body["alternative_channel"] = {"sms": _fallback_json(fallback, validity)}
         body.update(_campaign_options(options))
         return body
 
@@ -738,13 +1038,13 @@ def _viber_message(message: ViberMessage, to: Sequence[Recipient]) -> dict[str, 
         viber["action"] = message.button_url
     if message.sms_fallback is not None:
         viber["alt_route"] = {
-            "originator": message.sms_fallback.originator,
+            "originator": message.sms_fallback.sender,
             "text": message.sms_fallback.text,
         }
     out: dict[str, Any] = {
-        "to": [{"msisdn": r.msisdn, "reference": r.reference} for r in to],
+        "to": [{"msisdn": r.to, "reference": r.reference} for r in to],
         "text": message.text,
-        "alpha_name": message.alpha_name,
+        "alpha_name": message.sender,
         "is_promotional": message.is_promotional,
     }
     if viber:
@@ -850,13 +1150,26 @@ def wire(zone: tzinfo | None = None) -> Wire:
     return Wire(zone)
 
 
+def _inline_json(inline: EmailInline) -> dict[str, str]:
+    # The description's Inline schema names the type `contentType`, but its `required` list
+    # and every request example say `content_type`: sent as the examples do.
+    return {
+        "name": inline.name,
+        "cid": inline.cid,
+        "content_type": inline.content_type,
+        "content": base64.b64encode(inline.content).decode("ascii"),
+    }
+
+
 def _rcs(content: RcsContent) -> dict[str, Any]:
     """The fields every RCS send shares, in wire form."""
     fields: dict[str, Any] = {"sender": content.sender, "options": _options_json(content.options)}
     if content.sms_fallback is not None:
-        fields["alternative_channel"] = {"sms": _fallback_json(content.sms_fallback)}
-    if content.tariff_code is not None:
-        fields["tariff_code"] = content.tariff_code
+        fields["alternative_channel"] = {
+            "sms": _fallback_json(content.sms_fallback, content.fallback_validity)
+        }
+    if content.tariff is not None:
+        fields["tariff_code"] = content.tariff
     fields.update(content.validity)
     if content.add_to_contact_book is not None:
         fields["add_to_contact_book"] = content.add_to_contact_book
@@ -945,9 +1258,9 @@ def _suggestion_json(suggestion: RcsSuggestion) -> dict[str, Any]:
     return out
 
 
-def _fallback_json(fallback: RcsSmsFallback) -> Mapping[str, Any]:
+def _fallback_json(fallback: SmsFallback, validity: Mapping[str, int]) -> Mapping[str, Any]:
     out: dict[str, Any] = {"text": fallback.text, "sender": fallback.sender}
-    out.update(validity_options(fallback.validity, fallback.validity_seconds))
+    out.update(validity)
     if fallback.check_stop_list is not None:
         out["check_stop_list"] = fallback.check_stop_list
     return out

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
+from . import _validation as rules
 from ._paging import data_object
 from ._sending import Chunk
 from .batch import OutcomeStream, ProgressCallback, Recipients
@@ -51,8 +52,7 @@ from .errors import (
 from .models import Recipient
 from .models.batch import Failed, Outcome, Sent
 from .models.campaigns import CampaignTarget
-from .models.one_api import Campaign, OneApiMessage, phone_number
-from .models.one_api import reference_id as valid_reference_id
+from .models.one_api import Campaign, OneApiMessage
 
 if TYPE_CHECKING:
     from ._transport import Answer
@@ -129,8 +129,8 @@ async def held_message(client: AsyncBSG, error: BSGError, reference: str, to: st
     """The message the service holds for `reference` (sent to `to`), or raise `error`
     (a copy whose fate is unknown when the search itself failed)."""
     try:
-        async for message in client.messages.list(reference_id=reference, page_size=15):
-            if message.reference_id in (None, reference) and message.phone in (None, to):
+        async for message in client.messages.list(reference=reference, page_size=15):
+            if message.reference in (None, reference) and message.to in (None, to):
                 return message
     except BSGError as lookup_error:
         raise fate_unknown(error) from lookup_error
@@ -209,8 +209,8 @@ async def send_campaign_chunk(
     seen: dict[str, int] = {}
     for position, (index, recipient) in enumerate(chunk):
         try:
-            number = phone_number(recipient.msisdn, "to")
-            ref = valid_reference_id(recipient.reference, "reference")
+            number = rules.msisdn(recipient.to, "to", min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
+            ref = rules.reference(recipient.reference, "reference", one_api=True)
         except InvalidParameterError as invalid:
             outcomes[position] = Failed(index, recipient, recipient.reference, invalid)
             continue
@@ -283,8 +283,8 @@ async def _campaign_messages(client: AsyncBSG, campaign_id: int) -> dict[str, On
     """The messages of a campaign by `reference_id` (one search request per 500)."""
     held: dict[str, OneApiMessage] = {}
     async for message in client.messages.list(campaign_id=campaign_id, page_size=SEARCH_PAGE):
-        if message.reference_id is not None:
-            held.setdefault(message.reference_id, message)
+        if message.reference is not None:
+            held.setdefault(message.reference, message)
     return held
 
 

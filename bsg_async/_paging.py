@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from . import _validation as rules
 from ._converter import count_from
 from .errors import UnexpectedResponseError
-from .models.one_api import TIME_FORMAT, service_time
 
 if TYPE_CHECKING:
     from ._transport import Answer
@@ -62,7 +61,9 @@ def time_filters(
     for name, value in (("from", from_), ("to", to)):
         if value is not None:
             field = "from_" if name == "from" else name
-            params[f"filter[{name}]"] = service_time(value, field, zone).strftime(TIME_FORMAT)
+            params[f"filter[{name}]"] = rules.service_time(value, field, zone).strftime(
+                rules.TIME_FORMAT
+            )
     return params
 
 
@@ -75,7 +76,9 @@ class Pages(AsyncIterator[T], Generic[T]):
     ```
 
     Raises, while iterating, what the request raises (`APIError`, `TransportError`, ...)
-    and `UnexpectedResponseError` for a page it cannot decode.
+    and `UnexpectedResponseError` for a page it cannot decode. Most lists page by
+    `page[offset]` and `page[limit]`; `numbered=True` is for those that page by `page` (from 1)
+    and `per_page` (the short links).
     """
 
     def __init__(
@@ -86,12 +89,14 @@ class Pages(AsyncIterator[T], Generic[T]):
         *,
         limit: int,
         params: Mapping[str, str | int] | None = None,
+        numbered: bool = False,
     ) -> None:
         self._client = client
         self._path = path
         self._item_type = item_type
         self._limit = limit
         self._params = dict(params or {})
+        self._numbered = numbered
         self._offset = 0
         self._buffer: deque[T] = deque()
         self._previous: list[T] = []
@@ -108,11 +113,14 @@ class Pages(AsyncIterator[T], Generic[T]):
         return self._buffer.popleft()
 
     async def _fetch(self) -> None:
-        params: dict[str, str | int] = {
-            **self._params,
-            "page[offset]": self._offset,
-            "page[limit]": self._limit,
-        }
+        if self._numbered:  # `page` (from 1) and `per_page`, as the short-link lists page
+            where: dict[str, str | int] = {
+                "page": self._offset // self._limit + 1,
+                "per_page": self._limit,
+            }
+        else:
+            where = {"page[offset]": self._offset, "page[limit]": self._limit}
+        params = {**self._params, **where}
         answer = await self._client.one_api_request("GET", self._path, params=params)
         items, total = _page(answer.data, answer.http_status)
         wire = self._client._wire

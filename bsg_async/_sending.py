@@ -115,7 +115,7 @@ async def single_receipt(
         reference=recipient.reference or "",
         price=price,
         currency=currency,
-        msisdn=recipient.msisdn,
+        to=recipient.to,
     )
 
 
@@ -134,7 +134,7 @@ def _receipt(recipient: Recipient, report: StatusReport) -> Receipt:
         reference=recipient.reference or "",
         price=report.price,
         currency=report.currency,
-        msisdn=recipient.msisdn,
+        to=recipient.to,
     )
 
 
@@ -185,10 +185,10 @@ def _entry(outcome: Outcome) -> Receipt | Rejection:
             reference=outcome.reference,
             price=outcome.price,
             currency=outcome.currency,
-            msisdn=recipient.msisdn,
+            to=recipient.to,
         )
     # A recipient refused within an answer always carries the service's `APIError`.
-    return Rejection(outcome.reference or "", cast(APIError, outcome.error), recipient.msisdn)
+    return Rejection(outcome.reference or "", cast(APIError, outcome.error), recipient.to)
 
 
 async def _send(

@@ -325,6 +325,8 @@ class Pipeline:
     def _decoded(self, response: httpx.Response, send: bool, uncertain: bool) -> Any:
         """`_interpret`'s answer, or the error it raises wrapped in a `_Refused`."""
         status = response.status_code
+        if status == 204 and not response.content:
+            return None  # "No Content": the One-API's deletes answer so
         try:
             data = loads(response.content)
         except (ValueError, RecursionError):

@@ -11,13 +11,19 @@ import itertools
 import os
 import re
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import InvalidParameterError
 
 REFERENCE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+ONE_API_REFERENCE_RE = re.compile(r"[A-Za-z0-9]{1,32}")
+SMS_SENDER_DIGITS_RE = re.compile(r"[0-9]{1,15}")
+SMS_SENDER_NAME_RE = re.compile(r"[\x20-\x7e]{1,11}")
+UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
+EMAIL_RE = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+")
+EMAIL_SENDER_RE = re.compile(r"(?:[^<>\r\n]*<([^<>]+)>|([^<>\s]+))")
 
 ORIGINATOR_MAX = 14
 VIBER_TEXT_MAX = 1000
@@ -25,6 +31,13 @@ SMS_VALIDITY_HOURS = (1, 72)
 VIBER_VALIDITY_SECONDS = (15, 86_400)
 TARIFF_RANGE = (0, 9)
 VIBER_MAX_RECIPIENTS = 50
+
+ONE_API_PHONE_MIN_DIGITS = 9
+ONE_API_VALIDITY_HOURS = (1, 72)
+ONE_API_VALIDITY_SECONDS = (30, 86_400)
+ONE_API_TARIFFS = (0, 2**63 - 1)
+START_AT_MAX_AHEAD = timedelta(days=30)
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def new_reference() -> str:
@@ -64,7 +77,7 @@ def is_credential(value: object) -> bool:
     )
 
 
-def msisdn(value: object, field: str = "msisdn", *, min_digits: int = 7) -> str:
+def msisdn(value: object, field: str = "to", *, min_digits: int = 7) -> str:
     """A phone number in international format: `min_digits` (7 on the legacy API, 9 on the
     One-API) to 15 digits; one leading `+` is stripped. The one phone-number rule of the SDK:
     each endpoint's differences are its arguments."""
@@ -81,16 +94,21 @@ def msisdn(value: object, field: str = "msisdn", *, min_digits: int = 7) -> str:
     )
 
 
-def reference(value: object, field: str = "reference") -> str:
-    """A caller's reference: 1 to 32 characters from `[A-Za-z0-9_-]`."""
-    if isinstance(value, str) and REFERENCE_RE.fullmatch(value):
+def reference(value: object, field: str = "reference", *, one_api: bool = False) -> str:
+    """A caller's reference: 1 to 32 characters from `[A-Za-z0-9_-]`; on the One-API
+    (`one_api=True`, sent as `reference_id`) letters and digits only."""
+    pattern = ONE_API_REFERENCE_RE if one_api else REFERENCE_RE
+    if isinstance(value, str) and pattern.fullmatch(value):
         return value
-    raise InvalidParameterError(field, value, "expected 1 to 32 characters from [A-Za-z0-9_-]")
+    allowed = "letters and digits" if one_api else "characters from [A-Za-z0-9_-]"
+    raise InvalidParameterError(field, value, f"expected 1 to 32 {allowed}")
 
 
-def optional_reference(value: object, field: str = "reference") -> str | None:
-    """`None`, or a valid reference."""
-    return None if value is None else reference(value, field)
+def optional_reference(
+    value: object, field: str = "reference", *, one_api: bool = False
+) -> str | None:
+    """`None`, or a valid reference (see `reference`)."""
+    return None if value is None else reference(value, field, one_api=one_api)
 
 
 def text(value: object, field: str, *, max_length: int | None = None) -> str:
@@ -104,9 +122,66 @@ def text(value: object, field: str, *, max_length: int | None = None) -> str:
     return value
 
 
-def originator(value: object, field: str = "originator") -> str:
-    """A sender name: 1 to 14 characters."""
-    return text(value, field, max_length=ORIGINATOR_MAX)
+def sender(
+    value: object, field: str = "sender", *, max_length: int = ORIGINATOR_MAX, sms: bool = False
+) -> str:
+    """A sender name: 1 to `max_length` characters (14 on the legacy API, sent as
+    `originator` or `alpha_name`). `sms=True` is the One-API SMS rule instead: up to 15
+    digits, or up to 11 Latin letters, digits, spaces or signs."""
+    if not sms:
+        return text(value, field, max_length=max_length)
+    if (
+        isinstance(value, str)
+        and value.strip()
+        and (SMS_SENDER_DIGITS_RE.fullmatch(value) or SMS_SENDER_NAME_RE.fullmatch(value))
+    ):
+        return value
+    raise InvalidParameterError(
+        field, value, "expected up to 11 Latin letters or digits, or up to 15 digits"
+    )
+
+
+def uuid(value: object, field: str = "id") -> str:
+    """A UUID the service made (`"3338470c-4647-4f8d-a503-afce21e6312a"`), as text."""
+    if isinstance(value, str) and UUID_RE.fullmatch(value):
+        return value
+    raise InvalidParameterError(field, value, "expected a UUID like 3338470c-4647-4f8d-...")
+
+
+def day(value: object, field: str) -> str:
+    """A calendar day (`datetime.date`, not a `datetime`), written `yyyy-mm-dd`."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    raise InvalidParameterError(field, value, "expected a datetime.date")
+
+
+def country_code(value: object, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 country code (`"UA"`); lower case is accepted and sent upper."""
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    raise InvalidParameterError(field, value, "expected a two-letter ISO 3166-1 code like 'UA'")
+
+
+def email(value: object, field: str, *, max_length: int | None = None) -> str:
+    """An email address (`name@example.com`): one `@`, a dotted domain, no spaces; at most
+    `max_length` characters where the endpoint sets a limit."""
+    address = text(value, field, max_length=max_length)
+    if EMAIL_RE.fullmatch(address):
+        return address
+    raise InvalidParameterError(field, value, "expected an email address like name@example.com")
+
+
+def email_sender(value: object, field: str = "sender") -> str:
+    """An email sender: an address, or a display name and an address in angle brackets
+    (`Shop <news@shop.example>`)."""
+    whole = text(value, field)
+    found = EMAIL_SENDER_RE.fullmatch(whole.strip())
+    address = None if found is None else (found.group(1) or found.group(2))
+    if address is not None and EMAIL_RE.fullmatch(address):
+        return whole.strip()
+    raise InvalidParameterError(
+        field, value, "expected an email address, or 'Name <name@example.com>'"
+    )
 
 
 def integer(value: object, field: str, bounds: tuple[int, int], unit: str = "") -> int:
@@ -145,6 +220,76 @@ def duration(value: object, field: str, bounds: tuple[int, int], unit: str) -> i
 def optional_duration(value: object, field: str, bounds: tuple[int, int], unit: str) -> int | None:
     """`None`, or a `timedelta` as a whole number of `unit` within `bounds` (see `duration`)."""
     return None if value is None else duration(value, field, bounds, unit)
+
+
+def one_api_validity(value: object, field: str = "validity") -> dict[str, int]:
+    """A One-API validity (`timedelta` or `None`) as the field to send: a whole number of
+    hours from 1 to 72 as `validity` (hours), otherwise a whole number of seconds from 30 to
+    86,400 as `validity_seconds`; `None` gives `{}` (the service's default, 72 hours)."""
+    if value is None:
+        return {}
+    if isinstance(value, timedelta):
+        hours, rest = divmod(value, timedelta(hours=1))
+        low, high = ONE_API_VALIDITY_HOURS
+        if not rest and low <= hours <= high:
+            return {"validity": hours}
+        seconds, rest = divmod(value, timedelta(seconds=1))
+        low, high = ONE_API_VALIDITY_SECONDS
+        if not rest and low <= seconds <= high:
+            return {"validity_seconds": seconds}
+    raise InvalidParameterError(
+        field,
+        value,
+        "expected a timedelta of whole hours from 1 to 72 or whole seconds from 30 to 86400",
+    )
+
+
+def service_time(value: object, field: str, zone: tzinfo | None) -> datetime:
+    """`value` as a naive `datetime` on the service's clock, to send as `yyyy-mm-dd hh:mm:ss`.
+
+    A naive `datetime` is taken to be in the service's zone already (as the times it answers
+    are). An aware one is converted to the client's `timezone`, and refused when the client
+    has none: the service's zone is not documented, so the SDK cannot convert it.
+    """
+    if not isinstance(value, datetime):
+        raise InvalidParameterError(field, value, "expected a datetime")
+    if value.tzinfo is None:
+        return value
+    if zone is None:
+        raise InvalidParameterError(
+            field,
+            value,
+            "an aware datetime needs AsyncBSG(timezone=...) (the service's zone); "
+            "or pass a naive datetime in the service's zone",
+        )
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+def start_at_time(value: object, zone: tzinfo | None, now: datetime) -> str:
+    """A campaign's `start_at`: at most 30 days after `now` (a naive time on the service's
+    clock), formatted `yyyy-mm-dd hh:mm:ss`. Raises `InvalidParameterError`."""
+    moment = service_time(value, "start_at", zone)
+    if moment - now > START_AT_MAX_AHEAD:
+        raise InvalidParameterError("start_at", value, "must be at most 30 days ahead")
+    return moment.strftime(TIME_FORMAT)
+
+
+def unique_phones(numbers: Iterable[str], field: str = "to") -> None:
+    """Refuse a phone number that appears twice in one campaign."""
+    seen: set[str] = set()
+    for index, number in enumerate(numbers):
+        if number in seen:
+            raise InvalidParameterError(
+                f"{field}[{index}]", number, "appears twice: campaign phones must be unique"
+            )
+        seen.add(number)
+
+
+def period(value: object, field: str, minimum: timedelta) -> float:
+    """A `timedelta` of at least `minimum` (a poll's interval or deadline), in seconds."""
+    if isinstance(value, timedelta) and value >= minimum:
+        return value.total_seconds()
+    raise InvalidParameterError(field, value, f"expected a timedelta of at least {minimum}")
 
 
 def optional_integer(

@@ -62,7 +62,7 @@ class AccountResource:
 
     def tariffs(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Tariff]:
         """The account's tariffs, as an async iterator that fetches pages of `page_size`
-        (15 to 500) as it goes. Pass a `Tariff.code` as `tariff_code` to a send.
+        (15 to 500) as it goes. Pass a `Tariff.code` as `tariff` to a send.
 
         ```python
         codes = [t.code async for t in bsg.account.tariffs() if t.is_active]

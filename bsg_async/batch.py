@@ -76,7 +76,7 @@ class OutcomeStream:
     requests in flight and sends nothing more:
 
     ```python
-    async with bsg.viber.stream_many(recipients, text="Hi", alpha_name="BSG") as outcomes:
+    async with bsg.viber.stream_many(to=recipients, text="Hi", sender="BSG") as outcomes:
         async for outcome in outcomes:
             ...
     ```
@@ -396,7 +396,7 @@ class _Chunker:
             )
             return self._reject(Failed(index, item, getattr(item, "reference", None), invalid))
         if item.reference is None:
-            item = Recipient._checked(item.msisdn, self._next_reference())
+            item = Recipient._checked(item.to, self._next_reference())
         elif item.reference in self._seen:
             duplicate = InvalidParameterError(
                 "reference", item.reference, "appears twice in this batch; not sent again"

@@ -15,7 +15,7 @@ from .errors import InvalidParameterError
 from .models import Recipient
 from .models.campaigns import SMS_TEXT_MAX, SmsContent, ViberContent
 from .models.legacy import PriceQuote
-from .models.one_api import Campaign, CampaignDetail, sms_sender
+from .models.one_api import Campaign, CampaignDetail
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -193,8 +193,8 @@ class CampaignsResource:
         payload = self._client._wire.campaign_price(
             target,
             text=rules.text(text, "text", max_length=SMS_TEXT_MAX),
-            sender=sms_sender(sender),
-            tariff=rules.optional_integer(tariff, "tariff", campaign_args.ONE_API_TARIFFS),
+            sender=rules.sender(sender, sms=True),
+            tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         )
         answer = await self._client.one_api_request("POST", PRICE_PATH, json=payload)
         return self._client._wire.structure(

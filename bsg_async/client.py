@@ -30,12 +30,16 @@ if TYPE_CHECKING:
 
     from .account import AccountResource
     from .campaigns import CampaignsResource
+    from .email import EmailResource
     from .errors import BSGError
     from .hlr import HlrResource
     from .messages import MessagesResource
     from .prices import PricesResource
     from .rcs import RcsResource
+    from .senders import SendersResource
+    from .short_links import ShortLinksResource
     from .sms import SmsResource
+    from .statistics import StatisticsResource
     from .viber import ViberResource
 
 __all__ = [
@@ -75,7 +79,7 @@ class AsyncBSG:
 
     ```python
     async with AsyncBSG(api_key="live_...") as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     ```
 
     Parameters (all keyword-only but `api_key`):
@@ -296,14 +300,15 @@ class AsyncBSG:
 
     @cached_property
     def viber(self) -> ViberResource:
-        """Viber with SMS fallback: `send`, `get`, `get_by_reference`."""
+        """Viber with SMS fallback: `send` (one phone), `send_messages`, `send_many`, `get`,
+        `get_by_reference`."""
         from .viber import ViberResource
 
         return ViberResource(self)
 
     @cached_property
     def rcs(self) -> RcsResource:
-        """RCS on the One-API: `send`, `send_campaign`, `send_to_groups`."""
+        """RCS on the One-API: `send`, `send_campaign` (to phones or contact lists)."""
         from .rcs import RcsResource
 
         return RcsResource(self)
@@ -342,6 +347,36 @@ class AsyncBSG:
         from .account import AccountResource
 
         return AccountResource(self)
+
+    @cached_property
+    def statistics(self) -> StatisticsResource:
+        """Statistics exports (One-API): `create_job`, `jobs`, `wait`, `rows`, `delete`."""
+        from .statistics import StatisticsResource
+
+        return StatisticsResource(self)
+
+    @cached_property
+    def email(self) -> EmailResource:
+        """Email (One-API): `send`, `send_template`."""
+        from .email import EmailResource
+
+        return EmailResource(self)
+
+    @cached_property
+    def senders(self) -> SendersResource:
+        """Sender names (One-API): `registered`, `requests`, `register_legal`,
+        `register_natural`."""
+        from .senders import SendersResource
+
+        return SendersResource(self)
+
+    @cached_property
+    def short_links(self) -> ShortLinksResource:
+        """Short links (One-API): `create`, `update`, `delete`, `list`, `statistics`, `clicks`,
+        and their `domains`."""
+        from .short_links import ShortLinksResource
+
+        return ShortLinksResource(self)
 
     # -- plumbing for the resources ----------------------------------------------------------
 

@@ -4,6 +4,7 @@
 BSGError
 ├── InvalidParameterError (also ValueError)      bad input, raised before any network traffic
 ├── ClientStateError (also RuntimeError)         the client is not open, already open, or closed
+├── WaitTimeoutError (also TimeoutError)         a bounded wait for the service ran out of time
 ├── TransportError                               the request did not get an HTTP answer
 │   └── RequestTimeoutError                      ... because a timeout expired
 ├── UnexpectedResponseError                      an answer the SDK cannot decode
@@ -36,6 +37,7 @@ No error message ever contains the API key or a token.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -61,6 +63,7 @@ __all__ = [
     "TransportError",
     "UndeliverableDestinationError",
     "UnexpectedResponseError",
+    "WaitTimeoutError",
     "WebhookPayloadError",
 ]
 
@@ -118,8 +121,8 @@ def fate_unknown(error: E) -> E:
 class InvalidParameterError(BSGError, ValueError):
     """An argument broke a documented rule; raised before any byte goes to the network.
 
-    `field` names the offending parameter (the wire name where it differs, such as `msisdn`)
-    and `value` holds what was given.
+    `field` names the offending parameter (the SDK's keyword, such as `to` for the wire's
+    `msisdn`) and `value` holds what was given.
     """
 
     def __init__(self, field: str, value: object, reason: str) -> None:
@@ -132,6 +135,16 @@ class InvalidParameterError(BSGError, ValueError):
 
 class ClientStateError(BSGError, RuntimeError):
     """The client was used outside `async with AsyncBSG(...)`, entered twice, or after close."""
+
+
+class WaitTimeoutError(BSGError, TimeoutError):
+    """A bounded wait ran out of time before the service was ready (a statistics job still
+    being prepared). `waited` is the `timedelta` waited; nothing was lost: wait again, or read
+    the result later with the same key."""
+
+    def __init__(self, message: str, *, waited: timedelta) -> None:
+        super().__init__(message)
+        self.waited = waited
 
 
 class TransportError(BSGError):
@@ -345,32 +358,32 @@ _CODES: dict[int, tuple[type[APIError], str | None]] = {
     11: (RateLimitError, None),
     12: (InvalidRequestError, None),
     20: (NotFoundError, None),
-    21: (InvalidRequestError, "msisdn"),
+    21: (InvalidRequestError, "to"),
     22: (InvalidRequestError, "reference"),
     23: (DuplicateReferenceError, "reference"),
     24: (InvalidRequestError, None),
-    25: (InvalidRequestError, "originator"),
-    26: (InvalidRequestError, "body"),
+    25: (InvalidRequestError, "sender"),
+    26: (InvalidRequestError, "text"),
     27: (InvalidRequestError, "reference"),
     28: (InvalidRequestError, "validity"),
     29: (InvalidRequestError, "task_id"),
     30: (NotFoundError, None),
-    31: (DuplicateRecipientError, "msisdn"),
-    32: (SenderNotAllowedError, "originator"),
-    33: (UndeliverableDestinationError, "msisdn"),
+    31: (DuplicateRecipientError, "to"),
+    32: (SenderNotAllowedError, "sender"),
+    33: (UndeliverableDestinationError, "to"),
     34: (FeatureNotEnabledError, None),
     35: (FeatureNotEnabledError, None),
-    36: (InvalidRequestError, "originator"),
+    36: (InvalidRequestError, "sender"),
     40: (NotFoundError, None),
-    41: (InvalidRequestError, "msisdn"),
+    41: (InvalidRequestError, "to"),
     43: (DuplicateReferenceError, "reference"),
     44: (InvalidRequestError, None),
-    45: (SenderNotAllowedError, "alpha_name"),
+    45: (SenderNotAllowedError, "sender"),
     46: (InvalidRequestError, "text"),
     47: (InvalidRequestError, "reference"),
     48: (InvalidRequestError, "validity"),
     49: (InvalidRequestError, "options"),
-    51: (DuplicateRecipientError, "msisdn"),
+    51: (DuplicateRecipientError, "to"),
 }
 
 DUPLICATE_REFERENCE_CODES = frozenset({23, 43})

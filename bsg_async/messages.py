@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from . import _validation as rules
 from ._paging import DEFAULT_PAGE_SIZE, Pages, page_size, time_filters
 from .models.one_api import OneApiMessage
-from .models.one_api import reference_id as valid_reference_id
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -28,7 +27,7 @@ class MessagesResource:
     def list(
         self,
         *,
-        reference_id: str | None = None,
+        reference: str | None = None,
         campaign_id: int | None = None,
         id: int | None = None,
         from_: datetime | None = None,
@@ -38,23 +37,23 @@ class MessagesResource:
         """The messages matching every filter given (all messages when none is), as an async
         iterator that fetches pages of `page_size` (15 to 500) as it goes.
 
-        - `reference_id`: the external id a message was sent with (1 to 32 letters and
-          digits);
+        - `reference`: the external id a message was sent with (1 to 32 letters and
+          digits; the filter `reference_id`);
         - `campaign_id`, `id`: a campaign's or a message's id;
         - `from_`, `to`: creation times, naive on the service's clock or aware when the client
           has a `timezone`.
 
         ```python
         async for message in bsg.messages.list(campaign_id=4213):
-            print(message.phone, message.status, message.amount)
+            print(message.to, message.status, message.amount)
         ```
 
         Raises `InvalidParameterError` at once for a bad argument; while iterating, what a
         request raises.
         """
         params: dict[str, str | int] = {}
-        if reference_id is not None:
-            params["filter[reference_id]"] = valid_reference_id(reference_id, "reference_id")
+        if reference is not None:
+            params["filter[reference_id]"] = rules.reference(reference, one_api=True)
         if campaign_id is not None:
             params["filter[campaign_id]"] = rules.message_id(campaign_id, "campaign_id")
         if id is not None:

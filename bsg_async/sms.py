@@ -21,7 +21,7 @@ from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTa
 from .models.batch import BatchReport, LookupFailed, Outcome
 from .models.campaigns import SMS_TEXT_MAX, CampaignTarget
 from .models.legacy import PriceQuote
-from .models.one_api import Campaign, sms_sender
+from .models.one_api import Campaign
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -42,7 +42,10 @@ CAMPAIGN_INDIVIDUAL_PATH = "/api/campaigns/sms/send-individual"
 class SmsResource:
     """The SMS endpoints of the legacy REST API, as `bsg.sms`.
 
-    SMS `validity` is in **hours** (1 to 72, the service's default 72); `tariff` is 0 to 9.
+    The phone numbers are `to` (sent as `msisdn`), the text `text` (`body`), the sender
+    `sender` (`originator`, 1 to 14 characters). SMS `validity` is a `timedelta` of whole
+    **hours** (1 to 72, the service's default 72); `tariff` is 0 to 9; `two_way` is sent as
+    `2way`.
     Every send fixes each message's reference before the first attempt (generating 32 hex
     characters where none is given), so retries can never send a message twice.
     """
@@ -53,29 +56,29 @@ class SmsResource:
     async def send(
         self,
         *,
-        msisdn: str,
-        body: str,
-        originator: str,
+        to: str,
+        text: str,
+        sender: str,
         reference: str | None = None,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
     ) -> Receipt:
         """Send one SMS and return its `Receipt` (`id`, `reference`, `price`, `currency`).
 
         ```python
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
         ```
 
         Raises `InvalidParameterError` before sending for a bad value, an `APIError` subclass
         when the service refuses the message, `TransportError` when no answer came after all
         retries (then `may_have_been_accepted` tells whether the service may hold it).
         """
-        recipient = Recipient(msisdn, reference).with_reference()
+        recipient = Recipient(to, reference).with_reference()
         payload = self._client._wire.sms_single(
             recipient,
-            body=rules.text(body, "body"),
-            originator=rules.originator(originator),
+            text=rules.text(text, "text"),
+            sender=rules.sender(sender),
             options=_options(validity, tariff, two_way),
         )
         try:
@@ -88,11 +91,11 @@ class SmsResource:
 
     async def send_bulk(
         self,
-        recipients: Iterable[str | Recipient],
         *,
-        body: str,
-        originator: str,
-        validity: int | None = None,
+        to: Iterable[str | Recipient],
+        text: str,
+        sender: str,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
     ) -> SendResult:
@@ -103,31 +106,31 @@ class SmsResource:
         the call. For very large lists use `send_many`, which chunks them.
         Raises like `send`; a duplicate reference within the call is an `InvalidParameterError`.
         """
-        fixed = _fixed(recipients, "recipients")
+        fixed = _fixed(to, "to")
         post = self._bulk_poster(
-            body=rules.text(body, "body"),
-            originator=rules.originator(originator),
+            text=rules.text(text, "text"),
+            sender=rules.sender(sender),
             options=_options(validity, tariff, two_way),
         )
         return await send_result(self._client._wire, fixed, post, self.get_by_reference)
 
-    def _bulk_poster(self, *, body: str, originator: str, options: dict[str, int]) -> Post:
+    def _bulk_poster(self, *, text: str, sender: str, options: dict[str, int]) -> Post:
         """Sends one bulk create (`destination: phones`) to the recipients it is given."""
         wire, request = self._client._wire, self._client.legacy_request
 
         async def post(recipients: list[Recipient]) -> Answer:
-            payload = wire.sms_bulk(recipients, body=body, originator=originator, options=options)
+            payload = wire.sms_bulk(recipients, text=text, sender=sender, options=options)
             return await request("POST", "/sms/create", json=payload, send=True)
 
         return post
 
     async def send_many(
         self,
-        recipients: Recipients,
         *,
-        body: str,
-        originator: str,
-        validity: int | None = None,
+        to: Recipients,
+        text: str,
+        sender: str,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
         chunk_size: int = DEFAULT_SMS_CHUNK,
@@ -138,11 +141,11 @@ class SmsResource:
         """Send one text to any number of recipients, in bulk requests of `chunk_size`.
 
         ```python
-        report = await bsg.sms.send_many(numbers, body="Sale", originator="Shop")
+        report = await bsg.sms.send_many(to=numbers, text="Sale", sender="Shop")
         print(len(report.succeeded), report.total_price)
         ```
 
-        `recipients` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
+        `to` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
         any length. Each gets exactly one outcome in the returned `BatchReport`, in input order:
         `Sent` (id, price) or `Failed` (typed error, `may_have_been_accepted`). Partial failure
         never raises. `chunk_size` is 1 to 10,000 (default 1,000; the API gives no limit),
@@ -154,9 +157,9 @@ class SmsResource:
         """
         return await collect(
             self.stream_many(
-                recipients,
-                body=body,
-                originator=originator,
+                to=to,
+                text=text,
+                sender=sender,
                 validity=validity,
                 tariff=tariff,
                 two_way=two_way,
@@ -169,11 +172,11 @@ class SmsResource:
 
     def stream_many(
         self,
-        recipients: Recipients,
         *,
-        body: str,
-        originator: str,
-        validity: int | None = None,
+        to: Recipients,
+        text: str,
+        sender: str,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
         chunk_size: int = DEFAULT_SMS_CHUNK,
@@ -189,8 +192,8 @@ class SmsResource:
         `OutcomeStream`).
         """
         post = self._bulk_poster(
-            body=rules.text(body, "body"),
-            originator=rules.originator(originator),
+            text=rules.text(text, "text"),
+            sender=rules.sender(sender),
             options=_options(validity, tariff, two_way),
         )
         size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
@@ -200,7 +203,7 @@ class SmsResource:
             return await send_chunk(wire, chunk, post, lookup, resume=resume)
 
         return OutcomeStream(
-            recipients, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
         )
 
     async def get_many(
@@ -220,7 +223,7 @@ class SmsResource:
         self,
         messages: Iterable[SmsMessage],
         *,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         two_way: bool = False,
     ) -> SendResult:
@@ -234,7 +237,7 @@ class SmsResource:
                 raise InvalidParameterError(f"messages[{index}]", message, "expected an SmsMessage")
             if message.reference is None:
                 message = SmsMessage(
-                    message.msisdn, message.body, message.originator, rules.new_reference()
+                    message.to, message.text, message.sender, rules.new_reference()
                 )
             fixed_messages.append(message)
         if not fixed_messages:
@@ -243,7 +246,7 @@ class SmsResource:
         payload = self._client._wire.sms_individual(
             fixed_messages, options=_options(validity, tariff, two_way)
         )
-        recipients = [Recipient(m.msisdn, m.reference) for m in fixed_messages]
+        recipients = [Recipient(m.to, m.reference) for m in fixed_messages]
 
         async def post(_: list[Recipient]) -> Answer:
             return await self._client.legacy_request("POST", "/sms/create", json=payload, send=True)
@@ -256,7 +259,7 @@ class SmsResource:
         *,
         text: str,
         sender: str,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
     ) -> PriceQuote:
         """What sending `text` from `sender` to `to` (one phone number or many) would cost,
@@ -268,9 +271,9 @@ class SmsResource:
         ```
 
         The phone numbers are sent as `msisdn`, the text as `body`, the sender as `originator`;
-        `validity` is in hours (1 to 72), `tariff` 0 to 9. Nothing is sent, so the references
-        the body needs are generated and thrown away. Raises `InvalidParameterError` before
-        any request for a bad value, an `APIError` subclass when the service refuses,
+        `validity` a `timedelta` of whole hours (1 to 72), `tariff` 0 to 9. Nothing is sent, so the
+        references the body needs are generated and thrown away. Raises `InvalidParameterError`
+        before any request for a bad value, an `APIError` subclass when the service refuses,
         `TransportError` without an answer (asking again is harmless).
         """
         phones = [to] if isinstance(to, str) else rules.items(to, "to")
@@ -280,14 +283,12 @@ class SmsResource:
             Recipient._checked(rules.msisdn(p, "to"), rules.new_reference()) for p in phones
         ]
         wire = self._client._wire
-        body, originator = rules.text(text, "text"), rules.originator(sender, "sender")
+        text, sender = rules.text(text, "text"), rules.sender(sender)
         options = _options(validity, tariff, False)
         if len(recipients) == 1:
-            payload = wire.sms_single(
-                recipients[0], body=body, originator=originator, options=options
-            )
+            payload = wire.sms_single(recipients[0], text=text, sender=sender, options=options)
         else:
-            payload = wire.sms_bulk(recipients, body=body, originator=originator, options=options)
+            payload = wire.sms_bulk(recipients, text=text, sender=sender, options=options)
         answer = await self._client.legacy_request("PUT", "/sms/price", json=payload)
         return wire.structure(answer.data, PriceQuote, http_status=answer.http_status)
 
@@ -356,7 +357,7 @@ class SmsResource:
         payload = self._client._wire.sms_campaign(
             target,
             text=rules.text(text, "text", max_length=SMS_TEXT_MAX),
-            sender=sms_sender(sender),
+            sender=rules.sender(sender, sms=True),
             options=campaign_args.options(
                 self._client,
                 start_at=start_at,
@@ -400,14 +401,14 @@ class SmsResource:
                 raise InvalidParameterError(f"messages[{index}]", message, "expected an SmsMessage")
             field = f"messages[{index}]"
             number, ref = campaign_args.recipient_fields(
-                Recipient(message.msisdn, message.reference), field
+                Recipient(message.to, message.reference), field
             )
             fixed.append(
                 (
                     number,
                     ref,
-                    rules.text(message.body, f"{field}.text", max_length=SMS_TEXT_MAX),
-                    sms_sender(message.originator, f"{field}.sender"),
+                    rules.text(message.text, f"{field}.text", max_length=SMS_TEXT_MAX),
+                    rules.sender(message.sender, f"{field}.sender", sms=True),
                 )
             )
         if not fixed:
@@ -492,7 +493,7 @@ class SmsResource:
         read (see `OutcomeStream`: open it with `async with`)."""
         wire, client = self._client._wire, self._client
         body_text = rules.text(text, "text", max_length=SMS_TEXT_MAX)
-        body_sender = sms_sender(sender)
+        body_sender = rules.sender(sender, sms=True)
         options = campaign_args.options(
             client,
             start_at=start_at,
@@ -518,10 +519,10 @@ class SmsResource:
         )
 
 
-def _options(validity: int | None, tariff: int | None, two_way: bool) -> dict[str, int]:
+def _options(validity: timedelta | None, tariff: int | None, two_way: bool) -> dict[str, int]:
     """The optional request fields, sent only when given (`tariff=0` included)."""
     options: dict[str, int] = {}
-    hours = rules.optional_integer(validity, "validity", rules.SMS_VALIDITY_HOURS, "hours")
+    hours = rules.optional_duration(validity, "validity", rules.SMS_VALIDITY_HOURS, "hours")
     if hours is not None:
         options["validity"] = hours
     tariff_value = rules.optional_integer(tariff, "tariff", rules.TARIFF_RANGE)

@@ -26,7 +26,7 @@ async with (
     ) as http,
     AsyncBSG(api_key="live_...", http_client=http) as bsg,
 ):
-    report = await bsg.viber.send_many(numbers, text="Sale", alpha_name="BSG")
+    report = await bsg.viber.send_many(to=numbers, text="Sale", sender="BSG")
 ```
 """
 

@@ -19,11 +19,11 @@ from .batch import _check_batch_options as check_batch_options
 from .batch import _collect as collect
 from .batch import _read_many as read_many
 from .errors import InvalidParameterError
-from .models import Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
+from .models import Receipt, Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
 from .models.batch import BatchReport, LookupFailed, Outcome
 from .models.campaigns import CampaignOptions, SmsContent, ViberContent
 from .models.legacy import PriceQuote
-from .models.one_api import Campaign, RcsSmsFallback
+from .models.one_api import Campaign
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -40,8 +40,10 @@ CAMPAIGN_PATH = "/api/campaigns/viber/send"
 class ViberResource:
     """The Viber endpoints of the legacy REST API, as `bsg.viber`.
 
-    Viber `validity` is in **seconds** (15 to 86,400; the service's default 86,400), unlike SMS
-    validity, which is in hours. At most 50 recipients per `send` call (the API's limit).
+    The phone numbers are `to` (sent as `msisdn`), the sender `sender` (`alpha_name`, 1 to 14
+    characters). Viber `validity` is a `timedelta` of whole **seconds** (15 to 86,400; the
+    service's default 86,400), unlike SMS validity, which is in hours. At most 50 recipients
+    per request (the API's limit).
     """
 
     def __init__(self, client: AsyncBSG) -> None:
@@ -49,18 +51,63 @@ class ViberResource:
 
     async def send(
         self,
+        *,
+        to: str,
+        text: str,
+        sender: str,
+        reference: str | None = None,
+        is_promotional: bool = False,
+        image_url: str | None = None,
+        button_caption: str | None = None,
+        button_url: str | None = None,
+        sms_fallback: SmsFallback | None = None,
+        validity: timedelta | None = None,
+        tariff: int | None = None,
+    ) -> Receipt:
+        """Send one Viber message to one phone and return its `Receipt`.
+
+        ```python
+        receipt = await bsg.viber.send(
+            to="380972920000", text="Hi", sender="BSG",
+            sms_fallback=SmsFallback(text="Hi", sender="BSG"), validity=timedelta(hours=1),
+        )
+        ```
+
+        `reference` as in `Recipient` (generated when `None`); the other fields as in
+        `ViberMessage`. Raises `InvalidParameterError` before sending for a bad value, the
+        recipient's `APIError` subclass when the service refuses it, and otherwise as
+        `bsg.sms.send` does.
+        """
+        message = ViberMessage(
+            to=Recipient(to, reference),
+            text=text,
+            sender=sender,
+            is_promotional=is_promotional,
+            image_url=image_url,
+            button_caption=button_caption,
+            button_url=button_url,
+            sms_fallback=sms_fallback,
+        )
+        result = await self.send_messages([message], validity=validity, tariff=tariff)
+        entry = result.entries[0]
+        if isinstance(entry, Receipt):
+            return entry
+        raise entry.error
+
+    async def send_messages(
+        self,
         messages: Iterable[ViberMessage],
         *,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
     ) -> SendResult:
         """Send Viber messages (at most 50 recipients across all of them) in one request.
 
         ```python
-        result = await bsg.viber.send(
-            [ViberMessage(to=["380972920000"], text="Hi", alpha_name="BSG",
-                          sms_fallback=SmsFallback(originator="BSG", text="Hi"))],
-            validity=3600,
+        result = await bsg.viber.send_messages(
+            [ViberMessage(to=["380972920000"], text="Hi", sender="BSG",
+                          sms_fallback=SmsFallback(text="Hi", sender="BSG"))],
+            validity=timedelta(hours=1),
         )
         ```
 
@@ -80,18 +127,18 @@ class ViberResource:
         self,
         messages: Iterable[ViberMessage],
         *,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
     ) -> PriceQuote:
-        """What `send` with the same arguments would cost, without sending anything
+        """What `send_messages` with the same arguments would cost, without sending anything
         (`PUT viber/price`, the body of a create): a `PriceQuote` with `total_price`.
 
         ```python
-        message = ViberMessage(to=["380972920000"], text="Hi", alpha_name="BSG")
+        message = ViberMessage(to=["380972920000"], text="Hi", sender="BSG")
         quote = await bsg.viber.quote([message])
         ```
 
-        Raises `InvalidParameterError` before any request as `send` does, an `APIError`
+        Raises `InvalidParameterError` before any request as `send_messages` does, an `APIError`
         subclass when the service refuses, `TransportError` without an answer.
         """
         fixed, _ = _fixed_messages(messages)  # the body needs references; nothing is sent
@@ -104,16 +151,16 @@ class ViberResource:
 
     async def send_many(
         self,
-        recipients: Recipients,
         *,
+        to: Recipients,
         text: str,
-        alpha_name: str,
+        sender: str,
         is_promotional: bool = False,
         image_url: str | None = None,
         button_caption: str | None = None,
         button_url: str | None = None,
         sms_fallback: SmsFallback | None = None,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         chunk_size: int = rules.VIBER_MAX_RECIPIENTS,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -124,26 +171,26 @@ class ViberResource:
 
         ```python
         report = await bsg.viber.send_many(
-            numbers, text="Sale", alpha_name="BSG",
-            sms_fallback=SmsFallback(originator="BSG", text="Sale"), validity=3600,
+            to=numbers, text="Sale", sender="BSG",
+            sms_fallback=SmsFallback(text="Sale", sender="BSG"), validity=timedelta(hours=1),
         )
         report.raise_for_failures()
         ```
 
-        `recipients` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
+        `to` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
         any length. Each gets exactly one outcome in the returned `BatchReport`, in input order:
         `Sent` (id, price) or `Failed` (typed error, `may_have_been_accepted`). Partial failure
         never raises. `chunk_size` is 1 to 50 (the API's limit), `concurrency` the requests in
-        flight (default 8, within the client's `max_concurrency`), `validity` in seconds (15 to
-        86,400), `on_progress(done, total)` is called as chunks complete. `resume=True`
+        flight (default 8, within the client's `max_concurrency`), `validity` whole seconds (15
+        to 86,400), `on_progress(done, total)` is called as chunks complete. `resume=True`
         continues an interrupted campaign with the same references (see `bsg.sms.send_many`).
         Raises `InvalidParameterError` before sending for a bad shared option.
         """
         return await collect(
             self.stream_many(
-                recipients,
+                to=to,
                 text=text,
-                alpha_name=alpha_name,
+                sender=sender,
                 is_promotional=is_promotional,
                 image_url=image_url,
                 button_caption=button_caption,
@@ -160,16 +207,16 @@ class ViberResource:
 
     def stream_many(
         self,
-        recipients: Recipients,
         *,
+        to: Recipients,
         text: str,
-        alpha_name: str,
+        sender: str,
         is_promotional: bool = False,
         image_url: str | None = None,
         button_caption: str | None = None,
         button_url: str | None = None,
         sms_fallback: SmsFallback | None = None,
-        validity: int | None = None,
+        validity: timedelta | None = None,
         tariff: int | None = None,
         chunk_size: int = rules.VIBER_MAX_RECIPIENTS,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -188,7 +235,7 @@ class ViberResource:
         template = ViberMessage(
             to=(_PLACEHOLDER,),
             text=text,
-            alpha_name=alpha_name,
+            sender=sender,
             is_promotional=is_promotional,
             image_url=image_url,
             button_caption=button_caption,
@@ -210,7 +257,7 @@ class ViberResource:
             return await send_chunk(wire, chunk, post, lookup, resume=resume)
 
         return OutcomeStream(
-            recipients, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
         )
 
     async def get_many(
@@ -256,7 +303,7 @@ class ViberResource:
         image_url: str | None = None,
         button_caption: str | None = None,
         link_url: str | None = None,
-        sms_fallback: RcsSmsFallback | None = None,
+        sms_fallback: SmsFallback | None = None,
         start_at: datetime | None = None,
         tariff: int | None = None,
         validity: timedelta | None = None,
@@ -294,11 +341,11 @@ class ViberResource:
             button_caption=button_caption,
             link_url=link_url,
         )
-        fallback = _one_api_fallback(sms_fallback)
+        fallback = campaign_args.sms_fallback(sms_fallback)
         if contact_lists is not None and to is None:
             channels: list[SmsContent | ViberContent] = [content]
-            if fallback is not None:
-                channels.append(_fallback_content(fallback))
+            if fallback[0] is not None:
+                channels.append(_fallback_content(fallback[0]))
             return await self._client.campaigns.send(
                 contact_lists=contact_lists,
                 channels=channels,
@@ -312,7 +359,7 @@ class ViberResource:
         payload = self._client._wire.viber_campaign(
             target.phones,
             content,
-            sms_fallback=fallback,
+            fallback,
             options=self._campaign_options(
                 start_at, tariff, validity, add_to_contact_book, check_stop_list
             ),
@@ -328,7 +375,7 @@ class ViberResource:
         image_url: str | None = None,
         button_caption: str | None = None,
         link_url: str | None = None,
-        sms_fallback: RcsSmsFallback | None = None,
+        sms_fallback: SmsFallback | None = None,
         start_at: datetime | None = None,
         tariff: int | None = None,
         validity: timedelta | None = None,
@@ -377,7 +424,7 @@ class ViberResource:
         image_url: str | None = None,
         button_caption: str | None = None,
         link_url: str | None = None,
-        sms_fallback: RcsSmsFallback | None = None,
+        sms_fallback: SmsFallback | None = None,
         start_at: datetime | None = None,
         tariff: int | None = None,
         validity: timedelta | None = None,
@@ -396,14 +443,14 @@ class ViberResource:
             button_caption=button_caption,
             link_url=link_url,
         )
-        fallback = _one_api_fallback(sms_fallback)
+        fallback = campaign_args.sms_fallback(sms_fallback)
         options = self._campaign_options(
             start_at, tariff, validity, add_to_contact_book, check_stop_list
         )
         wire, client = self._client._wire, self._client
 
         def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
-            return wire.viber_campaign(phones, content, sms_fallback=fallback, options=options)
+            return wire.viber_campaign(phones, content, fallback, options=options)
 
         return campaign_stream(
             client,
@@ -434,10 +481,10 @@ class ViberResource:
         )
 
 
-def _options(validity: int | None, tariff: int | None) -> dict[str, int]:
+def _options(validity: timedelta | None, tariff: int | None) -> dict[str, int]:
     """The optional request fields, sent only when given (`tariff=0` included)."""
     options: dict[str, int] = {}
-    seconds = rules.optional_integer(validity, "validity", rules.VIBER_VALIDITY_SECONDS, "seconds")
+    seconds = rules.optional_duration(validity, "validity", rules.VIBER_VALIDITY_SECONDS, "seconds")
     if seconds is not None:
         options["validity"] = seconds
     tariff_value = rules.optional_integer(tariff, "tariff", rules.TARIFF_RANGE)
@@ -477,16 +524,10 @@ def _fixed_messages(messages: Iterable[ViberMessage]) -> tuple[list[ViberMessage
     return fixed, recipients
 
 
-def _one_api_fallback(value: object) -> RcsSmsFallback | None:
-    if value is None or isinstance(value, RcsSmsFallback):
-        return value
-    raise InvalidParameterError("sms_fallback", value, "expected an RcsSmsFallback")
-
-
-def _fallback_content(fallback: RcsSmsFallback) -> SmsContent:
+def _fallback_content(fallback: SmsFallback) -> SmsContent:
     """The fallback as the second channel of an any-channel campaign, which carries its text
     and sender only."""
-    if fallback.validity is not None or fallback.validity_seconds is not None:
+    if fallback.validity is not None:
         raise InvalidParameterError(
             "sms_fallback.validity", fallback.validity, "not carried to contact lists"
         )

@@ -27,6 +27,7 @@ import csv
 import os
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from bsg_async import AsyncBSG, LookupFailed, Recipient, Sent, SmsFallback
 from bsg_async.client import DEFAULT_BASE_URL
 
 TEXT = "Spring sale: 20% off until Sunday. Show this message at the till."
-FALLBACK = SmsFallback(originator="Shop", text="Spring sale: 20% off until Sunday.")
+FALLBACK = SmsFallback(sender="Shop", text="Spring sale: 20% off until Sunday.")
 
 
 def recipients(path: Path, skip: set[str]) -> Iterator[Recipient]:
@@ -74,11 +75,11 @@ async def main(path: Path, *, resume: bool) -> int:
             if new_file:
                 writer.writerow(["reference", "msisdn", "outcome", "id", "price", "error"])
             stream = bsg.viber.stream_many(
-                recipients(path, skip),
+                to=recipients(path, skip),
                 text=TEXT,
-                alpha_name="Shop",
+                sender="Shop",
                 sms_fallback=FALLBACK,
-                validity=3600,  # seconds, for Viber
+                validity=timedelta(seconds=3600),  # seconds, for Viber
                 resume=resume,
                 on_progress=lambda done, _total: print(f"\r{done} done", end="", flush=True),
             )

@@ -20,8 +20,9 @@ Or without an account, against the built-in fake, which POSTs the status reports
 - One `AsyncBSG` for the app's whole life, opened and closed by the lifespan and shared by
   every request (`app.state.bsg`).
 - `POST /orders/{order_id}/notify` sends an RCS message with an SMS fallback. Its
-  `reference_id` is the order id, so a retried request cannot notify twice: the service refuses
-  the duplicate and the SDK answers with the message it already holds.
+  `reference` (sent as `reference_id`) is the order id, so a retried request cannot notify
+  twice: the service refuses the duplicate and the SDK answers with the message it already
+  holds.
 - BSG POSTs each status report to `/bsg/rcs/<secret>` (the message's `callback_url`);
   `RcsWebhookApp` checks the secret, drops repeated deliveries and calls `on_report`. uvicorn's
   access log would write that path, secret and all: `RedactPathSecret` masks it while the app
@@ -40,7 +41,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
-from bsg_async import AsyncBSG, BSGError, InvalidParameterError, RcsSmsFallback
+from bsg_async import AsyncBSG, BSGError, InvalidParameterError, SmsFallback
 from bsg_async.client import DEFAULT_BASE_URL, DEFAULT_ONE_API_URL
 from bsg_async.webhooks import (
     MemoryIdempotencyStore,
@@ -53,7 +54,7 @@ SENDER = os.environ.get("BSG_RCS_SENDER", "MyShop")  # your RCS agent
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 WEBHOOK_SECRET = os.environ["BSG_WEBHOOK_SECRET"]
 
-# The latest report per order (reference_id). Use your database in a real app.
+# The latest report per order (its reference). Use your database in a real app.
 latest: dict[str, RcsReport] = {}
 
 
@@ -92,18 +93,18 @@ async def notify(order_id: str, notification: Notification) -> dict[str, Any]:
     bsg: AsyncBSG = app.state.bsg
     try:
         info = await bsg.rcs.send(
-            notification.phone,
+            to=notification.phone,
             sender=SENDER,
             text=notification.text,
-            reference_id=order_id,  # one notification per order, however often this is called
-            sms_fallback=RcsSmsFallback(text=notification.text, sender=SENDER[:11]),
+            reference=order_id,  # one notification per order, however often this is called
+            sms_fallback=SmsFallback(text=notification.text, sender=SENDER[:11]),
             callback_url=f"{PUBLIC_URL}/bsg/rcs/{WEBHOOK_SECRET}",
         )
     except InvalidParameterError as error:  # bad input, refused before anything was sent
         raise HTTPException(422, detail={"field": error.field, "reason": error.reason}) from None
     except BSGError as error:  # the service refused, or could not be reached
         raise HTTPException(502, detail=str(error)) from None
-    return {"message_id": info.id, "reference_id": info.reference_id, "status": str(info.status)}
+    return {"message_id": info.id, "reference": info.reference, "status": str(info.status)}
 
 
 async def on_report(report: RcsReport) -> None:

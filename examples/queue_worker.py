@@ -56,7 +56,7 @@ class JobResult:
 async def send_job(bsg: AsyncBSG, job: SendJob) -> JobResult:
     try:
         receipt = await bsg.sms.send(
-            msisdn=job.phone, body=job.text, originator=SENDER, reference=job.job_id
+            to=job.phone, text=job.text, sender=SENDER, reference=job.job_id
         )
     except DuplicateReferenceError:
         report = await bsg.sms.get_by_reference(job.job_id)  # the earlier delivery's message

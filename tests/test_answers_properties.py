@@ -127,28 +127,28 @@ async def _drain(iterator: Any) -> list[Any]:
 
 
 CALLS: dict[str, Call] = {
-    "sms.send": lambda b: b.sms.send(msisdn="380501234567", body="Hi", originator="Shop"),
+    "sms.send": lambda b: b.sms.send(to="380501234567", text="Hi", sender="Shop"),
     "sms.send_bulk": lambda b: b.sms.send_bulk(
-        ["380501234567", Recipient("380501234568", "r2")], body="Hi", originator="Shop"
+        to=["380501234567", Recipient("380501234568", "r2")], text="Hi", sender="Shop"
     ),
     "sms.send_individual": lambda b: b.sms.send_individual(
-        [SmsMessage(msisdn="380501234567", body="Hi", originator="Shop")]
+        [SmsMessage(to="380501234567", text="Hi", sender="Shop")]
     ),
     "sms.get": lambda b: b.sms.get(211),
     "sms.get_by_reference": lambda b: b.sms.get_by_reference("r1"),
     "sms.get_task": lambda b: b.sms.get_task(7),
-    "viber.send": lambda b: b.viber.send(
+    "viber.send": lambda b: b.viber.send_messages(
         [
             ViberMessage(
                 to=["380501234567"],
                 text="Hi",
-                alpha_name="BSG",
-                sms_fallback=SmsFallback(originator="BSG", text="Hi"),
+                sender="BSG",
+                sms_fallback=SmsFallback(sender="BSG", text="Hi"),
             )
         ]
     ),
     "viber.get": lambda b: b.viber.get(470093225),
-    "rcs.send": lambda b: b.rcs.send("380501234567", sender="Shop", text="Hi"),
+    "rcs.send": lambda b: b.rcs.send(to="380501234567", sender="Shop", text="Hi"),
     "campaigns.detail": lambda b: b.campaigns.detail(5),
     "campaigns.list": lambda b: _drain(b.campaigns.list()),
     "messages.list": lambda b: _drain(b.messages.list()),
@@ -229,7 +229,7 @@ def test_any_answer_gives_every_batch_recipient_one_outcome(
     phones = ["380501234567", "380501234568", "12", "380501234569"]
 
     async def send(bsg: AsyncBSG) -> object:
-        return await bsg.sms.send_many(phones, body="Hi", originator="Shop", chunk_size=2)
+        return await bsg.sms.send_many(to=phones, text="Hi", sender="Shop", chunk_size=2)
 
     report = outcome_of(send, answer)
     assert not isinstance(report, BaseException), report  # send_many never raises for answers

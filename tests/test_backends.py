@@ -63,9 +63,7 @@ MANY_FAULTS = {
 
 
 async def _send_sms(bsg: AsyncBSG, reference: str) -> Receipt:
-    return await bsg.sms.send(
-        msisdn="380501234567", body="Hi", originator="Shop", reference=reference
-    )
+    return await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference=reference)
 
 
 # -- exactly-once under faults ----------------------------------------------------------------
@@ -80,7 +78,7 @@ async def test_viber_send_many_under_faults_sends_every_recipient_at_most_once(
         serving(seed=1, faults=faults) as (fake, server),
         sdk(server, backend, attempts=6) as bsg,
     ):
-        report = await bsg.viber.send_many(recipients, text="Sale", alpha_name="BSG", concurrency=4)
+        report = await bsg.viber.send_many(to=recipients, text="Sale", sender="BSG", concurrency=4)
 
     assert_exactly_once(report, fake, "viber", recipients)
     assert len(report.succeeded) > len(recipients) // 2
@@ -99,7 +97,7 @@ async def test_sms_send_many_under_faults_sends_every_recipient_at_most_once(
         sdk(server, backend, attempts=6) as bsg,
     ):
         report = await bsg.sms.send_many(
-            recipients, body="Sale", originator="Shop", chunk_size=50, concurrency=4
+            to=recipients, text="Sale", sender="Shop", chunk_size=50, concurrency=4
         )
 
     assert_exactly_once(report, fake, "sms", recipients)
@@ -114,8 +112,8 @@ async def test_a_send_whose_answer_was_lost_is_resolved_as_sent_with_the_fakes_i
     async with serving() as (fake, server):
         fake.faults.script([fault], paths=["/viber/create"])
         async with sdk(server, backend, attempts=3) as bsg:
-            result = await bsg.viber.send(
-                [ViberMessage(to=[Recipient("380972920000", "lost1")], text="Hi", alpha_name="BSG")]
+            result = await bsg.viber.send_messages(
+                [ViberMessage(to=[Recipient("380972920000", "lost1")], text="Hi", sender="BSG")]
             )
 
     [sent] = result.accepted
@@ -342,9 +340,9 @@ async def test_cancelling_send_many_midway_closes_the_connections_and_sends_noth
                     scope.cancel()  # cancelled from inside the batch, midway
 
                 await bsg.viber.send_many(
-                    recipients,
+                    to=recipients,
                     text="Sale",
-                    alpha_name="BSG",
+                    sender="BSG",
                     concurrency=2,
                     on_progress=stop_after_first_chunk,
                 )
@@ -398,9 +396,7 @@ async def test_move_on_after_around_send_many_stops_it_and_the_client_keeps_work
         ) as bsg,
     ):
         with anyio.move_on_after(0.25) as scope:
-            await bsg.sms.send_many(
-                numbers(500, "c"), body="Sale", originator="Shop", chunk_size=50
-            )
+            await bsg.sms.send_many(to=numbers(500, "c"), text="Sale", sender="Shop", chunk_size=50)
         fake.faults.latency = 0
         receipts = [await _send_sms(bsg, f"after{i}") for i in range(3)]
 
@@ -435,7 +431,7 @@ async def test_a_gzip_answer_is_decoded_on_both_backends(backend: HttpBackend) -
     ):
         report = await bsg.sms.get(7)
 
-    assert (report.id, report.msisdn) == (7, "380501234567")
+    assert (report.id, report.to) == (7, "380501234567")
 
 
 async def test_an_answer_cut_short_gives_its_only_connection_back(backend: HttpBackend) -> None:
@@ -654,7 +650,7 @@ async def test_max_concurrency_bounds_the_requests_at_the_service(
         sdk(server, backend, max_concurrency=2) as bsg,
     ):
         report = await bsg.viber.send_many(
-            numbers(400, "k"), text="Hi", alpha_name="BSG", concurrency=8
+            to=numbers(400, "k"), text="Hi", sender="BSG", concurrency=8
         )
 
     assert len(report.succeeded) == 400

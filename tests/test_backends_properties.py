@@ -54,9 +54,9 @@ def test_viber_send_many_over_http_is_exactly_once_for_any_fault_mix(
             sdk(server, backend, attempts=4) as bsg,
         ):
             report = await bsg.viber.send_many(
-                recipients,
+                to=recipients,
                 text="Sale",
-                alpha_name="BSG",
+                sender="BSG",
                 chunk_size=chunk_size,
                 concurrency=concurrency,
             )
@@ -79,7 +79,7 @@ def test_sms_send_many_over_http_is_exactly_once_for_any_fault_mix(
             sdk(server, backend, attempts=4) as bsg,
         ):
             report = await bsg.sms.send_many(
-                recipients, body="Sale", originator="Shop", chunk_size=40, concurrency=4
+                to=recipients, text="Sale", sender="Shop", chunk_size=40, concurrency=4
             )
         assert_exactly_once(report, fake, "sms", recipients)
 

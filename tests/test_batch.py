@@ -7,6 +7,7 @@ import json
 import re
 import tracemalloc
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -143,17 +144,21 @@ def client(service: Service, **options: Any) -> AsyncBSG:
     return AsyncBSG(api_key="test_key", transport=service.transport(), **options)
 
 
-VIBER = {"text": "Sale", "alpha_name": "BSG", "sms_fallback": SmsFallback("BSG", "Sale")}
+VIBER = {
+    "text": "Sale",
+    "sender": "BSG",
+    "sms_fallback": SmsFallback(text="Sale", sender="BSG"),
+}
 
 
 async def test_viber_send_many_chunks_by_50_and_keeps_input_order() -> None:
     service = Service()
     async with client(service) as bsg:
-        report = await bsg.viber.send_many(numbers(120), **VIBER)
+        report = await bsg.viber.send_many(to=numbers(120), **VIBER)
 
     assert [len(c) for c in service.creates] == [50, 50, 20]
     assert [o.index for o in report.outcomes] == list(range(120))
-    assert [o.recipient.msisdn for o in report.succeeded] == numbers(120)
+    assert [o.recipient.to for o in report.succeeded] == numbers(120)
     assert all(isinstance(o, Sent) and o.id == service.accepted[o.reference] for o in report)
     assert report.total_price == {"EUR": Decimal("2.40")}
     assert len(report.failed) == 0
@@ -163,7 +168,7 @@ async def test_viber_send_many_chunks_by_50_and_keeps_input_order() -> None:
 async def test_generated_references_are_32_hex_unique_and_fixed_before_sending() -> None:
     service = Service(script=["lost"])
     async with client(service) as bsg:
-        report = await bsg.viber.send_many(numbers(50), **VIBER)
+        report = await bsg.viber.send_many(to=numbers(50), **VIBER)
 
     references = [o.reference for o in report.outcomes]
     assert all(HEX32.fullmatch(r) for r in references)
@@ -174,9 +179,9 @@ async def test_generated_references_are_32_hex_unique_and_fixed_before_sending()
 async def test_sms_send_many_uses_bulk_chunks_of_chunk_size() -> None:
     service = Service()
     async with client(service) as bsg:
-        report = await bsg.sms.send_many(numbers(2500), body="Hi", originator="Shop")
+        report = await bsg.sms.send_many(to=numbers(2500), text="Hi", sender="Shop")
         small = await bsg.sms.send_many(
-            numbers(10, "38066"), body="Hi", originator="Shop", chunk_size=4
+            to=numbers(10, "38066"), text="Hi", sender="Shop", chunk_size=4
         )
 
     assert [len(c) for c in service.creates[:3]] == [1000, 1000, 500]
@@ -192,8 +197,8 @@ async def test_sms_send_many_uses_bulk_chunks_of_chunk_size() -> None:
         ({"chunk_size": 0}, "chunk_size"),
         ({"concurrency": 0}, "concurrency"),
         ({"text": ""}, "text"),
-        ({"alpha_name": "x" * 15}, "alpha_name"),
-        ({"validity": 10}, "validity"),
+        ({"sender": "x" * 15}, "sender"),
+        ({"validity": timedelta(seconds=10)}, "validity"),
         ({"button_caption": "Go"}, "button_url"),
     ],
 )
@@ -203,7 +208,7 @@ async def test_bad_shared_options_raise_before_any_request(
     service = Service()
     async with client(service) as bsg:
         with pytest.raises(InvalidParameterError) as caught:
-            await bsg.viber.send_many(numbers(3), **{**VIBER, **options})
+            await bsg.viber.send_many(to=numbers(3), **{**VIBER, **options})
     assert caught.value.field == field
     assert service.creates == []
 
@@ -211,13 +216,13 @@ async def test_bad_shared_options_raise_before_any_request(
 async def test_sms_chunk_size_is_capped() -> None:
     async with client(Service()) as bsg:
         with pytest.raises(InvalidParameterError, match="chunk_size"):
-            await bsg.sms.send_many(numbers(3), body="Hi", originator="Shop", chunk_size=10_001)
+            await bsg.sms.send_many(to=numbers(3), text="Hi", sender="Shop", chunk_size=10_001)
 
 
 async def test_a_string_is_not_taken_for_a_list_of_recipients() -> None:
     async with client(Service()) as bsg:
         with pytest.raises(InvalidParameterError, match="recipients"):
-            await bsg.viber.send_many("380970000001", **VIBER)  # type: ignore[arg-type]
+            await bsg.viber.send_many(to="380970000001", **VIBER)  # type: ignore[arg-type]
 
 
 async def test_invalid_numbers_and_duplicate_references_fail_alone_and_are_never_sent() -> None:
@@ -230,12 +235,12 @@ async def test_invalid_numbers_and_duplicate_references_fail_alone_and_are_never
         12345,
     ]
     async with client(service) as bsg:
-        report = await bsg.viber.send_many(recipients, **VIBER)
+        report = await bsg.viber.send_many(to=recipients, **VIBER)
 
     kinds = [type(o).__name__ for o in report.outcomes]
     assert kinds == ["Sent", "Failed", "Sent", "Failed", "Failed"]
     bad, dup, wrong_type = report.failed
-    assert isinstance(bad.error, InvalidParameterError) and bad.error.field == "msisdn"
+    assert isinstance(bad.error, InvalidParameterError) and bad.error.field == "to"
     assert bad.recipient == "not-a-number" and not bad.may_have_been_accepted
     assert isinstance(dup.error, InvalidParameterError) and dup.reference == "r-1"
     assert isinstance(wrong_type.error, InvalidParameterError)
@@ -246,7 +251,7 @@ async def test_invalid_numbers_and_duplicate_references_fail_alone_and_are_never
 async def test_rejected_recipients_are_failed_with_the_service_code() -> None:
     service = Service(reject={"380970000001"})
     async with client(service) as bsg:
-        report = await bsg.viber.send_many(numbers(3), **VIBER)
+        report = await bsg.viber.send_many(to=numbers(3), **VIBER)
 
     [failed] = report.failed
     assert failed.index == 1 and isinstance(failed.error, InvalidRequestError)
@@ -260,7 +265,7 @@ async def test_rejected_recipients_are_failed_with_the_service_code() -> None:
 async def test_a_chunk_given_up_after_5xx_fails_exactly_its_recipients_as_maybe_accepted() -> None:
     service = Service(script=[None, "500", "500", "500"])
     async with client(service, retry=RetryPolicy(max_attempts=3)) as bsg:
-        report = await bsg.viber.send_many(numbers(100), concurrency=1, **VIBER)
+        report = await bsg.viber.send_many(to=numbers(100), concurrency=1, **VIBER)
 
     assert [o.index for o in report.succeeded] == list(range(50))
     assert [o.index for o in report.failed] == list(range(50, 100))
@@ -270,7 +275,7 @@ async def test_a_chunk_given_up_after_5xx_fails_exactly_its_recipients_as_maybe_
 async def test_a_chunk_refused_before_sending_is_failed_but_certainly_not_accepted() -> None:
     service = Service(script=["connect"] * 3)
     async with client(service) as bsg:
-        report = await bsg.viber.send_many(numbers(5), **VIBER)
+        report = await bsg.viber.send_many(to=numbers(5), **VIBER)
 
     assert all(isinstance(f.error, TransportError) for f in report.failed)
     assert not any(f.may_have_been_accepted for f in report.failed)
@@ -280,7 +285,7 @@ async def test_a_chunk_refused_before_sending_is_failed_but_certainly_not_accept
 async def test_lost_answer_is_retried_and_resolved_exactly_once() -> None:
     service = Service(script=["lost", None, "lost"])
     async with client(service) as bsg:
-        report = await bsg.viber.send_many(numbers(60), concurrency=1, **VIBER)
+        report = await bsg.viber.send_many(to=numbers(60), concurrency=1, **VIBER)
 
     assert len(report.succeeded) == 60
     assert all(n == 1 for n in service.acceptances.values())
@@ -291,9 +296,9 @@ async def test_resume_reports_already_accepted_references_as_sent() -> None:
     service = Service()
     recipients = [Recipient(n, reference=f"camp1-{i}") for i, n in enumerate(numbers(80))]
     async with client(service) as bsg:
-        first = await bsg.viber.send_many(recipients[:30], **VIBER)
-        fresh = await bsg.viber.send_many(recipients, **VIBER)
-        resumed = await bsg.viber.send_many(recipients, resume=True, **VIBER)
+        first = await bsg.viber.send_many(to=recipients[:30], **VIBER)
+        fresh = await bsg.viber.send_many(to=recipients, **VIBER)
+        resumed = await bsg.viber.send_many(to=recipients, resume=True, **VIBER)
 
     assert len(first.succeeded) == 30
     # Without resume, a reference the service holds is the caller's duplicate: refused.
@@ -308,14 +313,14 @@ async def test_resume_reports_already_accepted_references_as_sent() -> None:
 async def test_concurrency_bounds_requests_in_flight() -> None:
     service = Service(hold=3)  # requests wait for company, so 3 are surely in flight at once
     async with client(service) as bsg:
-        await bsg.viber.send_many(numbers(500), concurrency=3, **VIBER)
+        await bsg.viber.send_many(to=numbers(500), concurrency=3, **VIBER)
     assert service.max_in_flight == 3
 
 
 async def test_client_max_concurrency_also_bounds_batches() -> None:
     service = Service(hold=3)  # would reach 3 in flight if the client let it
     async with client(service, max_concurrency=2) as bsg:
-        await bsg.viber.send_many(numbers(200), concurrency=8, **VIBER)
+        await bsg.viber.send_many(to=numbers(200), concurrency=8, **VIBER)
     assert service.max_in_flight == 2
 
 
@@ -323,7 +328,7 @@ async def test_progress_is_reported_with_total_for_sized_input() -> None:
     calls: list[tuple[int, int | None]] = []
     async with client(Service()) as bsg:
         await bsg.viber.send_many(
-            numbers(120), on_progress=lambda d, t: calls.append((d, t)), **VIBER
+            to=numbers(120), on_progress=lambda d, t: calls.append((d, t)), **VIBER
         )
     assert calls[-1] == (120, 120)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
@@ -338,7 +343,7 @@ async def test_progress_total_is_none_for_a_generator_and_async_callbacks_are_aw
         calls.append((done, total))
 
     async with client(Service()) as bsg:
-        await bsg.viber.send_many(iter(numbers(70)), on_progress=progress, **VIBER)
+        await bsg.viber.send_many(to=iter(numbers(70)), on_progress=progress, **VIBER)
     assert calls[-1] == (70, None)
 
 
@@ -349,8 +354,8 @@ async def test_async_iterable_input_is_accepted() -> None:
             yield number
 
     async with client(Service()) as bsg:
-        report = await bsg.viber.send_many(source(), **VIBER)
-    assert [o.recipient.msisdn for o in report.succeeded] == numbers(75)
+        report = await bsg.viber.send_many(to=source(), **VIBER)
+    assert [o.recipient.to for o in report.succeeded] == numbers(75)
 
 
 async def test_input_is_read_only_as_far_as_the_chunks_in_flight_need() -> None:
@@ -365,7 +370,7 @@ async def test_input_is_read_only_as_far_as_the_chunks_in_flight_need() -> None:
 
     async with (
         client(Service()) as bsg,
-        bsg.viber.stream_many(source(), concurrency=2, **VIBER) as stream,
+        bsg.viber.stream_many(to=source(), concurrency=2, **VIBER) as stream,
     ):
         async for outcome in stream:
             high_water.append(read - outcome.index)
@@ -375,7 +380,7 @@ async def test_input_is_read_only_as_far_as_the_chunks_in_flight_need() -> None:
 
 
 async def test_stream_many_yields_every_recipient_exactly_once() -> None:
-    async with client(Service()) as bsg, bsg.viber.stream_many(numbers(333), **VIBER) as stream:
+    async with client(Service()) as bsg, bsg.viber.stream_many(to=numbers(333), **VIBER) as stream:
         seen = [o.index async for o in stream]
     assert sorted(seen) == list(range(333))
 
@@ -383,7 +388,7 @@ async def test_stream_many_yields_every_recipient_exactly_once() -> None:
 async def test_leaving_stream_early_stops_sending_and_names_the_unsettled() -> None:
     service = Service()
     async with client(service) as bsg:
-        async with bsg.viber.stream_many(numbers(5000), concurrency=2, **VIBER) as stream:
+        async with bsg.viber.stream_many(to=numbers(5000), concurrency=2, **VIBER) as stream:
             received = []
             async for outcome in stream:
                 received.append(outcome)
@@ -407,7 +412,7 @@ async def test_cancelling_send_many_stops_all_sending_before_it_returns() -> Non
         with anyio.move_on_after(0.05) as scope:
             recipients = (n for n in itertools.islice(itertools.cycle(numbers(10)), 10**9))
             # an endless input: only cancellation ends this call
-            await bsg.viber.send_many(recipients, concurrency=4, **VIBER)
+            await bsg.viber.send_many(to=recipients, concurrency=4, **VIBER)
         requests_when_cancelled = len(service.creates)
         await anyio.sleep(0.02)
 
@@ -423,13 +428,13 @@ async def test_an_error_in_the_input_iterator_propagates_unwrapped() -> None:
 
     async with client(Service()) as bsg:
         with pytest.raises(LookupError, match="input broke"):
-            await bsg.viber.send_many(source(), **VIBER)
+            await bsg.viber.send_many(to=source(), **VIBER)
 
 
 async def test_get_many_reads_ids_and_references_in_input_order() -> None:
     service = Service()
     async with client(service) as bsg:
-        report = await bsg.viber.send_many(numbers(3), **VIBER)
+        report = await bsg.viber.send_many(to=numbers(3), **VIBER)
         first, second, _ = report.succeeded
         results = await bsg.viber.get_many([first.id, second.reference, "missing", 424242])
 
@@ -513,7 +518,7 @@ async def test_client_rate_limit_is_honoured_by_concurrent_batch_requests() -> N
     async with AsyncBSG(
         api_key="test_key", transport=httpx.MockTransport(handle), rate_limit=20
     ) as bsg:
-        await bsg.viber.send_many(numbers(200), concurrency=4, **VIBER)
+        await bsg.viber.send_many(to=numbers(200), concurrency=4, **VIBER)
 
     # 4 requests at 20/s: the first goes at once, then one every 50 ms, four workers or not.
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
@@ -547,7 +552,7 @@ async def test_stream_many_memory_stays_flat_over_200k_recipients() -> None:
     try:
         async with (
             AsyncBSG(api_key="k", transport=stateless_transport()) as bsg,
-            bsg.sms.stream_many(source(), body="Hi", originator="Shop", chunk_size=1000) as stream,
+            bsg.sms.stream_many(to=source(), text="Hi", sender="Shop", chunk_size=1000) as stream,
         ):
             async for _ in stream:
                 count += 1

@@ -68,7 +68,7 @@ def check_exactly_once(
             message = channel.find(reference)
             assert message is not None, "reported Sent, but the service never accepted it"
             assert message.id == outcome.id
-            assert outcome.recipient.msisdn == message.msisdn
+            assert outcome.recipient.to == message.to
         elif reference is not None and channel.acceptances(reference):
             # Accepted by the service, yet reported Failed: only if the SDK says it may be.
             assert outcome.may_have_been_accepted, outcome
@@ -96,10 +96,10 @@ def test_viber_send_many_is_exactly_once_under_random_faults(
     async def run() -> tuple[Outcome, ...]:
         async with client(fake) as bsg:
             report = await bsg.viber.send_many(
-                items,
+                to=items,
                 text="Sale",
-                alpha_name="BSG",
-                sms_fallback=SmsFallback("BSG", "Sale"),
+                sender="BSG",
+                sms_fallback=SmsFallback(text="Sale", sender="BSG"),
                 chunk_size=chunk_size,
                 concurrency=concurrency,
             )
@@ -125,7 +125,7 @@ def test_sms_send_many_is_exactly_once_under_random_faults(
     async def run() -> tuple[Outcome, ...]:
         async with client(fake) as bsg:
             report = await bsg.sms.send_many(
-                items, body="Sale", originator="Shop", chunk_size=20, concurrency=4
+                to=items, text="Sale", sender="Shop", chunk_size=20, concurrency=4
             )
         return report.outcomes
 
@@ -153,7 +153,7 @@ def test_cancelling_midway_keeps_what_completed_exact_and_sends_nothing_after(
     async def run() -> int:
         nonlocal unsettled
         async with client(fake) as bsg:
-            stream = bsg.viber.stream_many(items, text="Hi", alpha_name="BSG", concurrency=4)
+            stream = bsg.viber.stream_many(to=items, text="Hi", sender="BSG", concurrency=4)
             async with stream:
                 async for outcome in stream:
                     received.append(outcome)
@@ -182,12 +182,12 @@ def test_resume_after_cancellation_finishes_exactly_once() -> None:
     async def run() -> tuple[list[Outcome], tuple[Outcome, ...]]:
         first: list[Outcome] = []
         async with client(fake) as bsg:
-            async with bsg.viber.stream_many(items, text="Hi", alpha_name="BSG") as stream:
+            async with bsg.viber.stream_many(to=items, text="Hi", sender="BSG") as stream:
                 async for outcome in stream:
                     first.append(outcome)
                     if len(first) >= 170:
                         break
-            report = await bsg.viber.send_many(items, text="Hi", alpha_name="BSG", resume=True)
+            report = await bsg.viber.send_many(to=items, text="Hi", sender="BSG", resume=True)
         return first, report.outcomes
 
     first, second = anyio.run(run)
@@ -217,7 +217,7 @@ def test_heavy_faults_still_end_with_every_recipient_sent_exactly_once() -> None
             # rightly `Failed`, may_have_been_accepted); 30 make that ~1e-5 whatever the order.
             retry=RetryPolicy(max_attempts=30, base_delay=0.001),
         ) as bsg:
-            report = await bsg.viber.send_many(items, text="Hi", alpha_name="BSG", concurrency=8)
+            report = await bsg.viber.send_many(to=items, text="Hi", sender="BSG", concurrency=8)
         return report.outcomes
 
     outcomes = anyio.run(run)

@@ -19,7 +19,7 @@ import pytest
 from bsg_async import AsyncBSG, Failed, OutcomeStream, RetryPolicy, Sent
 from bsg_async.models import Outcome
 
-TEXT = {"text": "Sale", "alpha_name": "BSG"}
+TEXT = {"text": "Sale", "sender": "BSG"}
 
 
 class HoldingService:
@@ -237,7 +237,7 @@ async def test_leaving_early_stops_the_work_and_keeps_every_undelivered_recipien
     delivered: list[Outcome] = []
     async with client(service) as bsg:
         before = task_count()
-        stream = bsg.viber.stream_many(numbers(100), chunk_size=10, concurrency=3, **TEXT)
+        stream = bsg.viber.stream_many(to=numbers(100), chunk_size=10, concurrency=3, **TEXT)
 
         async def ready() -> None:
             with anyio.fail_after(5):
@@ -277,7 +277,7 @@ async def test_outcomes_received_while_progress_is_reported_stay_unsettled() -> 
                 await anyio.sleep_forever()
 
             stream = bsg.viber.stream_many(
-                numbers(40), chunk_size=10, concurrency=2, on_progress=progress, **TEXT
+                to=numbers(40), chunk_size=10, concurrency=2, on_progress=progress, **TEXT
             )
             async with stream:
                 await service.all_held.wait()
@@ -293,34 +293,34 @@ async def test_recipients_certainly_refused_are_not_unsettled_but_accepted_ones_
     refused = numbers(10)[3]
     service = HoldingService(answered=2, expect_held=1, refuse=frozenset({refused}))
     async with client(service) as bsg:
-        stream = bsg.viber.stream_many(numbers(30), chunk_size=10, concurrency=1, **TEXT)
+        stream = bsg.viber.stream_many(to=numbers(30), chunk_size=10, concurrency=1, **TEXT)
         async with stream:
             first = await anext(stream)
             await service.all_held.wait()
     # Chunk 1 answered (one refused), chunk 2 answered and waiting, chunk 3 held.
-    unsettled = [recipient.msisdn for recipient in stream.unsettled]
+    unsettled = [recipient.to for recipient in stream.unsettled]
     assert refused not in unsettled
-    assert sorted(unsettled) == sorted(set(numbers(30)) - {refused, first.recipient.msisdn})
+    assert sorted(unsettled) == sorted(set(numbers(30)) - {refused, first.recipient.to})
 
 
 async def test_recipients_of_a_chunk_that_may_have_been_accepted_stay_unsettled() -> None:
     # Chunk 1 fails after three 500s (the service may have taken it); chunk 2 is held.
     service = HoldingService(answered=3, expect_held=1, break_on=frozenset(numbers(10)))
     async with client(service) as bsg:
-        stream = bsg.viber.stream_many(numbers(30), chunk_size=10, concurrency=1, **TEXT)
+        stream = bsg.viber.stream_many(to=numbers(30), chunk_size=10, concurrency=1, **TEXT)
         async with stream:
             first = await anext(stream)
             await service.all_held.wait()
     assert isinstance(first, Failed) and first.may_have_been_accepted
-    unsettled = [recipient.msisdn for recipient in stream.unsettled]
-    assert sorted(unsettled) == sorted(set(numbers(20)) - {first.recipient.msisdn})
+    unsettled = [recipient.to for recipient in stream.unsettled]
+    assert sorted(unsettled) == sorted(set(numbers(20)) - {first.recipient.to})
 
 
 async def test_a_stream_that_runs_to_its_end_leaves_nothing_unsettled_and_no_task() -> None:
     service = HoldingService(answered=10)
     async with client(service) as bsg:
         before = task_count()
-        async with bsg.viber.stream_many(numbers(45), chunk_size=10, **TEXT) as stream:
+        async with bsg.viber.stream_many(to=numbers(45), chunk_size=10, **TEXT) as stream:
             outcomes = [outcome async for outcome in stream]
             assert await stream.batches() is None  # the end stays the end
         assert task_count() == before
@@ -340,7 +340,7 @@ async def test_a_plain_async_for_is_refused_before_anything_is_read_or_sent() ->
 
     async with client(service) as bsg:
         before = task_count()
-        stream = bsg.viber.stream_many(source(), **TEXT)
+        stream = bsg.viber.stream_many(to=source(), **TEXT)
         with pytest.raises(RuntimeError, match=r"async with bsg\.sms\.stream_many\(\.\.\.\)"):
             aiter(stream)  # what `async for` calls first
         with pytest.raises(RuntimeError, match="open the stream before iterating it"):
@@ -362,7 +362,7 @@ async def test_a_stream_dropped_unopened_reads_and_sends_nothing() -> None:
 
     async with client(service) as bsg:
         before = task_count()
-        stream = bsg.viber.stream_many(source(), **TEXT)
+        stream = bsg.viber.stream_many(to=source(), **TEXT)
         del stream
         gc.collect()
         await anyio.sleep(0.01)
@@ -373,7 +373,7 @@ async def test_a_stream_dropped_unopened_reads_and_sends_nothing() -> None:
 async def test_a_stream_is_opened_once_and_not_iterated_after_its_block() -> None:
     service = HoldingService(answered=10)
     async with client(service) as bsg:
-        stream = bsg.viber.stream_many(numbers(5), **TEXT)
+        stream = bsg.viber.stream_many(to=numbers(5), **TEXT)
         async with stream:
             with pytest.raises(RuntimeError, match="opened only once"):
                 await stream.__aenter__()
@@ -387,7 +387,7 @@ async def test_a_stream_is_opened_once_and_not_iterated_after_its_block() -> Non
 async def test_aclose_before_the_block_means_the_stream_never_opens() -> None:
     service = HoldingService(answered=10)
     async with client(service) as bsg:
-        stream = bsg.viber.stream_many(numbers(5), **TEXT)
+        stream = bsg.viber.stream_many(to=numbers(5), **TEXT)
         await stream.aclose()
         with pytest.raises(RuntimeError, match="opened only once"):
             async with stream:
@@ -404,7 +404,7 @@ async def test_aclose_right_after_opening_reads_no_input_and_sends_nothing() -> 
             read.append(number)
             yield number
 
-    async with client(service) as bsg, bsg.viber.stream_many(source(), **TEXT) as stream:
+    async with client(service) as bsg, bsg.viber.stream_many(to=source(), **TEXT) as stream:
         await stream.aclose()
         assert [outcome async for outcome in stream] == []
     assert read == [] and service.sent == [] and stream.unsettled == ()
@@ -413,7 +413,7 @@ async def test_aclose_right_after_opening_reads_no_input_and_sends_nothing() -> 
 def test_a_stream_can_be_made_before_any_event_loop_runs() -> None:
     # Like the client itself: only opening the stream needs the loop.
     bsg = AsyncBSG(api_key="test_key")
-    stream = bsg.viber.stream_many(numbers(3), **TEXT)
+    stream = bsg.viber.stream_many(to=numbers(3), **TEXT)
     assert stream.total == 3 and stream.unsettled == ()
 
 
@@ -444,11 +444,11 @@ async def test_a_stream_cancelled_while_its_input_finishes_a_shielded_read_stops
         raise AssertionError("unreachable")
 
     async with AsyncBSG(api_key="test_key", transport=httpx.MockTransport(handle)) as bsg:
-        stream = bsg.viber.stream_many(JournalLikeInput(), chunk_size=1, concurrency=1, **TEXT)
+        stream = bsg.viber.stream_many(to=JournalLikeInput(), chunk_size=1, concurrency=1, **TEXT)
         with anyio.fail_after(5), anyio.CancelScope() as scope:
             async with stream:
                 await anyio.wait_all_tasks_blocked()
                 scope.cancel()
 
     assert scope.cancelled_caught and calls == 2
-    assert [recipient.msisdn for recipient in stream.unsettled] == numbers(1)
+    assert [recipient.to for recipient in stream.unsettled] == numbers(1)

@@ -77,10 +77,7 @@ def assert_exactly_once(report: BatchReport, fake: FakeBSG, total: int, channel:
         if isinstance(outcome, Sent):
             held = fake.rcs.find(outcome.reference)
             assert held is not None
-            assert (held.id, held.to if hasattr(held, "to") else held.phone) == (
-                outcome.id,
-                outcome.recipient.msisdn,
-            )
+            assert (held.id, held.to) == (outcome.id, outcome.recipient.to)
             assert (outcome.price, outcome.currency) == (held.price, held.currency)
             assert fake.acceptances(outcome.reference, channel) == 1  # type: ignore[arg-type]
         elif outcome.reference is not None and not outcome.may_have_been_accepted:

@@ -25,12 +25,12 @@ from bsg_async import (
     RateLimitError,
     Recipient,
     SmsContent,
+    SmsFallback,
     SmsMessage,
     TransportError,
     UnexpectedResponseError,
     ViberContent,
 )
-from bsg_async.models.one_api import RcsSmsFallback
 
 from .conftest import ONE_API
 
@@ -353,7 +353,7 @@ async def test_viber_campaign_posts_the_complete_documented_body(
         image_url="https://img.somesite.com/beauty-image.jpg",
         button_caption="BUTTON",
         link_url="https://sample-site.com/?ad=123456",
-        sms_fallback=RcsSmsFallback(text="visit our site", sender="testsms"),
+        sms_fallback=SmsFallback(text="visit our site", sender="testsms"),
         tariff=9,
         add_to_contact_book=False,
         check_stop_list=False,
@@ -389,7 +389,7 @@ async def test_viber_campaign_to_contact_lists_goes_through_the_any_channel_camp
         contact_lists=[1234],
         text="The gift for you",
         sender="viber_store",
-        sms_fallback=RcsSmsFallback(text="Gift", sender="testsms"),
+        sms_fallback=SmsFallback(text="Gift", sender="testsms"),
     )
 
     assert sent(route) == {
@@ -403,7 +403,7 @@ async def test_viber_campaign_to_contact_lists_goes_through_the_any_channel_camp
 async def test_viber_campaign_to_contact_lists_refuses_a_fallback_it_cannot_carry(
     bsg: AsyncBSG, respx_mock: respx.MockRouter
 ) -> None:
-    fallback = RcsSmsFallback(text="Gift", sender="testsms", validity=2)
+    fallback = SmsFallback(text="Gift", sender="testsms", validity=timedelta(hours=2))
 
     with pytest.raises(InvalidParameterError) as caught:
         await bsg.viber.send_campaign(

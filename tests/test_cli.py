@@ -69,7 +69,7 @@ def test_fake_sms_send_needs_no_key_and_prints_the_receipt_as_json() -> None:
 
     assert result.exit_code == 0, result.output
     receipt = parse_json(result)
-    assert receipt["reference"] == "order42" and receipt["msisdn"] == "380501234567"
+    assert receipt["reference"] == "order42" and receipt["to"] == "380501234567"
     assert Decimal(receipt["price"]) == Decimal("0.02") and receipt["currency"] == "EUR"
     assert isinstance(receipt["id"], int)
 
@@ -85,7 +85,7 @@ def test_sms_send_reaches_the_service_with_the_key_from_the_environment(
 
     assert result.exit_code == 0, result.output
     [message] = served.fake.sms.messages
-    assert message.msisdn == "380501234567" and message.text == "Your code is 1234"
+    assert message.to == "380501234567" and message.text == "Your code is 1234"
     assert str(message.id) in result.stdout and "accepted" in result.stdout
 
 
@@ -155,7 +155,7 @@ def test_invalid_input_is_a_usage_error_naming_the_field_before_any_request(
     )
 
     assert result.exit_code == 2
-    assert "msisdn" in result.stderr and "12ab" in result.stderr
+    assert "to=" in result.stderr and "12ab" in result.stderr
     assert served.fake.requests == ()
 
 
@@ -167,7 +167,7 @@ def test_errors_are_json_on_stdout_with_json(served: ServedFake) -> None:
 
     assert result.exit_code == 2
     error = parse_json(result)["error"]
-    assert error["type"] == "InvalidParameterError" and error["field"] == "msisdn"
+    assert error["type"] == "InvalidParameterError" and error["field"] == "to"
 
 
 def test_viber_send_with_fallback_reports_every_recipient(served: ServedFake) -> None:
@@ -179,7 +179,7 @@ def test_viber_send_with_fallback_reports_every_recipient(served: ServedFake) ->
 
     assert result.exit_code == 0, result.output
     entries = parse_json(result)["entries"]
-    assert [e["msisdn"] for e in entries] == ["380972920000", "380972920001"]
+    assert [e["to"] for e in entries] == ["380972920000", "380972920001"]
     assert all(isinstance(e["id"], int) for e in entries)
     message = served.fake.viber.messages[0]
     assert message.submission.fallback == ("BSG", "Sale by SMS")
@@ -275,7 +275,7 @@ def test_sms_task_shows_the_counters(served: ServedFake) -> None:
     async def bulk() -> int:
         async with AsyncBSG(API_KEY, base_url=served.url + "/rest") as bsg:
             result = await bsg.sms.send_bulk(
-                ["380972000001", "380972000002"], body="Hi", originator="Shop"
+                to=["380972000001", "380972000002"], text="Hi", sender="Shop"
             )
         assert result.task_id is not None
         return result.task_id
@@ -286,7 +286,7 @@ def test_sms_task_shows_the_counters(served: ServedFake) -> None:
     table = invoke(["sms", "task", str(task_id)], env=served.env)
 
     assert result.exit_code == table.exit_code == 0
-    assert parse_json(result)["originator"] == "Shop"
+    assert parse_json(result)["sender"] == "Shop"
     assert f"task {task_id}" in table.stdout
 
 

@@ -165,7 +165,7 @@ def test_a_bad_shared_option_is_refused_before_the_journal_exists(tmp_path: Path
     )
 
     assert result.exit_code == 2
-    assert "alpha_name" in result.stderr
+    assert "sender" in result.stderr
     assert not (tmp_path / JOURNAL).exists()
 
 

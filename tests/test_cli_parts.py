@@ -92,7 +92,7 @@ def test_json_output_keeps_money_exact_and_times_readable() -> None:
         "reference": "r1",
         "price": "0.0200000",
         "currency": "EUR",
-        "msisdn": None,
+        "to": None,
     }
     assert data["status"] == "delivered" and data["at"] == "2017-01-17T09:11:41"
     assert data["refs"] == ["a"] and data["other"] == "x"
@@ -198,3 +198,8 @@ def test_the_journal_records_outcomes_by_reference(tmp_path: Path) -> None:
     assert summary.counts == {"accepted": 1, "invalid": 1}
     assert summary.cost == {"EUR": Decimal("0.23")}
     assert summary.reasons == [("duplicate reference", 1, 3)]
+
+
+def test_json_output_gives_durations_in_seconds() -> None:
+    assert jsonable(dt.timedelta(hours=72)) == 259_200
+    assert jsonable(dt.timedelta(seconds=1.5)) == 1.5

@@ -212,7 +212,7 @@ def test_sms_status_answer_decodes_every_field() -> None:
     assert W.structure(loads(SMS_STATUS), SmsReport) == SmsReport(
         id=211,
         status=SmsStatus.DELIVERED,
-        msisdn="380972000001",
+        to="380972000001",
         reference="ext_id_19",
         time_in=when,
         time_sent=when,
@@ -314,7 +314,7 @@ def test_ids_beyond_32_bits_decode_exactly(ident: object) -> None:
 
 def test_an_msisdn_sent_as_a_json_integer_becomes_a_string() -> None:
     report = W.structure(loads(SMS_STATUS.replace('"380972000001"', "380972000001")), SmsReport)
-    assert report.msisdn == "380972000001"
+    assert report.to == "380972000001"
 
 
 def test_an_integral_json_number_id_decodes() -> None:
@@ -360,9 +360,9 @@ def test_viber_read_status_decodes() -> None:
 def test_task_answer_decodes_validity_as_string_or_integer(validity: object) -> None:
     task = W.structure(doc(TASK, validity=validity), SmsTask)
     assert task == SmsTask(
-        originator="alpha_name",
-        body="message text",
-        validity=72,
+        sender="alpha_name",
+        text="message text",
+        validity=timedelta(hours=72),
         total_price=Decimal("0.23"),
         currency="EUR",
         sent=1,
@@ -484,7 +484,7 @@ KEYS = [
     "error",
     "errorDescription",
     "id",
-    "msisdn",
+    "to",
     "reference",
     "status",
     "time_in",
@@ -498,8 +498,8 @@ KEYS = [
     "task_id",
     "total_price",
     "totalprice",
-    "originator",
-    "body",
+    "sender",
+    "text",
     "validity",
     "sent",
     "delivered",
@@ -590,8 +590,8 @@ def test_batch_raises_only_unexpected_response_error(value: Any) -> None:
 def test_single_sms_request_is_the_documented_body() -> None:
     body = Wire.sms_single(
         Recipient("380501234567", "reference_id"),
-        body="test sms",
-        originator="sender",
+        text="test sms",
+        sender="sender",
         options={"2way": 1},
     )
     assert body == json.loads(
@@ -603,8 +603,8 @@ def test_single_sms_request_is_the_documented_body() -> None:
 def test_bulk_sms_request_is_the_documented_body() -> None:
     body = Wire.sms_bulk(
         [Recipient("380972000001", "12erdgm9"), Recipient("380972000002", "12erdgn0")],
-        body="test sms",
-        originator="test",
+        text="test sms",
+        sender="test",
         options={"validity": 72, "tariff": 9},
     )
     assert body == json.loads(
@@ -636,13 +636,13 @@ def test_viber_request_is_the_documented_body_with_integers_and_alt_route_inside
     message = ViberMessage(
         to=[Recipient("380972920000", "ext_id_19")],
         text="My Viber messages is shinier than your SMS messages",
-        alpha_name="BSG",
+        sender="BSG",
         is_promotional=False,
         image_url="http://mysite.com/logo.png",
         button_caption="See Details",
         button_url="http://mysite.com/",
         sms_fallback=SmsFallback(
-            originator="BSG", text="SMS message will be received if you not a VIBER user."
+            sender="BSG", text="SMS message will be received if you not a VIBER user."
         ),
     )
     body = Wire.viber([message], options={"tariff": 0, "validity": 3600})
@@ -663,7 +663,7 @@ def test_viber_request_is_the_documented_body_with_integers_and_alt_route_inside
 
 
 def test_viber_request_without_extras_has_no_options() -> None:
-    message = ViberMessage(to=[Recipient("380972920000", "v1")], text="Hi", alpha_name="BSG")
+    message = ViberMessage(to=[Recipient("380972920000", "v1")], text="Hi", sender="BSG")
     assert Wire.viber([message], options={}) == {
         "messages": [
             {
@@ -678,7 +678,10 @@ def test_viber_request_without_extras_has_no_options() -> None:
 
 def test_viber_request_with_only_a_fallback_puts_it_inside_options_viber() -> None:
     message = ViberMessage(
-        to=["380972920000"], text="Hi", alpha_name="BSG", sms_fallback=SmsFallback("BSG", "Hi")
+        to=["380972920000"],
+        text="Hi",
+        sender="BSG",
+        sms_fallback=SmsFallback(text="Hi", sender="BSG"),
     )
     encoded = Wire.viber([message], options={})["messages"][0]
     assert encoded["options"] == {"viber": {"alt_route": {"originator": "BSG", "text": "Hi"}}}

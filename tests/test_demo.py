@@ -33,7 +33,7 @@ def test_the_default_demo_sends_5000_recipients_exactly_once() -> None:
     assert report["lost_answers_recovered"] == report["lost_answers"]
     # failures come with their reasons: refused before sending, and refused by the service
     reasons = {item["reason"]: item["count"] for item in report["reasons"]}
-    assert set(reasons) == {"invalid msisdn", "Invalid phone number (code 41)"}
+    assert set(reasons) == {"invalid to", "Invalid phone number (code 41)"}
     assert sum(reasons.values()) == report["failed"]
     # cost per currency, and statuses read back
     assert Decimal(report["cost"]["EUR"]) == Decimal("0.23") * report["sent"]
@@ -54,7 +54,7 @@ def test_the_demo_report_reads_well_in_a_terminal_log() -> None:
         "SMS fallback: ",
         "cost: Viber ",
         "failures by reason:",
-        "invalid msisdn",
+        "invalid to",
         "faults injected by the fake: ",
         " requests retried (",
         "; lost answers: ",
@@ -99,7 +99,7 @@ def test_the_demo_recipients_are_seeded_and_mix_invalid_and_refused_numbers() ->
     first, again, other = failures(5), failures(5), failures(6)
 
     assert first == again != other  # the same seed, the same recipients
-    assert 10 <= first["invalid msisdn"][0] <= 60  # malformed numbers, refused before sending
+    assert 10 <= first["invalid to"][0] <= 60  # malformed numbers, refused before sending
     assert 5 <= first["Invalid phone number (code 41)"][0] <= 40  # refused by the service
 
 

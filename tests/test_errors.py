@@ -45,32 +45,32 @@ DOCUMENTED_CODES: dict[int, tuple[type[APIError], str | None]] = {
     11: (RateLimitError, None),  # too many messages processed simultaneously
     12: (InvalidRequestError, None),  # batch size exceeded
     20: (NotFoundError, None),  # SMS not found
-    21: (InvalidRequestError, "msisdn"),
+    21: (InvalidRequestError, "to"),
     22: (InvalidRequestError, "reference"),
     23: (DuplicateReferenceError, "reference"),
     24: (InvalidRequestError, None),  # invalid query payload
-    25: (InvalidRequestError, "originator"),
-    26: (InvalidRequestError, "body"),
+    25: (InvalidRequestError, "sender"),
+    26: (InvalidRequestError, "text"),
     27: (InvalidRequestError, "reference"),
     28: (InvalidRequestError, "validity"),
     29: (InvalidRequestError, "task_id"),  # the task id is incorrect
     30: (NotFoundError, None),  # task not found
-    31: (DuplicateRecipientError, "msisdn"),  # phone already in the list
-    32: (SenderNotAllowedError, "originator"),
-    33: (UndeliverableDestinationError, "msisdn"),  # no route to that network
+    31: (DuplicateRecipientError, "to"),  # phone already in the list
+    32: (SenderNotAllowedError, "sender"),
+    33: (UndeliverableDestinationError, "to"),  # no route to that network
     34: (FeatureNotEnabledError, None),  # OTP
     35: (FeatureNotEnabledError, None),  # 2WAY not activated
-    36: (InvalidRequestError, "originator"),  # incorrect sender for 2WAY
+    36: (InvalidRequestError, "sender"),  # incorrect sender for 2WAY
     40: (NotFoundError, None),  # Viber message not found
-    41: (InvalidRequestError, "msisdn"),  # invalid phone number
+    41: (InvalidRequestError, "to"),  # invalid phone number
     43: (DuplicateReferenceError, "reference"),  # external ID already exists
     44: (InvalidRequestError, None),  # invalid request payload
-    45: (SenderNotAllowedError, "alpha_name"),  # sender not registered
+    45: (SenderNotAllowedError, "sender"),  # sender not registered
     46: (InvalidRequestError, "text"),  # text empty or longer than 1,000
     47: (InvalidRequestError, "reference"),
     48: (InvalidRequestError, "validity"),
     49: (InvalidRequestError, "options"),  # invalid options combination
-    51: (DuplicateRecipientError, "msisdn"),  # the same phone twice
+    51: (DuplicateRecipientError, "to"),  # the same phone twice
 }
 
 

@@ -168,13 +168,13 @@ async def test_the_fastapi_app_sends_rcs_and_receives_its_status_reports(
     assert retried.json()["message_id"] == first.json()["message_id"]
     assert fake.rcs.acceptances("A1001") == 1
     message = fake.rcs.find("A1001")
-    assert message is not None and message.phone == "380501234567"
+    assert message is not None and message.to == "380501234567"
     assert before.status_code == 404
     assert deliveries and all(d.delivered for d in deliveries)
     assert after.status_code == 200, after.text
     assert after.json()["status"] == fake.rcs.status("A1001")
     assert after.json()["message_id"] == first.json()["message_id"]
-    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "phone"
+    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "to"
     assert intruder.status_code == 404
     assert not fake.rcs.find("A1002")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import anyio
@@ -66,13 +67,13 @@ async def test_single_sms_is_accepted_with_its_id_price_and_currency(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
     receipt = await client.sms.send(
-        msisdn="+380501234567", body="Hi", originator="Shop", reference="order42"
+        to="+380501234567", text="Hi", sender="Shop", reference="order42"
     )
 
     message = fake.sms.find("order42")
     assert message is not None
     assert receipt == Receipt(message.id, "order42", Decimal("0.02"), "EUR", "380501234567")
-    assert (message.msisdn, message.text, message.originator) == ("380501234567", "Hi", "Shop")
+    assert (message.to, message.text, message.sender) == ("380501234567", "Hi", "Shop")
     assert message.accepted_at == START
 
 
@@ -98,7 +99,7 @@ async def test_single_sms_answer_can_be_wrapped_in_result() -> None:
     async with httpx.AsyncClient(transport=fake.transport, base_url=BASE) as http:
         answer = await http.post("/sms/create", content=sms_single(), headers={"X-API-KEY": "k"})
     async with _sdk(fake) as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234568", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234568", text="Hi", sender="Shop")
 
     assert b'"price":0.02' in answer.content
     assert json.loads(answer.content)["result"]["error"] == 0
@@ -114,7 +115,7 @@ async def test_wrapped_single_answer_carries_a_refusal_inside_result() -> None:
         answer = await http.post("/sms/create", content=sms_single(msisdn="9990000001"))
     async with _sdk(fake) as bsg:
         with pytest.raises(InvalidRequestError) as caught:
-            await bsg.sms.send(msisdn="9990000001", body="Hi", originator="Shop")
+            await bsg.sms.send(to="9990000001", text="Hi", sender="Shop")
 
     assert answer.json() == {
         "result": {"reference": "ref1", "error": 21, "errorDescription": "Incorrect phone number"}
@@ -126,9 +127,7 @@ async def test_lost_wrapped_answer_is_resolved_by_reference() -> None:
     fake = FakeBSG(rules=Rules(single_shape="wrapped"))
     fake.faults.script(["lost_answer"])
     async with _sdk(fake) as bsg:
-        receipt = await bsg.sms.send(
-            msisdn="380501234567", body="Hi", originator="Shop", reference="w1"
-        )
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="w1")
 
     message = fake.sms.find("w1")
     assert message is not None
@@ -157,9 +156,7 @@ def test_mixed_single_shape_alternates_by_seed() -> None:
 
 
 async def test_two_way_flag_is_stored(client: AsyncBSG, fake: FakeBSG) -> None:
-    receipt = await client.sms.send(
-        msisdn="380501234567", body="Hi", originator="Shop", two_way=True
-    )
+    receipt = await client.sms.send(to="380501234567", text="Hi", sender="Shop", two_way=True)
 
     message = fake.sms.get(receipt.id)
     assert message is not None
@@ -170,7 +167,7 @@ async def test_two_way_is_refused_with_code_35_when_not_enabled() -> None:
     fake = FakeBSG(rules=Rules(two_way_enabled=False))
     async with _sdk(fake) as bsg:
         with pytest.raises(FeatureNotEnabledError) as caught:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", two_way=True)
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", two_way=True)
 
     assert caught.value.code == 35
     assert len(fake.sms) == 0
@@ -183,10 +180,10 @@ async def test_bulk_sms_accepts_every_phone_and_returns_a_task(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
     result = await client.sms.send_bulk(
-        [Recipient("380972000001", "b1"), Recipient("380972000002", "b2")],
-        body="Sale",
-        originator="Shop",
-        validity=24,
+        to=[Recipient("380972000001", "b1"), Recipient("380972000002", "b2")],
+        text="Sale",
+        sender="Shop",
+        validity=timedelta(hours=24),
         tariff=9,
     )
 
@@ -215,9 +212,9 @@ async def test_bulk_sms_answer_has_string_codes_and_task_id(raw: httpx.AsyncClie
 
 async def test_bulk_sms_refuses_a_repeated_phone_with_code_31(client: AsyncBSG) -> None:
     result = await client.sms.send_bulk(
-        [Recipient("380972000001", "d1"), Recipient("380972000001", "d2")],
-        body="Sale",
-        originator="Shop",
+        to=[Recipient("380972000001", "d1"), Recipient("380972000001", "d2")],
+        text="Sale",
+        sender="Shop",
     )
 
     first, second = result.entries
@@ -231,14 +228,14 @@ async def test_number_with_an_invalid_prefix_is_refused_with_code_21() -> None:
     fake = FakeBSG(rules=Rules(invalid_prefixes=["999"]))
     async with _sdk(fake) as bsg:
         result = await bsg.sms.send_bulk(
-            ["380972000001", "9990000001"], body="Sale", originator="Shop"
+            to=["380972000001", "9990000001"], text="Sale", sender="Shop"
         )
 
     ok, refused = result.entries
     assert isinstance(ok, Receipt)
     assert isinstance(refused, Rejection)
     assert refused.error.code == 21
-    assert refused.error.field == "msisdn"
+    assert refused.error.field == "to"
     assert len(fake.sms) == 1
 
 
@@ -268,7 +265,7 @@ async def test_individual_sms_keeps_each_text_and_sender_and_totals(
 
     assert result.total_price == Decimal("0.04")
     assert result.currency == "EUR"
-    assert [(m.text, m.originator) for m in fake.sms.messages] == [
+    assert [(m.text, m.sender) for m in fake.sms.messages] == [
         ("text one", "test1"),
         ("text two", "test2"),
     ]
@@ -332,12 +329,12 @@ async def test_sdk_sees_request_level_codes_as_typed_errors() -> None:
     fake = FakeBSG(rules=Rules(allowed_senders=["Shop"], max_text_length=5))
     async with _sdk(fake) as bsg:
         with pytest.raises(SenderNotAllowedError) as sender:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Other")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Other")
         with pytest.raises(InvalidRequestError) as text:
-            await bsg.sms.send(msisdn="380501234567", body="too long", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="too long", sender="Shop")
 
     assert sender.value.code == 32
-    assert (text.value.code, text.value.field) == (26, "body")
+    assert (text.value.code, text.value.field) == (26, "text")
 
 
 async def test_per_recipient_sms_codes_are_inside_result(raw: httpx.AsyncClient) -> None:
@@ -374,11 +371,11 @@ async def test_http_error_status_option_answers_errors_with_4xx() -> None:
 async def test_sms_reference_is_refused_forever_with_code_23(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="once")
+    await client.sms.send(to="380501234567", text="Hi", sender="Shop", reference="once")
     fake.advance(365 * 86_400)
 
     with pytest.raises(DuplicateReferenceError) as caught:
-        await client.sms.send(msisdn="380501234568", body="Hi", originator="Shop", reference="once")
+        await client.sms.send(to="380501234568", text="Hi", sender="Shop", reference="once")
 
     assert caught.value.code == 23
     assert not caught.value.may_have_been_accepted
@@ -387,10 +384,10 @@ async def test_sms_reference_is_refused_forever_with_code_23(
 
 
 async def test_viber_reference_is_refused_with_code_43(client: AsyncBSG, fake: FakeBSG) -> None:
-    message = ViberMessage(to=[Recipient("380972920000", "v1")], text="Hi", alpha_name="BSG")
-    await client.viber.send([message])
+    message = ViberMessage(to=[Recipient("380972920000", "v1")], text="Hi", sender="BSG")
+    await client.viber.send_messages([message])
 
-    again = await client.viber.send([message])
+    again = await client.viber.send_messages([message])
 
     [entry] = again.entries
     assert isinstance(entry, Rejection)
@@ -400,9 +397,9 @@ async def test_viber_reference_is_refused_with_code_43(client: AsyncBSG, fake: F
 
 
 async def test_references_are_unique_per_channel(client: AsyncBSG, fake: FakeBSG) -> None:
-    await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="both")
-    await client.viber.send(
-        [ViberMessage(to=[Recipient("380501234567", "both")], text="Hi", alpha_name="BSG")]
+    await client.sms.send(to="380501234567", text="Hi", sender="Shop", reference="both")
+    await client.viber.send_messages(
+        [ViberMessage(to=[Recipient("380501234567", "both")], text="Hi", sender="BSG")]
     )
 
     assert fake.acceptances("both") == 2
@@ -429,9 +426,7 @@ async def test_acceptances_count_repeats_when_uniqueness_is_off() -> None:
     fake = FakeBSG(rules=Rules(unique_references=False))
     async with _sdk(fake) as bsg:
         for _ in range(3):
-            await bsg.sms.send(
-                msisdn="380501234567", body="Hi", originator="Shop", reference="again"
-            )
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="again")
 
     assert fake.acceptances("again") == 3
     assert fake.duplicates == {("sms", "again"): 3}
@@ -440,9 +435,9 @@ async def test_acceptances_count_repeats_when_uniqueness_is_off() -> None:
 
 async def test_accepted_maps_every_reference_to_its_count(client: AsyncBSG, fake: FakeBSG) -> None:
     await client.sms.send_bulk(
-        [Recipient("380972000001", "m1"), Recipient("380972000002", "m2")],
-        body="Sale",
-        originator="Shop",
+        to=[Recipient("380972000001", "m1"), Recipient("380972000002", "m2")],
+        text="Sale",
+        sender="Shop",
     )
 
     assert dict(fake.sms.accepted) == {"m1": 1, "m2": 1}
@@ -451,7 +446,7 @@ async def test_accepted_maps_every_reference_to_its_count(client: AsyncBSG, fake
     assert fake.acceptances("m3") == 0
     assert fake.duplicates == {}
     assert [m.reference for m in fake.messages] == ["m1", "m2"]
-    assert fake.sms.by_reference["m2"].msisdn == "380972000002"
+    assert fake.sms.by_reference["m2"].to == "380972000002"
 
 
 # -- SMS reads --------------------------------------------------------------------------------
@@ -459,7 +454,7 @@ async def test_accepted_maps_every_reference_to_its_count(client: AsyncBSG, fake
 
 async def test_sms_status_by_id_and_by_reference_agree(client: AsyncBSG) -> None:
     receipt = await client.sms.send(
-        msisdn="380972000001", body="Hi", originator="Shop", reference="ext_id_19"
+        to="380972000001", text="Hi", sender="Shop", reference="ext_id_19"
     )
 
     by_id = await client.sms.get(receipt.id)
@@ -467,7 +462,7 @@ async def test_sms_status_by_id_and_by_reference_agree(client: AsyncBSG) -> None
 
     assert by_id == by_reference
     assert by_id.status is SmsStatus.SCHEDULED
-    assert by_id.msisdn == "380972000001"
+    assert by_id.to == "380972000001"
     assert by_id.time_in is not None
     assert by_id.time_in.isoformat() == "2017-01-17T09:11:41"
     assert by_id.time_sent is None
@@ -532,7 +527,7 @@ async def test_task_answer_has_the_documented_fields(
     client: AsyncBSG, raw: httpx.AsyncClient
 ) -> None:
     result = await client.sms.send_bulk(
-        ["380972000001", "380972000002"], body="message text", originator="alpha_name"
+        to=["380972000001", "380972000002"], text="message text", sender="alpha_name"
     )
 
     answer = await raw.get(f"/sms/task/{result.task_id}")
@@ -560,15 +555,15 @@ async def test_viber_send_accepts_recipients_and_stores_the_message(
     message = ViberMessage(
         to=[Recipient("380972920000", "ext_id_19"), Recipient("380972920001", "ext_id_20")],
         text="My Viber messages is shinier than your SMS messages",
-        alpha_name="BSG",
+        sender="BSG",
         is_promotional=True,
         image_url="http://mysite.com/logo.png",
         button_caption="See Details",
         button_url="http://mysite.com/",
-        sms_fallback=SmsFallback(originator="BSG", text="SMS instead"),
+        sms_fallback=SmsFallback(sender="BSG", text="SMS instead"),
     )
 
-    result = await client.viber.send([message], validity=3600, tariff=0)
+    result = await client.viber.send_messages([message], validity=timedelta(seconds=3600), tariff=0)
 
     assert [e.id for e in result.accepted] == [m.id for m in fake.viber.messages]
     assert result.total_price == Decimal("0.46")
@@ -676,7 +671,9 @@ async def test_message_level_viber_problems_refuse_each_recipient(
 async def test_viber_sender_outside_allowed_senders_is_code_45() -> None:
     fake = FakeBSG(rules=Rules(allowed_senders=["BSG"]))
     async with _sdk(fake) as bsg:
-        result = await bsg.viber.send([ViberMessage(to=["380972920000"], text="x", alpha_name="X")])
+        result = await bsg.viber.send_messages(
+            [ViberMessage(to=["380972920000"], text="x", sender="X")]
+        )
 
     [entry] = result.entries
     assert isinstance(entry, Rejection)
@@ -694,8 +691,8 @@ async def test_unknown_viber_message_is_not_found_with_code_40(client: AsyncBSG)
 
 
 async def test_viber_status_by_id_and_reference_agree(client: AsyncBSG) -> None:
-    result = await client.viber.send(
-        [ViberMessage(to=[Recipient("380972920000", "v9")], text="Hi", alpha_name="BSG")]
+    result = await client.viber.send_messages(
+        [ViberMessage(to=[Recipient("380972920000", "v9")], text="Hi", sender="BSG")]
     )
 
     by_id = await client.viber.get(result.accepted[0].id)
@@ -728,7 +725,7 @@ async def test_request_without_a_key_is_refused(fake: FakeBSG) -> None:
 async def test_any_key_is_accepted_when_no_keys_are_configured() -> None:
     fake = FakeBSG()
     async with _sdk(fake) as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     assert fake.sms.acceptances(receipt.reference) == 1
 
@@ -864,7 +861,7 @@ async def test_unknown_path_is_404_and_wrong_method_is_405(raw: httpx.AsyncClien
 async def test_requests_are_recorded_with_credentials_masked(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="rec")
+    await client.sms.send(to="380501234567", text="Hi", sender="Shop", reference="rec")
     await client.one_api_request("GET", "/api/accounts/balance")
 
     create, login, balance = fake.requests
@@ -896,15 +893,13 @@ def test_record_limit_zero_records_nothing() -> None:
 
 
 async def test_reset_forgets_messages_but_keeps_settings(client: AsyncBSG, fake: FakeBSG) -> None:
-    await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r")
+    await client.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r")
     await client.one_api_request("GET", "/api/accounts/balance")
 
     fake.reset()
 
     assert (len(fake.sms), fake.requests, fake.codes, fake.logins) == (0, (), {}, 0)
-    receipt = await client.sms.send(
-        msisdn="380501234567", body="Hi", originator="Shop", reference="r"
-    )
+    receipt = await client.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r")
     assert fake.sms.acceptances(receipt.reference) == 1
 
 
@@ -912,7 +907,7 @@ async def test_reset_keeps_the_fault_plan_latency_included(client: AsyncBSG, fak
     fake.faults.rates = {"503": 0.25}
     fake.faults.latency = 0.02
     fake.faults.script(["500"], paths=["/sms/create"])
-    await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r")
+    await client.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r")
 
     fake.reset()
 
@@ -1005,9 +1000,9 @@ async def test_message_views_are_live_read_only_sequences_and_mappings(
 ) -> None:
     messages = fake.sms.messages
     await client.sms.send_bulk(
-        [Recipient("380972000001", "s1"), Recipient("380972000002", "s2")],
-        body="Sale",
-        originator="Shop",
+        to=[Recipient("380972000001", "s1"), Recipient("380972000002", "s2")],
+        text="Sale",
+        sender="Shop",
     )
 
     assert len(messages) == 2

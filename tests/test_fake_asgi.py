@@ -65,7 +65,7 @@ async def test_the_sdk_works_against_the_asgi_app(fake: FakeBSG) -> None:
         one_api_url=URL,
         transport=httpx.ASGITransport(fake.app),
     ) as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
         status = await bsg.sms.get_by_reference(receipt.reference)
         balance = await bsg.one_api_request("GET", "/api/accounts/balance")
 
@@ -354,7 +354,7 @@ async def test_lost_answer_over_real_http_is_a_transport_error_after_acceptance(
             ) as bsg:
                 with pytest.raises(TransportError) as caught:
                     await bsg.sms.send(
-                        msisdn="380501234567", body="Hi", originator="Shop", reference="lost1"
+                        to="380501234567", text="Hi", sender="Shop", reference="lost1"
                     )
                 status = await bsg.sms.get_by_reference("lost1")
 

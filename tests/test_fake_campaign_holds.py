@@ -73,7 +73,7 @@ def reported(fake: FakeBSG) -> list[str | None]:
 async def test_a_held_campaign_sends_nothing_until_it_is_released(
     client: AsyncBSG, fake: FakeBSG, status: str
 ) -> None:
-    campaign = await client.rcs.send_campaign(PHONES, sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=PHONES, sender="MyShop", text="Hi")
     fake.rcs.set_campaign_status(campaign.id, status)
     fake.advance(3600)
 
@@ -89,7 +89,7 @@ async def test_a_held_campaign_sends_nothing_until_it_is_released(
 async def test_a_released_campaign_goes_on_as_late_as_it_was_held(
     client: AsyncBSG, fake: FakeBSG, status: str
 ) -> None:
-    campaign = await client.rcs.send_campaign(PHONES, sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=PHONES, sender="MyShop", text="Hi")
     fake.rcs.set_campaign_status(campaign.id, status)
     fake.advance(3600)
 
@@ -108,7 +108,7 @@ async def test_a_released_campaign_goes_on_as_late_as_it_was_held(
 async def test_a_message_sent_before_the_pause_is_still_delivered(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    campaign = await client.rcs.send_campaign(PHONES, sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=PHONES, sender="MyShop", text="Hi")
     fake.advance(1)
     fake.rcs.set_campaign_status(campaign.id, "paused")
 
@@ -121,7 +121,7 @@ async def test_a_message_sent_before_the_pause_is_still_delivered(
 async def test_switching_between_held_statuses_keeps_holding_and_any_other_releases(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    campaign = await client.rcs.send_campaign(PHONES, sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=PHONES, sender="MyShop", text="Hi")
     fake.rcs.set_campaign_status(campaign.id, "moderation")
     fake.advance(60)
     fake.rcs.set_campaign_status(campaign.id, "paused")
@@ -140,7 +140,7 @@ async def test_a_campaign_held_past_its_start_starts_at_its_release(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
     campaign = await client.rcs.send_campaign(
-        PHONES, sender="MyShop", text="Hi", start_at=T0 + timedelta(minutes=10)
+        to=PHONES, sender="MyShop", text="Hi", start_at=T0 + timedelta(minutes=10)
     )
     fake.rcs.set_campaign_status(campaign.id, "moderation")
     fake.advance(1200)
@@ -162,7 +162,7 @@ async def test_a_hold_released_before_the_start_does_not_delay_it(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
     start = T0 + timedelta(minutes=10)
-    campaign = await client.rcs.send_campaign(PHONES, sender="MyShop", text="Hi", start_at=start)
+    campaign = await client.rcs.send_campaign(to=PHONES, sender="MyShop", text="Hi", start_at=start)
     fake.rcs.set_campaign_status(campaign.id, "moderation")
     fake.advance(300)
     fake.rcs.set_campaign_status(campaign.id, None)
@@ -175,7 +175,7 @@ async def test_a_hold_released_before_the_start_does_not_delay_it(
 
 
 async def test_a_campaign_stopped_while_held_never_sends(client: AsyncBSG, fake: FakeBSG) -> None:
-    campaign = await client.rcs.send_campaign(PHONES, sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=PHONES, sender="MyShop", text="Hi")
     fake.rcs.set_campaign_status(campaign.id, "paused")
     fake.advance(10)
 
@@ -192,7 +192,7 @@ async def test_a_campaign_stopped_in_moderation_past_its_start_never_started(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
     campaign = await client.rcs.send_campaign(
-        PHONES, sender="MyShop", text="Hi", start_at=T0 + timedelta(minutes=10)
+        to=PHONES, sender="MyShop", text="Hi", start_at=T0 + timedelta(minutes=10)
     )
     fake.rcs.set_campaign_status(campaign.id, "moderation")
     fake.advance(1200)
@@ -207,7 +207,7 @@ async def test_a_campaign_stopped_in_moderation_past_its_start_never_started(
 async def test_reports_of_a_held_campaign_carry_the_delayed_times(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    campaign = await client.rcs.send_campaign(PHONES[:1], sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=PHONES[:1], sender="MyShop", text="Hi")
     fake.rcs.set_campaign_status(campaign.id, "paused")
     fake.advance(100)
     fake.rcs.set_campaign_status(campaign.id, None)

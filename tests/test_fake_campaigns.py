@@ -22,10 +22,11 @@ from bsg_async import (
     Recipient,
     RetryPolicy,
     SmsContent,
+    SmsFallback,
     SmsMessage,
     ViberContent,
 )
-from bsg_async.models.one_api import OneApiMessageStatus, RcsSmsFallback
+from bsg_async.models.one_api import OneApiMessageStatus
 from bsg_async.testing import Account, FakeBSG, Lifecycle
 
 from .conftest import API_KEY, ONE_API
@@ -35,7 +36,7 @@ PHONE, OTHER = "380661231231", "380661231232"
 CALM = Lifecycle(undeliverable_rate=0, expired_rate=0, failed_rate=0, non_viber_rate=0, read_rate=0)
 ACCOUNT = Account(
     api_keys=[API_KEY],
-    contact_groups={1864275: (PHONE, OTHER), 1864276: (OTHER, "380661231233")},
+    contact_lists={1864275: (PHONE, OTHER), 1864276: (OTHER, "380661231233")},
 )
 
 
@@ -88,7 +89,7 @@ async def test_an_sms_campaign_is_stored_charged_and_searchable(
     assert fake.balance == ACCOUNT.balance - 2 * ACCOUNT.sms_price
     found = [m async for m in client.messages.list(campaign_id=campaign.id)]
     first = found[0]
-    assert (first.phone, first.type, first.reference_id) == (PHONE, "sms", "order1")
+    assert (first.to, first.type, first.reference) == (PHONE, "sms", "order1")
     assert found[0].amount is not None
     assert found[0].amount.value == ACCOUNT.sms_price
 
@@ -104,7 +105,7 @@ async def test_campaign_statuses_move_on_the_fakes_clock(client: AsyncBSG, fake:
         "sms",
         1,
     )
-    (message,) = [m async for m in client.messages.list(reference_id="m1")]
+    (message,) = [m async for m in client.messages.list(reference="m1")]
     assert message.status is OneApiMessageStatus.DELIVERED
 
 
@@ -116,7 +117,7 @@ async def test_an_sms_campaign_to_contact_lists_sends_each_contact_once(
     )
 
     found = [m async for m in client.messages.list(campaign_id=campaign.id)]
-    assert sorted(m.phone or "" for m in found) == [PHONE, OTHER, "380661231233"]
+    assert sorted(m.to or "" for m in found) == [PHONE, OTHER, "380661231233"]
 
 
 async def test_an_individual_campaign_keeps_each_messages_text_and_sender(
@@ -149,11 +150,11 @@ async def test_a_viber_campaign_falls_back_to_sms_for_non_viber_users(fake: Fake
             to=[Recipient(PHONE, "v1"), Recipient(OTHER, "v2")],
             text="Sale",
             sender="Shop",
-            sms_fallback=RcsSmsFallback(text="Sale", sender="Shop"),
+            sms_fallback=SmsFallback(text="Sale", sender="Shop"),
         )
         fake.advance(60)
         detail = await bsg.campaigns.detail(campaign.id)
-        held = {m.reference_id: m async for m in bsg.messages.list(campaign_id=campaign.id)}
+        held = {m.reference: m async for m in bsg.messages.list(campaign_id=campaign.id)}
 
     assert campaign.calculated_price == Decimal("0.4600000")
     assert detail.statistics is not None

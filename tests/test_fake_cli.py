@@ -223,7 +223,7 @@ def test_python_m_serves_over_http() -> None:
 async def test_bsg_client_fixture_talks_to_fake_bsg(
     bsg_client: AsyncBSG, fake_bsg: FakeBSG
 ) -> None:
-    receipt = await bsg_client.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await bsg_client.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     assert fake_bsg.sms.acceptances(receipt.reference) == 1
     assert fake_bsg.requests[0].path == "/rest/sms/create"
@@ -234,7 +234,7 @@ async def test_bsg_client_fixture_retries_without_waiting(
 ) -> None:
     fake_bsg.faults.script(["503", "lost_answer"])
 
-    receipt = await bsg_client.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await bsg_client.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     assert fake_bsg.sms.acceptances(receipt.reference) == 1
     assert FAKE_API_KEY.startswith("test_")
@@ -257,7 +257,7 @@ def test_marker_configures_the_fixture(
             assert fake_bsg.seed == 0
 
         async def test_client(bsg_client, fake_bsg):
-            receipt = await bsg_client.sms.send(msisdn="380501234567", body="x", originator="y")
+            receipt = await bsg_client.sms.send(to="380501234567", text="x", sender="y")
             assert fake_bsg.sms.acceptances(receipt.reference) == 1
         """
     )
@@ -287,7 +287,7 @@ import pytest
 
 async def sent_once(bsg_client, fake_bsg):
     loop = asyncio.get_running_loop()
-    receipt = await bsg_client.sms.send(msisdn="380501234567", body="x", originator="y")
+    receipt = await bsg_client.sms.send(to="380501234567", text="x", sender="y")
     assert fake_bsg.sms.acceptances(receipt.reference) == 1
     return loop
 

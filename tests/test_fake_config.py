@@ -40,17 +40,17 @@ def test_one_string_stands_for_a_list_of_one() -> None:
     assert Rules(allowed_senders="Shop").allowed_senders == frozenset({"Shop"})
     assert Rules(invalid_prefixes="999").invalid_prefixes == ("999",)
     assert Lifecycle(non_rcs_numbers="380501234567").non_rcs_numbers == frozenset({"380501234567"})
-    assert Account(contact_groups={1: "380501234567"}).contact_groups == {1: ("380501234567",)}
+    assert Account(contact_lists={1: "380501234567"}).contact_lists == {1: ("380501234567",)}
 
 
-def test_contact_groups_cannot_be_changed_behind_the_fake() -> None:
+def test_contact_lists_cannot_be_changed_behind_the_fake() -> None:
     groups = {4012: ["380501234567"]}
-    account = Account(contact_groups=groups)
+    account = Account(contact_lists=groups)
     groups[4012].append("380501234568")
 
-    assert account.contact_groups == {4012: ("380501234567",)}
+    assert account.contact_lists == {4012: ("380501234567",)}
     with pytest.raises(TypeError):
-        account.contact_groups[1] = ("380501234569",)  # type: ignore[index]
+        account.contact_lists[1] = ("380501234569",)  # type: ignore[index]
 
 
 def test_a_derived_value_keeps_the_other_fields() -> None:

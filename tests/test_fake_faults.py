@@ -36,7 +36,7 @@ def _once(fake: FakeBSG) -> AsyncBSG:
 
 
 async def _send(bsg: AsyncBSG, reference: str = "f1") -> None:
-    await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference=reference)
+    await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference=reference)
 
 
 @pytest.mark.parametrize(
@@ -132,9 +132,7 @@ async def test_lost_answer_then_retry_resolves_to_the_one_acceptance(
 ) -> None:
     fake.faults.script(["lost_answer"], paths=["/sms/create"])
 
-    receipt = await client.sms.send(
-        msisdn="380501234567", body="Hi", originator="Shop", reference="once"
-    )
+    receipt = await client.sms.send(to="380501234567", text="Hi", sender="Shop", reference="once")
 
     message = fake.sms.find("once")
     assert message is not None
@@ -155,10 +153,10 @@ async def test_lost_viber_answer_then_retry_resolves_every_recipient(
 
     fake.faults.script(["reset_after"], paths=["/viber/create"])
     message = ViberMessage(
-        to=[Recipient(f"38097292000{i}", f"v{i}") for i in range(3)], text="Hi", alpha_name="BSG"
+        to=[Recipient(f"38097292000{i}", f"v{i}") for i in range(3)], text="Hi", sender="BSG"
     )
 
-    result = await client.viber.send([message])
+    result = await client.viber.send_messages([message])
 
     assert [e.id for e in result.accepted] == [m.id for m in fake.viber.messages]
     assert fake.viber.accepted == {"v0": 1, "v1": 1, "v2": 1}

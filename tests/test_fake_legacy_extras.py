@@ -20,7 +20,7 @@ __all__ = ["client", "fake", "raw"]  # fixtures, imported for pytest
 
 async def test_legacy_balance_drops_by_what_was_sent(client: AsyncBSG) -> None:
     before = await client.account.legacy_balance()
-    await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    await client.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     after = await client.account.legacy_balance()
 
@@ -66,7 +66,7 @@ async def test_sms_quote_is_the_price_times_the_phones_and_sends_nothing(
 
 
 async def test_viber_quote_counts_every_recipient(client: AsyncBSG, fake: FakeBSG) -> None:
-    message = ViberMessage(to=["380972920000", "380972920001"], text="Hi", alpha_name="BSG")
+    message = ViberMessage(to=["380972920000", "380972920001"], text="Hi", sender="BSG")
 
     quote = await client.viber.quote([message])
 
@@ -118,7 +118,7 @@ async def test_the_extras_work_against_the_asgi_app(fake: FakeBSG) -> None:
     ) as bsg:
         balance = await bsg.account.legacy_balance()
         prices = await bsg.prices.viber(tariff=0)
-        message = ViberMessage(to=["380972920000"], text="Hi", alpha_name="B")
+        message = ViberMessage(to=["380972920000"], text="Hi", sender="B")
         quote = await bsg.viber.quote([message])
 
     assert balance.amount == ACCOUNT.balance

@@ -57,7 +57,7 @@ def _at(seconds: float) -> datetime:
 async def test_sms_moves_from_scheduled_to_sent_to_delivered(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    receipt = await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await client.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     seen = []
     for _ in range(3):
@@ -70,7 +70,7 @@ async def test_sms_moves_from_scheduled_to_sent_to_delivered(
 async def test_status_times_are_set_as_the_message_reaches_each_stage(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    receipt = await client.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await client.sms.send(to="380501234567", text="Hi", sender="Shop")
     fake.advance(1)
     sent = await client.sms.get(receipt.id)
     fake.advance(10)
@@ -122,13 +122,13 @@ async def test_viber_to_a_non_viber_number_falls_back_to_sms() -> None:
         lifecycle=attrs.evolve(CALM, non_viber_numbers=["380972920001"]),
     )
     async with AsyncBSG(api_key=API_KEY, base_url=BASE, transport=fake_off_viber.transport) as bsg:
-        result = await bsg.viber.send(
+        result = await bsg.viber.send_messages(
             [
                 ViberMessage(
                     to=[Recipient("380972920001", "nv1")],
                     text="Hi",
-                    alpha_name="BSG",
-                    sms_fallback=SmsFallback(originator="BSG", text="Hi by SMS"),
+                    sender="BSG",
+                    sms_fallback=SmsFallback(sender="BSG", text="Hi by SMS"),
                 )
             ]
         )
@@ -152,7 +152,7 @@ async def test_viber_to_a_non_viber_number_falls_back_to_sms() -> None:
     assert fallback_done.fallback[0].status is SmsStatus.DELIVERED
     assert fallback_done.fallback[0].id == entry.id != viber_id
     assert sms.status is SmsStatus.DELIVERED
-    assert sms.msisdn == "380972920001"
+    assert sms.to == "380972920001"
     assert sms.time_in == _at(5)
     assert sms.reference is None
 
@@ -216,7 +216,7 @@ def test_the_fallback_of_a_message_never_sent_is_not_an_sms() -> None:
 
 async def test_task_counters_follow_the_statuses(client: AsyncBSG, fake: FakeBSG) -> None:
     result = await client.sms.send_bulk(
-        ["380972000001", "380972000002", "380972000003"], body="Sale", originator="Shop"
+        to=["380972000001", "380972000002", "380972000003"], text="Sale", sender="Shop"
     )
     assert result.task_id is not None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +34,7 @@ from bsg_async.models.one_api import (
     MessageInfo,
     OneApiMessageStatus,
     RcsCard,
-    RcsSmsFallback,
+    SmsFallback,
     Tariff,
 )
 from bsg_async.testing import Account, FakeBSG, Lifecycle, Rules, Webhook
@@ -126,17 +126,17 @@ def numbers(count: int, start: int = 0) -> list[str]:
 async def test_rcs_send_answers_the_documented_message_info(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    info = await client.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="order42")
+    info = await client.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="order42")
 
     assert info == MessageInfo(
         id=3266500452,
         status=OneApiMessageStatus.ACCEPTED,
-        reference_id="order42",
-        phone=PHONE,
+        reference="order42",
+        to=PHONE,
         type="rcs",
         source="rest",
         sender="MyShop",
-        validity=72,
+        validity=timedelta(hours=72),
         amount=Amount(Decimal("1.1000000"), "EUR"),
         created_at=T0,
     )
@@ -145,33 +145,33 @@ async def test_rcs_send_answers_the_documented_message_info(
 
 async def test_rcs_send_keeps_what_the_request_said(client: AsyncBSG, fake: FakeBSG) -> None:
     await client.rcs.send(
-        PHONE,
+        to=PHONE,
         sender="MyShop",
         cards=RcsCard(text="Sale", suggestions=[LinkSuggestion("Open", "https://s.example")]),
-        reference_id="cards1",
-        sms_fallback=RcsSmsFallback(text="Sale", sender="MyShop", validity=2),
+        reference="cards1",
+        sms_fallback=SmsFallback(text="Sale", sender="MyShop", validity=timedelta(hours=2)),
         callback_url="http://127.0.0.1:8000/rcs",
-        tariff_code=9,
-        validity_seconds=3601,
+        tariff=9,
+        validity=timedelta(seconds=3601),
         check_stop_list=False,
     )
 
     message = fake.rcs.find("cards1")
     assert message is not None
-    assert (message.phone, message.sender, message.text) == (PHONE, "MyShop", None)
+    assert (message.to, message.sender, message.text) == (PHONE, "MyShop", None)
     link = {"type": "link", "text": "Open", "url": "https://s.example"}
     assert message.cards == ({"text": "Sale", "suggestions": [link]},)
     assert message.suggestions == (link,)
     assert message.callback_url == "http://127.0.0.1:8000/rcs"
     assert message.has_fallback
-    assert message.submission.tariff_code == 9
+    assert message.submission.tariff == 9
     assert (message.submission.validity_seconds, message.submission.validity_hours) == (3601, 2)
     assert message.submission.check_stop_list is False
 
 
 async def test_sends_are_deducted_from_the_balance(client: AsyncBSG) -> None:
-    await client.rcs.send(PHONE, sender="MyShop", text="Hi")
-    await client.rcs.send_campaign(numbers(3), sender="MyShop", text="Hi")
+    await client.rcs.send(to=PHONE, sender="MyShop", text="Hi")
+    await client.rcs.send_campaign(to=numbers(3), sender="MyShop", text="Hi")
 
     balance = await client.account.balance()
 
@@ -183,7 +183,7 @@ async def test_legacy_sends_are_deducted_from_the_same_balance(fake: FakeBSG) ->
     async with AsyncBSG(
         api_key=API_KEY, base_url="https://api.test/rest", transport=fake.transport
     ) as bsg:
-        await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     assert fake.balance == Decimal("100.0000000") - Decimal("0.02")
 
@@ -195,7 +195,7 @@ async def test_campaign_send_accepts_every_phone_with_its_reference(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
     campaign = await client.rcs.send_campaign(
-        [Recipient("380501234567", "first"), "380501234568"], sender="MyShop", text="Sale"
+        to=[Recipient("380501234567", "first"), "380501234568"], sender="MyShop", text="Sale"
     )
 
     assert (campaign.id, campaign.status, campaign.message_type) == (
@@ -206,13 +206,13 @@ async def test_campaign_send_accepts_every_phone_with_its_reference(
     assert campaign.calculated_price == Decimal("2.2000000")
     assert (campaign.start_at, campaign.real_start_at, campaign.created_at) == (T0, T0, T0)
     first, second = fake.rcs.campaign_messages(campaign.id)
-    assert (first.reference_id, first.phone, first.campaign_id) == ("first", "380501234567", 4213)
-    assert second.reference_id is not None and fake.rcs.acceptances(second.reference_id) == 1
+    assert (first.reference, first.to, first.campaign_id) == ("first", "380501234567", 4213)
+    assert second.reference is not None and fake.rcs.acceptances(second.reference) == 1
     assert fake.rcs.status(first) == "sending"
 
 
 async def test_campaign_of_5000_phones_is_accepted(client: AsyncBSG, fake: FakeBSG) -> None:
-    campaign = await client.rcs.send_campaign(numbers(5000), sender="MyShop", text="Sale")
+    campaign = await client.rcs.send_campaign(to=numbers(5000), sender="MyShop", text="Sale")
 
     found = fake.rcs.campaign(campaign.id)
     assert found is not None and found.count == 5000
@@ -237,24 +237,26 @@ async def test_send_to_groups_reaches_the_unique_phones_of_the_groups() -> None:
         clock=Clock(),
         lifecycle=CALM,
         account=Account(
-            contact_groups={4012: ["380501234567", "380501234568"], 4013: ["380501234568"]}
+            contact_lists={4012: ["380501234567", "380501234568"], 4013: ["380501234568"]}
         ),
     )
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
-        campaign = await bsg.rcs.send_to_groups([4012, 4013], sender="MyShop", text="Hi")
+        campaign = await bsg.rcs.send_campaign(
+            contact_lists=[4012, 4013], sender="MyShop", text="Hi"
+        )
 
     found = fake.rcs.campaign(campaign.id)
-    assert found is not None and found.groups == (4012, 4013)
-    phones = [m.phone for m in fake.rcs.campaign_messages(found)]
+    assert found is not None and found.contact_lists == (4012, 4013)
+    phones = [m.to for m in fake.rcs.campaign_messages(found)]
     assert phones == ["380501234567", "380501234568"]
-    assert all(m.reference_id is None for m in fake.rcs.messages)
+    assert all(m.reference is None for m in fake.rcs.messages)
 
 
 async def test_send_to_an_unknown_group_is_422_naming_the_group(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
     with pytest.raises(InvalidRequestError) as caught:
-        await client.rcs.send_to_groups([77], sender="MyShop", text="Hi")
+        await client.rcs.send_campaign(contact_lists=[77], sender="MyShop", text="Hi")
 
     assert caught.value.http_status == 422
     assert dict(caught.value.errors) == {"groups.0": ("The selected groups.0 is invalid.",)}
@@ -264,7 +266,7 @@ async def test_send_to_an_unknown_group_is_422_naming_the_group(
 async def test_campaign_get_and_detail_report_counters_per_status(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    campaign = await client.rcs.send_campaign(numbers(3), sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=numbers(3), sender="MyShop", text="Hi")
     fake.advance(2)  # sent
     sending = await client.campaigns.get(campaign.id)
     fake.advance(10)  # delivered
@@ -295,7 +297,7 @@ async def test_campaign_scheduled_ahead_starts_at_its_start_at(
 ) -> None:
     start = datetime(2024, 8, 22, 12, 47, 42)  # an hour ahead of the fake's clock
     campaign = await client.rcs.send_campaign(
-        numbers(2), sender="MyShop", text="Hi", start_at=start
+        to=numbers(2), sender="MyShop", text="Hi", start_at=start
     )
     [first, _] = fake.rcs.campaign_messages(campaign.id)
     before = fake.rcs.status(first)
@@ -317,7 +319,7 @@ async def test_start_at_more_than_30_days_ahead_of_the_service_clock_is_422(
 ) -> None:
     with pytest.raises(InvalidRequestError) as caught:
         await client.rcs.send_campaign(
-            numbers(1), sender="MyShop", text="Hi", start_at=datetime(2024, 9, 22, 11, 47, 43)
+            to=numbers(1), sender="MyShop", text="Hi", start_at=datetime(2024, 9, 22, 11, 47, 43)
         )
 
     assert caught.value.field == "start_at"
@@ -328,7 +330,7 @@ async def test_start_at_more_than_30_days_ahead_of_the_service_clock_is_422(
 
 
 async def test_stopping_a_sending_campaign_stops_it(client: AsyncBSG, fake: FakeBSG) -> None:
-    campaign = await client.rcs.send_campaign(numbers(2), sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=numbers(2), sender="MyShop", text="Hi")
     fake.advance(1)
 
     stopped = await client.campaigns.stop(campaign.id)
@@ -343,7 +345,7 @@ async def test_messages_not_sent_when_their_campaign_stopped_never_move(
 ) -> None:
     start = datetime(2024, 8, 22, 12, 0, 0)
     campaign = await client.rcs.send_campaign(
-        numbers(2), sender="MyShop", text="Hi", start_at=start
+        to=numbers(2), sender="MyShop", text="Hi", start_at=start
     )
     await client.campaigns.stop(campaign.id)
     fake.advance(86_400)
@@ -356,7 +358,7 @@ async def test_messages_not_sent_when_their_campaign_stopped_never_move(
 async def test_campaign_in_a_stoppable_state_can_be_stopped(
     client: AsyncBSG, fake: FakeBSG, status: str
 ) -> None:
-    campaign = await client.rcs.send_campaign(numbers(1), sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=numbers(1), sender="MyShop", text="Hi")
     fake.rcs.set_campaign_status(campaign.id, status)
 
     stopped = await client.campaigns.stop(campaign.id)
@@ -368,7 +370,7 @@ async def test_campaign_in_a_stoppable_state_can_be_stopped(
 async def test_campaign_in_any_other_state_cannot_be_stopped_422(
     client: AsyncBSG, fake: FakeBSG, status: str
 ) -> None:
-    campaign = await client.rcs.send_campaign(numbers(1), sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=numbers(1), sender="MyShop", text="Hi")
     fake.rcs.set_campaign_status(campaign.id, status)
 
     with pytest.raises(InvalidRequestError) as caught:
@@ -382,7 +384,7 @@ async def test_campaign_in_any_other_state_cannot_be_stopped_422(
 async def test_a_campaign_that_finished_by_itself_cannot_be_stopped(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    campaign = await client.rcs.send_campaign(numbers(1), sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=numbers(1), sender="MyShop", text="Hi")
     fake.advance(60)
 
     with pytest.raises(InvalidRequestError):
@@ -398,7 +400,7 @@ async def test_unknown_tariff_code_is_an_invalid_request_with_the_service_messag
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
     with pytest.raises(InvalidRequestError) as caught:
-        await client.rcs.send(PHONE, sender="MyShop", text="Hi", tariff_code=5)
+        await client.rcs.send(to=PHONE, sender="MyShop", text="Hi", tariff=5)
 
     assert caught.value.http_status == 422
     assert caught.value.field == "tariff_code"
@@ -416,8 +418,8 @@ async def test_inactive_tariff_is_refused_and_configured_tariffs_are_listed() ->
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
         listed = [t async for t in bsg.account.tariffs()]
         with pytest.raises(InvalidRequestError):
-            await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", tariff_code=3)
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", tariff_code=4)
+            await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", tariff=3)
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", tariff=4)
 
     assert listed == tariffs
     assert len(fake.rcs) == 1
@@ -619,10 +621,10 @@ async def test_a_campaign_holding_any_known_reference_id_is_refused_whole(
 async def test_sdk_resend_of_a_held_reference_returns_what_the_service_has(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    first = await client.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="order42")
+    first = await client.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="order42")
     fake.advance(2)
 
-    again = await client.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="order42")
+    again = await client.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="order42")
 
     assert again.id == first.id
     assert again.status == OneApiMessageStatus.SENT
@@ -638,7 +640,7 @@ async def test_lost_answer_on_the_first_attempt_still_ends_with_one_acceptance(
 ) -> None:
     fake.faults.script(["lost_answer"], paths=["/api/messages/rcs/send"])
 
-    info = await client.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="lost1")
+    info = await client.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="lost1")
 
     message = fake.rcs.find("lost1")
     assert message is not None and info.id == message.id
@@ -653,7 +655,7 @@ async def test_lost_campaign_answer_is_reconciled_to_the_campaign(
     fake.faults.script(["reset_after"], paths=["/api/campaigns/rcs/send"])
     recipients = [Recipient(number, f"c{n}") for n, number in enumerate(numbers(3))]
 
-    campaign = await client.rcs.send_campaign(recipients, sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=recipients, sender="MyShop", text="Hi")
 
     assert [c.id for c in fake.rcs.campaigns] == [campaign.id]
     assert all(fake.rcs.acceptances(f"c{n}") == 1 for n in range(3))
@@ -663,7 +665,7 @@ async def test_a_throttling_429_is_raised_not_resent(client: AsyncBSG, fake: Fak
     fake.faults.script(["429"], paths=["/api/messages/rcs/send"])
 
     with pytest.raises(RateLimitError) as caught:
-        await client.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="busy1")
+        await client.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="busy1")
 
     assert not caught.value.may_have_been_accepted
     assert fake.rcs.acceptances("busy1") == 0
@@ -673,9 +675,9 @@ async def test_a_throttling_429_is_raised_not_resent(client: AsyncBSG, fake: Fak
 async def test_without_unique_references_a_reference_id_is_accepted_again() -> None:
     fake = FakeBSG(clock=Clock(), rules=Rules(unique_references=False))
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="twice")
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="twice")
-        found = [m async for m in bsg.messages.list(reference_id="twice")]
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="twice")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="twice")
+        found = [m async for m in bsg.messages.list(reference="twice")]
 
     assert fake.acceptances("twice", "rcs") == 2
     assert fake.duplicates == {("rcs", "twice"): 2}
@@ -686,12 +688,12 @@ async def test_without_unique_references_a_reference_id_is_accepted_again() -> N
 
 
 async def test_message_search_pages_through_every_message(client: AsyncBSG, fake: FakeBSG) -> None:
-    campaign = await client.rcs.send_campaign(numbers(40), sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=numbers(40), sender="MyShop", text="Hi")
     fake.clear_requests()
 
     found = [m async for m in client.messages.list(campaign_id=campaign.id, page_size=15)]
 
-    assert [m.phone for m in found] == numbers(40)
+    assert [m.to for m in found] == numbers(40)
     assert {m.campaign_id for m in found} == {campaign.id}
     assert [r.query for r in fake.requests] == [
         f"filter%5Bcampaign_id%5D={campaign.id}&page%5Boffset%5D={offset}&page%5Blimit%5D=15"
@@ -702,7 +704,7 @@ async def test_message_search_pages_through_every_message(client: AsyncBSG, fake
 async def test_message_search_answers_data_and_meta_page(
     raw: httpx.AsyncClient, client: AsyncBSG
 ) -> None:
-    await client.rcs.send_campaign(numbers(20), sender="MyShop", text="Hi")
+    await client.rcs.send_campaign(to=numbers(20), sender="MyShop", text="Hi")
 
     answer = await raw.get("/api/messages", params={"page[offset]": 15, "page[limit]": 15})
 
@@ -713,7 +715,7 @@ async def test_message_search_answers_data_and_meta_page(
 async def test_message_search_item_has_the_documented_fields(
     raw: httpx.AsyncClient, client: AsyncBSG
 ) -> None:
-    await client.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="order42")
+    await client.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="order42")
 
     answer = await raw.get("/api/messages", params={"filter[reference_id]": "order42"})
 
@@ -740,15 +742,13 @@ async def test_message_search_item_has_the_documented_fields(
 
 
 async def test_message_search_applies_every_filter(client: AsyncBSG, fake: FakeBSG) -> None:
-    single_info = await client.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="one")
+    single_info = await client.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="one")
     fake.advance(3600)
-    campaign = await client.rcs.send_campaign(numbers(2), sender="MyShop", text="Hi")
+    campaign = await client.rcs.send_campaign(to=numbers(2), sender="MyShop", text="Hi")
 
     by_id = [m.id async for m in client.messages.list(id=single_info.id)]
-    by_ref = [m.id async for m in client.messages.list(reference_id="one")]
-    by_both = [
-        m.id async for m in client.messages.list(reference_id="one", campaign_id=campaign.id)
-    ]
+    by_ref = [m.id async for m in client.messages.list(reference="one")]
+    by_both = [m.id async for m in client.messages.list(reference="one", campaign_id=campaign.id)]
     later = [m.campaign_id async for m in client.messages.list(from_=datetime(2024, 8, 22, 12))]
     earlier = [m.id async for m in client.messages.list(to=datetime(2024, 8, 22, 12))]
 
@@ -759,7 +759,7 @@ async def test_message_search_applies_every_filter(client: AsyncBSG, fake: FakeB
 
 async def test_campaign_list_pages_through_every_campaign(client: AsyncBSG, fake: FakeBSG) -> None:
     for n in range(65):
-        await client.rcs.send_campaign(numbers(1, start=n), sender="MyShop", text="Hi")
+        await client.rcs.send_campaign(to=numbers(1, start=n), sender="MyShop", text="Hi")
     fake.clear_requests()
 
     found = [c.id async for c in client.campaigns.list(page_size=30)]
@@ -837,7 +837,7 @@ async def test_a_message_moves_accepted_sent_delivered_read() -> None:
     fake = FakeBSG(clock=Clock(), lifecycle=life)
     seen = []
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
-        info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
+        info = await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi")
         for step in (0.5, 1, 4, 25):
             fake.advance(step)
             [message] = [m async for m in bsg.messages.list(id=info.id)]
@@ -854,10 +854,10 @@ async def test_a_message_moves_accepted_sent_delivered_read() -> None:
 
 async def test_a_number_without_rcs_ends_undelivered_and_gets_the_sms_fallback() -> None:
     fake = FakeBSG(clock=Clock(), lifecycle=attrs.evolve(CALM, non_rcs_numbers=[PHONE]))
-    fallback = RcsSmsFallback(text="Shipped", sender="MyShop")
+    fallback = SmsFallback(text="Shipped", sender="MyShop")
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, transport=fake.transport) as bsg:
         campaign = await bsg.rcs.send_campaign(
-            [PHONE, "380997087352"], sender="MyShop", text="Hi", sms_fallback=fallback
+            to=[PHONE, "380997087352"], sender="MyShop", text="Hi", sms_fallback=fallback
         )
         fake.advance(60)
         found = [m async for m in bsg.messages.list(campaign_id=campaign.id)]
@@ -972,7 +972,7 @@ async def test_recorded_login_masks_the_api_key(client: AsyncBSG, fake: FakeBSG)
 
 
 async def test_faults_apply_to_one_api_reads(client: AsyncBSG, fake: FakeBSG) -> None:
-    await client.rcs.send_campaign(numbers(1), sender="MyShop", text="Hi")
+    await client.rcs.send_campaign(to=numbers(1), sender="MyShop", text="Hi")
     fake.faults.script(["503", "reset_before"], paths=["/api/campaigns"])
 
     found = [c async for c in client.campaigns.list()]
@@ -984,7 +984,7 @@ async def test_faults_apply_to_one_api_reads(client: AsyncBSG, fake: FakeBSG) ->
 async def test_reset_forgets_rcs_messages_campaigns_and_spending(
     client: AsyncBSG, fake: FakeBSG
 ) -> None:
-    await client.rcs.send_campaign(numbers(2), sender="MyShop", text="Hi")
+    await client.rcs.send_campaign(to=numbers(2), sender="MyShop", text="Hi")
 
     fake.reset()
 
@@ -993,7 +993,7 @@ async def test_reset_forgets_rcs_messages_campaigns_and_spending(
 
 async def test_control_endpoints_show_and_steer_rcs(client: AsyncBSG, fake: FakeBSG) -> None:
     campaign = await client.rcs.send_campaign(
-        [Recipient(PHONE, "ctl1")], sender="MyShop", text="Hi"
+        to=[Recipient(PHONE, "ctl1")], sender="MyShop", text="Hi"
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=fake.app), base_url="http://fake"
@@ -1032,7 +1032,7 @@ def test_cli_options_configure_the_one_api_side() -> None:
 
     assert fake.callback_url == "http://127.0.0.1:8000/rcs"
     assert fake.lifecycle.failed_rate == 0.5
-    assert fake.account.contact_groups == {4012: ("380501234567", "380501234568")}
+    assert fake.account.contact_lists == {4012: ("380501234567", "380501234568")}
     assert fake.account.rcs_price == Decimal("0.5")
 
 
@@ -1049,9 +1049,9 @@ def test_cli_refuses_a_malformed_group(capsys: pytest.CaptureFixture[str]) -> No
         (Account, "rcs_price", Decimal("-1")),
         (Account, "tariffs", "Standard"),
         (Account, "tariffs", [{"id": 1, "code": 0}]),
-        (Account, "contact_groups", [1, 2]),
-        (Account, "contact_groups", {0: ["380501234567"]}),
-        (Account, "contact_groups", {1: ["12"]}),
+        (Account, "contact_lists", [1, 2]),
+        (Account, "contact_lists", {0: ["380501234567"]}),
+        (Account, "contact_lists", {1: ["12"]}),
         (Webhook, "url", "ftp://x"),
         (Webhook, "handler", "not callable"),
         (Webhook, "click_handler", 3),

@@ -116,7 +116,7 @@ async def test_a_delivered_report_is_the_documented_webhook_payload() -> None:
     handler = Recorder()
     fake = make_fake(DOCUMENTED, webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hello", reference_id="hello")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello", reference="hello")
     fake.advance(11)
 
     [delivery] = await fake.deliver_callbacks()
@@ -130,7 +130,7 @@ async def test_the_handler_gets_each_status_change_once_in_order() -> None:
     handler = Recorder()
     fake = make_fake(webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
-        info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
+        info = await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi")
     statuses = []
     for step in (2, 4, 30, 60):
         fake.advance(step)
@@ -151,7 +151,7 @@ async def test_nothing_is_reported_before_the_clock_moves() -> None:
     handler = Recorder()
     fake = make_fake(webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi")
 
     assert await fake.deliver_callbacks() == ()
     assert handler.calls == []
@@ -162,7 +162,7 @@ async def test_one_big_advance_reports_every_status_reached_oldest_first() -> No
     fake = make_fake(webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
         await bsg.rcs.send_campaign(
-            [Recipient(PHONE, "a"), Recipient("380997087352", "b")], sender="S", text="Hi"
+            to=[Recipient(PHONE, "a"), Recipient("380997087352", "b")], sender="S", text="Hi"
         )
     fake.advance(3600)
 
@@ -183,7 +183,7 @@ async def test_a_campaign_scheduled_ahead_reports_sending_when_it_starts() -> No
     fake = make_fake(webhook=Webhook(handler=handler))
     async with sdk(fake) as bsg:
         await bsg.rcs.send_campaign(
-            [PHONE], sender="S", text="Hi", start_at=datetime(2024, 8, 22, 12, 0, 0)
+            to=[PHONE], sender="S", text="Hi", start_at=datetime(2024, 8, 22, 12, 0, 0)
         )
     fake.advance(740)  # the start is 738 s ahead; sent 1 s after it
 
@@ -196,7 +196,7 @@ async def test_a_failing_handler_gets_the_report_again_until_the_attempts_run_ou
     handler = Recorder(failures=5)
     fake = make_fake(DOCUMENTED, webhook=Webhook(handler=handler, attempts=3))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi")
     fake.advance(11)
 
     rounds = [await fake.deliver_callbacks() for _ in range(4)]
@@ -214,7 +214,7 @@ async def test_a_failing_handler_gets_the_report_again_until_the_attempts_run_ou
 async def test_a_report_with_no_target_is_dropped() -> None:
     fake = make_fake()
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi")
     fake.advance(60)
 
     assert await fake.deliver_callbacks() == ()
@@ -225,7 +225,7 @@ async def test_a_report_with_no_target_is_dropped() -> None:
 async def test_pending_callbacks_shows_what_the_next_round_tries() -> None:
     fake = make_fake(webhook=Webhook(handler=Recorder()))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi")
     fake.advance(2)
 
     pending = fake.pending_callbacks
@@ -245,7 +245,7 @@ async def test_concurrent_rounds_deliver_each_report_once() -> None:
 
     fake = make_fake(webhook=Webhook(handler=slow))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send_campaign([PHONE, "380997087352"], sender="S", text="Hi")
+        await bsg.rcs.send_campaign(to=[PHONE, "380997087352"], sender="S", text="Hi")
     fake.advance(60)
 
     async with anyio.create_task_group() as group:
@@ -281,9 +281,9 @@ async def test_reports_go_to_the_message_callback_url_else_the_account_url() -> 
     )
     async with sdk(fake) as bsg:
         own = await bsg.rcs.send(
-            PHONE, sender="S", text="Hi", callback_url="https://shop.example/order/7"
+            to=PHONE, sender="S", text="Hi", callback_url="https://shop.example/order/7"
         )
-        other = await bsg.rcs.send("380997087352", sender="S", text="Hi")
+        other = await bsg.rcs.send(to="380997087352", sender="S", text="Hi")
     fake.advance(11)
 
     await fake.deliver_callbacks()
@@ -304,7 +304,7 @@ async def test_a_url_answering_500_gets_the_report_again_next_round() -> None:
         webhook=Webhook(url="http://127.0.0.1:9/rcs", transport=httpx.MockTransport(receiver)),
     )
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="S", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="S", text="Hi")
     fake.advance(11)
 
     first = await fake.deliver_callbacks()
@@ -324,7 +324,7 @@ async def test_a_url_that_does_not_answer_is_a_failed_delivery() -> None:
         webhook=Webhook(url="http://127.0.0.1:9/rcs", transport=httpx.MockTransport(refuse)),
     )
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="S", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="S", text="Hi")
     fake.advance(11)
 
     [delivery] = await fake.deliver_callbacks()
@@ -337,7 +337,7 @@ async def test_a_url_that_does_not_answer_is_a_failed_delivery() -> None:
 async def test_a_url_outside_loopback_is_not_posted_without_a_transport() -> None:
     fake = make_fake(DOCUMENTED, webhook=Webhook(url="https://customer.example/bsg/rcs"))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="S", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="S", text="Hi")
     fake.advance(11)
 
     [delivery] = await fake.deliver_callbacks()
@@ -374,7 +374,7 @@ async def test_reports_reach_rcs_webhook_app_through_asgi_transport() -> None:
     )
     async with sdk(fake) as bsg:
         await bsg.rcs.send_campaign(
-            [Recipient(PHONE, "a"), Recipient("380997087352", "b")], sender="S", text="Hi"
+            to=[Recipient(PHONE, "a"), Recipient("380997087352", "b")], sender="S", text="Hi"
         )
     fake.advance(60)
 
@@ -398,7 +398,7 @@ async def test_a_wrong_secret_is_a_failed_delivery_at_the_receiver() -> None:
         ),
     )
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="S", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="S", text="Hi")
     fake.advance(11)
 
     [delivery] = await fake.deliver_callbacks()
@@ -437,7 +437,7 @@ async def test_reports_reach_rcs_webhook_app_over_a_real_uvicorn_server() -> Non
         fake = make_fake(DOCUMENTED, webhook=Webhook(url=f"{base}/bsg/rcs/{SECRET}", timeout=5))
         async with sdk(fake) as bsg:
             await bsg.rcs.send(
-                PHONE, sender="MyShop", cards=card_with_buttons(), reference_id="hello"
+                to=PHONE, sender="MyShop", cards=card_with_buttons(), reference="hello"
             )
         fake.advance(11)
         fake.click("hello", postback="order_no")
@@ -457,7 +457,7 @@ async def test_a_click_reaches_the_click_handler_with_its_suggestion() -> None:
     clicks = Recorder()
     fake = make_fake(DOCUMENTED, webhook=Webhook(click_handler=clicks))
     async with sdk(fake) as bsg:
-        info = await bsg.rcs.send(PHONE, sender="S", cards=card_with_buttons(), reference_id="o7")
+        info = await bsg.rcs.send(to=PHONE, sender="S", cards=card_with_buttons(), reference="o7")
     fake.advance(20)
 
     fake.click(info.id, postback="order_yes")
@@ -480,7 +480,7 @@ async def test_a_click_without_a_postback_presses_the_first_suggestion() -> None
     clicks = Recorder()
     fake = make_fake(DOCUMENTED, webhook=Webhook(click_handler=clicks))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="S", cards=card_with_buttons(), reference_id="o8")
+        await bsg.rcs.send(to=PHONE, sender="S", cards=card_with_buttons(), reference="o8")
     fake.advance(20)
 
     fake.click("o8")
@@ -492,7 +492,7 @@ async def test_a_click_without_a_postback_presses_the_first_suggestion() -> None
 async def test_a_click_before_delivery_is_refused() -> None:
     fake = make_fake(DOCUMENTED, webhook=Webhook(click_handler=Recorder()))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="S", cards=card_with_buttons(), reference_id="o9")
+        await bsg.rcs.send(to=PHONE, sender="S", cards=card_with_buttons(), reference="o9")
 
     with pytest.raises(InvalidParameterError) as caught:
         fake.click("o9")
@@ -504,8 +504,8 @@ async def test_a_click_before_delivery_is_refused() -> None:
 async def test_a_click_on_a_suggestion_the_message_lacks_is_refused(postback: str | None) -> None:
     fake = make_fake(DOCUMENTED, webhook=Webhook(click_handler=Recorder()))
     async with sdk(fake) as bsg:
-        text = await bsg.rcs.send(PHONE, sender="S", text="no buttons", reference_id="t1")
-        await bsg.rcs.send("380997087352", sender="S", cards=card_with_buttons(), reference_id="c1")
+        text = await bsg.rcs.send(to=PHONE, sender="S", text="no buttons", reference="t1")
+        await bsg.rcs.send(to="380997087352", sender="S", cards=card_with_buttons(), reference="c1")
     fake.advance(20)
 
     with pytest.raises(InvalidParameterError):
@@ -525,7 +525,7 @@ async def test_a_served_fake_delivers_callbacks_on_the_advance_control_endpoint(
     receiver = RcsWebhookApp(received)
     fake = make_fake(DOCUMENTED, webhook=Webhook(transport=httpx.ASGITransport(app=receiver)))
     async with sdk(fake) as bsg:
-        await bsg.rcs.send(PHONE, sender="S", cards=card_with_buttons(), reference_id="hello")
+        await bsg.rcs.send(to=PHONE, sender="S", cards=card_with_buttons(), reference="hello")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=fake.app), base_url="http://fake"
     ) as http:
@@ -556,7 +556,7 @@ async def test_a_served_fake_delivers_due_callbacks_after_answering_a_request() 
     async with AsyncBSG(
         api_key=API_KEY, one_api_url="http://fake", transport=httpx.ASGITransport(app=fake.app)
     ) as bsg:
-        await bsg.rcs.send(PHONE, sender="S", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="S", text="Hi")
         fake.advance(11)
         await bsg.account.balance()
 
@@ -587,11 +587,11 @@ fake = FakeBSG(
 )
 async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
     info = await bsg.rcs.send(
-        "380501234567", sender="MyShop", text="Shipped", reference_id="order42"
+        to="380501234567", sender="MyShop", text="Shipped", reference="order42"
     )
     fake.advance(60)  # accepted -> sent -> delivered -> read (fates are seeded)
     await fake.deliver_callbacks()  # POSTs each status report to the receiver
-    [message] = [m async for m in bsg.messages.list(reference_id="order42")]
+    [message] = [m async for m in bsg.messages.list(reference="order42")]
 assert fake.rcs.acceptances("order42") == 1
 assert reports[-1].id == info.id and reports[-1].status == message.status
 """

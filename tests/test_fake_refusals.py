@@ -34,8 +34,8 @@ UNROUTABLE = "99988"
 async def send_many(bsg: AsyncBSG, channel: Channel, recipients: list[Recipient]) -> BatchReport:
     """One `send_many` of `channel`, every recipient in one request."""
     if channel == "sms":
-        return await bsg.sms.send_many(recipients, body="Sale", originator="Shop")
-    return await bsg.viber.send_many(recipients, text="Sale", alpha_name="Shop")
+        return await bsg.sms.send_many(to=recipients, text="Sale", sender="Shop")
+    return await bsg.viber.send_many(to=recipients, text="Sale", sender="Shop")
 
 
 def people(count: int, *, prefix: str = "38050") -> list[Recipient]:
@@ -59,10 +59,10 @@ async def test_an_sms_the_balance_cannot_cover_is_insufficient_funds(
 ) -> None:
     fake, bsg = broke
     for reference in ("paid1", "paid2"):
-        await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference=reference)
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference=reference)
 
     with pytest.raises(InsufficientFundsError) as caught:
-        await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="unpaid")
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="unpaid")
 
     assert (caught.value.code, caught.value.description) == (8, "Not enough funds")
     assert not caught.value.may_have_been_accepted
@@ -96,7 +96,7 @@ async def test_credit_lets_the_balance_go_that_far_below_zero_and_the_balance_an
 ):
     fake = calm_fake(account=attrs.evolve(ACCOUNT, balance=Decimal("0.01"), credit=Decimal("0.03")))
     async with sdk_on(fake) as bsg:
-        report = await bsg.sms.send_many(people(4), body="Sale", originator="Shop")
+        report = await bsg.sms.send_many(to=people(4), text="Sale", sender="Shop")
         balance = await bsg.account.balance()
 
     assert [outcome.ok for outcome in report] == [True, True, False, False]
@@ -110,7 +110,7 @@ async def test_a_retry_after_a_lost_answer_is_resolved_not_refused_for_funds() -
     fake = calm_fake(account=attrs.evolve(ACCOUNT, balance=2 * SMS_PRICE, credit=Decimal(0)))
     fake.faults.script(["lost_answer"], paths=["/sms/create"])
     async with sdk_on(fake) as bsg:
-        report = await bsg.sms.send_many(people(2), body="Sale", originator="Shop")
+        report = await bsg.sms.send_many(to=people(2), text="Sale", sender="Shop")
 
     assert all(outcome.ok for outcome in report)
     assert set(fake.sms.accepted.values()) == {1}
@@ -120,7 +120,7 @@ async def test_a_retry_after_a_lost_answer_is_resolved_not_refused_for_funds() -
 async def test_without_a_credit_limit_the_balance_just_goes_negative() -> None:
     fake = calm_fake(account=attrs.evolve(ACCOUNT, balance=Decimal(0)))
     async with sdk_on(fake) as bsg:
-        report = await bsg.sms.send_many(people(3), body="Sale", originator="Shop")
+        report = await bsg.sms.send_many(to=people(3), text="Sale", sender="Shop")
         balance = await bsg.account.balance()
 
     assert all(outcome.ok for outcome in report)
@@ -134,10 +134,10 @@ async def test_a_single_sms_to_an_unroutable_network_is_an_undeliverable_destina
     fake = calm_fake(rules=Rules(unroutable_prefixes=[UNROUTABLE]))
     async with sdk_on(fake) as bsg:
         with pytest.raises(UndeliverableDestinationError) as caught:
-            await bsg.sms.send(msisdn=UNROUTABLE + "1234567", body="Hi", originator="Shop")
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to=UNROUTABLE + "1234567", text="Hi", sender="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 
-    assert (caught.value.code, caught.value.field) == (33, "msisdn")
+    assert (caught.value.code, caught.value.field) == (33, "to")
     assert not caught.value.may_have_been_accepted
     assert len(fake.sms) == 1 and fake.sms.acceptances(receipt.reference) == 1
 

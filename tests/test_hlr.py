@@ -115,7 +115,7 @@ async def test_result_decodes_into_typed_values(
 
     assert result == HlrResult(
         id=5100000001,
-        msisdn="380501234567",
+        phone="380501234567",
         reference="check42",
         status=HlrStatus.ACTIVE,
         network="25501",

@@ -104,11 +104,11 @@ def prepared(item: object) -> tuple[list[tuple[int, Recipient]], Any]:
 def test_a_number_in_a_batch_gets_a_fresh_valid_reference() -> None:
     [(_, first)], _ = prepared("+380972000001")
     [(_, second)], _ = prepared("380972000001")
-    assert first.msisdn == "380972000001"
+    assert first.to == "380972000001"
     assert re.fullmatch(r"[0-9a-f]{32}", first.reference or "")
     assert first.reference != second.reference
     # The same value the validating constructor makes, equal and hashing alike.
-    again = Recipient(first.msisdn, first.reference)
+    again = Recipient(first.to, first.reference)
     assert again == first and hash(again) == hash(first)
 
 
@@ -143,14 +143,14 @@ def test_a_recipient_of_checked_values_is_the_validated_one() -> None:
     assert checked == validated and hash(checked) == hash(validated)
     assert repr(checked) == repr(validated)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        checked.msisdn = "1"  # type: ignore[misc]
+        checked.to = "1"  # type: ignore[misc]
 
 
 def test_a_bad_number_in_a_batch_is_refused_not_chunked() -> None:
     chunk, refusal = prepared("12-34")
     assert chunk == []
     assert isinstance(refusal, Failed) and isinstance(refusal.error, InvalidParameterError)
-    assert refusal.error.field == "msisdn" and refusal.recipient == "12-34"
+    assert refusal.error.field == "to" and refusal.recipient == "12-34"
 
 
 phones = st.from_regex(r"\A[0-9]{7,15}\Z")
@@ -158,9 +158,9 @@ templates = st.builds(
     ViberMessage,
     to=st.just(("10000000",)),
     text=st.sampled_from(["Hi", "Привіт", "a" * 1000]),
-    alpha_name=st.sampled_from(["BSG", "Shop"]),
+    sender=st.sampled_from(["BSG", "Shop"]),
     is_promotional=st.booleans(),
-    sms_fallback=st.one_of(st.none(), st.just(SmsFallback("BSG", "Fallback"))),
+    sms_fallback=st.one_of(st.none(), st.just(SmsFallback(text="Fallback", sender="BSG"))),
 ).flatmap(
     lambda message: st.one_of(
         st.just(message),

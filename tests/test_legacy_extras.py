@@ -4,6 +4,7 @@ price quotes. respx checks what is sent and decodes the documented example answe
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -180,9 +181,9 @@ async def test_viber_quote_sends_the_body_of_a_send(
     bsg: AsyncBSG, respx_mock: respx.MockRouter
 ) -> None:
     route = respx_mock.put(f"{BASE}/viber/price").respond(content=QUOTE_ANSWER, headers=JSON)
-    message = ViberMessage(to=["380972920000"], text="Hi", alpha_name="BSG")
+    message = ViberMessage(to=["380972920000"], text="Hi", sender="BSG")
 
-    quote = await bsg.viber.quote([message], validity=3600)
+    quote = await bsg.viber.quote([message], validity=timedelta(seconds=3600))
 
     assert quote.total_price == Decimal("0.05")
     body = sent(route)
@@ -195,7 +196,7 @@ async def test_viber_quote_over_fifty_recipients_is_refused_before_any_request(
     bsg: AsyncBSG, respx_mock: respx.MockRouter
 ) -> None:
     route = respx_mock.put(f"{BASE}/viber/price").respond(content=QUOTE_ANSWER, headers=JSON)
-    message = ViberMessage(to=[f"38097{i:07d}" for i in range(51)], text="Hi", alpha_name="BSG")
+    message = ViberMessage(to=[f"38097{i:07d}" for i in range(51)], text="Hi", sender="BSG")
 
     with pytest.raises(InvalidParameterError) as info:
         await bsg.viber.quote([message])

@@ -69,15 +69,15 @@ async def test_list_decodes_the_documented_message(
 ) -> None:
     respx_mock.get(MESSAGES).mock(side_effect=serve_pages([ITEM]))
 
-    found = [m async for m in bsg.messages.list(reference_id="order42")]
+    found = [m async for m in bsg.messages.list(reference="order42")]
 
     assert found == [
         OneApiMessage(
             id=3266500452,
             status=OneApiMessageStatus.DELIVERED,
             campaign_id=4213,
-            reference_id="order42",
-            phone="380997087351",
+            reference="order42",
+            to="380997087351",
             type="rcs",
             sender="MyShop",
             amount=Amount(value=Decimal("1.2079098"), currency="EUR"),
@@ -99,7 +99,7 @@ async def test_list_sends_every_filter_with_the_page_parameters(
     found = [
         m
         async for m in bsg.messages.list(
-            reference_id="order42",
+            reference="order42",
             campaign_id=4213,
             id=3266500452,
             from_=datetime(2024, 8, 22),
@@ -228,8 +228,8 @@ async def test_an_undecodable_item_names_its_path(
 @pytest.mark.parametrize(
     ("arguments", "field"),
     [
-        ({"reference_id": "order_42"}, "reference_id"),
-        ({"reference_id": "x" * 33}, "reference_id"),
+        ({"reference": "order_42"}, "reference"),
+        ({"reference": "x" * 33}, "reference"),
         ({"campaign_id": 0}, "campaign_id"),
         ({"campaign_id": "4213"}, "campaign_id"),
         ({"id": -5}, "id"),

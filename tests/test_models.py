@@ -40,7 +40,7 @@ def duplicate() -> APIError:
 
 
 def receipt(n: int = 1) -> Receipt:
-    return Receipt(id=n, reference=f"r{n}", price=Decimal("0.02"), currency="EUR", msisdn=PHONE)
+    return Receipt(id=n, reference=f"r{n}", price=Decimal("0.02"), currency="EUR", to=PHONE)
 
 
 def rejection(reference: str = "bad") -> Rejection:
@@ -51,9 +51,9 @@ def rejection(reference: str = "bad") -> Rejection:
 
 VALUES = [
     (Recipient(PHONE, "r1"), "reference", "r2"),
-    (SmsMessage(PHONE, "Hi", "Shop"), "body", "changed"),
-    (SmsFallback("BSG", "Hi"), "text", "changed"),
-    (ViberMessage(to=[PHONE], text="Hi", alpha_name="BSG"), "text", "changed"),
+    (SmsMessage(PHONE, "Hi", "Shop"), "text", "changed"),
+    (SmsFallback(text="Hi", sender="BSG"), "text", "changed"),
+    (ViberMessage(to=[PHONE], text="Hi", sender="BSG"), "text", "changed"),
     (receipt(), "price", Decimal("9")),
     (rejection(), "reference", "other"),
     (SendResult((receipt(),)), "task_id", 7),
@@ -134,7 +134,7 @@ def test_coerce_returns_a_recipient_unchanged() -> None:
 def test_coerce_refuses_a_bad_phone_number() -> None:
     with pytest.raises(InvalidParameterError) as info:
         Recipient.coerce("not a phone")
-    assert info.value.field == "msisdn"
+    assert info.value.field == "to"
 
 
 def test_with_reference_keeps_an_existing_reference() -> None:
@@ -144,7 +144,7 @@ def test_with_reference_keeps_an_existing_reference() -> None:
 
 def test_with_reference_fixes_a_new_reference_and_keeps_the_number() -> None:
     fixed = Recipient(PHONE).with_reference()
-    assert fixed.msisdn == PHONE
+    assert fixed.to == PHONE
     assert fixed.reference is not None
     assert len(fixed.reference) == 32
 
@@ -155,29 +155,29 @@ def test_with_reference_gives_each_call_its_own_reference() -> None:
 
 
 def test_recipient_repr_shows_number_and_reference() -> None:
-    assert repr(Recipient(PHONE, "r1")) == f"Recipient(msisdn='{PHONE}', reference='r1')"
+    assert repr(Recipient(PHONE, "r1")) == f"Recipient(to='{PHONE}', reference='r1')"
 
 
 # -- ViberMessage recipients ---------------------------------------------------------------
 
 
 def test_viber_message_turns_a_single_phone_into_one_recipient() -> None:
-    message = ViberMessage(to="+" + PHONE, text="Hi", alpha_name="BSG")
+    message = ViberMessage(to="+" + PHONE, text="Hi", sender="BSG")
     assert message.to == (Recipient(PHONE),)
 
 
 def test_viber_message_turns_a_single_recipient_into_a_tuple() -> None:
-    message = ViberMessage(to=Recipient(PHONE, "v1"), text="Hi", alpha_name="BSG")
+    message = ViberMessage(to=Recipient(PHONE, "v1"), text="Hi", sender="BSG")
     assert message.to == (Recipient(PHONE, "v1"),)
 
 
 def test_viber_message_keeps_the_order_of_mixed_recipients() -> None:
-    message = ViberMessage(to=["380972000002", Recipient(PHONE, "v1")], text="Hi", alpha_name="BSG")
+    message = ViberMessage(to=["380972000002", Recipient(PHONE, "v1")], text="Hi", sender="BSG")
     assert message.to == (Recipient("380972000002"), Recipient(PHONE, "v1"))
 
 
 def test_viber_message_defaults() -> None:
-    message = ViberMessage(to=[PHONE], text="Hi", alpha_name="BSG")
+    message = ViberMessage(to=[PHONE], text="Hi", sender="BSG")
     assert message.is_promotional is False
     assert message.image_url is None
     assert message.button_caption is None

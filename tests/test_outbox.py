@@ -195,7 +195,7 @@ async def test_a_row_without_reference_gets_one_fixed_when_added(outbox: Outbox)
 
     assert await outbox.add(SMS.name, items()) == 2
     rows = await all_rows(outbox, SMS.name)
-    assert [row.msisdn for row in rows] == ["380970000001", "380970000002"]
+    assert [row.to for row in rows] == ["380970000001", "380970000002"]
     assert all(len(row.reference) == 32 for row in rows)
     assert [row.text for row in rows] == [None, "Own text"]
 
@@ -224,7 +224,7 @@ async def test_a_worker_sends_every_row_once_with_its_stored_reference(outbox: O
     for row in rows:
         message = fake.sms.find(row.reference)
         assert message is not None and fake.sms.acceptances(row.reference) == 1
-        assert row.message_id == message.id and row.msisdn == message.msisdn
+        assert row.message_id == message.id and row.to == message.to
         assert row.price == Decimal("0.02") and row.currency == "EUR"
     summary = await outbox.summary(SMS.name)
     assert summary.done and summary.cost == {"EUR": Decimal("0.70")}
@@ -286,7 +286,7 @@ async def test_an_expired_claim_is_taken_over_and_reconciled_by_reference(outbox
     dead = await backend.claim(campaign_id, "dead", 10, 0.05)
     assert dead is not None and not dead.resume
     async with client(fake) as bsg:
-        await bsg.sms.send_many(numbers(6), body="Sale", originator="Shop")  # then it died
+        await bsg.sms.send_many(to=numbers(6), text="Sale", sender="Shop")  # then it died
         await anyio.sleep(0.2)  # the lease expires
         report = await outbox.work(SMS.name, bsg)
     assert report.taken_over == 1 and report.sent == 10
@@ -415,7 +415,7 @@ def test_a_passing_failure_ends_a_row_only_after_max_attempts_and_an_unknown_fat
     error: BSGError, attempts: int, state: RowState
 ) -> None:
     row = ClaimedRow(1, "ref1", "380970000001", None, attempts)
-    failed = Failed(0, Recipient(row.msisdn, row.reference), row.reference, error,
+    failed = Failed(0, Recipient(row.to, row.reference), row.reference, error,
                     error.may_have_been_accepted)  # fmt: skip
     outcome = _worker.row_outcome(failed, row, max_attempts=3)
     assert outcome.state is state

@@ -164,7 +164,7 @@ async def test_code_25_as_a_string_is_an_invalid_originator(
         await bsg.sms.get(211)
 
     assert info.value.code == 25
-    assert info.value.field == "originator"
+    assert info.value.field == "sender"
 
 
 async def test_an_unknown_code_is_still_an_api_error_with_code_and_description(
@@ -629,7 +629,7 @@ async def test_the_client_counts_retries_and_lost_answers_it_recovered(
     )
 
     await bsg.sms.get(211)
-    await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r1")
+    await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r1")
     await bsg.sms.get(211)  # no retry, nothing lost
 
     counts = bsg._retry_counts

@@ -86,7 +86,7 @@ async def test_a_plain_http_send_goes_through_the_proxy_with_its_credentials(
         monkeypatch.setenv("HTTP_PROXY", with_credentials(proxy_url))
         async with client(backend, "http://bsg.invalid/rest") as bsg:
             receipt = await bsg.sms.send(
-                msisdn="380501234567", body="Hi", originator="Shop", reference="order1"
+                to="380501234567", text="Hi", sender="Shop", reference="order1"
             )
     assert receipt.id == 22125
     [(line, headers, body)] = proxy.requests
@@ -104,7 +104,7 @@ async def test_all_proxy_is_used_when_no_proxy_is_set_for_the_scheme(
     async with raw_server(proxy) as proxy_url:
         monkeypatch.setenv("ALL_PROXY", proxy_url)
         async with client(backend, "http://bsg.invalid/rest") as bsg:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     [(line, headers, _)] = proxy.requests
     assert line.startswith("POST http://bsg.invalid/rest/sms/create ")
     assert "proxy-authorization" not in headers  # the proxy URL carried no credentials
@@ -118,7 +118,7 @@ async def test_a_host_in_no_proxy_is_reached_directly(
         monkeypatch.setenv("HTTP_PROXY", proxy_url)
         monkeypatch.setenv("NO_PROXY", "example.org, 127.0.0.1")
         async with client(backend, service_url + "/rest") as bsg:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     assert proxy.requests == []
     [(line, _, _)] = service.requests
     assert line.startswith("POST /rest/sms/create ")  # origin form: no proxy in between
@@ -132,7 +132,7 @@ async def test_a_refused_https_tunnel_is_an_error_of_a_message_never_sent(
         monkeypatch.setenv("HTTPS_PROXY", with_credentials(proxy_url))
         async with client(backend, "https://bsg.invalid/rest") as bsg:
             with pytest.raises(TransportError) as caught:
-                await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+                await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     assert caught.value.may_have_been_accepted is False
     assert isinstance(caught.value.__cause__, httpx.ProxyError)
     assert "proxy-secret" not in str(caught.value)

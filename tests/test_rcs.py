@@ -31,6 +31,7 @@ from bsg_async import (
     TransportError,
     UnexpectedResponseError,
 )
+from bsg_async import _validation as rules
 from bsg_async.models.one_api import (
     CallSuggestion,
     Campaign,
@@ -40,8 +41,7 @@ from bsg_async.models.one_api import (
     OneApiMessageStatus,
     RcsCard,
     RcsOptions,
-    RcsSmsFallback,
-    phone_number,
+    SmsFallback,
 )
 
 from .conftest import API_KEY, ONE_API
@@ -128,7 +128,7 @@ async def test_send_text_posts_the_documented_body_and_decodes_message_info(
 ) -> None:
     route = respx_mock.post(SEND).respond(json={"data": MESSAGE_INFO})
 
-    info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!", reference_id="order42")
+    info = await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!", reference="order42")
 
     assert body(route) == {
         "phone": {"number": PHONE, "reference_id": "order42"},
@@ -139,12 +139,12 @@ async def test_send_text_posts_the_documented_body_and_decodes_message_info(
     assert info == MessageInfo(
         id=3266500452,
         status=OneApiMessageStatus.ACCEPTED,
-        reference_id="order42",
-        phone=PHONE,
+        reference="order42",
+        to=PHONE,
         type="rcs",
         source="rest",
         sender="MyShop",
-        validity=72,
+        validity=timedelta(hours=72),
         amount=info.amount,
         created_at=datetime(2024, 8, 22, 11, 47, 42),
         sent_at=None,
@@ -161,7 +161,7 @@ async def test_send_generates_a_32_hex_reference_id_when_none_is_given(
 ) -> None:
     route = respx_mock.post(SEND).respond(json={"data": MESSAGE_INFO})
 
-    await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!")
+    await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!")
 
     assert re.fullmatch(r"[0-9a-f]{32}", body(route)["phone"]["reference_id"])
 
@@ -171,7 +171,7 @@ async def test_send_strips_a_leading_plus_from_the_phone(
 ) -> None:
     route = respx_mock.post(SEND).respond(json={"data": MESSAGE_INFO})
 
-    await bsg.rcs.send("+" + PHONE, sender="MyShop", text="Hello!")
+    await bsg.rcs.send(to="+" + PHONE, sender="MyShop", text="Hello!")
 
     assert body(route)["phone"]["number"] == PHONE
 
@@ -192,16 +192,19 @@ async def test_send_cards_with_every_option_posts_the_documented_body(
     )
 
     await bsg.rcs.send(
-        PHONE,
+        to=PHONE,
         sender="MyShop",
         cards=[card, RcsCard(media_url="https://shop.example/2.mp4")],
-        reference_id="abc123",
-        sms_fallback=RcsSmsFallback(
-            text="Sale: shop.example", sender="MyShop", validity_seconds=3600, check_stop_list=False
+        reference="abc123",
+        sms_fallback=SmsFallback(
+            text="Sale: shop.example",
+            sender="MyShop",
+            validity=timedelta(seconds=5400),
+            check_stop_list=False,
         ),
         callback_url="https://hooks.example/rcs",
-        tariff_code=0,
-        validity_seconds=600,
+        tariff=0,
+        validity=timedelta(seconds=600),
         add_to_contact_book=False,
         check_stop_list=True,
     )
@@ -238,7 +241,7 @@ async def test_send_cards_with_every_option_posts_the_documented_body(
             "sms": {
                 "text": "Sale: shop.example",
                 "sender": "MyShop",
-                "validity_seconds": 3600,
+                "validity_seconds": 5400,
                 "check_stop_list": False,
             }
         },
@@ -255,7 +258,9 @@ async def test_send_accepts_one_card_and_validity_in_hours(
 ) -> None:
     route = respx_mock.post(SEND).respond(json={"data": MESSAGE_INFO})
 
-    await bsg.rcs.send(PHONE, sender="MyShop", cards=RcsCard(text="Hi"), validity=24)
+    await bsg.rcs.send(
+        to=PHONE, sender="MyShop", cards=RcsCard(text="Hi"), validity=timedelta(hours=24)
+    )
 
     sent = body(route)
     assert sent["options"] == {"cards": [{"text": "Hi"}]}
@@ -268,7 +273,7 @@ async def test_send_accepts_ten_cards(
 ) -> None:
     route = respx_mock.post(SEND).respond(json={"data": MESSAGE_INFO})
 
-    await bsg.rcs.send(PHONE, sender="MyShop", cards=[RcsCard(text=f"{i}") for i in range(10)])
+    await bsg.rcs.send(to=PHONE, sender="MyShop", cards=[RcsCard(text=f"{i}") for i in range(10)])
 
     assert len(body(route)["options"]["cards"]) == 10
 
@@ -279,7 +284,7 @@ async def test_send_retries_a_lost_answer_with_the_same_reference_id(
     route = respx_mock.post(SEND)
     route.side_effect = [httpx.Response(503), httpx.Response(200, json={"data": MESSAGE_INFO})]
 
-    info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!")
+    info = await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!")
 
     assert info.id == 3266500452
     assert route.call_count == 2
@@ -287,13 +292,13 @@ async def test_send_retries_a_lost_answer_with_the_same_reference_id(
 
 
 _BAD_SEND_ARGUMENTS = [
-    ({"phone": "38099708"}, "phone"),  # 8 digits
-    ({"phone": "3809970873510000"}, "phone"),  # 16 digits
-    ({"phone": "380 99 708 73 51"}, "phone"),
-    ({"phone": 380997087351}, "phone"),
-    ({"reference_id": "order_42"}, "reference_id"),
-    ({"reference_id": "a" * 33}, "reference_id"),
-    ({"reference_id": ""}, "reference_id"),
+    ({"to": "38099708"}, "to"),  # 8 digits
+    ({"to": "3809970873510000"}, "to"),  # 16 digits
+    ({"to": "380 99 708 73 51"}, "to"),
+    ({"to": 380997087351}, "to"),
+    ({"reference": "order_42"}, "reference"),
+    ({"reference": "a" * 33}, "reference"),
+    ({"reference": ""}, "reference"),
     ({"sender": ""}, "sender"),
     ({"sender": "s" * 41}, "sender"),
     ({"text": "t" * 161}, "text"),
@@ -303,17 +308,29 @@ _BAD_SEND_ARGUMENTS = [
     ({"text": None, "cards": [RcsCard(text="a")] * 11}, "cards"),
     ({"text": None, "cards": ["a card"]}, "cards[0]"),
     ({"sms_fallback": "SMS"}, "sms_fallback"),
-    ({"validity": 0}, "validity"),
-    ({"validity": 73}, "validity"),
-    ({"validity": True}, "validity"),
-    ({"validity_seconds": 29}, "validity_seconds"),
-    ({"validity_seconds": 86_401}, "validity_seconds"),
-    ({"validity": 1, "validity_seconds": 60}, "validity_seconds"),
+    ({"validity": timedelta(0)}, "validity"),
+    ({"validity": timedelta(hours=73)}, "validity"),
+    ({"validity": 24}, "validity"),  # hours must be a timedelta
+    ({"validity": timedelta(seconds=29)}, "validity"),
+    ({"validity": timedelta(seconds=86_401)}, "validity"),
+    ({"validity": timedelta(seconds=90.5)}, "validity"),
     ({"callback_url": "https://hooks.example/" + "x" * 79}, "callback_url"),  # 101 characters
     ({"callback_url": "ftp://hooks.example/rcs"}, "callback_url"),
-    ({"tariff_code": -1}, "tariff_code"),
-    ({"tariff_code": "9"}, "tariff_code"),
+    ({"tariff": -1}, "tariff"),
+    ({"tariff": "9"}, "tariff"),
     ({"add_to_contact_book": 1}, "add_to_contact_book"),
+    ({"sms_fallback": SmsFallback(text="t" * 766, sender="Shop")}, "sms_fallback.text"),
+    ({"sms_fallback": SmsFallback(text="Hi", sender="ShopShopShop")}, "sms_fallback.sender"),
+    ({"sms_fallback": SmsFallback(text="Hi", sender="1234567890123456")}, "sms_fallback.sender"),
+    ({"sms_fallback": SmsFallback(text="Hi", sender="Магазин")}, "sms_fallback.sender"),
+    (
+        {"sms_fallback": SmsFallback(text="Hi", sender="Shop", validity=timedelta(hours=73))},
+        "sms_fallback.validity",
+    ),
+    (
+        {"sms_fallback": SmsFallback(text="Hi", sender="Shop", validity=timedelta(seconds=29))},
+        "sms_fallback.validity",
+    ),
     ({"check_stop_list": "yes"}, "check_stop_list"),
 ]
 
@@ -322,11 +339,10 @@ _BAD_SEND_ARGUMENTS = [
 async def test_send_refuses_bad_input_before_any_request(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, overrides: dict[str, Any], field: str
 ) -> None:
-    arguments: dict[str, Any] = {"phone": PHONE, "sender": "MyShop", "text": "Hi", **overrides}
-    phone = arguments.pop("phone")
+    arguments: dict[str, Any] = {"to": PHONE, "sender": "MyShop", "text": "Hi", **overrides}
 
     with pytest.raises(InvalidParameterError) as caught:
-        await bsg.rcs.send(phone, **arguments)
+        await bsg.rcs.send(**arguments)
 
     assert caught.value.field == field
     assert not respx_mock.calls
@@ -338,7 +354,7 @@ async def test_a_callback_url_of_100_characters_is_accepted(
     route = respx_mock.post(SEND).respond(json={"data": MESSAGE_INFO})
     url = "https://hooks.example/" + "x" * 78
 
-    await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", callback_url=url)
+    await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", callback_url=url)
 
     assert len(url) == 100
     assert body(route)["callback_url"] == url
@@ -366,18 +382,10 @@ _BAD_MODELS = [
     (lambda: RcsOptions(), "text"),
     (lambda: RcsOptions(cards="card"), "cards"),
     (lambda: RcsOptions(text="a", cards=[RcsCard(text="b")]), "cards"),
-    (lambda: RcsSmsFallback(text="t" * 766, sender="Shop"), "text"),
-    (lambda: RcsSmsFallback(text="", sender="Shop"), "text"),
-    (lambda: RcsSmsFallback(text="Hi", sender="ShopShopShop"), "sender"),  # 12 characters
-    (lambda: RcsSmsFallback(text="Hi", sender="1234567890123456"), "sender"),  # 16 digits
-    (lambda: RcsSmsFallback(text="Hi", sender="Магазин"), "sender"),
-    (lambda: RcsSmsFallback(text="Hi", sender="Shop", validity=73), "validity"),
-    (lambda: RcsSmsFallback(text="Hi", sender="Shop", validity_seconds=29), "validity_seconds"),
-    (
-        lambda: RcsSmsFallback(text="Hi", sender="Shop", validity=1, validity_seconds=60),
-        "validity_seconds",
-    ),
-    (lambda: RcsSmsFallback(text="Hi", sender="Shop", check_stop_list=0), "check_stop_list"),
+    (lambda: SmsFallback(text="", sender="Shop"), "text"),
+    (lambda: SmsFallback(text="Hi", sender=""), "sender"),
+    (lambda: SmsFallback(text="Hi", sender="Shop", validity=3600), "validity"),
+    (lambda: SmsFallback(text="Hi", sender="Shop", check_stop_list=0), "check_stop_list"),
 ]
 
 
@@ -396,11 +404,11 @@ def test_rcs_values_accept_the_documented_maximums() -> None:
         media_url="https://shop.example/" + "m" * 979,
         suggestions=[LinkSuggestion("l" * 25, "https://a.example", postback_data="p" * 25)] * 4,
     )
-    fallback = RcsSmsFallback(text="s" * 765, sender="123456789012345", validity=72)
+    fallback = SmsFallback(text="s" * 765, sender="123456789012345", validity=timedelta(hours=72))
 
     assert len(card.media_url or "") == 1000
     assert len(card.suggestions) == 4
-    assert RcsSmsFallback(text="Hi", sender="Shop Ltd 24").sender == "Shop Ltd 24"
+    assert SmsFallback(text="Hi", sender="Shop Ltd 24").sender == "Shop Ltd 24"
     assert fallback.sender == "123456789012345"
     assert RcsOptions(text="x" * 160).text == "x" * 160
 
@@ -409,11 +417,11 @@ def test_rcs_values_accept_the_documented_maximums() -> None:
 def test_phone_rule_accepts_exactly_9_to_15_digits(value: str) -> None:
     digits = value[1:] if value.startswith("+") else value
     if re.fullmatch(r"[0-9]{9,15}", digits):
-        assert phone_number(value) == digits
+        assert rules.msisdn(value, min_digits=rules.ONE_API_PHONE_MIN_DIGITS) == digits
     else:
         with pytest.raises(InvalidParameterError) as caught:
-            phone_number(value)
-        assert caught.value.field == "phone"
+            rules.msisdn(value, min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
+        assert caught.value.field == "to"
 
 
 # -- 422 ---------------------------------------------------------------------------------------
@@ -434,7 +442,7 @@ async def test_a_422_becomes_an_invalid_request_error_with_the_per_field_message
     )
 
     with pytest.raises(InvalidRequestError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="r1")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="r1")
 
     error = caught.value
     assert error.http_status == 422
@@ -456,7 +464,7 @@ async def test_a_422_with_errors_as_a_list_keeps_the_messages(
     )
 
     with pytest.raises(InvalidRequestError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi")
 
     assert dict(caught.value.errors) == {"": ("Sender is blocked",)}
     assert caught.value.field is None
@@ -474,7 +482,7 @@ async def test_a_first_attempt_422_about_the_reference_id_is_the_callers_and_not
     )
 
     with pytest.raises(InvalidRequestError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hi", reference_id="order42")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", reference="order42")
 
     assert caught.value.field == "phone.reference_id"
     assert len(respx_mock.calls) == 2  # the login and the send: no search
@@ -489,7 +497,7 @@ async def test_a_429_is_not_resent_and_a_found_message_is_returned(
     send = respx_mock.post(SEND).respond(429, json=DUPLICATE_429)
     search = respx_mock.get(SEARCH).respond(json=page([SEARCH_ITEM]))
 
-    info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!", reference_id="order42")
+    info = await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!", reference="order42")
 
     assert send.call_count == 1
     assert dict(search.calls.last.request.url.params) == {
@@ -500,7 +508,7 @@ async def test_a_429_is_not_resent_and_a_found_message_is_returned(
     assert isinstance(info, MessageInfo)
     assert info.id == 3266500452
     assert info.status is OneApiMessageStatus.SENT
-    assert info.phone == PHONE
+    assert info.to == PHONE
     assert info.sent_at == datetime(2024, 8, 22, 11, 47, 43)
 
 
@@ -511,7 +519,7 @@ async def test_a_duplicate_429_without_a_found_message_raises_rate_limit_may_hav
     respx_mock.get(SEARCH).respond(json=page([]))
 
     with pytest.raises(RateLimitError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!", reference_id="order42")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!", reference="order42")
 
     assert send.call_count == 1
     assert caught.value.http_status == 429
@@ -526,7 +534,7 @@ async def test_a_throttling_429_without_a_found_message_was_not_accepted(
     respx_mock.get(SEARCH).respond(json=page([]))
 
     with pytest.raises(RateLimitError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!")
 
     assert not caught.value.may_have_been_accepted
 
@@ -541,7 +549,7 @@ async def test_a_429_after_a_lost_answer_is_reconciled(
     send.side_effect = [httpx.ReadTimeout("lost"), httpx.Response(429, json=DUPLICATE_429)]
     respx_mock.get(SEARCH).respond(json=page([SEARCH_ITEM]))
 
-    info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!", reference_id="order42")
+    info = await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!", reference="order42")
 
     assert info.id == 3266500452
     assert send.call_count == 2
@@ -556,7 +564,7 @@ async def test_a_throttling_429_after_a_lost_answer_not_found_may_have_been_acce
     respx_mock.get(SEARCH).respond(json=page([]))
 
     with pytest.raises(RateLimitError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!")
 
     assert caught.value.may_have_been_accepted
 
@@ -568,7 +576,7 @@ async def test_a_429_found_message_for_another_phone_is_not_taken(
     respx_mock.get(SEARCH).respond(json=page([{**SEARCH_ITEM, "phone": 380501111111}]))
 
     with pytest.raises(RateLimitError):
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!", reference_id="order42")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!", reference="order42")
 
 
 async def test_a_failed_search_raises_the_429_with_the_search_failure_as_cause(
@@ -578,7 +586,7 @@ async def test_a_failed_search_raises_the_429_with_the_search_failure_as_cause(
     search = respx_mock.get(SEARCH).respond(500)
 
     with pytest.raises(RateLimitError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!")
 
     assert isinstance(caught.value.__cause__, ServerError)
     assert caught.value.may_have_been_accepted
@@ -601,7 +609,7 @@ async def test_a_reference_id_422_after_a_lost_answer_is_reconciled(
     ]
     respx_mock.get(SEARCH).respond(json=page([SEARCH_ITEM]))
 
-    info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!", reference_id="order42")
+    info = await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!", reference="order42")
 
     assert info.id == 3266500452
     assert send.call_count == 2
@@ -613,7 +621,7 @@ async def test_an_undecodable_success_answer_is_reconciled(
     respx_mock.post(SEND).respond(json={"data": {"id": "not a number", "status": "accepted"}})
     respx_mock.get(SEARCH).respond(json=page([SEARCH_ITEM]))
 
-    info = await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!", reference_id="order42")
+    info = await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!", reference="order42")
 
     assert info.id == 3266500452
 
@@ -625,7 +633,7 @@ async def test_an_undecodable_success_answer_not_found_may_have_been_accepted(
     respx_mock.get(SEARCH).respond(json=page([]))
 
     with pytest.raises(UnexpectedResponseError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!")
 
     assert caught.value.may_have_been_accepted
 
@@ -636,7 +644,7 @@ async def test_a_transport_failure_after_all_retries_may_have_been_accepted(
     send = respx_mock.post(SEND).mock(side_effect=httpx.ReadTimeout("lost"))
 
     with pytest.raises(TransportError) as caught:
-        await bsg.rcs.send(PHONE, sender="MyShop", text="Hello!")
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hello!")
 
     assert caught.value.may_have_been_accepted
     assert send.call_count == 3
@@ -652,13 +660,13 @@ async def test_send_campaign_posts_the_documented_body_and_decodes_the_campaign(
     start = (datetime.now() + timedelta(days=1)).replace(microsecond=123456)
 
     campaign = await bsg.rcs.send_campaign(
-        [Recipient("380661231231", "first1"), "+380661231232"],
+        to=[Recipient("380661231231", "first1"), "+380661231232"],
         sender="MyShop",
         text="Hello! ☺️",
-        sms_fallback=RcsSmsFallback(text="Hello!", sender="MyShop", validity=12),
+        sms_fallback=SmsFallback(text="Hello!", sender="MyShop", validity=timedelta(hours=12)),
         start_at=start,
-        tariff_code=9,
-        validity=48,
+        tariff=9,
+        validity=timedelta(hours=48),
         check_stop_list=False,
     )
 
@@ -702,7 +710,7 @@ async def test_send_campaign_accepts_a_single_phone_string(
 ) -> None:
     route = respx_mock.post(CAMPAIGN).respond(json={"data": CAMPAIGN_ANSWER})
 
-    await bsg.rcs.send_campaign(PHONE, sender="MyShop", text="Hi")
+    await bsg.rcs.send_campaign(to=PHONE, sender="MyShop", text="Hi")
 
     assert [p["number"] for p in body(route)["phones"]] == [PHONE]
 
@@ -712,7 +720,7 @@ async def test_send_to_groups_accepts_a_single_id(
 ) -> None:
     route = respx_mock.post(GROUPS).respond(json={"data": CAMPAIGN_ANSWER})
 
-    await bsg.rcs.send_to_groups(4012, sender="MyShop", text="Hi")
+    await bsg.rcs.send_campaign(contact_lists=4012, sender="MyShop", text="Hi")
 
     assert body(route)["groups"] == [4012]
 
@@ -723,7 +731,7 @@ async def test_send_campaign_accepts_5000_phones(
     route = respx_mock.post(CAMPAIGN).respond(json={"data": CAMPAIGN_ANSWER})
     phones = [f"38066{n:07d}" for n in range(5000)]
 
-    await bsg.rcs.send_campaign(phones, sender="MyShop", text="Hi")
+    await bsg.rcs.send_campaign(to=phones, sender="MyShop", text="Hi")
 
     sent = body(route)["phones"]
     assert len(sent) == 5000
@@ -736,21 +744,21 @@ async def test_send_campaign_refuses_5001_phones_before_sending(
     phones = (f"38066{n:07d}" for n in range(5001))
 
     with pytest.raises(InvalidParameterError) as caught:
-        await bsg.rcs.send_campaign(phones, sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(to=phones, sender="MyShop", text="Hi")
 
-    assert caught.value.field == "phones"
+    assert caught.value.field == "to"
     assert not respx_mock.calls
 
 
 _BAD_CAMPAIGN_PHONES = [
-    ([], "phones"),
-    (["380661231231", "380661231231"], "phones[1]"),
-    (["+380661231231", "380661231231"], "phones[1]"),
-    ([Recipient("380661231231", "r1"), Recipient("380661231232", "r1")], "phones.reference_id"),
-    ([Recipient("380661231231", "order_1")], "phones[0].reference_id"),
-    (["38066123"], "phones[0]"),  # 8 digits: too short for the One-API
-    ([380661231231], "phones[0]"),
-    (42, "phones"),
+    ([], "to"),
+    (["380661231231", "380661231231"], "to[1]"),
+    (["+380661231231", "380661231231"], "to[1]"),
+    ([Recipient("380661231231", "r1"), Recipient("380661231232", "r1")], "to.reference"),
+    ([Recipient("380661231231", "order_1")], "to[0].reference"),
+    (["38066123"], "to[0]"),  # 8 digits: too short for the One-API
+    ([380661231231], "to[0]"),
+    (42, "to"),
 ]
 
 
@@ -759,7 +767,7 @@ async def test_send_campaign_refuses_bad_phones_before_sending(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, phones: Any, field: str
 ) -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        await bsg.rcs.send_campaign(phones, sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(to=phones, sender="MyShop", text="Hi")
 
     assert caught.value.field == field
     assert not respx_mock.calls
@@ -770,7 +778,7 @@ async def test_send_campaign_refuses_a_start_more_than_30_days_ahead(
 ) -> None:
     with pytest.raises(InvalidParameterError) as caught:
         await bsg.rcs.send_campaign(
-            ["380661231231"],
+            to=["380661231231"],
             sender="MyShop",
             text="Hi",
             start_at=datetime.now() + timedelta(days=31),
@@ -785,7 +793,9 @@ async def test_send_campaign_refuses_a_start_that_is_not_a_naive_datetime_withou
     bsg: AsyncBSG, respx_mock: respx.MockRouter, start_at: Any
 ) -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        await bsg.rcs.send_campaign(["380661231231"], sender="MyShop", text="Hi", start_at=start_at)
+        await bsg.rcs.send_campaign(
+            to=["380661231231"], sender="MyShop", text="Hi", start_at=start_at
+        )
 
     assert caught.value.field == "start_at"
     assert not respx_mock.calls
@@ -800,7 +810,7 @@ async def test_send_campaign_converts_an_aware_start_to_the_clients_zone(
 
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, timezone=zone) as client:
         campaign = await client.rcs.send_campaign(
-            ["380661231231"], sender="MyShop", text="Hi", start_at=start
+            to=["380661231231"], sender="MyShop", text="Hi", start_at=start
         )
 
     assert body(route)["start_at"] == start.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
@@ -819,7 +829,7 @@ async def test_send_campaign_429_is_reconciled_to_the_campaign_of_the_found_mess
     )
 
     campaign = await bsg.rcs.send_campaign(
-        [Recipient(PHONE, "first1"), Recipient("380661231232", "second2")],
+        to=[Recipient(PHONE, "first1"), Recipient("380661231232", "second2")],
         sender="MyShop",
         text="Hi",
     )
@@ -838,7 +848,7 @@ async def test_send_campaign_429_whose_message_has_no_campaign_raises(
     respx_mock.get(SEARCH).respond(json=page([{**SEARCH_ITEM, "reference_id": "first1"}]))
 
     with pytest.raises(RateLimitError) as caught:
-        await bsg.rcs.send_campaign([Recipient(PHONE, "first1")], sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(to=[Recipient(PHONE, "first1")], sender="MyShop", text="Hi")
 
     assert caught.value.may_have_been_accepted
 
@@ -853,7 +863,7 @@ async def test_send_campaign_429_whose_campaign_cannot_be_read_raises_the_429(
     respx_mock.get(f"{ONE_API}/api/campaigns/4213").respond(404, json={"message": "Not found"})
 
     with pytest.raises(RateLimitError) as caught:
-        await bsg.rcs.send_campaign([Recipient(PHONE, "first1")], sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(to=[Recipient(PHONE, "first1")], sender="MyShop", text="Hi")
 
     assert caught.value.may_have_been_accepted
     assert caught.value.__cause__ is not None
@@ -868,7 +878,9 @@ async def test_send_campaign_undecodable_answer_is_reconciled(
     )
     respx_mock.get(f"{ONE_API}/api/campaigns/4213").respond(json={"data": CAMPAIGN_ANSWER})
 
-    campaign = await bsg.rcs.send_campaign([Recipient(PHONE, "first1")], sender="MyShop", text="Hi")
+    campaign = await bsg.rcs.send_campaign(
+        to=[Recipient(PHONE, "first1")], sender="MyShop", text="Hi"
+    )
 
     assert campaign.id == 4213
 
@@ -879,7 +891,7 @@ async def test_send_campaign_other_errors_are_raised_as_they_are(
     respx_mock.post(CAMPAIGN).respond(422, json={"message": "The given data was invalid."})
 
     with pytest.raises(InvalidRequestError) as caught:
-        await bsg.rcs.send_campaign(["380661231231"], sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(to=["380661231231"], sender="MyShop", text="Hi")
 
     assert caught.value.errors == {}
 
@@ -894,8 +906,8 @@ async def test_send_to_groups_posts_the_documented_body(
 
     start = datetime.now().replace(microsecond=0) + timedelta(days=30)
 
-    campaign = await bsg.rcs.send_to_groups(
-        [4012, 4013],
+    campaign = await bsg.rcs.send_campaign(
+        contact_lists=[4012, 4013],
         sender="MyShop",
         cards=[RcsCard(text="Hi")],
         start_at=start,
@@ -914,15 +926,70 @@ async def test_send_to_groups_posts_the_documented_body(
 
 @pytest.mark.parametrize(
     ("groups", "field"),
-    [([], "groups"), ([0], "groups[0]"), ([True], "groups[0]"), ("12", "groups"), (None, "groups")],
+    [
+        ([], "contact_lists"),
+        ([0], "contact_lists[0]"),
+        ([True], "contact_lists[0]"),
+        ("12", "contact_lists"),
+    ],
 )
 async def test_send_to_groups_refuses_bad_ids_before_sending(
     bsg: AsyncBSG, respx_mock: respx.MockRouter, groups: Any, field: str
 ) -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        await bsg.rcs.send_to_groups(groups, sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(contact_lists=groups, sender="MyShop", text="Hi")
 
     assert caught.value.field == field
+    assert not respx_mock.calls
+
+
+@pytest.mark.parametrize(
+    "recipients",
+    [{}, {"to": [PHONE], "contact_lists": [4012]}],
+    ids=["neither", "both"],
+)
+async def test_send_campaign_needs_exactly_one_of_to_and_contact_lists(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, recipients: dict[str, Any]
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        await bsg.rcs.send_campaign(**recipients, sender="MyShop", text="Hi")
+
+    assert caught.value.field == "to"
+    assert "contact_lists" in str(caught.value)
+    assert not respx_mock.calls
+
+
+@pytest.mark.parametrize(
+    ("validity", "sent"),
+    [
+        (timedelta(hours=1), {"validity": 1}),
+        (timedelta(hours=72), {"validity": 72}),
+        (timedelta(seconds=30), {"validity_seconds": 30}),
+        (timedelta(minutes=90), {"validity_seconds": 5400}),
+    ],
+)
+async def test_validity_is_sent_in_hours_when_whole_hours_else_in_seconds(
+    bsg: AsyncBSG,
+    respx_mock: respx.MockRouter,
+    login: respx.Route,
+    validity: timedelta,
+    sent: dict[str, int],
+) -> None:
+    route = respx_mock.post(SEND).respond(json={"data": MESSAGE_INFO})
+
+    await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", validity=validity)
+
+    assert {k: v for k, v in body(route).items() if k.startswith("validity")} == sent
+
+
+async def test_a_validity_outside_both_ranges_names_both_in_the_error(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        await bsg.rcs.send(to=PHONE, sender="MyShop", text="Hi", validity=timedelta(days=4))
+
+    assert caught.value.field == "validity"
+    assert "1 to 72" in str(caught.value) and "30 to 86400" in str(caught.value)
     assert not respx_mock.calls
 
 
@@ -931,12 +998,12 @@ async def test_send_to_groups_accepts_1000_groups_and_refuses_1001(
 ) -> None:
     route = respx_mock.post(GROUPS).respond(json={"data": CAMPAIGN_ANSWER})
 
-    await bsg.rcs.send_to_groups(range(1, 1001), sender="MyShop", text="Hi")
+    await bsg.rcs.send_campaign(contact_lists=range(1, 1001), sender="MyShop", text="Hi")
     with pytest.raises(InvalidParameterError) as caught:
-        await bsg.rcs.send_to_groups(range(1, 1002), sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(contact_lists=range(1, 1002), sender="MyShop", text="Hi")
 
     assert len(body(route)["groups"]) == 1000
-    assert caught.value.field == "groups"
+    assert caught.value.field == "contact_lists"
     assert route.call_count == 1
 
 
@@ -946,7 +1013,7 @@ async def test_send_to_groups_does_not_retry_a_failure_that_may_have_been_accept
     route = respx_mock.post(GROUPS).respond(503)
 
     with pytest.raises(ServerError) as caught:
-        await bsg.rcs.send_to_groups([4012], sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(contact_lists=[4012], sender="MyShop", text="Hi")
 
     assert route.call_count == 1
     assert caught.value.may_have_been_accepted
@@ -961,7 +1028,7 @@ async def test_send_to_groups_retries_a_failure_before_the_request_was_sent(
         httpx.Response(200, json={"data": CAMPAIGN_ANSWER}),
     ]
 
-    campaign = await bsg.rcs.send_to_groups([4012], sender="MyShop", text="Hi")
+    campaign = await bsg.rcs.send_campaign(contact_lists=[4012], sender="MyShop", text="Hi")
 
     assert campaign.id == 4213
     assert route.call_count == 2
@@ -973,7 +1040,7 @@ async def test_send_to_groups_raises_a_429_without_resending_or_searching(
     route = respx_mock.post(GROUPS).respond(429, json=DUPLICATE_429)
 
     with pytest.raises(RateLimitError) as caught:
-        await bsg.rcs.send_to_groups([4012], sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(contact_lists=[4012], sender="MyShop", text="Hi")
 
     assert route.call_count == 1
     assert caught.value.may_have_been_accepted  # the service called it a duplicate
@@ -986,7 +1053,7 @@ async def test_send_to_groups_undecodable_answer_may_have_been_accepted(
     respx_mock.post(GROUPS).respond(json={"data": {"status": "sending"}})
 
     with pytest.raises(UnexpectedResponseError) as caught:
-        await bsg.rcs.send_to_groups([4012], sender="MyShop", text="Hi")
+        await bsg.rcs.send_campaign(contact_lists=[4012], sender="MyShop", text="Hi")
 
     assert caught.value.may_have_been_accepted
 
@@ -995,4 +1062,4 @@ async def test_rcs_sends_need_an_open_client() -> None:
     client = AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, retry=RetryPolicy(max_attempts=1))
 
     with pytest.raises(ClientStateError):
-        await client.rcs.send(PHONE, sender="MyShop", text="Hi")
+        await client.rcs.send(to=PHONE, sender="MyShop", text="Hi")

@@ -31,7 +31,7 @@ async def test_the_no_account_quickstart_sends_and_reads_a_status(
 
     printed = capsys.readouterr().out
     assert printed.startswith("SmsReport(id=")
-    assert "msisdn='380501234567'" in printed and "price=Decimal('0.02')" in printed
+    assert "to='380501234567'" in printed and "price=Decimal('0.02')" in printed
 
 
 def test_the_fake_configuration_example_runs() -> None:

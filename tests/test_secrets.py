@@ -187,10 +187,10 @@ async def test_nothing_anyone_can_print_shows_the_key_or_a_token(
         retry=RetryPolicy(max_attempts=2, base_delay=0.1),
     )
     async with bsg:
-        await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
-        await bsg.sms.send_bulk(["380972000001", "380972000002"], body="x", originator="Shop")
-        await bsg.viber.send(
-            ViberMessage(to=[Recipient("380972920000", "v1")], text="Hi", alpha_name="BSG")
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
+        await bsg.sms.send_bulk(to=["380972000001", "380972000002"], text="x", sender="Shop")
+        await bsg.viber.send_messages(
+            ViberMessage(to=[Recipient("380972920000", "v1")], text="Hi", sender="BSG")
         )
         await bsg.sms.get(211)
         await bsg.one_api_request("GET", "/api/accounts/balance")  # login: first
@@ -258,7 +258,7 @@ async def test_real_sockets_with_httpcore_debug_logs_show_no_secret(
         serve_http(answer) as url,
         AsyncBSG(API_KEY, base_url=url + "/rest", one_api_url=url) as bsg,
     ):
-        await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
         await bsg.sms.get(211)
         await bsg.one_api_request("GET", "/api/accounts/balance")  # login
         await bsg.one_api_request("GET", "/api/accounts/balance")  # refresh
@@ -277,7 +277,7 @@ async def test_transport_errors_from_a_dead_port_show_no_secret(
         API_KEY, base_url=url + "/rest", one_api_url=url, retry=RetryPolicy(max_attempts=2)
     ) as bsg:
         with pytest.raises(BSGError) as legacy:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
         with pytest.raises(BSGError) as one_api:
             await bsg.one_api_request("GET", "/api/accounts/balance")
 
@@ -375,7 +375,7 @@ async def test_a_legacy_send_without_answer_shows_no_key_anywhere(
         retry=RetryPolicy(max_attempts=2),
     ) as bsg:
         with pytest.raises(BSGError) as info:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     assert_error_clean(info.value)
 

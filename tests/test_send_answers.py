@@ -107,7 +107,7 @@ async def send(entries: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], li
         transport=httpx.MockTransport(handler),
         retry=RetryPolicy(max_attempts=1),
     ) as bsg:
-        result = await bsg.sms.send_bulk(RECIPIENTS, body="Hi", originator="Shop")
+        result = await bsg.sms.send_bulk(to=RECIPIENTS, text="Hi", sender="Shop")
     assert [e.reference for e in result.entries] == [r.reference for r in RECIPIENTS]
     return [seen(entry) for entry in result.entries], reads
 

@@ -26,9 +26,7 @@ async def test_send_and_read_status(bsg: AsyncBSG, respx_mock: respx.MockRouter)
         json={"error": 0, "id": "211", "status": "Delivered", "price": 0.23, "currency": "EUR"}
     )
 
-    receipt = await bsg.sms.send(
-        msisdn="380501234567", body="Hi", originator="Shop", reference="order42"
-    )
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="order42")
     status = await bsg.sms.get(211)
 
     assert receipt.id == 22125 and receipt.price == Decimal("0.02") and receipt.currency == "EUR"

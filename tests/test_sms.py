@@ -6,7 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -207,7 +207,7 @@ class FakeService:
             reference=reference,
             price=Decimal(message["price"]),
             currency="EUR",
-            msisdn=message["msisdn"],
+            to=message["msisdn"],
         )
 
 
@@ -241,7 +241,7 @@ async def test_send_posts_the_documented_single_payload(
     route = respx_mock.post(CREATE).respond(json=SINGLE_ANSWER)
 
     receipt = await bsg.sms.send(
-        msisdn="380501234567", body="test sms", originator="sender", reference="reference_id"
+        to="380501234567", text="test sms", sender="sender", reference="reference_id"
     )
 
     assert sent_json(route) == {
@@ -257,7 +257,7 @@ async def test_send_posts_the_documented_single_payload(
         reference="reference_id",
         price=Decimal("0.02"),
         currency="EUR",
-        msisdn="380501234567",
+        to="380501234567",
     )
 
 
@@ -267,11 +267,11 @@ async def test_send_options_are_sent_as_integers_and_tariff_0_is_kept(
     route = respx_mock.post(CREATE).respond(json=SINGLE_ANSWER)
 
     await bsg.sms.send(
-        msisdn="+380501234567",
-        body="test sms",
-        originator="sender",
+        to="+380501234567",
+        text="test sms",
+        sender="sender",
         reference="r1",
-        validity=24,
+        validity=timedelta(hours=24),
         tariff=0,
         two_way=True,
     )
@@ -289,7 +289,7 @@ async def test_send_leaves_out_options_not_given(
 ) -> None:
     route = respx_mock.post(CREATE).respond(json=SINGLE_ANSWER)
 
-    await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r1")
+    await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r1")
 
     assert {"validity", "tariff", "2way"}.isdisjoint(sent_json(route))
 
@@ -299,9 +299,7 @@ async def test_send_accepts_the_answer_wrapped_in_result(
 ) -> None:
     respx_mock.post(CREATE).respond(json=SINGLE_ANSWER_WRAPPED)
 
-    receipt = await bsg.sms.send(
-        msisdn="380501234567", body="Hi", originator="Shop", reference="ext_id_16"
-    )
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="ext_id_16")
 
     assert (receipt.id, receipt.price, receipt.currency) == (213, Decimal("0.23"), "EUR")
     assert receipt.reference == "ext_id_16"
@@ -313,7 +311,7 @@ async def test_send_generates_a_32_hex_reference_when_none_is_given(
 ) -> None:
     route = respx_mock.post(CREATE).respond(json=SINGLE_ANSWER)
 
-    receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     reference = sent_json(route)["reference"]
     assert HEX32.fullmatch(reference)
@@ -326,9 +324,9 @@ async def test_send_raises_the_typed_error_of_a_top_level_code(
     respx_mock.post(CREATE).respond(json={"error": 25, "errorDescription": "Incorrect originator"})
 
     with pytest.raises(InvalidRequestError) as info:
-        await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r1")
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r1")
 
-    assert (info.value.code, info.value.field) == (25, "originator")
+    assert (info.value.code, info.value.field) == (25, "sender")
     assert info.value.may_have_been_accepted is False
 
 
@@ -340,9 +338,9 @@ async def test_send_raises_the_typed_error_of_a_wrapped_entry_code(
     )
 
     with pytest.raises(InvalidRequestError) as info:
-        await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r1")
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r1")
 
-    assert (info.value.code, info.value.field) == (21, "msisdn")
+    assert (info.value.code, info.value.field) == (21, "to")
 
 
 async def test_send_with_an_undecodable_answer_may_have_been_accepted(
@@ -351,7 +349,7 @@ async def test_send_with_an_undecodable_answer_may_have_been_accepted(
     respx_mock.post(CREATE).respond(json={"error": 0, "id": "not-a-number", "price": "0.02"})
 
     with pytest.raises(UnexpectedResponseError) as info:
-        await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r1")
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r1")
 
     assert info.value.may_have_been_accepted is True
     assert info.value.field == "$.id"
@@ -363,18 +361,18 @@ async def test_send_refuses_bad_input_before_any_request(
     route = respx_mock.post(CREATE)
 
     for kwargs, field in [
-        ({"msisdn": "12 34"}, "msisdn"),
+        ({"to": "12 34"}, "to"),
         ({"reference": "a/b"}, "reference"),
-        ({"originator": ""}, "originator"),
-        ({"body": " "}, "body"),
-        ({"validity": 73}, "validity"),
+        ({"sender": ""}, "sender"),
+        ({"text": " "}, "text"),
+        ({"validity": timedelta(hours=73)}, "validity"),
         ({"tariff": 10}, "tariff"),
         ({"two_way": 1}, "two_way"),
     ]:
         arguments: dict[str, Any] = {
-            "msisdn": "380501234567",
-            "body": "Hi",
-            "originator": "Shop",
+            "to": "380501234567",
+            "text": "Hi",
+            "sender": "Shop",
             **kwargs,
         }
         with pytest.raises(InvalidParameterError) as info:
@@ -393,10 +391,10 @@ async def test_send_bulk_posts_the_documented_phones_payload(
     route = respx_mock.post(CREATE).respond(json=BULK_ANSWER)
 
     result = await bsg.sms.send_bulk(
-        [Recipient("380972000001", "12erdgm9"), Recipient("380972000002", "12erdgn0")],
-        body="test sms",
-        originator="test",
-        validity=72,
+        to=[Recipient("380972000001", "12erdgm9"), Recipient("380972000002", "12erdgn0")],
+        text="test sms",
+        sender="test",
+        validity=timedelta(hours=72),
         tariff=9,
     )
 
@@ -434,10 +432,10 @@ async def test_send_bulk_fixes_references_for_plain_numbers_and_keeps_tariff_0(
     route = respx_mock.post(CREATE).mock(side_effect=answer)
 
     result = await bsg.sms.send_bulk(
-        ["380972000001", Recipient("380972000002", reference="r2")],
-        body="Sale",
-        originator="Shop",
-        validity=24,
+        to=["380972000001", Recipient("380972000002", reference="r2")],
+        text="Sale",
+        sender="Shop",
+        validity=timedelta(hours=24),
         tariff=0,
         two_way=True,
     )
@@ -461,7 +459,7 @@ async def test_send_bulk_keeps_request_order_when_the_answer_is_reordered(
     )
 
     result = await bsg.sms.send_bulk(
-        [Recipient(f"38097200000{i}", f"r{i}") for i in range(5)], body="x", originator="Shop"
+        to=[Recipient(f"38097200000{i}", f"r{i}") for i in range(5)], text="x", sender="Shop"
     )
 
     assert [(e.reference, e.id) for e in result.accepted] == [(f"r{i}", 100 + i) for i in range(5)]
@@ -485,13 +483,13 @@ async def test_send_bulk_per_recipient_rejections_are_values_not_exceptions(
     lookup = respx_mock.get(url__startswith=f"{BASE}/sms/reference/")
 
     result = await bsg.sms.send_bulk(
-        [
+        to=[
             Recipient("380972000001", "r1"),
             Recipient("380972000002", "r2"),
             Recipient("380972000003", "r3"),
         ],
-        body="x",
-        originator="Shop",
+        text="x",
+        sender="Shop",
     )
 
     accepted, rejected, duplicate = result.entries
@@ -500,8 +498,8 @@ async def test_send_bulk_per_recipient_rejections_are_values_not_exceptions(
     assert isinstance(rejected, Rejection)
     assert rejected.accepted is False
     assert isinstance(rejected.error, InvalidRequestError)
-    assert (rejected.reference, rejected.msisdn) == ("r2", "380972000002")
-    assert (rejected.error.code, rejected.error.field) == (21, "msisdn")
+    assert (rejected.reference, rejected.to) == ("r2", "380972000002")
+    assert (rejected.error.code, rejected.error.field) == (21, "to")
     assert rejected.error.description == "Incorrect phone number"
     assert rejected.error.http_status is None
     assert isinstance(duplicate, Rejection)
@@ -516,7 +514,7 @@ async def test_send_bulk_raises_a_top_level_error(
     respx_mock.post(CREATE).respond(json={"error": 25, "errorDescription": "Incorrect originator"})
 
     with pytest.raises(InvalidRequestError) as info:
-        await bsg.sms.send_bulk(["380972000001"], body="x", originator="Shop")
+        await bsg.sms.send_bulk(to=["380972000001"], text="x", sender="Shop")
 
     assert info.value.code == 25
     assert info.value.may_have_been_accepted is False
@@ -533,9 +531,9 @@ async def test_send_bulk_reads_back_a_recipient_the_answer_forgot(
     )
 
     result = await bsg.sms.send_bulk(
-        [Recipient("380972000001", "r1"), Recipient("380972000002", "r2")],
-        body="x",
-        originator="Shop",
+        to=[Recipient("380972000001", "r1"), Recipient("380972000002", "r2")],
+        text="x",
+        sender="Shop",
     )
 
     assert [(e.reference, e.id) for e in result.accepted] == [("r1", 1), ("r2", 2)]
@@ -557,9 +555,9 @@ async def test_send_bulk_entries_without_reference_are_matched_by_position(
     )
 
     result = await bsg.sms.send_bulk(
-        [Recipient("380972000001", "r1"), Recipient("380972000002", "r2")],
-        body="x",
-        originator="Shop",
+        to=[Recipient("380972000001", "r1"), Recipient("380972000002", "r2")],
+        text="x",
+        sender="Shop",
     )
 
     first, second = result.entries
@@ -576,14 +574,14 @@ async def test_send_bulk_refuses_duplicate_references_and_empty_lists(
 
     with pytest.raises(InvalidParameterError) as info:
         await bsg.sms.send_bulk(
-            [Recipient("380972000001", "same"), Recipient("380972000002", "same")],
-            body="x",
-            originator="Shop",
+            to=[Recipient("380972000001", "same"), Recipient("380972000002", "same")],
+            text="x",
+            sender="Shop",
         )
     assert (info.value.field, info.value.value) == ("reference", "same")
     with pytest.raises(InvalidParameterError) as empty:
-        await bsg.sms.send_bulk([], body="x", originator="Shop")
-    assert empty.value.field == "recipients"
+        await bsg.sms.send_bulk(to=[], text="x", sender="Shop")
+    assert empty.value.field == "to"
     assert not route.called
 
 
@@ -594,7 +592,7 @@ async def test_send_bulk_accepts_a_single_recipient_not_in_a_list(
         json={"result": [{"reference": "r1", "id": "1", "error": 0}], "error": 0}
     )
 
-    result = await bsg.sms.send_bulk(Recipient("380972000001", "r1"), body="x", originator="Shop")
+    result = await bsg.sms.send_bulk(to=Recipient("380972000001", "r1"), text="x", sender="Shop")
 
     assert sent_json(route)["phones"] == [{"msisdn": "380972000001", "reference": "r1"}]
     assert len(result) == 1
@@ -610,7 +608,7 @@ async def test_send_individual_posts_the_documented_payload_and_reads_totalprice
             SmsMessage("380972000001", "test sms1", "test1", "12erdgm9"),
             SmsMessage("380972000002", "test sms2", "test2", "12erdgn0"),
         ],
-        validity=72,
+        validity=timedelta(hours=72),
         tariff=9,
     )
 
@@ -701,7 +699,7 @@ async def test_get_reads_the_documented_status(bsg: AsyncBSG, respx_mock: respx.
 
     assert route.calls.last.request.method == "GET"
     assert report.id == 211
-    assert report.msisdn == "380972000001"
+    assert report.to == "380972000001"
     assert report.reference == "ext_id_19"
     assert report.status is SmsStatus.DELIVERED
     assert report.time_in == report.time_sent == report.time_dr == datetime(2017, 1, 17, 9, 11, 41)
@@ -738,7 +736,11 @@ async def test_get_task_uses_the_task_path_and_reads_the_counters(
 
     task = await bsg.sms.get_task(21902)
 
-    assert (task.originator, task.body, task.validity) == ("alpha_name", "message text", 72)
+    assert (task.sender, task.text, task.validity) == (
+        "alpha_name",
+        "message text",
+        timedelta(hours=72),
+    )
     assert task.total_price == Decimal("0.23")
     assert task.currency == "EUR"
     assert (task.sent, task.delivered, task.expired, task.undeliverable, task.unknown) == (
@@ -755,7 +757,7 @@ async def test_get_task_accepts_validity_as_a_string(
 ) -> None:
     respx_mock.get(f"{BASE}/sms/task/1").respond(json={**TASK_ANSWER, "validity": "24"})
 
-    assert (await bsg.sms.get_task(1)).validity == 24
+    assert (await bsg.sms.get_task(1)).validity == timedelta(hours=24)
 
 
 @pytest.mark.parametrize(
@@ -819,7 +821,7 @@ async def test_single_send_lost_answer_then_23_is_read_back_as_one_receipt(
 
     async with fake_client(service) as bsg:
         receipt = await bsg.sms.send(
-            msisdn="380501234567", body="Hi", originator="Shop", reference="order42"
+            to="380501234567", text="Hi", sender="Shop", reference="order42"
         )
 
     assert receipt == service.receipt("order42")
@@ -836,9 +838,7 @@ async def test_single_send_23_on_the_first_attempt_stays_a_duplicate_reference_e
 
     async with fake_client(service) as bsg:
         with pytest.raises(DuplicateReferenceError) as info:
-            await bsg.sms.send(
-                msisdn="380501234567", body="Hi", originator="Shop", reference="order42"
-            )
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="order42")
 
     assert info.value.code == 23
     assert info.value.may_have_been_accepted is False
@@ -852,9 +852,7 @@ async def test_single_send_wrapped_23_on_the_first_attempt_stays_a_duplicate_err
 
     async with fake_client(service) as bsg:
         with pytest.raises(DuplicateReferenceError) as info:
-            await bsg.sms.send(
-                msisdn="380501234567", body="Hi", originator="Shop", reference="order42"
-            )
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="order42")
 
     assert info.value.may_have_been_accepted is False
     assert service.lookups == []
@@ -871,9 +869,9 @@ async def test_bulk_lost_answer_then_23_for_all_resolves_every_entry_in_order(
     async with fake_client(service) as bsg:
         if destination == "phones":
             result = await bsg.sms.send_bulk(
-                [Recipient(n, r) for n, r in zip(numbers, references, strict=True)],
-                body="x",
-                originator="S",
+                to=[Recipient(n, r) for n, r in zip(numbers, references, strict=True)],
+                text="x",
+                sender="S",
             )
         else:
             result = await bsg.sms.send_individual(
@@ -891,9 +889,9 @@ async def test_bulk_partly_processed_attempt_mixes_new_receipts_and_read_back_on
 
     async with fake_client(service) as bsg:
         result = await bsg.sms.send_bulk(
-            [Recipient(f"38097200000{i}", r) for i, r in enumerate(references)],
-            body="x",
-            originator="S",
+            to=[Recipient(f"38097200000{i}", r) for i, r in enumerate(references)],
+            text="x",
+            sender="S",
         )
 
     assert list(result.entries) == [service.receipt(r) for r in references]
@@ -908,9 +906,9 @@ async def test_bulk_23_on_the_first_attempt_is_a_rejection_without_lookup() -> N
 
     async with fake_client(service) as bsg:
         result = await bsg.sms.send_bulk(
-            [Recipient("380972000001", "old"), Recipient("380972000002", "new")],
-            body="x",
-            originator="S",
+            to=[Recipient("380972000001", "old"), Recipient("380972000002", "new")],
+            text="x",
+            sender="S",
         )
 
     duplicate, fresh = result.entries
@@ -927,7 +925,7 @@ async def test_retries_exhausted_after_lost_answers_may_have_been_accepted() -> 
 
     async with fake_client(service) as bsg:
         with pytest.raises(RequestTimeoutError) as info:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r")
 
     assert info.value.may_have_been_accepted is True
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
@@ -944,7 +942,7 @@ async def test_connect_errors_only_were_never_accepted() -> None:
 
     async with fake_client(refuse) as bsg:
         with pytest.raises(TransportError) as info:
-            await bsg.sms.send_bulk(["380972000001"], body="x", originator="S")
+            await bsg.sms.send_bulk(to=["380972000001"], text="x", sender="S")
 
     assert calls == 3
     assert info.value.may_have_been_accepted is False
@@ -956,7 +954,7 @@ async def test_throttled_sends_were_never_accepted() -> None:
 
     async with fake_client(throttle) as bsg:
         with pytest.raises(RateLimitError) as info:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     assert info.value.code == 11
     assert info.value.may_have_been_accepted is False
@@ -972,7 +970,7 @@ async def test_a_5xx_then_a_refusal_may_have_been_accepted() -> None:
 
     async with fake_client(lambda request: next(answers)) as bsg:
         with pytest.raises(InvalidRequestError) as info:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     assert info.value.code == 24
     assert info.value.may_have_been_accepted is True
@@ -981,7 +979,7 @@ async def test_a_5xx_then_a_refusal_may_have_been_accepted() -> None:
 async def test_5xx_until_exhausted_may_have_been_accepted() -> None:
     async with fake_client(lambda request: httpx.Response(503)) as bsg:
         with pytest.raises(ServerError) as info:
-            await bsg.sms.send_bulk(["380972000001"], body="x", originator="S")
+            await bsg.sms.send_bulk(to=["380972000001"], text="x", sender="S")
 
     assert info.value.may_have_been_accepted is True
 
@@ -997,7 +995,7 @@ async def test_a_connect_error_then_a_refusal_was_never_accepted() -> None:
 
     async with fake_client(handler) as bsg:
         with pytest.raises(InvalidRequestError) as info:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
 
     assert info.value.may_have_been_accepted is False
 
@@ -1008,9 +1006,9 @@ async def test_generated_references_are_32_hex_and_the_same_in_every_attempt(cal
 
     async with fake_client(service) as bsg:
         if call == "send":
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
         elif call == "send_bulk":
-            await bsg.sms.send_bulk(["380972000001", "380972000002"], body="x", originator="S")
+            await bsg.sms.send_bulk(to=["380972000001", "380972000002"], text="x", sender="S")
         else:
             await bsg.sms.send_individual(
                 [SmsMessage("380972000001", "a", "S"), SmsMessage("380972000002", "b", "S")]
@@ -1029,7 +1027,7 @@ async def test_single_send_lookup_failing_during_recovery_raises_may_have_been_a
 
     async with fake_client(service) as bsg:
         with pytest.raises(DuplicateReferenceError) as info:
-            await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop", reference="r")
+            await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r")
 
     assert info.value.may_have_been_accepted is True
     assert isinstance(info.value.__cause__, ServerError)
@@ -1042,9 +1040,9 @@ async def test_bulk_lookup_failing_during_recovery_gives_rejections_that_may_be_
 
     async with fake_client(service) as bsg:
         result = await bsg.sms.send_bulk(
-            [Recipient("380972000001", "r1"), Recipient("380972000002", "r2")],
-            body="x",
-            originator="S",
+            to=[Recipient("380972000001", "r1"), Recipient("380972000002", "r2")],
+            text="x",
+            sender="S",
         )
 
     assert [e.reference for e in result.entries] == ["r1", "r2"]
@@ -1062,9 +1060,7 @@ async def test_bulk_entry_accepted_without_id_is_read_back() -> None:
         return httpx.Response(200, json={"result": [{"reference": "r1", "error": 0}], "error": 0})
 
     async with fake_client(answer) as bsg:
-        result = await bsg.sms.send_bulk(
-            [Recipient("380972000001", "r1")], body="x", originator="S"
-        )
+        result = await bsg.sms.send_bulk(to=[Recipient("380972000001", "r1")], text="x", sender="S")
 
     (entry,) = result.entries
     assert isinstance(entry, Receipt)
@@ -1078,7 +1074,7 @@ async def test_bulk_undecodable_answer_may_have_been_accepted(
     respx_mock.post(CREATE).respond(json={"result": "nope", "error": 0})
 
     with pytest.raises(UnexpectedResponseError) as info:
-        await bsg.sms.send_bulk(["380972000001"], body="x", originator="S")
+        await bsg.sms.send_bulk(to=["380972000001"], text="x", sender="S")
 
     assert info.value.may_have_been_accepted is True
 
@@ -1094,9 +1090,9 @@ async def test_bulk_lost_answer_then_a_top_level_23_reads_every_recipient_back(
     async with fake_client(service) as bsg:
         if destination == "phones":
             result = await bsg.sms.send_bulk(
-                [Recipient(n, r) for n, r in zip(numbers, references, strict=True)],
-                body="x",
-                originator="S",
+                to=[Recipient(n, r) for n, r in zip(numbers, references, strict=True)],
+                text="x",
+                sender="S",
             )
         else:
             result = await bsg.sms.send_individual(
@@ -1120,7 +1116,7 @@ async def test_bulk_top_level_23_on_the_first_attempt_raises_without_lookup() ->
 
     async with fake_client(service) as bsg:
         with pytest.raises(DuplicateReferenceError) as info:
-            await bsg.sms.send_bulk([Recipient("380972000001", "t1")], body="x", originator="S")
+            await bsg.sms.send_bulk(to=[Recipient("380972000001", "t1")], text="x", sender="S")
 
     assert info.value.may_have_been_accepted is False
     assert service.lookups == []

@@ -135,7 +135,7 @@ async def refused_async(call: Callable[[], Awaitable[object]], field: str, value
 
 
 def viber(**changes: Any) -> ViberMessage:
-    fields: dict[str, Any] = {"to": [PHONE], "text": "Hi", "alpha_name": "BSG", **changes}
+    fields: dict[str, Any] = {"to": [PHONE], "text": "Hi", "sender": "BSG", **changes}
     return ViberMessage(**fields)
 
 
@@ -170,34 +170,34 @@ BAD_MSISDNS = [
 
 @pytest.mark.parametrize(("given", "kept"), GOOD_MSISDNS)
 def test_recipient_accepts_7_to_15_digits_and_strips_one_plus(given: str, kept: str) -> None:
-    assert Recipient(given).msisdn == kept
+    assert Recipient(given).to == kept
 
 
 @pytest.mark.parametrize(("given", "kept"), GOOD_MSISDNS)
 def test_sms_message_accepts_7_to_15_digits_and_strips_one_plus(given: str, kept: str) -> None:
-    assert SmsMessage(given, "body", "Shop").msisdn == kept
+    assert SmsMessage(given, "body", "Shop").to == kept
 
 
 @pytest.mark.parametrize("bad", BAD_MSISDNS)
 def test_recipient_refuses_bad_msisdn(bad: object) -> None:
-    refused(lambda: Recipient(bad), "msisdn", bad)
+    refused(lambda: Recipient(bad), "to", bad)
 
 
 @pytest.mark.parametrize("bad", BAD_MSISDNS)
 def test_sms_message_refuses_bad_msisdn(bad: object) -> None:
-    refused(lambda: SmsMessage(bad, "body", "Shop"), "msisdn", bad)
+    refused(lambda: SmsMessage(bad, "text", "Shop"), "to", bad)
 
 
 @pytest.mark.parametrize("bad", BAD_MSISDNS)
 def test_viber_message_refuses_bad_msisdn(bad: object) -> None:
-    refused(lambda: viber(to=[bad]), "msisdn", bad)
+    refused(lambda: viber(to=[bad]), "to", bad)
 
 
 @pytest.mark.parametrize("bad", BAD_MSISDNS)
 async def test_sms_send_refuses_bad_msisdn(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
-        lambda: offline.sms.send(msisdn=bad, body="Hi", originator="Shop"),  # type: ignore[arg-type]
-        "msisdn",
+        lambda: offline.sms.send(to=bad, text="Hi", sender="Shop"),  # type: ignore[arg-type]
+        "to",
         bad,
     )
 
@@ -207,7 +207,7 @@ async def test_sms_send_bulk_refuses_bad_msisdn_among_good_ones(
     offline: AsyncBSG, bad: str
 ) -> None:
     await refused_async(
-        lambda: offline.sms.send_bulk([PHONE, bad], body="Hi", originator="Shop"), "msisdn", bad
+        lambda: offline.sms.send_bulk(to=[PHONE, bad], text="Hi", sender="Shop"), "to", bad
     )
 
 
@@ -215,7 +215,7 @@ async def test_sms_send_sends_the_number_without_its_plus(
     accepting: tuple[AsyncBSG, Accepting],
 ) -> None:
     client, recorder = accepting
-    await client.sms.send(msisdn="+380501234567", body="Hi", originator="Shop")
+    await client.sms.send(to="+380501234567", text="Hi", sender="Shop")
     assert recorder.bodies[0]["msisdn"] == "380501234567"
 
 
@@ -248,9 +248,9 @@ def test_sms_message_refuses_bad_reference(bad: object) -> None:
 async def test_sms_send_refuses_bad_reference(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
         lambda: offline.sms.send(
-            msisdn=PHONE,
-            body="Hi",
-            originator="Shop",
+            to=PHONE,
+            text="Hi",
+            sender="Shop",
             reference=bad,  # type: ignore[arg-type]
         ),
         "reference",
@@ -280,9 +280,7 @@ async def test_sms_send_keeps_a_reference_with_underscores(
     accepting: tuple[AsyncBSG, Accepting],
 ) -> None:
     client, recorder = accepting
-    receipt = await client.sms.send(
-        msisdn=PHONE, body="Hi", originator="Shop", reference="ext_id_19"
-    )
+    receipt = await client.sms.send(to=PHONE, text="Hi", sender="Shop", reference="ext_id_19")
     assert recorder.bodies[0]["reference"] == "ext_id_19"
     assert receipt.reference == "ext_id_19"
 
@@ -312,7 +310,7 @@ async def test_sms_send_bulk_generates_distinct_hex_references_where_none_given(
     client, recorder = accepting
     phones = [f"38097200000{n}" for n in range(5)]
     result = await client.sms.send_bulk(
-        [*phones, Recipient("380972000009", "mine")], body="Hi", originator="Shop"
+        to=[*phones, Recipient("380972000009", "mine")], text="Hi", sender="Shop"
     )
     sent = [p["reference"] for p in recorder.bodies[0]["phones"]]
     assert sent[-1] == "mine"
@@ -325,7 +323,7 @@ async def test_sms_send_generates_a_hex_reference_where_none_given(
     accepting: tuple[AsyncBSG, Accepting],
 ) -> None:
     client, recorder = accepting
-    receipt = await client.sms.send(msisdn=PHONE, body="Hi", originator="Shop")
+    receipt = await client.sms.send(to=PHONE, text="Hi", sender="Shop")
     assert HEX32.fullmatch(recorder.bodies[0]["reference"])
     assert receipt.reference == recorder.bodies[0]["reference"]
 
@@ -350,31 +348,52 @@ BLANKS = ["", " ", "\n\t", None, 5]
 
 @pytest.mark.parametrize("good", ["S", "A" * 14, "Shop 24"])
 def test_originator_accepts_1_to_14_characters(good: str) -> None:
-    assert SmsMessage(PHONE, "Hi", good).originator == good
-    assert SmsFallback(good, "Hi").originator == good
-    assert viber(alpha_name=good).alpha_name == good
+    assert SmsMessage(PHONE, "Hi", good).sender == good
+    assert SmsFallback(text="Hi", sender=good).sender == good
+    assert viber(sender=good).sender == good
 
 
 @pytest.mark.parametrize("bad", BAD_ORIGINATORS)
 def test_sms_message_refuses_bad_originator(bad: object) -> None:
-    refused(lambda: SmsMessage(PHONE, "Hi", bad), "originator", bad)  # type: ignore[arg-type]
+    refused(lambda: SmsMessage(PHONE, "Hi", bad), "sender", bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", BLANKS)
+def test_sms_fallback_refuses_a_blank_sender(bad: object) -> None:
+    refused(lambda: SmsFallback(text="Hi", sender=bad), "sender", bad)  # type: ignore[arg-type]
+
+
+def test_a_viber_sms_fallback_refuses_a_sender_longer_than_the_legacy_14() -> None:
+    fallback = SmsFallback(text="Hi", sender="A" * 15)
+    refused(lambda: viber(sms_fallback=fallback), "sms_fallback.sender", "A" * 15)
+
+
+@pytest.mark.parametrize(
+    "fallback",
+    [
+        SmsFallback(text="Hi", sender="BSG", validity=timedelta(hours=1)),
+        SmsFallback(text="Hi", sender="BSG", check_stop_list=False),
+    ],
+)
+def test_a_viber_sms_fallback_refuses_what_the_legacy_api_cannot_carry(
+    fallback: SmsFallback,
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        viber(sms_fallback=fallback)
+
+    assert caught.value.field in ("sms_fallback.validity", "sms_fallback.check_stop_list")
 
 
 @pytest.mark.parametrize("bad", BAD_ORIGINATORS)
-def test_sms_fallback_refuses_bad_originator(bad: object) -> None:
-    refused(lambda: SmsFallback(bad, "Hi"), "originator", bad)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("bad", BAD_ORIGINATORS)
-def test_viber_message_refuses_bad_alpha_name(bad: object) -> None:
-    refused(lambda: viber(alpha_name=bad), "alpha_name", bad)
+def test_viber_message_refuses_bad_sender(bad: object) -> None:
+    refused(lambda: viber(sender=bad), "sender", bad)
 
 
 @pytest.mark.parametrize("bad", BAD_ORIGINATORS)
 async def test_sms_send_refuses_bad_originator(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
-        lambda: offline.sms.send(msisdn=PHONE, body="Hi", originator=bad),  # type: ignore[arg-type]
-        "originator",
+        lambda: offline.sms.send(to=PHONE, text="Hi", sender=bad),  # type: ignore[arg-type]
+        "sender",
         bad,
     )
 
@@ -382,8 +401,8 @@ async def test_sms_send_refuses_bad_originator(offline: AsyncBSG, bad: object) -
 @pytest.mark.parametrize("bad", BAD_ORIGINATORS)
 async def test_sms_send_bulk_refuses_bad_originator(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
-        lambda: offline.sms.send_bulk([PHONE], body="Hi", originator=bad),  # type: ignore[arg-type]
-        "originator",
+        lambda: offline.sms.send_bulk(to=[PHONE], text="Hi", sender=bad),  # type: ignore[arg-type]
+        "sender",
         bad,
     )
 
@@ -391,8 +410,8 @@ async def test_sms_send_bulk_refuses_bad_originator(offline: AsyncBSG, bad: obje
 @pytest.mark.parametrize("bad", BLANKS)
 async def test_sms_send_refuses_blank_body(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
-        lambda: offline.sms.send(msisdn=PHONE, body=bad, originator="Shop"),  # type: ignore[arg-type]
-        "body",
+        lambda: offline.sms.send(to=PHONE, text=bad, sender="Shop"),  # type: ignore[arg-type]
+        "text",
         bad,
     )
 
@@ -400,19 +419,19 @@ async def test_sms_send_refuses_blank_body(offline: AsyncBSG, bad: object) -> No
 @pytest.mark.parametrize("bad", BLANKS)
 async def test_sms_send_bulk_refuses_blank_body(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
-        lambda: offline.sms.send_bulk([PHONE], body=bad, originator="Shop"),  # type: ignore[arg-type]
-        "body",
+        lambda: offline.sms.send_bulk(to=[PHONE], text=bad, sender="Shop"),  # type: ignore[arg-type]
+        "text",
         bad,
     )
 
 
 @pytest.mark.parametrize("bad", BLANKS)
 def test_sms_message_refuses_blank_body(bad: object) -> None:
-    refused(lambda: SmsMessage(PHONE, bad, "Shop"), "body", bad)  # type: ignore[arg-type]
+    refused(lambda: SmsMessage(PHONE, bad, "Shop"), "text", bad)  # type: ignore[arg-type]
 
 
 def test_sms_body_has_no_invented_length_limit() -> None:
-    assert len(SmsMessage(PHONE, "x" * 5000, "Shop").body) == 5000
+    assert len(SmsMessage(PHONE, "x" * 5000, "Shop").text) == 5000
 
 
 @pytest.mark.parametrize("bad", BLANKS)
@@ -422,7 +441,7 @@ def test_viber_message_refuses_blank_text(bad: object) -> None:
 
 @pytest.mark.parametrize("bad", BLANKS)
 def test_sms_fallback_refuses_blank_text(bad: object) -> None:
-    refused(lambda: SmsFallback("BSG", bad), "text", bad)  # type: ignore[arg-type]
+    refused(lambda: SmsFallback(text=bad, sender="BSG"), "text", bad)  # type: ignore[arg-type]
 
 
 def test_viber_text_accepts_1000_characters() -> None:
@@ -435,8 +454,24 @@ def test_viber_text_refuses_1001_characters() -> None:
 
 # -- validity and tariff -------------------------------------------------------------------
 
-BAD_SMS_VALIDITY = [0, 73, -1, True, 1.5, "24"]
-BAD_VIBER_VALIDITY = [14, 86_401, 0, True, 3600.0, "3600"]
+BAD_SMS_VALIDITY = [
+    timedelta(0),
+    timedelta(hours=73),
+    timedelta(hours=-1),
+    timedelta(minutes=90),  # not a whole number of hours
+    24,  # a bare number: the unit would be a guess
+    True,
+    "24",
+]
+BAD_VIBER_VALIDITY = [
+    timedelta(seconds=14),
+    timedelta(seconds=86_401),
+    timedelta(0),
+    timedelta(seconds=15.5),
+    3600,
+    True,
+    "3600",
+]
 BAD_TARIFFS = [-1, 10, True, False, "0", 0.0]
 
 
@@ -446,9 +481,9 @@ async def test_sms_send_refuses_validity_outside_1_to_72_hours(
 ) -> None:
     await refused_async(
         lambda: offline.sms.send(
-            msisdn=PHONE,
-            body="Hi",
-            originator="Shop",
+            to=PHONE,
+            text="Hi",
+            sender="Shop",
             validity=bad,  # type: ignore[arg-type]
         ),
         "validity",
@@ -460,9 +495,9 @@ async def test_sms_send_refuses_validity_outside_1_to_72_hours(
 async def test_sms_send_bulk_refuses_bad_validity(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
         lambda: offline.sms.send_bulk(
-            [PHONE],
-            body="Hi",
-            originator="Shop",
+            to=[PHONE],
+            text="Hi",
+            sender="Shop",
             validity=bad,  # type: ignore[arg-type]
         ),
         "validity",
@@ -487,7 +522,7 @@ async def test_sms_validity_bounds_are_sent_as_integers(
     accepting: tuple[AsyncBSG, Accepting], hours: int
 ) -> None:
     client, recorder = accepting
-    await client.sms.send(msisdn=PHONE, body="Hi", originator="Shop", validity=hours)
+    await client.sms.send(to=PHONE, text="Hi", sender="Shop", validity=timedelta(hours=hours))
     assert recorder.bodies[0]["validity"] == hours
     assert type(recorder.bodies[0]["validity"]) is int
 
@@ -497,7 +532,7 @@ async def test_viber_send_refuses_validity_outside_15_to_86400_seconds(
     offline: AsyncBSG, bad: object
 ) -> None:
     await refused_async(
-        lambda: offline.viber.send([viber()], validity=bad),  # type: ignore[arg-type]
+        lambda: offline.viber.send_messages([viber()], validity=bad),  # type: ignore[arg-type]
         "validity",
         bad,
     )
@@ -508,7 +543,7 @@ async def test_viber_validity_bounds_are_sent_as_integers(
     accepting: tuple[AsyncBSG, Accepting], seconds: int
 ) -> None:
     client, recorder = accepting
-    await client.viber.send([viber()], validity=seconds)
+    await client.viber.send_messages([viber()], validity=timedelta(seconds=seconds))
     assert recorder.bodies[0]["validity"] == seconds
 
 
@@ -516,9 +551,9 @@ async def test_viber_validity_bounds_are_sent_as_integers(
 async def test_sms_send_refuses_tariff_outside_0_to_9(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
         lambda: offline.sms.send(
-            msisdn=PHONE,
-            body="Hi",
-            originator="Shop",
+            to=PHONE,
+            text="Hi",
+            sender="Shop",
             tariff=bad,  # type: ignore[arg-type]
         ),
         "tariff",
@@ -530,9 +565,9 @@ async def test_sms_send_refuses_tariff_outside_0_to_9(offline: AsyncBSG, bad: ob
 async def test_sms_send_bulk_refuses_bad_tariff(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
         lambda: offline.sms.send_bulk(
-            [PHONE],
-            body="Hi",
-            originator="Shop",
+            to=[PHONE],
+            text="Hi",
+            sender="Shop",
             tariff=bad,  # type: ignore[arg-type]
         ),
         "tariff",
@@ -543,7 +578,7 @@ async def test_sms_send_bulk_refuses_bad_tariff(offline: AsyncBSG, bad: object) 
 @pytest.mark.parametrize("bad", BAD_TARIFFS)
 async def test_viber_send_refuses_bad_tariff(offline: AsyncBSG, bad: object) -> None:
     await refused_async(
-        lambda: offline.viber.send([viber()], tariff=bad),  # type: ignore[arg-type]
+        lambda: offline.viber.send_messages([viber()], tariff=bad),  # type: ignore[arg-type]
         "tariff",
         bad,
     )
@@ -554,13 +589,13 @@ async def test_sms_tariff_bounds_are_sent_and_zero_is_not_dropped(
     accepting: tuple[AsyncBSG, Accepting], tariff: int
 ) -> None:
     client, recorder = accepting
-    await client.sms.send_bulk([PHONE], body="Hi", originator="Shop", tariff=tariff)
+    await client.sms.send_bulk(to=[PHONE], text="Hi", sender="Shop", tariff=tariff)
     assert recorder.bodies[0]["tariff"] == tariff
 
 
 async def test_viber_tariff_zero_is_sent(accepting: tuple[AsyncBSG, Accepting]) -> None:
     client, recorder = accepting
-    await client.viber.send([viber()], tariff=0)
+    await client.viber.send_messages([viber()], tariff=0)
     assert recorder.bodies[0]["tariff"] == 0
 
 
@@ -570,9 +605,9 @@ async def test_sms_send_refuses_a_two_way_flag_that_is_not_a_bool(
 ) -> None:
     await refused_async(
         lambda: offline.sms.send(
-            msisdn=PHONE,
-            body="Hi",
-            originator="Shop",
+            to=PHONE,
+            text="Hi",
+            sender="Shop",
             two_way=bad,  # type: ignore[arg-type]
         ),
         "two_way",
@@ -597,7 +632,7 @@ async def test_viber_send_accepts_50_recipients_across_messages(
 ) -> None:
     client, recorder = accepting
     messages = [viber(to=fifty_phones("3809720", 30)), viber(to=fifty_phones("3809721", 20))]
-    result = await client.viber.send(messages)
+    result = await client.viber.send_messages(messages)
     assert len(result) == 50
     assert sum(len(m["to"]) for m in recorder.bodies[0]["messages"]) == 50
 
@@ -605,7 +640,7 @@ async def test_viber_send_accepts_50_recipients_across_messages(
 async def test_viber_send_refuses_51_recipients_across_messages(offline: AsyncBSG) -> None:
     messages = [viber(to=fifty_phones("3809720", 30)), viber(to=fifty_phones("3809721", 21))]
     with pytest.raises(InvalidParameterError) as info:
-        await offline.viber.send(messages)
+        await offline.viber.send_messages(messages)
     assert info.value.field == "messages"
     assert "51" in str(info.value)
     assert "50" in str(info.value)
@@ -613,7 +648,7 @@ async def test_viber_send_refuses_51_recipients_across_messages(offline: AsyncBS
 
 async def test_viber_send_refuses_51_recipients_in_one_message(offline: AsyncBSG) -> None:
     with pytest.raises(InvalidParameterError) as info:
-        await offline.viber.send([viber(to=fifty_phones("3809720", 51))])
+        await offline.viber.send_messages([viber(to=fifty_phones("3809720", 51))])
     assert info.value.field == "messages"
     assert "51" in str(info.value)
 
@@ -694,7 +729,7 @@ def test_viber_message_refuses_sms_fallback_that_is_not_an_sms_fallback(bad: obj
 async def test_sms_send_bulk_refuses_a_duplicate_reference(offline: AsyncBSG) -> None:
     recipients = [Recipient(PHONE, "dup"), Recipient("380972000002", "dup")]
     await refused_async(
-        lambda: offline.sms.send_bulk(recipients, body="Hi", originator="Shop"), "reference", "dup"
+        lambda: offline.sms.send_bulk(to=recipients, text="Hi", sender="Shop"), "reference", "dup"
     )
 
 
@@ -707,20 +742,18 @@ async def test_viber_send_refuses_a_duplicate_reference_across_messages(
     offline: AsyncBSG,
 ) -> None:
     messages = [viber(to=[Recipient(PHONE, "dup")]), viber(to=[Recipient("380972000002", "dup")])]
-    await refused_async(lambda: offline.viber.send(messages), "reference", "dup")
+    await refused_async(lambda: offline.viber.send_messages(messages), "reference", "dup")
 
 
 async def test_viber_send_refuses_a_duplicate_reference_within_one_message(
     offline: AsyncBSG,
 ) -> None:
     message = viber(to=[Recipient(PHONE, "dup"), Recipient("380972000002", "dup")])
-    await refused_async(lambda: offline.viber.send([message]), "reference", "dup")
+    await refused_async(lambda: offline.viber.send_messages([message]), "reference", "dup")
 
 
 async def test_sms_send_bulk_refuses_an_empty_recipient_list(offline: AsyncBSG) -> None:
-    await refused_async(
-        lambda: offline.sms.send_bulk([], body="Hi", originator="Shop"), "recipients", []
-    )
+    await refused_async(lambda: offline.sms.send_bulk(to=[], text="Hi", sender="Shop"), "to", [])
 
 
 async def test_sms_send_individual_refuses_an_empty_message_list(offline: AsyncBSG) -> None:
@@ -728,7 +761,7 @@ async def test_sms_send_individual_refuses_an_empty_message_list(offline: AsyncB
 
 
 async def test_viber_send_refuses_an_empty_message_list(offline: AsyncBSG) -> None:
-    await refused_async(lambda: offline.viber.send([]), "messages", [])
+    await refused_async(lambda: offline.viber.send_messages([]), "messages", [])
 
 
 def test_viber_message_refuses_an_empty_recipient_list() -> None:
@@ -745,8 +778,8 @@ async def test_sms_send_bulk_refuses_recipients_that_are_not_a_list(
     offline: AsyncBSG, bad: object
 ) -> None:
     await refused_async(
-        lambda: offline.sms.send_bulk(bad, body="Hi", originator="Shop"),  # type: ignore[arg-type]
-        "recipients",
+        lambda: offline.sms.send_bulk(to=bad, text="Hi", sender="Shop"),  # type: ignore[arg-type]
+        "to",
         bad,
     )
 
@@ -767,7 +800,7 @@ async def test_viber_send_refuses_messages_that_are_not_a_list(
     offline: AsyncBSG, bad: object
 ) -> None:
     await refused_async(
-        lambda: offline.viber.send(bad),  # type: ignore[arg-type]
+        lambda: offline.viber.send_messages(bad),  # type: ignore[arg-type]
         "messages",
         bad,
     )
@@ -785,7 +818,7 @@ async def test_sms_send_individual_refuses_an_item_that_is_not_an_sms_message(
 
 async def test_viber_send_refuses_an_item_that_is_not_a_viber_message(offline: AsyncBSG) -> None:
     await refused_async(
-        lambda: offline.viber.send([viber(), PHONE]),  # type: ignore[list-item]
+        lambda: offline.viber.send_messages([viber(), PHONE]),  # type: ignore[list-item]
         "messages[1]",
         PHONE,
     )

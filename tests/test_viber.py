@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -77,13 +77,13 @@ def documented_message(**changes: Any) -> ViberMessage:
     fields: dict[str, Any] = {
         "to": [Recipient("380972920000", reference="ext_id_19")],
         "text": "My Viber messages is shinier than your SMS messages",
-        "alpha_name": "BSG",
+        "sender": "BSG",
         "is_promotional": False,
         "image_url": "http://mysite.com/logo.png",
         "button_caption": "See Details",
         "button_url": "http://mysite.com/",
         "sms_fallback": SmsFallback(
-            originator="BSG", text="SMS message will be received if you not a VIBER user."
+            sender="BSG", text="SMS message will be received if you not a VIBER user."
         ),
     }
     return ViberMessage(**{**fields, **changes})
@@ -101,7 +101,9 @@ async def test_send_posts_the_documented_payload_with_alt_route_inside_options_v
 ) -> None:
     route = respx_mock.post(CREATE).respond(json=CREATE_ANSWER)
 
-    await bsg.viber.send([documented_message()], validity=3600, tariff=0)
+    await bsg.viber.send_messages(
+        [documented_message()], validity=timedelta(seconds=3600), tariff=0
+    )
 
     assert sent_json(route) == {
         "tariff": 0,
@@ -128,17 +130,61 @@ async def test_send_posts_the_documented_payload_with_alt_route_inside_options_v
     }
 
 
+async def test_send_to_one_phone_posts_one_message_and_returns_its_receipt(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    route = respx_mock.post(CREATE).respond(json=CREATE_ANSWER)
+
+    receipt = await bsg.viber.send(
+        to="+380972920000",
+        text="Hi",
+        sender="BSG",
+        reference="ext_id_19",
+        sms_fallback=SmsFallback(text="Hi by SMS", sender="BSG"),
+        validity=timedelta(minutes=5),
+    )
+
+    assert receipt == Receipt(
+        id=217, reference="ext_id_19", price=Decimal("0.23"), currency="EUR", to="380972920000"
+    )
+    assert sent_json(route) == {
+        "validity": 300,
+        "messages": [
+            {
+                "to": [{"msisdn": "380972920000", "reference": "ext_id_19"}],
+                "text": "Hi",
+                "alpha_name": "BSG",
+                "is_promotional": False,
+                "options": {"viber": {"alt_route": {"originator": "BSG", "text": "Hi by SMS"}}},
+            }
+        ],
+    }
+
+
+async def test_send_to_one_phone_raises_the_recipients_refusal(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    respx_mock.post(CREATE).respond(
+        json={"result": [{"error": 45, "errorDescription": "Sender not registered"}]}
+    )
+
+    with pytest.raises(SenderNotAllowedError) as caught:
+        await bsg.viber.send(to="380972920000", text="Hi", sender="Nobody")
+
+    assert (caught.value.code, caught.value.field) == (45, "sender")
+
+
 async def test_send_is_promotional_is_a_json_boolean_and_plain_messages_have_no_options(
     bsg: AsyncBSG, respx_mock: respx.MockRouter
 ) -> None:
     route = respx_mock.post(CREATE).respond(json=CREATE_ANSWER)
 
-    await bsg.viber.send(
+    await bsg.viber.send_messages(
         [
             ViberMessage(
                 to=[Recipient("380972920000", "ext_id_19")],
                 text="Hi",
-                alpha_name="BSG",
+                sender="BSG",
                 is_promotional=True,
             )
         ]
@@ -155,9 +201,9 @@ async def test_send_with_only_a_fallback_puts_it_inside_options_viber(
 ) -> None:
     route = respx_mock.post(CREATE).respond(json=CREATE_ANSWER)
 
-    await bsg.viber.send(
+    await bsg.viber.send_messages(
         documented_message(image_url=None, button_caption=None, button_url=None),
-        validity=15,
+        validity=timedelta(seconds=15),
     )
 
     body = sent_json(route)
@@ -179,7 +225,7 @@ async def test_send_returns_receipts_and_totals(
 ) -> None:
     respx_mock.post(CREATE).respond(json=CREATE_ANSWER)
 
-    result = await bsg.viber.send([documented_message()])
+    result = await bsg.viber.send_messages([documented_message()])
 
     assert list(result) == [
         Receipt(
@@ -187,7 +233,7 @@ async def test_send_returns_receipts_and_totals(
             reference="ext_id_19",
             price=Decimal("0.23"),
             currency="EUR",
-            msisdn="380972920000",
+            to="380972920000",
         )
     ]
     assert result.total_price == Decimal("0.23")
@@ -204,14 +250,14 @@ async def test_send_orders_entries_as_requested_across_messages(
     ]
     respx_mock.post(CREATE).respond(json={"result": [entries[2], entries[0], entries[1]]})
 
-    result = await bsg.viber.send(
+    result = await bsg.viber.send_messages(
         [
             ViberMessage(
                 to=[Recipient("380972920001", "a"), Recipient("380972920002", "b")],
                 text="one",
-                alpha_name="BSG",
+                sender="BSG",
             ),
-            ViberMessage(to=[Recipient("380972920003", "c")], text="two", alpha_name="BSG"),
+            ViberMessage(to=[Recipient("380972920003", "c")], text="two", sender="BSG"),
         ]
     )
 
@@ -232,7 +278,7 @@ async def test_send_per_recipient_rejections_never_raise(
     )
     lookup = respx_mock.get(url__startswith=f"{BASE}/viber/reference/")
 
-    result = await bsg.viber.send(
+    result = await bsg.viber.send_messages(
         ViberMessage(
             to=[
                 Recipient("380972920001", "a"),
@@ -240,14 +286,14 @@ async def test_send_per_recipient_rejections_never_raise(
                 Recipient("380972920003", "c"),
             ],
             text="Hi",
-            alpha_name="BSG",
+            sender="BSG",
         )
     )
 
     bad_phone, accepted, bad_sender = result.entries
     assert isinstance(bad_phone, Rejection)
     assert isinstance(bad_phone.error, InvalidRequestError)
-    assert (bad_phone.error.code, bad_phone.error.field) == (41, "msisdn")
+    assert (bad_phone.error.code, bad_phone.error.field) == (41, "to")
     assert isinstance(accepted, Receipt)
     assert accepted.id == 2
     assert isinstance(bad_sender, Rejection)
@@ -263,7 +309,7 @@ async def test_send_a_43_on_the_first_attempt_is_a_rejection_without_lookup(
     respx_mock.post(CREATE).respond(json=DUPLICATE_ANSWER)
     lookup = respx_mock.get(url__startswith=f"{BASE}/viber/reference/")
 
-    result = await bsg.viber.send([documented_message()])
+    result = await bsg.viber.send_messages([documented_message()])
 
     (entry,) = result.entries
     assert isinstance(entry, Rejection)
@@ -279,7 +325,7 @@ async def test_send_raises_a_top_level_error(bsg: AsyncBSG, respx_mock: respx.Mo
     respx_mock.post(CREATE).respond(json={"error": 48, "errorDescription": "Invalid validity"})
 
     with pytest.raises(InvalidRequestError) as info:
-        await bsg.viber.send([documented_message()])
+        await bsg.viber.send_messages([documented_message()])
 
     assert (info.value.code, info.value.field) == (48, "validity")
 
@@ -295,8 +341,8 @@ async def test_send_generates_references_for_plain_numbers(
 
     route = respx_mock.post(CREATE).mock(side_effect=answer)
 
-    result = await bsg.viber.send(
-        [ViberMessage(to=["380972920000", "380972920001"], text="Hi", alpha_name="BSG")]
+    result = await bsg.viber.send_messages(
+        [ViberMessage(to=["380972920000", "380972920001"], text="Hi", sender="BSG")]
     )
 
     to = sent_json(route)["messages"][0]["to"]
@@ -312,16 +358,16 @@ async def test_send_refuses_bad_input_before_any_request(
     cases: list[tuple[Any, dict[str, Any], str]] = [
         (
             [
-                ViberMessage(to=fifty_one[:26], text="a", alpha_name="B"),
-                ViberMessage(to=fifty_one[26:], text="b", alpha_name="B"),
+                ViberMessage(to=fifty_one[:26], text="a", sender="B"),
+                ViberMessage(to=fifty_one[26:], text="b", sender="B"),
             ],
             {},
             "messages",
         ),
         ([], {}, "messages"),
         (["380972920000"], {}, "messages[0]"),
-        ([documented_message()], {"validity": 14}, "validity"),
-        ([documented_message()], {"validity": 86_401}, "validity"),
+        ([documented_message()], {"validity": timedelta(seconds=14)}, "validity"),
+        ([documented_message()], {"validity": timedelta(seconds=86_401)}, "validity"),
         ([documented_message()], {"tariff": -1}, "tariff"),
         (
             [documented_message(), documented_message(text="again")],
@@ -332,7 +378,7 @@ async def test_send_refuses_bad_input_before_any_request(
 
     for messages, options, field in cases:
         with pytest.raises(InvalidParameterError) as info:
-            await bsg.viber.send(messages, **options)
+            await bsg.viber.send_messages(messages, **options)
         assert info.value.field == field
 
     assert not route.called
@@ -351,7 +397,7 @@ async def test_send_accepts_exactly_fifty_recipients(
     route = respx_mock.post(CREATE).mock(side_effect=answer)
     fifty = [Recipient(f"3809729{i:05d}", f"r{i}") for i in range(50)]
 
-    result = await bsg.viber.send(ViberMessage(to=fifty, text="Hi", alpha_name="BSG"))
+    result = await bsg.viber.send_messages(ViberMessage(to=fifty, text="Hi", sender="BSG"))
 
     assert len(sent_json(route)["messages"][0]["to"]) == 50
     assert [e.reference for e in result.accepted] == [f"r{i}" for i in range(50)]
@@ -368,7 +414,7 @@ async def test_get_reads_the_status_with_its_fallback_sms(
     report = await bsg.viber.get(470093225)
 
     assert report.id == 470093225
-    assert report.msisdn == "380972920000"
+    assert report.to == "380972920000"
     assert report.reference == "ext_id_19"
     assert report.status is ViberStatus.UNDELIVERABLE
     assert report.time_dr == datetime(2017, 1, 17, 9, 20, 2)
@@ -440,16 +486,16 @@ async def test_lost_answer_then_43_for_all_resolves_every_entry_in_order() -> No
     references = ["v1", "v2", "v3"]
 
     async with fake_client(service) as bsg:
-        result = await bsg.viber.send(
+        result = await bsg.viber.send_messages(
             [
                 ViberMessage(
                     to=[Recipient("380972920001", "v1"), Recipient("380972920002", "v2")],
                     text="Hi",
-                    alpha_name="BSG",
+                    sender="BSG",
                 ),
-                ViberMessage(to=[Recipient("380972920003", "v3")], text="Yo", alpha_name="BSG"),
+                ViberMessage(to=[Recipient("380972920003", "v3")], text="Yo", sender="BSG"),
             ],
-            validity=3600,
+            validity=timedelta(seconds=3600),
         )
 
     assert list(result.entries) == [service.receipt(r) for r in references]
@@ -464,11 +510,11 @@ async def test_partly_processed_attempt_mixes_new_receipts_and_read_back_ones() 
     references = ["v1", "v2", "v3"]
 
     async with fake_client(service) as bsg:
-        result = await bsg.viber.send(
+        result = await bsg.viber.send_messages(
             ViberMessage(
                 to=[Recipient(f"38097292000{i}", r) for i, r in enumerate(references)],
                 text="Hi",
-                alpha_name="BSG",
+                sender="BSG",
             )
         )
 
@@ -481,8 +527,8 @@ async def test_generated_references_are_the_same_in_every_attempt() -> None:
     service = FakeService(lose_answers=2)
 
     async with fake_client(service) as bsg:
-        result = await bsg.viber.send(
-            ViberMessage(to=["380972920001", "380972920002"], text="Hi", alpha_name="BSG")
+        result = await bsg.viber.send_messages(
+            ViberMessage(to=["380972920001", "380972920002"], text="Hi", sender="BSG")
         )
 
     first, second, third = [references_sent(body) for body in service.creates]
@@ -497,7 +543,7 @@ async def test_retries_exhausted_after_lost_answers_may_have_been_accepted() -> 
 
     async with fake_client(service) as bsg:
         with pytest.raises(RequestTimeoutError) as info:
-            await bsg.viber.send([documented_message()])
+            await bsg.viber.send_messages([documented_message()])
 
     assert info.value.may_have_been_accepted is True
 
@@ -508,7 +554,7 @@ async def test_connect_errors_only_were_never_accepted() -> None:
 
     async with fake_client(refuse) as bsg:
         with pytest.raises(TransportError) as info:
-            await bsg.viber.send([documented_message()])
+            await bsg.viber.send_messages([documented_message()])
 
     assert info.value.may_have_been_accepted is False
 
@@ -517,12 +563,12 @@ async def test_lookup_failing_during_recovery_gives_a_rejection_that_may_be_acce
     service = FakeService(lose_answers=1, lookup_status=503)
 
     async with fake_client(service) as bsg:
-        result = await bsg.viber.send([documented_message()])
+        result = await bsg.viber.send_messages([documented_message()])
 
     (entry,) = result.entries
     assert isinstance(entry, Rejection)
     assert entry.reference == "ext_id_19"
-    assert entry.msisdn == "380972920000"
+    assert entry.to == "380972920000"
     assert isinstance(entry.error, DuplicateReferenceError)
     assert entry.error.code == 43
     assert entry.error.may_have_been_accepted is True
@@ -533,7 +579,7 @@ async def test_lost_answer_then_a_top_level_43_reads_every_recipient_back() -> N
     service = FakeService(lose_answers=1, refuse_whole_request=True)
 
     async with fake_client(service) as bsg:
-        result = await bsg.viber.send([documented_message()])
+        result = await bsg.viber.send_messages([documented_message()])
 
     assert list(result.entries) == [service.receipt("ext_id_19")]
     assert service.lookups == ["/rest/viber/reference/ext_id_19"]

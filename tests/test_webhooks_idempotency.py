@@ -38,7 +38,7 @@ def test_key_is_id_and_status() -> None:
 
 
 def test_key_ignores_everything_but_id_and_status() -> None:
-    other = RcsReport(id=3266500452, status=RcsStatus.DELIVERED, price=None, msisdn="1")
+    other = RcsReport(id=3266500452, status=RcsStatus.DELIVERED, price=None, to="1")
 
     assert idempotency_key(other) == idempotency_key(REPORT)
 

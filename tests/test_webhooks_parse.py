@@ -76,7 +76,7 @@ def test_documented_report_decodes_every_field() -> None:
     assert report == RcsReport(
         id=3266500452,
         status=RcsStatus.DELIVERED,
-        msisdn="380997087351",
+        to="380997087351",
         reference="hello",
         time_in=datetime(2024, 8, 22, 11, 47, 42),
         time_sent=datetime(2024, 8, 22, 11, 47, 42),
@@ -178,7 +178,7 @@ def test_error_code_and_description_are_kept() -> None:
 
 
 def test_msisdn_as_a_number_becomes_a_string() -> None:
-    assert parse_rcs_report(body(report_dict(msisdn=380997087351))).msisdn == "380997087351"
+    assert parse_rcs_report(body(report_dict(msisdn=380997087351))).to == "380997087351"
 
 
 def test_unknown_extra_fields_are_ignored() -> None:
@@ -292,7 +292,7 @@ def test_documented_click_decodes_every_field() -> None:
     assert click == RcsClick(
         id=3266500452,
         reference="hello",
-        msisdn="380997087351",
+        to="380997087351",
         text="Yes",
         postback="confirm_yes",
         time_click=datetime(2024, 8, 22, 11, 50, 2),
@@ -724,7 +724,7 @@ reports = st.builds(
     RcsReport,
     id=st.integers(min_value=0, max_value=10**30 - 1),
     status=st.sampled_from(RcsStatus) | unknown_statuses,
-    msisdn=st.none() | st.text(max_size=15),
+    to=st.none() | st.text(max_size=15),
     reference=st.none() | st.text(max_size=32),
     time_in=naive_times,
     time_sent=naive_times,
@@ -745,7 +745,7 @@ clicks = st.builds(
     RcsClick,
     id=st.integers(min_value=0, max_value=10**30 - 1),
     reference=st.none() | st.text(max_size=32),
-    msisdn=st.none() | st.text(max_size=15),
+    to=st.none() | st.text(max_size=15),
     text=st.none() | st.text(max_size=25),
     postback=st.none() | st.text(max_size=25),
     time_click=naive_times,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +99,9 @@ def sms() -> None:
 
 
 @sms.command("send", context_settings=CONTEXT)
-@click.option("--to", "msisdn", required=True, metavar="MSISDN", help="International format.")
+@click.option("--to", required=True, metavar="PHONE", help="International format.")
 @click.option("--text", required=True, help="The message body.")
-@click.option("--sender", "--originator", "sender", required=True, help="1 to 14 characters.")
+@click.option("--sender", required=True, help="1 to 14 characters.")
 @click.option("--reference", help="Your id for the message (generated when left out).")
 @click.option("--validity", type=int, help="Hours, 1 to 72.")
 @click.option("--tariff", type=int, help="0 to 9.")
@@ -108,7 +109,7 @@ def sms() -> None:
 @common_options
 def sms_send(
     settings: Settings,
-    msisdn: str,
+    to: str,
     text: str,
     sender: str,
     reference: str | None,
@@ -122,11 +123,11 @@ def sms_send(
     async def work() -> int:
         async with open_client(settings) as bsg:
             receipt = await bsg.sms.send(
-                msisdn=msisdn,
-                body=text,
-                originator=sender,
+                to=to,
+                text=text,
+                sender=sender,
                 reference=reference,
-                validity=validity,
+                validity=None if validity is None else timedelta(hours=validity),
                 tariff=tariff,
                 two_way=two_way,
             )
@@ -187,7 +188,7 @@ def viber() -> None:
     "--to", "numbers", required=True, multiple=True, metavar="MSISDN", help="Repeatable, up to 50."
 )
 @click.option("--text", required=True, help="1 to 1,000 characters.")
-@click.option("--sender", "--alpha-name", "sender", required=True, help="The registered sender.")
+@click.option("--sender", required=True, help="The registered sender.")
 @click.option("--reference", help="Your id for the message (only with one --to).")
 @click.option("--sms-fallback", help="SMS text for people who cannot get Viber.")
 @click.option("--fallback-sender", help="The fallback SMS's sender (default: --sender).")
@@ -223,11 +224,11 @@ def viber_send(
     async def work() -> int:
         fallback = None
         if sms_fallback is not None:
-            fallback = SmsFallback(fallback_sender or sender, sms_fallback)
+            fallback = SmsFallback(text=sms_fallback, sender=fallback_sender or sender)
         message = ViberMessage(
             to=[Recipient(number, reference) for number in numbers],
             text=text,
-            alpha_name=sender,
+            sender=sender,
             is_promotional=promotional,
             image_url=image_url,
             button_caption=button_caption,
@@ -235,7 +236,11 @@ def viber_send(
             sms_fallback=fallback,
         )
         async with open_client(settings) as bsg:
-            result = await bsg.viber.send([message], validity=validity, tariff=tariff)
+            result = await bsg.viber.send_messages(
+                [message],
+                validity=None if validity is None else timedelta(seconds=validity),
+                tariff=tariff,
+            )
         _show_send_result(output, result)
         return EXIT_FAILED if result.rejected else EXIT_OK
 
@@ -282,10 +287,7 @@ def campaign() -> None:
 @click.option("--text", help="The message (a `text` column overrides it per row).")
 @click.option(
     "--sender",
-    "--alpha-name",
-    "--originator",
-    "sender",
-    help="Viber sender or SMS originator, 1 to 14 characters.",
+    help="The sender name (Viber or SMS), 1 to 14 characters.",
 )
 @click.option("--sms-fallback", help="Viber only: the SMS text for people without Viber.")
 @click.option("--fallback-sender", help="Viber only: the fallback SMS's sender.")
@@ -401,14 +403,14 @@ def _show_send_result(output: Output, result: SendResult) -> None:
         output.json(result)
         return
     table = Table(title="Viber send", title_justify="left")
-    for column in ("msisdn", "reference", "result", "id", "price"):
+    for column in ("to", "reference", "result", "id", "price"):
         table.add_column(column)
     for entry in result.entries:
         if isinstance(entry, Rejection):
-            table.add_row(entry.msisdn or "", entry.reference, f"refused: {entry.error}", "", "")
+            table.add_row(entry.to or "", entry.reference, f"refused: {entry.error}", "", "")
         else:
             price = "" if entry.price is None else f"{entry.price} {entry.currency or ''}"
-            table.add_row(entry.msisdn or "", entry.reference, "accepted", str(entry.id), price)
+            table.add_row(entry.to or "", entry.reference, "accepted", str(entry.id), price)
     output.table(table)
 
 
@@ -444,7 +446,7 @@ def _show_reports(
     for column in (
         "id",
         "reference",
-        "msisdn",
+        "to",
         "status",
         "price",
         "time_sent",
@@ -463,7 +465,7 @@ def _show_reports(
         table.add_row(
             str(report.id),
             report.reference or "",
-            report.msisdn or "",
+            report.to or "",
             str(report.status),
             price.strip(),
             "" if report.time_sent is None else report.time_sent.isoformat(sep=" "),

@@ -23,6 +23,7 @@ import signal
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -316,15 +317,15 @@ def build_stream(
         fallback = None
         if settings.sms_fallback is not None:
             fallback = SmsFallback(
-                settings.fallback_sender or settings.sender, settings.sms_fallback
+                text=settings.sms_fallback, sender=settings.fallback_sender or settings.sender
             )
         return bsg.viber.stream_many(
-            recipients,
+            to=recipients,
             text=text,
-            alpha_name=settings.sender,
+            sender=settings.sender,
             is_promotional=settings.promotional,
             sms_fallback=fallback,
-            validity=settings.validity,
+            validity=None if settings.validity is None else timedelta(seconds=settings.validity),
             tariff=settings.tariff,
             chunk_size=size,
             concurrency=options.concurrency,
@@ -335,10 +336,10 @@ def build_stream(
     if settings.promotional:
         raise UsageProblem("--promotional is for --channel viber")
     return bsg.sms.stream_many(
-        recipients,
-        body=text,
-        originator=settings.sender,
-        validity=settings.validity,
+        to=recipients,
+        text=text,
+        sender=settings.sender,
+        validity=None if settings.validity is None else timedelta(hours=settings.validity),
         tariff=settings.tariff,
         chunk_size=size,
         concurrency=options.concurrency,

@@ -228,7 +228,7 @@ class RecipientsReader:
                 "too many fields",
             )
         try:
-            msisdn = rules.msisdn(raw_msisdn)
+            msisdn = rules.msisdn(raw_msisdn, "msisdn")
             reference = rules.optional_reference(raw_reference)
             text = cell("text")
             if text is not None:

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -161,12 +162,12 @@ async def run_demo(
             started = time.monotonic()
             with CountProgress(output.err, "sending", total=recipients) as progress:
                 async with bsg.viber.stream_many(
-                    numbers,
+                    to=numbers,
                     text=TEXT,
-                    alpha_name=SENDER,
+                    sender=SENDER,
                     is_promotional=True,
-                    sms_fallback=SmsFallback(SENDER, FALLBACK),
-                    validity=3600,
+                    sms_fallback=SmsFallback(text=FALLBACK, sender=SENDER),
+                    validity=timedelta(hours=1),
                     concurrency=concurrency,
                 ) as stream:
                     while (batch := await stream.batches()) is not None:
@@ -222,7 +223,7 @@ def _result(
         reason = failure_reason(failure.error)
         reasons[reason] += 1
         recipient = failure.recipient
-        shown = recipient.msisdn if isinstance(recipient, Recipient) else recipient
+        shown = recipient.to if isinstance(recipient, Recipient) else recipient
         example.setdefault(reason, f"#{failure.index} {shown!r}")
     sent_references = {item.reference for item in sent}
     return DemoResult(

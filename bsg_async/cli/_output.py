@@ -24,7 +24,8 @@ PIPE_WIDTH = 160
 
 def jsonable(value: Any) -> Any:
     """`value` as plain JSON data: `Decimal` as a string (no float rounding), times in ISO 8601,
-    enums by value, attrs values as objects, errors as `{"type", "message", ...}`."""
+    durations in seconds, enums by value, attrs values as objects, errors as
+    `{"type", "message", ...}`."""
     if isinstance(value, enum.Enum):  # before `str`: status enums are `str` subclasses
         return jsonable(value.value)
     if value is None or isinstance(value, bool | int | float | str):
@@ -33,6 +34,9 @@ def jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        seconds, rest = divmod(value, dt.timedelta(seconds=1))
+        return seconds if not rest else value.total_seconds()
     if isinstance(value, BaseException):
         return describe_error(value)
     if attrs.has(type(value)):

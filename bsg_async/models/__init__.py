@@ -2,10 +2,10 @@
 
 from ._status import UnknownStatus
 from .batch import BatchReport, Failed, LookupFailed, Outcome, Sent
-from .common import Receipt, Recipient, Rejection, SendResult
+from .common import Receipt, Recipient, Rejection, SendResult, SmsFallback
 from .rcs_report import RcsClick, RcsReport, RcsStatus
 from .sms import SmsMessage, SmsReport, SmsStatus, SmsTask
-from .viber import FallbackSms, SmsFallback, ViberMessage, ViberReport, ViberStatus
+from .viber import FallbackSms, ViberMessage, ViberReport, ViberStatus
 
 __all__ = [
     "BatchReport",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from typing import TypeVar
 
+from ..errors import InvalidParameterError
+
 _S = TypeVar("_S", bound="StatusEnum")
 
 
@@ -43,3 +45,14 @@ class StatusEnum(str, enum.Enum):
             return cls(value.strip().lower())
         except ValueError:
             return UnknownStatus(value)
+
+    @classmethod
+    def required(cls, value: object, field: str) -> str:
+        """The wire value of the member `value` names (a member, or its text in any case), for
+        a request; anything else raises `InvalidParameterError` listing the members."""
+        if isinstance(value, str):
+            parsed = cls.parse(value)
+            if isinstance(parsed, cls):
+                return str(parsed.value)
+        choices = ", ".join(str(member.value) for member in cls)
+        raise InvalidParameterError(field, value, f"expected one of {choices}")

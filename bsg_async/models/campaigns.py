@@ -14,7 +14,6 @@ import attrs
 from .. import _validation as rules
 from ..errors import InvalidParameterError
 from ._checks import non_blank, optional
-from .one_api import sms_sender
 
 __all__ = ["SmsContent", "ViberContent"]
 
@@ -27,7 +26,7 @@ BUTTON_CAPTION_MAX = 20
 
 
 def _sms_sender(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    sms_sender(value, attribute.name)
+    rules.sender(value, attribute.name, sms=True)
 
 
 def _url(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
 from .. import _validation as rules
-from ..errors import APIError
-from ._checks import checked, optional, slot_setters
+from ..errors import APIError, InvalidParameterError
+from ._checks import checked, non_blank, optional, slot_setters
 
-__all__ = ["Receipt", "Recipient", "Rejection", "SendResult"]
+__all__ = ["Receipt", "Recipient", "Rejection", "SendResult", "SmsFallback"]
 
 
 @attrs.frozen
 class Recipient:
     """One phone number and the reference (external id) of the message to it.
 
-    `msisdn` is in international format without `+` (a leading `+` is stripped), 7 to 15 digits.
-    `reference` is 1 to 32 characters from `[A-Za-z0-9_-]`; leave it `None` and the SDK fixes
-    a unique one (32 hex characters) before the first attempt, so every retry reuses it.
+    `to` is the phone number (sent as `msisdn` on the legacy API, `phone.number` on the
+    One-API) in international format without `+` (a leading `+` is stripped), 7 to 15 digits.
+    `reference` is 1 to 32 characters from `[A-Za-z0-9_-]` (letters and digits only on the
+    One-API, sent as `reference_id`); leave it `None` and the SDK fixes a unique one (32 hex
+    characters) before the first attempt, so every retry reuses it.
 
     >>> Recipient("+380972000001", reference="order-42")
-    Recipient(msisdn='380972000001', reference='order-42')
+    Recipient(to='380972000001', reference='order-42')
 
     Raises `InvalidParameterError` for a bad number or reference.
     """
 
     # A converter, not a validator: it strips the `+` and reports the value as given.
-    msisdn: str = attrs.field(converter=rules.msisdn)
+    to: str = attrs.field(converter=rules.msisdn)
     reference: str | None = attrs.field(
         default=None, validator=optional(checked(rules.reference)), kw_only=False
     )
@@ -44,22 +47,22 @@ class Recipient:
         """This recipient with its reference fixed: its own, or a freshly generated one."""
         if self.reference is not None:
             return self
-        return Recipient._checked(self.msisdn, rules.new_reference())  # msisdn checked on init
+        return Recipient._checked(self.to, rules.new_reference())  # `to` checked on init
 
     @classmethod
-    def _checked(cls, msisdn: str, reference: str) -> Recipient:
+    def _checked(cls, to: str, reference: str) -> Recipient:
         """A recipient of values already checked and normalised, made without `__init__`.
 
         The batch's hot path: attrs' `__init__` would run the converter and validator again,
         which costs more than everything else a recipient needs.
         """
         recipient = object.__new__(cls)
-        _set_msisdn(recipient, msisdn)
+        _set_to(recipient, to)
         _set_reference(recipient, reference)
         return recipient
 
 
-_set_msisdn, _set_reference = slot_setters(Recipient)
+_set_to, _set_reference = slot_setters(Recipient)
 
 
 @attrs.frozen
@@ -67,14 +70,15 @@ class Receipt:
     """A message the service accepted.
 
     `id` is the service's message id (use it with `get`), `price` the charge as a `Decimal`
-    (`None` only if the service did not state it) in `currency`.
+    (`None` only if the service did not state it) in `currency`; `to` the phone number where
+    the answer names it (`msisdn` on the wire).
     """
 
     id: int
     reference: str
     price: Decimal | None
     currency: str | None
-    msisdn: str | None = None
+    to: str | None = None
 
     @property
     def accepted(self) -> Literal[True]:
@@ -86,12 +90,13 @@ class Receipt:
 class Rejection:
     """A recipient the service refused within an otherwise successful request.
 
-    `error` is the typed `APIError` with the per-recipient `code` and `description`.
+    `error` is the typed `APIError` with the per-recipient `code` and `description`; `to` the
+    phone number where the answer names it.
     """
 
     reference: str
     error: APIError = attrs.field(eq=False)
-    msisdn: str | None = None
+    to: str | None = None
 
     @property
     def accepted(self) -> Literal[False]:
@@ -128,3 +133,40 @@ class SendResult:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+def _check_validity(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, timedelta):
+        raise InvalidParameterError(attribute.name, value, "expected a timedelta or None")
+
+
+def _check_optional_bool(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        rules.boolean(value, attribute.name)
+
+
+@attrs.frozen
+class SmsFallback:
+    """The SMS sent instead when the recipient cannot get a Viber or RCS message: one model
+    for both APIs (`alt_route` on the legacy Viber API, `alternative_channel.sms` on the
+    One-API).
+
+    - `text`: not empty (on the One-API at most 765 characters, GSM 7-bit).
+    - `sender`: the SMS sender name (sent as `originator` on the legacy API): 1 to 14
+      characters there; on the One-API up to 11 Latin letters or digits, or up to 15 digits.
+    - `validity`: a `timedelta`, One-API only: whole hours from 1 to 72, or whole seconds
+      from 30 to 86,400.
+    - `check_stop_list`: One-API only; skip numbers on the stop list (the service's default:
+      `True`).
+
+    Each API checks its own limits when the message is sent, and the legacy Viber API refuses
+    `validity` and `check_stop_list`, which it cannot carry, with `InvalidParameterError`.
+
+    >>> SmsFallback(text="Your order has shipped", sender="Shop")
+    SmsFallback(text='Your order has shipped', sender='Shop', validity=None, check_stop_list=None)
+    """
+
+    text: str = attrs.field(validator=non_blank())
+    sender: str = attrs.field(validator=non_blank())
+    validity: timedelta | None = attrs.field(default=None, validator=_check_validity)
+    check_stop_list: bool | None = attrs.field(default=None, validator=_check_optional_bool)

@@ -30,11 +30,12 @@ class HlrResult:
 
     `status` is `None` until the lookup has an answer; `network` is the network the number
     belongs to (its MCC and MNC, as the service writes them); `created_at` and `status_at` are
-    naive `datetime`s in the service's zone unless the client was given a `timezone`.
+    naive `datetime`s in the service's zone unless the client was given a `timezone`. `phone`
+    is the number looked up (`msisdn` on the wire).
     """
 
     id: int
-    msisdn: str | None = None
+    phone: str | None = None
     reference: str | None = None
     status: HlrStatus | UnknownStatus | None = None
     network: str | None = None

@@ -8,9 +8,8 @@ built by the converter, which tolerates every shape the sources show.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeAlias
 
@@ -18,8 +17,9 @@ import attrs
 
 from .. import _validation as rules
 from ..errors import InvalidParameterError
-from ._checks import checked, optional
+from ._checks import optional
 from ._status import StatusEnum, UnknownStatus
+from .common import SmsFallback
 
 __all__ = [
     "AlternativeChannelInfo",
@@ -37,17 +37,11 @@ __all__ = [
     "OneApiMessageStatus",
     "RcsCard",
     "RcsOptions",
-    "RcsSmsFallback",
     "RcsSuggestion",
     "Tariff",
 ]
 
 # -- limits (bsg-api.md 8.3, 8.4) ------------------------------------------------------------
-
-ONE_API_PHONE_MIN_DIGITS = 9
-REFERENCE_ID_RE = re.compile(r"[A-Za-z0-9]{1,32}")
-SMS_SENDER_DIGITS_RE = re.compile(r"[0-9]{1,15}")
-SMS_SENDER_NAME_RE = re.compile(r"[\x20-\x7e]{1,11}")
 
 RCS_SENDER_MAX = 40
 RCS_TEXT_MAX = 160
@@ -59,90 +53,6 @@ SUGGESTIONS_MAX = 4
 SUGGESTION_TEXT_MAX = 25
 POSTBACK_MAX = 25
 SMS_FALLBACK_TEXT_MAX = 765
-VALIDITY_HOURS = (1, 72)
-VALIDITY_SECONDS = (30, 86_400)
-START_AT_MAX_AHEAD = timedelta(days=30)
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-def phone_number(value: object, field: str = "phone") -> str:
-    """A One-API phone number: 9 to 15 digits, international format; one leading `+` is
-    stripped. Raises `InvalidParameterError` naming `field`."""
-    return rules.msisdn(value, field, min_digits=ONE_API_PHONE_MIN_DIGITS)
-
-
-def reference_id(value: object, field: str = "reference_id") -> str:
-    """A One-API `reference_id`: 1 to 32 letters and digits. Raises `InvalidParameterError`."""
-    if isinstance(value, str) and REFERENCE_ID_RE.fullmatch(value):
-        return value
-    raise InvalidParameterError(field, value, "expected 1 to 32 letters and digits")
-
-
-def sms_sender(value: object, field: str = "sender") -> str:
-    """An SMS sender: up to 15 digits, or up to 11 Latin letters, digits, spaces or signs."""
-    if (
-        isinstance(value, str)
-        and value.strip()
-        and (SMS_SENDER_DIGITS_RE.fullmatch(value) or SMS_SENDER_NAME_RE.fullmatch(value))
-    ):
-        return value
-    raise InvalidParameterError(
-        field, value, "expected up to 11 Latin letters or digits, or up to 15 digits"
-    )
-
-
-def validity_options(
-    validity: object, validity_seconds: object, *, prefix: str = ""
-) -> dict[str, int]:
-    """The `validity` (hours, 1 to 72) or `validity_seconds` (30 to 86,400) field to send.
-
-    At most one may be given; neither gives `{}` (the service's default, 72 hours).
-    """
-    if validity is not None and validity_seconds is not None:
-        raise InvalidParameterError(
-            f"{prefix}validity_seconds",
-            validity_seconds,
-            "give either validity (hours) or validity_seconds, not both",
-        )
-    if validity is not None:
-        hours = rules.integer(validity, f"{prefix}validity", VALIDITY_HOURS, "hours")
-        return {"validity": hours}
-    if validity_seconds is not None:
-        seconds = rules.integer(
-            validity_seconds, f"{prefix}validity_seconds", VALIDITY_SECONDS, "seconds"
-        )
-        return {"validity_seconds": seconds}
-    return {}
-
-
-def service_time(value: object, field: str, zone: tzinfo | None) -> datetime:
-    """`value` as a naive `datetime` on the service's clock, to send as `yyyy-mm-dd hh:mm:ss`.
-
-    A naive `datetime` is taken to be in the service's zone already (as the times it answers
-    are). An aware one is converted to the client's `timezone`, and refused when the client
-    has none: the service's zone is not documented, so the SDK cannot convert it.
-    """
-    if not isinstance(value, datetime):
-        raise InvalidParameterError(field, value, "expected a datetime")
-    if value.tzinfo is None:
-        return value
-    if zone is None:
-        raise InvalidParameterError(
-            field,
-            value,
-            "an aware datetime needs AsyncBSG(timezone=...) (the service's zone); "
-            "or pass a naive datetime in the service's zone",
-        )
-    return value.astimezone(zone).replace(tzinfo=None)
-
-
-def start_at_time(value: object, zone: tzinfo | None, now: datetime) -> str:
-    """A campaign's `start_at`: at most 30 days after `now` (a naive time on the service's
-    clock), formatted `yyyy-mm-dd hh:mm:ss`. Raises `InvalidParameterError`."""
-    moment = service_time(value, "start_at", zone)
-    if moment - now > START_AT_MAX_AHEAD:
-        raise InvalidParameterError("start_at", value, "must be at most 30 days ahead")
-    return moment.strftime(TIME_FORMAT)
 
 
 def _text(max_length: int) -> Any:
@@ -164,17 +74,12 @@ def _url(max_length: int | None = None) -> Any:
 
 
 def _phone_converter(value: Any) -> str:
-    return phone_number(value, "phone")
+    return rules.msisdn(value, "phone", min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
 
 
 def _as_tuple(value: Any) -> Any:
     """Lists and tuples become tuples; anything else is left for the validator to refuse."""
     return tuple(value) if isinstance(value, list | tuple) else value
-
-
-def _optional_bool(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        rules.boolean(value, attribute.name)
 
 
 # -- statuses ----------------------------------------------------------------------------------
@@ -346,32 +251,6 @@ class RcsOptions:
                 raise InvalidParameterError(f"cards[{index}]", card, "expected an RcsCard")
 
 
-@attrs.frozen
-class RcsSmsFallback:
-    """The SMS sent instead when the recipient cannot get the RCS message
-    (`alternative_channel.sms` on the wire).
-
-    - `text`: 1 to 765 characters (GSM 7-bit; 355 for UCS-2, which the service checks).
-    - `sender`: up to 11 Latin letters or digits, or up to 15 digits.
-    - `validity` in **hours** (1 to 72) or `validity_seconds` (30 to 86,400), not both.
-    - `check_stop_list`: skip numbers on the stop list (the service's default: `True`).
-
-    Raises `InvalidParameterError` naming the field.
-
-    >>> fallback = RcsSmsFallback(text="Your order has shipped", sender="Shop", validity=24)
-    """
-
-    text: str = attrs.field(validator=_text(SMS_FALLBACK_TEXT_MAX))
-    sender: str = attrs.field(validator=checked(sms_sender))
-    validity: int | None = None
-    validity_seconds: int | None = attrs.field(default=None)
-    check_stop_list: bool | None = attrs.field(default=None, validator=_optional_bool)
-
-    @validity_seconds.validator
-    def _check_validity(self, _attribute: Any, value: Any) -> None:
-        validity_options(self.validity, value)
-
-
 # -- what the One-API answers ------------------------------------------------------------------
 
 
@@ -387,20 +266,21 @@ class Amount:
 class MessageInfo:
     """One One-API message as a send answers it (`bsg.rcs.send`).
 
-    `id` is the message id; `reference_id` the external id it was sent with; `phone` the
-    recipient's digits; `validity` in hours; `amount` the price; `type` the channel (`"rcs"`,
-    ...) and `source` how it was sent (`"rest"`, ...). Times are naive `datetime`s in the
-    service's zone unless the client was given a `timezone`; `None` means "not yet".
+    `id` is the message id; `reference` the external id it was sent with (`reference_id` on the
+    wire); `to` the recipient's digits (`phone`); `validity` a `timedelta` (sent in hours); `amount`
+    the price; `type` the channel (`"rcs"`, ...) and `source` how it was sent (`"rest"`, ...). Times
+    are naive `datetime`s in the service's zone unless the client was given a `timezone`; `None`
+    means "not yet".
     """
 
     id: int
     status: OneApiMessageStatus | UnknownStatus
-    reference_id: str | None = None
-    phone: str | None = None
+    reference: str | None = None
+    to: str | None = None
     type: str | None = None
     source: str | None = None
     sender: str | None = None
-    validity: int | None = None
+    validity: timedelta | None = None
     amount: Amount | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
@@ -526,7 +406,8 @@ class Balance:
 
 @attrs.frozen
 class Tariff:
-    """One of the account's tariffs; pass its `code` as `tariff_code` to a send."""
+    """One of the account's tariffs; pass its `code` as `tariff` to a One-API send (sent as
+    `tariff_code`)."""
 
     id: int
     code: int | None = None
@@ -535,29 +416,20 @@ class Tariff:
     is_default: bool | None = None
 
 
-def unique_phones(numbers: Iterable[str], field: str = "phones") -> None:
-    """Refuse a phone number that appears twice in one campaign."""
-    seen: set[str] = set()
-    for index, number in enumerate(numbers):
-        if number in seen:
-            raise InvalidParameterError(
-                f"{field}[{index}]", number, "appears twice: campaign phones must be unique"
-            )
-        seen.add(number)
-
-
 @attrs.frozen
 class RcsContent:
     """What every RCS send shares, validated: made by `bsg.rcs`, written by the codec.
 
     `validity` holds the one validity field given (`{"validity": hours}` or
-    `{"validity_seconds": seconds}`), or nothing. Internal: not exported.
+    `{"validity_seconds": seconds}`), or nothing; `fallback_validity` the same for the
+    `sms_fallback`. Internal: not exported.
     """
 
     sender: str
     options: RcsOptions
-    sms_fallback: RcsSmsFallback | None = None
-    tariff_code: int | None = None
+    sms_fallback: SmsFallback | None = None
+    fallback_validity: Mapping[str, int] = attrs.field(factory=dict)
+    tariff: int | None = None
     validity: Mapping[str, int] = attrs.field(factory=dict)
     add_to_contact_book: bool | None = None
     check_stop_list: bool | None = None

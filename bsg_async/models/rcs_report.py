@@ -54,11 +54,11 @@ class RcsStatus(StatusEnum):
 class RcsReport:
     """One RCS status report, as BSG POSTs it to the account's "Callback URL for RCS".
 
-    `id` is the message id, `msisdn` the recipient, `reference` your external id. `status` is an
-    `RcsStatus`, or an `UnknownStatus` (the raw text) for a status the SDK does not know yet
-    (`status_known` tells which). Times are naive `datetime`s in the service's (undocumented)
-    zone unless a zone was given to the parser; `None` means "not yet". `price` is a `Decimal`
-    keeping the wire's 7 decimals, in `currency`. `error` is BSG's code (0: no error) with
+    `id` is the message id, `to` the recipient (`msisdn` on the wire), `reference` your external id.
+    `status` is an `RcsStatus`, or an `UnknownStatus` (the raw text) for a status the SDK does not
+    know yet (`status_known` tells which). Times are naive `datetime`s in the service's
+    (undocumented) zone unless a zone was given to the parser; `None` means "not yet". `price` is a
+    `Decimal` keeping the wire's 7 decimals, in `currency`. `error` is BSG's code (0: no error) with
     `error_description`.
 
     Build one with `bsg_async.webhooks.parse_rcs_report(body)`:
@@ -71,7 +71,7 @@ class RcsReport:
 
     id: int
     status: RcsStatus | UnknownStatus
-    msisdn: str | None = None
+    to: str | None = None
     reference: str | None = None
     time_in: datetime | None = None
     time_sent: datetime | None = None
@@ -95,7 +95,7 @@ class RcsReport:
 class RcsClick:
     """A recipient pressed a suggestion (button) of an RCS message.
 
-    `id` is the message id, `reference` your external id, `msisdn` the recipient, `text` the
+    `id` is the message id, `reference` your external id, `to` the recipient (`msisdn`), `text` the
     button's text, `postback` the button's `postback_data` and `time_click` when it was pressed
     (naive `datetime` as in `RcsReport`, `None` if not given).
 
@@ -107,7 +107,7 @@ class RcsClick:
 
     id: int
     reference: str | None = None
-    msisdn: str | None = None
+    to: str | None = None
     text: str | None = None
     postback: str | None = None
     time_click: datetime | None = None

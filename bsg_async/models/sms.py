@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import attrs
@@ -40,13 +40,14 @@ _FINAL = frozenset(
 class SmsMessage:
     """One SMS with its own text and sender, for `bsg.sms.send_individual`.
 
-    `originator` is 1 to 14 characters; `reference` as in `Recipient` (generated when `None`).
+    `to` is the phone number (sent as `msisdn`), `text` the text (`body`), `sender` 1 to 14
+    characters (`originator`); `reference` as in `Recipient` (generated when `None`).
     Raises `InvalidParameterError` naming the field for a bad value.
     """
 
-    msisdn: str = attrs.field(converter=rules.msisdn)  # strips the `+`, refuses bad numbers
-    body: str = attrs.field(validator=non_blank())
-    originator: str = attrs.field(validator=checked(rules.originator))
+    to: str = attrs.field(converter=rules.msisdn)  # strips the `+`, refuses bad numbers
+    text: str = attrs.field(validator=non_blank())
+    sender: str = attrs.field(validator=checked(rules.sender))
     reference: str | None = attrs.field(default=None, validator=optional(checked(rules.reference)))
 
 
@@ -56,12 +57,13 @@ class SmsReport:
 
     Times are naive `datetime`s in the service's zone (undocumented) unless the client was given
     a `timezone`; `None` means "not yet". `status` is an `SmsStatus`, or an `UnknownStatus` (the
-    raw text) for a status the SDK does not know.
+    raw text) for a status the SDK does not know. `to` is the phone number (`msisdn` on the
+    wire).
     """
 
     id: int
     status: SmsStatus | UnknownStatus
-    msisdn: str | None = None
+    to: str | None = None
     reference: str | None = None
     time_in: datetime | None = None
     time_sent: datetime | None = None
@@ -74,12 +76,13 @@ class SmsReport:
 class SmsTask:
     """The counters of a bulk SMS campaign, as `bsg.sms.get_task` returns them.
 
-    `validity` is in hours.
+    `sender` and `text` are the campaign's (`originator` and `body` on the wire); `validity` a
+    `timedelta` (sent in hours).
     """
 
-    originator: str | None = None
-    body: str | None = None
-    validity: int | None = None
+    sender: str | None = None
+    text: str | None = None
+    validity: timedelta | None = None
     total_price: Decimal | None = None
     currency: str | None = None
     sent: int = 0

@@ -13,10 +13,10 @@ from .. import _validation as rules
 from ..errors import InvalidParameterError
 from ._checks import checked, non_blank, optional
 from ._status import StatusEnum, UnknownStatus
-from .common import Recipient
+from .common import Recipient, SmsFallback
 from .sms import SmsStatus
 
-__all__ = ["FallbackSms", "SmsFallback", "ViberMessage", "ViberReport", "ViberStatus"]
+__all__ = ["FallbackSms", "ViberMessage", "ViberReport", "ViberStatus"]
 
 
 class ViberStatus(StatusEnum):
@@ -42,17 +42,6 @@ _FINAL = frozenset(
 )
 
 
-@attrs.frozen
-class SmsFallback:
-    """The SMS sent instead when the recipient cannot get the Viber message.
-
-    `originator` is 1 to 14 characters, `text` must not be empty.
-    """
-
-    originator: str = attrs.field(validator=checked(rules.originator))
-    text: str = attrs.field(validator=non_blank())
-
-
 def _recipients(value: str | Recipient | Iterable[str | Recipient]) -> tuple[Recipient, ...]:
     if isinstance(value, (str, Recipient)):
         value = [value]
@@ -64,8 +53,19 @@ def _recipients(value: str | Recipient | Iterable[str | Recipient]) -> tuple[Rec
 
 
 def _check_fallback(_instance: Any, attribute: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, SmsFallback):
+    """The legacy API's limits on an `SmsFallback` (`alt_route`: `originator` and `text`)."""
+    if value is None:
+        return
+    if not isinstance(value, SmsFallback):
         raise InvalidParameterError(attribute.name, value, "expected an SmsFallback or None")
+    rules.sender(value.sender, f"{attribute.name}.sender")
+    for name in ("validity", "check_stop_list"):
+        if getattr(value, name) is not None:
+            raise InvalidParameterError(
+                f"{attribute.name}.{name}",
+                getattr(value, name),
+                "the legacy Viber API's SMS fallback cannot carry it; leave it None",
+            )
 
 
 def _check_button(instance: ViberMessage, _attribute: Any, _value: Any) -> None:
@@ -82,18 +82,20 @@ def _check_button(instance: ViberMessage, _attribute: Any, _value: Any) -> None:
 
 @attrs.frozen
 class ViberMessage:
-    """One Viber message to one or more recipients, for `bsg.viber.send`.
+    """One Viber message to one or more recipients, for `bsg.viber.send_messages`.
 
-    `text` is 1 to 1,000 characters and `alpha_name` (the registered sender) 1 to 14.
+    `text` is 1 to 1,000 characters and `sender` (the registered sender, sent as
+    `alpha_name`) 1 to 14.
     `image_url` and the button (`button_caption` with `button_url`) are optional; a button needs
     both parts and an image needs a button. URLs must be http(s). `sms_fallback` is sent to
-    recipients who cannot get Viber. Plain strings in `to` become `Recipient`s.
+    recipients who cannot get Viber (its `validity` and `check_stop_list` must stay `None`:
+    the legacy API cannot carry them). Plain strings in `to` become `Recipient`s.
     Raises `InvalidParameterError` naming the field for a bad value.
     """
 
     to: tuple[Recipient, ...] = attrs.field(converter=_recipients)
     text: str = attrs.field(validator=non_blank(rules.VIBER_TEXT_MAX))
-    alpha_name: str = attrs.field(validator=checked(rules.originator))
+    sender: str = attrs.field(validator=checked(rules.sender))
     is_promotional: bool = attrs.field(default=False, validator=checked(rules.boolean))
     image_url: str | None = attrs.field(default=None, validator=optional(checked(rules.http_url)))
     button_caption: str | None = attrs.field(default=None, validator=optional(non_blank()))
@@ -122,12 +124,13 @@ class FallbackSms:
 class ViberReport:
     """The state of one Viber message, as `bsg.viber.get` and `get_by_reference` return it.
 
-    `fallback` lists the SMS sent in its place (empty when none was). Times as in `SmsReport`.
+    `fallback` lists the SMS sent in its place (empty when none was). Times and `to` as in
+    `SmsReport`.
     """
 
     id: int
     status: ViberStatus | UnknownStatus
-    msisdn: str | None = None
+    to: str | None = None
     reference: str | None = None
     time_in: datetime | None = None
     time_sent: datetime | None = None

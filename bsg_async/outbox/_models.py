@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -56,8 +57,9 @@ class OutboxCampaign:
     """What a campaign sends: the settings every row of it shares, stored with the campaign.
 
     `channel` is `"sms"` or `"viber"`; `text` the message (a row may carry its own);
-    `sender` the originator (SMS) or alpha name (Viber). `validity` is in **hours** for SMS
-    (1 to 72) and in **seconds** for Viber (15 to 86,400), as the API has it. `fallback_text`
+    `sender` the sender name (sent as `originator` for SMS, `alpha_name` for Viber).
+    `validity` is a `timedelta`: whole **hours** for SMS (1 to 72) and whole **seconds** for
+    Viber (15 to 86,400), as the API has it. `fallback_text`
     and `fallback_sender` (Viber only) are the SMS sent to who cannot get Viber.
     `rate_limit` is messages per second for the whole campaign, shared by every worker on any
     machine (`None`: no limit of the campaign's own). `chunk_size` is recipients per claim and
@@ -73,7 +75,7 @@ class OutboxCampaign:
     channel: Literal["sms", "viber"] = attrs.field(kw_only=True)
     text: str = attrs.field(kw_only=True)
     sender: str = attrs.field(kw_only=True)
-    validity: int | None = attrs.field(default=None, kw_only=True)
+    validity: timedelta | None = attrs.field(default=None, kw_only=True)
     tariff: int | None = attrs.field(default=None, kw_only=True)
     is_promotional: bool = attrs.field(default=False, kw_only=True)
     fallback_text: str | None = attrs.field(default=None, kw_only=True)
@@ -88,7 +90,13 @@ class OutboxCampaign:
             raise InvalidParameterError("channel", self.channel, "expected 'sms' or 'viber'")
         viber = self.channel == "viber"
         rules.text(self.text, "text", max_length=rules.VIBER_TEXT_MAX if viber else None)
-        rules.originator(self.sender, "sender")
+        rules.sender(self.sender)
+        if viber:
+            rules.optional_duration(
+                self.validity, "validity", rules.VIBER_VALIDITY_SECONDS, "seconds"
+            )
+        else:
+            rules.optional_duration(self.validity, "validity", rules.SMS_VALIDITY_HOURS, "hours")
         if self.channel == "sms" and (
             self.fallback_text is not None or self.fallback_sender is not None
         ):
@@ -120,12 +128,16 @@ class OutboxCampaign:
         """The settings as sorted JSON (what the store keeps; the name is kept apart)."""
         values = attrs.asdict(self)
         del values["name"]
+        if self.validity is not None:  # JSON has no durations: whole seconds
+            values["validity"] = self.validity // timedelta(seconds=1)
         return json.dumps(values, sort_keys=True)
 
     @classmethod
     def from_json(cls, name: str, text: str) -> OutboxCampaign:
         """The campaign stored by `settings_json`."""
         values: dict[str, Any] = json.loads(text)
+        if values.get("validity") is not None:
+            values["validity"] = timedelta(seconds=values["validity"])
         return cls(name, **values)
 
 
@@ -136,7 +148,7 @@ class ClaimedRow:
 
     seq: int
     reference: str
-    msisdn: str
+    to: str
     text: str | None
     attempts: int
 
@@ -190,7 +202,7 @@ class OutboxRow:
 
     seq: int
     reference: str
-    msisdn: str
+    to: str
     text: str | None
     state: RowState
     message_id: int | None

@@ -91,7 +91,7 @@ def outbox_row(row: Sequence[Any]) -> OutboxRow:
     return OutboxRow(
         seq=int(seq),
         reference=reference,
-        msisdn=msisdn,
+        to=msisdn,
         text=text,
         state=RowState(state),
         message_id=None if message_id is None else int(message_id),

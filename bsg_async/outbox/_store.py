@@ -77,7 +77,7 @@ class OutboxMessage:
     Raises `InvalidParameterError` for a bad number, reference or text.
     """
 
-    msisdn: str = attrs.field(converter=rules.msisdn)
+    to: str = attrs.field(converter=rules.msisdn)
     reference: str | None = attrs.field(default=None)
     text: str | None = attrs.field(default=None)
 
@@ -421,11 +421,11 @@ async def _batches(
         if isinstance(item, str):
             return (next(references), rules.msisdn(item, f"messages[{position}]"), None)
         if isinstance(item, Recipient):
-            return (item.reference or next(references), item.msisdn, None)
+            return (item.reference or next(references), item.to, None)
         if isinstance(item, OutboxMessage):
             if item.text is not None and max_text is not None:
                 rules.text(item.text, f"messages[{position}].text", max_length=max_text)
-            return (item.reference or next(references), item.msisdn, item.text)
+            return (item.reference or next(references), item.to, item.text)
         raise InvalidParameterError(
             f"messages[{position}]", item, "expected a phone number, Recipient or OutboxMessage"
         )
@@ -450,7 +450,7 @@ async def _batches(
 
 RESULT_COLUMNS = (
     "reference",
-    "msisdn",
+    "to",
     "state",
     "id",
     "price",
@@ -471,7 +471,7 @@ def _csv_line(row: OutboxRow) -> tuple[object, ...]:
 
     return (
         row.reference,
-        row.msisdn,
+        row.to,
         str(row.state),
         blank(row.message_id),
         blank(row.price),

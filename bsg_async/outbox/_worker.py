@@ -402,18 +402,19 @@ class Worker:
     ) -> Sequence[Outcome]:
         campaign = self.campaign
         # Checked when they were added: made without running the checks again.
-        recipients = [Recipient._checked(row.msisdn, row.reference) for row in rows]
+        recipients = [Recipient._checked(row.to, row.reference) for row in rows]
         size = max(1, min(len(recipients), campaign.max_chunk))
         if campaign.channel == "viber":
             fallback = None
             if campaign.fallback_text is not None:
                 fallback = SmsFallback(
-                    campaign.fallback_sender or campaign.sender, campaign.fallback_text
+                    text=campaign.fallback_text,
+                    sender=campaign.fallback_sender or campaign.sender,
                 )
             report = await self.bsg.viber.send_many(
-                recipients,
+                to=recipients,
                 text=text,
-                alpha_name=campaign.sender,
+                sender=campaign.sender,
                 is_promotional=campaign.is_promotional,
                 sms_fallback=fallback,
                 validity=campaign.validity,
@@ -424,9 +425,9 @@ class Worker:
             )
         else:
             report = await self.bsg.sms.send_many(
-                recipients,
-                body=text,
-                originator=campaign.sender,
+                to=recipients,
+                text=text,
+                sender=campaign.sender,
                 validity=campaign.validity,
                 tariff=campaign.tariff,
                 chunk_size=size,

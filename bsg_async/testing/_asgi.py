@@ -192,7 +192,7 @@ class FakeApp:
                 "rcs": {
                     reference: [str(message.id), fake.rcs.acceptances(reference)]
                     for message in fake.rcs.messages
-                    if (reference := message.reference_id) is not None
+                    if (reference := message.reference) is not None
                 }
             }
         if method == "GET" and name == "acceptances":

@@ -3,7 +3,7 @@
 Endpoints (the OpenAPI description's), each behind a valid bearer token:
 
 - `POST /api/campaigns/sms/send` (1 to 10,000 unique phones, numbers as integers),
-  `.../sms/send-groups` (contact-list ids from the fake's `contact_groups`) and
+  `.../sms/send-groups` (contact-list ids from the fake's `contact_lists`) and
   `.../sms/send-individual` (messages with their own text and sender);
 - `POST /api/campaigns/viber/send` (1 to 5,000 unique phones, an optional SMS fallback);
 - `POST /api/campaigns/send`: one campaign over `channels` (`sms`, `viber`, `rcs`; a second
@@ -251,7 +251,7 @@ class CampaignApi:
             options=MappingProxyType(dict(content)),
             fallback=None if fallback is None else MappingProxyType(dict(fallback)),
             callback_url=options.callback_url,
-            tariff_code=options.tariff_code,
+            tariff=options.tariff_code,
             campaign_id=self.rcs.campaigns.next_id(),
             add_to_contact_book=options.add_to_contact_book,
             check_stop_list=options.check_stop_list,

@@ -187,7 +187,7 @@ def fake_from_args(args: argparse.Namespace) -> FakeBSG:
         rcs_price=args.rcs_price,
         balance=args.balance,
         credit=args.credit,
-        contact_groups=groups,
+        contact_lists=groups,
     )
     rules = Rules(
         unroutable_prefixes=args.unroutable_prefix,

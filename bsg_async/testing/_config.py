@@ -128,17 +128,17 @@ def _tariffs(value: object) -> Any:
 def _groups(value: object) -> Mapping[int, tuple[str, ...]]:
     if not isinstance(value, Mapping):
         raise InvalidParameterError(
-            "contact_groups", value, "expected a mapping of contact-list id to phone numbers"
+            "contact_lists", value, "expected a mapping of contact-list id to phone numbers"
         )
     fixed: dict[int, tuple[str, ...]] = {}
     for group, phones in value.items():
         if isinstance(group, bool) or not isinstance(group, int) or group < 1:
-            raise InvalidParameterError("contact_groups", group, "expected ids as ints >= 1")
+            raise InvalidParameterError("contact_lists", group, "expected ids as ints >= 1")
         numbers = tuple(_strings(phones))
         for number in numbers:
             if not isinstance(number, str) or not _GROUP_PHONE.fullmatch(number):
                 raise InvalidParameterError(
-                    f"contact_groups[{group}]", number, "expected phone numbers of 9 to 15 digits"
+                    f"contact_lists[{group}]", number, "expected phone numbers of 9 to 15 digits"
                 )
         fixed[group] = numbers
     return MappingProxyType(fixed)
@@ -179,7 +179,7 @@ class Account:
     - `tariffs`: the account's tariffs (`bsg_async.models.one_api.Tariff` values); an RCS
       send's `tariff_code` must be the `code` of an active one. Default: code 0 "Standard"
       (the default) and code 9 "Best quality".
-    - `contact_groups`: contact-list id -> phone numbers, for RCS `send-groups`.
+    - `contact_lists`: contact-list id -> phone numbers, for RCS `send-groups`.
 
     ```python
     FakeBSG(account=Account(api_keys=["test_x"], balance=Decimal("5"), credit=Decimal(0)))
@@ -197,7 +197,7 @@ class Account:
     balance: Decimal = Decimal("100.0000000")
     credit: Decimal | None = None
     tariffs: tuple[Tariff, ...] = attrs.field(default=DEFAULT_TARIFFS, converter=_tariffs)
-    contact_groups: Mapping[int, tuple[str, ...]] = attrs.field(
+    contact_lists: Mapping[int, tuple[str, ...]] = attrs.field(
         factory=lambda: MappingProxyType({}), converter=_groups
     )
 

@@ -135,7 +135,7 @@ class LegacyExtras:
             "error": 0,
             "errorDescription": "No errors",
             "id": str(lookup.id),
-            "msisdn": lookup.msisdn,
+            "msisdn": lookup.phone,
             "reference": lookup.reference,
             "status": lookup.status,
             "network": lookup.network,

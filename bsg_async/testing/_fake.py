@@ -27,6 +27,7 @@ from ..errors import InvalidParameterError
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
 from ._campaigns import CampaignApi
 from ._config import Account, Lifecycle, Rules, Webhook, checked
+from ._email import EmailApi
 from ._extras import HLR_ID_BASE, HlrLookups, LegacyExtras
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._faults import FaultKind, Faults
@@ -37,6 +38,9 @@ from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_pay
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
 from ._routes import Call, Router
+from ._senders import SendersApi
+from ._short_links import ShortLinksApi
+from ._statistics import StatisticsApi
 from ._store import Store
 from ._views import ChannelView, RcsView
 
@@ -173,7 +177,7 @@ class FakeBSG:
     ```python
     fake = FakeBSG(seed=1)
     async with AsyncBSG(api_key="test_x", transport=fake.transport) as bsg:
-        receipt = await bsg.sms.send(msisdn="380501234567", body="Hi", originator="Shop")
+        receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop")
     assert fake.sms.acceptances(receipt.reference) == 1
     fake.advance(60)                     # statuses move on: scheduled -> sent -> delivered
     ```
@@ -280,9 +284,23 @@ class FakeBSG:
         self.sms = ChannelView("sms", self._sms_store, self._fates, self.now)
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
+        self.statistics = StatisticsApi(
+            messages=lambda: self.messages, state=self.state, now=self.now
+        )
+        self.email = EmailApi(now=self.now)
+        self.senders = SendersApi(now=self.now)
+        self.short_links = ShortLinksApi(now=self.now)
         # Every One-API operation: each area lists its routes beside its handlers.
         self._router = Router(
-            (*self._one_api.routes(), *self._rcs.routes(), *CampaignApi(self._rcs).routes())
+            (
+                *self._one_api.routes(),
+                *self._rcs.routes(),
+                *CampaignApi(self._rcs).routes(),
+                *self.statistics.routes(),
+                *self.email.routes(),
+                *self.senders.routes(),
+                *self.short_links.routes(),
+            )
         )
 
     def __repr__(self) -> str:
@@ -707,8 +725,8 @@ class FakeBSG:
         chosen = suggestions[0]
         payload = {
             "id": str(found.id),
-            "reference": found.reference_id,
-            "msisdn": found.phone,
+            "reference": found.reference,
+            "msisdn": found.to,
             "text": chosen.get("text"),
             "postback": chosen.get("postback_data"),
             "time_click": format_time(self.now()),

@@ -377,7 +377,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
         return _Subject(
             _ONE_API_ROUTES[submission.channel],
             message.id,
-            message.phone,
+            message.to,
             submission.accepted_at,
             submission.start_at,
             "accepted" if submission.campaign_id is None else "sending",
@@ -389,7 +389,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
     return _Subject(
         route,
         message.id,
-        message.msisdn,
+        message.to,
         message.accepted_at,
         message.accepted_at,
         route.begin,

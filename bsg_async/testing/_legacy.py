@@ -426,7 +426,7 @@ class LegacyApi:
             "error": 0,
             "errorDescription": DESCRIPTIONS[0],
             "id": str(message.id),
-            "msisdn": message.msisdn,
+            "msisdn": message.to,
             "reference": message.reference,
             "time_in": format_time(state.time_in),
             "time_sent": format_time(state.time_sent),
@@ -454,7 +454,7 @@ class LegacyApi:
                     "error": 0,
                     "errorDescription": DESCRIPTIONS[0],
                     "id": str(message_id),
-                    "msisdn": viber.msisdn,
+                    "msisdn": viber.to,
                     "time_in": format_time(fallback.time_in),
                     "time_sent": format_time(fallback.time_sent),
                     "time_dr": format_time(fallback.time_dr),
@@ -489,7 +489,7 @@ class LegacyApi:
                 counts[self.fates.state(message, now).status] += 1
         submission = task.submission
         answer = {
-            "originator": submission.originator,
+            "originator": submission.sender,
             "body": submission.text,
             "validity": submission.validity if submission.validity is not None else 72,
             "totalprice": submission.price * task.count,

@@ -8,7 +8,7 @@ Endpoints (bsg-api.md 8.3 to 8.5), each behind a valid bearer token:
 
 - `POST /api/messages/rcs/send` -> `{"data": MessageInfo}`;
 - `POST /api/campaigns/rcs/send` (1 to 5,000 unique phones) and `.../send-groups` (contact-list
-  ids from the fake's `contact_groups`) -> `{"data": Campaign}`;
+  ids from the fake's `contact_lists`) -> `{"data": Campaign}`;
 - `GET /api/campaigns` (paged, 30 to 500), `GET /api/campaigns/{id}`, `.../{id}/detail`,
   `PATCH /api/campaigns/{id}/stop` (422 unless scheduled, sending, paused or moderation);
 - `GET /api/messages` with `filter[reference_id|campaign_id|id|from|to]` (paged, 15 to 500);
@@ -219,8 +219,8 @@ def report_payload(message: FakeRcsMessage, step: Step) -> dict[str, Any]:
         "error": 0,
         "errorDescription": "No errors",
         "id": str(message.id),
-        "msisdn": message.phone,
-        "reference": message.reference_id,
+        "msisdn": message.to,
+        "reference": message.reference,
         "time_in": format_time(message.accepted_at),
         "time_sent": format_time(step.time_sent),
         "time_dr": format_time(step.time_dr),
@@ -287,7 +287,7 @@ class RcsApi:
         self.price = account.rcs_price
         self.currency = account.currency
         self.tariffs = account.tariffs
-        self.groups = account.contact_groups
+        self.groups = account.contact_lists
         self._codes = frozenset(t.code for t in self.tariffs if t.is_active and t.code is not None)
 
     @property
@@ -332,7 +332,7 @@ class RcsApi:
             return invalid(check.errors)
         if any(ref is not None and self.held(ref) for _, ref in recipients):
             return DUPLICATE
-        return self._campaign(common, recipients, start_at, groups=())
+        return self._campaign(common, recipients, start_at, contact_lists=())
 
     def phones(
         self,
@@ -392,7 +392,7 @@ class RcsApi:
             return invalid(check.errors)
         numbers = list(dict.fromkeys(number for group in ids for number in self.groups[group]))
         recipients: list[tuple[str, str | None]] = [(number, None) for number in numbers]
-        return self._campaign(common, recipients, start_at, groups=tuple(dict.fromkeys(ids)))
+        return self._campaign(common, recipients, start_at, contact_lists=tuple(dict.fromkeys(ids)))
 
     def _campaign(
         self,
@@ -400,14 +400,14 @@ class RcsApi:
         recipients: list[tuple[str, str | None]],
         start_at: float | None,
         *,
-        groups: tuple[int, ...],
+        contact_lists: tuple[int, ...],
     ) -> Reply:
         now = self.now()
         start = now if start_at is None or start_at < now else start_at
         campaign_id = self.campaigns.next_id()
         submission = self._submission(common, now, start, campaign_id=campaign_id)
         return self.open_campaign(
-            submission, [(number, ref, submission) for number, ref in recipients], groups
+            submission, [(number, ref, submission) for number, ref in recipients], contact_lists
         )
 
     def open_campaign(
@@ -492,7 +492,7 @@ class RcsApi:
             options=common.options,
             fallback=common.fallback,
             callback_url=callback_url,
-            tariff_code=common.tariff_code,
+            tariff=common.tariff_code,
             campaign_id=campaign_id,
             add_to_contact_book=common.add_to_contact_book,
             check_stop_list=common.check_stop_list,
@@ -601,10 +601,10 @@ class RcsApi:
         delivered = state.time_dr if state.status in ("delivered", "read") else None
         return {
             "id": message.id,
-            "reference_id": message.reference_id,
+            "reference_id": message.reference,
             "source": "rest",
             "type": message.channel,
-            "phone": int(message.phone),
+            "phone": int(message.to),
             "status": state.status,
             "validity": message.submission.validity_hours,
             "amount": {"value": _price_text(message.price), "currency": message.currency},
@@ -619,7 +619,7 @@ class RcsApi:
         item = self.message_info(message)
         state = self.state(message)
         item["campaign_id"] = message.campaign_id
-        item["country"] = _country(message.phone)
+        item["country"] = _country(message.to)
         item["parts"] = 1
         channels = None
         if state.fallback_id is not None:
@@ -712,7 +712,7 @@ class RcsApi:
             statistics[f"not_{submission.channel}_user"] = sum(
                 1
                 for message in self.campaign_messages(campaign)
-                if not self.fates.reaches(route, message.phone)
+                if not self.fates.reaches(route, message.to)
             )
         return {
             "id": campaign.id,
@@ -809,7 +809,7 @@ class RcsApi:
             limit,
             among=self._candidates(reference_id, campaign_id, message_id),
             where=lambda message: (
-                (reference_id is None or message.reference_id == reference_id)
+                (reference_id is None or message.reference == reference_id)
                 and (campaign_id is None or message.campaign_id == campaign_id)
                 and (message_id is None or message.id == message_id)
                 and since <= message.accepted_at <= until

@@ -35,13 +35,14 @@ class Submission:
     """What one create request said about its messages; shared by the messages it created.
 
     `validity` is in hours for SMS and in seconds for Viber, as sent (`None`: the default).
-    `fallback` is the `(originator, text)` of a Viber message's SMS fallback, if it had one.
+    `sender` is the SMS `originator` or Viber `alpha_name`. `fallback` is the
+    `(sender, text)` of a Viber message's SMS fallback, if it had one.
     `accepted_at` is the fake's clock (Unix seconds) at acceptance.
     """
 
     channel: Channel
     text: str
-    originator: str
+    sender: str
     accepted_at: float
     price: Decimal
     currency: str
@@ -107,7 +108,7 @@ class FakeHlr:
 
     id: int
     reference: str
-    msisdn: str
+    phone: str
     status: str
     network: str | None
     price: Decimal
@@ -120,13 +121,15 @@ class FakeMessage(_Accepted):
 
     ```python
     message = fake.sms.find("order42")
-    assert message.msisdn == "380501234567" and message.text == "Hi"
+    assert message.to == "380501234567" and message.text == "Hi"
     ```
+
+    `to` is the phone number (sent as `msisdn`).
     """
 
     id: int
     reference: str
-    msisdn: str
+    to: str
     submission: Submission = attrs.field(repr=False, eq=False)
 
     @property
@@ -140,9 +143,9 @@ class FakeMessage(_Accepted):
         return self.submission.text
 
     @property
-    def originator(self) -> str:
-        """The SMS originator or Viber `alpha_name`."""
-        return self.submission.originator
+    def sender(self) -> str:
+        """The sender name: the SMS `originator` or Viber `alpha_name`."""
+        return self.submission.sender
 
     @property
     def task_id(self) -> int | None:
@@ -184,7 +187,7 @@ class RcsSubmission:
     options: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
     fallback: Mapping[str, Any] | None = attrs.field(default=None, repr=False)
     callback_url: str | None = None
-    tariff_code: int | None = None
+    tariff: int | None = None
     campaign_id: int | None = None
     add_to_contact_book: bool = True
     check_stop_list: bool = True
@@ -197,13 +200,15 @@ class FakeRcsMessage(_Accepted):
 
     ```python
     message = fake.rcs.find("order42")
-    assert message.phone == "380501234567" and message.text == "Your order shipped"
+    assert message.to == "380501234567" and message.text == "Your order shipped"
     ```
+
+    `reference` is the `reference_id` it was sent with, `to` its `phone.number`.
     """
 
     id: int
-    reference_id: str | None
-    phone: str
+    reference: str | None
+    to: str
     submission: RcsSubmission = attrs.field(repr=False, eq=False)
 
     @property
@@ -254,8 +259,9 @@ class FakeCampaign:
     """An RCS campaign the fake accepted: the messages with ids `first_id` to
     `first_id + count - 1`, starting at `submission.start_at` (the fake's clock).
 
-    `groups` holds the contact-list ids of a `send-groups` campaign; `finishes_at` is when its
-    last message reaches a final status, unless it is stopped or held first.
+    `contact_lists` holds the contact-list ids (`groups`) of a `send-groups` campaign;
+    `finishes_at` is when its last message reaches a final status, unless it is stopped or
+    held first.
     """
 
     id: int
@@ -264,4 +270,4 @@ class FakeCampaign:
     count: int
     finishes_at: float
     submission: RcsSubmission = attrs.field(repr=False, eq=False)
-    groups: tuple[int, ...] = ()
+    contact_lists: tuple[int, ...] = ()

@@ -23,7 +23,7 @@ at once, or pytest refuses the second registration.
 async def test_order_confirmation(bsg_client, fake_bsg):
     await confirm_order(bsg_client, order_id=42)
     [message] = fake_bsg.sms.messages
-    assert message.msisdn == "380501234567" and "42" in message.text
+    assert message.to == "380501234567" and "42" in message.text
 ```
 """
 

@@ -156,7 +156,7 @@ def parse_rcs_callbacks(
     `parse_rcs_reports`. This is what `RcsWebhookApp` uses.
 
     >>> parse_rcs_callbacks(b'{"id": 5, "postback": "yes"}')
-    (RcsClick(id=5, reference=None, msisdn=None, text=None, postback='yes', time_click=None),)
+    (RcsClick(id=5, reference=None, to=None, text=None, postback='yes', time_click=None),)
     """
     data = decode(body, max_body_size=max_body_size, max_depth=max_depth)
     out: list[RcsCallback] = []
@@ -181,7 +181,7 @@ def rcs_report_payload(report: RcsReport) -> dict[str, Any]:
         "error": report.error,
         "errorDescription": report.error_description,
         "id": str(report.id),
-        "msisdn": report.msisdn,
+        "msisdn": report.to,
         "reference": report.reference,
         "time_in": _time_text(report.time_in),
         "time_sent": _time_text(report.time_sent),
@@ -201,7 +201,7 @@ def rcs_click_payload(click: RcsClick) -> dict[str, Any]:
     return {
         "id": str(click.id),
         "reference": click.reference,
-        "msisdn": click.msisdn,
+        "msisdn": click.to,
         "text": click.text,
         "postback": click.postback,
         "time_click": _time_text(click.time_click),

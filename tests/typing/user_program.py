@@ -52,7 +52,7 @@ async def async_progress(done: int, total: int | None) -> None:
 
 async def main() -> None:
     async with AsyncBSG(api_key="live_...", max_retries=2, timeout=httpx.Timeout(10.0)) as bsg:
-        result = await bsg.sms.send_bulk(recipients=["380972000001"], body="Sale", originator="S")
+        result = await bsg.sms.send_bulk(to=["380972000001"], text="Sale", sender="S")
         for entry in result:
             if entry.accepted:
                 print(entry.reference, entry.id, entry.price)
@@ -60,7 +60,7 @@ async def main() -> None:
                 print(entry.reference, entry.error.code, entry.error.description)
 
         receipt = await bsg.with_options(timeout=5, max_retries=0).sms.send(
-            msisdn="380501234567", body="Hi", originator="Shop"
+            to="380501234567", text="Hi", sender="Shop"
         )
         if receipt.price is not None:
             doubled: Decimal = receipt.price * 2
@@ -71,16 +71,16 @@ async def main() -> None:
 
         patient = bsg.with_options(retry=RetryPolicy(max_attempts=6))
         report = await patient.viber.send_many(
-            ["380972000001"],
+            to=["380972000001"],
             text="Sale",
-            alpha_name="BSG",
+            sender="BSG",
             on_progress=lambda done, total: print(done, total),
         )
         for failed in report.failed:
             print(failed.index, failed.error, failed.may_have_been_accepted)
         totals: dict[str, Decimal] = dict(report.total_price)
         print(totals)
-        await bsg.sms.send_many(["380972000001"], body="Sale", originator="S", on_progress=progress)
+        await bsg.sms.send_many(to=["380972000001"], text="Sale", sender="S", on_progress=progress)
         await bsg.sms.send_many(
-            ["380972000001"], body="Sale", originator="S", on_progress=async_progress
+            to=["380972000001"], text="Sale", sender="S", on_progress=async_progress
         )
