@@ -60,7 +60,7 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
-from .models.campaigns import SmsContent, ViberContent
+from .models.campaigns import RcsContent, SmsContent, ViberContent
 from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
@@ -135,6 +135,7 @@ __all__ = [
     "RateLimitError",
     "RcsCard",
     "RcsClick",
+    "RcsContent",
     "RcsOptions",
     "RcsReport",
     "RcsStatus",

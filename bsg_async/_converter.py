@@ -39,7 +39,13 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
-from .models.campaigns import CampaignOptions, CampaignTarget, SmsContent, ViberContent
+from .models.campaigns import (
+    CampaignOptions,
+    CampaignTarget,
+    RcsContent,
+    SmsContent,
+    ViberContent,
+)
 from .models.email import EmailInline, EmailReceipt
 from .models.legacy import HlrResult, HlrStatus, LegacyBalance, Price, PriceQuote
 from .models.one_api import (
@@ -56,8 +62,8 @@ from .models.one_api import (
     OneApiMessage,
     OneApiMessageStatus,
     RcsCard,
-    RcsContent,
     RcsOptions,
+    RcsSendFields,
     RcsSuggestion,
     Tariff,
 )
@@ -788,7 +794,7 @@ class Wire:
 
     @staticmethod
     def rcs_message(
-        to: str, reference: str, content: RcsContent, *, callback_url: str | None
+        to: str, reference: str, content: RcsSendFields, *, callback_url: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS message to one phone (`phone.number`, `reference_id`)."""
         body = {"phone": {"number": to, "reference_id": reference}, **_rcs(content)}
@@ -798,7 +804,7 @@ class Wire:
 
     @staticmethod
     def rcs_campaign(
-        phones: Sequence[tuple[str, str]], content: RcsContent, *, start_at: str | None
+        phones: Sequence[tuple[str, str]], content: RcsSendFields, *, start_at: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS campaign to `(number, reference)` phones (`phones`)."""
         body = {
@@ -811,7 +817,7 @@ class Wire:
 
     @staticmethod
     def rcs_contact_lists(
-        contact_lists: Sequence[int], content: RcsContent, *, start_at: str | None
+        contact_lists: Sequence[int], content: RcsSendFields, *, start_at: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS campaign to contact lists (`groups` on the wire)."""
         body: dict[str, Any] = {"groups": list(contact_lists), **_rcs(content)}
@@ -864,7 +870,7 @@ class Wire:
     @staticmethod
     def campaign(
         target: CampaignTarget,
-        channels: Sequence[SmsContent | ViberContent],
+        channels: Sequence[SmsContent | ViberContent | RcsContent],
         options: CampaignOptions,
     ) -> dict[str, Any]:
         """The body of the any-channel campaign (`campaigns/send`): `channels` by priority,
@@ -876,8 +882,10 @@ class Wire:
         for content in channels:
             if isinstance(content, SmsContent):
                 body["sms"] = _sms_content(content)
-            else:
+            elif isinstance(content, ViberContent):
                 body["viber"] = _viber_content(content)
+            else:
+                body["rcs"] = {"sender": content.sender, **_options_json(content.options)}
         body.update(_campaign_options(options))
         return body
 
@@ -1161,7 +1169,7 @@ def _inline_json(inline: EmailInline) -> dict[str, str]:
     }
 
 
-def _rcs(content: RcsContent) -> dict[str, Any]:
+def _rcs(content: RcsSendFields) -> dict[str, Any]:
     """The fields every RCS send shares, in wire form."""
     fields: dict[str, Any] = {"sender": content.sender, "options": _options_json(content.options)}
     if content.sms_fallback is not None:
@@ -1206,8 +1214,10 @@ def _campaign_options(options: CampaignOptions) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def _channel_name(content: SmsContent | ViberContent) -> str:
-    return "sms" if isinstance(content, SmsContent) else "viber"
+def _channel_name(content: SmsContent | ViberContent | RcsContent) -> str:
+    if isinstance(content, SmsContent):
+        return "sms"
+    return "viber" if isinstance(content, ViberContent) else "rcs"
 
 
 def _sms_content(content: SmsContent) -> dict[str, Any]:

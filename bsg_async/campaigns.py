@@ -13,7 +13,7 @@ from ._one_api_sending import post_campaign
 from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size, time_filters
 from .errors import InvalidParameterError
 from .models import Recipient
-from .models.campaigns import SMS_TEXT_MAX, SmsContent, ViberContent
+from .models.campaigns import SMS_TEXT_MAX, RcsContent, SmsContent, ViberContent
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign, CampaignDetail
 
@@ -116,7 +116,7 @@ class CampaignsResource:
     async def send(
         self,
         *,
-        channels: Sequence[SmsContent | ViberContent],
+        channels: Sequence[SmsContent | ViberContent | RcsContent],
         to: Iterable[str | Recipient] | None = None,
         contact_lists: Iterable[int] | None = None,
         start_at: datetime | None = None,
@@ -129,8 +129,9 @@ class CampaignsResource:
         **or** to `contact_lists` (exactly one); return the `Campaign`.
 
         - `channels`: one or two contents by priority, each of another channel: an
-          `SmsContent` or a `ViberContent`; the second is what those the first does not reach
-          get (`[ViberContent(...), SmsContent(...)]`: Viber with an SMS fallback).
+          `SmsContent`, a `ViberContent` or an `RcsContent`; the second is what those the
+          first does not reach get (`[ViberContent(...), SmsContent(...)]`: Viber with an SMS
+          fallback; `[RcsContent(...), SmsContent(...)]`: RCS with one).
         - `to`: 1 to 10,000 unique phones (9 to 15 digits, or `Recipient`s with a reference
           of 1 to 32 letters and digits, generated where none is given); `contact_lists`:
           1 to 1,000 contact-list ids (sent as `groups`).
@@ -202,9 +203,9 @@ class CampaignsResource:
         )
 
 
-def _channels(value: object) -> list[SmsContent | ViberContent]:
+def _channels(value: object) -> list[SmsContent | ViberContent | RcsContent]:
     """1 or 2 channel contents, each of another channel."""
-    if isinstance(value, SmsContent | ViberContent):
+    if isinstance(value, SmsContent | ViberContent | RcsContent):
         value = [value]
     if isinstance(value, str):
         raise InvalidParameterError("channels", value, "expected channel contents, not names")
@@ -212,9 +213,9 @@ def _channels(value: object) -> list[SmsContent | ViberContent]:
     if not 1 <= len(contents) <= 2:
         raise InvalidParameterError("channels", value, "expected 1 or 2 channel contents")
     for index, content in enumerate(contents):
-        if not isinstance(content, SmsContent | ViberContent):
+        if not isinstance(content, SmsContent | ViberContent | RcsContent):
             raise InvalidParameterError(
-                f"channels[{index}]", content, "expected an SmsContent or a ViberContent"
+                f"channels[{index}]", content, "expected an SmsContent, ViberContent or RcsContent"
             )
     if len({type(content) for content in contents}) != len(contents):
         raise InvalidParameterError("channels", value, "each channel may appear once")

@@ -47,8 +47,8 @@ from .models.one_api import (
     Campaign,
     MessageInfo,
     RcsCard,
-    RcsContent,
     RcsOptions,
+    RcsSendFields,
 )
 
 if TYPE_CHECKING:
@@ -306,10 +306,10 @@ def _content(
     validity: object,
     add_to_contact_book: object,
     check_stop_list: object,
-) -> RcsContent:
+) -> RcsSendFields:
     """What every RCS send shares, validated (the codec writes it: `Wire.rcs_*`)."""
     fallback, fallback_validity = campaign_args.sms_fallback(sms_fallback)
-    return RcsContent(
+    return RcsSendFields(
         sender=rules.sender(sender, max_length=SENDER_MAX),
         options=_options(text, cards),
         sms_fallback=fallback,

@@ -17,12 +17,16 @@ import respx
 
 from bsg_async import (
     AsyncBSG,
+    CallSuggestion,
     Campaign,
     CampaignStatus,
     InvalidParameterError,
     InvalidRequestError,
+    LinkSuggestion,
     PriceQuote,
     RateLimitError,
+    RcsCard,
+    RcsContent,
     Recipient,
     SmsContent,
     SmsFallback,
@@ -106,6 +110,7 @@ PHONE_TOO_LONG = {
 }
 DUPLICATE_429 = {"message": "Too many duplicate request detected"}
 REF = "f2d37bf77f6242daa83aaafff1112233"
+RCS_REF = "f2d37321654987acbbbcaeff77985541"
 PHONE_A, PHONE_B = "380661231231", "380661231232"
 
 
@@ -642,3 +647,74 @@ async def test_a_quote_without_a_price_is_an_unexpected_response(
 
     with pytest.raises(UnexpectedResponseError):
         await bsg.campaigns.price(to=["38267161234"], text="hello!", sender="Vet klinika")
+
+
+async def test_any_channel_campaign_of_rcs_cards_with_an_sms_fallback(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route
+) -> None:
+    route = respx_mock.post(ANY_SEND).respond(json=ANY_ANSWER)
+    card = RcsCard(
+        title="The message",
+        text="Hello!",
+        media_url="https://domain.com/video.mp4",
+        suggestions=[
+            LinkSuggestion("Go to site", "https://domain.com/"),
+            CallSuggestion("Call us", "380991112233"),
+        ],
+    )
+
+    await bsg.campaigns.send(
+        to=[Recipient("380661246980", RCS_REF)],
+        channels=[
+            RcsContent(sender="rcs_sender", cards=card),
+            SmsContent(text="Hello! Please ignore it!", sender="testsms"),
+        ],
+        tariff=9,
+        validity=timedelta(hours=72),
+        add_to_contact_book=True,
+        check_stop_list=False,
+    )
+
+    assert sent(route) == {
+        "channels": ["rcs", "sms"],
+        "recipients": {
+            "phones": [
+                {"number": "380661246980", "reference_id": "f2d37321654987acbbbcaeff77985541"}
+            ]
+        },
+        "rcs": {
+            "sender": "rcs_sender",
+            "cards": [
+                {
+                    "title": "The message",
+                    "text": "Hello!",
+                    "media": {"url": "https://domain.com/video.mp4"},
+                    "suggestions": [
+                        {"type": "link", "text": "Go to site", "url": "https://domain.com/"},
+                        {"type": "call", "text": "Call us", "phone": "380991112233"},
+                    ],
+                }
+            ],
+        },
+        "sms": {"sender": "testsms", "text": "Hello! Please ignore it!"},
+        "tariff_code": 9,
+        "validity": 72,
+        "add_to_contact_book": True,
+        "check_stop_list": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"sender": "x" * 41, "text": "Hi"}, "sender"),
+        ({"sender": "S"}, "text"),
+        ({"sender": "S", "text": "x" * 161}, "text"),
+        ({"sender": "S", "text": "Hi", "cards": [RcsCard(text="c")]}, "cards"),
+    ],
+)
+def test_rcs_content_checks_its_fields(arguments: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        RcsContent(**arguments)
+
+    assert caught.value.field == field

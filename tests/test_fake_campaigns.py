@@ -19,6 +19,7 @@ from bsg_async import (
     CampaignStatus,
     InvalidRequestError,
     RateLimitError,
+    RcsContent,
     Recipient,
     RetryPolicy,
     SmsContent,
@@ -393,3 +394,14 @@ async def test_the_fake_sends_an_rcs_any_channel_campaign_with_an_sms_fallback(
     assert message is not None
     assert (message.channel, message.text, message.price) == ("rcs", "Hello!", ACCOUNT.rcs_price)
     assert (bad, list(errors["errors"])) == (422, ["rcs.text"])
+
+
+async def test_an_rcs_any_channel_campaign_through_the_sdk(client: AsyncBSG, fake: FakeBSG) -> None:
+    campaign = await client.campaigns.send(
+        to=[Recipient(PHONE, "rcsdk1")],
+        channels=[RcsContent(sender="MyShop", text="Hi"), SmsContent(text="Hi", sender="Shop")],
+    )
+
+    message = fake.rcs.find("rcsdk1")
+    assert message is not None
+    assert (campaign.message_type, message.channel, message.has_fallback) == ("rcs", "rcs", True)

@@ -1,8 +1,9 @@
 """What a One-API campaign of any channel sends: the content of each channel of
-`bsg.campaigns.send` (`SmsContent`, `ViberContent`), checked when built. Pure: no I/O.
+`bsg.campaigns.send` (`SmsContent`, `ViberContent`, `RcsContent`), checked when built. Pure:
+no I/O.
 
-The codec (`Wire.campaign`) writes them as the `sms` and `viber` objects of the request; the
-campaign's recipients and options are keywords of the call.
+The codec (`Wire.campaign`) writes them as the `sms`, `viber` and `rcs` objects of the
+request; the campaign's recipients and options are keywords of the call.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import attrs
 from .. import _validation as rules
 from ..errors import InvalidParameterError
 from ._checks import non_blank, optional
+from .one_api import RcsCard, RcsOptions
 
-__all__ = ["SmsContent", "ViberContent"]
+__all__ = ["RcsContent", "SmsContent", "ViberContent"]
 
 SMS_TEXT_MAX = 765
 UNSUBSCRIBE_CAPTION_MAX = 50
 VIBER_SENDER_MAX = 40
+RCS_SENDER_MAX = 40
 VIBER_TEXT_MAX = 1000
 VIBER_URL_MAX = 255
 BUTTON_CAPTION_MAX = 20
@@ -95,6 +98,41 @@ class ViberContent:
     def __attrs_post_init__(self) -> None:
         if self.button_caption is not None and self.link_url is None:
             raise InvalidParameterError("link_url", None, "a button_caption needs a link_url")
+
+
+def _rcs_sender(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    rules.sender(value, attribute.name, max_length=RCS_SENDER_MAX)
+
+
+def _cards(value: Any) -> Any:
+    if isinstance(value, RcsCard):
+        return (value,)
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+@attrs.frozen
+class RcsContent:
+    """The RCS message of a One-API campaign of any channel (`bsg.campaigns.send`): the
+    agent's `sender` (1 to 40 characters) and a `text` (1 to 160 characters) **or** `cards`
+    (1 to 10 `RcsCard`s), checked as `RcsOptions` checks them.
+
+    Raises `InvalidParameterError` naming the field.
+
+    >>> RcsContent(sender="MyShop", text="Sale starts now").text
+    'Sale starts now'
+    """
+
+    sender: str = attrs.field(validator=_rcs_sender)
+    text: str | None = None
+    cards: tuple[RcsCard, ...] = attrs.field(default=(), converter=_cards)
+
+    def __attrs_post_init__(self) -> None:
+        RcsOptions(text=self.text, cards=self.cards)  # checks text, cards and their mix
+
+    @property
+    def options(self) -> RcsOptions:
+        """The text or cards as `RcsOptions`."""
+        return RcsOptions(text=self.text, cards=self.cards)
 
 
 @attrs.frozen
