@@ -16,6 +16,7 @@ from . import _validation as rules
 from .errors import InvalidParameterError
 from .models import Recipient, SmsFallback
 from .models.campaigns import CampaignOptions, CampaignTarget
+from .models.one_api import SMS_FALLBACK_TEXT_MAX
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["options", "phone", "phones", "recipient_fields", "sms_fallback", "start", "target"]
 
 VALIDITY_HOURS = rules.ONE_API_VALIDITY_HOURS
-SMS_FALLBACK_TEXT_MAX = 765
 CALLBACK_URL_MAX = 100
 
 
