@@ -53,14 +53,17 @@ def page_size(value: object, bounds: tuple[int, int]) -> int:
 
 
 def time_filters(
-    client: AsyncBSG, from_: datetime | None, to: datetime | None
+    client: AsyncBSG, created_from: datetime | None, created_to: datetime | None
 ) -> dict[str, str | int]:
-    """`filter[from]` and `filter[to]` as `yyyy-mm-dd hh:mm:ss`, where given."""
+    """`created_from` and `created_to` as the filters `filter[from]` and `filter[to]`,
+    written `yyyy-mm-dd hh:mm:ss`, where given."""
     params: dict[str, str | int] = {}
     zone = client._wire.zone
-    for name, value in (("from", from_), ("to", to)):
+    for name, field, value in (
+        ("from", "created_from", created_from),
+        ("to", "created_to", created_to),
+    ):
         if value is not None:
-            field = "from_" if name == "from" else name
             params[f"filter[{name}]"] = rules.service_time(value, field, zone).strftime(
                 rules.TIME_FORMAT
             )

@@ -89,15 +89,15 @@ class CampaignsResource:
     def list(
         self,
         *,
-        from_: datetime | None = None,
-        to: datetime | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> AsyncIterator[Campaign]:
-        """Every campaign (optionally created from `from_` to `to`), as an async iterator
-        that fetches pages of `page_size` (30 to 500) as it goes.
+        """Every campaign (optionally only those created from `created_from` to `created_to`),
+        as an async iterator that fetches pages of `page_size` (30 to 500) as it goes.
 
         ```python
-        async for campaign in bsg.campaigns.list(from_=datetime(2024, 8, 1)):
+        async for campaign in bsg.campaigns.list(created_from=datetime(2024, 8, 1)):
             print(campaign.id, campaign.status)
         ```
 
@@ -110,7 +110,7 @@ class CampaignsResource:
             "/api/campaigns",
             Campaign,
             limit=_page_size(page_size),
-            params=time_filters(self._client, from_, to),
+            params=time_filters(self._client, created_from, created_to),
         )
 
     async def send(

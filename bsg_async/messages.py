@@ -30,8 +30,8 @@ class MessagesResource:
         reference: str | None = None,
         campaign_id: int | None = None,
         id: int | None = None,
-        from_: datetime | None = None,
-        to: datetime | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> AsyncIterator[OneApiMessage]:
         """The messages matching every filter given (all messages when none is), as an async
@@ -40,8 +40,8 @@ class MessagesResource:
         - `reference`: the external id a message was sent with (1 to 32 letters and
           digits; the filter `reference_id`);
         - `campaign_id`, `id`: a campaign's or a message's id;
-        - `from_`, `to`: creation times, naive on the service's clock or aware when the client
-          has a `timezone`.
+        - `created_from`, `created_to`: creation times (the filters `from` and `to`), naive on
+          the service's clock or aware when the client has a `timezone`.
 
         ```python
         async for message in bsg.messages.list(campaign_id=4213):
@@ -58,7 +58,7 @@ class MessagesResource:
             params["filter[campaign_id]"] = rules.message_id(campaign_id, "campaign_id")
         if id is not None:
             params["filter[id]"] = rules.message_id(id, "id")
-        params.update(time_filters(self._client, from_, to))
+        params.update(time_filters(self._client, created_from, created_to))
         return Pages(
             self._client,
             "/api/messages",

@@ -11,7 +11,7 @@ Interrupted? Run it again with `--resume`: the recipients already recorded as se
 and the rest go out with the same references and `resume=True`, so the ones the service took
 before the crash are reported sent (with their real id and price), never sent twice.
 
-For the full tool (journal, progress bar, results file, exit codes) use `bsg campaign send`.
+For the full tool (campaign store, progress bar, results file, exit codes) use `bsg campaign send`.
 Against the built-in fake instead of the network:
 
     python -m bsg_async.testing --port 8080 &

@@ -396,7 +396,9 @@ async def test_list_sends_the_time_filters(
     found = [
         c
         async for c in bsg.campaigns.list(
-            from_=datetime(2024, 8, 1), to=datetime(2024, 8, 31, 23, 59, 59, 999), page_size=500
+            created_from=datetime(2024, 8, 1),
+            created_to=datetime(2024, 8, 31, 23, 59, 59, 999),
+            page_size=500,
         )
     ]
 
@@ -415,8 +417,8 @@ async def test_list_sends_the_time_filters(
         ({"page_size": 29}, "page_size"),
         ({"page_size": 501}, "page_size"),
         ({"page_size": "50"}, "page_size"),
-        ({"from_": "2024-08-01"}, "from_"),
-        ({"to": datetime.now(timezone.utc)}, "to"),
+        ({"created_from": "2024-08-01"}, "created_from"),
+        ({"created_to": datetime.now(timezone.utc)}, "created_to"),
     ],
 )
 def test_list_refuses_bad_arguments_when_called(
@@ -449,7 +451,10 @@ async def test_list_converts_aware_filters_to_the_clients_zone(
 
     async with AsyncBSG(api_key=API_KEY, one_api_url=ONE_API, timezone=zone) as client:
         found = [
-            c async for c in client.campaigns.list(from_=datetime(2024, 8, 1, tzinfo=timezone.utc))
+            c
+            async for c in client.campaigns.list(
+                created_from=datetime(2024, 8, 1, tzinfo=timezone.utc)
+            )
         ]
 
     assert found == []

@@ -1,6 +1,7 @@
-"""`bsg campaign send` / `bsg campaign status` in process, against a FakeBSG served on
-127.0.0.1: the journal, the results CSV, bad CSVs with line numbers, `--strict`, `--resume`
-and the reconciliation of rows whose fate was unknown."""
+"""`bsg campaign send` in process, against a FakeBSG served on 127.0.0.1: the campaign store
+(SQLite by default, beside the results), the results CSV, bad CSVs with line numbers,
+`--strict`, running again to resume, and the reconciliation of rows whose fate was unknown.
+`work`, `results` and `status` on both store dialects are in `test_cli_store.py`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bsg_async.testing import Account, FakeBSG, Faults, Rules
+from bsg_async.testing import Account, FakeBSG, Rules
 
 from .cli_support import (
     RESULT_COLUMNS,
@@ -25,7 +26,6 @@ from .cli_support import (
     parse_json,
     python_env,
     served,
-    wait_until,
     write_csv,
 )
 from .conftest import API_KEY
@@ -279,38 +279,20 @@ def test_a_missing_csv_is_a_usage_error(tmp_path: Path) -> None:
 # -- resuming ------------------------------------------------------------------------------
 
 
-def test_an_existing_journal_needs_resume(served: ServedFake, tmp_path: Path) -> None:
-    recipients = numbers_csv(tmp_path / "people.csv", 5)
-    assert send(recipients, served, *VIBER)[0] == 0
-
-    again = invoke(["campaign", "send", str(recipients), *VIBER], env=served.env)
-
-    assert again.exit_code == 2
-    assert "--resume" in again.stderr
-    assert len(served.fake.viber) == 5
-
-
-def test_resume_without_a_journal_is_a_usage_error(tmp_path: Path) -> None:
-    recipients = numbers_csv(tmp_path / "people.csv", 5)
-
-    result = invoke(["campaign", "send", str(recipients), "--fake", "--resume"])
-
-    assert result.exit_code == 2
-    assert "nothing to resume" in result.stderr
-
-
-def test_resuming_a_finished_campaign_sends_nothing_more(
-    served: ServedFake, tmp_path: Path
-) -> None:
+def test_running_again_resumes_and_sends_nobody_twice(served: ServedFake, tmp_path: Path) -> None:
     recipients = numbers_csv(tmp_path / "people.csv", 60)
     assert send(recipients, served, *VIBER)[0] == 0
     served.fake.clear_requests()
 
-    code, summary = send(recipients, served, "--resume")
+    code, summary = send(recipients, served, *VIBER)
+    bare = invoke(["campaign", "send", str(recipients), "--resume"], env=served.env)
 
     assert code == 0 and summary["statuses"] == {"accepted": 60}
     assert summary["this_run"] == {"sent": 0, "failed": 0}
-    assert served.fake.requests == ()
+    assert bare.exit_code == 0, bare.output  # the store keeps the settings (--resume: a no-op)
+    assert "sending: 60/60 (100%)" in bare.stderr  # never past 100%
+    assert not [r for r in served.fake.requests if r.path.endswith("/create")]
+    assert len(served.fake.viber.accepted) == 60
 
 
 def test_resume_refuses_other_settings_and_a_changed_file(
@@ -319,88 +301,84 @@ def test_resume_refuses_other_settings_and_a_changed_file(
     recipients = numbers_csv(tmp_path / "people.csv", 5)
     assert send(recipients, served, *VIBER)[0] == 0
 
-    other_text = invoke(
-        ["campaign", "send", str(recipients), "--resume", "--text", "Other"], env=served.env
+    other_text = invoke(["campaign", "send", str(recipients), "--text", "Other"], env=served.env)
+    same_text = invoke(["campaign", "send", str(recipients), "--text", "Sale"], env=served.env)
+    numbers_csv(recipients, 6, start=100)
+    changed = invoke(["campaign", "send", str(recipients)], env=served.env)
+    renamed = invoke(
+        ["campaign", "send", str(recipients), "--name", "june", *VIBER], env=served.env
     )
-    same_text = invoke(
-        ["campaign", "send", str(recipients), "--resume", "--text", "Sale"], env=served.env
-    )
-    numbers_csv(recipients, 6)
-    changed = invoke(["campaign", "send", str(recipients), "--resume"], env=served.env)
 
     assert other_text.exit_code == 2 and "--text differ" in other_text.stderr
     assert same_text.exit_code == 0
-    assert changed.exit_code == 2 and "changed since the campaign started" in changed.stderr
-    assert len(served.fake.viber) == 5
+    assert changed.exit_code == 2 and "changed since the campaign" in changed.stderr
+    assert renamed.exit_code == 0, renamed.output  # another campaign of the same store
+    assert len(served.fake.viber) == 5 + 6
 
 
-def test_lost_answers_are_reconciled_by_reference_on_resume(tmp_path: Path) -> None:
-    # Every send is processed but its answer lost, on every attempt: the first run cannot
-    # learn what happened. The service accepted them all, exactly once.
-    fake = FakeBSG(seed=1, account=Account(api_keys=[API_KEY]), faults=Faults({"lost_answer": 1.0}))
+def test_lost_answers_are_resolved_by_reference_to_one_acceptance(tmp_path: Path) -> None:
+    # The first sends are processed but their answers lost: the worker learns what happened
+    # by reference (resume=True) and records each message once, with the service's id.
+    fake = FakeBSG(seed=1, account=Account(api_keys=[API_KEY]))
+    fake.faults.script(["lost_answer"] * 6)
     recipients = numbers_csv(tmp_path / "people.csv", 120)
     with ServedFake(fake) as served_fake:
-        first = invoke(["campaign", "send", str(recipients), "--json", *VIBER], env=served_fake.env)
-        fake.faults.clear()
-        fake.clear_requests()
-        resumed = invoke(
-            ["campaign", "send", str(recipients), "--json", "--resume"], env=served_fake.env
+        result = invoke(
+            ["campaign", "send", str(recipients), "--json", *VIBER], env=served_fake.env
         )
 
-    assert first.exit_code == 1
-    assert parse_json(first)["statuses"] == {"unknown": 120}
-    assert resumed.exit_code == 0, resumed.output
-    assert parse_json(resumed)["statuses"] == {"accepted": 120}
-    assert "120 already accepted, 0 not received" in resumed.stderr
-    assert not [r for r in fake.requests if r.path.endswith("/create")], "nothing resent"
+    assert result.exit_code == 0, result.output
+    summary = parse_json(result)
+    assert summary["statuses"] == {"accepted": 120}
+    assert summary["lost_answers"] >= 1
     assert set(fake.viber.accepted.values()) == {1} and len(fake.viber.accepted) == 120
     rows = results_of(tmp_path / "people.results.csv")
     assert all(int(r["id"]) == fake.viber.find(r["reference"]).id for r in rows)  # type: ignore[union-attr]
 
 
-def test_rows_in_flight_when_stopped_are_sent_again_only_if_the_service_lacks_them(
+def test_rows_handed_before_a_stop_are_reconciled_by_reference(
     served: ServedFake, tmp_path: Path
 ) -> None:
     recipients = numbers_csv(tmp_path / "people.csv", 100)
     assert send(recipients, served, *VIBER)[0] == 0
-    # As if the process had died with two chunks in flight: one the service had accepted
-    # (its outcome not yet recorded), one it never received.
+    # As if the process had died with every chunk handed to the service, no outcome recorded,
+    # and the service held only the first 50 (sent to a fresh fake from another store).
     db = sqlite3.connect(tmp_path / JOURNAL)
     with db:
-        db.execute("UPDATE rows SET state = 'inflight', message_id = NULL WHERE line <= 51")
-        db.execute("UPDATE rows SET state = 'inflight', handed = 1 WHERE line > 51")
-        db.execute("UPDATE rows SET reference = 'x' || reference WHERE line > 51")
+        db.execute(
+            "UPDATE bsg_outbox_rows SET state = 'pending', handed = 1, message_id = NULL, "
+            "price = NULL, may_have_been_accepted = 1"
+        )
     db.close()
+    served.fake.reset()
+    half = numbers_csv(tmp_path / "half.csv", 50)
+    assert send(half, served, *VIBER, "--store", str(tmp_path / "other.sqlite"))[0] == 0
     served.fake.clear_requests()
 
-    code, summary = send(recipients, served, "--resume")
+    code, summary = send(recipients, served)
 
     assert code == 0 and summary["statuses"] == {"accepted": 100}
-    creates = [r for r in served.fake.requests if r.path.endswith("/viber/create")]
-    sent_again = {
-        item["reference"] for r in creates for m in r.json()["messages"] for item in m["to"]
-    }
-    assert sent_again == {f"xr{i}" for i in range(50, 100)}
     assert set(served.fake.viber.accepted.values()) == {1}
+    assert len(served.fake.viber.accepted) == 100
+    rows = results_of(tmp_path / "people.results.csv")
+    assert all(int(r["id"]) == served.fake.viber.find(r["reference"]).id for r in rows)  # type: ignore[union-attr]
 
 
-def test_retryable_failures_are_sent_again_on_resume(tmp_path: Path) -> None:
-    fake = FakeBSG(seed=1, account=Account(api_keys=[API_KEY]), faults=Faults({"429": 1.0}))
+def test_passing_failures_are_sent_again_until_they_go_through(tmp_path: Path) -> None:
+    fake = FakeBSG(seed=1, account=Account(api_keys=[API_KEY]))
+    fake.faults.script(["429"] * 8)
     recipients = numbers_csv(tmp_path / "people.csv", 60)
     with ServedFake(fake) as served_fake:
-        first = invoke(["campaign", "send", str(recipients), "--json", *VIBER], env=served_fake.env)
-        fake.faults.clear()
-        resumed = invoke(["campaign", "send", str(recipients), "--resume"], env=served_fake.env)
+        result = invoke(
+            ["campaign", "send", str(recipients), "--json", *VIBER], env=served_fake.env
+        )
 
-    assert first.exit_code == 1
-    assert parse_json(first)["statuses"] == {"failed": 60}
-    assert "Too many requests (code 11)" in str(parse_json(first)["reasons"])
-    assert resumed.exit_code == 0, resumed.output
-    assert "sending 60 failed rows again" in resumed.stderr
-    assert len(fake.viber.accepted) == 60
+    assert result.exit_code == 0, result.output
+    assert parse_json(result)["statuses"] == {"accepted": 60}
+    assert len(fake.viber.accepted) == 60 and set(fake.viber.accepted.values()) == {1}
 
 
-def test_final_failures_stay_failed_on_resume(tmp_path: Path) -> None:
+def test_final_failures_stay_failed_when_run_again(tmp_path: Path) -> None:
     fake = FakeBSG(
         seed=1,
         account=Account(api_keys=[API_KEY]),
@@ -410,50 +388,55 @@ def test_final_failures_stay_failed_on_resume(tmp_path: Path) -> None:
     with ServedFake(fake) as served_fake:
         first = invoke(["campaign", "send", str(recipients), "--json", *VIBER], env=served_fake.env)
         fake.clear_requests()
-        resumed = invoke(
-            ["campaign", "send", str(recipients), "--json", "--resume"], env=served_fake.env
-        )
+        again = invoke(["campaign", "send", str(recipients), "--json"], env=served_fake.env)
 
-    assert first.exit_code == resumed.exit_code == 1
-    assert parse_json(resumed)["statuses"] == {"accepted": 10, "failed": 10}
+    assert first.exit_code == again.exit_code == 1
+    assert parse_json(again)["statuses"] == {"accepted": 10, "failed": 10}
+    assert [reason["count"] for reason in parse_json(again)["reasons"]] == [10]
     assert fake.requests == ()
     rows = results_of(tmp_path / "people.results.csv")
     assert all("code 41" in r["error"] for r in rows if r["status"] == "failed")
 
 
-def test_a_journal_in_use_by_another_process_is_refused(tmp_path: Path) -> None:
-    recipients = numbers_csv(tmp_path / "people.csv", 100)
+def test_two_runs_of_one_file_at_once_send_everyone_once(tmp_path: Path) -> None:
+    # Rows without a reference get one derived from the campaign, the file and the line:
+    # both runs import the same references, and the store's workers share the rows.
+    recipients = numbers_csv(tmp_path / "people.csv", 200, references=False)
     command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients), *VIBER]
-    command += ["--chunk-size", "1", "--concurrency", "1"]  # 100 slow requests: a long run
-    log = tmp_path / "first.log"
+    command += ["--chunk-size", "5", "--concurrency", "2"]
 
-    with FakeProcess("--latency-ms=300") as fake:
-        with log.open("wb") as output:
-            first = subprocess.Popen(
-                command, env=python_env(fake.env), cwd=ROOT, stdout=output, stderr=output
+    with FakeProcess("--latency-ms=20") as fake:
+        runs = []
+        for index in range(2):
+            log = (tmp_path / f"run{index}.log").open("wb")
+            runs.append(
+                (
+                    subprocess.Popen(
+                        command, env=python_env(fake.env), cwd=ROOT, stdout=log, stderr=log
+                    ),
+                    log,
+                )
             )
-        try:
-            started = wait_until(
-                lambda: (tmp_path / JOURNAL).exists() or first.poll() is not None, 30
-            )
-            assert started and first.poll() is None, log.read_text(errors="replace")
-            result = invoke(["campaign", "send", str(recipients), "--resume"], env=fake.env)
-        finally:
-            first.kill()
-            first.wait(10)
+        codes = []
+        for process, log in runs:
+            codes.append(process.wait(60))
+            log.close()
+        accepted = fake.control("GET", "accepted")["viber"]
 
-    assert result.exit_code == 2
-    assert "in use by another bsg process" in result.stderr
+    assert codes == [0, 0], [(tmp_path / f"run{i}.log").read_text() for i in range(2)]
+    assert len(accepted) == 200 and all(count == 1 for _, count in accepted.values())
+    rows = results_of(tmp_path / "people.results.csv")
+    assert {r["reference"] for r in rows} == set(accepted)
 
 
-def test_a_file_that_is_not_a_journal_is_refused(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
     recipients = numbers_csv(tmp_path / "people.csv", 5)
     (tmp_path / JOURNAL).write_bytes(b"not a database" * 100)
 
-    result = invoke(["campaign", "send", str(recipients), "--fake", "--resume"])
+    result = invoke(["campaign", "send", str(recipients), "--fake"])
 
     assert result.exit_code == 2
-    assert "not a usable campaign journal" in result.stderr
+    assert f"cannot open the campaign store {tmp_path / JOURNAL}" in result.stderr
 
 
 def test_the_human_summary_shows_statuses_cost_and_reasons(
@@ -476,90 +459,21 @@ def test_the_human_summary_shows_statuses_cost_and_reasons(
     assert "sending: 2/2 (100%)" in result.stderr
 
 
-# -- campaign status -----------------------------------------------------------------------
-
-
-def test_campaign_status_reads_every_id_and_writes_the_statuses_back(
-    served: ServedFake, tmp_path: Path
-) -> None:
-    recipients = write_csv(
-        tmp_path / "people.csv",
-        "msisdn,reference\n" + "".join(f"38097{i:07d},r{i}\n" for i in range(80)) + "1,bad\n",
-    )
-    send(recipients, served, *VIBER, "--sms-fallback", "Sale by SMS")
-    served.fake.advance(3600)
-    results = tmp_path / "people.results.csv"
-
-    result = invoke(["campaign", "status", str(results), "--json"], env=served.env)
+def test_an_unreachable_service_pauses_the_send_and_says_so(tmp_path: Path) -> None:
+    # Three chunks in a row fail to connect (every attempt): the worker stops sending, says so
+    # on stderr, tries again after a pause, and goes on when the service answers.
+    fake = FakeBSG(seed=1, account=Account(api_keys=[API_KEY]))
+    fake.faults.script(["connect_error"] * 9)
+    recipients = numbers_csv(tmp_path / "people.csv", 20)
+    options = ["--chunk-size", "5", "--concurrency", "1", "--json"]
+    with ServedFake(fake) as served_fake:
+        result = invoke(
+            ["campaign", "send", str(recipients), *VIBER, *options], env=served_fake.env
+        )
 
     assert result.exit_code == 0, result.output
+    assert "the BSG service is unreachable" in result.stderr
+    assert "answers again: sending resumed" in result.stderr
     summary = parse_json(result)
-    rows = results_of(results)
-    statuses = {row["reference"]: row["status"] for row in rows}
-    for reference, status in statuses.items():
-        if reference == "bad":
-            assert status == "invalid"
-        else:
-            assert status == served.fake.viber.status(reference)
-    assert summary["rows"] == 81 and summary["failed_reads"] == 0
-    assert sum(summary["statuses"].values()) == 81
-    fallback = [r for r in rows if r["fallback_status"]]
-    assert fallback and all(r["status"] == "undeliverable" for r in fallback)
-    assert summary["fallback_statuses"]
-
-
-def test_campaign_status_counts_failed_reads(served: ServedFake, tmp_path: Path) -> None:
-    results = write_csv(tmp_path / "r.csv", "id,status\n4700000999,accepted\n,invalid\n")
-
-    result = invoke(["campaign", "status", str(results), "--channel", "viber"], env=served.env)
-
-    assert result.exit_code == 1
-    assert "1 status reads failed" in result.stderr
-    rows = results_of(results)
-    assert [r["status"] for r in rows] == ["accepted", "invalid"]
-    assert list(rows[0]) == [
-        "id",
-        "status",
-        *[c for c in RESULT_COLUMNS if c not in ("id", "status")],
-    ]
-
-
-def test_campaign_status_skips_ids_that_are_not_plain_numbers(
-    served: ServedFake, tmp_path: Path
-) -> None:
-    # Thousands of digits (which `int()` refuses past 4,300), other scripts' digits, zero.
-    ids = ["9" * 5000, "\u0661\u0662\u0663", "0", "12a"]
-    results = write_csv(tmp_path / "r.csv", "id,status\n" + "".join(f"{i},accepted\n" for i in ids))
-
-    result = invoke(["campaign", "status", str(results), "--channel", "viber"], env=served.env)
-
-    assert result.exit_code == 0, result.output
-    assert [r["status"] for r in results_of(results)] == ["accepted"] * len(ids)
-    assert not served.fake.requests  # nothing was looked up
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"msisdn,reference\n", "line 1: missing columns: id, status, channel"),
-        (b"id,status,channel\n1,accepted,viber\n\xff\n", "line 3: not UTF-8"),
-    ],
-)
-def test_campaign_status_refuses_an_unusable_file(
-    tmp_path: Path, content: bytes, message: str
-) -> None:
-    results = tmp_path / "r.csv"
-    results.write_bytes(content)
-
-    result = invoke(["campaign", "status", str(results), "--fake"])
-
-    assert result.exit_code == 2
-    assert message in result.stderr
-    assert results.read_bytes() == content
-    assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
-
-
-def test_campaign_status_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
-    result = invoke(["campaign", "status", str(tmp_path / "r.csv"), "--fake"])
-
-    assert result.exit_code == 2
+    assert summary["statuses"] == {"accepted": 20} and summary["pauses"] == 1
+    assert len(fake.viber.accepted) == 20

@@ -1,5 +1,5 @@
 """The command line's building blocks on their own: exit-code mapping, JSON conversion, the
-progress display, the CSV reader and the journal."""
+progress display, the CSV reader and the references of rows without one."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from bsg_async import (
     SmsStatus,
     TransportError,
 )
+from bsg_async.cli._campaign import default_store, derived_reference
 from bsg_async.cli._common import UsageProblem, run_command
 from bsg_async.cli._csvin import CsvFileError, CsvRow, RecipientsReader, RowProblem
-from bsg_async.cli._journal import Journal, Outcome, journal_path
 from bsg_async.cli._output import Output, jsonable
 from bsg_async.cli._progress import CountProgress
 
@@ -164,40 +164,42 @@ def test_the_reader_reports_a_file_it_cannot_open(tmp_path: Path) -> None:
     assert error.value.line == 0 and "cannot open" in str(error.value)
 
 
-def test_a_new_journal_appears_complete_or_not_at_all(tmp_path: Path) -> None:
-    path = journal_path(tmp_path / "x.results.csv")
-    (tmp_path / f".{path.name}.999.tmp").write_bytes(b"left by a killed run")
+def test_a_resumed_count_never_passes_the_total() -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=False, width=120)
 
-    journal = Journal(path, create={"settings": "{}"})
-    journal.close()
-    reopened = Journal(path)
-    meta = reopened.meta()
-    reopened.close()
+    with CountProgress(console, "sending", total=2000, done=2000, interval=0.0) as progress:
+        progress.advance(2000)
+    with CountProgress(console, "sending", total=2000, done=4000) as resumed:
+        pass
 
-    assert path.name == "x.results.journal.sqlite"
-    assert meta["settings"] == "{}" and meta["schema"] == "1"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".lock"]
-    with pytest.raises(FileExistsError):
-        Journal(path, create={})
+    assert screen.getvalue().splitlines()[-1].startswith("sending: 2,000/2,000 (100%)")
+    assert resumed.done == 2000
 
 
-def test_the_journal_records_outcomes_by_reference(tmp_path: Path) -> None:
-    journal = Journal(journal_path(tmp_path / "x.csv"), create={})
-    try:
-        problems = journal.add_rows(
-            [CsvRow(2, "380970000001", "a", None), CsvRow(3, "380970000002", "a", None)]
-        )
-        claimed = journal.claim((0, ""), 0, 10)
-        journal.record([Outcome("a", "sent", 7, Decimal("0.23"), "EUR")])
-        summary = journal.summary()
-    finally:
-        journal.close()
+def test_the_terminal_bar_never_passes_the_total() -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
 
-    assert [p.reason for p in problems] == ["duplicate reference"]
-    assert [c.reference for c in claimed] == ["a"]
-    assert summary.counts == {"accepted": 1, "invalid": 1}
-    assert summary.cost == {"EUR": Decimal("0.23")}
-    assert summary.reasons == [("duplicate reference", 1, 3)]
+    with CountProgress(console, "sending", total=10, done=8) as progress:
+        progress.advance(5)
+
+    assert "10/10" in screen.getvalue() and "13/10" not in screen.getvalue()
+
+
+def test_a_row_without_reference_gets_the_same_one_on_every_import() -> None:
+    first = derived_reference("people", "ab" * 32, 7)
+
+    assert first == derived_reference("people", "ab" * 32, 7)
+    assert len({first, *(derived_reference(*key) for key in OTHER_KEYS)}) == 1 + len(OTHER_KEYS)
+    assert len(first) == 32 and first.isalnum()
+
+
+OTHER_KEYS = [("people", "ab" * 32, 8), ("june", "ab" * 32, 7), ("people", "cd" * 32, 7)]
+
+
+def test_the_default_store_sits_beside_the_results(tmp_path: Path) -> None:
+    assert default_store(tmp_path / "x.results.csv") == str(tmp_path / "x.results.journal.sqlite")
 
 
 def test_json_output_gives_durations_in_seconds() -> None:

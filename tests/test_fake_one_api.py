@@ -749,8 +749,10 @@ async def test_message_search_applies_every_filter(client: AsyncBSG, fake: FakeB
     by_id = [m.id async for m in client.messages.list(id=single_info.id)]
     by_ref = [m.id async for m in client.messages.list(reference="one")]
     by_both = [m.id async for m in client.messages.list(reference="one", campaign_id=campaign.id)]
-    later = [m.campaign_id async for m in client.messages.list(from_=datetime(2024, 8, 22, 12))]
-    earlier = [m.id async for m in client.messages.list(to=datetime(2024, 8, 22, 12))]
+    later = [
+        m.campaign_id async for m in client.messages.list(created_from=datetime(2024, 8, 22, 12))
+    ]
+    earlier = [m.id async for m in client.messages.list(created_to=datetime(2024, 8, 22, 12))]
 
     assert by_id == by_ref == earlier == [single_info.id]
     assert by_both == []

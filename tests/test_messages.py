@@ -102,8 +102,8 @@ async def test_list_sends_every_filter_with_the_page_parameters(
             reference="order42",
             campaign_id=4213,
             id=3266500452,
-            from_=datetime(2024, 8, 22),
-            to=datetime(2024, 8, 23, 12, 30),
+            created_from=datetime(2024, 8, 22),
+            created_to=datetime(2024, 8, 23, 12, 30),
             page_size=15,
         )
     ]
@@ -233,7 +233,7 @@ async def test_an_undecodable_item_names_its_path(
         ({"campaign_id": 0}, "campaign_id"),
         ({"campaign_id": "4213"}, "campaign_id"),
         ({"id": -5}, "id"),
-        ({"from_": "2024-08-22"}, "from_"),
+        ({"created_from": "2024-08-22"}, "created_from"),
         ({"page_size": 14}, "page_size"),
         ({"page_size": 501}, "page_size"),
     ],

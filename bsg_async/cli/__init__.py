@@ -10,8 +10,10 @@ bsg viber send --to 380501234567 --text Hi --sender Shop --sms-fallback "Hi by S
 bsg sms status 211 | --reference R        bsg sms task 21902
 bsg viber status 470093225 | --reference R
 bsg balance
-bsg campaign send --channel viber recipients.csv --text Hi --sender Shop [--resume]
-bsg campaign status recipients.results.csv
+bsg campaign send recipients.csv --channel viber --text Hi --sender Shop [--store URL --name N]
+bsg campaign work --store URL --name N      one more worker, from any machine
+bsg campaign status --store URL --name N    delivery statuses into the store
+bsg campaign results --store URL --name N --out results.csv
 bsg fake serve --port 8080 [--seed 1 --fault lost_answer=0.01 ...]   the fake, over HTTP
 ```
 

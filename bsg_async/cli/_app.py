@@ -278,7 +278,42 @@ def balance(settings: Settings) -> None:
 
 @cli.group(context_settings=CONTEXT)
 def campaign() -> None:
-    """Send a CSV of recipients as a resumable campaign, and read its statuses."""
+    """Campaigns in a campaign store (a SQLite file, or PostgreSQL): send a CSV, join as a
+    worker from any machine, read statuses, write the results."""
+
+
+_STORE_HELP = (
+    "The campaign store: a SQLite file (path or sqlite:///path) or postgresql://user@host/db."
+)
+_LEASE_HELP = (
+    "Seconds a claimed chunk stays this worker's without renewal: after a crash, another "
+    "run or worker takes it over (and reconciles it by reference) once it expires."
+)
+
+
+def _worker_options(function: Any) -> Any:
+    """`--concurrency`, `--lease` and `--rate-limit`: how this process works on a campaign."""
+    options = [
+        click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True),
+        click.option(
+            "--lease",
+            type=click.FloatRange(1, 86_400),
+            default=60.0,
+            show_default=True,
+            help=_LEASE_HELP,
+        ),
+        click.option(
+            "--rate-limit", type=click.FloatRange(min=0.1), help="Requests per second at most."
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _store_options(function: Any) -> Any:
+    function = click.option("--name", required=True, help="The campaign's name.")(function)
+    return click.option("--store", required=True, help=_STORE_HELP)(function)
 
 
 @campaign.command("send", context_settings=CONTEXT)
@@ -297,13 +332,18 @@ def campaign() -> None:
 @click.option(
     "--results",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The results CSV (default: RECIPIENTS with .results.csv); the journal goes beside it.",
+    help="The results CSV (default: RECIPIENTS with .results.csv).",
 )
-@click.option("--resume", is_flag=True, help="Continue an interrupted campaign from its journal.")
+@click.option(
+    "--store",
+    help="The campaign store (default: the SQLite file RESULTS with .journal.sqlite). "
+    + _STORE_HELP,
+)
+@click.option("--name", help="The campaign's name (default: RECIPIENTS without its suffix).")
+@click.option("--resume", is_flag=True, hidden=True, help="No longer needed: runs resume.")
 @click.option("--strict", is_flag=True, help="Send nothing if any CSV row is bad.")
 @click.option("--chunk-size", type=click.IntRange(1, 10_000), help="Recipients per request.")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True)
-@click.option("--rate-limit", type=click.FloatRange(min=0.1), help="Requests per second at most.")
+@_worker_options
 @common_options
 def campaign_send_command(
     settings: Settings,
@@ -317,31 +357,37 @@ def campaign_send_command(
     tariff: int | None,
     promotional: bool,
     results: Path | None,
+    store: str | None,
+    name: str | None,
     resume: bool,
     strict: bool,
     chunk_size: int | None,
     concurrency: int,
+    lease: float,
     rate_limit: float | None,
 ) -> None:
     """Send a campaign to the recipients in a CSV (header: msisdn[,reference][,text]).
 
-    Every row gets a reference, recorded in a journal (SQLite, beside the results) before it
-    is sent, and its outcome after. After an interruption (Ctrl-C, kill, crash) run the same
-    command with --resume: rows already sent are skipped, rows of unknown fate are read back
-    by reference first, so nobody gets the message twice and nobody is left out.
+    The CSV becomes a campaign of the store (named after the file unless --name), every row
+    with its reference fixed before anything is sent, then this run works on it until no row
+    is left to send. Interrupted (Ctrl-C, kill, crash)? Run the same command again: it
+    resumes, and rows whose fate was unknown are reconciled by reference, so nobody gets the
+    message twice and nobody is left out. More workers may join: bsg campaign work.
     The results CSV has one row per CSV row: line, msisdn, reference, channel, id, status,
-    price, currency, error.
+    price, currency, error, fallback_status.
     """
-    from ._campaign import CampaignOptions, campaign_send, given_settings
+    from ._campaign import CampaignOptions, campaign_send, default_store, given_settings
 
     output = settings.output
+    results = results or recipients.with_name(recipients.stem + ".results.csv")
     options = CampaignOptions(
+        store=store or default_store(results),
+        name=name or recipients.stem,
         recipients=recipients,
-        results=results or recipients.with_name(recipients.stem + ".results.csv"),
-        resume=resume,
+        results=results,
         strict=strict,
-        chunk_size=chunk_size,
         concurrency=concurrency,
+        lease=lease,
     )
     given = given_settings(
         channel=channel,
@@ -352,38 +398,82 @@ def campaign_send_command(
         validity=validity,
         tariff=tariff,
         promotional=promotional,
+        chunk_size=chunk_size,
+    )
+    run_command(
+        output,
+        lambda: campaign_send(_campaign_client(settings, rate_limit), output, given, options),
     )
 
+
+def _campaign_client(settings: Settings, rate_limit: float | None) -> Any:
     def client(concurrency: int) -> Any:
         # Headroom above the chunks in flight for the look-ups that resolve a lost answer.
         limit = max(16, 4 * concurrency)
         return open_client(settings, max_concurrency=limit, rate_limit=rate_limit)
 
-    run_command(output, lambda: campaign_send(client, output, given, options))
+    return client
+
+
+@campaign.command("work", context_settings=CONTEXT)
+@_store_options
+@_worker_options
+@common_options
+def campaign_work_command(
+    settings: Settings,
+    store: str,
+    name: str,
+    concurrency: int,
+    lease: float,
+    rate_limit: float | None,
+) -> None:
+    """Join a campaign as one more worker, from any machine, until no row is left to send.
+
+    The campaign's settings come from the store. Exit 0 when the campaign is done (whatever
+    its rows' outcomes), 2 when the store has no such campaign, 130 when interrupted (its
+    chunks go back to the store).
+    """
+    from ._campaign import CampaignOptions, campaign_work
+
+    output = settings.output
+    options = CampaignOptions(store=store, name=name, concurrency=concurrency, lease=lease)
+    run_command(
+        output, lambda: campaign_work(_campaign_client(settings, rate_limit), output, options)
+    )
+
+
+@campaign.command("results", context_settings=CONTEXT)
+@_store_options
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The CSV to write.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def campaign_results_command(store: str, name: str, out: Path, as_json: bool) -> None:
+    """Write a campaign's results CSV, one row per CSV row: line, msisdn, reference, channel,
+    id, status, price, currency, error, fallback_status (no API key needed)."""
+    from ._campaign import campaign_results
+
+    output = Output(as_json=as_json)
+    run_command(output, lambda: campaign_results(output, store, name, out))
 
 
 @campaign.command("status", context_settings=CONTEXT)
-@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--channel",
-    type=click.Choice(["viber", "sms"]),
-    help="For a CSV without a channel column.",
-)
+@_store_options
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
 @common_options
-def campaign_status_command(
-    settings: Settings, results: Path, channel: str | None, concurrency: int
-) -> None:
-    """Read the status of every message in a results CSV, concurrently, and write them back."""
+def campaign_status_command(settings: Settings, store: str, name: str, concurrency: int) -> None:
+    """Read the delivery status of a campaign's sent messages into the store (concurrently;
+    final ones are not read again), and show them. `campaign results` then writes them out."""
     from ._campaign import campaign_status
 
     output = settings.output
 
     async def work() -> int:
         async with open_client(settings, max_concurrency=concurrency) as bsg:
-            return await campaign_status(
-                bsg, output, results, channel=channel, concurrency=concurrency
-            )
+            return await campaign_status(bsg, output, store, name, concurrency=concurrency)
 
     run_command(output, work)
 

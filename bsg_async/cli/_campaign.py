@@ -1,136 +1,128 @@
-"""`bsg campaign send` and `bsg campaign status`: CSV in, journal, `stream_many`, results CSV out.
+"""`bsg campaign send | work | results | status`: a recipients CSV as a campaign of the store.
 
-The send runs in phases, each safe to interrupt at any instant (`_journal` explains why):
+One mechanism: the campaign store `bsg_async.outbox` (a SQLite file by default, or
+PostgreSQL) keeps every row with its reference fixed before anything is sent, and its workers
+deliver the campaign exactly once (`Outbox.work`: claims under a lease, `send_many` with the
+stored references, `resume=True` for whatever may have been handed before). This module only
+brings the CSV in and the results out:
 
-1. import: the CSV is streamed into the journal, every valid row with its reference (the
-   CSV's, or a generated one) committed before anything is sent; bad rows are recorded with
-   their line numbers and reported (with `--strict`, nothing is sent at all);
-2. reconcile (after an interruption): rows whose fate is unknown are read back by reference;
-   those the service holds become `sent` with its id and price, the others are sent again
-   (with `resume=True`, so a late acceptance is still reported once);
-3. send: rows are claimed (committed `inflight`) a chunk at a time right before the SDK's
-   `stream_many` takes them, and each chunk's outcomes are committed as they arrive;
-4. export: the journal becomes the results CSV, one row per CSV row.
+1. import (`send`): the CSV is streamed into the campaign, every valid row with its reference
+   (the CSV's, or one derived from the campaign's name, the file's digest and the line, so
+   importing the same file again, from any process, adds nothing new), every bad row kept as
+   a reject with its line number. Every run imports again; nothing is added twice, so a run
+   killed at any instant simply runs again;
+2. work (`send`, `work`): one worker of the campaign until no row is left to send;
+3. results (`send`, `results`): the campaign as the results CSV, one line per CSV row;
+4. status: the delivery statuses of the sent rows, read into the store.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import json
-import os
+import hashlib
+import logging
 import signal
-from collections import Counter, deque
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+import sqlite3
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TypeVar
 
 import anyio
 import attrs
-from anyio.streams.memory import MemoryObjectReceiveStream
 from rich.table import Table
 
-from .. import AsyncBSG, OutcomeStream, Recipient, SmsFallback
+from .. import AsyncBSG
 from .. import _validation as rules
-from .._converter import count_from
-from ..batch import Recipients
-from ..errors import (
-    APIError,
-    BSGError,
-    DuplicateReferenceError,
-    FeatureNotEnabledError,
-    InvalidParameterError,
-    InvalidRequestError,
-    NotFoundError,
-    SenderNotAllowedError,
-    UndeliverableDestinationError,
+from ..errors import APIError, BSGError, InvalidParameterError
+from ..outbox import (
+    CampaignConflictError,
+    CampaignNotFoundError,
+    Outbox,
+    OutboxCampaign,
+    OutboxError,
+    OutboxMessage,
+    OutboxReject,
+    OutboxRow,
+    RowState,
+    WorkReport,
 )
-from ..models import SmsReport, ViberReport
-from ..models.batch import Failed, LookupFailed, Sent
-from ._common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageProblem
-from ._csvin import CsvFileError, RecipientsReader, RowProblem, file_digest, utf8_lines
-from ._journal import (
-    RESULT_COLUMNS,
-    AsyncJournal,
-    Claimed,
-    Outcome,
-    Summary,
-    journal_path,
-    remove_journal,
-)
+from ..outbox._csvfile import write_csv
+from ..outbox._store import _masked as masked
+from ._common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageProblem
+from ._csvin import CsvFileError, CsvRow, RecipientsReader, RowProblem, file_digest
 from ._output import Output, jsonable, retry_line
 from ._progress import CountProgress
 
 __all__ = [
+    "RESULT_COLUMNS",
+    "SETTING_OPTIONS",
     "CampaignOptions",
-    "CampaignSettings",
+    "campaign_results",
     "campaign_send",
     "campaign_status",
+    "campaign_work",
+    "default_store",
     "failure_reason",
     "given_settings",
 ]
 
 IMPORT_BATCH = 1000
-RECONCILE_PAGE = 500
-STATUS_BLOCK = 2000
 SHOWN_PROBLEMS = 20
 LIST_LIMIT = 100
-SMS_CHUNK = 1000
 
-# Failures another attempt cannot fix: `--resume` leaves them failed.
-_FINAL_FAILURES = (
-    InvalidParameterError,
-    InvalidRequestError,
-    SenderNotAllowedError,
-    UndeliverableDestinationError,
-    DuplicateReferenceError,
-    FeatureNotEnabledError,
-    NotFoundError,
+RESULT_COLUMNS = (
+    "line",
+    "msisdn",
+    "reference",
+    "channel",
+    "id",
+    "status",
+    "price",
+    "currency",
+    "error",
+    "fallback_status",
 )
+"""The columns of a results CSV, in order."""
+
+SETTING_OPTIONS = {
+    "channel": "channel",
+    "sender": "sender",
+    "text": "text",
+    "sms_fallback": "fallback_text",
+    "fallback_sender": "fallback_sender",
+    "validity": "validity",
+    "tariff": "tariff",
+    "promotional": "is_promotional",
+    "chunk_size": "chunk_size",
+}
+"""The command line's campaign settings and the `OutboxCampaign` field each one sets."""
 
 OpenClient = Callable[[int], AbstractAsyncContextManager[AsyncBSG]]
 """Opens the client for a run, given the concurrency."""
 
-
-@attrs.frozen
-class CampaignSettings:
-    """What is sent: stored in the journal at the start, checked again on `--resume`.
-
-    `validity` is in hours for SMS and in seconds for Viber (as the API has it). `text` is
-    the campaign's text; a row's own `text` column overrides it.
-    """
-
-    channel: str
-    sender: str
-    text: str | None = None
-    sms_fallback: str | None = None
-    fallback_sender: str | None = None
-    validity: int | None = None
-    tariff: int | None = None
-    promotional: bool = False
-
-    def to_json(self) -> str:
-        """The settings as sorted JSON."""
-        return json.dumps(attrs.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> CampaignSettings:
-        """The settings stored by `to_json`."""
-        return cls(**json.loads(text))
+T = TypeVar("T")
 
 
 @attrs.frozen
 class CampaignOptions:
-    """How `campaign send` runs; not stored (they may change between resumed runs)."""
+    """How one `campaign send` or `campaign work` runs; not stored (they may change from one
+    run or worker to the next)."""
 
-    recipients: Path
-    results: Path
-    resume: bool = False
+    store: str
+    name: str
+    recipients: Path | None = None
+    results: Path | None = None
     strict: bool = False
-    chunk_size: int | None = None
     concurrency: int = 8
+    lease: float = 60.0
+
+
+def default_store(results: Path) -> str:
+    """The SQLite store beside a results CSV: `x.results.csv` -> `x.results.journal.sqlite`."""
+    return str(results.with_name(results.stem + ".journal.sqlite"))
 
 
 def given_settings(**values: Any) -> dict[str, Any]:
@@ -150,322 +142,308 @@ def failure_reason(error: BSGError) -> str:
     return type(error).__name__
 
 
-class _Run:
-    """One run of `campaign send`, fresh or resumed."""
+def derived_reference(name: str, digest: str, line: int) -> str:
+    """The reference of a CSV row that has none: the same for the same campaign, file and
+    line (so an import done twice adds the row once), 32 hex characters like a generated one."""
+    return hashlib.sha256(f"{name}\n{digest}\n{line}".encode()).hexdigest()[:32]
+
+
+# -- the campaign's settings -------------------------------------------------------------------
+
+
+def _new_campaign(name: str, given: dict[str, Any], source: str) -> OutboxCampaign:
+    missing = [f"--{option}" for option in ("channel", "sender") if option not in given]
+    if missing:
+        raise UsageProblem(f"missing {' and '.join(missing)} (needed to start a campaign)")
+    if given["channel"] == "sms":
+        if "sms_fallback" in given or "fallback_sender" in given:
+            raise UsageProblem("--sms-fallback and --fallback-sender are for --channel viber")
+        if "promotional" in given:
+            raise UsageProblem("--promotional is for --channel viber")
+    channel = given["channel"]
+    values = {
+        SETTING_OPTIONS[option]: _setting(option, value, channel) for option, value in given.items()
+    }
+    values.setdefault("text", None)
+    return OutboxCampaign(name, source=source, **values)
+
+
+def _setting(option: str, value: Any, channel: str) -> Any:
+    """A command-line setting as the campaign keeps it: `--validity` is in the channel's unit
+    (SMS hours, Viber seconds) on the command line, a `timedelta` in the store."""
+    if option == "validity" and isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(hours=value) if channel == "sms" else timedelta(seconds=value)
+    return value
+
+
+def _check_resumed(stored: OutboxCampaign, given: dict[str, Any], source: str) -> None:
+    differ = [
+        f"--{option.replace('_', '-')}"
+        for option, value in given.items()
+        if getattr(stored, SETTING_OPTIONS[option]) != _setting(option, value, stored.channel)
+    ]
+    if differ:
+        raise UsageProblem(
+            f"{', '.join(differ)} differ from the campaign being resumed: leave them out "
+            "(the store keeps them) or start a new campaign with --name"
+        )
+    if stored.source != source:
+        raise UsageProblem(
+            f"the recipients file changed since the campaign {stored.name!r} started "
+            f"({stored.source or 'not from a file'}): resume with the original file, or start "
+            "a new campaign with --name"
+        )
+
+
+@asynccontextmanager
+async def open_store(url: str) -> AsyncIterator[Outbox]:
+    """The campaign store at `url`, open; one that cannot be opened (no such server, not a
+    database, written by a newer SDK) is a usage problem naming it (without its password)."""
+    store = Outbox.open(url)
+    try:
+        await store.__aenter__()
+    except (OutboxError, OSError, sqlite3.Error) as error:
+        raise UsageProblem(f"cannot open the campaign store {masked(url)}: {error}") from None
+    except Exception as error:  # asyncpg's own errors: refused login, no such database...
+        if type(error).__module__.startswith("asyncpg"):
+            raise UsageProblem(f"cannot open the campaign store {masked(url)}: {error}") from None
+        raise
+    try:
+        yield store
+    finally:
+        await store.aclose()
+
+
+async def _campaign(outbox: Outbox, name: str) -> OutboxCampaign:
+    try:
+        return await outbox.campaign(name)
+    except CampaignNotFoundError as missing:
+        raise UsageProblem(str(missing)) from None
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+class _Import:
+    """One pass over the CSV: the valid rows for `Outbox.add`, the problems kept aside."""
 
     def __init__(
-        self,
-        bsg: AsyncBSG,
-        output: Output,
-        journal: AsyncJournal,
-        settings: CampaignSettings,
-        options: CampaignOptions,
+        self, campaign: OutboxCampaign, path: Path, digest: str, output: Output | None
     ) -> None:
-        self.bsg = bsg
+        self.campaign = campaign
+        self.path = path
+        self.digest = digest
         self.output = output
-        self.journal = journal
-        self.settings = settings
-        self.options = options
-        self.sent = 0
-        self.failed = 0
-        self.unresolved = 0
-        self.problem_count = 0
         self.problems: list[RowProblem] = []
-        self.progress: CountProgress | None = None
+        self._first_line: dict[str, int] = {}  # given reference -> its first line
 
-    # -- phase 1: import -----------------------------------------------------------------------
-
-    async def import_rows(self) -> None:
-        """Stream the CSV into the journal, continuing after the last line imported."""
-        db = self.journal.journal
-        meta = await self.journal.call(db.meta)
-        if meta.get("imported") == "1":
-            return
-        after = int(meta.get("imported_through", "0"))
+    async def messages(self) -> AsyncIterator[OutboxMessage]:
+        """The valid rows, each with its reference, line and own text."""
+        viber = self.campaign.channel == "viber"
         reader = RecipientsReader(
-            self.options.recipients,
-            text_limit=rules.VIBER_TEXT_MAX if self.settings.channel == "viber" else None,
-            default_text=self.settings.text is not None,
+            self.path,
+            text_limit=rules.VIBER_TEXT_MAX if viber else None,
+            default_text=self.campaign.text is not None,
         )
         try:
             while batch := await anyio.to_thread.run_sync(reader.read, IMPORT_BATCH):
-                fresh = [row for row in batch if row.line > after]
-                if fresh:
-                    self._note(await self.journal.call(db.add_rows, fresh))
+                for row in batch:
+                    message = self._message(row)
+                    if message is not None:
+                        yield message
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(reader.close)
-        await self.journal.call(db.set_meta, {"imported": "1"})
 
-    def _note(self, problems: list[RowProblem]) -> None:
-        for problem in problems:
-            self.problem_count += 1
-            if len(self.problems) < LIST_LIMIT:
-                self.problems.append(problem)
-            if self.problem_count <= SHOWN_PROBLEMS:
-                self.output.note(f"skipped {problem.message}", style="yellow")
-            elif self.problem_count == SHOWN_PROBLEMS + 1:
-                self.output.note("more rows skipped: see the results CSV", style="yellow")
-
-    # -- phase 2: reconcile --------------------------------------------------------------------
-
-    async def reconcile(self) -> None:
-        """Read back by reference every row whose fate is unknown, before anything is sent."""
-        db = self.journal.journal
-        channel = self.bsg.viber if self.settings.channel == "viber" else self.bsg.sms
-        after = found = unsent_total = 0
-        while page := await self.journal.call(db.unsettled, after, RECONCILE_PAGE):
-            after = page[-1].line
-            reports = await channel.get_many([row.reference for row in page])
-            held: list[Outcome] = []
-            unsent: list[str] = []
-            for row, report in zip(page, reports, strict=True):
-                if not isinstance(report, LookupFailed):
-                    held.append(_from_report(row, report))
-                elif isinstance(report.error, NotFoundError):
-                    unsent.append(row.reference)
-                else:
-                    self.unresolved += 1
-            if held:
-                await self.journal.call(db.record, held)
-            if unsent:
-                await self.journal.call(db.forget_unsent, unsent)
-            found += len(held)
-            unsent_total += len(unsent)
-        if found or unsent_total or self.unresolved:
-            still = f", {self.unresolved} still unknown" if self.unresolved else ""
-            self.output.note(
-                f"reconciled by reference: {found} already accepted, "
-                f"{unsent_total} not received (sent again){still}",
-                style="cyan",
-            )
-
-    # -- phase 3: send -------------------------------------------------------------------------
-
-    async def send(self) -> None:
-        """Send every `new` row: one `stream_many` per group of rows with the same text (and
-        the same `handed`), up to `concurrency` groups at a time."""
-        db = self.journal.journal
-        retried = await self.journal.call(db.retry_failures)
-        if retried:
-            self.output.note(f"sending {retried} failed rows again", style="cyan")
-        groups_in, groups_out = anyio.create_memory_object_stream[tuple[int, str]](0)
-
-        async def produce() -> None:
-            after: tuple[int, str] | None = None
-            async with groups_in:
-                while page := await self.journal.call(db.groups, after, 100):
-                    for group in page:
-                        await groups_in.send(group)
-                    after = page[-1]
-
-        async def work(groups: MemoryObjectReceiveStream[tuple[int, str]]) -> None:
-            async with groups:
-                async for group in groups:
-                    await self._send_group(group)
-
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(produce)
-            with groups_out:
-                for _ in range(self.options.concurrency):
-                    tasks.start_soon(work, groups_out.clone())
-
-    async def _send_group(self, group: tuple[int, str]) -> None:
-        handed, text = group
-        feeder = _Feeder(self.journal, group, chunk_size(self.settings, self.options))
-        stream = build_stream(
-            self.bsg,
-            self.settings,
-            self.options,
-            feeder,
-            text=text or self.settings.text or "",
-            resume=bool(handed),
-        )
-        async with stream:
-            while (batch := await stream.batches()) is not None:
-                await self.journal.call(
-                    self.journal.journal.record, [_journal_outcome(item) for item in batch]
-                )
-                failed = [item for item in batch if isinstance(item, Failed)]
-                self.failed += len(failed)
-                self.sent += len(batch) - len(failed)
-                if self.progress is not None:
-                    unknown = sum(1 for item in failed if item.may_have_been_accepted)
-                    self.progress.advance(len(batch) - unknown, failed=len(failed) - unknown)
-
-
-def chunk_size(settings: CampaignSettings, options: CampaignOptions) -> int:
-    """Recipients per request: `--chunk-size`, else 50 for Viber and 1,000 for SMS."""
-    if options.chunk_size is not None:
-        return options.chunk_size
-    return rules.VIBER_MAX_RECIPIENTS if settings.channel == "viber" else SMS_CHUNK
-
-
-def build_stream(
-    bsg: AsyncBSG,
-    settings: CampaignSettings,
-    options: CampaignOptions,
-    recipients: Recipients,
-    *,
-    text: str,
-    resume: bool,
-) -> OutcomeStream:
-    """The SDK's `stream_many` for this campaign. Raises `InvalidParameterError` for a bad
-    shared option before sending anything, and `UsageProblem` for a Viber-only option on SMS."""
-    size = chunk_size(settings, options)
-    if settings.channel == "viber":
-        fallback = None
-        if settings.sms_fallback is not None:
-            fallback = SmsFallback(
-                text=settings.sms_fallback, sender=settings.fallback_sender or settings.sender
-            )
-        return bsg.viber.stream_many(
-            to=recipients,
-            text=text,
-            sender=settings.sender,
-            is_promotional=settings.promotional,
-            sms_fallback=fallback,
-            validity=None if settings.validity is None else timedelta(seconds=settings.validity),
-            tariff=settings.tariff,
-            chunk_size=size,
-            concurrency=options.concurrency,
-            resume=resume,
-        )
-    if settings.sms_fallback is not None or settings.fallback_sender is not None:
-        raise UsageProblem("--sms-fallback and --fallback-sender are for --channel viber")
-    if settings.promotional:
-        raise UsageProblem("--promotional is for --channel viber")
-    return bsg.sms.stream_many(
-        to=recipients,
-        text=text,
-        sender=settings.sender,
-        validity=None if settings.validity is None else timedelta(hours=settings.validity),
-        tariff=settings.tariff,
-        chunk_size=size,
-        concurrency=options.concurrency,
-        resume=resume,
-    )
-
-
-class _Feeder:
-    """One group's recipients, claimed from the journal a chunk at a time just before the SDK
-    takes them. An async iterator (not a generator), so an abandoned one needs no cleanup."""
-
-    def __init__(self, journal: AsyncJournal, group: tuple[int, str], page: int) -> None:
-        self._journal = journal
-        self._group = group
-        self._page = page
-        self._after = 0
-        self._buffer: deque[Claimed] = deque()
-        self._exhausted = False
-
-    def __aiter__(self) -> _Feeder:
-        return self
-
-    async def __anext__(self) -> Recipient:
-        if not self._buffer:
-            if self._exhausted:
-                raise StopAsyncIteration
-            claimed = await self._journal.call(
-                self._journal.journal.claim, self._group, self._after, self._page
-            )
-            if not claimed:
-                self._exhausted = True
-                raise StopAsyncIteration
-            self._after = claimed[-1].line
-            self._buffer.extend(claimed)
-        row = self._buffer.popleft()
-        return Recipient(row.msisdn, row.reference)
-
-
-def _journal_outcome(outcome: Sent | Failed) -> Outcome:
-    if isinstance(outcome, Sent):
-        return Outcome(
-            outcome.reference,
-            "sent",
-            message_id=outcome.id,
-            price=outcome.price,
-            currency=outcome.currency,
-        )
-    error = outcome.error
-    return Outcome(
-        outcome.reference or "",
-        "failed",
-        error=f"{type(error).__name__}: {error}",
-        reason=failure_reason(error),
-        uncertain=outcome.may_have_been_accepted,
-        retryable=not isinstance(error, _FINAL_FAILURES),
-    )
-
-
-def _from_report(row: Claimed, report: SmsReport | ViberReport) -> Outcome:
-    return Outcome(
-        row.reference, "sent", message_id=report.id, price=report.price, currency=report.currency
-    )
-
-
-# -- campaign send -----------------------------------------------------------------------------
-
-
-async def campaign_send(
-    open_client: OpenClient, output: Output, given: dict[str, Any], options: CampaignOptions
-) -> int:
-    """Run `bsg campaign send`; returns the exit status (0, 1, 2 or 130).
-
-    Raises `UsageProblem` (exit 2) for a bad command line before anything is written.
-    """
-    path = journal_path(options.results)
-    exists = await anyio.Path(path).exists()
-    if options.resume and not exists:
-        raise UsageProblem(f"nothing to resume: no campaign journal at {path}")
-    if not options.resume and exists:
-        raise UsageProblem(
-            f"a campaign journal already exists at {path}: add --resume to continue that "
-            "campaign, or pass another --results path"
-        )
-    if not await anyio.Path(options.recipients).is_file():
-        raise UsageProblem(f"no such file: {options.recipients}")
-    digest = await anyio.to_thread.run_sync(file_digest, options.recipients)
-
-    async with open_client(options.concurrency) as bsg:
-        settings: CampaignSettings | None = None
-        if not options.resume:
-            settings = _new_settings(given)
-            build_stream(bsg, settings, options, [], text=settings.text or "-", resume=False)
-        if settings is None:
-            journal = await AsyncJournal.open(path)
+    def _message(self, row: CsvRow | RowProblem) -> OutboxMessage | None:
+        if isinstance(row, RowProblem):
+            self._note(row)
+            return None
+        if row.reference is None:
+            reference = derived_reference(self.campaign.name, self.digest, row.line)
         else:
-            journal = await AsyncJournal.open(
-                path,
-                create={
-                    "settings": settings.to_json(),
-                    "csv_sha256": digest,
-                    "csv": str(options.recipients),
-                },
-            )
-        run: _Run | None = None
-        try:
-            if settings is None:
-                meta = await journal.call(journal.journal.meta)
-                settings = _resumed_settings(meta, given, digest)
-            run = _Run(bsg, output, journal, settings, options)
-            code = await _drive(run)
-        finally:
-            await journal.aclose()
-        never_sent = run is not None and run.sent + run.failed == 0
-        if code == EXIT_USAGE and not options.resume and never_sent:
-            # Nothing ever left: the journal of a campaign that never started goes away.
-            await anyio.to_thread.run_sync(remove_journal, path)
-        return code
+            reference = row.reference
+            first = self._first_line.setdefault(reference, row.line)
+            if first != row.line:
+                self._note(
+                    RowProblem(
+                        row.line,
+                        row.msisdn,
+                        reference,
+                        f"line {row.line}: duplicate reference {reference!r} "
+                        f"(first on line {first}); not sent",
+                        "duplicate reference",
+                    )
+                )
+                return None
+        return OutboxMessage(row.msisdn, reference, row.text, line=row.line)
+
+    def _note(self, problem: RowProblem) -> None:
+        self.problems.append(problem)
+        count = len(self.problems)
+        if self.output is None:
+            return
+        if count <= SHOWN_PROBLEMS:
+            self.output.note(f"skipped {problem.message}", style="yellow")
+        elif count == SHOWN_PROBLEMS + 1:
+            self.output.note("more rows skipped: see the results CSV", style="yellow")
+
+    def rejects(self) -> list[OutboxReject]:
+        """The problems, as the store keeps them."""
+        return [
+            OutboxReject(p.line, p.msisdn, p.reference, p.message, p.reason) for p in self.problems
+        ]
 
 
-async def _drive(run: _Run) -> int:
-    """Phases 1 to 4 under a signal watcher: SIGINT/SIGTERM stop the work cleanly (130)."""
-    output, journal, options = run.output, run.journal, run.options
-    db = journal.journal
+async def _scan(
+    campaign: OutboxCampaign, path: Path, digest: str, output: Output, *, strict: bool
+) -> None:
+    """Read the whole file before a new campaign is created: a file that is not a recipients
+    CSV (and with `strict`, any bad row) stops the run before anything is stored."""
+    scan = _Import(campaign, path, digest, output if strict else None)
+    async for _ in scan.messages():
+        pass
+    if strict and scan.problems:
+        raise UsageProblem(f"{len(scan.problems)} bad rows in {path} (--strict): nothing was sent")
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+@attrs.define
+class Tally:
+    """A campaign as its results CSV sees it: rows per result status, cost per currency, the
+    most common reasons for not being sent (with their first line), the first such rows."""
+
+    counts: Counter[str] = attrs.field(factory=Counter)
+    cost: dict[str, Decimal] = attrs.field(factory=dict)
+    reasons: dict[str, list[int]] = attrs.field(factory=dict)  # reason -> [count, first line]
+    failures: list[tuple[int, str, str]] = attrs.field(factory=list)
+
+    @property
+    def total(self) -> int:
+        """Rows and rejects."""
+        return sum(self.counts.values())
+
+    def top_reasons(self) -> list[tuple[str, int, int]]:
+        """The ten most common reasons: (reason, count, first line)."""
+        ranked = sorted(self.reasons.items(), key=lambda item: (-item[1][0], item[1][1]))
+        return [(reason, count, first) for reason, (count, first) in ranked[:10]]
+
+    def add(self, line: list[object], status: str, reason: str | None) -> None:
+        """Count one results line (`RESULT_COLUMNS`) with its status, and its reason for not
+        being sent, if any."""
+        self.counts[status] += 1
+        if reason is None:
+            return
+        number = line[0] if isinstance(line[0], int) else 0
+        found = self.reasons.setdefault(reason, [0, number])
+        found[0] += 1
+        if len(self.failures) < LIST_LIMIT:
+            self.failures.append((number, str(line[2]), str(line[8]) or reason))
+
+
+def _row_line(row: OutboxRow, channel: str) -> tuple[list[object], str, str | None]:
+    """A row's results line, its result status and its reason for not being sent (if any)."""
+    reason: str | None = None
+    if row.state is RowState.SENT:
+        outcome, shown = "accepted", row.status or "accepted"
+    elif row.state is RowState.FAILED:
+        outcome = shown = "failed"
+        reason = _stored_reason(row)
+    elif row.state is RowState.CLAIMED or row.may_have_been_accepted:
+        outcome = shown = "unknown"
+        reason = "fate unknown (in flight when stopped)"
+    else:
+        outcome = shown = "pending"
+    line: list[object] = [
+        "" if row.line is None else row.line,
+        row.to,
+        row.reference,
+        channel,
+        "" if row.message_id is None else row.message_id,
+        shown,
+        "" if row.price is None else row.price,
+        row.currency or "",
+        "" if row.state is RowState.SENT else row.error or "",
+        "",
+    ]
+    return line, outcome, reason
+
+
+def _stored_reason(row: OutboxRow) -> str:
+    error = row.error or row.error_type or "unknown"
+    if row.error_type == "InvalidParameterError":
+        return error.split("=", 1)[0]  # "invalid msisdn", without the value
+    return error
+
+
+async def _lines(
+    outbox: Outbox, campaign: OutboxCampaign, tally: Tally
+) -> AsyncIterator[list[object]]:
+    """The results lines of the campaign, rows and rejects merged by line, tallied."""
+
+    def reject_line(reject: OutboxReject) -> list[object]:
+        line: list[object] = [reject.line, reject.to, reject.reference or ""]
+        line += [campaign.channel, "", "invalid", "", "", reject.error, ""]
+        tally.add(line, "invalid", reject.reason or reject.error)
+        return line
+
+    async with aclosing(outbox.rejects(campaign.name)) as rejects:
+        waiting = await anext(rejects, None)  # the next reject, not yet written
+        async for row in outbox.results(campaign.name):
+            while waiting is not None and row.line is not None and waiting.line < row.line:
+                yield reject_line(waiting)
+                waiting = await anext(rejects, None)
+            line, outcome, reason = _row_line(row, campaign.channel)
+            tally.add(line, outcome, reason)
+            if row.state is RowState.SENT and row.price is not None:
+                key = row.currency or ""
+                tally.cost[key] = tally.cost.get(key, Decimal(0)) + row.price
+            yield line
+        while waiting is not None:
+            yield reject_line(waiting)
+            waiting = await anext(rejects, None)
+
+
+async def _results(outbox: Outbox, campaign: OutboxCampaign, out: Path | None) -> Tally:
+    """Tally the campaign and, with `out`, write its results CSV there (atomically)."""
+    tally = Tally()
+    if out is None:
+        async for _ in _lines(outbox, campaign, tally):
+            pass
+    else:
+        await write_csv(out, RESULT_COLUMNS, _lines(outbox, campaign, tally))
+    return tally
+
+
+# -- working -----------------------------------------------------------------------------------
+
+
+class _Notes(logging.Handler):
+    """The outbox's warnings (the service unreachable, a claim taken over) on stderr."""
+
+    def __init__(self, output: Output) -> None:
+        super().__init__(logging.WARNING)
+        self.output = output
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.output.note(record.getMessage(), style="yellow")
+
+
+@attrs.define
+class _Run:
+    """What one `send` or `work` did, for its summary."""
+
+    report: WorkReport = attrs.field(factory=WorkReport)
+    interrupted: bool = False
+    elapsed: float = 0.0
+    rate: float = 0.0
+
+
+async def _until_signal(work: Callable[[], Awaitable[None]]) -> bool:
+    """Run `work`; SIGINT/SIGTERM cancel it cleanly. Whether it was interrupted."""
     interrupted = False
-    problem: Exception | None = None
-
     async with anyio.create_task_group() as tasks:
 
         async def watch_signals() -> None:
@@ -480,293 +458,294 @@ async def _drive(run: _Run) -> int:
                 return
 
         tasks.start_soon(watch_signals)
-        try:
-            await run.import_rows()
-            summary = await journal.call(db.summary)
-            invalid = summary.counts.get("invalid", 0)
-            if options.strict and invalid:
-                raise UsageProblem(
-                    f"{invalid} bad rows in {options.recipients} (--strict): nothing was sent"
-                )
-            await run.reconcile()
-            done = await journal.call(db.done_count)
-            summary = await journal.call(db.summary)
-            failed = summary.counts.get("failed", 0) + summary.counts.get("invalid", 0)
-            with CountProgress(
-                output.err, "sending", total=summary.total, done=done, failed=failed
-            ) as progress:
-                run.progress = progress
-                await run.send()
-        except (UsageProblem, CsvFileError) as stop:
-            problem = stop
+        await work()
         tasks.cancel_scope.cancel()
+    return interrupted
 
-    with anyio.CancelScope(shield=True):  # quick, and needed on every path
-        meta = await journal.call(db.meta)
-        if problem is None or options.resume or meta.get("imported") == "1":
-            await journal.call(db.export, options.results, run.settings.channel)
-        summary = await journal.call(db.summary)
-        failures = await journal.call(db.failures, LIST_LIMIT)
-    if problem is not None:
-        output.error(str(problem))
-        return EXIT_USAGE
-    _report(run, summary, failures, interrupted)
-    if interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_OK if summary.counts.get("accepted", 0) == summary.total else EXIT_FAILED
+
+async def _work(
+    outbox: Outbox, bsg: AsyncBSG, name: str, options: CampaignOptions, output: Output, run: _Run
+) -> None:
+    """Be one worker of the campaign until no row is left to send; `run` keeps the tallies
+    so far (also when cancelled)."""
+    summary = await outbox.summary(name)
+    counts = summary.counts
+    failed = counts[RowState.FAILED]
+    notes = _Notes(output)
+    logger = logging.getLogger("bsg_async.outbox")
+    logger.addHandler(notes)
+    try:
+        with CountProgress(
+            output.err,
+            "sending",
+            total=summary.total + summary.rejected,  # one per CSV row, like the results
+            done=counts[RowState.SENT] + failed + summary.rejected,
+            failed=failed,
+        ) as progress:
+
+            def advance(tallies: WorkReport) -> None:
+                shown = run.report
+                progress.advance(
+                    tallies.sent + tallies.failed - shown.sent - shown.failed,
+                    failed=tallies.failed - shown.failed,
+                )
+                run.report = tallies
+
+            try:
+                run.report = await outbox.work(
+                    name,
+                    bsg,
+                    concurrency=options.concurrency,
+                    lease=options.lease,
+                    progress=advance,
+                )
+            finally:
+                run.elapsed, run.rate = progress.elapsed, progress.rate
+    finally:
+        logger.removeHandler(notes)
+    if run.report.taken_over:
+        output.note(
+            f"reconciled by reference: took over {run.report.taken_over} chunks of a stopped "
+            "worker and sent them with resume=True",
+            style="cyan",
+        )
 
 
 def _report(
-    run: _Run, summary: Summary, failures: list[tuple[int, str, str]], interrupted: bool
+    output: Output,
+    bsg: AsyncBSG | None,
+    campaign: OutboxCampaign,
+    tally: Tally,
+    run: _Run,
+    *,
+    store: str,
+    results: Path | None,
+    skipped: list[RowProblem],
 ) -> None:
-    output, options = run.output, run.options
-    counts = run.bsg._retry_counts
-    elapsed = run.progress.elapsed if run.progress is not None else 0.0
-    rate = run.progress.rate if run.progress is not None else 0.0
+    counts = bsg._retry_counts if bsg is not None else None
+    report = run.report
     if output.as_json:
         output.json(
             {
-                "interrupted": interrupted,
-                "total": summary.total,
-                "statuses": summary.counts,
-                "cost": summary.cost,
+                "campaign": campaign.name,
+                "store": store,
+                "interrupted": run.interrupted,
+                "total": tally.total,
+                "statuses": dict(tally.counts),
+                "cost": tally.cost,
                 "reasons": [
                     {"reason": reason, "count": count, "first_line": line}
-                    for reason, count, line in summary.reasons
+                    for reason, count, line in tally.top_reasons()
                 ],
                 "failures": [
                     {"line": line, "reference": reference, "error": error}
-                    for line, reference, error in failures
+                    for line, reference, error in tally.failures
                 ],
-                "skipped_rows": [{"line": p.line, "error": p.message} for p in run.problems],
-                "this_run": {"sent": run.sent, "failed": run.failed},
-                "unresolved": run.unresolved,
-                "requests_retried": counts.retried_requests,
-                "retries": counts.retries,
-                "lost_answers": counts.lost_answers,
-                "lost_answers_recovered": counts.recovered,
-                "elapsed_seconds": round(elapsed, 3),
-                "per_second": round(rate, 1),
-                "results": str(options.results),
-                "journal": str(journal_path(options.results)),
+                "skipped_rows": [
+                    {"line": p.line, "error": p.message} for p in skipped[:LIST_LIMIT]
+                ],
+                "this_run": {"sent": report.sent, "failed": report.failed},
+                "requeued": report.requeued,
+                "taken_over": report.taken_over,
+                "lost_claims": report.lost,
+                "pauses": report.pauses,
+                "requests_retried": counts.retried_requests if counts else 0,
+                "retries": counts.retries if counts else 0,
+                "lost_answers": counts.lost_answers if counts else 0,
+                "lost_answers_recovered": counts.recovered if counts else 0,
+                "elapsed_seconds": round(run.elapsed, 3),
+                "per_second": round(run.rate, 1),
+                "results": None if results is None else str(results),
             }
         )
         return
-    table = Table(title="campaign", title_justify="left")
+    table = Table(title=f"campaign {campaign.name}", title_justify="left")
     table.add_column("status")
     table.add_column("rows", justify="right")
-    for status, count in sorted(summary.counts.items(), key=lambda item: (-item[1], item[0])):
+    for status, count in sorted(tally.counts.items(), key=lambda item: (-item[1], item[0])):
         table.add_row(status, f"{count:,}")
-    table.add_row("total", f"{summary.total:,}", style="bold")
+    table.add_row("total", f"{tally.total:,}", style="bold")
     output.table(table)
-    for currency, amount in sorted(summary.cost.items()):
+    for currency, amount in sorted(tally.cost.items()):
         output.line(f"cost: {jsonable(amount)} {currency}".rstrip())
-    if summary.reasons:
+    if tally.reasons:
         output.line("not sent, by reason:")
-        for reason, count, line in summary.reasons:
+        for reason, count, line in tally.top_reasons():
             output.line(f"  {count:>7,}  {reason} (first on line {line})")
     output.line(
-        f"this run: {run.sent:,} sent, {run.failed:,} failed in {elapsed:.1f} s ({rate:,.0f}/s)"
+        f"this run: {report.sent:,} sent, {report.failed:,} failed in {run.elapsed:.1f} s "
+        f"({run.rate:,.0f}/s)"
     )
-    output.line(
-        retry_line(counts.retried_requests, counts.retries, counts.lost_answers, counts.recovered)
-    )
-    output.line(f"results: {options.results}")
-    if interrupted:
+    if counts is not None:
+        output.line(
+            retry_line(
+                counts.retried_requests, counts.retries, counts.lost_answers, counts.recovered
+            )
+        )
+    if results is not None:
+        output.line(f"results: {results}")
+    if run.interrupted:
         output.note(
-            "interrupted: the journal is consistent; run the same command with --resume to "
-            "continue",
+            "interrupted: the campaign store is consistent; run the same command again to continue",
             style="yellow",
         )
-    elif summary.counts.get("accepted", 0) != summary.total:
+    elif tally.counts["accepted"] != tally.total:
         output.note("some rows were not sent: see the error column of the results", style="yellow")
 
 
-def _new_settings(given: dict[str, Any]) -> CampaignSettings:
-    missing = [f"--{name}" for name in ("channel", "sender") if name not in given]
-    if missing:
-        raise UsageProblem(f"missing {' and '.join(missing)} (needed to start a campaign)")
-    return CampaignSettings(**given)
+def _exit_code(tally: Tally, run: _Run) -> int:
+    if run.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if tally.counts["accepted"] == tally.total else EXIT_FAILED
 
 
-def _resumed_settings(meta: dict[str, str], given: dict[str, Any], digest: str) -> CampaignSettings:
-    if "settings" not in meta:
-        raise UsageProblem("the journal holds no campaign settings: remove it and start again")
-    stored = CampaignSettings.from_json(meta["settings"])
-    differ = [
-        f"--{name.replace('_', '-')}"
-        for name, value in given.items()
-        if getattr(stored, name) != value
-    ]
-    if differ:
-        raise UsageProblem(
-            f"{', '.join(differ)} differ from the campaign being resumed: leave them out "
-            "(the journal keeps them) or start a new campaign"
-        )
-    if meta.get("csv_sha256") != digest:
-        raise UsageProblem(
-            "the recipients file changed since the campaign started: resume with the original "
-            f"file ({meta.get('csv', 'path unknown')})"
-        )
-    return stored
+# -- the commands ------------------------------------------------------------------------------
 
 
-# -- campaign status ---------------------------------------------------------------------------
-
-
-class _ResultsRewrite:
-    """Reads a results CSV in blocks and writes the updated rows to a temporary file that
-    replaces it at the end. Blocking: every method runs in a worker thread."""
-
-    def __init__(self, path: Path, channel: str | None) -> None:
-        self.path = path
-        self.temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        self._source: IO[bytes] = path.open("rb")
-        try:
-            self._reader = csv.DictReader(utf8_lines(self._source, path, lambda _: None))
-            columns = list(self._header())
-            missing = [c for c in ("id", "status") if c not in columns]
-            if "channel" not in columns and channel is None:
-                missing.append("channel (or pass --channel)")
-            if missing:
-                raise UsageProblem(f"{path} line 1: missing columns: {', '.join(missing)}")
-            columns += [c for c in RESULT_COLUMNS if c not in columns]
-            self._target: IO[str] = self.temporary.open("w", encoding="utf-8", newline="")
-        except BaseException:
-            self._source.close()
-            raise
-        self._writer = csv.DictWriter(self._target, columns)
-        self._writer.writeheader()
-        self.total = _count_lines(path) - 1
-
-    def _header(self) -> list[str]:
-        try:
-            return list(self._reader.fieldnames or ())
-        except CsvFileError as error:
-            raise UsageProblem(str(error)) from None
-        except csv.Error as error:
-            raise UsageProblem(f"{self.path} line 1: broken CSV: {error}") from None
-
-    def read(self, count: int) -> list[dict[str, str]]:
-        """Up to `count` more rows (`[]` at the end)."""
-        block: list[dict[str, str]] = []
-        try:
-            for row in self._reader:
-                block.append({k: v or "" for k, v in row.items() if isinstance(k, str)})
-                if len(block) >= count:
-                    break
-        except CsvFileError as error:
-            raise UsageProblem(str(error)) from None
-        except csv.Error as error:
-            line = self._reader.line_num
-            raise UsageProblem(f"{self.path} line {line}: broken CSV: {error}") from None
-        return block
-
-    def write(self, rows: list[dict[str, str]]) -> None:
-        """Write updated rows."""
-        self._writer.writerows(rows)
-
-    def finish(self) -> None:
-        """Make the rewritten file durable and put it in place."""
-        self._target.flush()
-        os.fsync(self._target.fileno())
-        self._target.close()
-        self._source.close()
-        os.replace(self.temporary, self.path)
-
-    def close(self) -> None:
-        """Close both files and remove the temporary one if it is still there."""
-        self._source.close()
-        self._target.close()
-        with contextlib.suppress(FileNotFoundError):
-            self.temporary.unlink()
-
-
-async def campaign_status(
-    bsg: AsyncBSG, output: Output, results: Path, *, channel: str | None, concurrency: int
+async def campaign_send(
+    open_client: OpenClient, output: Output, given: dict[str, Any], options: CampaignOptions
 ) -> int:
-    """Run `bsg campaign status`: read every id's status concurrently and write them back.
+    """Run `bsg campaign send`: import the CSV into the campaign (created from the given
+    settings, or resumed), work on it until no row is left to send, write the results.
+    Returns the exit status: 0 all sent, 1 some not, 130 interrupted.
 
-    Returns 0, or 1 when some reads failed (their rows keep their old values).
+    Raises `UsageProblem` (exit 2) for a bad command line or file before anything is sent.
     """
-    if not await anyio.Path(results).is_file():
-        raise UsageProblem(f"no such file: {results}")
-    rewrite = await anyio.to_thread.run_sync(_ResultsRewrite, results, channel)
-    counts: Counter[str] = Counter()
-    fallback: Counter[str] = Counter()
-    failed_reads = 0
+    recipients, results = options.recipients, options.results
+    assert recipients is not None, "send reads a file"
+    assert results is not None, "send writes its results"
+    if not await anyio.Path(recipients).is_file():
+        raise UsageProblem(f"no such file: {recipients}")
+    digest = await anyio.to_thread.run_sync(file_digest, recipients)
+    source = f"{recipients.name} sha256:{digest}"
+    # A new campaign's settings and file are checked before the store is touched.
+    fresh = None
+    if "channel" in given:
+        fresh = _new_campaign(options.name, given, source)
+        await _check_csv(_scan(fresh, recipients, digest, output, strict=options.strict))
+    async with open_store(options.store) as outbox:
+        resumed = True
+        try:
+            campaign = await outbox.campaign(options.name)
+            _check_resumed(campaign, given, source)
+        except CampaignNotFoundError:
+            resumed = False
+            campaign = fresh or _new_campaign(options.name, given, source)
+            try:
+                campaign = await outbox.create_campaign(campaign)
+            except CampaignConflictError:  # another process started it meanwhile
+                campaign = await outbox.campaign(options.name)
+                _check_resumed(campaign, given, source)
+        # A resumed campaign's bad rows were shown when it started: its summary lists them.
+        batch = _Import(campaign, recipients, digest, None if resumed else output)
+        async with open_client(options.concurrency) as bsg:
+            run = _Run()
+
+            async def import_and_work() -> None:
+                await _check_csv(outbox.add(campaign.name, batch.messages()))
+                await outbox.reject(campaign.name, batch.rejects())
+                await _work(outbox, bsg, campaign.name, options, output, run)
+
+            run.interrupted = await _until_signal(import_and_work)
+            tally = await _wrap_up(outbox, bsg, campaign, run, output, options, batch.problems)
+    return _exit_code(tally, run)
+
+
+async def _wrap_up(
+    outbox: Outbox,
+    bsg: AsyncBSG,
+    campaign: OutboxCampaign,
+    run: _Run,
+    output: Output,
+    options: CampaignOptions,
+    skipped: list[RowProblem],
+) -> Tally:
+    """On every path of a run: the results (written to `options.results`, if any), tallied
+    and summed up."""
+    with anyio.CancelScope(shield=True):  # quick, and needed on every path
+        tally = await _results(outbox, campaign, options.results)
+    store = masked(options.store)
+    _report(
+        output, bsg, campaign, tally, run, store=store, results=options.results, skipped=skipped
+    )
+    return tally
+
+
+async def _check_csv(work: Awaitable[T]) -> T:
+    """`work`, with a file that is not a recipients CSV reported as a usage problem."""
     try:
-        with CountProgress(output.err, "reading statuses", total=rewrite.total) as progress:
-            while block := await anyio.to_thread.run_sync(rewrite.read, STATUS_BLOCK):
-                failed_reads += await _read_statuses(bsg, block, channel, concurrency)
-                for row in block:
-                    counts[row.get("status", "")] += 1
-                    if row.get("fallback_status"):
-                        fallback[row["fallback_status"]] += 1
-                await anyio.to_thread.run_sync(rewrite.write, block)
-                progress.advance(len(block))
-        await anyio.to_thread.run_sync(rewrite.finish)
-    finally:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(rewrite.close)
+        return await work
+    except CsvFileError as unreadable:
+        raise UsageProblem(str(unreadable)) from None
+
+
+async def campaign_work(open_client: OpenClient, output: Output, options: CampaignOptions) -> int:
+    """Run `bsg campaign work`: one more worker of a campaign, until no row is left to send.
+    Returns 0 (done) or 130 (interrupted); raises `UsageProblem` (exit 2) when the store has
+    no such campaign."""
+    async with open_store(options.store) as outbox:
+        campaign = await _campaign(outbox, options.name)
+        async with open_client(options.concurrency) as bsg:
+            run = _Run()
+            run.interrupted = await _until_signal(
+                lambda: _work(outbox, bsg, campaign.name, options, output, run)
+            )
+            await _wrap_up(outbox, bsg, campaign, run, output, options, [])
+    return EXIT_INTERRUPTED if run.interrupted else EXIT_OK
+
+
+async def campaign_results(output: Output, store: str, name: str, out: Path) -> int:
+    """Run `bsg campaign results`: write the campaign's results CSV to `out`. Returns 0;
+    raises `UsageProblem` (exit 2) when the store has no such campaign."""
+    async with open_store(store) as outbox:
+        campaign = await _campaign(outbox, name)
+        tally = await _results(outbox, campaign, out)
     if output.as_json:
         output.json(
             {
-                "results": str(results),
-                "rows": sum(counts.values()),
-                "statuses": dict(counts),
-                "fallback_statuses": dict(fallback),
-                "failed_reads": failed_reads,
+                "campaign": name,
+                "results": str(out),
+                "rows": tally.total,
+                "statuses": dict(tally.counts),
             }
         )
     else:
-        table = Table(title="statuses", title_justify="left")
-        table.add_column("status")
-        table.add_column("rows", justify="right")
-        for status, count in counts.most_common():
-            table.add_row(status or "(none)", f"{count:,}")
-        output.table(table)
-        for status, count in fallback.most_common():
-            output.line(f"SMS fallback {status}: {count:,}")
-        if failed_reads:
-            output.note(f"{failed_reads} status reads failed: run it again", style="yellow")
-        output.line(f"updated {results}")
-    return EXIT_FAILED if failed_reads else EXIT_OK
+        output.line(f"wrote {tally.total:,} rows of campaign {name!r} to {out}")
+    return EXIT_OK
 
 
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-
-
-async def _read_statuses(
-    bsg: AsyncBSG, block: list[dict[str, str]], channel: str | None, concurrency: int
+async def campaign_status(
+    bsg: AsyncBSG, output: Output, store: str, name: str, *, concurrency: int
 ) -> int:
-    """Read the statuses of a block's ids, per channel, into its rows; returns failed reads."""
-    wanted: dict[str, list[tuple[int, dict[str, str]]]] = {"viber": [], "sms": []}
-    for row in block:
-        row_channel = channel or row.get("channel", "")
-        identifier = count_from(row.get("id", ""))  # ASCII digits only, and not too many
-        if identifier and row_channel in wanted:
-            wanted[row_channel].append((identifier, row))
-    failed = 0
-    for name, items in wanted.items():
-        if not items:
-            continue
-        read: Callable[..., Awaitable[list[Any]]] = (
-            bsg.viber.get_many if name == "viber" else bsg.sms.get_many
+    """Run `bsg campaign status`: read the delivery status of every sent row whose status may
+    still change, into the store; show the campaign's rows per state and per delivery status.
+    Returns 0; raises `UsageProblem` (exit 2) when the store has no such campaign."""
+    async with open_store(store) as outbox:
+        await _campaign(outbox, name)
+        read = await outbox.refresh_statuses(name, bsg, concurrency=concurrency)
+        summary = await outbox.summary(name)
+    states = {str(state): count for state, count in summary.counts.items()}
+    statuses = {status or "(none yet)": count for status, count in summary.statuses.items()}
+    if output.as_json:
+        output.json(
+            {
+                "campaign": name,
+                "read": read,
+                "rows": summary.total,
+                "rejected": summary.rejected,
+                "states": states,
+                "statuses": statuses,
+                "cost": summary.cost,
+            }
         )
-        reports = await read([key for key, _ in items], concurrency=concurrency)
-        for (_, row), report in zip(items, reports, strict=True):
-            if isinstance(report, LookupFailed):
-                failed += 1
-                continue
-            row["status"] = str(report.status)
-            if report.price is not None:
-                row["price"] = str(report.price)
-            if report.currency:
-                row["currency"] = report.currency
-            row["fallback_status"] = ",".join(
-                str(sms.status) for sms in getattr(report, "fallback", ())
-            )
-    return failed
+        return EXIT_OK
+    table = Table(title=f"campaign {name}: delivery statuses", title_justify="left")
+    table.add_column("status")
+    table.add_column("rows", justify="right")
+    for status, count in sorted(statuses.items(), key=lambda item: (-item[1], item[0])):
+        table.add_row(status, f"{count:,}")
+    output.table(table)
+    shown = ", ".join(f"{count:,} {state}" for state, count in states.items())
+    output.line(f"rows: {shown}; {summary.rejected:,} rejected")
+    output.line(f"read {read:,} statuses")
+    return EXIT_OK

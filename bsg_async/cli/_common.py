@@ -42,7 +42,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 """A usage or configuration error: bad option, bad CSV, missing or refused API key."""
 EXIT_INTERRUPTED = 130
-"""Interrupted (Ctrl-C, SIGTERM); a campaign's journal is consistent: `--resume` continues."""
+"""Interrupted (Ctrl-C, SIGTERM); a campaign's store is consistent: running again continues."""
 
 FAKE_API_KEY = "test_fake_bsg_key"
 

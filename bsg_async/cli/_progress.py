@@ -35,7 +35,8 @@ class _RateColumn(ProgressColumn):
 
 
 class CountProgress:
-    """Progress of `total` items (`None`: unknown), `done` of them at the start.
+    """Progress of `total` items (`None`: unknown), `done` of them at the start. The count
+    never passes `total` (nor the share 100%), whatever is reported.
 
     ```python
     with CountProgress(console, "sending", total=5000) as progress:
@@ -56,9 +57,9 @@ class CountProgress:
         self.console = console
         self.description = description
         self.total = total
-        self.done = done
+        self.done = self._capped(done)
         self.failed = failed
-        self._start_done = done
+        self._start_done = self.done
         self._interval = interval
         self._live = console.is_terminal
         self._progress: Progress | None = None
@@ -101,14 +102,17 @@ class CountProgress:
 
     def advance(self, count: int, *, failed: int = 0) -> None:
         """`count` more items are done, `failed` of them failed."""
-        self.done += count
+        self.done = self._capped(self.done + count)
         self.failed += failed
         if self._progress is not None and self._task_id is not None:
-            self._progress.update(self._task_id, advance=count, failed=self.failed)
+            self._progress.update(self._task_id, completed=self.done, failed=self.failed)
             return
         now = time.monotonic()
         if now - self._last_line >= self._interval:
             self._plain_line(now)
+
+    def _capped(self, done: int) -> int:
+        return done if self.total is None else max(0, min(done, self.total))
 
     @property
     def elapsed(self) -> float:

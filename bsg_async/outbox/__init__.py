@@ -26,11 +26,13 @@ async with Outbox.open("postgresql://app@db/app") as outbox:    # or "sqlite:///
 - `Outbox.work`: claim a chunk under a lease (`SELECT ... FOR UPDATE SKIP LOCKED`), send it
   with `send_many` and the stored references, record every row's outcome; a dead worker's
   chunk is taken over when its lease expires and reconciled by reference (`resume=True`).
-- `Outbox.summary`, `Outbox.results`, `Outbox.refresh_statuses`, `Outbox.record_report`.
+- `Outbox.summary`, `Outbox.results`, `Outbox.refresh_statuses`, `Outbox.record_report`;
+  `Outbox.reject` / `Outbox.rejects`: inputs that cannot be sent, kept for the results.
 """
 
 from ._models import (
     OutboxCampaign,
+    OutboxReject,
     OutboxRow,
     OutboxSummary,
     RowState,
@@ -52,6 +54,7 @@ __all__ = [
     "OutboxCampaign",
     "OutboxError",
     "OutboxMessage",
+    "OutboxReject",
     "OutboxRow",
     "OutboxSummary",
     "RowState",

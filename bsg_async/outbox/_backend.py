@@ -9,7 +9,9 @@ claims     id, campaign_id, worker, resume, expires_at (epoch seconds, the datab
 rows       seq (order added), campaign_id, reference (unique per campaign), msisdn, text,
            state (pending | claimed | sent | failed), handed, claim_id, attempts,
            message_id, price (text), currency, error_type, error_code, error,
-           may_have_been_accepted, status, status_at
+           may_have_been_accepted, status, status_at, line (v2: the caller's source line)
+rejects    campaign_id, line (unique per campaign), msisdn, reference, error, reason (v2:
+           inputs that cannot be sent, kept for the results)
 ```
 
 The claim protocol, identical in both dialects (each step one transaction):
@@ -37,15 +39,16 @@ from typing import Protocol
 
 import anyio
 
-from ._models import Claim, OutboxCampaign, OutboxRow, RowOutcome
+from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome
 
 __all__ = ["SCHEMA_VERSION", "Backend", "NewRow", "Signals", "StatusUpdate"]
 
-SCHEMA_VERSION = 1
-"""The schema version this SDK writes; a store with a newer one is refused."""
+SCHEMA_VERSION = 2
+"""The schema version this SDK writes; a store with a newer one is refused (1: the first;
+2: rows keep their source line, and rejected inputs are kept)."""
 
-NewRow = tuple[str, str, str | None]
-"""A row to add: (reference, msisdn, text or `None` for the campaign's)."""
+NewRow = tuple[str, str, str | None, int | None]
+"""A row to add: (reference, msisdn, text or `None` for the campaign's, source line or `None`)."""
 
 StatusUpdate = tuple[int, str, str]
 """A delivery status to store: (campaign id, reference, status)."""
@@ -66,6 +69,15 @@ class Backend(Protocol):
     async def add_rows(self, campaign_id: int, batches: AsyncIterable[Sequence[NewRow]]) -> int:
         """Add the rows of every batch in one transaction (a reference already in the
         campaign is skipped); how many were new. An exception from `batches` adds nothing."""
+
+    async def add_rejects(self, campaign_id: int, rejects: Sequence[OutboxReject]) -> int:
+        """Keep rejected inputs (a line already kept is skipped); how many were new."""
+
+    async def rejects(self, campaign_id: int, after_line: int, limit: int) -> list[OutboxReject]:
+        """Up to `limit` rejected inputs after `after_line`, by line."""
+
+    async def reject_count(self, campaign_id: int) -> int:
+        """How many inputs of the campaign were rejected."""
 
     async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
         """Claim a chunk (see the module docstring), or `None` when nothing is claimable."""

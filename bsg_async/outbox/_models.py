@@ -21,6 +21,7 @@ __all__ = [
     "Claim",
     "ClaimedRow",
     "OutboxCampaign",
+    "OutboxReject",
     "OutboxRow",
     "OutboxSummary",
     "RowOutcome",
@@ -56,14 +57,16 @@ class RowState(str, enum.Enum):
 class OutboxCampaign:
     """What a campaign sends: the settings every row of it shares, stored with the campaign.
 
-    `channel` is `"sms"` or `"viber"`; `text` the message (a row may carry its own);
-    `sender` the sender name (sent as `originator` for SMS, `alpha_name` for Viber).
-    `validity` is a `timedelta`: whole **hours** for SMS (1 to 72) and whole **seconds** for
-    Viber (15 to 86,400), as the API has it. `fallback_text`
+    `channel` is `"sms"` or `"viber"`; `text` the message (a row may carry its own; `None`:
+    every row must); `sender` the sender name (sent as `originator` for SMS, `alpha_name` for
+    Viber). `validity` is a `timedelta`: whole **hours** for SMS (1 to 72) and whole
+    **seconds** for Viber (15 to 86,400), as the API has it; `tariff` 0 to 9. `fallback_text`
     and `fallback_sender` (Viber only) are the SMS sent to who cannot get Viber.
     `rate_limit` is messages per second for the whole campaign, shared by every worker on any
     machine (`None`: no limit of the campaign's own). `chunk_size` is recipients per claim and
-    per request (default 1,000 for SMS, 50, the most, for Viber).
+    per request (default 1,000 for SMS, 50, the most, for Viber). `source` says where the rows
+    come from (such as a file and its digest): stored and compared like every other setting,
+    so creating the campaign again from another source is refused.
 
     ```python
     OutboxCampaign("spring-sale", channel="sms", text="Sale: 20% off", sender="Shop")
@@ -73,7 +76,7 @@ class OutboxCampaign:
 
     name: str
     channel: Literal["sms", "viber"] = attrs.field(kw_only=True)
-    text: str = attrs.field(kw_only=True)
+    text: str | None = attrs.field(kw_only=True)
     sender: str = attrs.field(kw_only=True)
     validity: timedelta | None = attrs.field(default=None, kw_only=True)
     tariff: int | None = attrs.field(default=None, kw_only=True)
@@ -82,6 +85,7 @@ class OutboxCampaign:
     fallback_sender: str | None = attrs.field(default=None, kw_only=True)
     rate_limit: float | None = attrs.field(default=None, kw_only=True)
     chunk_size: int | None = attrs.field(default=None, kw_only=True)
+    source: str | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not 1 <= len(self.name) <= 200:
@@ -89,7 +93,8 @@ class OutboxCampaign:
         if self.channel not in ("sms", "viber"):
             raise InvalidParameterError("channel", self.channel, "expected 'sms' or 'viber'")
         viber = self.channel == "viber"
-        rules.text(self.text, "text", max_length=rules.VIBER_TEXT_MAX if viber else None)
+        if self.text is not None:
+            rules.text(self.text, "text", max_length=rules.VIBER_TEXT_MAX if viber else None)
         rules.sender(self.sender)
         if viber:
             rules.optional_duration(
@@ -97,6 +102,10 @@ class OutboxCampaign:
             )
         else:
             rules.optional_duration(self.validity, "validity", rules.SMS_VALIDITY_HOURS, "hours")
+        if self.tariff is not None:
+            rules.integer(self.tariff, "tariff", rules.TARIFF_RANGE)
+        if self.source is not None and not isinstance(self.source, str):
+            raise InvalidParameterError("source", self.source, "expected a string or None")
         if self.channel == "sms" and (
             self.fallback_text is not None or self.fallback_sender is not None
         ):
@@ -214,16 +223,44 @@ class OutboxRow:
     may_have_been_accepted: bool
     status: str | None
     attempts: int
+    line: int | None = None
+
+
+@attrs.frozen
+class OutboxReject:
+    """An input that cannot be sent (a bad number, a reference used twice...), kept with the
+    campaign so its results account for every line of the source: `line` (its place in the
+    source, unique per campaign), the phone `to` and `reference` as given, the `error` for
+    people and a short `reason` to group by.
+
+    ```python
+    OutboxReject(3, "12ab", None, "line 3: invalid to='12ab'", "invalid to")
+    ```
+    """
+
+    line: int
+    to: str
+    reference: str | None
+    error: str
+    reason: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        rules.integer(self.line, "line", (0, 2**62))
+        for field in ("to", "error"):
+            if not isinstance(getattr(self, field), str):
+                raise InvalidParameterError(field, getattr(self, field), "expected a string")
 
 
 @attrs.frozen
 class OutboxSummary:
     """A campaign at a glance: rows per `RowState` (every state present, 0 when none), the
-    cost of the sent rows per currency, and rows per delivery status."""
+    cost of the sent rows per currency, rows per delivery status, and the inputs rejected
+    (`OutboxReject`, not rows: never sent)."""
 
     counts: Mapping[RowState, int]
     cost: Mapping[str, Decimal]
     statuses: Mapping[str, int] = attrs.field(factory=dict)
+    rejected: int = 0
 
     @property
     def total(self) -> int:

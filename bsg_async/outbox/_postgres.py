@@ -20,10 +20,26 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import Any
 
 import anyio
+import attrs
 
 from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
-from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowOutcome, RowState
-from ._sqlite import _ROW_COLUMNS, SchemaTooNew, outbox_row
+from ._models import (
+    Claim,
+    ClaimedRow,
+    OutboxCampaign,
+    OutboxReject,
+    OutboxRow,
+    RowOutcome,
+    RowState,
+)
+from ._sqlite import (
+    _REJECT_COLUMNS,
+    _ROW_COLUMNS,
+    REJECTS_TABLE,
+    SchemaTooNew,
+    outbox_reject,
+    outbox_row,
+)
 
 __all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
 
@@ -85,6 +101,9 @@ _SCHEMA_V1 = (
     "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_reference ON bsg_outbox_rows (reference) "
     "WHERE state = 'sent'",
 )
+
+# Version 2: rows keep the caller's source line; inputs that cannot be sent are kept.
+_SCHEMA_V2 = ("ALTER TABLE bsg_outbox_rows ADD COLUMN IF NOT EXISTS line BIGINT", REJECTS_TABLE)
 
 
 # Pick up to $2 pending rows (handed ones first; a claim never mixes handed and fresh rows),
@@ -168,7 +187,8 @@ async def add_rows_on(
     notification, both taking effect only if the caller's transaction commits."""
     await connection.execute(
         "CREATE TEMPORARY TABLE IF NOT EXISTS bsg_outbox_incoming "
-        "(reference TEXT NOT NULL, msisdn TEXT NOT NULL, text TEXT) ON COMMIT DELETE ROWS"
+        "(reference TEXT NOT NULL, msisdn TEXT NOT NULL, text TEXT, line BIGINT) "
+        "ON COMMIT DELETE ROWS"
     )
     await connection.execute("TRUNCATE bsg_outbox_incoming")
 
@@ -178,11 +198,13 @@ async def add_rows_on(
                 yield row
 
     await connection.copy_records_to_table(
-        "bsg_outbox_incoming", records=records(), columns=("reference", "msisdn", "text")
+        "bsg_outbox_incoming",
+        records=records(),
+        columns=("reference", "msisdn", "text", "line"),
     )
     status = await connection.execute(
-        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text) "
-        "SELECT $1, reference, msisdn, text FROM bsg_outbox_incoming "
+        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text, line) "
+        "SELECT $1, reference, msisdn, text, line FROM bsg_outbox_incoming "
         "ON CONFLICT (campaign_id, reference) DO NOTHING",
         campaign_id,
     )
@@ -221,6 +243,9 @@ class PostgresBackend:
                 raise SchemaTooNew(version)
             if version < 1:
                 for statement in _SCHEMA_V1:
+                    await db.execute(statement)
+            if version < 2:
+                for statement in _SCHEMA_V2:
                     await db.execute(statement)
             await db.execute(
                 "INSERT INTO bsg_outbox_meta (key, value) VALUES ('schema_version', $1) "
@@ -285,6 +310,37 @@ class PostgresBackend:
             if added >= ANALYZE_AFTER:
                 await db.execute("ANALYZE bsg_outbox_rows")
         return added
+
+    async def add_rejects(self, campaign_id: int, rejects: Sequence[OutboxReject]) -> int:
+        """Keep rejected inputs in one statement; a line already kept is skipped."""
+        if not rejects:
+            return 0
+        # One array per column, in `_REJECT_COLUMNS` order.
+        columns = [list(column) for column in zip(*map(attrs.astuple, rejects), strict=True)]
+        statement = (
+            f"INSERT INTO bsg_outbox_rejects (campaign_id, {_REJECT_COLUMNS}) SELECT $1, * FROM "
+            "unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+            "ON CONFLICT (campaign_id, line) DO NOTHING"
+        )
+        async with self._pool.acquire() as db:
+            status = await db.execute(statement, campaign_id, *columns)
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def rejects(self, campaign_id: int, after_line: int, limit: int) -> list[OutboxReject]:
+        """A page of rejected inputs, by line."""
+        found = await self._page(
+            _REJECT_COLUMNS, "bsg_outbox_rejects", "line", campaign_id, after_line, limit
+        )
+        return [outbox_reject(tuple(row)) for row in found]
+
+    async def reject_count(self, campaign_id: int) -> int:
+        """How many inputs were rejected."""
+        async with self._pool.acquire() as db:
+            return int(
+                await db.fetchval(
+                    "SELECT count(*) FROM bsg_outbox_rejects WHERE campaign_id = $1", campaign_id
+                )
+            )
 
     async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
         """Claim a chunk: an expired claim, else handed pending rows, else fresh ones.
@@ -448,15 +504,25 @@ class PostgresBackend:
 
     async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
         """A page of rows in the order added."""
-        async with self._pool.acquire() as db:
-            found = await db.fetch(
-                f"SELECT {_ROW_COLUMNS} FROM bsg_outbox_rows WHERE campaign_id = $1 "
-                "AND seq > $2 ORDER BY seq LIMIT $3",
-                campaign_id,
-                after_seq,
-                limit,
-            )
+        found = await self._page(
+            _ROW_COLUMNS, "bsg_outbox_rows", "seq", campaign_id, after_seq, limit
+        )
         return [outbox_row(tuple(row)) for row in found]
+
+    async def _page(
+        self, columns: str, table: str, key: str, campaign_id: int, after: int, limit: int
+    ) -> list[Any]:
+        """Up to `limit` of the campaign's entries of `table` after `after`, by `key`."""
+        async with self._pool.acquire() as db:
+            return list(
+                await db.fetch(
+                    f"SELECT {columns} FROM {table} WHERE campaign_id = $1 AND {key} > $2 "
+                    f"ORDER BY {key} LIMIT $3",
+                    campaign_id,
+                    after,
+                    limit,
+                )
+            )
 
     async def sent_ids(
         self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]

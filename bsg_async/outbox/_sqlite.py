@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import anyio
 
 from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
-from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxRow, RowState
+from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxReject, OutboxRow, RowState
 
 __all__ = ["SqliteBackend"]
 
@@ -74,10 +74,26 @@ _SCHEMA_V1 = (
     "WHERE state = 'sent'",
 )
 
+# Version 2: rows keep the caller's source line; inputs that cannot be sent are kept.
+REJECTS_TABLE = """CREATE TABLE IF NOT EXISTS bsg_outbox_rejects (
+    campaign_id BIGINT NOT NULL,
+    line BIGINT NOT NULL,
+    msisdn TEXT NOT NULL,
+    reference TEXT,
+    error TEXT NOT NULL,
+    reason TEXT,
+    PRIMARY KEY (campaign_id, line)
+)"""
+"""The table of rejected inputs, in both dialects (SQLite reads BIGINT as INTEGER)."""
+
+_SCHEMA_V2 = ("ALTER TABLE bsg_outbox_rows ADD COLUMN line INTEGER", REJECTS_TABLE)
+
 _ROW_COLUMNS = (
     "seq, reference, msisdn, text, state, message_id, price, currency, error_type, error_code, "
-    "error, may_have_been_accepted, status, attempts"
+    "error, may_have_been_accepted, status, attempts, line"
 )
+
+_REJECT_COLUMNS = "line, msisdn, reference, error, reason"
 
 
 class SchemaTooNew(Exception):
@@ -87,7 +103,7 @@ class SchemaTooNew(Exception):
 def outbox_row(row: Sequence[Any]) -> OutboxRow:
     """An `OutboxRow` from the columns `_ROW_COLUMNS` lists, in that order."""
     (seq, reference, msisdn, text, state, message_id, price, currency) = row[:8]
-    (error_type, error_code, error, uncertain, status, attempts) = row[8:]
+    (error_type, error_code, error, uncertain, status, attempts, line) = row[8:]
     return OutboxRow(
         seq=int(seq),
         reference=reference,
@@ -103,7 +119,14 @@ def outbox_row(row: Sequence[Any]) -> OutboxRow:
         may_have_been_accepted=bool(uncertain),
         status=status,
         attempts=int(attempts),
+        line=None if line is None else int(line),
     )
+
+
+def outbox_reject(row: Sequence[Any]) -> OutboxReject:
+    """An `OutboxReject` from the columns `_REJECT_COLUMNS` lists, in that order."""
+    line, msisdn, reference, error, reason = row
+    return OutboxReject(int(line), msisdn, reference, error, reason)
 
 
 class SqliteBackend:
@@ -149,6 +172,9 @@ class SqliteBackend:
                 raise SchemaTooNew(version)
             if version < 1:
                 for statement in _SCHEMA_V1:
+                    db.execute(statement)
+            if version < 2:
+                for statement in _SCHEMA_V2:
                     db.execute(statement)
             db.execute(
                 "INSERT INTO bsg_outbox_meta (key, value) VALUES ('schema_version', ?) "
@@ -226,8 +252,8 @@ class SqliteBackend:
                 async for batch in batches:
                     await self._run(
                         db.executemany,
-                        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text) "
-                        "VALUES (?, ?, ?, ?) ON CONFLICT (campaign_id, reference) DO NOTHING",
+                        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text, line) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (campaign_id, reference) DO NOTHING",
                         [(campaign_id, *row) for row in batch],
                     )
             except BaseException:
@@ -238,6 +264,44 @@ class SqliteBackend:
                 await self._run(db.execute, "COMMIT")
             self._signals.changed(campaign_id)
             return db.total_changes - before
+
+    async def add_rejects(self, campaign_id: int, rejects: Sequence[OutboxReject]) -> int:
+        """Keep rejected inputs in one transaction; a line already kept is skipped."""
+
+        def add(db: sqlite3.Connection) -> int:
+            before = db.total_changes
+            db.executemany(
+                f"INSERT INTO bsg_outbox_rejects (campaign_id, {_REJECT_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, line) DO NOTHING",
+                [(campaign_id, r.line, r.to, r.reference, r.error, r.reason) for r in rejects],
+            )
+            return db.total_changes - before
+
+        return await self._call(self._transaction, add)
+
+    async def rejects(self, campaign_id: int, after_line: int, limit: int) -> list[OutboxReject]:
+        """A page of rejected inputs, by line."""
+        found = await self._call(
+            self._page,
+            _REJECT_COLUMNS,
+            "bsg_outbox_rejects",
+            "line",
+            campaign_id,
+            after_line,
+            limit,
+        )
+        return [outbox_reject(row) for row in found]
+
+    async def reject_count(self, campaign_id: int) -> int:
+        """How many inputs were rejected."""
+
+        def read() -> int:
+            found = self._conn.execute(
+                "SELECT COUNT(*) FROM bsg_outbox_rejects WHERE campaign_id = ?", (campaign_id,)
+            ).fetchone()
+            return int(found[0])
+
+        return await self._call(read)
 
     async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
         """Claim a chunk: an expired claim, else handed pending rows, else fresh ones."""
@@ -407,18 +471,20 @@ class SqliteBackend:
 
     async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
         """A page of rows in the order added."""
+        found = await self._call(
+            self._page, _ROW_COLUMNS, "bsg_outbox_rows", "seq", campaign_id, after_seq, limit
+        )
+        return [outbox_row(row) for row in found]
 
-        def read() -> list[OutboxRow]:
-            return [
-                outbox_row(row)
-                for row in self._conn.execute(
-                    f"SELECT {_ROW_COLUMNS} FROM bsg_outbox_rows WHERE campaign_id = ? "
-                    "AND seq > ? ORDER BY seq LIMIT ?",
-                    (campaign_id, after_seq, limit),
-                )
-            ]
-
-        return await self._call(read)
+    def _page(
+        self, columns: str, table: str, key: str, campaign_id: int, after: int, limit: int
+    ) -> list[Any]:
+        """Up to `limit` of the campaign's entries of `table` after `after`, by `key`."""
+        return self._conn.execute(
+            f"SELECT {columns} FROM {table} WHERE campaign_id = ? AND {key} > ? "
+            f"ORDER BY {key} LIMIT ?",
+            (campaign_id, after, limit),
+        ).fetchall()
 
     async def sent_ids(
         self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]

@@ -8,19 +8,16 @@ See `_backend` for the schema and the claim protocol, `_worker` for what a worke
 
 from __future__ import annotations
 
-import csv
 import enum
-import functools
 import logging
 import os
 import socket
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-import anyio
 import attrs
 
 from .. import _validation as rules
@@ -28,7 +25,8 @@ from ..errors import BSGError, InvalidParameterError
 from ..models import Recipient
 from ..models.batch import LookupFailed
 from ._backend import Backend, NewRow
-from ._models import OutboxCampaign, OutboxRow, OutboxSummary, RowState, WorkReport
+from ._csvfile import write_csv
+from ._models import OutboxCampaign, OutboxReject, OutboxRow, OutboxSummary, RowState, WorkReport
 from ._postgres import PostgresBackend, add_rows_on, campaign_id_on
 from ._sqlite import SchemaTooNew, SqliteBackend
 from ._worker import Worker, WorkOptions
@@ -71,21 +69,25 @@ class CampaignConflictError(OutboxError, ValueError):
 @attrs.frozen
 class OutboxMessage:
     """One message to add to a campaign: a phone number, its reference (`None`: generated
-    now and stored, so every later attempt reuses it) and its own text (`None`: the
-    campaign's).
+    now and stored, so every later attempt reuses it), its own text (`None`: the
+    campaign's) and its `line` in your source (such as a CSV line number; `None`: none),
+    kept and given back by `Outbox.results`.
 
-    Raises `InvalidParameterError` for a bad number, reference or text.
+    Raises `InvalidParameterError` for a bad number, reference, text or line.
     """
 
     to: str = attrs.field(converter=rules.msisdn)
     reference: str | None = attrs.field(default=None)
     text: str | None = attrs.field(default=None)
+    line: int | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if self.reference is not None:
             rules.reference(self.reference)
         if self.text is not None:
             rules.text(self.text, "text")
+        if self.line is not None:
+            rules.integer(self.line, "line", (0, 2**62))
 
 
 Addable = str | Recipient | OutboxMessage
@@ -233,6 +235,31 @@ class Outbox:
         campaign_id, stored = await self._campaign(campaign)
         return await self._open().add_rows(campaign_id, _batches(messages, stored))
 
+    async def reject(self, campaign: str, rejects: Iterable[OutboxReject]) -> int:
+        """Keep inputs that cannot be sent (`OutboxReject`), so the campaign's results account
+        for every line of its source; returns how many were new. Idempotent by line (a line
+        already kept is skipped); one transaction. Raises `CampaignNotFoundError`,
+        `InvalidParameterError`."""
+        campaign_id, _ = await self._campaign(campaign)
+        items = list(rejects) if isinstance(rejects, Iterable) else None
+        if items is None or not all(isinstance(item, OutboxReject) for item in items):
+            raise InvalidParameterError("rejects", rejects, "expected an iterable of OutboxReject")
+        return await self._open().add_rejects(campaign_id, items) if items else 0
+
+    async def rejects(
+        self, campaign: str, *, page: int = 1_000
+    ) -> AsyncGenerator[OutboxReject, None]:
+        """Every input kept by `reject`, by line, read `page` at a time. Raises
+        `CampaignNotFoundError`."""
+        campaign_id, _ = await self._campaign(campaign)
+        size = rules.integer(page, "page", (1, 100_000))
+        backend = self._open()
+        after = -1
+        while found := await backend.rejects(campaign_id, after, size):
+            for reject in found:
+                yield reject
+            after = found[-1].line
+
     async def summary(self, campaign: str) -> OutboxSummary:
         """Rows per state, the cost of the sent ones per currency, sent rows per delivery
         status. Raises `CampaignNotFoundError`."""
@@ -246,6 +273,7 @@ class Outbox:
             counts={state: counts.get(str(state), 0) for state in RowState},
             cost=cost,
             statuses=await backend.status_counts(campaign_id),
+            rejected=await backend.reject_count(campaign_id),
         )
 
     async def results(self, campaign: str, *, page: int = 1_000) -> AsyncIterator[OutboxRow]:
@@ -268,30 +296,13 @@ class Outbox:
         is written from a worker thread, never on the event loop. Raises
         `CampaignNotFoundError`, `OSError`.
         """
-        target = Path(os.fspath(path))
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        handle = await anyio.to_thread.run_sync(
-            functools.partial(temporary.open, "w", encoding="utf-8", newline="")
-        )
-        written = 0
-        try:
-            writer = csv.writer(handle)
-            await anyio.to_thread.run_sync(writer.writerow, RESULT_COLUMNS)
-            page: list[tuple[object, ...]] = []
+
+        async def lines() -> AsyncIterator[tuple[object, ...]]:
             async for row in self.results(campaign):
-                page.append(_csv_line(row))
-                if len(page) >= 1_000:
-                    await anyio.to_thread.run_sync(writer.writerows, page)
-                    written, page = written + len(page), []
-            await anyio.to_thread.run_sync(writer.writerows, page)
-            written += len(page)
-            await anyio.to_thread.run_sync(handle.close)
-            await anyio.to_thread.run_sync(os.replace, temporary, target)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(handle.close)
-                await anyio.to_thread.run_sync(functools.partial(temporary.unlink, missing_ok=True))
-        return written
+                yield _csv_line(row)
+
+        await self._campaign(campaign)  # raises before the file is touched
+        return await write_csv(path, RESULT_COLUMNS, lines())
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -308,6 +319,7 @@ class Outbox:
         max_attempts: int = 10,
         unreachable_after: int = 3,
         max_pause: float = 60.0,
+        progress: Callable[[WorkReport], object] | None = None,
     ) -> WorkReport:
         """Deliver the campaign as one worker among any number, until no row is left to send
         (`until_done=False`: until cancelled, waiting for new rows).
@@ -325,7 +337,9 @@ class Outbox:
         worker stops sending (the rows stay `pending`), logs a warning, and tries one chunk
         again after a pause (doubling up to `max_pause` seconds) until the service answers.
 
-        `worker_id` names this worker in the claims (default: host, pid and a random part).
+        `worker_id` names this worker in the claims (default: host, pid and a random part);
+        `progress`, if given, is called with this worker's tallies so far after each chunk
+        it records (on the event loop: keep it quick).
         Raises `CampaignNotFoundError`; an `AuthenticationError` or `AccountError` stops it
         (its rows are put back).
         """
@@ -338,6 +352,7 @@ class Outbox:
             max_attempts=rules.integer(max_attempts, "max_attempts", (1, 1_000_000)),
             unreachable_after=rules.integer(unreachable_after, "unreachable_after", (1, 1000)),
             max_pause=_seconds(max_pause, "max_pause"),
+            progress=progress,
         )
         name = worker_id or f"{socket.gethostname()}:{os.getpid()}:{rules.new_reference()[:8]}"
         worker = Worker(self._open(), bsg, campaign_id, stored, name, options)
@@ -418,17 +433,24 @@ async def _batches(
     position = 0
 
     def row(item: object) -> NewRow:
+        new: NewRow
         if isinstance(item, str):
-            return (next(references), rules.msisdn(item, f"messages[{position}]"), None)
-        if isinstance(item, Recipient):
-            return (item.reference or next(references), item.to, None)
-        if isinstance(item, OutboxMessage):
+            new = (next(references), rules.msisdn(item, f"messages[{position}]"), None, None)
+        elif isinstance(item, Recipient):
+            new = (item.reference or next(references), item.to, None, None)
+        elif isinstance(item, OutboxMessage):
             if item.text is not None and max_text is not None:
                 rules.text(item.text, f"messages[{position}].text", max_length=max_text)
-            return (item.reference or next(references), item.to, item.text)
-        raise InvalidParameterError(
-            f"messages[{position}]", item, "expected a phone number, Recipient or OutboxMessage"
-        )
+            new = (item.reference or next(references), item.to, item.text, item.line)
+        else:
+            raise InvalidParameterError(
+                f"messages[{position}]", item, "expected a phone number, Recipient or OutboxMessage"
+            )
+        if new[2] is None and campaign.text is None:
+            raise InvalidParameterError(
+                f"messages[{position}].text", None, "needed: the campaign has no text of its own"
+            )
+        return new
 
     if isinstance(messages, AsyncIterable):
         async for item in messages:

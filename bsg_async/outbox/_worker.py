@@ -15,7 +15,7 @@ outcome: `release` writes only rows the claim still holds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -73,6 +73,7 @@ class WorkOptions:
     max_attempts: int
     unreachable_after: int
     max_pause: float
+    progress: Callable[[WorkReport], object] | None = None
 
 
 def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutcome:
@@ -113,20 +114,21 @@ class _Breaker:
         self.open = False
         self.pause = FIRST_PAUSE
         self._probing = False
-        self._closed = anyio.Event()
+        self._turn = anyio.Event()  # set when the probe ends or the breaker closes
         self._report = report
 
     async def wait_turn(self) -> bool:
         """Return when this loop may claim; `True` if it goes as the probe."""
         while self.open:
             if self._probing:
-                await self._closed.wait()
+                await self._turn.wait()
                 continue
             self._probing = True
             try:
                 await anyio.sleep(self.pause)
             except BaseException:
                 self._probing = False
+                self._pass_turn()
                 raise
             return True
         return False
@@ -135,13 +137,13 @@ class _Breaker:
         """Note one chunk's result: whether nothing reached the service."""
         if probe:
             self._probing = False
+            self._pass_turn()  # a loop waiting on this probe may be the next one
         if unreachable:
             self.failures += 1
             if probe:
                 self.pause = min(self.pause * 2, self.max_pause)
             elif not self.open and self.failures >= self.threshold:
                 self.open = True
-                self._closed = anyio.Event()
                 self._report.pauses += 1
                 logger.warning(
                     "the BSG service is unreachable (%d chunks in a row failed to connect, "
@@ -155,8 +157,12 @@ class _Breaker:
             if self.open:
                 self.open = False
                 self.pause = FIRST_PAUSE
-                self._closed.set()
+                self._pass_turn()
                 logger.warning("the BSG service answers again: sending resumed")
+
+    def _pass_turn(self) -> None:
+        turn, self._turn = self._turn, anyio.Event()
+        turn.set()
 
 
 class _Counts:
@@ -328,9 +334,13 @@ class Worker:
         """Record a sent chunk's outcomes (only if this worker still holds it)."""
         counts = self.counts
         self._ending.add(claim.id)  # a renewal that now finds no claim is not a takeover
+        recorded = 0  # not recorded in time: the lease expires, another worker resumes it
         try:
-            async with self._releasing:
-                recorded = await self.backend.release(claim, outcomes)
+            # Shielded: a worker stopped now (Ctrl-C) still records what it sent, instead of
+            # leaving the chunk to wait for its lease to expire and be reconciled.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
+                async with self._releasing:
+                    recorded = await self.backend.release(claim, outcomes)
         finally:
             renewal.cancel()
             self._ending.discard(claim.id)
@@ -357,6 +367,8 @@ class Worker:
                     counts.failed += 1
                 else:
                     counts.requeued += 1
+        if self.options.progress is not None:
+            self.options.progress(counts.report())
         for error in errors:
             if isinstance(error, _STOPPING):
                 raise error
@@ -390,7 +402,9 @@ class Worker:
         outcomes: list[RowOutcome] = []
         errors: list[BSGError] = []
         for text, rows in groups.items():
-            report = await self._send_many(rows, text or campaign.text, claim.resume)
+            shared = text or campaign.text
+            assert shared is not None, "a row without a text is refused when added"
+            report = await self._send_many(rows, shared, claim.resume)
             for outcome, row in zip(report, rows, strict=True):
                 outcomes.append(row_outcome(outcome, row, self.options.max_attempts))
                 if not isinstance(outcome, Sent):
