@@ -83,7 +83,7 @@ def test_work_joins_a_campaign_with_the_stored_settings_and_exits_0_when_done(
     assert again.exit_code == 0 and "this run: 0 sent" in again.stdout
     messages = served.fake.viber.messages
     assert len(served.fake.viber.accepted) == 40 and set(served.fake.viber.accepted.values()) == {1}
-    assert {(m.text, m.submission.originator) for m in messages} == {("Sale", "Shop")}
+    assert {(m.text, m.submission.sender) for m in messages} == {("Sale", "Shop")}
     assert written.exit_code == 0 and "wrote 40 rows" in written.stdout
     rows = results_of(out)
     assert list(rows[0]) == list(RESULT_COLUMNS)
