@@ -1,11 +1,11 @@
-"""Automation: `nox -s tests`, `nox -s lint`, `nox -s typecheck`; `nox -s bench` and
-`nox -s bench_instructions` on demand."""
+"""Automation: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s docs`; `nox -s bench`
+and `nox -s bench_instructions` on demand."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.default_venv_backend = "venv"
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
@@ -31,6 +31,19 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install(".[lint]")
     session.run("mypy", "--strict", "bsg_async")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with `mkdocs build --strict` (as CI does).
+
+    `nox -s docs -- serve` previews it at http://127.0.0.1:8000 instead.
+    """
+    session.install(".[docs]")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs)
 
 
 @nox.session

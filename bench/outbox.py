@@ -14,15 +14,23 @@ flight: they show how the store scales out, not a like-for-like comparison. Work
 start, open the store and the client, and wait for a go signal: the time measured is from the
 signal to the last one's exit, the campaign done. The single worker runs in this process, as
 `send_many` does. Each figure is the median of `--repeat` runs.
+
+Where the time goes: every line also gives the CPU seconds per 100,000 recipients of the
+client (the process(es) running `send_many` or the workers, SQLite's thread included), of
+PostgreSQL (the server's processes, when this script started it) and of the fake. They are
+read from `/proc` (Linux), so they hold on a machine shared with other work, where the
+recipients per second do not.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +47,74 @@ CONCURRENCY = 8
 WORKLOADS = {"viber": (20_000, 50), "sms": (200_000, 1_000)}  # recipients, per request
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _ticks(pid: int) -> tuple[int, int] | None:
+    """(parent pid, user + system clock ticks) of a process, or `None` once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+class CpuMeter:
+    """CPU seconds of the fake's process and of a PostgreSQL server (the postmaster and its
+    children, sampled every 50 ms while a run goes, so a backend that exits is counted to
+    its last sample), and of this process (worker processes report their own)."""
+
+    def __init__(self, fake_pid: int | None, postmaster_pid: int | None) -> None:
+        self.fake_pid = fake_pid
+        self.postmaster_pid = postmaster_pid
+        self._first: dict[int, int] = {}
+        self._last: dict[int, int] = {}
+
+    def _sample(self, initial: bool = False) -> None:
+        master = self.postmaster_pid
+        if master is None:
+            return
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            found = _ticks(pid)
+            if found is not None and master in (pid, found[0]):
+                self._first.setdefault(pid, found[1] if initial else 0)  # new: from its start
+                self._last[pid] = found[1]
+
+    def start(self) -> None:
+        """Start counting (a thread samples the server's processes until `stop`)."""
+        self._first, self._last = {}, {}
+        self._sample(initial=True)
+        self._fake = _ticks(self.fake_pid) if self.fake_pid else None
+        self._own = time.process_time()
+        self._stopping = threading.Event()
+        self._sampler = threading.Thread(target=self._sample_until_stopped, daemon=True)
+        self._sampler.start()
+
+    def _sample_until_stopped(self) -> None:
+        while not self._stopping.wait(0.05):
+            self._sample()
+
+    def stop(self) -> dict[str, float]:
+        """The CPU seconds of "client" (this process), "postgres" and "fake" since `start`."""
+        client = time.process_time() - self._own
+        self._stopping.set()
+        self._sampler.join()
+        self._sample()
+        fake = _ticks(self.fake_pid) if self.fake_pid else None
+        nan = float("nan")
+        return {
+            "client": client,
+            "postgres": nan
+            if self.postmaster_pid is None
+            else sum(self._last[p] - self._first[p] for p in self._last) / TICK,
+            "fake": (fake[1] - self._fake[1]) / TICK if fake and self._fake else nan,
+        }
+
+
 def recipients(count: int, run: str) -> list[Recipient]:
     return [Recipient(f"38097{i:07d}", f"{run}x{i}") for i in range(count)]
 
@@ -52,11 +128,12 @@ def client(fake: ServedFake) -> AsyncBSG:
 
 
 async def send_many_alone(
-    fake: ServedFake, channel: str, count: int, chunk: int, run: str
-) -> float:
+    fake: ServedFake, meter: CpuMeter, channel: str, count: int, chunk: int, run: str
+) -> tuple[float, dict[str, float]]:
     people = recipients(count, run)
     async with client(fake) as bsg:
         started = time.perf_counter()
+        meter.start()
         if channel == "viber":
             report = await bsg.viber.send_many(
                 to=people, text="Sale", sender="Shop", chunk_size=chunk, concurrency=CONCURRENCY
@@ -65,14 +142,22 @@ async def send_many_alone(
             report = await bsg.sms.send_many(
                 to=people, text="Sale", sender="Shop", chunk_size=chunk, concurrency=CONCURRENCY
             )
+        cpu = meter.stop()
         elapsed = time.perf_counter() - started
     assert len(report.succeeded) == count, report.failed[:3]
-    return count / elapsed
+    return count / elapsed, cpu
 
 
 async def with_store(
-    fake: ServedFake, url: str, channel: str, count: int, chunk: int, run: str, workers: int
-) -> float:
+    fake: ServedFake,
+    meter: CpuMeter,
+    url: str,
+    channel: str,
+    count: int,
+    chunk: int,
+    run: str,
+    workers: int,
+) -> tuple[float, dict[str, float]]:
     name = f"bench-{run}"
     async with Outbox.open(url) as outbox:
         await outbox.create_campaign(campaign(name, channel, chunk))
@@ -80,19 +165,27 @@ async def with_store(
         if workers == 1:
             async with client(fake) as bsg:
                 started = time.perf_counter()
+                meter.start()
                 report = await outbox.work(name, bsg, concurrency=CONCURRENCY)
+                cpu = meter.stop()
                 elapsed = time.perf_counter() - started
             assert report.sent == count, report
         else:
-            elapsed = await anyio.to_thread.run_sync(_processes, fake, url, name, workers)
+            meter.start()
+            elapsed, workers_cpu = await anyio.to_thread.run_sync(
+                _processes, fake, url, name, workers
+            )
+            cpu = meter.stop()
+            cpu["client"] = workers_cpu  # this process only waited
         summary = await outbox.summary(name)
     assert summary.done, summary
     assert summary.total == count, summary
-    return count / elapsed
+    return count / elapsed, cpu
 
 
-def _processes(fake: ServedFake, url: str, name: str, workers: int) -> float:
-    """Run `workers` worker processes on the campaign; seconds from "go" to the last exit."""
+def _processes(fake: ServedFake, url: str, name: str, workers: int) -> tuple[float, float]:
+    """Run `workers` worker processes on the campaign; seconds from "go" to the last exit,
+    and the CPU seconds the workers report having used from "go" to the end."""
     command = [sys.executable, __file__, "--worker", url, name, fake.base_url]
     processes = [
         subprocess.Popen(
@@ -109,7 +202,10 @@ def _processes(fake: ServedFake, url: str, name: str, workers: int) -> float:
             assert process.stdin is not None
             process.stdin.write("go\n")
             process.stdin.close()
+        cpu = 0.0
         for process in processes:
+            assert process.stdout is not None
+            cpu += float(process.stdout.readline().split()[1])  # "cpu SECONDS"
             process.wait()
         elapsed = time.perf_counter() - started
         assert all(process.returncode == 0 for process in processes)
@@ -120,14 +216,16 @@ def _processes(fake: ServedFake, url: str, name: str, workers: int) -> float:
                 process.wait()
             if process.stdout is not None:
                 process.stdout.close()
-    return elapsed
+    return elapsed, cpu
 
 
 async def worker(url: str, name: str, base_url: str) -> None:
     async with Outbox.open(url) as outbox, AsyncBSG(api_key=API_KEY, base_url=base_url) as bsg:
         print("ready", flush=True)
         await anyio.to_thread.run_sync(sys.stdin.readline)  # "go"
+        started = time.process_time()
         await outbox.work(name, bsg, concurrency=CONCURRENCY)
+        print(f"cpu {time.process_time() - started}", flush=True)
 
 
 async def load_time(url: str, rows: int) -> float:
@@ -138,6 +236,11 @@ async def load_time(url: str, rows: int) -> float:
         started = time.perf_counter()
         assert await outbox.add(name, people) == rows
         return time.perf_counter() - started
+
+
+def url_part(label: str, part: str) -> bool:
+    """Whether a line's CPU column `part` means anything (no PostgreSQL without a store)."""
+    return part != "postgres" or label.startswith("PostgreSQL")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -153,12 +256,20 @@ async def run(args: argparse.Namespace) -> None:
             postgres_url = args.postgres or create_database(cluster)  # type: ignore[arg-type]
             print(f"latency {LATENCY_MS:g} ms, concurrency {CONCURRENCY} per worker, "
                   f"median of {args.repeat}")  # fmt: skip
-            print("| workload | client | recipients/s | vs send_many |")
-            print("|---|---|---:|---:|")
+            print(
+                "| workload | client | recipients/s | vs send_many "
+                "| CPU s per 100k: client / PostgreSQL / fake |"
+            )
+            print("|---|---|---:|---:|---|")
             async with served_fake(latency_ms=LATENCY_MS) as fake:
+                postmaster = None
+                if cluster is not None:
+                    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+                meter = CpuMeter(fake.process.pid if fake.process else None, postmaster)
                 for channel in args.workload:
                     count, chunk = WORKLOADS[channel]
                     points: dict[str, list[float]] = {}
+                    cpus: dict[str, list[dict[str, float]]] = {}
                     for repeat in range(args.repeat):
                         tag = f"{channel}{repeat}{time.time_ns() % 10**8}"
                         cases = [
@@ -173,18 +284,28 @@ async def run(args: argparse.Namespace) -> None:
                             await fake.reset()
                             run_tag = f"{tag}{len(points.get(label, []))}{label[:2]}{workers}"
                             if url is None:
-                                rate = await send_many_alone(fake, channel, count, chunk, run_tag)
+                                rate, cpu = await send_many_alone(
+                                    fake, meter, channel, count, chunk, run_tag
+                                )
                             else:
-                                rate = await with_store(
-                                    fake, url, channel, count, chunk, run_tag, workers
+                                rate, cpu = await with_store(
+                                    fake, meter, url, channel, count, chunk, run_tag, workers
                                 )
                             points.setdefault(label, []).append(rate)
+                            cpus.setdefault(label, []).append(cpu)
                     baseline = statistics.median(points["send_many, no store"])
                     for label, rates in points.items():
                         rate = statistics.median(rates)
                         ratio = rate / baseline
                         workload = f"{channel} ({chunk}/request)"
-                        print(f"| {workload} | {label} | {rate:,.0f} | {ratio:.2f}x |")
+                        per = 100_000 / count
+                        used = " / ".join(
+                            f"{statistics.median(c[part] for c in cpus[label]) * per:.2f}"
+                            if url_part(label, part)
+                            else "-"
+                            for part in ("client", "postgres", "fake")
+                        )
+                        print(f"| {workload} | {label} | {rate:,.0f} | {ratio:.2f}x | {used} |")
             print()
             print("| store | rows added | seconds | rows/s |")
             print("|---|---:|---:|---:|")

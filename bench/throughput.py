@@ -32,7 +32,7 @@ What one run does:
 
 `--gc-freeze` calls `gc.freeze()` once the imports are done, for every client alike: the
 objects that exist then are left out of the garbage collector's passes, as a long-running
-application may choose to do after its own start-up (see the README's Performance section).
+application may choose to do after its own start-up (see docs/performance.md).
 
 Columns: recipients per second of each SDK backend and of the bare client of the same library,
 the median ratio of adjacent runs' throughput (SDK / bare), the SDK's wall time over the ideal

@@ -67,6 +67,15 @@ from .models.one_api import (
     RcsSuggestion,
     Tariff,
 )
+from .models.otp import (
+    OtpChannel,
+    OtpMessage,
+    OtpMessageStatus,
+    OtpSession,
+    OtpStatus,
+    OtpTemplate,
+    OtpTemplateStatus,
+)
 from .models.rcs_report import RcsClick, RcsReport, RcsStatus
 from .models.senders import Sender, SenderRequest, SenderRequestStatus, SenderStatus
 from .models.short_links import (
@@ -231,6 +240,14 @@ def _hours(value: Any, _: Any = None) -> timedelta | None:
     return None if value is None else timedelta(hours=_int(value))
 
 
+def _seconds(value: Any, _: Any = None) -> timedelta:
+    """A duration the answer gives in whole seconds, as a `timedelta`."""
+    return timedelta(seconds=_int(value))
+
+
+_OTP_PRICE_KEYS = ("price", "full_price", "amount", "total_price", "value")
+
+
 def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
     def structure(value: Any, type_: Any) -> T | None:
         return None if value is None else hook(value, type_)
@@ -351,6 +368,7 @@ class Wire:
         )
         self._register(_PriceList)
         self._register_one_api()
+        self._register_otp()
 
     def _register_one_api(self) -> None:
         """The One-API answers: nested objects may be `null`, `[]` or `{}` (all "none"),
@@ -491,6 +509,109 @@ class Wire:
         conv.register_structure_hook(StatisticsJob, structure_job)
         self._register(_StatisticsRows)
         self._register(_StatisticsJobs)
+
+    # -- one-time passwords (2FA) ------------------------------------------------------------
+
+    def _register_otp(self) -> None:
+        """The 2FA answers: sessions with their messages, and code templates. The wire's
+        `recipient`, `code_lifetime` (seconds), `code_max_tries`, `code_digits`, `sender_alt`,
+        `message_text`, `country_code`, `expired_at` and `template_id` become the SDK's names."""
+        conv = self._converter
+        conv.register_structure_hook_func(
+            functools.partial(_is, OtpStatus | UnknownStatus), _status_hook(OtpStatus)
+        )
+        for enum in (OtpChannel, OtpMessageStatus, OtpTemplateStatus):
+            conv.register_structure_hook_func(
+                functools.partial(_is, enum | UnknownStatus | None),
+                _optional(_status_hook(enum)),
+            )
+        for many in (tuple[str, ...], tuple[OtpMessage, ...]):
+            conv.register_structure_hook_func(
+                functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
+            )
+        self._register(OtpMessage, to=override(rename="recipient"))
+        self._register(
+            OtpSession,
+            to=override(rename="recipient"),
+            sms_sender=override(rename="sender_alt"),
+            text=override(rename="message_text"),
+            validity=override(rename="code_lifetime", struct_hook=_optional(_seconds)),
+            max_tries=override(rename="code_max_tries"),
+            digits=override(rename="code_digits"),
+            country=override(rename="country_code"),
+            expires_at=override(rename="expired_at"),
+        )
+        self._register(OtpTemplate, id=override(rename="template_id"))
+
+    @staticmethod
+    def otp_send(
+        *,
+        to: str,
+        channel: str,
+        sender: str,
+        sms_sender: str | None,
+        template: int,
+        validity: int,
+        max_tries: int,
+        digits: int,
+    ) -> dict[str, Any]:
+        """The body of a 2FA send (`POST /api/2fa/authentications/otp`); `validity` in
+        seconds (`code_lifetime`)."""
+        body: dict[str, Any] = {
+            "recipient": to,
+            "channel": channel,
+            "sender": sender,
+            "template_id": template,
+            "code_lifetime": validity,
+            "code_max_tries": max_tries,
+            "code_digits": digits,
+        }
+        if sms_sender is not None:
+            body["sender_alt"] = sms_sender
+        return body
+
+    @staticmethod
+    def otp_verify(code: str) -> dict[str, Any]:
+        """The body of a 2FA verify: the code the user typed (`access_code`)."""
+        return {"access_code": code}
+
+    @staticmethod
+    def otp_template(name: str, text: str, countries: Sequence[str] | None) -> dict[str, Any]:
+        """The body of a 2FA template create."""
+        body: dict[str, Any] = {"name": name, "text": text}
+        if countries is not None:
+            body["countries"] = list(countries)
+        return body
+
+    @staticmethod
+    def otp_price(data: Any, *, http_status: int | None = None) -> Decimal:
+        """The price in a 2FA full-price answer (`{"data": {...}}`).
+
+        The schema leaves that object undescribed, so the price is read liberally: the first
+        of `price`, `full_price`, `amount`, `total_price` and `value` present (a number, a
+        string holding one, or an `{"value": ...}` object). Raises `UnexpectedResponseError`
+        naming `$.data.price` when there is none or it is not a number.
+        """
+        found: Any = None
+        if isinstance(data, Mapping) and "data" in data:
+            data = data["data"]
+        if isinstance(data, Mapping):
+            key = next((k for k in _OTP_PRICE_KEYS if data.get(k) is not None), None)
+            found = None if key is None else data[key]
+        elif not isinstance(data, bool) and isinstance(data, Decimal | int | str):
+            found = data  # a bare number, where the schema promised an object
+        if isinstance(found, Mapping):
+            found = found.get("value")
+        try:
+            if found is None or isinstance(found, bool | Mapping | list):
+                raise ValueError("expected a price")
+            return _decimal(found)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise UnexpectedResponseError(
+                f"could not decode the 2FA price from the answer: {exc} at $.data.price",
+                http_status=http_status,
+                field="$.data.price",
+            ) from None
 
     def _register(
         self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any

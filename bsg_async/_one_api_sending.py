@@ -114,11 +114,11 @@ async def post_referenced(
 
 
 async def post_unreferenced(
-    client: AsyncBSG, path: str, payload: Mapping[str, Any], result: type[T]
+    client: AsyncBSG, path: str, payload: Mapping[str, Any] | None, result: type[T]
 ) -> T:
-    """POST a send without references (to contact lists) and return the answer's `data` as
-    `result`: retried only when the request surely did not reach the service; every error is
-    raised as is."""
+    """POST a send without references (to contact lists, a 2FA code; `payload` `None`: no
+    body) and return the answer's `data` as `result`: retried only when the request surely
+    did not reach the service; every error is raised as is."""
     answer = await client.one_api_request(
         "POST", path, json=payload, send=True, retry_if=surely_not_accepted
     )

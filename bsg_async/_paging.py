@@ -3,8 +3,9 @@ every paged list.
 
 A `Pages` is an async iterator over the items of all pages: it asks for `page[offset]` (from
 0) and `page[limit]`, decodes each item through the converter, and moves the offset on by the
-number of items received. Both answer shapes are read: `{"data": [...], "meta": {"page":
-{"total", "limit", "offset"}}}` and the tariffs' `{"data": [...], "total": N}`. It always ends:
+number of items received. Every answer shape is read: `{"data": [...], "meta": {"page":
+{"total", "limit", "offset"}}}`, the tariffs' `{"data": [...], "total": N}` and the 2FA lists'
+`{"data": {"list": [...], "total": N}}`. It always ends:
 on an empty page, once the offset reaches the reported total, or (when no total is reported)
 after a page shorter than the limit. A service that ignores the offset (the same page again)
 is an `UnexpectedResponseError`, never an endless loop. Pages are fetched one at a time, only
@@ -150,6 +151,9 @@ class Pages(AsyncIterator[T], Generic[T]):
 
 def _page(data: Any, http_status: int) -> tuple[list[Any], int | None]:
     """The items and the reported total (`None` when not reported) of one page."""
+    inner = data.get("data") if isinstance(data, Mapping) else None
+    if isinstance(inner, Mapping) and isinstance(inner.get("list"), list):
+        return inner["list"], count_from(inner.get("total"))  # the 2FA lists' shape
     if not isinstance(data, Mapping) or not isinstance(data.get("data"), list):
         raise UnexpectedResponseError(
             "expected a page: a JSON object with a 'data' list",

@@ -41,7 +41,7 @@ class RetryPolicy:
     Retried: connection failures, timeouts, HTTP 429 and code 11 (throttled) and HTTP 5xx.
     Never retried: an answer that refuses the request (a 4xx, a BSG error code).
     Sends are retried with the **same references**, so the service can never accept a message
-    twice (see the README's "Retries and exactly-once").
+    twice (see docs/guides/errors.md, "Retries and exactly-once").
 
     - `max_attempts`: attempts in all, the first included; `RetryPolicy(max_attempts=1)` turns
       retries off.

@@ -21,6 +21,7 @@ REFERENCE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 ONE_API_REFERENCE_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 SMS_SENDER_DIGITS_RE = re.compile(r"[0-9]{1,15}")
 SMS_SENDER_NAME_RE = re.compile(r"[\x20-\x7e]{1,11}")
+OTP_CODE_RE = re.compile(r"[0-9]{3,9}")
 UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 EMAIL_RE = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+")
 EMAIL_SENDER_RE = re.compile(r"(?:[^<>\r\n]*<([^<>]+)>|([^<>\s]+))")
@@ -111,10 +112,15 @@ def optional_reference(
     return None if value is None else reference(value, field, one_api=one_api)
 
 
-def text(value: object, field: str, *, max_length: int | None = None) -> str:
-    """A non-blank string, at most `max_length` characters when a limit is documented."""
+def text(value: object, field: str, *, max_length: int | None = None, min_length: int = 1) -> str:
+    """A non-blank string of at least `min_length` characters, and at most `max_length` when
+    a limit is documented."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidParameterError(field, value, "must be a non-empty string")
+    if len(value) < min_length:
+        raise InvalidParameterError(
+            field, value, f"must be at least {min_length} characters, got {len(value)}"
+        )
     if max_length is not None and len(value) > max_length:
         raise InvalidParameterError(
             field, value, f"must be at most {max_length} characters, got {len(value)}"
@@ -123,21 +129,28 @@ def text(value: object, field: str, *, max_length: int | None = None) -> str:
 
 
 def sender(
-    value: object, field: str = "sender", *, max_length: int = ORIGINATOR_MAX, sms: bool = False
+    value: object,
+    field: str = "sender",
+    *,
+    max_length: int = ORIGINATOR_MAX,
+    sms: bool = False,
+    min_length: int = 1,
 ) -> str:
-    """A sender name: 1 to `max_length` characters (14 on the legacy API, sent as
-    `originator` or `alpha_name`). `sms=True` is the One-API SMS rule instead: up to 15
-    digits, or up to 11 Latin letters, digits, spaces or signs."""
+    """A sender name: `min_length` (default 1) to `max_length` characters (14 on the legacy
+    API, sent as `originator` or `alpha_name`). `sms=True` is the One-API SMS rule instead: up
+    to 15 digits, or up to 11 Latin letters, digits, spaces or signs (2FA: at least 3)."""
     if not sms:
-        return text(value, field, max_length=max_length)
+        return text(value, field, max_length=max_length, min_length=min_length)
     if (
         isinstance(value, str)
         and value.strip()
+        and len(value) >= min_length
         and (SMS_SENDER_DIGITS_RE.fullmatch(value) or SMS_SENDER_NAME_RE.fullmatch(value))
     ):
         return value
+    least = f"{min_length} to " if min_length > 1 else "up to "
     raise InvalidParameterError(
-        field, value, "expected up to 11 Latin letters or digits, or up to 15 digits"
+        field, value, f"expected {least}11 Latin letters or digits, or {least}15 digits"
     )
 
 
@@ -341,3 +354,15 @@ def unique_references(references: Iterable[str], field: str = "reference") -> No
         if ref in seen:
             raise InvalidParameterError(field, ref, "appears twice in one request")
         seen.add(ref)
+
+
+def otp_code(value: object, field: str = "code") -> str:
+    """A one-time code as the user typed it: 3 to 9 digits (surrounding spaces ignored).
+
+    The error never shows the value: a mistyped code may be one keystroke from the real one.
+    """
+    if isinstance(value, str):
+        code = value.strip()
+        if OTP_CODE_RE.fullmatch(code) and code.isascii():
+            return code
+    raise InvalidParameterError(field, "[secure]", "expected a code of 3 to 9 digits")

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .errors import BSGError
     from .hlr import HlrResource
     from .messages import MessagesResource
+    from .otp import OtpResource
     from .prices import PricesResource
     from .rcs import RcsResource
     from .senders import SendersResource
@@ -347,6 +348,14 @@ class AsyncBSG:
         from .account import AccountResource
 
         return AccountResource(self)
+
+    @cached_property
+    def otp(self) -> OtpResource:
+        """One-time passwords (2FA): `send`, `verify`, `resend`, `cancel`, `get`, `list`,
+        `price`; code templates as `otp.templates`."""
+        from .otp import OtpResource
+
+        return OtpResource(self)
 
     @cached_property
     def statistics(self) -> StatisticsResource:

@@ -21,9 +21,14 @@ BSGError
     ├── SenderNotAllowedError                    32, 45
     ├── UndeliverableDestinationError            33: no route to that network
     ├── FeatureNotEnabledError                   4, 34, 35: function, OTP or 2WAY not available
-    └── InvalidRequestError                      6, 7, 9, 10, 12, 21, 22, 24-29, 36, 41, 44,
-        │                                        46-49, other HTTP 4xx
-        └── DuplicateRecipientError              31, 51: the same phone twice in one request
+    ├── InvalidRequestError                      6, 7, 9, 10, 12, 21, 22, 24-29, 36, 41, 44,
+    │   │                                        46-49, other HTTP 4xx
+    │   └── DuplicateRecipientError              31, 51: the same phone twice in one request
+    └── OtpError                                 a one-time-password session refused the call
+        ├── OtpWrongCodeError                    HTTP 404: the code does not match
+        ├── OtpExpiredError                      HTTP 422: the session expired
+        ├── OtpExhaustedError                    HTTP 422: no tries left (the session failed)
+        └── OtpCanceledError                     HTTP 422: the session was canceled
 ```
 
 Every error has `may_have_been_accepted`: `True` when a send failed in a way that leaves open
@@ -56,6 +61,11 @@ __all__ = [
     "InvalidParameterError",
     "InvalidRequestError",
     "NotFoundError",
+    "OtpCanceledError",
+    "OtpError",
+    "OtpExhaustedError",
+    "OtpExpiredError",
+    "OtpWrongCodeError",
     "RateLimitError",
     "RequestTimeoutError",
     "SenderNotAllowedError",
@@ -343,6 +353,50 @@ class DuplicateRecipientError(InvalidRequestError):
     """The same phone appears twice in one request (31, 51)."""
 
 
+class OtpError(APIError):
+    """A one-time-password session refused the call because of its state (`bsg.otp.verify`,
+    `resend`, `cancel`); `description` is the service's own words. The One-API tells these
+    apart only by the text of its answer (`errors`), which the SDK matches exactly."""
+
+
+class OtpWrongCodeError(OtpError):
+    """The code does not match the one sent (HTTP 404, "The code does not match the expected
+    value"). The try is spent; the session stays pending while tries remain, so the user may
+    type the code again (`OtpExhaustedError` once none remain)."""
+
+
+class OtpExpiredError(OtpError):
+    """The session's code lifetime is over (HTTP 422, "Authentication expired"): send a new
+    code (`bsg.otp.send`)."""
+
+
+class OtpExhaustedError(OtpError):
+    """Every try of the session was spent on wrong codes, so it failed (HTTP 422,
+    "Authentication failed status"): send a new code."""
+
+
+class OtpCanceledError(OtpError):
+    """The session was canceled (HTTP 422, "Authentication canceled status")."""
+
+
+# The One-API's 2FA refusals, known by their text (its 404s and 422s say nothing else).
+_OTP_TEXTS: dict[str, type[OtpError]] = {
+    "the code does not match the expected value": OtpWrongCodeError,
+    "authentication expired": OtpExpiredError,
+    "authentication failed status": OtpExhaustedError,
+    "authentication canceled status": OtpCanceledError,
+}
+
+
+def _otp_refusal(errors: Mapping[str, Sequence[str]] | None) -> tuple[type[OtpError], str] | None:
+    """The `OtpError` class an answer's field-less messages name, and the message."""
+    for text in (errors or {}).get("", ()):
+        cls = _OTP_TEXTS.get(text.strip().rstrip(".").lower())
+        if cls is not None:
+            return cls, text.strip()
+    return None
+
+
 # code -> (class, request field the code is about)
 _CODES: dict[int, tuple[type[APIError], str | None]] = {
     1: (AuthenticationError, None),
@@ -454,9 +508,21 @@ def error_for_status(
     """Build the typed error for an HTTP status whose body carried no BSG error code.
 
     `errors` (a One-API 422's per-field messages) goes to an `InvalidRequestError`,
-    `retry_after` to a `RateLimitError`.
+    `retry_after` to a `RateLimitError`; any other error adds its field-less messages to its
+    description (`"TwoFA Service error. Authentication not found"`). A 404 or 422 whose
+    message is a one-time-password session's refusal ("Authentication expired", ...) is its
+    `OtpError`, described in the message's own words.
     """
     text = description or _reason(http_status)
+    refusal = _otp_refusal(errors) if http_status in (404, 422) else None
+    if refusal is not None:
+        otp_cls, otp_text = refusal
+        return otp_cls(
+            otp_text,
+            http_status=http_status,
+            field=field,
+            may_have_been_accepted=may_have_been_accepted,
+        )
     cls = error_class_for_status(http_status)
     if cls is RateLimitError:
         return RateLimitError(
@@ -466,6 +532,10 @@ def error_for_status(
             retry_after=retry_after,
             may_have_been_accepted=may_have_been_accepted,
         )
+    if cls is not InvalidRequestError:  # it lists them itself: the others keep no `errors`
+        said = " ".join((errors or {}).get("", ()))
+        if said:
+            text = f"{text} {said}"[:300]
     if cls is InvalidRequestError:
         return InvalidRequestError(
             text,

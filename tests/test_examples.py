@@ -18,6 +18,7 @@ import anyio
 import httpx
 import pytest
 
+from bsg_async import AsyncBSG
 from bsg_async.testing import Account, FakeBSG, FakeServer, Rules
 from bsg_async.testing._server import listening_socket
 
@@ -30,7 +31,7 @@ SECRET = "s3cret-for-the-test"
 
 
 def test_every_example_is_executed_by_this_module() -> None:
-    tested = {"campaign.py", "queue_worker.py", "fastapi_app.py"}
+    tested = {"campaign.py", "queue_worker.py", "fastapi_app.py", "fastapi_otp.py"}
 
     assert {path.name for path in EXAMPLES.glob("*.py")} == tested
 
@@ -100,11 +101,13 @@ async def test_the_queue_worker_sends_each_job_once_even_when_delivered_twice() 
 # -- the FastAPI app -----------------------------------------------------------------------
 
 
-def load_app(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> ModuleType:
+def load_app(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], script: str = "fastapi_app.py"
+) -> ModuleType:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     spec = importlib.util.spec_from_file_location(
-        "fastapi_app_example", EXAMPLES / "fastapi_app.py"
+        f"example_{script.removesuffix('.py')}", EXAMPLES / script
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -208,3 +211,127 @@ async def test_the_fastapi_app_masks_its_webhook_secret_in_uvicorns_access_log(
 
     assert running == '203.0.113.7:5000 - "POST /bsg/rcs/[secure] HTTP/1.1" 200'
     assert SECRET in stopped  # the app removed its filter on shutdown
+
+
+# -- the FastAPI one-time-code sign-in -----------------------------------------------------------
+
+PHONE = "380501234567"
+
+
+@asynccontextmanager
+async def otp_app(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeBSG
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The sign-in example in process: its BSG client on the fake's transport, its lifespan
+    run, an httpx client on its ASGI face."""
+    example = load_app(monkeypatch, {"BSG_API_KEY": API_KEY}, "fastapi_otp.py")
+    app = example.create_app(lambda: AsyncBSG(api_key=API_KEY, transport=fake.transport))
+    transport = httpx.ASGITransport(app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://app.test") as http,
+    ):
+        yield http
+
+
+async def test_the_otp_app_signs_a_user_in_with_the_code_the_phone_got(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("fastapi")
+    fake = FakeBSG(seed=5, account=Account(api_keys=[API_KEY]))
+
+    async with otp_app(monkeypatch, fake) as http:
+        sent = await http.post("/login/code", json={"phone": "+" + PHONE})
+        login_id = sent.json()["login_id"]
+        wrong = await http.post("/login/verify", json={"login_id": login_id, "code": "0000000"})
+        code = fake.otp.last_code(to=PHONE)  # what the phone received
+        verified = await http.post("/login/verify", json={"login_id": login_id, "code": code})
+        token = verified.json()["token"]
+        me = await http.get("/me", headers={"Authorization": f"Bearer {token}"})
+        stranger = await http.get("/me", headers={"Authorization": "Bearer guess"})
+
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["max_tries"] == 3
+    assert wrong.status_code == 401 and wrong.json()["detail"] == {"error": "wrong_code"}
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["phone"] == PHONE
+    assert fake.otp.status(login_id) == "verified"
+    assert me.json() == {"phone": PHONE}
+    assert stranger.status_code == 401
+
+
+async def test_the_otp_app_answers_expired_exhausted_and_bad_codes_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("fastapi")
+    fake = FakeBSG(seed=6, account=Account(api_keys=[API_KEY]))
+
+    async with otp_app(monkeypatch, fake) as http:
+        late = (await http.post("/login/code", json={"phone": PHONE})).json()["login_id"]
+        late_code = fake.otp.code(late)
+        fake.advance(301)  # past the five minutes the code lives
+        expired = await http.post("/login/verify", json={"login_id": late, "code": late_code})
+        resend_late = await http.post("/login/resend", json={"login_id": late})
+
+        guessed = (await http.post("/login/code", json={"phone": PHONE})).json()["login_id"]
+        wrong = "1" * 6 if fake.otp.code(guessed) != "1" * 6 else "2" * 6
+        tries = [
+            (await http.post("/login/verify", json={"login_id": guessed, "code": wrong}))
+            for _ in range(3)
+        ]
+        right = fake.otp.code(guessed)
+        exhausted = await http.post("/login/verify", json={"login_id": guessed, "code": right})
+
+        fresh = (await http.post("/login/code", json={"phone": PHONE})).json()["login_id"]
+        resent = await http.post("/login/resend", json={"login_id": fresh})
+        malformed = await http.post("/login/verify", json={"login_id": fresh, "code": "12 34"})
+        unknown = await http.post(
+            "/login/verify",
+            json={"login_id": "00000000-0000-4000-8000-000000000000", "code": "123456"},
+        )
+        bad_phone = await http.post("/login/code", json={"phone": "12"})
+
+    assert expired.status_code == 410 and expired.json()["detail"] == {"error": "code_expired"}
+    assert resend_late.status_code == 410
+    assert [t.status_code for t in tries] == [401, 401, 401]
+    assert exhausted.status_code == 403
+    assert exhausted.json()["detail"] == {"error": "too_many_tries"}
+    assert resent.status_code == 200 and resent.json()["login_id"] == fresh
+    assert malformed.status_code == 422 and malformed.json()["detail"]["field"] == "code"
+    assert "12 34" not in malformed.text
+    assert unknown.status_code == 404
+    assert bad_phone.status_code == 422 and bad_phone.json()["detail"]["field"] == "to"
+
+
+async def test_the_otp_app_runs_under_uvicorn_against_a_served_fake(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("fastapi")
+    fake = FakeBSG(seed=7, account=Account(api_keys=[API_KEY]))
+    sock = listening_socket("127.0.0.1", 0)
+    app_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    try:
+        async with fake.serve() as bsg_server:
+            example = load_app(
+                monkeypatch,
+                {"BSG_API_KEY": API_KEY, "BSG_ONE_API_URL": bsg_server.url},
+                "fastapi_otp.py",
+            )
+            async with (
+                serve_app(example, sock),
+                httpx.AsyncClient(base_url=app_url) as http,
+                httpx.AsyncClient(base_url=bsg_server.url) as control,
+            ):
+                sent = await http.post("/login/code", json={"phone": PHONE})
+                login_id = sent.json()["login_id"]
+                code = (await control.get("/_fake/otp-code", params={"to": PHONE})).json()["code"]
+                verified = await http.post(
+                    "/login/verify", json={"login_id": login_id, "code": code}
+                )
+    finally:
+        sock.close()
+
+    assert sent.status_code == 201, sent.text
+    assert verified.status_code == 200, verified.text
+    assert fake.otp.status(login_id) == "verified"

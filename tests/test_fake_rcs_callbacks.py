@@ -563,9 +563,9 @@ async def test_a_served_fake_delivers_due_callbacks_after_answering_a_request() 
     assert [r.status for r in handler.calls] == [RcsStatus.DELIVERED]
 
 
-# -- the README example ------------------------------------------------------------------------
+# -- the testing guide's example ---------------------------------------------------------------
 
-README_EXAMPLE = """\
+GUIDE_EXAMPLE = """\
 import httpx
 
 from bsg_async import AsyncBSG
@@ -597,11 +597,11 @@ assert reports[-1].id == info.id and reports[-1].status == message.status
 """
 
 
-async def test_readme_example_delivers_reports_to_the_receiver() -> None:
-    body = "\n".join("    " + line if line else "" for line in README_EXAMPLE.splitlines())
+async def test_guide_example_delivers_reports_to_the_receiver() -> None:
+    body = "\n".join("    " + line if line else "" for line in GUIDE_EXAMPLE.splitlines())
     namespace: dict[str, Any] = {}
     exec(
-        compile(f"async def example():\n{body}\n    return locals()", "<README>", "exec"), namespace
+        compile(f"async def example():\n{body}\n    return locals()", "<guide>", "exec"), namespace
     )
 
     example = await namespace["example"]()
@@ -609,10 +609,7 @@ async def test_readme_example_delivers_reports_to_the_receiver() -> None:
     assert [r.status.value for r in example["reports"]] == ["sent", "delivered", "read"]
 
 
-def test_readme_shows_the_example_verbatim() -> None:
-    readme = Path(__file__).resolve().parent.parent / "README.md"
-    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    if "deliver_callbacks" not in text:
-        pytest.skip("the README has no FakeBSG RCS section yet")
+def test_the_testing_guide_shows_the_example_verbatim() -> None:
+    guide = Path(__file__).resolve().parent.parent / "docs" / "guides" / "testing.md"
 
-    assert README_EXAMPLE in text
+    assert GUIDE_EXAMPLE in guide.read_text(encoding="utf-8")

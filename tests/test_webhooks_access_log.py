@@ -241,9 +241,9 @@ async def test_a_real_uvicorn_access_log_without_the_filter_shows_the_secret() -
     assert [SECRET in line for line in lines] == [True, True]
 
 
-# -- the README example -------------------------------------------------------------------------
+# -- the webhooks guide's example --------------------------------------------------------------
 
-README_EXAMPLE = """\
+GUIDE_EXAMPLE = """\
 import logging
 import os
 
@@ -254,11 +254,11 @@ logging.getLogger("uvicorn.access").addFilter(RedactPathSecret(os.environ["BSG_W
 
 
 @pytest.mark.usefixtures("uvicorn_logging")
-def test_the_readme_example_masks_uvicorns_access_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    readme = Path(__file__).resolve().parent.parent / "README.md"
-    assert README_EXAMPLE in readme.read_text(encoding="utf-8")
+def test_the_guide_example_masks_uvicorns_access_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    guide = Path(__file__).resolve().parent.parent / "docs" / "guides" / "webhooks.md"
+    assert GUIDE_EXAMPLE in guide.read_text(encoding="utf-8")
     monkeypatch.setenv("BSG_WEBHOOK_SECRET", SECRET)
-    exec(compile(README_EXAMPLE, "<README example>", "exec"), {"__name__": "readme_example"})
+    exec(compile(GUIDE_EXAMPLE, "<guide example>", "exec"), {"__name__": "guide_example"})
     record = access_record(f"/bsg/rcs/{SECRET}")
 
     assert logging.getLogger("uvicorn.access").filter(record)

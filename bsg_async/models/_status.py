@@ -17,8 +17,11 @@ class UnknownStatus(str):
     type checker tells it from the known members: a status field is typed `SmsStatus |
     UnknownStatus`, and a `match` over it is checked for every member and the unknown case.
 
+    ```pycon
     >>> UnknownStatus("Queued_On_The_Moon")
     UnknownStatus('Queued_On_The_Moon')
+
+    ```
     """
 
     __slots__ = ()

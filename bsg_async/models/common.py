@@ -26,8 +26,11 @@ class Recipient:
     One-API, sent as `reference_id`); leave it `None` and the SDK fixes a unique one (32 hex
     characters) before the first attempt, so every retry reuses it.
 
+    ```pycon
     >>> Recipient("+380972000001", reference="order-42")
     Recipient(to='380972000001', reference='order-42')
+
+    ```
 
     Raises `InvalidParameterError` for a bad number or reference.
     """
@@ -162,8 +165,11 @@ class SmsFallback:
     Each API checks its own limits when the message is sent, and the legacy Viber API refuses
     `validity` and `check_stop_list`, which it cannot carry, with `InvalidParameterError`.
 
+    ```pycon
     >>> SmsFallback(text="Your order has shipped", sender="Shop")
     SmsFallback(text='Your order has shipped', sender='Shop', validity=None, check_stop_list=None)
+
+    ```
     """
 
     text: str = attrs.field(validator=non_blank())

@@ -22,8 +22,11 @@ class RcsStatus(StatusEnum):
     a status outside these 11 is kept as an `UnknownStatus`, its raw text (see
     `RcsReport.status_known`).
 
+    ```pycon
     >>> RcsStatus.parse("DELIVERED") is RcsStatus.DELIVERED
     True
+
+    ```
     """
 
     SCHEDULED = "scheduled"
@@ -63,10 +66,13 @@ class RcsReport:
 
     Build one with `bsg_async.webhooks.parse_rcs_report(body)`:
 
+    ```pycon
     >>> from bsg_async.webhooks import parse_rcs_report
     >>> report = parse_rcs_report(b'{"id": "3266500452", "status": "delivered", "price": "1.10"}')
     >>> report.id, report.status, report.price, report.status_known
     (3266500452, <RcsStatus.DELIVERED: 'delivered'>, Decimal('1.10'), True)
+
+    ```
     """
 
     id: int
@@ -99,10 +105,13 @@ class RcsClick:
     button's text, `postback` the button's `postback_data` and `time_click` when it was pressed
     (naive `datetime` as in `RcsReport`, `None` if not given).
 
+    ```pycon
     >>> from bsg_async.webhooks import parse_rcs_click
     >>> click = parse_rcs_click('{"id": 7, "postback": "yes", "time_click": "2024-08-22 11:50:00"}')
     >>> click.postback, click.time_click
     ('yes', datetime.datetime(2024, 8, 22, 11, 50))
+
+    ```
     """
 
     id: int

@@ -6,8 +6,13 @@
   CONFLICT DO NOTHING` (idempotent by reference), and `pg_notify` in the same transaction.
 - Claims pick rows and expired claims with `FOR UPDATE SKIP LOCKED`: workers never wait for
   each other, and no row is in two live claims.
-- Outcomes are written in one `UPDATE ... FROM unnest(...)` per chunk.
+- Outcomes are written in one `UPDATE ... FROM unnest(...)` per chunk. The store's connections
+  plan every statement for its own arguments (`plan_cache_mode = force_custom_plan`): a
+  generic plan, reused from a prepared statement's sixth run, guesses 10 elements per array
+  and joined a 1,000-row chunk's outcomes by scanning them once per row.
 - Idle workers `LISTEN` on one connection per store and wake when rows are added (or put back).
+- A connection goes back to the pool without asyncpg's reset query (`_keep_session`): one
+  round trip fewer per claim, renewal and release.
 - Times are the database's (`clock_timestamp()`), the same for every machine.
 
 `asyncpg` is imported only when a `postgresql://` store is opened (the `postgres` extra).
@@ -41,7 +46,7 @@ from ._sqlite import (
     outbox_row,
 )
 
-__all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on"]
+__all__ = ["CHANNEL", "PostgresBackend", "add_rows_on", "campaign_id_on", "release_arguments"]
 
 CHANNEL = "bsg_outbox"
 """The `LISTEN`/`NOTIFY` channel; the payload is the campaign id."""
@@ -127,18 +132,20 @@ WHERE r.seq = picked.seq AND picked.handed = claim.resume
 RETURNING r.seq, r.reference, r.msisdn, r.text, r.attempts, claim.id, claim.resume
 """
 
-# Delete claim $2 of campaign $1, write the outcomes ($3..$11, by reference) of the rows it
-# still holds (found by claim alone: the partial index answers without reading the whole
-# campaign), put its other rows back to pending, and notify ($12) when idle workers have a
-# reason to look again: rows pending again ($13: an outcome is pending; or rows left), or no
-# claim of the campaign left (it may be done); the number of outcomes written.
+# Delete claim $2 of campaign $1, write the outcomes ($3..$11, by the row's `seq`) of the
+# rows it still holds, put its other rows back to pending, and notify ($12) when idle workers
+# have a reason to look again: rows pending again ($13: an outcome is pending; or rows left),
+# or no claim of the campaign left (it may be done); the number of outcomes written. The rows
+# are found by claim alone (the partial index answers without reading the whole campaign)
+# and hash-joined with the outcomes, in a plan made for these arrays (a generic plan would
+# guess 10 outcomes and scan them once per row: see the module docstring).
 _RELEASE = """
 WITH claim AS (
     DELETE FROM bsg_outbox_claims WHERE id = $2 RETURNING id
 ), outcome AS (
-    SELECT * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
+    SELECT * FROM unnest($3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[],
                          $8::text[], $9::int[], $10::text[], $11::bool[])
-        AS u(reference, state, message_id, price, currency, error_type, error_code, error,
+        AS u(seq, state, message_id, price, currency, error_type, error_code, error,
              uncertain)
 ), done AS (
     UPDATE bsg_outbox_rows AS r
@@ -146,7 +153,7 @@ WITH claim AS (
         error_type = o.error_type, error_code = o.error_code, error = o.error,
         may_have_been_accepted = o.uncertain, claim_id = NULL
     FROM outcome AS o, claim
-    WHERE r.claim_id = claim.id AND r.reference = o.reference
+    WHERE r.claim_id = claim.id AND r.seq = o.seq
     RETURNING r.seq
 ), rest AS (
     UPDATE bsg_outbox_rows AS r SET state = 'pending', claim_id = NULL
@@ -160,6 +167,14 @@ SELECT (SELECT count(*) FROM done) AS recorded,
                                 WHERE campaign_id = $1 AND id <> $2))
             THEN pg_notify($12, $1::bigint::text) END AS notified
 """
+
+
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset of a connection given back: nothing more than asyncpg's own (it
+    rolls back an open transaction). Its default also sends `SELECT pg_advisory_unlock_all();
+    CLOSE ALL; UNLISTEN *; RESET ALL`, a round trip per use; the store takes no session
+    lock (its advisory lock is the transaction's), opens no cursor, listens on a
+    connection of its own and sets nothing in a session."""
 
 
 def _import_asyncpg() -> Any:
@@ -228,7 +243,13 @@ class PostgresBackend:
         """Connect, create or upgrade the schema under the advisory lock, and `LISTEN`."""
         asyncpg = _import_asyncpg()
         if self._pool is None:
-            self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self._pool_size)
+            self._pool = await asyncpg.create_pool(
+                self.url,
+                min_size=1,
+                max_size=self._pool_size,
+                server_settings={"plan_cache_mode": "force_custom_plan"},
+                reset=_keep_session,
+            )
         async with self._pool.acquire() as db, db.transaction():
             await db.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await db.execute(
@@ -423,22 +444,7 @@ class PostgresBackend:
         taken over) writes nothing.
         """
         async with self._pool.acquire() as db:
-            recorded = await db.fetchval(
-                _RELEASE,
-                claim.campaign_id,
-                claim.id,
-                [o.reference for o in outcomes],
-                [str(o.state) for o in outcomes],
-                [o.message_id for o in outcomes],
-                [None if o.price is None else str(o.price) for o in outcomes],
-                [o.currency for o in outcomes],
-                [o.error_type for o in outcomes],
-                [o.error_code for o in outcomes],
-                [o.error for o in outcomes],
-                [o.may_have_been_accepted for o in outcomes],
-                CHANNEL,
-                any(o.state is RowState.PENDING for o in outcomes),
-            )
+            recorded = await db.fetchval(_RELEASE, *release_arguments(claim, outcomes))
         return int(recorded)
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
@@ -569,6 +575,26 @@ class PostgresBackend:
     def watch(self, campaign_id: int) -> anyio.Event:
         """The event the next notification about the campaign (from any worker) sets."""
         return self._signals.watch(campaign_id)
+
+
+def release_arguments(claim: Claim, outcomes: Sequence[RowOutcome]) -> tuple[Any, ...]:
+    """The arguments of `_RELEASE`: one array per column of the outcomes, rows by `seq`."""
+    seqs = {row.reference: row.seq for row in claim.rows}
+    return (
+        claim.campaign_id,
+        claim.id,
+        [seqs.get(o.reference) for o in outcomes],
+        [str(o.state) for o in outcomes],
+        [o.message_id for o in outcomes],
+        [None if o.price is None else str(o.price) for o in outcomes],
+        [o.currency for o in outcomes],
+        [o.error_type for o in outcomes],
+        [o.error_code for o in outcomes],
+        [o.error for o in outcomes],
+        [o.may_have_been_accepted for o in outcomes],
+        CHANNEL,
+        any(o.state is RowState.PENDING for o in outcomes),
+    )
 
 
 def _rows(found: Sequence[Any]) -> tuple[ClaimedRow, ...]:

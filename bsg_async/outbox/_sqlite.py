@@ -9,6 +9,7 @@ the claim protocol of `_backend` holds without `SKIP LOCKED`.
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 from collections.abc import AsyncIterable, Callable, Sequence
 from decimal import Decimal
@@ -18,7 +19,15 @@ from typing import Any, TypeVar
 import anyio
 
 from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
-from ._models import Claim, ClaimedRow, OutboxCampaign, OutboxReject, OutboxRow, RowState
+from ._models import (
+    Claim,
+    ClaimedRow,
+    OutboxCampaign,
+    OutboxReject,
+    OutboxRow,
+    RowOutcome,
+    RowState,
+)
 
 __all__ = ["SqliteBackend"]
 
@@ -87,6 +96,27 @@ REJECTS_TABLE = """CREATE TABLE IF NOT EXISTS bsg_outbox_rejects (
 """The table of rejected inputs, in both dialects (SQLite reads BIGINT as INTEGER)."""
 
 _SCHEMA_V2 = ("ALTER TABLE bsg_outbox_rows ADD COLUMN line INTEGER", REJECTS_TABLE)
+
+# Write the outcomes of a released claim's rows ($1: a JSON array of [seq, state, message id,
+# price, currency, error type, error code, error, uncertain]) where the row is still held by
+# claim $2 (a takeover moved it otherwise: nothing is written). `+r.claim_id` keeps the
+# planner off the claim index, so it walks the JSON once and finds each row by its `seq`
+# (through the index it would scan the JSON once per row: a thousand times per chunk).
+_RELEASE = """
+UPDATE bsg_outbox_rows AS r
+SET state = o.state, message_id = o.message_id, price = o.price, currency = o.currency,
+    error_type = o.error_type, error_code = o.error_code, error = o.error,
+    may_have_been_accepted = o.uncertain, claim_id = NULL
+FROM (
+    SELECT json_extract(value, '$[0]') AS seq, json_extract(value, '$[1]') AS state,
+           json_extract(value, '$[2]') AS message_id, json_extract(value, '$[3]') AS price,
+           json_extract(value, '$[4]') AS currency, json_extract(value, '$[5]') AS error_type,
+           json_extract(value, '$[6]') AS error_code, json_extract(value, '$[7]') AS error,
+           json_extract(value, '$[8]') AS uncertain
+    FROM json_each(?)
+) AS o
+WHERE r.seq = o.seq AND +r.claim_id = ?
+"""
 
 _ROW_COLUMNS = (
     "seq, reference, msisdn, text, state, message_id, price, currency, error_type, error_code, "
@@ -333,18 +363,14 @@ class SqliteBackend:
                 if first is None:
                     continue
                 new = _new_claim(db, campaign_id, worker, bool(handed), lease)
-                found = db.execute(
+                db.execute(
                     "UPDATE bsg_outbox_rows SET state = 'claimed', claim_id = ?, handed = 1, "
                     "attempts = attempts + 1 WHERE seq IN (SELECT seq FROM bsg_outbox_rows "
                     "WHERE campaign_id = ? AND state = 'pending' AND handed = ? ORDER BY seq "
-                    "LIMIT ?) RETURNING seq, reference, msisdn, text, attempts",
+                    "LIMIT ?)",
                     (new, campaign_id, handed, limit),
-                ).fetchall()
-                picked = sorted(
-                    (ClaimedRow(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in found),
-                    key=lambda row: row.seq,
                 )
-                return Claim(new, campaign_id, bool(handed), tuple(picked))
+                return Claim(new, campaign_id, bool(handed), _claimed_rows(db, new))
             return None
 
         return await self._call(self._transaction, claim)
@@ -361,32 +387,35 @@ class SqliteBackend:
 
         return await self._call(self._transaction, renew)
 
-    async def release(self, claim: Claim, outcomes: Sequence[Any]) -> int:
-        """Record the outcomes of rows this claim still holds; the claim is deleted."""
+    async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
+        """Record the outcomes of rows this claim still holds; the claim is deleted.
+
+        The outcomes go in as one JSON parameter of one statement (each row found by its
+        `seq`): `executemany` would take the GIL back once per row, and a worker thread that
+        waits for the event loop's GIL a thousand times per chunk holds the store's one
+        connection for as long.
+        """
+        seqs = {row.reference: row.seq for row in claim.rows}
+        document = json.dumps(
+            [
+                [
+                    seqs.get(o.reference),
+                    str(o.state),
+                    o.message_id,
+                    None if o.price is None else str(o.price),
+                    o.currency,
+                    o.error_type,
+                    o.error_code,
+                    o.error,
+                    int(o.may_have_been_accepted),
+                ]
+                for o in outcomes
+            ]
+        )
 
         def release(db: sqlite3.Connection) -> int:
             before = db.total_changes
-            db.executemany(
-                "UPDATE bsg_outbox_rows SET state = ?, message_id = ?, price = ?, currency = ?, "
-                "error_type = ?, error_code = ?, error = ?, may_have_been_accepted = ?, "
-                "claim_id = NULL WHERE campaign_id = ? AND reference = ? AND claim_id = ?",
-                (
-                    (
-                        str(o.state),
-                        o.message_id,
-                        None if o.price is None else str(o.price),
-                        o.currency,
-                        o.error_type,
-                        o.error_code,
-                        o.error,
-                        int(o.may_have_been_accepted),
-                        claim.campaign_id,
-                        o.reference,
-                        claim.id,
-                    )
-                    for o in outcomes
-                ),
-            )
+            db.execute(_RELEASE, (document, claim.id))
             recorded = db.total_changes - before
             db.execute(
                 "UPDATE bsg_outbox_rows SET state = 'pending', claim_id = NULL WHERE claim_id = ?",
@@ -396,7 +425,7 @@ class SqliteBackend:
             return recorded
 
         recorded: int = await self._call(self._transaction, release)
-        if recorded < len(outcomes) or any(str(o.state) == "pending" for o in outcomes):
+        if recorded < len(outcomes) or any(o.state is RowState.PENDING for o in outcomes):
             self._signals.changed(claim.campaign_id)  # rows pending again
         return recorded
 
@@ -564,11 +593,15 @@ def _new_claim(
 
 
 def _claimed_rows(db: sqlite3.Connection, claim_id: int) -> tuple[ClaimedRow, ...]:
+    """The rows of a claim, read as one JSON value (one step of the statement, so the
+    worker thread takes the GIL back once, not once per row)."""
+    (document,) = db.execute(
+        "SELECT json_group_array(json_array(seq, reference, msisdn, text, attempts)) "
+        "FROM bsg_outbox_rows WHERE claim_id = ?",
+        (claim_id,),
+    ).fetchone()
+    found = sorted(json.loads(document))
     return tuple(
         ClaimedRow(int(seq), reference, msisdn, text, int(attempts))
-        for seq, reference, msisdn, text, attempts in db.execute(
-            "SELECT seq, reference, msisdn, text, attempts FROM bsg_outbox_rows "
-            "WHERE claim_id = ? ORDER BY seq",
-            (claim_id,),
-        )
+        for seq, reference, msisdn, text, attempts in found
     )

@@ -23,6 +23,14 @@ fake.advance(60)
 await fake.deliver_callbacks()                              # on_report: sent, delivered...
 ```
 
+One-time passwords: the fake generates each session's code, and your tests read it to log in:
+
+```python
+session = await bsg.otp.send(to="380501234567", sender="Shop", template=fake.otp.default_template)
+await bsg.otp.verify(session.id, fake.otp.code(session.id))    # or fake.otp.last_code(to=...)
+fake.advance(301)                                               # later codes expire
+```
+
 - In process: `fake.transport` is an `httpx.AsyncBaseTransport` (faults raise the real httpx
   exceptions); over HTTP: `fake.app` is an ASGI app, `async with fake.serve() as server:` runs it
   with uvicorn on 127.0.0.1, and `python -m bsg_async.testing --port 8080` serves one in its own
@@ -41,6 +49,7 @@ from ._config import Account, Lifecycle, Rules, Webhook
 from ._fake import Exchange, FakeBSG, RecordedRequest
 from ._fates import MessageState
 from ._faults import FaultKind, Faults
+from ._otp import FakeOtpSession, FakeOtpTemplate, OtpView
 from ._records import FakeCampaign, FakeMessage, FakeRcsMessage, RcsSubmission, Submission, Task
 from ._server import FakeServer
 from ._transport import FakeTransport
@@ -55,6 +64,8 @@ __all__ = [
     "FakeBSG",
     "FakeCampaign",
     "FakeMessage",
+    "FakeOtpSession",
+    "FakeOtpTemplate",
     "FakeRcsMessage",
     "FakeServer",
     "FakeTransport",
@@ -62,6 +73,7 @@ __all__ = [
     "Faults",
     "Lifecycle",
     "MessageState",
+    "OtpView",
     "RcsSubmission",
     "RcsView",
     "RecordedRequest",

@@ -23,6 +23,8 @@ drive and inspect a served fake:
 - `GET /_fake/accepted`: `{"sms": {reference: [id, acceptances]}, "viber": {...}, "rcs": {...}}`;
 - `GET /_fake/acceptances?reference=R[&channel=sms|viber|rcs]`: `{"reference": R,
   "acceptances": n}`;
+- `GET /_fake/otp-code?id=<session id>` (or `?to=<phone>`: its newest session): `{"id" (or
+  "to"), "code"}`, the 2FA code now valid (`fake.otp.code`, `fake.otp.last_code`);
 - `GET /_fake/callbacks`: the recorded callback deliveries (kind, message id, status, attempt,
   outcome, body; not the URL);
 - `POST /_fake/advance` `{"seconds": s}`: moves the clock, delivers the callbacks then due,
@@ -140,6 +142,17 @@ class FakeApp:
             raise InvalidParameterError("id", key, "no such RCS message") from None
         return {"pending_callbacks": len(self.fake.pending_callbacks)}
 
+    def _otp_code(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        otp = self.fake.otp
+        session_id = query.get("id", [""])[0]
+        try:
+            if session_id:
+                return {"id": session_id, "code": otp.code(session_id)}
+            to = query.get("to", [""])[0]
+            return {"to": to, "code": otp.last_code(to)}
+        except KeyError:
+            raise InvalidParameterError("id", session_id, "no such 2FA session") from None
+
     async def _control(self, method: str, name: str, query: str, body: bytes) -> tuple[int, bytes]:
         try:
             payload = json.loads(body) if body else {}
@@ -226,6 +239,8 @@ class FakeApp:
                     for record in fake.callbacks
                 ]
             }
+        if method == "GET" and name == "otp-code":
+            return self._otp_code(query)
         if method != "POST":
             return None
         if name == "advance":

@@ -129,10 +129,14 @@ def first(params: Mapping[str, list[str]], name: str) -> str | None:
 
 
 def paging(
-    check: Check, params: Mapping[str, list[str]], bounds: tuple[int, int]
+    check: Check,
+    params: Mapping[str, list[str]],
+    bounds: tuple[int, int],
+    default: int = DEFAULT_PAGE_LIMIT,
 ) -> tuple[int, int]:
-    """A One-API list's `page[offset]` and `page[limit]` (within `bounds`; default 50), as
-    `(offset, limit)`; a bad value is added to `check` as `page.offset` / `page.limit`."""
+    """A One-API list's `page[offset]` and `page[limit]` (within `bounds`; `default` when
+    absent), as `(offset, limit)`; a bad value is added to `check` as `page.offset` /
+    `page.limit`."""
     offset = check.integer(first(params, "page[offset]"), "page.offset")
     limit = check.integer(first(params, "page[limit]"), "page.limit", bounds)
-    return (offset or 0), (DEFAULT_PAGE_LIMIT if limit is None else limit)
+    return (offset or 0), (default if limit is None else limit)

@@ -34,6 +34,7 @@ from ._faults import FaultKind, Faults
 from ._json import loads_or_none
 from ._legacy import SMS_ID_BASE, TASK_ID_BASE, VIBER_ID_BASE, LegacyApi, Messages, Tasks
 from ._one_api import OneApi
+from ._otp import OtpApi, OtpView
 from ._rcs import CAMPAIGN_ID_BASE, RCS_ID_BASE, RcsApi, RcsMessages, report_payload
 from ._records import FakeCampaign, FakeHlr, FakeMessage, FakeRcsMessage, Task
 from ._reply import Reply, unauthenticated
@@ -167,7 +168,8 @@ class FakeBSG:
     by reference; SMS task; Viber create and status by id and by reference, with SMS fallback)
     and the One-API (login, refresh; RCS single, campaign and contact-list sends; SMS, Viber
     and any-channel campaigns and the SMS campaign price; campaigns get, detail, stop and
-    list; the message search; balance and tariffs), validating like the
+    list; the message search; balance and tariffs; 2FA one-time passwords, their templates and
+    price: `fake.otp`), validating like the
     real service and answering with its documented codes and wire quirks. References are unique
     per channel forever (codes 23 and 43; an RCS `reference_id` already held gets HTTP 429
     "Too many duplicate request detected"). Statuses move forward on the fake's clock, and RCS
@@ -284,6 +286,10 @@ class FakeBSG:
         self.sms = ChannelView("sms", self._sms_store, self._fates, self.now)
         self.viber = ChannelView("viber", self._viber_store, self._fates, self.now)
         self.rcs = RcsView(self._rcs)
+        self._otp = OtpApi(self.account, seed=seed, now=self.now)
+        self.otp = OtpView(self._otp)
+        """One-time passwords: the codes sent (`fake.otp.code(session_id)`), sessions and
+        templates (`OtpView`)."""
         self.statistics = StatisticsApi(
             messages=lambda: self.messages, state=self.state, now=self.now
         )
@@ -300,6 +306,7 @@ class FakeBSG:
                 *self.email.routes(),
                 *self.senders.routes(),
                 *self.short_links.routes(),
+                *self._otp.routes(),
             )
         )
 
@@ -750,7 +757,8 @@ class FakeBSG:
         """Forget the state; keep the configuration. Afterwards the fake answers as a new one
         created with the same options would, except that its clock is not turned back.
 
-        Forgotten: every message, task, campaign (and its forced status), callback, recorded
+        Forgotten: every message, task, campaign (and its forced status), 2FA session and
+        template (but the default one), callback, recorded
         request, count and token, the fault scripts not used yet and the `faults.injected`
         counts; the seeded draws (faults, `"mixed"` answer shapes) start over. Kept: the
         config values (`account`, `rules`, `lifecycle`, and `webhook` as changed since), the
@@ -761,6 +769,7 @@ class FakeBSG:
         self._sms_store.clear()
         self._viber_store.clear()
         self._rcs.clear()
+        self._otp.clear()
         self._callbacks.clear()
         self._tasks.clear()
         self._requests.clear()

@@ -75,6 +75,7 @@ __all__ = [
     "Campaigns",
     "RcsApi",
     "RcsMessages",
+    "country_of",
     "report_payload",
 ]
 
@@ -117,6 +118,7 @@ _COUNTRIES = (
     ("371", "LV"),
     ("370", "LT"),
     ("359", "BG"),
+    ("61", "AU"),
     ("49", "DE"),
     ("48", "PL"),
     ("44", "GB"),
@@ -619,7 +621,7 @@ class RcsApi:
         item = self.message_info(message)
         state = self.state(message)
         item["campaign_id"] = message.campaign_id
-        item["country"] = _country(message.to)
+        item["country"] = country_of(message.to)
         item["parts"] = 1
         channels = None
         if state.fallback_id is not None:
@@ -950,7 +952,8 @@ def _price_text(price: Decimal) -> str:
     return format(price.quantize(PRICE_QUANTUM), "f")
 
 
-def _country(phone: str) -> str | None:
+def country_of(phone: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a phone's country, for the prefixes the fake knows."""
     return next((code for prefix, code in _COUNTRIES if phone.startswith(prefix)), None)
 
 

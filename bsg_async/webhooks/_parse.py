@@ -82,12 +82,15 @@ def parse_rcs_report(
     SDK's limits (an exponent past ±9999, `NaN`, `Infinity`) included. A bad
     `max_body_size` (1 byte or more) or `max_depth` (1 to 200) is an `InvalidParameterError`.
 
+    ```pycon
     >>> report = parse_rcs_report(b'{"id": "3266500452", "status": "DELIVERED",'
     ...                           b' "price": "1.1000000", "time_dr": "2024-08-22 11:47:53"}')
     >>> report.id, report.status, report.price
     (3266500452, <RcsStatus.DELIVERED: 'delivered'>, Decimal('1.1000000'))
     >>> report.time_dr
     datetime.datetime(2024, 8, 22, 11, 47, 53)
+
+    ```
     """
     data = decode(body, max_body_size=max_body_size, max_depth=max_depth)
     if not isinstance(data, dict):
@@ -111,9 +114,12 @@ def parse_rcs_reports(
     Returns the reports in body order. Arguments and errors as in `parse_rcs_report`; a field
     inside a list is named with its index, such as `"[2].status"`.
 
+    ```pycon
     >>> reports = parse_rcs_reports('[{"id": 1, "status": "sent"}, {"id": 2, "status": "READ"}]')
     >>> [(r.id, r.status.value) for r in reports]
     [(1, 'sent'), (2, 'read')]
+
+    ```
     """
     data = decode(body, max_body_size=max_body_size, max_depth=max_depth)
     items = _objects(data, "RCS reports")
@@ -131,8 +137,11 @@ def parse_rcs_click(
 
     Arguments and errors as in `parse_rcs_report`; only `id` is required.
 
+    ```pycon
     >>> parse_rcs_click(b'{"id": "3266500452", "postback": "order_yes"}').postback
     'order_yes'
+
+    ```
     """
     data = decode(body, max_body_size=max_body_size, max_depth=max_depth)
     if not isinstance(data, dict):
@@ -155,8 +164,11 @@ def parse_rcs_callbacks(
     (`RcsClick`); every other object is a report (`RcsReport`). Arguments and errors as in
     `parse_rcs_reports`. This is what `RcsWebhookApp` uses.
 
+    ```pycon
     >>> parse_rcs_callbacks(b'{"id": 5, "postback": "yes"}')
     (RcsClick(id=5, reference=None, to=None, text=None, postback='yes', time_click=None),)
+
+    ```
     """
     data = decode(body, max_body_size=max_body_size, max_depth=max_depth)
     out: list[RcsCallback] = []
@@ -174,8 +186,11 @@ def rcs_report_payload(report: RcsReport) -> dict[str, Any]:
     `parse_rcs_report(json.dumps(rcs_report_payload(r))) == r` for every report. Useful to
     test your own handler or to forward a report.
 
+    ```pycon
     >>> rcs_report_payload(parse_rcs_report('{"id": 7, "status": "READ"}'))["status"]
     'read'
+
+    ```
     """
     return {
         "error": report.error,
@@ -195,8 +210,11 @@ def rcs_report_payload(report: RcsReport) -> dict[str, Any]:
 def rcs_click_payload(click: RcsClick) -> dict[str, Any]:
     """The JSON object BSG would POST for `click`; the inverse of `parse_rcs_click`.
 
+    ```pycon
     >>> rcs_click_payload(parse_rcs_click('{"id": 7, "postback": "yes"}'))["postback"]
     'yes'
+
+    ```
     """
     return {
         "id": str(click.id),

@@ -9,6 +9,11 @@ import httpx
 
 from bsg_async import (
     AsyncBSG,
+    OtpExhaustedError,
+    OtpExpiredError,
+    OtpSession,
+    OtpStatus,
+    OtpWrongCodeError,
     RetryPolicy,
     SmsReport,
     SmsStatus,
@@ -84,3 +89,21 @@ async def main() -> None:
         await bsg.sms.send_many(
             to=["380972000001"], text="Sale", sender="S", on_progress=async_progress
         )
+
+
+async def sign_in(bsg: AsyncBSG, phone: str, typed: str) -> str:
+    """The README's one-time code: a session's typed errors, and a `match` over its status."""
+    session: OtpSession = await bsg.otp.send(to=phone, sender="MyShop", template=12)
+    try:
+        session = await bsg.otp.verify(session.id, typed)
+    except OtpWrongCodeError:
+        return "try again"
+    except (OtpExpiredError, OtpExhaustedError) as error:
+        return f"send a new code ({error.description})"
+    match session.status:
+        case OtpStatus.VERIFIED:
+            return "signed in"
+        case OtpStatus.PENDING | OtpStatus.FAILED | OtpStatus.CANCELED | OtpStatus.EXPIRED:
+            return "not signed in"
+        case UnknownStatus():
+            return f"new to this SDK: {session.status}"

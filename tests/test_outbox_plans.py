@@ -1,0 +1,97 @@
+"""How the outbox's databases run its two hot statements: the claim of a chunk and the
+release of its outcomes. A thousand-row chunk must cost the database about a thousand row
+visits, never a thousand times a thousand; these tests read which plans the databases
+use (no timing), on a real PostgreSQL and on SQLite.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+from bsg_async import Recipient
+from bsg_async.outbox import Outbox, OutboxCampaign, RowState, _postgres, _sqlite
+from bsg_async.outbox._models import Claim, RowOutcome
+from bsg_async.outbox._postgres import _RELEASE, release_arguments
+
+from .pg_support import postgres_cluster, postgres_url  # noqa: F401  (fixtures)
+
+CHUNK = 1000
+CAMPAIGN = OutboxCampaign("plans", channel="sms", text="Sale", sender="Shop", chunk_size=CHUNK)
+
+
+def numbers(count: int) -> list[Recipient]:
+    return [Recipient(f"38097{i:07d}", f"plan{i}") for i in range(count)]
+
+
+async def test_a_release_on_postgresql_is_planned_for_its_own_outcomes_every_time(
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """asyncpg prepares each statement once per connection; from its sixth run PostgreSQL
+    may reuse a "generic" plan, made for any arrays (it guesses 10 outcomes), and for a
+    1,000-row chunk such a plan once joined the outcomes by scanning them once per row: a
+    million comparisons per release, over a second each in the benchmark. The store's
+    connections plan every run for the arrays it is given (`pg_prepared_statements` counts
+    the plans)."""
+    async with Outbox.open(postgres_url) as outbox:
+        backend, claim, outcomes = await claimed_chunk(outbox)
+        async with backend._pool.acquire() as db:
+            for _ in range(8):  # past the five runs after which a generic plan may be used
+                transaction = db.transaction()
+                await transaction.start()
+                assert await db.fetchval(_RELEASE, *release_arguments(claim, outcomes)) == CHUNK
+                await transaction.rollback()  # the claim and its rows as they were
+            plans = await db.fetchrow(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement = $1",
+                _RELEASE,
+            )
+        assert tuple(plans) == (0, 8)
+        assert await backend.release(claim, outcomes) == CHUNK
+
+
+async def claimed_chunk(
+    outbox: Outbox,
+) -> tuple[_postgres.PostgresBackend, Claim, list[RowOutcome]]:
+    """A claim of CHUNK rows from a 20,000-row campaign (analyzed after the load), and an
+    outcome for each of its rows."""
+    await outbox.create_campaign(CAMPAIGN)
+    await outbox.add(CAMPAIGN.name, numbers(20 * CHUNK))
+    campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
+    backend = outbox._backend
+    assert isinstance(backend, _postgres.PostgresBackend)
+    claim = await backend.claim(campaign_id, "w", CHUNK, 60)
+    assert claim is not None and len(claim.rows) == CHUNK
+    outcomes = [RowOutcome(row.reference, RowState.SENT, message_id=1) for row in claim.rows]
+    return backend, claim, outcomes
+
+
+async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq(
+    tmp_path: Path,
+) -> None:
+    """SQLite gets a chunk's outcomes as one JSON parameter (one statement, so the worker
+    thread does not take the GIL back once per row); the plan walks that JSON once and
+    looks each row up by its `seq`, and every outcome is written."""
+    async with Outbox.open(f"sqlite:///{tmp_path / 'plans.db'}") as outbox:
+        await outbox.create_campaign(CAMPAIGN)
+        await outbox.add(CAMPAIGN.name, numbers(2 * CHUNK))
+        campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
+        backend = outbox._backend
+        claim = await backend.claim(campaign_id, "w", CHUNK, 60)
+        assert claim is not None and len(claim.rows) == CHUNK
+        outcomes = [
+            RowOutcome(row.reference, RowState.SENT, message_id=2**62 + i, price=Decimal("0.01"))
+            for i, row in enumerate(claim.rows)
+        ]
+        assert await backend.release(claim, outcomes) == CHUNK
+        rows = [row async for row in outbox.results(CAMPAIGN.name)]
+    sent = {row.reference: row.message_id for row in rows if row.state is RowState.SENT}
+    assert sent == {o.reference: o.message_id for o in outcomes}
+    db = sqlite3.connect(tmp_path / "plans.db")
+    try:
+        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + _sqlite._RELEASE, ("[]", 1))]
+    finally:
+        db.close()
+    assert plan[0].startswith("SCAN json_each")
+    assert plan[1].startswith("SEARCH r USING INTEGER PRIMARY KEY")
