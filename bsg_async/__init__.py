@@ -65,6 +65,7 @@ from .models import (
     ViberReport,
     ViberStatus,
 )
+from .models.campaigns import RcsContent, SmsContent, ViberContent
 from .models.channels import (
     MessageChannel,
     RcsChannel,
@@ -191,6 +192,7 @@ __all__ = [
     "RcsCard",
     "RcsChannel",
     "RcsClick",
+    "RcsContent",
     "RcsOptions",
     "RcsReport",
     "RcsStatus",
@@ -216,6 +218,7 @@ __all__ = [
     "ShortLinkStatus",
     "SlugType",
     "SmsChannel",
+    "SmsContent",
     "SmsFallback",
     "SmsMessage",
     "SmsReport",
@@ -232,6 +235,7 @@ __all__ = [
     "UnexpectedResponseError",
     "UnknownStatus",
     "ViberChannel",
+    "ViberContent",
     "ViberMessage",
     "ViberReport",
     "ViberStatus",

@@ -40,6 +40,13 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
+from .models.campaigns import (
+    CampaignOptions,
+    CampaignTarget,
+    RcsContent,
+    SmsContent,
+    ViberContent,
+)
 from .models.channels import (
     MessageChannel,
     RcsChannel,
@@ -73,8 +80,8 @@ from .models.one_api import (
     OneApiMessage,
     OneApiMessageStatus,
     RcsCard,
-    RcsContent,
     RcsOptions,
+    RcsSendFields,
     RcsSuggestion,
     Tariff,
 )
@@ -373,7 +380,8 @@ class Wire:
         )
         self._register(LegacyBalance)
         self._register(Price)
-        self._register(PriceQuote, aliases={"totalprice": "total_price"})
+        # `price`: the One-API's campaign quote (`bsg.campaigns.price`)
+        self._register(PriceQuote, aliases={"totalprice": "total_price", "price": "total_price"})
         prices = tuple[Price, ...]
         conv.register_structure_hook_func(
             functools.partial(_is, prices), _none_or_list(conv.get_structure_hook(prices))
@@ -986,21 +994,21 @@ class Wire:
 
     @staticmethod
     def rcs_message(
-        to: str, reference: str, content: RcsContent, *, callback_url: str | None
+        to: str, reference: str, content: RcsSendFields, *, callback_url: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS message to one phone (`phone.number`, `reference_id`)."""
         return _one_phone(to, reference, _rcs(content), callback_url)
 
     @staticmethod
     def rcs_campaign(
-        phones: Sequence[tuple[str, str]], content: RcsContent, *, start_at: str | None
+        phones: Sequence[tuple[str, str]], content: RcsSendFields, *, start_at: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS campaign to `(number, reference)` phones (`phones`)."""
         return _phones(phones, _rcs(content), start_at)
 
     @staticmethod
     def rcs_contact_lists(
-        contact_lists: Sequence[int], content: RcsContent, *, start_at: str | None
+        contact_lists: Sequence[int], content: RcsSendFields, *, start_at: str | None
     ) -> dict[str, Any]:
         """The body of a One-API RCS campaign to contact lists (`groups` on the wire)."""
         body: dict[str, Any] = {"groups": list(contact_lists), **_rcs(content)}
@@ -1130,6 +1138,84 @@ class Wire:
     ) -> dict[str, Any]:
         """The body of a One-API WhatsApp campaign to `(number, reference)` phones."""
         return _phones(phones, _whatsapp(content), start_at)
+
+    # -- One-API campaigns: SMS, Viber, any channel, price -----------------------------------
+
+    @staticmethod
+    def sms_campaign(
+        target: CampaignTarget, *, text: str, sender: str, options: CampaignOptions
+    ) -> dict[str, Any]:
+        """The body of a One-API SMS campaign (`sms/send`: phone numbers as integers, as the
+        description types them; `sms/send-groups`: `groups`)."""
+        body = _target(target, numbers=int)
+        body["sender"], body["text"] = sender, text
+        body.update(_campaign_options(options))
+        return body
+
+    @staticmethod
+    def sms_campaign_individual(
+        messages: Sequence[tuple[str, str, str, str]], options: CampaignOptions
+    ) -> dict[str, Any]:
+        """The body of `sms/send-individual` from `(number, reference_id, text, sender)`."""
+        items = [
+            {"phone": int(number), "text": text, "sender": sender, "reference_id": ref}
+            for number, ref, text, sender in messages
+        ]
+        return {"messages": items, **_campaign_options(options)}
+
+    @staticmethod
+    def viber_campaign(
+        phones: Sequence[tuple[str, str]],
+        content: ViberContent,
+        sms_fallback: tuple[SmsFallback | None, Mapping[str, int]],
+        *,
+        options: CampaignOptions,
+    ) -> dict[str, Any]:
+        """The body of a One-API Viber campaign (`viber/send`); `sms_fallback` is the fallback
+        and its validity field, as `_campaign_args.sms_fallback` checked them."""
+        body = _target(CampaignTarget(phones=tuple(phones)), numbers=str)
+        body.update(_viber_content(content))
+        fallback, validity = sms_fallback
+        if fallback is not None:
+            body["alternative_channel"] = {"sms": _fallback_json(fallback, validity)}
+        body.update(_campaign_options(options))
+        return body
+
+    @staticmethod
+    def campaign(
+        target: CampaignTarget,
+        channels: Sequence[SmsContent | ViberContent | RcsContent],
+        options: CampaignOptions,
+    ) -> dict[str, Any]:
+        """The body of the any-channel campaign (`campaigns/send`): `channels` by priority,
+        each channel's content under its name, the recipients under `recipients`."""
+        body: dict[str, Any] = {
+            "channels": [_content_name(content) for content in channels],
+            "recipients": _target(target, numbers=str),
+        }
+        for content in channels:
+            if isinstance(content, SmsContent):
+                body["sms"] = _sms_content(content)
+            elif isinstance(content, ViberContent):
+                body["viber"] = _viber_content(content)
+            else:
+                body["rcs"] = {"sender": content.sender, **_options_json(content.options)}
+        body.update(_campaign_options(options))
+        return body
+
+    @staticmethod
+    def campaign_price(
+        target: CampaignTarget, *, text: str, sender: str, tariff: int | None
+    ) -> dict[str, Any]:
+        """The body of `campaigns/price`: `messages` of integer phones, or `groups`."""
+        body: dict[str, Any] = {"sender": sender, "text": text}
+        if target.contact_lists:
+            body["groups"] = list(target.contact_lists)
+        else:
+            body["messages"] = [{"phone": int(number)} for number, _ in target.phones]
+        if tariff is not None:
+            body["tariff_code"] = tariff
+        return body
 
 
 # -- send answers ------------------------------------------------------------------------------
@@ -1413,7 +1499,7 @@ def _inline_json(inline: EmailInline) -> dict[str, str]:
     }
 
 
-def _rcs(content: RcsContent) -> dict[str, Any]:
+def _rcs(content: RcsSendFields) -> dict[str, Any]:
     """The fields every RCS send shares, in wire form."""
     fields: dict[str, Any] = {"sender": content.sender, "options": _options_json(content.options)}
     if content.sms_fallback is not None:
@@ -1431,6 +1517,55 @@ def _rcs(content: RcsContent) -> dict[str, Any]:
 
 
 # -- One-API request values ----------------------------------------------------------------------
+
+
+def _target(target: CampaignTarget, *, numbers: Callable[[str], Any]) -> dict[str, Any]:
+    """`{"phones": [{"number", "reference_id"}]}` or `{"groups": [...]}`."""
+    if target.contact_lists:
+        return {"groups": list(target.contact_lists)}
+    return {
+        "phones": [
+            {"number": numbers(number), "reference_id": ref} for number, ref in target.phones
+        ]
+    }
+
+
+def _campaign_options(options: CampaignOptions) -> dict[str, Any]:
+    """The optional campaign fields given, by their wire names."""
+    fields = {
+        "start_at": options.start_at,
+        "tariff_code": options.tariff,
+        "validity": options.validity,
+        "add_to_contact_book": options.add_to_contact_book,
+        "check_stop_list": options.check_stop_list,
+        "transliterate": options.transliterate,
+        "callback_url": options.callback_url,
+    }
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _content_name(content: SmsContent | ViberContent | RcsContent) -> str:
+    if isinstance(content, SmsContent):
+        return "sms"
+    return "viber" if isinstance(content, ViberContent) else "rcs"
+
+
+def _sms_content(content: SmsContent) -> dict[str, Any]:
+    out: dict[str, Any] = {"sender": content.sender, "text": content.text}
+    if content.unsubscribe_caption is not None:
+        out["unsubscribe_caption"] = content.unsubscribe_caption
+    if content.transliterate is not None:
+        out["transliterate"] = content.transliterate
+    return out
+
+
+def _viber_content(content: ViberContent) -> dict[str, Any]:
+    out: dict[str, Any] = {"sender": content.sender, "text": content.text}
+    for name in ("image_url", "button_caption", "link_url"):
+        value = getattr(content, name)
+        if value is not None:
+            out[name] = value
+    return out
 
 
 def _options_json(options: RcsOptions) -> dict[str, Any]:

@@ -15,21 +15,43 @@ SDK cannot decode, are resolved the same way.
 
 A request without references (a campaign to contact lists) cannot be resolved that way: it is
 retried only when it surely did not reach the service, and a 429 is raised as is.
+
+High volume (`send_campaign_many` of SMS, Viber and RCS) sends each chunk of the batcher
+(`batch.OutcomeStream`, references fixed before the first attempt) with `send_campaign_chunk`:
+one campaign per chunk, through `post_referenced` like any campaign send; then one outcome per
+recipient from the campaign's messages, read back by campaign id through the message search
+(one `GET /api/messages` per 500 recipients), each matched by its `reference_id`. A recipient
+the search does not list under that campaign is looked up by its `reference_id` alone; one
+the service does not hold (a reference it held elsewhere refused the whole request) is sent
+once more, in a campaign of its own, with the same reference. One still not found is `Failed`
+with `may_have_been_accepted=True` (resending it with the same reference is safe: the service
+refuses a `reference_id` it holds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
+
+from . import _validation as rules
 from ._paging import data_object
+from ._sending import Chunk
+from .batch import OutcomeStream, ProgressCallback, Recipients
+from .batch import _check_batch_options as check_batch_options
 from .errors import (
+    APIError,
     BSGError,
+    InvalidParameterError,
     InvalidRequestError,
     RateLimitError,
     UnexpectedResponseError,
     fate_unknown,
 )
+from .models import Recipient
+from .models.batch import Failed, Outcome, Sent
+from .models.campaigns import CampaignTarget
 from .models.one_api import Campaign, OneApiMessage
 
 if TYPE_CHECKING:
@@ -37,11 +59,15 @@ if TYPE_CHECKING:
     from .client import AsyncBSG
 
 __all__ = [
+    "CampaignPayload",
+    "campaign_stream",
     "held_campaign",
     "held_message",
     "post_keyed",
     "post_referenced",
+    "post_campaign",
     "post_unreferenced",
+    "send_campaign_chunk",
     "structured",
 ]
 
@@ -122,6 +148,191 @@ async def held_campaign(client: AsyncBSG, error: BSGError, reference: str, to: s
         return await client.campaigns.get(message.campaign_id)
     except BSGError as lookup_error:
         raise fate_unknown(error) from lookup_error
+
+
+async def post_campaign(
+    client: AsyncBSG, path: str, payload: Mapping[str, Any], target: CampaignTarget
+) -> Campaign:
+    """POST a campaign send: to phones (each with a `reference_id`) through `post_referenced`,
+    reconciled by the first phone's reference; to contact lists through `post_unreferenced`."""
+    if not target.phones:
+        return await post_unreferenced(client, path, payload, Campaign)
+    first_number, first_ref = target.phones[0]
+
+    async def recover(error: BSGError) -> Campaign:
+        return await held_campaign(client, error, first_ref, first_number)
+
+    return await post_referenced(client, path, payload, Campaign, recover)
+
+
+# -- high volume -------------------------------------------------------------------------------
+
+CampaignPayload = Callable[[Sequence[tuple[str, str]]], Mapping[str, Any]]
+"""The body of one campaign to these `(number, reference_id)` phones."""
+
+SEARCH_PAGE = 500  # the message search's largest page
+LOOKUP_CONCURRENCY = 8
+
+
+def campaign_stream(
+    client: AsyncBSG,
+    path: str,
+    to: Recipients,
+    payload: CampaignPayload,
+    *,
+    max_chunk: int,
+    chunk_size: int,
+    concurrency: int,
+    on_progress: ProgressCallback | None,
+) -> OutcomeStream:
+    """The `OutcomeStream` of a high-volume send to the campaign endpoint `path`: chunks of
+    `chunk_size` (1 to `max_chunk`), each sent by `send_campaign_chunk`."""
+    size, workers = check_batch_options(chunk_size, concurrency, max_chunk=max_chunk)
+
+    async def send(chunk: Chunk) -> list[Outcome]:
+        return await send_campaign_chunk(client, path, chunk, payload)
+
+    return OutcomeStream(to, send, chunk_size=size, concurrency=workers, on_progress=on_progress)
+
+
+async def send_campaign_chunk(
+    client: AsyncBSG, path: str, chunk: Chunk, payload: CampaignPayload
+) -> list[Outcome]:
+    """Send one chunk of a high-volume send as campaigns; one outcome per recipient, in chunk
+    order. Never raises a `BSGError`.
+
+    A recipient that breaks a One-API rule (9 to 15 digits; a reference of letters and digits
+    only) is `Failed` with its `InvalidParameterError` and not sent. A phone given twice goes
+    in a second campaign (a campaign's phones must be unique), so nobody is dropped.
+    """
+    outcomes: list[Outcome | None] = [None] * len(chunk)
+    layers: list[list[tuple[int, str, str]]] = []  # (position, number, reference): unique phones
+    seen: dict[str, int] = {}
+    for position, (index, recipient) in enumerate(chunk):
+        try:
+            number = rules.msisdn(recipient.to, "to", min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
+            ref = rules.reference(recipient.reference, "reference", one_api=True)
+        except InvalidParameterError as invalid:
+            outcomes[position] = Failed(index, recipient, recipient.reference, invalid)
+            continue
+        depth = seen.get(number, 0)
+        seen[number] = depth + 1
+        if depth == len(layers):
+            layers.append([])
+        layers[depth].append((position, number, ref))
+    for layer in layers:
+        for position, outcome in await _send_layer(client, path, chunk, layer, payload):
+            outcomes[position] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _send_layer(
+    client: AsyncBSG,
+    path: str,
+    chunk: Chunk,
+    layer: list[tuple[int, str, str]],
+    payload: CampaignPayload,
+    *,
+    again: bool = True,
+) -> list[tuple[int, Outcome]]:
+    """One campaign to `layer` (positions in `chunk` with unique numbers), then its outcomes.
+
+    A recipient the service does not hold after it (its reference found neither among the
+    campaign's messages nor alone: a reference held elsewhere refused the request) is sent
+    once more in a campaign of its own (`again`); its reference makes that safe.
+    """
+    phones = tuple((number, ref) for _, number, ref in layer)
+    try:
+        campaign = await post_campaign(client, path, payload(phones), CampaignTarget(phones))
+    except BSGError as error:
+        # Sent again, these may be held from the first round whatever this error says.
+        maybe = error.may_have_been_accepted or not again
+        failure = fate_unknown(error) if maybe else error
+        return [(position, _failed(chunk[position], failure, maybe)) for position, _, _ in layer]
+    try:
+        held = await _campaign_messages(client, campaign.id)
+    except BSGError as error:  # accepted, but its messages cannot be read now
+        unknown = fate_unknown(error)
+        return [(position, _failed(chunk[position], unknown, True)) for position, _, _ in layer]
+    found: list[tuple[int, Outcome]] = []
+    missing: list[tuple[int, str, str]] = []
+    for position, number, ref in layer:
+        message = held.get(ref)
+        if message is None:
+            missing.append((position, number, ref))
+        else:
+            found.append((position, _sent(chunk[position], message)))
+    if not missing:
+        return found
+    unlisted = APIError(
+        f"campaign {campaign.id} was accepted, but the message search does not list "
+        "this recipient's message",
+        may_have_been_accepted=True,
+    )
+    more, missing = await _look_up(client, chunk, missing, unlisted)
+    found.extend(more)
+    if missing and again:
+        found.extend(await _send_layer(client, path, chunk, missing, payload, again=False))
+    else:
+        found.extend(
+            (position, _failed(chunk[position], unlisted, True)) for position, _, _ in missing
+        )
+    return found
+
+
+async def _campaign_messages(client: AsyncBSG, campaign_id: int) -> dict[str, OneApiMessage]:
+    """The messages of a campaign by `reference_id` (one search request per 500)."""
+    held: dict[str, OneApiMessage] = {}
+    async for message in client.messages.list(campaign_id=campaign_id, page_size=SEARCH_PAGE):
+        if message.reference is not None:
+            held.setdefault(message.reference, message)
+    return held
+
+
+async def _look_up(
+    client: AsyncBSG, chunk: Chunk, missing: list[tuple[int, str, str]], error: APIError
+) -> tuple[list[tuple[int, Outcome]], list[tuple[int, str, str]]]:
+    """Each missing recipient looked up by its reference alone, a few at a time: the `Sent`
+    ones found and `Failed` ones whose search failed, and those the service does not hold."""
+    results: list[tuple[int, Outcome]] = []
+    absent: list[tuple[int, str, str]] = []
+    limiter = anyio.CapacityLimiter(LOOKUP_CONCURRENCY)
+    not_held = BSGError("not held")  # what `held_message` raises as is when it finds nothing
+
+    async def look_up(position: int, number: str, ref: str) -> None:
+        async with limiter:
+            try:
+                message = await held_message(client, not_held, ref, number)
+            except BSGError as failure:
+                if failure is not_held:
+                    absent.append((position, number, ref))
+                else:  # the search failed: its fate stays unknown
+                    results.append((position, _failed(chunk[position], fate_unknown(error), True)))
+            else:
+                results.append((position, _sent(chunk[position], message)))
+
+    async with anyio.create_task_group() as group:
+        for position, number, ref in missing:
+            group.start_soon(look_up, position, number, ref)
+    absent.sort()
+    return results, absent
+
+
+def _sent(entry: tuple[int, Recipient], message: OneApiMessage) -> Sent:
+    index, recipient = entry
+    amount = message.amount
+    return Sent(
+        index,
+        recipient,
+        message.id,
+        None if amount is None else amount.value,
+        None if amount is None else amount.currency,
+    )
+
+
+def _failed(entry: tuple[int, Recipient], error: BSGError, maybe: bool) -> Failed:
+    index, recipient = entry
+    return Failed(index, recipient, recipient.reference, error, maybe)
 
 
 def not_rate_limited(error: BSGError) -> bool:

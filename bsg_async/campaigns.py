@@ -1,13 +1,20 @@
-"""`bsg.campaigns`: read, list and stop One-API campaigns (of any channel)."""
+"""`bsg.campaigns`: send any-channel campaigns, price SMS campaigns, and read, list and stop
+One-API campaigns (of any channel)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import datetime
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from . import _campaign_args as campaign_args
 from . import _validation as rules
+from ._one_api_sending import post_campaign
 from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size, time_filters
+from .errors import InvalidParameterError
+from .models import Recipient
+from .models.campaigns import SMS_TEXT_MAX, RcsContent, SmsContent, ViberContent
+from .models.legacy import PriceQuote
 from .models.one_api import Campaign, CampaignDetail
 
 if TYPE_CHECKING:
@@ -16,6 +23,10 @@ if TYPE_CHECKING:
 __all__ = ["CampaignsResource"]
 
 PAGE_SIZE_BOUNDS = (30, 500)
+SEND_PATH = "/api/campaigns/send"
+PRICE_PATH = "/api/campaigns/price"
+MAX_PHONES = 10_000
+MAX_CONTACT_LISTS = 1000
 
 
 class CampaignsResource:
@@ -101,6 +112,114 @@ class CampaignsResource:
             limit=_page_size(page_size),
             params=time_filters(self._client, created_from, created_to),
         )
+
+    async def send(
+        self,
+        *,
+        channels: Sequence[SmsContent | ViberContent | RcsContent],
+        to: Iterable[str | Recipient] | None = None,
+        contact_lists: Iterable[int] | None = None,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+    ) -> Campaign:
+        """Send a campaign over a chain of channels (`POST /api/campaigns/send`), to `to`
+        **or** to `contact_lists` (exactly one); return the `Campaign`.
+
+        - `channels`: one or two contents by priority, each of another channel: an
+          `SmsContent`, a `ViberContent` or an `RcsContent`; the second is what those the
+          first does not reach get (`[ViberContent(...), SmsContent(...)]`: Viber with an SMS
+          fallback; `[RcsContent(...), SmsContent(...)]`: RCS with one).
+        - `to`: 1 to 10,000 unique phones (9 to 15 digits, or `Recipient`s with a reference
+          of 1 to 32 letters and digits, generated where none is given); `contact_lists`:
+          1 to 1,000 contact-list ids (sent as `groups`).
+        - `validity`: a `timedelta` of whole hours, 1 to 72; `start_at`, `tariff`,
+          `add_to_contact_book`, `check_stop_list` as in `bsg.viber.send_campaign`.
+
+        ```python
+        campaign = await bsg.campaigns.send(
+            to=["380501234567"],
+            channels=[ViberContent(text="Sale", sender="MyShop"),
+                      SmsContent(text="Sale", sender="MyShop")])
+        ```
+
+        Retries, the 429 rule and errors as `bsg.sms.send_campaign`.
+        """
+        contents = _channels(channels)
+        target = campaign_args.target(
+            to, contact_lists, max_phones=MAX_PHONES, max_lists=MAX_CONTACT_LISTS
+        )
+        payload = self._client._wire.campaign(
+            target,
+            contents,
+            campaign_args.options(
+                self._client,
+                start_at=start_at,
+                tariff=tariff,
+                validity=validity,
+                add_to_contact_book=add_to_contact_book,
+                check_stop_list=check_stop_list,
+            ),
+        )
+        return await post_campaign(self._client, SEND_PATH, payload, target)
+
+    async def price(
+        self,
+        *,
+        text: str,
+        sender: str,
+        to: Iterable[str] | None = None,
+        contact_lists: Iterable[int] | None = None,
+        tariff: int | None = None,
+    ) -> PriceQuote:
+        """What an SMS campaign of `text` from `sender` to `to` **or** `contact_lists` would
+        cost, without sending anything (`POST /api/campaigns/price`; SMS campaigns only).
+
+        ```python
+        quote = await bsg.campaigns.price(to=["380501234567"], text="Sale", sender="MyShop")
+        print(quote.total_price, quote.currency)   # Decimal('0.0527088') USD
+        ```
+
+        `total_price` is the service's `price`, a `Decimal` from the JSON text. The phones are
+        9 to 15 digits (sent as integers under `messages`), the lists' ids go as `groups`;
+        `text` 1 to 765 characters, `sender` as in `bsg.sms.send_campaign`, `tariff` a
+        `Tariff.code`. Nothing is sent, so asking again is harmless (and retried as any
+        read). Raises `InvalidParameterError` before any request for a bad value; an
+        `APIError` subclass when the service refuses (`InvalidRequestError` for an unknown
+        tariff); `UnexpectedResponseError` when the answer has no price.
+        """
+        target = campaign_args.target(to, contact_lists, max_phones=MAX_PHONES)
+        payload = self._client._wire.campaign_price(
+            target,
+            text=rules.text(text, "text", max_length=SMS_TEXT_MAX),
+            sender=rules.sender(sender, sms=True),
+            tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
+        )
+        answer = await self._client.one_api_request("POST", PRICE_PATH, json=payload)
+        return self._client._wire.structure(
+            data_object(answer), PriceQuote, http_status=answer.http_status
+        )
+
+
+def _channels(value: object) -> list[SmsContent | ViberContent | RcsContent]:
+    """1 or 2 channel contents, each of another channel."""
+    if isinstance(value, SmsContent | ViberContent | RcsContent):
+        value = [value]
+    if isinstance(value, str):
+        raise InvalidParameterError("channels", value, "expected channel contents, not names")
+    contents = rules.items(value, "channels")
+    if not 1 <= len(contents) <= 2:
+        raise InvalidParameterError("channels", value, "expected 1 or 2 channel contents")
+    for index, content in enumerate(contents):
+        if not isinstance(content, SmsContent | ViberContent | RcsContent):
+            raise InvalidParameterError(
+                f"channels[{index}]", content, "expected an SmsContent, ViberContent or RcsContent"
+            )
+    if len({type(content) for content in contents}) != len(contents):
+        raise InvalidParameterError("channels", value, "each channel may appear once")
+    return contents
 
 
 def _page_size(value: object) -> int:

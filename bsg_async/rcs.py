@@ -24,28 +24,31 @@ no reference: it is retried only when the request surely did not reach the servi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._one_api_sending import (
-    held_campaign,
+    campaign_stream,
     held_message,
+    post_campaign,
     post_referenced,
-    post_unreferenced,
 )
+from .batch import OutcomeStream, ProgressCallback, Recipients
+from .batch import _collect as collect
 from .errors import (
     BSGError,
     InvalidParameterError,
 )
 from .models import Recipient, SmsFallback
+from .models.batch import BatchReport
 from .models.one_api import (
-    SMS_FALLBACK_TEXT_MAX,
     Campaign,
     MessageInfo,
     RcsCard,
-    RcsContent,
     RcsOptions,
+    RcsSendFields,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ SENDER_MAX = 40
 CALLBACK_URL_MAX = 100
 CAMPAIGN_MAX_PHONES = 5000
 CONTACT_LISTS_MAX = 1000
+DEFAULT_CAMPAIGN_CONCURRENCY = 2
 
 
 class RcsResource:
@@ -180,10 +184,9 @@ class RcsResource:
         and `contact_lists`, no phones, more than 5,000, or a phone or reference twice;
         otherwise as `send`.
         """
-        if (to is None) == (contact_lists is None):
-            raise InvalidParameterError(
-                "to", to, "give exactly one of to (phones) and contact_lists"
-            )
+        target = campaign_args.target(
+            to, contact_lists, max_phones=CAMPAIGN_MAX_PHONES, max_lists=CONTACT_LISTS_MAX
+        )
         content = _content(
             sender=sender,
             text=text,
@@ -194,32 +197,103 @@ class RcsResource:
             add_to_contact_book=add_to_contact_book,
             check_stop_list=check_stop_list,
         )
-        if contact_lists is not None:
-            ids = _contact_list_ids(contact_lists)
-            start = None if start_at is None else self._start_at(start_at)
-            return await self._send_to_contact_lists(ids, content, start)
-        recipients = _campaign_phones(to)
-        start = None if start_at is None else self._start_at(start_at)
-        payload = self._client._wire.rcs_campaign(recipients, content, start_at=start)
-        first_number, first_ref = recipients[0]
-        client = self._client
+        start = campaign_args.start(self._client, start_at)
+        wire = self._client._wire
+        if target.contact_lists:
+            payload = wire.rcs_contact_lists(target.contact_lists, content, start_at=start)
+            return await post_campaign(self._client, GROUPS_PATH, payload, target)
+        payload = wire.rcs_campaign(target.phones, content, start_at=start)
+        return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
 
-        async def recover(error: BSGError) -> Campaign:
-            return await held_campaign(client, error, first_ref, first_number)
+    async def send_campaign_many(
+        self,
+        to: Recipients,
+        *,
+        sender: str,
+        text: str | None = None,
+        cards: Sequence[RcsCard] | RcsCard | None = None,
+        sms_fallback: SmsFallback | None = None,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+        chunk_size: int = CAMPAIGN_MAX_PHONES,
+        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> BatchReport:
+        """Send one RCS message to any number of recipients as campaigns of `chunk_size`
+        phones (1 to 5,000, the endpoint's maximum by default); one outcome per recipient, in
+        input order. The contract and the cost of reading each recipient's id and price back
+        are those of `bsg.sms.send_campaign_many`; content and options as in `send_campaign`.
 
-        return await post_referenced(client, CAMPAIGN_PATH, payload, Campaign, recover)
+        ```python
+        report = await bsg.rcs.send_campaign_many(numbers, sender="MyShop", text="Sale")
+        ```
+        """
+        return await collect(
+            self.stream_campaign_many(
+                to,
+                sender=sender,
+                text=text,
+                cards=cards,
+                sms_fallback=sms_fallback,
+                start_at=start_at,
+                tariff=tariff,
+                validity=validity,
+                add_to_contact_book=add_to_contact_book,
+                check_stop_list=check_stop_list,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                on_progress=on_progress,
+            )
+        )
 
-    async def _send_to_contact_lists(
-        self, ids: list[int], content: RcsContent, start: str | None
-    ) -> Campaign:
-        payload = self._client._wire.rcs_contact_lists(ids, content, start_at=start)
-        return await post_unreferenced(self._client, GROUPS_PATH, payload, Campaign)
+    def stream_campaign_many(
+        self,
+        to: Recipients,
+        *,
+        sender: str,
+        text: str | None = None,
+        cards: Sequence[RcsCard] | RcsCard | None = None,
+        sms_fallback: SmsFallback | None = None,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+        chunk_size: int = CAMPAIGN_MAX_PHONES,
+        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> OutcomeStream:
+        """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
+        read (see `OutcomeStream`: open it with `async with`)."""
+        content = _content(
+            sender=sender,
+            text=text,
+            cards=cards,
+            sms_fallback=sms_fallback,
+            tariff=tariff,
+            validity=validity,
+            add_to_contact_book=add_to_contact_book,
+            check_stop_list=check_stop_list,
+        )
+        start = campaign_args.start(self._client, start_at)
+        wire = self._client._wire
 
-    # -- helpers -----------------------------------------------------------------------------
+        def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
+            return wire.rcs_campaign(phones, content, start_at=start)
 
-    def _start_at(self, value: object) -> str:
-        zone = self._client._wire.zone
-        return rules.start_at_time(value, zone, _service_now(zone))
+        return campaign_stream(
+            self._client,
+            CAMPAIGN_PATH,
+            to,
+            payload,
+            max_chunk=CAMPAIGN_MAX_PHONES,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
 
 
 def _content(
@@ -232,10 +306,10 @@ def _content(
     validity: object,
     add_to_contact_book: object,
     check_stop_list: object,
-) -> RcsContent:
+) -> RcsSendFields:
     """What every RCS send shares, validated (the codec writes it: `Wire.rcs_*`)."""
-    fallback, fallback_validity = _sms_fallback(sms_fallback)
-    return RcsContent(
+    fallback, fallback_validity = campaign_args.sms_fallback(sms_fallback)
+    return RcsSendFields(
         sender=rules.sender(sender, max_length=SENDER_MAX),
         options=_options(text, cards),
         sms_fallback=fallback,
@@ -249,24 +323,6 @@ def _content(
         if check_stop_list is None
         else rules.boolean(check_stop_list, "check_stop_list"),
     )
-
-
-def _sms_fallback(sms_fallback: object) -> tuple[SmsFallback | None, dict[str, int]]:
-    """Check a One-API send's `sms_fallback` (`None` or an `SmsFallback` within the One-API's
-    limits); return it with its validity field to send (`{}` when none). Every One-API send
-    with an SMS fallback (RCS, WhatsApp) checks it here."""
-    if sms_fallback is None:
-        return None, {}
-    if not isinstance(sms_fallback, SmsFallback):
-        raise InvalidParameterError("sms_fallback", sms_fallback, "expected an SmsFallback")
-    rules.text(sms_fallback.text, "sms_fallback.text", max_length=SMS_FALLBACK_TEXT_MAX)
-    rules.sender(sms_fallback.sender, "sms_fallback.sender", sms=True)
-    return sms_fallback, rules.one_api_validity(sms_fallback.validity, "sms_fallback.validity")
-
-
-def _service_now(zone: tzinfo | None) -> datetime:
-    """Now, as a naive time on the service's clock (the client's `timezone`, else local)."""
-    return datetime.now(zone).replace(tzinfo=None) if zone is not None else datetime.now()
 
 
 def _reference(value: object, field: str) -> str:
@@ -292,54 +348,3 @@ def _options(text: object, cards: object) -> RcsOptions:
     elif cards is None:
         cards = ()
     return RcsOptions(text=text, cards=cards)  # type: ignore[arg-type]
-
-
-def _campaign_phones(phones: object) -> list[tuple[str, str]]:
-    """(number, reference) for each phone: 1 to 5,000, numbers and references unique."""
-    if isinstance(phones, str | Recipient):
-        phones = [phones]
-    if not isinstance(phones, Iterable):
-        raise InvalidParameterError("to", phones, "expected a list of phone numbers")
-    fixed: list[tuple[str, str]] = []
-    for index, item in enumerate(phones):
-        if len(fixed) == CAMPAIGN_MAX_PHONES:
-            raise InvalidParameterError(
-                "to",
-                f"more than {CAMPAIGN_MAX_PHONES} phones",
-                f"at most {CAMPAIGN_MAX_PHONES} phones per campaign; split the list",
-            )
-        if isinstance(item, Recipient):
-            number, ref = item.to, item.reference
-        elif isinstance(item, str):
-            number, ref = item, None
-        else:
-            raise InvalidParameterError(
-                f"to[{index}]", item, "expected a phone number string or a Recipient"
-            )
-        fixed.append((_phone(number, f"to[{index}]"), _reference(ref, f"to[{index}].reference")))
-    if not fixed:
-        raise InvalidParameterError("to", [], "needs at least one phone")
-    rules.unique_phones(number for number, _ in fixed)
-    rules.unique_references((ref for _, ref in fixed), "to.reference")
-    return fixed
-
-
-def _contact_list_ids(contact_lists: object) -> list[int]:
-    if isinstance(contact_lists, int) and not isinstance(contact_lists, bool):
-        contact_lists = [contact_lists]
-    if isinstance(contact_lists, str | bytes) or not isinstance(contact_lists, Iterable):
-        raise InvalidParameterError(
-            "contact_lists", contact_lists, "expected a list of contact-list ids"
-        )
-    ids: list[int] = []
-    for index, contact_list in enumerate(contact_lists):
-        if len(ids) == CONTACT_LISTS_MAX:
-            raise InvalidParameterError(
-                "contact_lists",
-                f"more than {CONTACT_LISTS_MAX} contact lists",
-                f"at most {CONTACT_LISTS_MAX} contact lists",
-            )
-        ids.append(rules.message_id(contact_list, f"contact_lists[{index}]"))
-    if not ids:
-        raise InvalidParameterError("contact_lists", [], "needs at least one contact-list id")
-    return ids

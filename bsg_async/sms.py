@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from . import _campaign_args as campaign_args
 from . import _validation as rules
+from ._one_api_sending import campaign_stream, post_campaign
 from ._sending import Chunk, Post, recover_duplicate, send_chunk, send_result, single_receipt
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
@@ -17,7 +19,9 @@ from .batch import _read_many as read_many
 from .errors import DuplicateReferenceError, InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
 from .models.batch import BatchReport, LookupFailed, Outcome
+from .models.campaigns import SMS_TEXT_MAX, CampaignTarget
 from .models.legacy import PriceQuote
+from .models.one_api import Campaign
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -28,6 +32,11 @@ DEFAULT_SMS_CHUNK = 1000
 MAX_SMS_CHUNK = 10_000
 DEFAULT_CONCURRENCY = 8
 DEFAULT_READ_CONCURRENCY = 16
+MAX_CAMPAIGN_PHONES = 10_000
+DEFAULT_CAMPAIGN_CONCURRENCY = 2
+CAMPAIGN_PATH = "/api/campaigns/sms/send"
+CAMPAIGN_GROUPS_PATH = "/api/campaigns/sms/send-groups"
+CAMPAIGN_INDIVIDUAL_PATH = "/api/campaigns/sms/send-individual"
 
 
 class SmsResource:
@@ -301,6 +310,213 @@ class SmsResource:
         task = rules.message_id(task_id, "task_id")
         answer = await self._client.legacy_request("GET", f"/sms/task/{task}")
         return self._client._wire.structure(answer.data, SmsTask, http_status=answer.http_status)
+
+    # -- One-API campaigns -------------------------------------------------------------------
+
+    async def send_campaign(
+        self,
+        *,
+        to: Iterable[str | Recipient] | None = None,
+        contact_lists: Iterable[int] | None = None,
+        text: str,
+        sender: str,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        transliterate: bool | None = None,
+        callback_url: str | None = None,
+    ) -> Campaign:
+        """Send one SMS text as a One-API campaign, to `to` **or** to `contact_lists`
+        (exactly one); return the `Campaign` (`calculated_price` is its estimated cost).
+
+        - `to`: 1 to 10,000 unique phones (sent as `phones`): phone-number strings (9 to 15
+          digits) or `Recipient(to, reference)`s; a reference (1 to 32 letters and digits,
+          sent as `reference_id`) is generated where none is given, before the first attempt.
+          For more, `send_campaign_many` chunks them.
+        - `contact_lists`: contact-list ids (sent as `groups`, to `sms/send-groups`; the
+          service allows 10,000 contacts per campaign). Without references this request is
+          retried only when it surely did not reach the service; a 429 is raised as is.
+        - `text`: 1 to 765 characters; `sender`: up to 11 Latin letters or digits, or up to
+          15 digits.
+        - `start_at`: at most 30 days ahead (naive on the service's clock, or aware with the
+          client's `timezone`); `validity`: a `timedelta` of whole hours, 1 to 72 (the
+          service's default 72); `tariff`: a `Tariff.code` (sent as `tariff_code`);
+          `transliterate`; `callback_url` (http(s), up to 100 characters) for status reports.
+
+        ```python
+        campaign = await bsg.sms.send_campaign(to=["380501234567", "380501234568"],
+                                               text="Sale starts now", sender="MyShop")
+        ```
+
+        Retries and the 429 rule as `bsg.rcs.send_campaign` (reconciled by the first phone's
+        reference through the message search). Raises `InvalidParameterError` before sending
+        for a bad value; an `APIError` subclass when the service refuses; `TransportError`
+        without an answer (`may_have_been_accepted` tells whether it may hold the campaign).
+        """
+        target = campaign_args.target(to, contact_lists, max_phones=MAX_CAMPAIGN_PHONES)
+        payload = self._client._wire.sms_campaign(
+            target,
+            text=rules.text(text, "text", max_length=SMS_TEXT_MAX),
+            sender=rules.sender(sender, sms=True),
+            options=campaign_args.options(
+                self._client,
+                start_at=start_at,
+                tariff=tariff,
+                validity=validity,
+                transliterate=transliterate,
+                callback_url=callback_url,
+            ),
+        )
+        path = CAMPAIGN_GROUPS_PATH if target.contact_lists else CAMPAIGN_PATH
+        return await post_campaign(self._client, path, payload, target)
+
+    async def send_campaign_individual(
+        self,
+        messages: Iterable[SmsMessage],
+        *,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        callback_url: str | None = None,
+    ) -> Campaign:
+        """Send SMS with their own text and sender as one One-API campaign
+        (`sms/send-individual`); return the `Campaign`.
+
+        Each `SmsMessage` gives the phone (9 to 15 digits), its text (1 to 765 characters),
+        its sender (up to 11 Latin letters or digits, or up to 15 digits) and a reference (1
+        to 32 letters and digits; generated when `None`, before the first attempt). Options
+        as in `send_campaign`.
+
+        ```python
+        campaign = await bsg.sms.send_campaign_individual(
+            [SmsMessage("380501234567", "Hi Jack", "MyShop"),
+             SmsMessage("380501234568", "Hi Anna", "MyShop")])
+        ```
+
+        Raises as `send_campaign`; a reference twice is an `InvalidParameterError`.
+        """
+        fixed: list[tuple[str, str, str, str]] = []
+        for index, message in enumerate(rules.items(messages, "messages")):
+            if not isinstance(message, SmsMessage):
+                raise InvalidParameterError(f"messages[{index}]", message, "expected an SmsMessage")
+            field = f"messages[{index}]"
+            number, ref = campaign_args.recipient_fields(
+                Recipient(message.to, message.reference), field
+            )
+            fixed.append(
+                (
+                    number,
+                    ref,
+                    rules.text(message.text, f"{field}.text", max_length=SMS_TEXT_MAX),
+                    rules.sender(message.sender, f"{field}.sender", sms=True),
+                )
+            )
+        if not fixed:
+            raise InvalidParameterError("messages", [], "needs at least one message")
+        rules.unique_references((ref for _, ref, _, _ in fixed), "messages.reference")
+        payload = self._client._wire.sms_campaign_individual(
+            fixed,
+            campaign_args.options(
+                self._client,
+                start_at=start_at,
+                tariff=tariff,
+                validity=validity,
+                callback_url=callback_url,
+            ),
+        )
+        target = CampaignTarget(phones=tuple((number, ref) for number, ref, _, _ in fixed))
+        return await post_campaign(self._client, CAMPAIGN_INDIVIDUAL_PATH, payload, target)
+
+    async def send_campaign_many(
+        self,
+        to: Recipients,
+        *,
+        text: str,
+        sender: str,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        transliterate: bool | None = None,
+        callback_url: str | None = None,
+        chunk_size: int = MAX_CAMPAIGN_PHONES,
+        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> BatchReport:
+        """Send one SMS text to any number of recipients as One-API campaigns of `chunk_size`
+        phones (1 to 10,000, the endpoint's maximum by default); one outcome per recipient,
+        in input order (`Sent` with id and price, or `Failed`).
+
+        ```python
+        report = await bsg.sms.send_campaign_many(numbers, text="Sale", sender="MyShop")
+        print(len(report.succeeded), report.total_price)
+        ```
+
+        Exactly once, as `send_many`: every reference is fixed before the first attempt, a
+        lost answer is retried with the same bytes, a 429 is reconciled by reference, never
+        resent. The id and price of each recipient are read back from the campaign's
+        messages: one message-search request per 500 recipients after each campaign (see
+        `_one_api_sending`). Options as in `send_campaign`; `concurrency` campaigns in flight
+        (default 2). Raises `InvalidParameterError` before sending for a bad shared option.
+        """
+        return await collect(
+            self.stream_campaign_many(
+                to,
+                text=text,
+                sender=sender,
+                start_at=start_at,
+                tariff=tariff,
+                validity=validity,
+                transliterate=transliterate,
+                callback_url=callback_url,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                on_progress=on_progress,
+            )
+        )
+
+    def stream_campaign_many(
+        self,
+        to: Recipients,
+        *,
+        text: str,
+        sender: str,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        transliterate: bool | None = None,
+        callback_url: str | None = None,
+        chunk_size: int = MAX_CAMPAIGN_PHONES,
+        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> OutcomeStream:
+        """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
+        read (see `OutcomeStream`: open it with `async with`)."""
+        wire, client = self._client._wire, self._client
+        body_text = rules.text(text, "text", max_length=SMS_TEXT_MAX)
+        body_sender = rules.sender(sender, sms=True)
+        options = campaign_args.options(
+            client,
+            start_at=start_at,
+            tariff=tariff,
+            validity=validity,
+            transliterate=transliterate,
+            callback_url=callback_url,
+        )
+
+        def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
+            target = CampaignTarget(phones=tuple(phones))
+            return wire.sms_campaign(target, text=body_text, sender=body_sender, options=options)
+
+        return campaign_stream(
+            client,
+            CAMPAIGN_PATH,
+            to,
+            payload,
+            max_chunk=MAX_CAMPAIGN_PHONES,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
 
 
 def _options(validity: timedelta | None, tariff: int | None, two_way: bool) -> dict[str, int]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import attrs
 
+from . import _campaign_args as campaign_args
 from . import _validation as rules
+from ._one_api_sending import campaign_stream, post_campaign
 from ._sending import Chunk, send_chunk, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
@@ -19,7 +21,9 @@ from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
 from .models.batch import BatchReport, LookupFailed, Outcome
+from .models.campaigns import CampaignOptions, SmsContent, ViberContent
 from .models.legacy import PriceQuote
+from .models.one_api import Campaign
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -28,6 +32,9 @@ __all__ = ["ViberResource"]
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_READ_CONCURRENCY = 16
+MAX_CAMPAIGN_PHONES = 5000
+DEFAULT_CAMPAIGN_CONCURRENCY = 2
+CAMPAIGN_PATH = "/api/campaigns/viber/send"
 
 
 class ViberResource:
@@ -284,6 +291,195 @@ class ViberResource:
             answer.data, ViberReport, http_status=answer.http_status
         )
 
+    # -- One-API campaigns -------------------------------------------------------------------
+
+    async def send_campaign(
+        self,
+        *,
+        to: Iterable[str | Recipient] | None = None,
+        contact_lists: Iterable[int] | None = None,
+        text: str,
+        sender: str,
+        image_url: str | None = None,
+        button_caption: str | None = None,
+        link_url: str | None = None,
+        sms_fallback: SmsFallback | None = None,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+    ) -> Campaign:
+        """Send one Viber message as a One-API campaign, to `to` **or** to `contact_lists`
+        (exactly one); return the `Campaign`.
+
+        - `to`: 1 to 5,000 unique phones (9 to 15 digits, or `Recipient`s with a reference of
+          1 to 32 letters and digits, generated where none is given), to `viber/send`. For
+          more, `send_campaign_many` chunks them.
+        - `contact_lists`: contact-list ids, sent through the any-channel campaign
+          (`campaigns/send` with `channels: ["viber"]`, and `"sms"` second for a fallback,
+          whose `validity` and `check_stop_list` that endpoint cannot carry). Without
+          references it is retried only when it surely did not reach the service.
+        - Content as `ViberContent`: `text` 1 to 1,000 characters, `sender` 1 to 40,
+          `image_url`, and a button of `button_caption` (up to 20) and `link_url`.
+        - `sms_fallback`: the SMS sent to those Viber does not reach (`alternative_channel`).
+        - `validity`: a `timedelta` of whole hours, 1 to 72 (hours on the One-API, unlike the
+          legacy `send`'s seconds); `start_at`, `tariff` as in `bsg.sms.send_campaign`;
+          `add_to_contact_book`, `check_stop_list` (the service's default for both: `True`).
+
+        ```python
+        campaign = await bsg.viber.send_campaign(to=["380501234567"], text="Sale",
+                                                 sender="MyShop")
+        ```
+
+        Retries, the 429 rule and errors as `bsg.sms.send_campaign`.
+        """
+        content = ViberContent(
+            text=text,
+            sender=sender,
+            image_url=image_url,
+            button_caption=button_caption,
+            link_url=link_url,
+        )
+        fallback = campaign_args.sms_fallback(sms_fallback)
+        if contact_lists is not None and to is None:
+            channels: list[SmsContent | ViberContent] = [content]
+            if fallback[0] is not None:
+                channels.append(_fallback_content(fallback[0]))
+            return await self._client.campaigns.send(
+                contact_lists=contact_lists,
+                channels=channels,
+                start_at=start_at,
+                tariff=tariff,
+                validity=validity,
+                add_to_contact_book=add_to_contact_book,
+                check_stop_list=check_stop_list,
+            )
+        target = campaign_args.target(to, contact_lists, max_phones=MAX_CAMPAIGN_PHONES)
+        payload = self._client._wire.viber_campaign(
+            target.phones,
+            content,
+            fallback,
+            options=self._campaign_options(
+                start_at, tariff, validity, add_to_contact_book, check_stop_list
+            ),
+        )
+        return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
+
+    async def send_campaign_many(
+        self,
+        to: Recipients,
+        *,
+        text: str,
+        sender: str,
+        image_url: str | None = None,
+        button_caption: str | None = None,
+        link_url: str | None = None,
+        sms_fallback: SmsFallback | None = None,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+        chunk_size: int = MAX_CAMPAIGN_PHONES,
+        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> BatchReport:
+        """Send one Viber message to any number of recipients as One-API campaigns of
+        `chunk_size` phones (1 to 5,000, the endpoint's maximum by default); one outcome per
+        recipient, in input order. The contract and the cost of reading each recipient's id
+        and price back are those of `bsg.sms.send_campaign_many`; options as in
+        `send_campaign`.
+
+        ```python
+        report = await bsg.viber.send_campaign_many(numbers, text="Sale", sender="MyShop")
+        ```
+        """
+        return await collect(
+            self.stream_campaign_many(
+                to,
+                text=text,
+                sender=sender,
+                image_url=image_url,
+                button_caption=button_caption,
+                link_url=link_url,
+                sms_fallback=sms_fallback,
+                start_at=start_at,
+                tariff=tariff,
+                validity=validity,
+                add_to_contact_book=add_to_contact_book,
+                check_stop_list=check_stop_list,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                on_progress=on_progress,
+            )
+        )
+
+    def stream_campaign_many(
+        self,
+        to: Recipients,
+        *,
+        text: str,
+        sender: str,
+        image_url: str | None = None,
+        button_caption: str | None = None,
+        link_url: str | None = None,
+        sms_fallback: SmsFallback | None = None,
+        start_at: datetime | None = None,
+        tariff: int | None = None,
+        validity: timedelta | None = None,
+        add_to_contact_book: bool | None = None,
+        check_stop_list: bool | None = None,
+        chunk_size: int = MAX_CAMPAIGN_PHONES,
+        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+    ) -> OutcomeStream:
+        """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
+        read (see `OutcomeStream`: open it with `async with`)."""
+        content = ViberContent(
+            text=text,
+            sender=sender,
+            image_url=image_url,
+            button_caption=button_caption,
+            link_url=link_url,
+        )
+        fallback = campaign_args.sms_fallback(sms_fallback)
+        options = self._campaign_options(
+            start_at, tariff, validity, add_to_contact_book, check_stop_list
+        )
+        wire, client = self._client._wire, self._client
+
+        def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
+            return wire.viber_campaign(phones, content, fallback, options=options)
+
+        return campaign_stream(
+            client,
+            CAMPAIGN_PATH,
+            to,
+            payload,
+            max_chunk=MAX_CAMPAIGN_PHONES,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
+
+    def _campaign_options(
+        self,
+        start_at: object,
+        tariff: object,
+        validity: object,
+        add_to_contact_book: object,
+        check_stop_list: object,
+    ) -> CampaignOptions:
+        return campaign_args.options(
+            self._client,
+            start_at=start_at,
+            tariff=tariff,
+            validity=validity,
+            add_to_contact_book=add_to_contact_book,
+            check_stop_list=check_stop_list,
+        )
+
 
 def _options(validity: timedelta | None, tariff: int | None) -> dict[str, int]:
     """The optional request fields, sent only when given (`tariff=0` included)."""
@@ -326,3 +522,17 @@ def _fixed_messages(messages: Iterable[ViberMessage]) -> tuple[list[ViberMessage
         )
     rules.unique_references(r.reference or "" for r in recipients)
     return fixed, recipients
+
+
+def _fallback_content(fallback: SmsFallback) -> SmsContent:
+    """The fallback as the second channel of an any-channel campaign, which carries its text
+    and sender only."""
+    if fallback.validity is not None:
+        raise InvalidParameterError(
+            "sms_fallback.validity", fallback.validity, "not carried to contact lists"
+        )
+    if fallback.check_stop_list is not None:
+        raise InvalidParameterError(
+            "sms_fallback.check_stop_list", fallback.check_stop_list, "not carried to contact lists"
+        )
+    return SmsContent(text=fallback.text, sender=fallback.sender)

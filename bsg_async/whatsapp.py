@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._one_api_sending import held_campaign, held_message, post_referenced
 from .errors import BSGError, InvalidParameterError
 from .models import Recipient, SmsFallback
 from .models.one_api import Campaign, MessageInfo
 from .models.whatsapp import WhatsAppContent, WhatsAppTemplate
-from .rcs import _callback_url, _campaign_phones, _phone, _reference, _service_now, _sms_fallback
+from .rcs import CAMPAIGN_MAX_PHONES, _callback_url, _phone, _reference
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -120,12 +121,9 @@ class WhatsAppResource:
         Raises `InvalidParameterError` before sending for a bad value, no phones, more than
         5,000, or a phone or reference twice; otherwise as `send`.
         """
-        recipients = _campaign_phones(to)
+        recipients = campaign_args.phones(to, max_phones=CAMPAIGN_MAX_PHONES)
         content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
-        start = None
-        if start_at is not None:
-            zone = self._client._wire.zone
-            start = rules.start_at_time(start_at, zone, _service_now(zone))
+        start = campaign_args.start(self._client, start_at)
         client = self._client
         payload = client._wire.whatsapp_campaign(recipients, content, start_at=start)
         first_number, first_ref = recipients[0]
@@ -146,7 +144,7 @@ def _content(
     """What every WhatsApp send shares, validated (the codec writes it: `Wire.whatsapp_*`)."""
     if not isinstance(template, WhatsAppTemplate):
         raise InvalidParameterError("template", template, "expected a WhatsAppTemplate")
-    fallback, fallback_validity = _sms_fallback(sms_fallback)
+    fallback, fallback_validity = campaign_args.sms_fallback(sms_fallback)
     return WhatsAppContent(
         sender=rules.sender(sender, max_length=SENDER_MAX),
         template=template,

@@ -959,7 +959,7 @@ def test_a_wrong_method_on_a_one_api_path_is_405(method: str, path: str) -> None
 
 
 def test_an_unknown_one_api_path_is_404_not_a_legacy_read() -> None:
-    answer = FakeBSG().handle("GET", "/api/campaigns/sms/send")
+    answer = FakeBSG().handle("GET", "/api/campaigns/voice/send")
 
     assert answer.status == 404
 

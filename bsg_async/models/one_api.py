@@ -417,7 +417,7 @@ class Tariff:
 
 
 @attrs.frozen
-class RcsContent:
+class RcsSendFields:
     """What every RCS send shares, validated: made by `bsg.rcs`, written by the codec.
 
     `validity` holds the one validity field given (`{"validity": hours}` or

@@ -18,6 +18,8 @@ __all__ = ["DEFAULT_PAGE_LIMIT", "DIGITS", "URL", "Check", "first", "paging"]
 URL = re.compile(r"https?://[^\s/?#]+\S*")
 DIGITS = re.compile(r"[0-9]{1,19}")
 DEFAULT_PAGE_LIMIT = 50
+_SMS_SENDER_DIGITS = re.compile(r"[0-9]{1,15}")
+_SMS_SENDER_NAME = re.compile(r"[\x20-\x7e]{1,11}")
 
 
 class Check:
@@ -95,6 +97,19 @@ class Check:
             self.add(key, f"The {key} must not have more than {bounds[1]} items.")
             return None
         return value
+
+    def sms_sender(self, value: Any, key: str) -> str | None:
+        """An SMS sender: up to 11 Latin letters, digits, spaces or signs, or up to 15 digits."""
+        if not self.required(value, key):
+            return None
+        if (
+            isinstance(value, str)
+            and value.strip()
+            and (_SMS_SENDER_DIGITS.fullmatch(value) or _SMS_SENDER_NAME.fullmatch(value))
+        ):
+            return value
+        self.add(key, f"The {key} must be up to 11 letters and digits, or up to 15 digits.")
+        return None
 
     def object(self, value: Any, key: str, *, required: bool = True) -> Mapping[str, Any] | None:
         if value is None and not required:

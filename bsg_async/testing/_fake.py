@@ -26,6 +26,7 @@ import attrs
 from ..errors import InvalidParameterError
 from ._address_book import AddressBook
 from ._callbacks import CallbackDelivery, Callbacks, ClickHandler, ReportHandler
+from ._campaigns import CampaignApi
 from ._config import Account, Lifecycle, Rules, Webhook, checked
 from ._contacts import ContactsApi
 from ._email import EmailApi
@@ -171,12 +172,12 @@ class FakeBSG:
 
     It serves the legacy REST API (SMS single, bulk and individual create; SMS status by id and
     by reference; SMS task; Viber create and status by id and by reference, with SMS fallback)
-    and the One-API (login, refresh; RCS single, campaign and contact-list sends; WhatsApp
-    single and campaign sends; the universal send over a chain of channels; campaigns get,
-    detail, stop and list; the message search; balance and tariffs; countries, currencies and
-    the price lists per country; 2FA one-time passwords, their templates and price:
-    `fake.otp`; contacts, their custom fields, contact lists and the stop list, in
-    `address_book`), validating like the
+    and the One-API (login, refresh; RCS single, campaign and contact-list sends; SMS, Viber
+    and any-channel campaigns and the SMS campaign price; WhatsApp single and campaign sends;
+    the universal send over a chain of channels; campaigns get, detail, stop and list; the
+    message search; balance and tariffs; countries, currencies and the price lists per
+    country; 2FA one-time passwords, their templates and price: `fake.otp`; contacts, their
+    custom fields, contact lists and the stop list, in `address_book`), validating like the
     real service and answering with its documented codes and wire quirks. References are unique
     per channel forever (codes 23 and 43; an RCS `reference_id` already held gets HTTP 429
     "Too many duplicate request detected"). Statuses move forward on the fake's clock, and RCS
@@ -316,6 +317,7 @@ class FakeBSG:
                 *WhatsAppApi(self._rcs).routes(),
                 *UniversalApi(self._rcs).routes(),
                 *ReferenceApi(self.account).routes(),
+                *CampaignApi(self._rcs).routes(),
                 *self.statistics.routes(),
                 *self.email.routes(),
                 *self.senders.routes(),
@@ -543,14 +545,20 @@ class FakeBSG:
         """How many times a message with `reference` was accepted (on `channel`: `"sms"`,
         `"viber"` or `"rcs"` (its `reference_id`), or on all three).
 
-        With the default `Rules(unique_references=True)` this is 0 or 1 per channel: the proof of
-        exactly-once is that every reference your code reports as sent has 1 here, and every
-        reference it reports as failed (and not "may have been accepted") has 0.
+        A channel counts both APIs: `"sms"` the legacy SMS and the One-API SMS campaigns'
+        messages, `"viber"` likewise. With the default `Rules(unique_references=True)` this
+        is 0 or 1 per channel and API: the proof of exactly-once is that every reference your
+        code reports as sent has 1 here, and every reference it reports as failed (and not
+        "may have been accepted") has 0.
         """
-        stores = self._stores()
-        if channel is not None:
-            return stores[channel].acceptances(reference)
-        return sum(store.acceptances(reference) for store in stores.values())
+        one_api = self._rcs_store.with_key(reference)
+        if channel is None:
+            legacy = self._sms_store.acceptances(reference)
+            return legacy + self._viber_store.acceptances(reference) + len(one_api)
+        count = sum(1 for message in one_api if message.channel == channel)
+        if channel == "rcs":
+            return count
+        return count + self._stores()[channel].acceptances(reference)
 
     def _stores(self) -> dict[AnyChannel, Messages | RcsMessages]:
         """The message store of each channel."""
@@ -580,8 +588,8 @@ class FakeBSG:
         spent = account.sms_price * len(self._sms_store) + account.viber_price * len(
             self._viber_store
         )
-        if self._rcs_store:  # (no RCS yet: the balance keeps the decimals it was given)
-            spent += account.rcs_price * len(self._rcs_store)
+        if self._rcs_store:  # (no One-API send yet: the balance keeps the decimals it was given)
+            spent += self._rcs.spent
         return account.balance - spent
 
     @property

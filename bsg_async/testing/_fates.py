@@ -17,7 +17,9 @@ The channels differ only in words and in a few ways, each a field of their `Rout
 | some numbers cannot receive it | no | `non_viber_*` | `non_rcs_*` |
 | the SMS fallback, for those numbers | - | a whole SMS life of its own | sent, then delivered |
 
-Campaign holds and stops (RCS) move or cut a timeline (`held`, `Fates.steps`).
+The One-API's SMS and Viber campaigns take the RCS column's words (`accepted`, `undelivered`;
+their own draws), Viber with its fallback as RCS's (`ONE_API_SMS`, `ONE_API_VIBER`).
+Campaign holds and stops (One-API campaigns) move or cut a timeline (`held`, `Fates.steps`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from ._store import Store
 __all__ = [
     "FINAL_STATUSES",
     "ONE_API",
+    "ONE_API_SMS",
+    "ONE_API_VIBER",
     "RCS",
     "SMS",
     "VIBER",
@@ -199,6 +203,20 @@ ONE_API = Route(
 )
 """The One-API messages of the other channels (WhatsApp, a universal send's first channel):
 the RCS words, and every number reaches them."""
+# The One-API's SMS and Viber campaigns: One-API words, the fallback of Viber as for RCS.
+ONE_API_SMS = Route("sms", "accepted", "undelivered", "one-sms-fate")
+ONE_API_VIBER = Route(
+    "viber",
+    "accepted",
+    "undelivered",
+    "one-viber-fate",
+    read_tag="one-viber-read",
+    reads=True,
+    reach_tag="viber-user",
+    fallback_offset=3_000_000_000,
+    fallback_life=False,
+)
+_ONE_API_ROUTES = {"rcs": RCS, "sms": ONE_API_SMS, "viber": ONE_API_VIBER}
 
 
 @attrs.frozen
@@ -373,7 +391,7 @@ def _subject(message: FakeMessage | FakeRcsMessage) -> _Subject:
         submission = message.submission
         key = str(message.id)
         return _Subject(
-            RCS if submission.channel == "rcs" else ONE_API,
+            _ONE_API_ROUTES.get(submission.channel, ONE_API),
             message.id,
             message.to,
             submission.accepted_at,

@@ -1,5 +1,9 @@
 """The One-API side of the fake beyond the login: RCS sends, campaigns, messages, tariffs.
 
+Its stores hold every One-API message and campaign: `_campaigns` adds the SMS, Viber and
+any-channel campaigns to them (`open_campaign`), each message's submission saying its
+channel.
+
 Endpoints (bsg-api.md 8.3 to 8.5), each behind a valid bearer token:
 
 - `POST /api/messages/rcs/send` -> `{"data": MessageInfo}`;
@@ -48,9 +52,19 @@ import attrs
 from ._address_book import AddressBook
 from ._check import DIGITS, Check, first, paging
 from ._config import Account
-from ._fates import RCS, Fates, Hold, MessageState, Step, due_steps, format_time, held
+from ._fates import (
+    ONE_API_VIBER,
+    RCS,
+    Fates,
+    Hold,
+    MessageState,
+    Step,
+    due_steps,
+    format_time,
+    held,
+)
 from ._json import dumps
-from ._records import FakeCampaign, FakeRcsMessage, RcsSubmission
+from ._records import FakeCampaign, FakeRcsMessage, OneApiChannel, RcsSubmission
 from ._reply import Reply, invalid, not_found
 from ._reply import page as reply_page
 from ._routes import Route
@@ -59,6 +73,7 @@ from ._store import Store
 __all__ = [
     "CAMPAIGN_ID_BASE",
     "CAMPAIGN_STATUSES",
+    "DUPLICATE",
     "HELD_STATUSES",
     "RCS_ID_BASE",
     "CampaignControls",
@@ -100,8 +115,6 @@ PRICE_QUANTUM = Decimal("0.0000001")
 
 _PHONE = re.compile(r"[0-9]{9,15}")
 _REFERENCE_ID = re.compile(r"[A-Za-z0-9]{1,32}")
-_SMS_SENDER_DIGITS = re.compile(r"[0-9]{1,15}")
-_SMS_SENDER_NAME = re.compile(r"[\x20-\x7e]{1,11}")
 _COUNTRIES = (
     ("380", "UA"),
     ("375", "BY"),
@@ -143,7 +156,7 @@ _COUNTERS = (
     "not_rcs_user",
 )
 _CHANNEL_NAMES = {"rcs": "RCS", "whatsapp": "WhatsApp"}
-_DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
+DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
 
 
 # -- state -------------------------------------------------------------------------------------
@@ -251,7 +264,7 @@ class _Common:
     validity_seconds: int | None
     add_to_contact_book: bool
     check_stop_list: bool
-    channel: str = "rcs"
+    channel: OneApiChannel = "rcs"
 
 
 class RcsApi:
@@ -277,13 +290,20 @@ class RcsApi:
         self.campaigns = campaigns
         self.controls = CampaignControls()
         self.live: dict[int, int] = {}
+        self.spent = Decimal(0)  # the price of every message accepted
         self.fates = fates
         self.now = now
+        self.account = account
         self.price = account.rcs_price
         self.currency = account.currency
         self.tariffs = account.tariffs
         self.book = book if book is not None else AddressBook(account.contact_lists, now)
         self._codes = frozenset(t.code for t in self.tariffs if t.is_active and t.code is not None)
+
+    @property
+    def tariff_codes(self) -> frozenset[int]:
+        """The codes of the account's active tariffs (what `tariff_code` may be)."""
+        return self._codes
 
     # -- sends ---------------------------------------------------------------------------------
 
@@ -326,39 +346,15 @@ class RcsApi:
     def campaign_phones(self, check: Check, value: Any) -> list[tuple[str, str | None]]:
         """A campaign's `phones`: 1 to 5,000 `{number, reference_id}`, numbers and references
         unique; `(number, reference_id)` of each valid one."""
-        recipients: list[tuple[str, str | None]] = []
-        phones = check.items(value, "phones", (1, CAMPAIGN_MAX_PHONES))
-        seen_numbers: set[str] = set()
-        seen_references: set[str] = set()
-        for index, entry in enumerate(phones or ()):
-            key = f"phones.{index}"
-            if not isinstance(entry, dict):
-                check.add(key, f"The {key} must be an object.")
-                continue
-            number = self._number(check, entry.get("number"), key + ".number")
-            reference_id = self._reference_id(
-                check, entry.get("reference_id"), key + ".reference_id"
-            )
-            if number is not None and number in seen_numbers:
-                check.add(key + ".number", f"The {key}.number field has a duplicate value.")
-            if reference_id is not None and reference_id in seen_references:
-                check.add(
-                    key + ".reference_id", f"The {key}.reference_id field has a duplicate value."
-                )
-            if number is not None:
-                seen_numbers.add(number)
-                if reference_id is not None:
-                    seen_references.add(reference_id)
-                recipients.append((number, reference_id))
-        return recipients
+        return self.phones(check, value, "phones", CAMPAIGN_MAX_PHONES)
 
     def accept_single(
         self, reference_id: str | None, number: str, common: _Common, callback_url: str | None
     ) -> Reply:
         """Accept one message of any One-API channel (no campaign) validated by its area:
         `{"data": MessageInfo}`, or the 429 for a `reference_id` already held."""
-        if reference_id is not None and self._held(reference_id):
-            return _DUPLICATE
+        if reference_id is not None and self.held(reference_id):
+            return DUPLICATE
         now = self.now()
         submission = self._submission(common, now, now, callback_url=callback_url)
         message = self._accept(reference_id, number, submission)
@@ -369,9 +365,46 @@ class RcsApi:
     ) -> Reply:
         """Accept a campaign of any One-API channel validated by its area: `{"data":
         Campaign}`, or the 429 when one of its references is already held."""
-        if any(ref is not None and self._held(ref) for _, ref in recipients):
-            return _DUPLICATE
+        if any(ref is not None and self.held(ref) for _, ref in recipients):
+            return DUPLICATE
         return self._campaign(common, recipients, start_at, contact_lists=())
+
+    def phones(
+        self,
+        check: Check,
+        value: Any,
+        key: str,
+        most: int,
+        number: Callable[[Check, Any, str], str | None] | None = None,
+    ) -> list[tuple[str, str | None]]:
+        """`(number, reference_id)` of each of 1 to `most` phones (`{"number",
+        "reference_id"}` objects), numbers and references unique; `number` checks a number
+        (default: a string of 9 to 15 digits)."""
+        read_number = self._number if number is None else number
+        recipients: list[tuple[str, str | None]] = []
+        seen_numbers: set[str] = set()
+        seen_references: set[str] = set()
+        for index, entry in enumerate(check.items(value, key, (1, most)) or ()):
+            item = f"{key}.{index}"
+            if not isinstance(entry, dict):
+                check.add(item, f"The {item} must be an object.")
+                continue
+            phone = read_number(check, entry.get("number"), item + ".number")
+            reference_id = self._reference_id(
+                check, entry.get("reference_id"), item + ".reference_id"
+            )
+            if phone is not None and phone in seen_numbers:
+                check.add(item + ".number", f"The {item}.number field has a duplicate value.")
+            if reference_id is not None and reference_id in seen_references:
+                check.add(
+                    item + ".reference_id", f"The {item}.reference_id field has a duplicate value."
+                )
+            if phone is not None:
+                seen_numbers.add(phone)
+                if reference_id is not None:
+                    seen_references.add(reference_id)
+                recipients.append((phone, reference_id))
+        return recipients
 
     def send_groups(self, payload: Any) -> Reply:
         """`POST /api/campaigns/rcs/send-groups`: the contacts of 1 to 1,000 contact lists."""
@@ -410,28 +443,54 @@ class RcsApi:
         start = now if start_at is None or start_at < now else start_at
         campaign_id = self.campaigns.next_id()
         submission = self._submission(common, now, start, campaign_id=campaign_id)
+        return self.open_campaign(
+            submission, [(number, ref, submission) for number, ref in recipients], contact_lists
+        )
+
+    def open_campaign(
+        self,
+        submission: RcsSubmission,
+        messages: Sequence[tuple[str, str | None, RcsSubmission]],
+        contact_lists: tuple[int, ...] = (),
+    ) -> Reply:
+        """Accept a campaign of any One-API channel: store `messages` (`(phone, reference_id,
+        submission)`: each message's own, or the campaign's `submission`) and the campaign
+        (under `campaigns.next_id()`, which `submission.campaign_id` holds); answer its
+        `Campaign` JSON with its `calculated_price`."""
         first_id = self.messages.next_id()
-        finishes = start
-        for number, reference_id in recipients:
-            message = self._accept(reference_id, number, submission)
+        finishes = submission.start_at
+        price = Decimal(0)
+        for number, reference_id, own in messages:
+            message = self._accept(reference_id, number, own)
             finishes = max(finishes, self.fates.final_at(message))
-        name = f"{_CHANNEL_NAMES.get(common.channel, 'RCS')} campaign {format_time(now)[:10]}"
-        self.campaigns.add(name, first_id, len(recipients), finishes, submission, contact_lists)
+            price += own.price
+        accepted = format_time(submission.accepted_at)
+        if submission.channel == "rcs":
+            name = f"RCS campaign {accepted[:10]}"
+        else:
+            name = f"{submission.channel.upper()} api campaign / {accepted}"
+        self.campaigns.add(name, first_id, len(messages), finishes, submission, contact_lists)
         campaign = self.campaigns.at(-1)
         answer = self.campaign_json(campaign)
-        answer["calculated_price"] = (self.price * len(recipients)).quantize(PRICE_QUANTUM)
+        answer["calculated_price"] = price.quantize(PRICE_QUANTUM)
         return Reply(200, dumps({"data": answer}))
 
-    def _held(self, reference_id: str) -> bool:
+    def held(self, reference_id: str) -> bool:
+        """Whether a One-API message with this `reference_id` was accepted already."""
         return self.messages.taken(reference_id)
 
     def _accept(
         self, reference_id: str | None, phone: str, submission: RcsSubmission
     ) -> FakeRcsMessage:
-        """Store a new message; its status may change from now on (`live`)."""
-        stopped = submission.check_stop_list and self.book.is_stopped(phone, "rcs")
+        stopped = (
+            submission.check_stop_list
+            and submission.channel in ("sms", "viber", "rcs")
+            and self.book.is_stopped(phone, submission.channel)
+        )
         self.messages.add(reference_id, phone, submission, stopped)
-        self.live[len(self.messages) - 1] = 0
+        self.spent += submission.price
+        if submission.channel == "rcs":
+            self.live[len(self.messages) - 1] = 0
         return self.messages.at(-1)
 
     def campaign_messages(self, campaign: FakeCampaign) -> Sequence[FakeRcsMessage]:
@@ -452,6 +511,7 @@ class RcsApi:
         self.campaigns.clear()
         self.controls.clear()
         self.live.clear()
+        self.spent = Decimal(0)
 
     def _submission(
         self,
@@ -537,7 +597,6 @@ class RcsApi:
 
     @staticmethod
     def _options(check: Check, value: Any, key: str = "options") -> Mapping[str, Any] | None:
-        """RCS content at `key`: `text` (1 to 160) or 1 to 10 `cards`, not both."""
         options = check.object(value, key)
         if options is None:
             return None
@@ -565,7 +624,7 @@ class RcsApi:
             return None
         prefix = "alternative_channel.sms."
         check.text(sms.get("text"), prefix + "text", SMS_TEXT_MAX)
-        check_sms_sender(check, sms.get("sender"), prefix + "sender")
+        check.sms_sender(sms.get("sender"), prefix + "sender")
         _validity(check, sms, prefix)
         check.boolean(sms.get("check_stop_list"), prefix + "check_stop_list")
         return sms
@@ -689,11 +748,13 @@ class RcsApi:
         now = self._now_of(campaign)
         submission = campaign.submission
         statistics = {name: now.counts.get(name, 0) for name in _COUNTERS}
-        statistics["not_rcs_user"] = sum(
-            1
-            for message in self.campaign_messages(campaign)
-            if submission.channel == "rcs" and not self.fates.reaches(RCS, message.to)
-        )
+        if submission.channel in ("rcs", "viber"):
+            route = RCS if submission.channel == "rcs" else ONE_API_VIBER
+            statistics[f"not_{submission.channel}_user"] = sum(
+                1
+                for message in self.campaign_messages(campaign)
+                if not self.fates.reaches(route, message.to)
+            )
         return {
             "id": campaign.id,
             "name": campaign.name,
@@ -708,7 +769,9 @@ class RcsApi:
             "alternative_channels": now.channels,
             "total_messages": campaign.count,
             "total_phones": campaign.count,
-            "total_price": (submission.price * campaign.count).quantize(PRICE_QUANTUM),
+            "total_price": sum(
+                (m.price for m in self.campaign_messages(campaign)), Decimal(0)
+            ).quantize(PRICE_QUANTUM),
             "currency": submission.currency,
         }
 
@@ -883,16 +946,6 @@ def _suggestion(check: Check, value: Any, key: str) -> None:
             check.matches(phone, key + ".phone", _PHONE, "must be 9 to 15 digits")
     elif check.required(kind, key + ".type"):
         check.add(key + ".type", f"The selected {key}.type is invalid.")
-
-
-def check_sms_sender(check: Check, sender: Any, key: str) -> None:
-    """An SMS sender (required): up to 11 letters and digits, or up to 15 digits."""
-    if check.required(sender, key) and not (
-        isinstance(sender, str)
-        and sender.strip()
-        and (_SMS_SENDER_DIGITS.fullmatch(sender) or _SMS_SENDER_NAME.fullmatch(sender))
-    ):
-        check.add(key, f"The {key} must be up to 11 letters and digits, or up to 15 digits.")
 
 
 def _validity(check: Check, data: Mapping[str, Any], prefix: str) -> tuple[int | None, int | None]:

@@ -16,6 +16,7 @@ import attrs
 
 __all__ = [
     "Channel",
+    "OneApiChannel",
     "FakeCampaign",
     "FakeHlr",
     "FakeMessage",
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 Channel = Literal["sms", "viber"]
+OneApiChannel = Literal["sms", "viber", "rcs", "whatsapp", "voice", "telegram"]
 
 
 @attrs.frozen
@@ -169,9 +171,12 @@ class RcsSubmission:
     sent (read-only views). `accepted_at` and `start_at` are the fake's clock in Unix seconds
     (`start_at` is later only for a campaign scheduled ahead). `validity_hours` is what the
     message reports (from `validity`, or `validity_seconds` rounded up, default 72).
-    `channel` is the One-API channel it went out on: `"rcs"`, or `"whatsapp"` or the first
-    channel of a universal send (`"sms"`, `"viber"`, `"voice"`, `"telegram"`), whose content
-    object `options` then is.
+
+    Every One-API send has one: `channel` says which (`"rcs"`; `"sms"` and `"viber"` for their
+    campaigns, whose `options` then hold the SMS's `text`, or the Viber message's `text`,
+    `image_url`, `button_caption` and `link_url`; `"whatsapp"`, or the first channel of a
+    universal send (`"sms"`, `"viber"`, `"voice"`, `"telegram"`), whose content object
+    `options` then is).
     """
 
     sender: str
@@ -188,7 +193,7 @@ class RcsSubmission:
     campaign_id: int | None = None
     add_to_contact_book: bool = True
     check_stop_list: bool = True
-    channel: str = "rcs"
+    channel: OneApiChannel = "rcs"
 
 
 @attrs.frozen
@@ -239,8 +244,8 @@ class FakeRcsMessage(_Accepted):
         return tuple(found)
 
     @property
-    def channel(self) -> str:
-        """The One-API channel it went out on (`"rcs"`, `"whatsapp"`, `"sms"`, ...)."""
+    def channel(self) -> OneApiChannel:
+        """The One-API channel it went out on (`"rcs"`, `"sms"`, `"viber"`, `"whatsapp"`, ...)."""
         return self.submission.channel
 
     @property

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from ._check import Check
 from ._rcs import CALLBACK_URL_MAX, SENDER_MAX, SMS_TEXT_MAX, RcsApi, _Common, _validity
-from ._rcs import check_sms_sender as _sms_sender
+from ._records import OneApiChannel
 from ._reply import Reply, invalid
 from ._routes import Route
 
@@ -74,7 +74,7 @@ class UniversalApi:
             validity_seconds=seconds,
             add_to_contact_book=flags["add_to_contact_book"] is not False,
             check_stop_list=flags["check_stop_list"] is not False,
-            channel=chain[0],
+            channel=cast("OneApiChannel", chain[0]),  # one of the checked names
         )
         return self.rcs.accept_single(reference_id, number, common, callback_url)
 
@@ -105,7 +105,7 @@ def _sms(check: Check, value: Any, key: str) -> Mapping[str, Any] | None:
     content = check.object(value, key)
     if content is None:
         return None
-    _sms_sender(check, content.get("sender"), key + ".sender")
+    check.sms_sender(content.get("sender"), key + ".sender")
     check.text(content.get("text"), key + ".text", SMS_TEXT_MAX)
     check.text(
         content.get("unsubscribe_caption"),

@@ -107,9 +107,11 @@ class ChannelView(MessageView[FakeMessage]):
 
 
 class RcsView(MessageView[FakeRcsMessage]):
-    """The fake's RCS messages and campaigns (`fake.rcs`): the One-API's message store, so
-    the WhatsApp and universal sends (`bsg.whatsapp`, `bsg.messages.send`) are here too, each
-    with its `channel`.
+    """The fake's RCS messages and campaigns (`fake.rcs`), and with them every One-API
+    message and campaign: those of the SMS, Viber and any-channel campaigns, WhatsApp and the
+    universal sends (`bsg.whatsapp`, `bsg.messages.send`) live in the same stores
+    (`message.channel` tells them apart; `fake.acceptances(reference, "sms")` counts them with
+    the legacy SMS).
 
     ```python
     assert fake.rcs.acceptances("order42") == 1
