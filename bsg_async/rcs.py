@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
+from ._many import send_form
 from ._one_api_sending import (
     campaign_stream,
     held_message,
@@ -36,13 +37,11 @@ from ._one_api_sending import (
     post_referenced,
 )
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .batch import _collect as collect
 from .errors import (
     BSGError,
     InvalidParameterError,
 )
 from .models import Recipient, SmsFallback
-from .models.batch import BatchReport
 from .models.one_api import (
     Campaign,
     MessageInfo,
@@ -205,50 +204,6 @@ class RcsResource:
         payload = wire.rcs_campaign(target.phones, content, start_at=start)
         return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
 
-    async def send_campaign_many(
-        self,
-        to: Recipients,
-        *,
-        sender: str,
-        text: str | None = None,
-        cards: Sequence[RcsCard] | RcsCard | None = None,
-        sms_fallback: SmsFallback | None = None,
-        start_at: datetime | None = None,
-        tariff: int | None = None,
-        validity: timedelta | None = None,
-        add_to_contact_book: bool | None = None,
-        check_stop_list: bool | None = None,
-        chunk_size: int = CAMPAIGN_MAX_PHONES,
-        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
-        on_progress: ProgressCallback | None = None,
-    ) -> BatchReport:
-        """Send one RCS message to any number of recipients as campaigns of `chunk_size`
-        phones (1 to 5,000, the endpoint's maximum by default); one outcome per recipient, in
-        input order. The contract and the cost of reading each recipient's id and price back
-        are those of `bsg.sms.send_campaign_many`; content and options as in `send_campaign`.
-
-        ```python
-        report = await bsg.rcs.send_campaign_many(numbers, sender="MyShop", text="Sale")
-        ```
-        """
-        return await collect(
-            self.stream_campaign_many(
-                to,
-                sender=sender,
-                text=text,
-                cards=cards,
-                sms_fallback=sms_fallback,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                add_to_contact_book=add_to_contact_book,
-                check_stop_list=check_stop_list,
-                chunk_size=chunk_size,
-                concurrency=concurrency,
-                on_progress=on_progress,
-            )
-        )
-
     def stream_campaign_many(
         self,
         to: Recipients,
@@ -266,8 +221,18 @@ class RcsResource:
         concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
         on_progress: ProgressCallback | None = None,
     ) -> OutcomeStream:
-        """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
-        read (see `OutcomeStream`: open it with `async with`)."""
+        """Send one RCS message to any number of recipients as campaigns of `chunk_size`
+        phones (1 to 5,000, the endpoint's maximum by default), and yield each outcome as its
+        campaign's outcomes are read (see `OutcomeStream`: open it with `async with`). The
+        contract and the cost of reading each recipient's id and price back are those of
+        `bsg.sms.stream_campaign_many`; content and options as in `send_campaign`.
+
+        ```python
+        async with bsg.rcs.stream_campaign_many(numbers, sender="MyShop", text="Sale") as out:
+            async for outcome in out:
+                print(outcome)
+        ```
+        """
         content = _content(
             sender=sender,
             text=text,
@@ -294,6 +259,17 @@ class RcsResource:
             concurrency=concurrency,
             on_progress=on_progress,
         )
+
+    send_campaign_many = send_form(stream_campaign_many)
+    """Send one RCS message to any number of recipients as campaigns of `chunk_size` phones,
+    and return a `BatchReport` with exactly one outcome per recipient, in input order.
+
+    ```python
+    report = await bsg.rcs.send_campaign_many(numbers, sender="MyShop", text="Sale")
+    ```
+
+    The keywords, their checks and the contract are those of `stream_campaign_many`.
+    """
 
 
 def _content(
