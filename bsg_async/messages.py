@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._one_api_sending import held_message, post_referenced
 from ._paging import DEFAULT_PAGE_SIZE, Pages, page_size, time_filters
 from .errors import BSGError, InvalidParameterError
 from .models.channels import CHANNEL_TYPES, MessageChannel, UniversalOptions
 from .models.one_api import MessageInfo, OneApiMessage
-from .rcs import _callback_url, _phone, _reference
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -123,11 +123,11 @@ class MessagesResource:
         search cannot resolve; `TransportError` when no answer came after all retries (then
         `may_have_been_accepted` tells whether the service may hold the message).
         """
-        number = _phone(to, "to")
-        ref = _reference(reference, "reference")
+        number = campaign_args.phone(to, "to")
+        ref = campaign_args.reference(reference, "reference")
         chain = _chain(channels)
         options = UniversalOptions(
-            callback_url=None if callback_url is None else _callback_url(callback_url),
+            callback_url=campaign_args.callback(callback_url),
             tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
             validity=rules.one_api_validity(validity),
             respect_curfew=_flag(respect_curfew, "respect_curfew"),

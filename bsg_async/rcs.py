@@ -39,7 +39,6 @@ from ._one_api_sending import (
 from .batch import OutcomeStream, ProgressCallback, Recipients
 from .errors import (
     BSGError,
-    InvalidParameterError,
 )
 from .models import Recipient, SmsFallback
 from .models.one_api import (
@@ -60,7 +59,6 @@ CAMPAIGN_PATH = "/api/campaigns/rcs/send"
 GROUPS_PATH = "/api/campaigns/rcs/send-groups"
 
 SENDER_MAX = 40
-CALLBACK_URL_MAX = 100
 CAMPAIGN_MAX_PHONES = 5000
 CONTACT_LISTS_MAX = 1000
 DEFAULT_CAMPAIGN_CONCURRENCY = 2
@@ -120,8 +118,8 @@ class RcsResource:
         answer came after all retries (then `may_have_been_accepted` tells whether the service
         may hold the message).
         """
-        number = _phone(to, "to")
-        ref = _reference(reference, "reference")
+        number = campaign_args.phone(to, "to")
+        ref = campaign_args.reference(reference, "reference")
         content = _content(
             sender=sender,
             text=text,
@@ -132,7 +130,7 @@ class RcsResource:
             add_to_contact_book=add_to_contact_book,
             check_stop_list=check_stop_list,
         )
-        url = None if callback_url is None else _callback_url(callback_url)
+        url = campaign_args.callback(callback_url)
         payload = self._client._wire.rcs_message(number, ref, content, callback_url=url)
         client = self._client
 
@@ -290,32 +288,11 @@ def _content(
         options=_options(text, cards),
         sms_fallback=fallback,
         fallback_validity=fallback_validity,
-        tariff=None if tariff is None else rules.integer(tariff, "tariff", rules.ONE_API_TARIFFS),
+        tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         validity=rules.one_api_validity(validity),
-        add_to_contact_book=None
-        if add_to_contact_book is None
-        else rules.boolean(add_to_contact_book, "add_to_contact_book"),
-        check_stop_list=None
-        if check_stop_list is None
-        else rules.boolean(check_stop_list, "check_stop_list"),
+        add_to_contact_book=campaign_args.flag(add_to_contact_book, "add_to_contact_book"),
+        check_stop_list=campaign_args.flag(check_stop_list, "check_stop_list"),
     )
-
-
-def _reference(value: object, field: str) -> str:
-    return rules.new_reference() if value is None else rules.reference(value, field, one_api=True)
-
-
-def _phone(value: object, field: str) -> str:
-    return rules.msisdn(value, field, min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
-
-
-def _callback_url(value: object) -> str:
-    url = rules.http_url(value, "callback_url")
-    if len(url) > CALLBACK_URL_MAX:
-        raise InvalidParameterError(
-            "callback_url", value, f"must be at most {CALLBACK_URL_MAX} characters"
-        )
-    return url
 
 
 def _options(text: object, cards: object) -> RcsOptions:
