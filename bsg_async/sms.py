@@ -107,15 +107,16 @@ class SmsResource:
         Raises like `send`; a duplicate reference within the call is an `InvalidParameterError`.
         """
         fixed = _fixed(to, "to")
-        post = self._bulk_poster(
-            text=rules.text(text, "text"),
-            sender=rules.sender(sender),
-            options=_options(validity, tariff, two_way),
-        )
+        post = self._bulk_poster(text, sender, validity, tariff, two_way)
         return await send_result(self._client._wire, fixed, post, self.get_by_reference)
 
-    def _bulk_poster(self, *, text: str, sender: str, options: dict[str, int]) -> Post:
-        """Sends one bulk create (`destination: phones`) to the recipients it is given."""
+    def _bulk_poster(
+        self, text: str, sender: str, validity: timedelta | None, tariff: int | None, two_way: bool
+    ) -> Post:
+        """Checks the shared fields once, then sends one bulk create (`destination: phones`)
+        to the recipients it is given (`send_bulk`, and each chunk of `stream_many`)."""
+        text, sender = rules.text(text, "text"), rules.sender(sender)
+        options = _options(validity, tariff, two_way)
         wire, request = self._client._wire, self._client.legacy_request
 
         async def post(recipients: list[Recipient]) -> Answer:
@@ -162,11 +163,7 @@ class SmsResource:
         outcomes:`; leaving the block stops it (see `OutcomeStream`). `send_many` takes the
         same keywords and returns every outcome at once.
         """
-        post = self._bulk_poster(
-            text=rules.text(text, "text"),
-            sender=rules.sender(sender),
-            options=_options(validity, tariff, two_way),
-        )
+        post = self._bulk_poster(text, sender, validity, tariff, two_way)
         size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
         wire, lookup = self._client._wire, self.get_by_reference
 
