@@ -224,12 +224,6 @@ class RcsResource:
         campaign's outcomes are read (see `OutcomeStream`: open it with `async with`). The
         contract and the cost of reading each recipient's id and price back are those of
         `bsg.sms.stream_campaign_many`; content and options as in `send_campaign`.
-
-        ```python
-        async with bsg.rcs.stream_campaign_many(numbers, sender="MyShop", text="Sale") as out:
-            async for outcome in out:
-                print(outcome)
-        ```
         """
         content = _content(
             sender=sender,

@@ -370,12 +370,6 @@ class ViberResource:
         outcome as its campaign's outcomes are read (see `OutcomeStream`: open it with
         `async with`). The contract and the cost of reading each recipient's id and price back
         are those of `bsg.sms.stream_campaign_many`; options as in `send_campaign`.
-
-        ```python
-        async with bsg.viber.stream_campaign_many(numbers, text="Sale", sender="MyShop") as out:
-            async for outcome in out:
-                print(outcome)
-        ```
         """
         content = ViberContent(
             text=text,
