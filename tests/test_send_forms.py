@@ -5,10 +5,11 @@ by `_many.send_form`: the same keywords, checks and outcomes, seen as a method o
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import pytest
 
-from bsg_async import AsyncBSG, BatchReport, InvalidParameterError
+from bsg_async import AsyncBSG, BatchReport, InvalidParameterError, OutcomeStream
 
 from .conftest import API_KEY
 
@@ -58,3 +59,19 @@ def test_only_a_stream_form_can_have_a_send_form() -> None:
 
     with pytest.raises(ValueError, match="stream_<operation>"):
         send_form(many)  # type: ignore[arg-type]
+
+
+async def test_a_send_form_runs_the_stream_form_its_resource_has() -> None:
+    async with AsyncBSG(api_key=API_KEY) as bsg:
+        calls: list[dict[str, object]] = []
+        original = bsg.sms.stream_many
+
+        def stream_many(**kwargs: Any) -> OutcomeStream:
+            calls.append(kwargs)
+            return original(**kwargs)
+
+        bsg.sms.stream_many = stream_many  # type: ignore[method-assign]
+        with pytest.raises(InvalidParameterError):
+            await bsg.sms.send_many(to=["380972000001"], text="", sender="Shop")
+
+    assert calls == [{"to": ["380972000001"], "text": "", "sender": "Shop"}]
