@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _validation as rules
-from ._one_api_sending import held_message, post_referenced
+from ._one_api_sending import held_message, not_rate_limited, post_referenced
 from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size, time_filters
 from .errors import BSGError
 from .models.channels import MessageChannel, UniversalOptions, chain
@@ -154,8 +154,10 @@ async def post_dry_run(
     client: AsyncBSG, path: str, payload: Mapping[str, Any], result: type[T]
 ) -> T:
     """POST a send marked `dry_run` and return the answer's `data` as `result`. Nothing is
-    sent, so it is retried as any read, and no answer means nothing is held."""
-    answer = await client.one_api_request("POST", path, json=payload)
+    sent, so it is retried as any read (but a 429, "Too many duplicate request detected": a
+    reference is held already, which retrying cannot change), and no answer means nothing is
+    held."""
+    answer = await client.one_api_request("POST", path, json=payload, retry_if=not_rate_limited)
     return client._wire.structure(data_object(answer), result, http_status=answer.http_status)
 
 
