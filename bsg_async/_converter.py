@@ -1662,55 +1662,42 @@ def _template_json(template: WhatsAppTemplate) -> dict[str, Any]:
 
 def _channel_name(channel: MessageChannel) -> str:
     """The wire's name of a channel (`"sms"`, `"viber"`, `"rcs"`, `"voice"`, `"telegram"`)."""
-    return _CHANNEL_NAMES[type(channel)]
-
-
-_CHANNEL_NAMES: Mapping[type[Any], str] = {
-    SmsChannel: "sms",
-    ViberChannel: "viber",
-    RcsChannel: "rcs",
-    VoiceChannel: "voice",
-    TelegramChannel: "telegram",
-}
+    return _CHANNELS[type(channel)][0]
 
 
 def _channel_json(channel: MessageChannel) -> dict[str, Any]:
     """One channel's content object (`sms`, `viber`, ... of a universal send or an
-    any-channel campaign; the top-level fields of a Viber campaign)."""
-    out: dict[str, Any]
+    any-channel campaign; the top-level fields of a Viber campaign): its fields that are not
+    `None`, by their wire names, and an RCS message's text or cards, an SMS's short links."""
+    out = {
+        wire_name: value
+        for name, wire_name in _CHANNELS[type(channel)][1].items()
+        if (value := getattr(channel, name)) is not None
+    }
     if isinstance(channel, RcsChannel):
-        return {"sender": channel.sender, **_options_json(channel.options)}
-    if isinstance(channel, SmsChannel):
-        out = {"sender": channel.sender, "text": channel.text}
-        if channel.transliterate is not None:
-            out["transliterate"] = channel.transliterate
-        if channel.unsubscribe_caption is not None:
-            out["unsubscribe_caption"] = channel.unsubscribe_caption
-        if channel.short_links:
-            out["short_links"] = [_short_link_json(link) for link in channel.short_links]
-        return out
-    if isinstance(channel, ViberChannel):
-        out = {"sender": channel.sender, "text": channel.text}
-        if channel.image_url is not None:
-            out["image_url"] = channel.image_url
-        if channel.button_caption is not None:
-            out["button_caption"] = channel.button_caption
-            out["link_url"] = channel.button_url
-        return out
-    if isinstance(channel, VoiceChannel):
-        out = {"text": channel.text, "category": channel.category}
-        for wire_name, value in (
-            ("sender", channel.sender),
-            ("voice", channel.voice),
-            ("lang", channel.language),
-        ):
-            if value is not None:
-                out[wire_name] = value
-        return out
-    out = {"text": channel.text}
-    if channel.sender is not None:
-        out["sender"] = channel.sender
+        out.update(_options_json(channel.options))
+    elif isinstance(channel, SmsChannel) and channel.short_links:
+        out["short_links"] = [_short_link_json(link) for link in channel.short_links]
     return out
+
+
+def _names(*names: str, **renamed: str) -> dict[str, str]:
+    """Field name -> wire name: `names` as they are, `renamed` to their wire names."""
+    return {**{name: name for name in names}, **renamed}
+
+
+# Each channel's wire name and its plain fields. A Viber button has both parts or none (the
+# model's rule), its link sent as `link_url`.
+_CHANNELS: Mapping[type[Any], tuple[str, Mapping[str, str]]] = {
+    SmsChannel: ("sms", _names("sender", "text", "transliterate", "unsubscribe_caption")),
+    ViberChannel: (
+        "viber",
+        _names("sender", "text", "image_url", "button_caption", button_url="link_url"),
+    ),
+    RcsChannel: ("rcs", _names("sender")),
+    VoiceChannel: ("voice", _names("text", "category", "sender", "voice", language="lang")),
+    TelegramChannel: ("telegram", _names("text", "sender")),
+}
 
 
 def _short_link_json(link: SmsShortLink) -> dict[str, Any]:
