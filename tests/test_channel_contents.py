@@ -234,6 +234,13 @@ def test_a_short_link_refuses_what_the_description_does_not_allow(
     assert caught.value.field == field
 
 
+def test_an_sms_takes_short_links_as_a_list_only() -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        SmsChannel(text="Hi", sender="Shop", short_links="https://shop.example")  # type: ignore[arg-type]
+
+    assert caught.value.field == "short_links"
+
+
 def test_a_short_link_placeholder_must_be_in_the_text() -> None:
     link = SmsShortLink(target="https://shop.example", placeholder="LINK", domain_ids=DOMAIN_A)
 
@@ -579,6 +586,16 @@ async def test_the_fake_charges_each_individual_message_on_its_own_tariff(
             "/api/campaigns/sms/send-individual",
             {"messages": [{"phone": int(PHONE), "sender": "S", "text": "Hi", "tariff_code": 404}]},
             ["messages.0.tariff_code"],
+        ),
+        (
+            "/api/campaigns/send",
+            {
+                "channels": ["voice", "sms"],
+                "recipients": {"phones": [{"number": PHONE}]},
+                "voice": {"text": "Hi", "category": "spam"},
+                "sms": {"sender": "S", "text": "Hi", "short_links": ["https://a.example"]},
+            },
+            ["voice.category", "sms.short_links.0"],
         ),
     ],
 )
