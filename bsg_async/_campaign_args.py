@@ -3,7 +3,7 @@
 `target(to, contact_lists, ...)`: exactly one of phones (each with its `reference_id` fixed
 before the first attempt) and contact-list ids. `options(...)`: the campaign's optional fields
 (`start_at` on the service's clock, `tariff`, validity in whole hours, ...). `phone`,
-`reference`, `callback` (for `callback_url`) and `flag`: the One-API's rule for one argument,
+`reference` and `callback` (for `callback_url`): the One-API's rule for one argument,
 for campaigns and the one-message sends (`bsg.rcs.send`, `bsg.whatsapp.send`,
 `bsg.messages.send`) alike. Each rule is the one in `_validation`; this module only says which
 rule each argument takes.
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "callback",
-    "flag",
     "options",
     "phone",
     "phones",
@@ -125,11 +124,6 @@ def callback(value: object) -> str | None:
     return url
 
 
-def flag(value: object, field: str) -> bool | None:
-    """`None` (the service's default), or a `bool`."""
-    return None if value is None else rules.boolean(value, field)
-
-
 def _list_ids(value: object, max_lists: int | None) -> list[int]:
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
@@ -166,9 +160,9 @@ def options(
         start_at=start(client, start_at),
         tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         validity=rules.optional_duration(validity, "validity", VALIDITY_HOURS, "hours"),
-        add_to_contact_book=flag(add_to_contact_book, "add_to_contact_book"),
-        check_stop_list=flag(check_stop_list, "check_stop_list"),
-        transliterate=flag(transliterate, "transliterate"),
+        add_to_contact_book=rules.optional_boolean(add_to_contact_book, "add_to_contact_book"),
+        check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
+        transliterate=rules.optional_boolean(transliterate, "transliterate"),
         callback_url=callback(callback_url),
     )
 

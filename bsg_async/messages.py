@@ -134,9 +134,9 @@ class MessagesResource:
             callback_url=campaign_args.callback(callback_url),
             tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
             validity=rules.one_api_validity(validity),
-            respect_curfew=_flag(respect_curfew, "respect_curfew"),
-            add_to_contact_book=_flag(add_to_contact_book, "add_to_contact_book"),
-            check_stop_list=_flag(check_stop_list, "check_stop_list"),
+            respect_curfew=rules.optional_boolean(respect_curfew, "respect_curfew"),
+            add_to_contact_book=rules.optional_boolean(add_to_contact_book, "add_to_contact_book"),
+            check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
             dry_run=rules.boolean(dry_run, "dry_run"),
         )
         client = self._client
@@ -159,10 +159,6 @@ async def post_dry_run(
     held."""
     answer = await client.one_api_request("POST", path, json=payload, retry_if=not_rate_limited)
     return client._wire.structure(data_object(answer), result, http_status=answer.http_status)
-
-
-def _flag(value: object, field: str) -> bool | None:
-    return None if value is None else rules.boolean(value, field)
 
 
 def page_size_checked(value: object) -> int:

@@ -284,8 +284,8 @@ def _content(
         fallback_validity=fallback_validity,
         tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         validity=rules.one_api_validity(validity),
-        add_to_contact_book=campaign_args.flag(add_to_contact_book, "add_to_contact_book"),
-        check_stop_list=campaign_args.flag(check_stop_list, "check_stop_list"),
+        add_to_contact_book=rules.optional_boolean(add_to_contact_book, "add_to_contact_book"),
+        check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
     )
 
 

@@ -150,6 +150,6 @@ def _content(
         template=template,
         sms_fallback=fallback,
         fallback_validity=fallback_validity,
-        add_to_contact_book=campaign_args.flag(add_to_contact_book, "add_to_contact_book"),
-        check_stop_list=campaign_args.flag(check_stop_list, "check_stop_list"),
+        add_to_contact_book=rules.optional_boolean(add_to_contact_book, "add_to_contact_book"),
+        check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
     )
