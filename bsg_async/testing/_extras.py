@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
+from ._check import at_path_id
 from ._fates import format_time
 from ._json import dumps
 from ._legacy import (
@@ -37,7 +38,6 @@ from ._legacy import (
     VIBER_VALIDITY,
     LegacyApi,
     _Codes,
-    _id,
 )
 from ._legacy import _bounded as bounded
 from ._records import FakeHlr
@@ -120,9 +120,7 @@ class LegacyExtras:
 
     def hlr_get(self, raw_id: str) -> Reply:
         """`GET .../hlr/{id}`."""
-        lookup_id = _id(raw_id)
-        found = self.hlr.get(lookup_id) if lookup_id is not None else None
-        return self._hlr_report(found)
+        return self._hlr_report(at_path_id(raw_id, self.hlr.get))
 
     def hlr_by_reference(self, raw_reference: str) -> Reply:
         """`GET .../hlr/reference/{reference}`."""

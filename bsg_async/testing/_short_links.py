@@ -24,7 +24,7 @@ import attrs
 from ._check import Check, first
 from ._fates import format_time
 from ._json import dumps
-from ._reply import Reply, invalid
+from ._reply import NO_CONTENT, Reply, invalid
 from ._routes import Call, Route
 from ._store import Store
 
@@ -34,7 +34,6 @@ PAGE_SIZES = frozenset({10, 20, 50, 100, 200, 500})
 SLUG_TYPES = frozenset({"random", "from_original", "numeric"})
 SYSTEM_DOMAIN = "ssx.one"
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_NO_CONTENT = Reply(204, b"")
 _LINK_NOT_FOUND = Reply(422, dumps({"message": "Short link not found"}))
 _DOMAIN_NOT_FOUND = Reply(422, dumps({"message": "Domain not found"}))
 _DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
@@ -197,7 +196,7 @@ class ShortLinksApi:
             self.links.replace(link.id, *_row(attrs.evolve(link, status="deleted")))
         else:
             self.links.remove(link.id)
-        return _NO_CONTENT
+        return NO_CONTENT
 
     def statistics(self, link_id: str) -> Reply:
         """`GET /api/short-url/links/{uuid}/statistics`."""
@@ -279,7 +278,7 @@ class ShortLinksApi:
         if domain is None:
             return _DOMAIN_NOT_FOUND
         self.domains.remove(domain.id)
-        return _NO_CONTENT
+        return NO_CONTENT
 
     def list(self, query: str, *, links: bool) -> Reply:
         """A list of links (or domains) made in the days `from` to `to`, paged."""
