@@ -42,6 +42,7 @@ from ._legacy import (
 from ._legacy import _bounded as bounded
 from ._records import FakeHlr
 from ._reply import Reply
+from ._routes import Handler, Route, legacy_send
 from ._store import Store
 
 __all__ = ["HLR_ID_BASE", "NETWORKS", "HlrLookups", "LegacyExtras"]
@@ -73,6 +74,31 @@ class LegacyExtras:
         self.legacy = legacy
         self.hlr = hlr
         self.current_balance = balance
+
+    def routes(self) -> tuple[Route, ...]:
+        """The balance, price, quote and HLR operations, for the fake's legacy `Router`; they
+        come before `LegacyApi.routes()` (`sms/price` is not the SMS with id `price`)."""
+        return (
+            Route("GET", "common/balance", lambda call: self.balance()),
+            *(
+                route
+                for channel in ("sms", "viber", "hlr")
+                for route in (
+                    Route("GET", f"{channel}/prices", self._price_list(channel)),
+                    Route("GET", f"{channel}/prices/{{tariff}}", self._price_list(channel)),
+                )
+            ),
+            *legacy_send("sms/price", lambda call: self.sms_quote(call.json())),
+            *legacy_send("viber/price", lambda call: self.viber_quote(call.json())),
+            *legacy_send("hlr/create", lambda call: self.hlr_create(call.json())),
+            Route(
+                "GET", "hlr/reference/{ref}", lambda call: self.hlr_by_reference(call.params["ref"])
+            ),
+            Route("GET", "hlr/{id}", lambda call: self.hlr_get(call.params["id"])),
+        )
+
+    def _price_list(self, channel: str) -> Handler:
+        return lambda call: self.prices(channel, call.params.get("tariff"))
 
     def hlr_create(self, payload: Any) -> Reply:
         """`POST|PUT .../hlr/create`."""

@@ -52,7 +52,8 @@ from ._config import Account, Rules
 from ._fates import VIBER, Fates, MessageState, format_time
 from ._json import dumps
 from ._records import Channel, FakeMessage, Submission, Task
-from ._reply import Reply
+from ._reply import Reply, not_found
+from ._routes import Route, legacy_send
 from ._store import Store
 
 __all__ = [
@@ -188,6 +189,25 @@ class LegacyApi:
         )
         self._viber_entry_head = '{"error":0,"errorDescription":"No errors","reference":'
         self._viber_entry_tail = f',"price":{account.viber_price},"currency":{currency}}}'
+
+    def routes(self) -> tuple[Route, ...]:
+        """The SMS and Viber operations, for the fake's legacy `Router` (fixed paths first)."""
+        return (
+            *legacy_send("sms/create", lambda call: self.sms_create(call.json())),
+            Route("GET", "sms/task/{id}", lambda call: self.sms_task(call.params["id"])),
+            Route(
+                "GET", "sms/reference/{ref}", lambda call: self.sms_by_reference(call.params["ref"])
+            ),
+            Route("GET", "sms/{id}", lambda call: self.sms_get(call.params["id"])),
+            *legacy_send("viber/create", lambda call: self.viber_create(call.json())),
+            Route("GET", "viber/task/{id}", lambda call: not_found("Not Found")),  # SMS only
+            Route(
+                "GET",
+                "viber/reference/{ref}",
+                lambda call: self.viber_by_reference(call.params["ref"]),
+            ),
+            Route("GET", "viber/{id}", lambda call: self.viber_get(call.params["id"])),
+        )
 
     # -- helpers -------------------------------------------------------------------------------
 
