@@ -133,11 +133,9 @@ class ContactsApi:
         holder = self.book.find_contact(phone)
         if holder is not None and holder.id != contact.id:
             return _DUPLICATE_PHONE
-        self.book.change_contact(contact, phone, values)
+        changed = self.book.change_contact(contact, phone, values)
         if lists is not None:
             self.book.attach([contact.id], lists)
-        changed = self.book.contact(contact.id)
-        assert changed is not None
         return Reply(200, dumps({"data": self.book.contact_json(changed)}))
 
     def delete_contact(self, raw_id: str) -> Reply:
@@ -225,14 +223,12 @@ class ContactsApi:
         visible = check.boolean(data.get("is_visible"), "is_visible")
         if check.errors:
             return invalid(check.errors)
-        self.book.change_field(
+        changed = self.book.change_field(
             field,
             field.name if name is None else name,
             field.description if description is None else description,
             field.is_visible if visible is None else visible,
         )
-        changed = self.book.field(field.id)
-        assert changed is not None
         return Reply(200, dumps({"data": self.book.field_json(changed)}))
 
     def delete_fields(self, payload: Any) -> Reply:
@@ -301,9 +297,7 @@ class ContactsApi:
             return invalid(check.errors)
         if name != found.name and self.book.lists_taken(name):
             return _DUPLICATE_LIST
-        self.book.change_list(found, name, description, default)
-        changed = self.book.contact_list(found.id)
-        assert changed is not None
+        changed = self.book.change_list(found, name, description, default)
         return Reply(200, dumps({"data": self.book.list_json(changed)}))
 
     def delete_list(self, raw_id: str) -> Reply:

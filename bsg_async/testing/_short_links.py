@@ -155,10 +155,10 @@ class ShortLinksApi:
         if any(link.target == target and link.domain == domain.uuid for link in self.links):
             return _DUPLICATE
         link_id = self.links.next_id()
-        self.links.add(
+        link = self.links.create(
             _uuid(2, link_id), domain.uuid, _slug(link_id), target, None, "active", self._now()
         )
-        return Reply(201, dumps(self._link_json(self._link_at(link_id))))
+        return Reply(201, dumps(self._link_json(link)))
 
     def update_link(self, link_id: str, payload: Any) -> Reply:
         """`PUT /api/short-url/links/{uuid}`: 200 with the link (not wrapped)."""
@@ -232,11 +232,16 @@ class ShortLinksApi:
             return invalid(check.errors)
         if self.domains.find(name) is not None or any(d.name == name for d in self.domains):
             return _DUPLICATE
-        domain_id = self.domains.next_id()
-        self.domains.add(
-            _uuid(1, domain_id), name, "inactive", str(slug_type), page, False, self._now()
+        domain = self.domains.create(
+            _uuid(1, self.domains.next_id()),
+            name,
+            "inactive",
+            str(slug_type),
+            page,
+            False,
+            self._now(),
         )
-        return Reply(201, dumps({"data": self._domain_json(self._domain_at(domain_id))}))
+        return Reply(201, dumps({"data": self._domain_json(domain)}))
 
     def get_domain(self, domain_id: str) -> Reply:
         """`GET /api/short-url/domains/{uuid}`."""
@@ -321,16 +326,6 @@ class ShortLinksApi:
 
     def _domain(self, domain_id: str) -> FakeShortDomain | None:
         return self.domains.find(domain_id)
-
-    def _domain_at(self, record_id: int) -> FakeShortDomain:
-        domain = self.domains.get(record_id)
-        assert domain is not None
-        return domain
-
-    def _link_at(self, record_id: int) -> FakeShortLink:
-        link = self.links.get(record_id)
-        assert link is not None
-        return link
 
     def _url(self, link: FakeShortLink) -> str:
         domain = self.domains.find(link.domain)
