@@ -629,21 +629,7 @@ class FakeBSG:
         delivered `CallbackDelivery` values (`attempt` counts the tries already made)."""
         self._collect_reports()
         now = self.now()
-        return tuple(
-            CallbackDelivery(
-                item.kind,
-                item.message_id,
-                item.status,
-                item.target,
-                item.attempts,
-                False,
-                None,
-                None,
-                now,
-                item.body,
-            )
-            for item in self._callbacks.pending
-        )
+        return tuple(item.delivery(now) for item in self._callbacks.pending)
 
     @property
     def has_callback_work(self) -> bool:
