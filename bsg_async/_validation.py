@@ -338,6 +338,11 @@ def boolean(value: object, field: str) -> bool:
     raise InvalidParameterError(field, value, "expected True or False")
 
 
+def optional_boolean(value: object, field: str) -> bool | None:
+    """`None` (left to the service's default), or a real `bool`."""
+    return None if value is None else boolean(value, field)
+
+
 def items(value: object, field: str) -> list[Any]:
     """The items of a list-like argument; `None` or a non-iterable is refused."""
     if isinstance(value, Iterable):
