@@ -25,7 +25,9 @@ it and live with their sends:
 - `_one_api_sending.py` (One-API): the lookup (the message search by `reference_id`), the
   rule that a 429 is never resent, and the high-volume campaign chunk: its messages read
   back by campaign id, each missing reference looked up alone (`read_back`), and the
-  recipients the service does not hold sent once more in a campaign of their own.
+  recipients the service does not hold sent once more in a campaign of their own. A record
+  the service keeps unique by a natural key (a contact's phone, a contact list's name) is
+  read back by that key the same way (`post_keyed`, `resolve`).
 
 A duplicate reference on a first attempt (neither after an attempt that may have been
 accepted nor on `resume=True`) is the caller's error: it stays a refusal.

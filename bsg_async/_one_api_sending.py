@@ -357,11 +357,5 @@ async def post_keyed(
     except (RateLimitError, InvalidRequestError) as error:
         if not error.may_have_been_accepted:
             raise
-        try:
-            found = await find()
-        except BSGError as lookup_error:
-            raise error from lookup_error
-        if found is None:
-            raise
-        return found
+        return await resolve(error, find)
     return structured(client, answer, result)
