@@ -5,12 +5,14 @@ second message with a reference it already holds (legacy codes 23 and 43; on the
 "Too many duplicate request detected" or a 422 about `reference_id`). So after an attempt whose
 fate is unknown (a timeout after the request was written, a reset connection, a 5xx), a
 refusal that says "I already hold this reference" is not a failure: it is resolved by reading
-that reference back.
+that reference back. So is an answer that accepted a recipient without saying how (a legacy
+entry without a message id, or none for that recipient; a One-API success the SDK cannot
+decode).
 
 - found: the message the service holds is the outcome (`Sent`, with its id and price);
-- not found: the recipient fails with the send's error and `may_have_been_accepted=True`
-  (sending it again with the **same** reference is safe: the service refuses a reference it
-  holds);
+- not found: the recipient fails with the send's error, which says `may_have_been_accepted`
+  when an earlier attempt may have been accepted (sending it again with the **same**
+  reference is then safe: the service refuses a reference it holds);
 - the lookup itself failed: the recipient fails with the send's error, fate unknown
   (`may_have_been_accepted=True`), chained to the lookup's failure.
 
@@ -31,6 +33,11 @@ it and live with their sends:
 
 A duplicate reference on a first attempt (neither after an attempt that may have been
 accepted nor on `resume=True`) is the caller's error: it stays a refusal.
+
+Around it: `_transport.py` retries a send with the same bytes and decides, where each answer
+is read, whether an error leaves the message possibly accepted (`may_have_been_accepted`);
+`batch.py` fixes every reference before the first attempt and keeps the recipients the
+service may hold in `OutcomeStream.unsettled` until the caller takes their outcomes.
 """
 
 from __future__ import annotations
