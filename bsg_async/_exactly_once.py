@@ -89,6 +89,10 @@ class Held:
     price: Decimal | None
     currency: str | None
 
+    def sent(self, index: int, recipient: Recipient) -> Sent:
+        """The outcome of `recipient` (at `index` in the caller's input): this message."""
+        return Sent(index, recipient, self.id, self.price, self.currency)
+
 
 HeldLookup = Callable[[Recipient], Awaitable[Held | None]]
 """What the service holds for this recipient's reference. It holds nothing: `None`, or a
@@ -171,7 +175,7 @@ async def read_back(
         if found is None:
             absent.append((position, error))
         elif isinstance(found, Held):
-            told.append((position, Sent(index, recipient, found.id, found.price, found.currency)))
+            told.append((position, found.sent(index, recipient)))
         else:
             told.append((position, Failed(index, recipient, recipient.reference, found, True)))
 

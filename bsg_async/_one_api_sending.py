@@ -315,9 +315,7 @@ def _held(message: OneApiMessage) -> Held:
 
 
 def _sent(entry: tuple[int, Recipient], message: OneApiMessage) -> Sent:
-    index, recipient = entry
-    held = _held(message)
-    return Sent(index, recipient, held.id, held.price, held.currency)
+    return _held(message).sent(*entry)
 
 
 def _failed(entry: tuple[int, Recipient], error: BSGError, maybe: bool) -> Failed:
