@@ -142,8 +142,8 @@ async def _ask(lookup: Callable[[], Awaitable[T | None]], error: E) -> T | E | N
 
 
 async def resolve(error: BSGError, lookup: Callable[[], Awaitable[T | None]]) -> T:
-    """What the service holds for one send's reference (`lookup`, as a `HeldLookup`), in place
-    of `error`.
+    """What the service holds for one send's reference, in place of `error`; `lookup` answers
+    as a `HeldLookup` does (its recipient already bound), with what the caller needs.
 
     Raises `error` when `lookup` finds nothing, and `error` with its fate unknown
     (`may_have_been_accepted`), chained to the lookup's failure, when `lookup` fails.
