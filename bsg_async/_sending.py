@@ -100,13 +100,7 @@ async def single_receipt(
             raise error
         return await _recovered(error, recipient, lookup)
     _, _, _, id_, price, currency, _ = entry
-    return Receipt(
-        id=cast(int, id_),
-        reference=recipient.reference or "",
-        price=price,
-        currency=currency,
-        to=recipient.to,
-    )
+    return _receipt(recipient, cast(int, id_), price, currency)
 
 
 async def recover_duplicate(
@@ -121,12 +115,14 @@ async def recover_duplicate(
 async def _recovered(error: APIError, recipient: Recipient, lookup: Lookup) -> Receipt:
     """The receipt of the message the service holds for `recipient`, or raise `error`."""
     held = await resolve(error, lambda: _by_status(lookup)(recipient))
+    return _receipt(recipient, held.id, held.price, held.currency)
+
+
+def _receipt(
+    recipient: Recipient, id_: int, price: Decimal | None, currency: str | None
+) -> Receipt:
     return Receipt(
-        id=held.id,
-        reference=recipient.reference or "",
-        price=held.price,
-        currency=held.currency,
-        to=recipient.to,
+        id=id_, reference=recipient.reference or "", price=price, currency=currency, to=recipient.to
     )
 
 
@@ -172,13 +168,7 @@ async def send_result(
 def _entry(outcome: Outcome) -> Receipt | Rejection:
     recipient = cast(Recipient, outcome.recipient)  # a chunk holds `Recipient`s only
     if isinstance(outcome, Sent):
-        return Receipt(
-            id=outcome.id,
-            reference=outcome.reference,
-            price=outcome.price,
-            currency=outcome.currency,
-            to=recipient.to,
-        )
+        return _receipt(recipient, outcome.id, outcome.price, outcome.currency)
     # A recipient refused within an answer always carries the service's `APIError`.
     return Rejection(outcome.reference or "", cast(APIError, outcome.error), recipient.to)
 
