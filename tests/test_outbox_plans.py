@@ -61,7 +61,7 @@ async def claimed_chunk(
     campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
     backend = outbox._backend
     assert isinstance(backend, _postgres.PostgresBackend)
-    claim = await backend.claim(campaign_id, "w", CHUNK, 60)
+    claim = await backend.claim(campaign_id, "w", 60)
     assert claim is not None and len(claim.rows) == CHUNK
     outcomes = [RowOutcome(row.reference, RowState.SENT, message_id=1) for row in claim.rows]
     return backend, claim, outcomes
@@ -78,7 +78,7 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
         await outbox.add(CAMPAIGN.name, numbers(2 * CHUNK))
         campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
         backend = outbox._backend
-        claim = await backend.claim(campaign_id, "w", CHUNK, 60)
+        claim = await backend.claim(campaign_id, "w", 60)
         assert claim is not None and len(claim.rows) == CHUNK
         outcomes = [
             RowOutcome(row.reference, RowState.SENT, message_id=2**62 + i, price=Decimal("0.01"))
@@ -90,7 +90,13 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
     assert sent == {o.reference: o.message_id for o in outcomes}
     db = sqlite3.connect(tmp_path / "plans.db")
     try:
-        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + _sqlite._RELEASE, ("[]", 1))]
+        plan = [
+            row[3]
+            for row in db.execute(
+                "EXPLAIN QUERY PLAN " + _sqlite._RELEASE,
+                {"outcomes": "[]", "attempts": 1, "chunk": 1},
+            )
+        ]
     finally:
         db.close()
     assert plan[0].startswith("SCAN json_each")

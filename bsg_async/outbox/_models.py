@@ -169,14 +169,17 @@ class Claim:
     `resume` is `True` when any of its rows may already have been handed to the service (a
     claim taken over after its lease expired, or rows sent again after a passing failure):
     they go out with `resume=True`, so "reference already exists" resolves to the message the
-    service holds. `taken_over` says it was another worker's claim whose lease expired.
+    service holds. `taken_over` says it was another worker's claim whose lease expired. `id`
+    is the chunk's; `generation` counts the chunk's claims, this one included: a release or
+    renewal names both, so a claim that was taken over since changes nothing.
     """
 
     id: int
     campaign_id: int
     resume: bool
     rows: tuple[ClaimedRow, ...]
-    taken_over: bool = False
+    taken_over: bool
+    generation: int
 
 
 @attrs.frozen
