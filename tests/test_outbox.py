@@ -589,7 +589,7 @@ def test_a_campaign_with_a_bad_setting_is_refused_naming_it(
 def test_a_campaign_round_trips_through_its_stored_settings() -> None:
     assert OutboxCampaign.from_json(VIBER.name, VIBER.settings_json()) == VIBER
     assert VIBER.claim_size == 5
-    assert OutboxCampaign("v", channel="viber", text="Hi", sender="Shop").claim_size == 50
+    assert OutboxCampaign("v", channel="viber", text="Hi", sender="Shop").claim_size == 500
     assert OutboxCampaign("s", channel="sms", text="Hi", sender="Shop").claim_size == 1000
 
 
