@@ -51,6 +51,24 @@ async def test_a_release_on_postgresql_is_planned_for_its_own_outcomes_every_tim
         assert await backend.release(claim, outcomes) == CHUNK
 
 
+async def test_a_release_on_postgresql_updates_its_rows_in_place(
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """A release changes no indexed column and finds room on each row's page (the table
+    keeps half of each page free): almost every row's new version is a heap-only tuple, with no
+    index entry to insert (`pg_stat_xact_user_tables` counts them in the transaction)."""
+    async with Outbox.open(postgres_url) as outbox:
+        backend, claim, outcomes = await claimed_chunk(outbox)
+        async with backend._pool.acquire() as db, db.transaction():
+            assert await db.fetchval(_RELEASE, *release_arguments(claim, outcomes)) == CHUNK
+            updated, in_place = await db.fetchrow(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                "WHERE relname = 'bsg_outbox_rows'"
+            )
+    assert updated == CHUNK
+    assert in_place >= CHUNK * 9 // 10  # a page may lack room for its last rows' versions
+
+
 async def claimed_chunk(
     outbox: Outbox,
 ) -> tuple[_postgres.PostgresBackend, Claim, list[RowOutcome]]:

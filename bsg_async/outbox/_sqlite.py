@@ -9,7 +9,6 @@ the claim protocol of `_backend` holds without `SKIP LOCKED`.
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 from collections.abc import AsyncIterable, Callable, Sequence
 from decimal import Decimal
@@ -18,7 +17,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ._backend import NewRow, Signals, StatusUpdate, release_done
+from ._backend import NewRow, Signals, StatusUpdate, claimed_rows, outcomes_json, release_done
 from ._models import (
     Claim,
     ClaimedRow,
@@ -347,28 +346,11 @@ class SqliteBackend:
         """Record the outcomes of rows while the chunk is still held by this claim, and
         release the chunk.
 
-        The outcomes go in as one JSON parameter of one statement (each row found by its
-        `seq`): `executemany` would take the GIL back once per row, and a worker thread that
-        waits for the event loop's GIL a thousand times per chunk holds the store's one
-        connection for as long.
+        The outcomes go in as one JSON parameter of one statement (`outcomes_json`): a
+        worker thread that waited for the event loop's GIL once per row (`executemany`)
+        would hold the store's one connection for as long.
         """
-        seqs = {row.reference: row.seq for row in claim.rows}
-        document = json.dumps(
-            [
-                [
-                    seqs.get(o.reference),
-                    str(o.state),
-                    o.message_id,
-                    None if o.price is None else str(o.price),
-                    o.currency,
-                    o.error_type,
-                    o.error_code,
-                    o.error,
-                    int(o.may_have_been_accepted),
-                ]
-                for o in outcomes
-            ]
-        )
+        document = outcomes_json(claim, outcomes)
         done = release_done(claim, outcomes)
 
         def release(db: sqlite3.Connection) -> int:
@@ -575,8 +557,4 @@ def _claimed_rows(db: sqlite3.Connection, chunk: int, attempts: int) -> tuple[Cl
         "FROM bsg_outbox_rows WHERE chunk_id = ? AND state = 'pending'",
         (chunk,),
     ).fetchone()
-    found = sorted(json.loads(document))
-    return tuple(
-        ClaimedRow(int(seq), reference, msisdn, text, attempts)
-        for seq, reference, msisdn, text in found
-    )
+    return claimed_rows(document, attempts)
