@@ -259,10 +259,10 @@ async def run(args: argparse.Namespace) -> None:
             print(f"latency {LATENCY_MS:g} ms, concurrency {CONCURRENCY} per worker, "
                   f"median of {args.repeat}")  # fmt: skip
             print(
-                "| workload | client | recipients/s | vs send_many "
+                "| workload | client | recipients/s | vs send_many | each run "
                 "| CPU s per 100k: client / PostgreSQL / fake |"
             )
-            print("|---|---|---:|---:|---|")
+            print("|---|---|---:|---:|---|---|")
             async with served_fake(latency_ms=LATENCY_MS) as fake:
                 postmaster = None
                 if cluster is not None:
@@ -295,10 +295,13 @@ async def run(args: argparse.Namespace) -> None:
                                 )
                             points.setdefault(label, []).append(rate)
                             cpus.setdefault(label, []).append(cpu)
-                    baseline = statistics.median(points["send_many, no store"])
+                    alone = points["send_many, no store"]
+                    baseline = statistics.median(alone)
                     for label, rates in points.items():
                         rate = statistics.median(rates)
                         ratio = rate / baseline
+                        # Each run against `send_many` alone in the same repetition.
+                        each = ", ".join(f"{r / a:.2f}x" for r, a in zip(rates, alone, strict=True))
                         workload = f"{channel} ({chunk}/request)"
                         per = 100_000 / count
                         used = " / ".join(
@@ -307,7 +310,8 @@ async def run(args: argparse.Namespace) -> None:
                             else "-"
                             for part in ("client", "postgres", "fake")
                         )
-                        print(f"| {workload} | {label} | {rate:,.0f} | {ratio:.2f}x | {used} |")
+                        line = f"| {workload} | {label} | {rate:,.0f} | {ratio:.2f}x | {each} |"
+                        print(f"{line} {used} |")
             print()
             print("| store | rows added | seconds | rows/s |")
             print("|---|---:|---:|---:|")

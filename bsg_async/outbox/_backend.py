@@ -40,33 +40,15 @@ database (`now`), never from the workers' clocks.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterable, Sequence
 from typing import Protocol
 
 import anyio
 
-from ._models import (
-    Claim,
-    ClaimedRow,
-    OutboxCampaign,
-    OutboxReject,
-    OutboxRow,
-    RowOutcome,
-    RowState,
-)
+from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome
 from ._schema import SCHEMA_VERSION
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "Backend",
-    "NewRow",
-    "Signals",
-    "StatusUpdate",
-    "claimed_rows",
-    "outcomes_json",
-    "release_done",
-]
+__all__ = ["SCHEMA_VERSION", "Backend", "NewRow", "Signals", "StatusUpdate"]
 
 NewRow = tuple[str, str, str | None, int | None]
 """A row to add: (reference, msisdn, text or `None` for the campaign's, source line or `None`)."""
@@ -168,44 +150,3 @@ class Signals:
         event = self._events.pop(campaign_id, None)
         if event is not None:
             event.set()
-
-
-def release_done(claim: Claim, outcomes: Sequence[RowOutcome]) -> bool:
-    """Whether the release of `claim` with `outcomes` ends its chunk: every row of the claim
-    has a final outcome (`sent` or `failed`)."""
-    final = {o.reference for o in outcomes if o.state is not RowState.PENDING}
-    return all(row.reference in final for row in claim.rows)
-
-
-def outcomes_json(claim: Claim, outcomes: Sequence[RowOutcome]) -> str:
-    """A release's outcomes as one JSON parameter, in both dialects: an array of [seq, state,
-    message id, price, currency, error type, error code, error, uncertain], each row found by
-    its `seq`. One text to send, where a column per field would have the driver (asyncpg)
-    check every element of every array, or a step per row (`executemany`) take the GIL back
-    from the event loop once per row in SQLite's thread."""
-    seqs = {row.reference: row.seq for row in claim.rows}
-    return json.dumps(
-        [
-            [
-                seqs.get(o.reference),
-                o.state.value,
-                o.message_id,
-                None if o.price is None else str(o.price),
-                o.currency,
-                o.error_type,
-                o.error_code,
-                o.error,
-                o.may_have_been_accepted,
-            ]
-            for o in outcomes
-        ]
-    )
-
-
-def claimed_rows(document: str, attempts: int) -> tuple[ClaimedRow, ...]:
-    """The rows of a claim from the JSON array of [seq, reference, msisdn, text] the claim
-    read (one value: the database driver decodes no row), by `seq`."""
-    return tuple(
-        ClaimedRow(seq, reference, msisdn, text, attempts)
-        for seq, reference, msisdn, text in sorted(json.loads(document))
-    )

@@ -32,7 +32,8 @@ from typing import Any
 import anyio
 import attrs
 
-from ._backend import NewRow, Signals, StatusUpdate, claimed_rows, outcomes_json, release_done
+from ._backend import NewRow, Signals, StatusUpdate
+from ._codec import claimed_rows, outcomes_json, release_done
 from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome
 from ._schema import POSTGRES, SCHEMA_VERSION, upgrade
 from ._sqlite import (
@@ -262,6 +263,12 @@ class PostgresBackend:
             if pool is not None:
                 await pool.close()
 
+    async def _query(self, kind: str, statement: str, *arguments: Any) -> Any:
+        """Run one statement on a connection of the pool: `kind` is the asyncpg method
+        (`execute`, `fetch`, `fetchrow`, `fetchval`)."""
+        async with self._pool.acquire() as db:
+            return await getattr(db, kind)(statement, *arguments)
+
     # -- campaigns ---------------------------------------------------------------------------
 
     async def put_campaign(self, campaign: OutboxCampaign) -> int:
@@ -313,8 +320,7 @@ class PostgresBackend:
             "unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) "
             "ON CONFLICT (campaign_id, line) DO NOTHING"
         )
-        async with self._pool.acquire() as db:
-            status = await db.execute(statement, campaign_id, *columns)
+        status = await self._query("execute", statement, campaign_id, *columns)
         return int(status.rsplit(" ", 1)[-1])
 
     async def rejects(self, campaign_id: int, after_line: int, limit: int) -> list[OutboxReject]:
@@ -326,12 +332,13 @@ class PostgresBackend:
 
     async def reject_count(self, campaign_id: int) -> int:
         """How many inputs were rejected."""
-        async with self._pool.acquire() as db:
-            return int(
-                await db.fetchval(
-                    "SELECT count(*) FROM bsg_outbox_rejects WHERE campaign_id = $1", campaign_id
-                )
+        return int(
+            await self._query(
+                "fetchval",
+                "SELECT count(*) FROM bsg_outbox_rejects WHERE campaign_id = $1",
+                campaign_id,
             )
+        )
 
     async def claim(self, campaign_id: int, worker: str, lease: float) -> Claim | None:
         """Claim a chunk: an expired claim's, else a pending one (handed ones first).
@@ -356,14 +363,14 @@ class PostgresBackend:
 
     async def renew(self, claim: Claim, lease: float) -> bool:
         """Extend the lease; `False` if the claim was taken over."""
-        async with self._pool.acquire() as db:
-            status = await db.execute(
-                f"UPDATE bsg_outbox_chunks SET expires_at = {_NOW} + $1 "
-                "WHERE id = $2 AND attempts = $3 AND state = 'claimed'",
-                lease,
-                claim.id,
-                claim.generation,
-            )
+        status = await self._query(
+            "execute",
+            f"UPDATE bsg_outbox_chunks SET expires_at = {_NOW} + $1 "
+            "WHERE id = $2 AND attempts = $3 AND state = 'claimed'",
+            lease,
+            claim.id,
+            claim.generation,
+        )
         return bool(status == "UPDATE 1")
 
     async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
@@ -373,36 +380,35 @@ class PostgresBackend:
         so the two wait for each other), and a chunk no longer held by this claim (taken
         over) writes nothing.
         """
-        async with self._pool.acquire() as db:
-            recorded = await db.fetchval(_RELEASE, *release_arguments(claim, outcomes))
+        recorded = await self._query("fetchval", _RELEASE, *release_arguments(claim, outcomes))
         return int(recorded)
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
         """Take `count / rate` seconds of the campaign's shared schedule; the wait first."""
         step = count / rate
-        async with self._pool.acquire() as db:
-            wait = await db.fetchval(
-                f"WITH t AS (SELECT {_NOW} AS now) "
-                "UPDATE bsg_outbox_campaigns SET rate_next = GREATEST(rate_next, t.now) + $2 "
-                "FROM t WHERE id = $1 RETURNING rate_next - $2 - t.now",
-                campaign_id,
-                step,
-            )
+        wait = await self._query(
+            "fetchval",
+            f"WITH t AS (SELECT {_NOW} AS now) "
+            "UPDATE bsg_outbox_campaigns SET rate_next = GREATEST(rate_next, t.now) + $2 "
+            "FROM t WHERE id = $1 RETURNING rate_next - $2 - t.now",
+            campaign_id,
+            step,
+        )
         return max(0.0, float(wait))
 
     # -- reading -----------------------------------------------------------------------------
 
     async def unfinished(self, campaign_id: int) -> bool:
         """Whether a `pending` row or a claim of the campaign exists."""
-        async with self._pool.acquire() as db:
-            return bool(
-                await db.fetchval(
-                    "SELECT EXISTS (SELECT 1 FROM bsg_outbox_chunks WHERE campaign_id = $1 "
-                    "AND state = 'pending') OR EXISTS (SELECT 1 FROM bsg_outbox_chunks "
-                    "WHERE campaign_id = $1 AND state = 'claimed')",
-                    campaign_id,
-                )
+        return bool(
+            await self._query(
+                "fetchval",
+                "SELECT EXISTS (SELECT 1 FROM bsg_outbox_chunks WHERE campaign_id = $1 "
+                "AND state = 'pending') OR EXISTS (SELECT 1 FROM bsg_outbox_chunks "
+                "WHERE campaign_id = $1 AND state = 'claimed')",
+                campaign_id,
             )
+        )
 
     async def counts(self, campaign_id: int) -> tuple[dict[str, int], dict[str, list[str]]]:
         """Rows per state and the sent rows' cost per currency (summed by the database)."""
@@ -436,39 +442,40 @@ class PostgresBackend:
 
     async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
         """A page of rows in the order added."""
-        async with self._pool.acquire() as db:
-            found = await db.fetch(ROW_PAGE.format("$1", "$2", "$3"), campaign_id, after_seq, limit)
+        found = await self._query(
+            "fetch", ROW_PAGE.format("$1", "$2", "$3"), campaign_id, after_seq, limit
+        )
         return [outbox_row(tuple(row)) for row in found]
 
     async def _page(
         self, columns: str, table: str, key: str, campaign_id: int, after: int, limit: int
     ) -> list[Any]:
         """Up to `limit` of the campaign's entries of `table` after `after`, by `key`."""
-        async with self._pool.acquire() as db:
-            return list(
-                await db.fetch(
-                    f"SELECT {columns} FROM {table} WHERE campaign_id = $1 AND {key} > $2 "
-                    f"ORDER BY {key} LIMIT $3",
-                    campaign_id,
-                    after,
-                    limit,
-                )
+        return list(
+            await self._query(
+                "fetch",
+                f"SELECT {columns} FROM {table} WHERE campaign_id = $1 AND {key} > $2 "
+                f"ORDER BY {key} LIMIT $3",
+                campaign_id,
+                after,
+                limit,
             )
+        )
 
     async def sent_ids(
         self, campaign_id: int, after_seq: int, limit: int, final: Sequence[str]
     ) -> list[tuple[int, str, int]]:
         """Sent rows whose delivery status may still change."""
-        async with self._pool.acquire() as db:
-            found = await db.fetch(
-                "SELECT seq, reference, message_id FROM bsg_outbox_rows WHERE campaign_id = $1 "
-                "AND seq > $2 AND state = 'sent' AND message_id IS NOT NULL "
-                "AND (status IS NULL OR NOT status = ANY($4::text[])) ORDER BY seq LIMIT $3",
-                campaign_id,
-                after_seq,
-                limit,
-                list(final),
-            )
+        found = await self._query(
+            "fetch",
+            "SELECT seq, reference, message_id FROM bsg_outbox_rows WHERE campaign_id = $1 "
+            "AND seq > $2 AND state = 'sent' AND message_id IS NOT NULL "
+            "AND (status IS NULL OR NOT status = ANY($4::text[])) ORDER BY seq LIMIT $3",
+            campaign_id,
+            after_seq,
+            limit,
+            list(final),
+        )
         return [(int(seq), str(reference), int(message_id)) for seq, reference, message_id in found]
 
     async def set_statuses(self, updates: Sequence[StatusUpdate]) -> int:
@@ -486,15 +493,15 @@ class PostgresBackend:
 
     async def set_status_by_reference(self, reference: str, message_id: int, status: str) -> int:
         """Store a reported status for the reference's sent row(s)."""
-        async with self._pool.acquire() as db:
-            result = await db.execute(
-                f"UPDATE bsg_outbox_rows SET status = $1, status_at = {_NOW} "
-                "WHERE reference = $2 AND state = 'sent' "
-                "AND (message_id = $3 OR message_id IS NULL)",
-                status,
-                reference,
-                message_id,
-            )
+        result = await self._query(
+            "execute",
+            f"UPDATE bsg_outbox_rows SET status = $1, status_at = {_NOW} "
+            "WHERE reference = $2 AND state = 'sent' "
+            "AND (message_id = $3 OR message_id IS NULL)",
+            status,
+            reference,
+            message_id,
+        )
         return int(result.rsplit(" ", 1)[-1])
 
     def watch(self, campaign_id: int) -> anyio.Event:

@@ -17,16 +17,9 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ._backend import NewRow, Signals, StatusUpdate, claimed_rows, outcomes_json, release_done
-from ._models import (
-    Claim,
-    ClaimedRow,
-    OutboxCampaign,
-    OutboxReject,
-    OutboxRow,
-    RowOutcome,
-    RowState,
-)
+from ._backend import NewRow, Signals, StatusUpdate
+from ._codec import claimed_rows, outcomes_json, release_done
+from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome, RowState
 from ._schema import SCHEMA_VERSION, SQLITE, upgrade
 
 __all__ = ["ROW_PAGE", "STATE_COUNTS", "SqliteBackend"]
@@ -318,7 +311,14 @@ class SqliteBackend:
                     "WHERE id = ? RETURNING attempts",
                     (worker, lease, chunk),
                 ).fetchone()
-                rows = _claimed_rows(db, chunk, attempts)
+                # The rows as one JSON value: one step of the statement, so this thread takes
+                # the GIL back once, not once per row.
+                (document,) = db.execute(
+                    "SELECT json_group_array(json_array(seq, reference, msisdn, text)) "
+                    "FROM bsg_outbox_rows WHERE chunk_id = ? AND state = 'pending'",
+                    (chunk,),
+                ).fetchone()
+                rows = claimed_rows(document, attempts)
                 if rows:
                     return Claim(chunk, campaign_id, bool(handed), rows, bool(taken), attempts)
                 db.execute(
@@ -547,14 +547,3 @@ def _add_batch(
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, reference) DO NOTHING",
         rows,
     )
-
-
-def _claimed_rows(db: sqlite3.Connection, chunk: int, attempts: int) -> tuple[ClaimedRow, ...]:
-    """The unfinished rows of a chunk, read as one JSON value (one step of the statement, so
-    the worker thread takes the GIL back once, not once per row)."""
-    (document,) = db.execute(
-        "SELECT json_group_array(json_array(seq, reference, msisdn, text)) "
-        "FROM bsg_outbox_rows WHERE chunk_id = ? AND state = 'pending'",
-        (chunk,),
-    ).fetchone()
-    return claimed_rows(document, attempts)

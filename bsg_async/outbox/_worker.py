@@ -173,15 +173,7 @@ class _Counts:
         self.claims = self.taken_over = self.lost = self.pauses = 0
 
     def report(self) -> WorkReport:
-        return WorkReport(
-            sent=self.sent,
-            failed=self.failed,
-            requeued=self.requeued,
-            claims=self.claims,
-            taken_over=self.taken_over,
-            lost=self.lost,
-            pauses=self.pauses,
-        )
+        return WorkReport(**vars(self))  # the same names
 
 
 _Ready = tuple[Claim, bool, anyio.CancelScope]
