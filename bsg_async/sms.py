@@ -433,6 +433,7 @@ class SmsResource:
         validity: timedelta | None = None,
         transliterate: bool | None = None,
         callback_url: str | None = None,
+        short_links: Iterable[SmsShortLink] | SmsShortLink = (),
         chunk_size: int = MAX_CAMPAIGN_PHONES,
         concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
         on_progress: ProgressCallback | None = None,
@@ -456,8 +457,7 @@ class SmsResource:
         (default 2). Raises `InvalidParameterError` before sending for a bad shared option.
         """
         wire, client = self._client._wire, self._client
-        body_text = rules.text(text, "text", max_length=SMS_TEXT_MAX)
-        body_sender = rules.sender(sender, sms=True)
+        content = SmsChannel(text=text, sender=sender, short_links=short_links)
         options = campaign_args.options(
             client,
             start_at=start_at,
@@ -469,7 +469,13 @@ class SmsResource:
 
         def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
             target = CampaignTarget(phones=tuple(phones))
-            return wire.sms_campaign(target, text=body_text, sender=body_sender, options=options)
+            return wire.sms_campaign(
+                target,
+                text=content.text,
+                sender=content.sender,
+                short_links=content.short_links,
+                options=options,
+            )
 
         return campaign_stream(
             client,

@@ -10,6 +10,7 @@ once (`fake.acceptances`)."""
 from __future__ import annotations
 
 import calendar
+import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ from bsg_async import (
     Recipient,
     RetryPolicy,
     Sent,
+    SmsShortLink,
 )
 from bsg_async.testing import Account, FakeBSG, Faults, Lifecycle
 
@@ -102,6 +104,54 @@ async def test_every_recipient_is_sent_in_campaigns_of_chunk_size(
     posts = [r for r in fake.requests if r.method == "POST" and r.path.endswith(SMS_SEND)]
     searches = [r for r in fake.requests if r.path.endswith("/api/messages")]
     assert (len(posts), len(searches)) == (3, 3)
+
+
+async def test_every_campaign_of_a_many_send_carries_its_short_links(
+    bsg: AsyncBSG, fake: FakeBSG
+) -> None:
+    fake.clear_requests()
+    link = SmsShortLink(
+        target="https://shop.example/sale",
+        placeholder="LINK",
+        domain_ids=["21b6f472-7e9a-4c71-9518-e9a0e0b09284"],
+    )
+
+    report = await bsg.sms.send_campaign_many(
+        numbers(30), text="Sale: LINK", sender="Shop", short_links=link, chunk_size=10
+    )
+
+    assert_exactly_once(report, fake, 30, "sms")
+    bodies = [
+        json.loads(r.body)
+        for r in fake.requests
+        if r.method == "POST" and r.path.endswith(SMS_SEND)
+    ]
+    assert len(bodies) == 3
+    for body in bodies:
+        assert body["short_links"] == [
+            {
+                "link": "https://shop.example/sale",
+                "placeholder": "LINK",
+                "domain_ids": ["21b6f472-7e9a-4c71-9518-e9a0e0b09284"],
+            }
+        ]
+
+
+async def test_a_many_send_checks_its_short_links_before_any_request(
+    bsg: AsyncBSG, fake: FakeBSG
+) -> None:
+    link = SmsShortLink(
+        target="https://shop.example/sale",
+        placeholder="LINK",
+        domain_ids=["21b6f472-7e9a-4c71-9518-e9a0e0b09284"],
+    )
+    fake.clear_requests()
+
+    with pytest.raises(InvalidParameterError) as caught:
+        bsg.sms.stream_campaign_many(numbers(3), text="Sale", sender="Shop", short_links=[link])
+
+    assert caught.value.field == "short_links[0].placeholder"
+    assert fake.requests == ()
 
 
 async def test_the_default_chunk_is_the_endpoints_maximum(bsg: AsyncBSG, fake: FakeBSG) -> None:
