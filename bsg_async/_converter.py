@@ -1158,10 +1158,14 @@ class Wire:
 
     @staticmethod
     def sms_campaign_individual(
-        messages: Sequence[tuple[str, str, str, str, int | None]], options: CampaignOptions
+        messages: Sequence[tuple[str, str, str, str, int | None]],
+        options: CampaignOptions,
+        *,
+        transliterate: bool | None = None,
     ) -> dict[str, Any]:
         """The body of `sms/send-individual` from `(number, reference_id, text, sender,
-        tariff)` (a message's own `tariff_code` where its tariff is not `None`)."""
+        tariff)` (a message's own `tariff_code` where its tariff is not `None`); the
+        description has `transliterate` on each message only, so it is written on each."""
         items = []
         for number, ref, text, sender, tariff in messages:
             item: dict[str, Any] = {
@@ -1172,6 +1176,8 @@ class Wire:
             }
             if tariff is not None:
                 item["tariff_code"] = tariff
+            if transliterate is not None:
+                item["transliterate"] = transliterate
             items.append(item)
         return {"messages": items, **_campaign_options(options)}
 

@@ -368,6 +368,7 @@ class SmsResource:
         start_at: datetime | None = None,
         tariff: int | None = None,
         validity: timedelta | None = None,
+        transliterate: bool | None = None,
         callback_url: str | None = None,
     ) -> Campaign:
         """Send SMS with their own text and sender as one One-API campaign
@@ -377,7 +378,8 @@ class SmsResource:
         its sender (up to 11 Latin letters or digits, or up to 15 digits), a reference (1
         to 32 letters and digits; generated when `None`, before the first attempt) and
         optionally its own `tariff` (a `Tariff.code`, sent as the message's `tariff_code`;
-        the campaign's `tariff` applies to the others). Options as in `send_campaign`.
+        the campaign's `tariff` applies to the others). Options as in `send_campaign`
+        (`transliterate` goes on every message: the endpoint takes it per message only).
 
         ```python
         campaign = await bsg.sms.send_campaign_individual(
@@ -418,6 +420,7 @@ class SmsResource:
                 validity=validity,
                 callback_url=callback_url,
             ),
+            transliterate=rules.optional_boolean(transliterate, "transliterate"),
         )
         target = CampaignTarget(phones=tuple((entry[0], entry[1]) for entry in fixed))
         return await post_campaign(self._client, CAMPAIGN_INDIVIDUAL_PATH, payload, target)

@@ -404,6 +404,34 @@ async def test_an_individual_campaign_sends_each_messages_own_tariff(
     }
 
 
+async def test_an_individual_campaign_writes_transliterate_on_every_message(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter, login: respx.Route
+) -> None:
+    route = respx_mock.post(SMS_INDIVIDUAL).respond(json=CAMPAIGN_ANSWER)
+
+    await bsg.sms.send_campaign_individual(
+        [SmsMessage(PHONE, "Привіт", "Shop", "r1"), SmsMessage(OTHER, "Hi", "Shop", "r2")],
+        transliterate=True,
+    )
+
+    body = sent(route)
+    assert [message["transliterate"] for message in body["messages"]] == [True, True]
+    assert "transliterate" not in body  # the description has it per message only
+
+
+async def test_an_individual_campaigns_transliterate_must_be_a_bool(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        await bsg.sms.send_campaign_individual(
+            [SmsMessage(PHONE, "Hi", "Shop")],
+            transliterate="yes",  # type: ignore[arg-type]
+        )
+
+    assert (caught.value.field, caught.value.value) == ("transliterate", "yes")
+    assert not respx_mock.calls
+
+
 def test_a_messages_tariff_is_a_non_negative_int() -> None:
     for bad in (-1, "9", 1.5, True):
         with pytest.raises(InvalidParameterError) as caught:
