@@ -128,6 +128,15 @@ def text(value: object, field: str, *, max_length: int | None = None, min_length
     return value
 
 
+def optional_text(
+    value: object, field: str, *, max_length: int | None = None, min_length: int = 1
+) -> str | None:
+    """`None`, or a valid text (see `text`): an optional field left out when `None`."""
+    return (
+        None if value is None else text(value, field, max_length=max_length, min_length=min_length)
+    )
+
+
 def sender(
     value: object,
     field: str = "sender",
@@ -336,6 +345,11 @@ def boolean(value: object, field: str) -> bool:
     if isinstance(value, bool):
         return value
     raise InvalidParameterError(field, value, "expected True or False")
+
+
+def optional_boolean(value: object, field: str) -> bool | None:
+    """`None`, or a real `bool` (see `boolean`)."""
+    return None if value is None else boolean(value, field)
 
 
 def items(value: object, field: str) -> list[Any]:
