@@ -352,11 +352,20 @@ def optional_boolean(value: object, field: str) -> bool | None:
     return None if value is None else boolean(value, field)
 
 
-def items(value: object, field: str) -> list[Any]:
-    """The items of a list-like argument; `None` or a non-iterable is refused."""
-    if isinstance(value, Iterable):
-        return list(value)
-    raise InvalidParameterError(field, value, "expected a list")
+def items(
+    value: object, field: str, bounds: tuple[int, int] | None = None, noun: str = "items"
+) -> list[Any]:
+    """The items of a list-like argument; `None` or a non-iterable is refused, and so is a
+    count outside `bounds` when given (the error counts them in `noun`: "51 addresses")."""
+    if not isinstance(value, Iterable):
+        raise InvalidParameterError(field, value, "expected a list")
+    found = list(value)
+    if bounds is not None and not bounds[0] <= len(found) <= bounds[1]:
+        low, high = bounds
+        raise InvalidParameterError(
+            field, f"{len(found)} {noun}", f"expected {low} to {high} {noun} in one request"
+        )
+    return found
 
 
 def unique_references(references: Iterable[str], field: str = "reference") -> None:
