@@ -177,6 +177,16 @@ def day(value: object, field: str) -> str:
     raise InvalidParameterError(field, value, "expected a datetime.date")
 
 
+def days(created_from: object, created_to: object) -> tuple[str, str]:
+    """A range of calendar days, both included (`created_from` and `created_to`, each a
+    `datetime.date`), written `yyyy-mm-dd`; the last may not come before the first."""
+    first = day(created_from, "created_from")
+    last = day(created_to, "created_to")
+    if last < first:
+        raise InvalidParameterError("created_to", created_to, "must not be before created_from")
+    return first, last
+
+
 def country_code(value: object, field: str = "country") -> str:
     """An ISO 3166-1 alpha-2 country code (`"UA"`); lower case is accepted and sent upper."""
     return iso_code(value, field, letters=2)

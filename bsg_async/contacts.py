@@ -322,13 +322,7 @@ def _field_values(value: object) -> dict[int, str] | None:
 
 
 def _field_type(value: object) -> ContactFieldType:
-    if isinstance(value, ContactFieldType):
-        return value
-    if isinstance(value, str):
-        parsed = ContactFieldType.parse(value)
-        if isinstance(parsed, ContactFieldType):
-            return parsed
-    raise InvalidParameterError("type", value, "expected 'text', 'number' or 'date'")
+    return ContactFieldType(ContactFieldType.required(value, "type"))
 
 
 def _description(value: object) -> str | None:

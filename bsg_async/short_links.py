@@ -207,10 +207,7 @@ def _pages(
     page_size: object,
     extra: dict[str, str | int] | None = None,
 ) -> Pages[T]:
-    first = rules.day(created_from, "created_from")
-    last = rules.day(created_to, "created_to")
-    if last < first:
-        raise InvalidParameterError("created_to", created_to, "must not be before created_from")
+    first, last = rules.days(created_from, created_to)
     if page_size not in PAGE_SIZES or isinstance(page_size, bool):
         raise InvalidParameterError(
             "page_size", page_size, "expected one of " + ", ".join(map(str, PAGE_SIZES))

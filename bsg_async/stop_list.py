@@ -148,11 +148,7 @@ def _phones(value: object) -> list[str]:
 
 
 def _channel(value: object, field: str) -> str:
-    if isinstance(value, str):
-        parsed = StopListChannel.parse(value)
-        if isinstance(parsed, StopListChannel):
-            return parsed.value
-    raise InvalidParameterError(field, value, "expected 'sms', 'viber', 'rcs' or 'whatsapp'")
+    return StopListChannel.required(value, field)
 
 
 def _channels(value: object) -> list[str]:
