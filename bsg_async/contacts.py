@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _validation as rules
 from ._one_api_sending import post_keyed, post_unreferenced
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_items, data_object, one_object
+from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, one_object
 from ._paging import page_size as checked_page_size
 from ._search import PAGE_SIZE_BOUNDS, Search
 from .errors import InvalidParameterError, UnexpectedResponseError
@@ -218,8 +218,8 @@ class ContactFieldsResource:
         ```
         """
         answer = await self._client.one_api_request("GET", f"{PATH}/fields")
-        return self._client._wire.structure(
-            data_items(answer), tuple[ContactField, ...], http_status=answer.http_status
+        return self._client._wire.data_items(
+            answer.data, ContactField, http_status=answer.http_status
         )
 
     async def create(

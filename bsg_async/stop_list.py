@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from . import _validation as rules
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_items
+from ._paging import DEFAULT_PAGE_SIZE, Pages
 from ._paging import page_size as checked_page_size
 from ._search import PAGE_SIZE_BOUNDS, Search
 from .errors import InvalidParameterError
@@ -55,8 +55,8 @@ class StopListResource:
         numbers = _phones(phones)
         payload = self._client._wire.stop_list_add(numbers, _channels(channels))
         answer = await self._client.one_api_request("POST", f"{PATH}/attach", json=payload)
-        return self._client._wire.structure(
-            data_items(answer), tuple[StopListEntry, ...], http_status=answer.http_status
+        return self._client._wire.data_items(
+            answer.data, StopListEntry, http_status=answer.http_status
         )
 
     async def remove(
