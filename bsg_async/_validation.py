@@ -363,10 +363,16 @@ def optional_boolean(value: object, field: str) -> bool | None:
 
 
 def items(
-    value: object, field: str, bounds: tuple[int, int] | None = None, noun: str = "items"
+    value: object,
+    field: str,
+    bounds: tuple[int, int] | None = None,
+    noun: str = "items",
+    *,
+    kind: type[Any] | None = None,
 ) -> list[Any]:
     """The items of a list-like argument; `None` or a non-iterable is refused, and so is a
-    count outside `bounds` when given (the error counts them in `noun`: "51 addresses")."""
+    count outside `bounds` when given (the error counts them in `noun`: "51 addresses"), and
+    an item that is not a `kind` when given (the error names it: `inlines[2]`)."""
     if not isinstance(value, Iterable):
         raise InvalidParameterError(field, value, "expected a list")
     found = list(value)
@@ -375,6 +381,10 @@ def items(
         raise InvalidParameterError(
             field, f"{len(found)} {noun}", f"expected {low} to {high} {noun} in one request"
         )
+    if kind is not None:
+        for index, item in enumerate(found):
+            if not isinstance(item, kind):
+                raise InvalidParameterError(f"{field}[{index}]", item, f"expected {kind.__name__}")
     return found
 
 

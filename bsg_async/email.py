@@ -124,11 +124,7 @@ def _addresses(to: object) -> list[str]:
 
 
 def _inlines(inlines: object) -> list[EmailInline]:
-    items = rules.items(inlines, "inlines", (0, INLINES_MAX), "inline files")
-    for index, item in enumerate(items):
-        if not isinstance(item, EmailInline):
-            raise InvalidParameterError(f"inlines[{index}]", item, "expected an EmailInline")
-    return items
+    return rules.items(inlines, "inlines", (0, INLINES_MAX), "inline files", kind=EmailInline)
 
 
 def _variables(variables: object) -> dict[str, str] | None:

@@ -905,6 +905,14 @@ def test_items_refuses_a_count_outside_the_bounds_naming_the_count() -> None:
         assert "expected 1 to 2 addresses" in str(caught.value)
 
 
+def test_items_of_a_kind_names_the_first_item_of_another_kind() -> None:
+    assert rules.items((1, 2), "ids", kind=int) == [1, 2]
+    with pytest.raises(InvalidParameterError) as caught:
+        rules.items([1, "2"], "ids", kind=int)
+    assert caught.value.field == "ids[1]"
+    assert caught.value.value == "2"
+
+
 @pytest.mark.parametrize(
     ("value", "unit", "bounds", "expected"),
     [
