@@ -18,7 +18,6 @@ import attrs
 from . import _validation as rules
 from ._paging import Pages
 from ._paging import page_size as checked_page_size
-from .errors import InvalidParameterError
 from .models.contacts import SearchCriterion, SearchOperator, search_criteria
 
 if TYPE_CHECKING:
@@ -59,12 +58,11 @@ class Search(Generic[T]):
         Raises `InvalidParameterError` at once for a bad argument.
         """
         found = search_criteria(criteria, frozenset(self.fields), custom_fields=self.custom_fields)
-        if not (isinstance(sort, str) and sort in self.sorts):
-            raise InvalidParameterError(
-                "sort", sort, f"expected one of: {', '.join(sorted(self.sorts))}"
-            )
         query = client._wire.search_params(
-            found, self.fields, sort=sort, descending=rules.boolean(descending, "descending")
+            found,
+            self.fields,
+            sort=rules.choice(sort, "sort", sorted(self.sorts)),
+            descending=rules.boolean(descending, "descending"),
         )
         query.update(params or {})
         limit = checked_page_size(page_size, PAGE_SIZE_BOUNDS)
