@@ -40,17 +40,12 @@ from .models import (
     ViberReport,
 )
 from .models._status import StatusEnum, UnknownStatus
-from .models.campaigns import (
-    CampaignOptions,
-    CampaignTarget,
-    RcsContent,
-    SmsContent,
-    ViberContent,
-)
+from .models.campaigns import CampaignOptions, CampaignTarget
 from .models.channels import (
     MessageChannel,
     RcsChannel,
     SmsChannel,
+    SmsShortLink,
     TelegramChannel,
     UniversalOptions,
     ViberChannel,
@@ -1123,6 +1118,8 @@ class Wire:
             flag = getattr(options, name)
             if flag is not None:
                 fields[name] = flag
+        if options.dry_run:
+            fields["dry_run"] = True
         return _one_phone(number, reference, fields, options.callback_url)
 
     @staticmethod
@@ -1143,30 +1140,45 @@ class Wire:
 
     @staticmethod
     def sms_campaign(
-        target: CampaignTarget, *, text: str, sender: str, options: CampaignOptions
+        target: CampaignTarget,
+        *,
+        text: str,
+        sender: str,
+        options: CampaignOptions,
+        short_links: Sequence[SmsShortLink] = (),
     ) -> dict[str, Any]:
         """The body of a One-API SMS campaign (`sms/send`: phone numbers as integers, as the
-        description types them; `sms/send-groups`: `groups`)."""
+        description types them; `sms/send-groups`: `groups`), with its `short_links`."""
         body = _target(target, numbers=int)
         body["sender"], body["text"] = sender, text
+        if short_links:
+            body["short_links"] = [_short_link_json(link) for link in short_links]
         body.update(_campaign_options(options))
         return body
 
     @staticmethod
     def sms_campaign_individual(
-        messages: Sequence[tuple[str, str, str, str]], options: CampaignOptions
+        messages: Sequence[tuple[str, str, str, str, int | None]], options: CampaignOptions
     ) -> dict[str, Any]:
-        """The body of `sms/send-individual` from `(number, reference_id, text, sender)`."""
-        items = [
-            {"phone": int(number), "text": text, "sender": sender, "reference_id": ref}
-            for number, ref, text, sender in messages
-        ]
+        """The body of `sms/send-individual` from `(number, reference_id, text, sender,
+        tariff)` (a message's own `tariff_code` where its tariff is not `None`)."""
+        items = []
+        for number, ref, text, sender, tariff in messages:
+            item: dict[str, Any] = {
+                "phone": int(number),
+                "text": text,
+                "sender": sender,
+                "reference_id": ref,
+            }
+            if tariff is not None:
+                item["tariff_code"] = tariff
+            items.append(item)
         return {"messages": items, **_campaign_options(options)}
 
     @staticmethod
     def viber_campaign(
         phones: Sequence[tuple[str, str]],
-        content: ViberContent,
+        content: ViberChannel,
         sms_fallback: tuple[SmsFallback | None, Mapping[str, int]],
         *,
         options: CampaignOptions,
@@ -1174,7 +1186,7 @@ class Wire:
         """The body of a One-API Viber campaign (`viber/send`); `sms_fallback` is the fallback
         and its validity field, as `_campaign_args.sms_fallback` checked them."""
         body = _target(CampaignTarget(phones=tuple(phones)), numbers=str)
-        body.update(_viber_content(content))
+        body.update(_channel_json(content))
         fallback, validity = sms_fallback
         if fallback is not None:
             body["alternative_channel"] = {"sms": _fallback_json(fallback, validity)}
@@ -1184,23 +1196,23 @@ class Wire:
     @staticmethod
     def campaign(
         target: CampaignTarget,
-        channels: Sequence[SmsContent | ViberContent | RcsContent],
+        channels: Sequence[MessageChannel],
         options: CampaignOptions,
+        *,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
         """The body of the any-channel campaign (`campaigns/send`): `channels` by priority,
-        each channel's content under its name, the recipients under `recipients`."""
+        each channel's content under its name, the recipients under `recipients`, and
+        `dry_run` when the request is only to be checked."""
         body: dict[str, Any] = {
-            "channels": [_content_name(content) for content in channels],
+            "channels": [_channel_name(channel) for channel in channels],
             "recipients": _target(target, numbers=str),
         }
-        for content in channels:
-            if isinstance(content, SmsContent):
-                body["sms"] = _sms_content(content)
-            elif isinstance(content, ViberContent):
-                body["viber"] = _viber_content(content)
-            else:
-                body["rcs"] = {"sender": content.sender, **_options_json(content.options)}
+        for channel in channels:
+            body[_channel_name(channel)] = _channel_json(channel)
         body.update(_campaign_options(options))
+        if dry_run:
+            body["dry_run"] = True
         return body
 
     @staticmethod
@@ -1544,30 +1556,6 @@ def _campaign_options(options: CampaignOptions) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def _content_name(content: SmsContent | ViberContent | RcsContent) -> str:
-    if isinstance(content, SmsContent):
-        return "sms"
-    return "viber" if isinstance(content, ViberContent) else "rcs"
-
-
-def _sms_content(content: SmsContent) -> dict[str, Any]:
-    out: dict[str, Any] = {"sender": content.sender, "text": content.text}
-    if content.unsubscribe_caption is not None:
-        out["unsubscribe_caption"] = content.unsubscribe_caption
-    if content.transliterate is not None:
-        out["transliterate"] = content.transliterate
-    return out
-
-
-def _viber_content(content: ViberContent) -> dict[str, Any]:
-    out: dict[str, Any] = {"sender": content.sender, "text": content.text}
-    for name in ("image_url", "button_caption", "link_url"):
-        value = getattr(content, name)
-        if value is not None:
-            out[name] = value
-    return out
-
-
 def _options_json(options: RcsOptions) -> dict[str, Any]:
     if options.text is not None:
         return {"text": options.text}
@@ -1674,49 +1662,53 @@ def _template_json(template: WhatsAppTemplate) -> dict[str, Any]:
 
 def _channel_name(channel: MessageChannel) -> str:
     """The wire's name of a channel (`"sms"`, `"viber"`, `"rcs"`, `"voice"`, `"telegram"`)."""
-    return _CHANNEL_NAMES[type(channel)]
-
-
-_CHANNEL_NAMES: Mapping[type[Any], str] = {
-    SmsChannel: "sms",
-    ViberChannel: "viber",
-    RcsChannel: "rcs",
-    VoiceChannel: "voice",
-    TelegramChannel: "telegram",
-}
+    return _CHANNELS[type(channel)][0]
 
 
 def _channel_json(channel: MessageChannel) -> dict[str, Any]:
-    """One channel's content object of a universal send."""
-    out: dict[str, Any]
+    """One channel's content object (`sms`, `viber`, ... of a universal send or an
+    any-channel campaign; the top-level fields of a Viber campaign): its fields that are not
+    `None`, by their wire names, and an RCS message's text or cards, an SMS's short links."""
+    out = {
+        wire_name: value
+        for name, wire_name in _CHANNELS[type(channel)][1].items()
+        if (value := getattr(channel, name)) is not None
+    }
     if isinstance(channel, RcsChannel):
-        return {"sender": channel.sender, **_options_json(channel.options)}
-    if isinstance(channel, SmsChannel):
-        out = {"sender": channel.sender, "text": channel.text}
-        if channel.transliterate is not None:
-            out["transliterate"] = channel.transliterate
-        if channel.unsubscribe_caption is not None:
-            out["unsubscribe_caption"] = channel.unsubscribe_caption
-        return out
-    if isinstance(channel, ViberChannel):
-        out = {"sender": channel.sender, "text": channel.text}
-        if channel.image_url is not None:
-            out["image_url"] = channel.image_url
-        if channel.button_caption is not None:
-            out["button_caption"] = channel.button_caption
-            out["link_url"] = channel.button_url
-        return out
-    if isinstance(channel, VoiceChannel):
-        out = {"text": channel.text, "category": channel.category}
-        for wire_name, value in (
-            ("sender", channel.sender),
-            ("voice", channel.voice),
-            ("lang", channel.language),
-        ):
-            if value is not None:
-                out[wire_name] = value
-        return out
-    out = {"text": channel.text}
-    if channel.sender is not None:
-        out["sender"] = channel.sender
+        out.update(_options_json(channel.options))
+    elif isinstance(channel, SmsChannel) and channel.short_links:
+        out["short_links"] = [_short_link_json(link) for link in channel.short_links]
+    return out
+
+
+def _names(*names: str, **renamed: str) -> dict[str, str]:
+    """Field name -> wire name: `names` as they are, `renamed` to their wire names."""
+    return {**{name: name for name in names}, **renamed}
+
+
+# Each channel's wire name and its plain fields. A Viber button has both parts or none (the
+# model's rule), its link sent as `link_url`.
+_CHANNELS: Mapping[type[Any], tuple[str, Mapping[str, str]]] = {
+    SmsChannel: ("sms", _names("sender", "text", "transliterate", "unsubscribe_caption")),
+    ViberChannel: (
+        "viber",
+        _names("sender", "text", "image_url", "button_caption", button_url="link_url"),
+    ),
+    RcsChannel: ("rcs", _names("sender")),
+    VoiceChannel: ("voice", _names("text", "category", "sender", "voice", language="lang")),
+    TelegramChannel: ("telegram", _names("text", "sender")),
+}
+
+
+def _short_link_json(link: SmsShortLink) -> dict[str, Any]:
+    """A short link of an SMS, as the description's `ShortLink` object."""
+    out: dict[str, Any] = {
+        "link": link.target,
+        "placeholder": link.placeholder,
+        "domain_ids": list(link.domain_ids),
+    }
+    if link.change_domain_after is not None:
+        out["change_domain_after"] = link.change_domain_after
+    if link.with_protocol is not None:
+        out["protocol"] = link.with_protocol
     return out

@@ -16,12 +16,18 @@ import anyio
 
 from .errors import InvalidParameterError
 
-__all__ = ["RateLimiter", "rate_sleep"]
+__all__ = ["RateLimiter", "rate_clock", "rate_sleep"]
 
 
 async def rate_sleep(seconds: float) -> None:
     """Wait for the rate limit. Module-level so tests can make waits instant."""
     await anyio.sleep(seconds)
+
+
+def rate_clock() -> float:
+    """The limiter's clock (monotonic seconds). Module-level so tests can run the limiter on
+    virtual time, with `rate_sleep` advancing it."""
+    return time.monotonic()
 
 
 class RateLimiter:
@@ -32,7 +38,7 @@ class RateLimiter:
         rate: float,
         *,
         burst: int = 1,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e9:
             raise InvalidParameterError("rate_limit", rate, "expected requests per second > 0")
@@ -42,12 +48,12 @@ class RateLimiter:
         self.burst = burst
         self._interval = 1.0 / rate
         self._tolerance = (burst - 1) * self._interval
-        self._clock = clock
+        self._clock = clock  # `None`: `rate_clock`, looked up when used
         self._tat = float("-inf")
 
     def reserve(self) -> float:
         """Take the next slot; return how many seconds to wait before using it."""
-        now = self._clock()
+        now = (self._clock or rate_clock)()
         tat = max(self._tat, now)
         self._tat = tat + self._interval
         return max(0.0, tat - self._tolerance - now)

@@ -3,7 +3,7 @@ One-API campaigns (of any channel)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -11,9 +11,9 @@ from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._one_api_sending import post_campaign
 from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size, time_filters
-from .errors import InvalidParameterError
+from .messages import post_dry_run
 from .models import Recipient
-from .models.campaigns import SMS_TEXT_MAX, RcsContent, SmsContent, ViberContent
+from .models.channels import SMS_TEXT_MAX, MessageChannel, chain
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign, CampaignDetail
 
@@ -116,7 +116,7 @@ class CampaignsResource:
     async def send(
         self,
         *,
-        channels: Sequence[SmsContent | ViberContent | RcsContent],
+        channels: Iterable[MessageChannel] | MessageChannel,
         to: Iterable[str | Recipient] | None = None,
         contact_lists: Iterable[int] | None = None,
         start_at: datetime | None = None,
@@ -124,36 +124,41 @@ class CampaignsResource:
         validity: timedelta | None = None,
         add_to_contact_book: bool | None = None,
         check_stop_list: bool | None = None,
+        dry_run: bool = False,
     ) -> Campaign:
         """Send a campaign over a chain of channels (`POST /api/campaigns/send`), to `to`
         **or** to `contact_lists` (exactly one); return the `Campaign`.
 
-        - `channels`: one or two contents by priority, each of another channel: an
-          `SmsContent`, a `ViberContent` or an `RcsContent`; the second is what those the
-          first does not reach get (`[ViberContent(...), SmsContent(...)]`: Viber with an SMS
-          fallback; `[RcsContent(...), SmsContent(...)]`: RCS with one).
+        - `channels`: one or two contents by priority, each of another channel:
+          `SmsChannel`, `ViberChannel`, `RcsChannel`, `VoiceChannel`, `TelegramChannel` (one
+          may be given as is); the second is what those the first does not reach get
+          (`[ViberChannel(...), SmsChannel(...)]`: Viber with an SMS fallback).
         - `to`: 1 to 10,000 unique phones (9 to 15 digits, or `Recipient`s with a reference
           of 1 to 32 letters and digits, generated where none is given); `contact_lists`:
           1 to 1,000 contact-list ids (sent as `groups`).
         - `validity`: a `timedelta` of whole hours, 1 to 72; `start_at`, `tariff`,
           `add_to_contact_book`, `check_stop_list` as in `bsg.viber.send_campaign`.
+        - `dry_run`: only check the request (sent as `dry_run: true`); nothing is created or
+          sent. The answer has the shape of a send's (the description gives no other): a
+          `Campaign`, whose `calculated_price` is the estimate where the service gives one and
+          whose `id` names no campaign. Retried as any read; a 429 is raised as is.
 
         ```python
         campaign = await bsg.campaigns.send(
             to=["380501234567"],
-            channels=[ViberContent(text="Sale", sender="MyShop"),
-                      SmsContent(text="Sale", sender="MyShop")])
+            channels=[ViberChannel(text="Sale", sender="MyShop"),
+                      SmsChannel(text="Sale", sender="MyShop")])
         ```
 
         Retries, the 429 rule and errors as `bsg.sms.send_campaign`.
         """
-        contents = _channels(channels)
+        links = chain(channels)
         target = campaign_args.target(
             to, contact_lists, max_phones=MAX_PHONES, max_lists=MAX_CONTACT_LISTS
         )
         payload = self._client._wire.campaign(
             target,
-            contents,
+            links,
             campaign_args.options(
                 self._client,
                 start_at=start_at,
@@ -162,7 +167,10 @@ class CampaignsResource:
                 add_to_contact_book=add_to_contact_book,
                 check_stop_list=check_stop_list,
             ),
+            dry_run=rules.boolean(dry_run, "dry_run"),
         )
+        if dry_run:
+            return await post_dry_run(self._client, SEND_PATH, payload, Campaign)
         return await post_campaign(self._client, SEND_PATH, payload, target)
 
     async def price(
@@ -201,25 +209,6 @@ class CampaignsResource:
         return self._client._wire.structure(
             data_object(answer), PriceQuote, http_status=answer.http_status
         )
-
-
-def _channels(value: object) -> list[SmsContent | ViberContent | RcsContent]:
-    """1 or 2 channel contents, each of another channel."""
-    if isinstance(value, SmsContent | ViberContent | RcsContent):
-        value = [value]
-    if isinstance(value, str):
-        raise InvalidParameterError("channels", value, "expected channel contents, not names")
-    contents = rules.items(value, "channels")
-    if not 1 <= len(contents) <= 2:
-        raise InvalidParameterError("channels", value, "expected 1 or 2 channel contents")
-    for index, content in enumerate(contents):
-        if not isinstance(content, SmsContent | ViberContent | RcsContent):
-            raise InvalidParameterError(
-                f"channels[{index}]", content, "expected an SmsContent, ViberContent or RcsContent"
-            )
-    if len({type(content) for content in contents}) != len(contents):
-        raise InvalidParameterError("channels", value, "each channel may appear once")
-    return contents
 
 
 def _page_size(value: object) -> int:

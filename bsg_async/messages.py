@@ -3,15 +3,15 @@ chain of channels)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _validation as rules
-from ._one_api_sending import held_message, post_referenced
-from ._paging import DEFAULT_PAGE_SIZE, Pages, page_size, time_filters
-from .errors import BSGError, InvalidParameterError
-from .models.channels import CHANNEL_TYPES, MessageChannel, UniversalOptions
+from ._one_api_sending import held_message, not_rate_limited, post_referenced
+from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size, time_filters
+from .errors import BSGError
+from .models.channels import MessageChannel, UniversalOptions, chain
 from .models.one_api import MessageInfo, OneApiMessage
 from .rcs import _callback_url, _phone, _reference
 
@@ -22,7 +22,7 @@ __all__ = ["MessagesResource"]
 
 PAGE_SIZE_BOUNDS = (15, 500)
 SEND_PATH = "/api/messages/send"
-CHAIN_MAX = 2
+T = TypeVar("T")
 
 
 class MessagesResource:
@@ -86,6 +86,7 @@ class MessagesResource:
         respect_curfew: bool | None = None,
         add_to_contact_book: bool | None = None,
         check_stop_list: bool | None = None,
+        dry_run: bool = False,
     ) -> MessageInfo:
         """Send one message (no campaign) over a chain of channels and return its
         `MessageInfo`: the first channel is tried, the second (if any) takes over when the
@@ -105,6 +106,9 @@ class MessagesResource:
           72 hours. When it runs out, the next channel takes over.
         - `respect_curfew`: keep to the curfew set in the account (the service's default:
           `False`); `add_to_contact_book`, `check_stop_list` (default `True` for both).
+        - `dry_run`: only check the request (sent as `dry_run: true`); nothing is sent. The
+          answer has the shape of a send's (the description gives no other): a `MessageInfo`
+          whose `id` names no message. Retried as any read; a 429 is raised as is.
 
         ```python
         info = await bsg.messages.send(
@@ -125,7 +129,7 @@ class MessagesResource:
         """
         number = _phone(to, "to")
         ref = _reference(reference, "reference")
-        chain = _chain(channels)
+        links = chain(channels)
         options = UniversalOptions(
             callback_url=None if callback_url is None else _callback_url(callback_url),
             tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
@@ -133,9 +137,12 @@ class MessagesResource:
             respect_curfew=_flag(respect_curfew, "respect_curfew"),
             add_to_contact_book=_flag(add_to_contact_book, "add_to_contact_book"),
             check_stop_list=_flag(check_stop_list, "check_stop_list"),
+            dry_run=rules.boolean(dry_run, "dry_run"),
         )
         client = self._client
-        payload = client._wire.universal_message(number, ref, chain, options)
+        payload = client._wire.universal_message(number, ref, links, options)
+        if options.dry_run:
+            return await post_dry_run(client, SEND_PATH, payload, MessageInfo)
 
         async def recover(error: BSGError) -> MessageInfo:
             return (await held_message(client, error, ref, number)).to_message_info()
@@ -143,32 +150,15 @@ class MessagesResource:
         return await post_referenced(client, SEND_PATH, payload, MessageInfo, recover)
 
 
-def _chain(channels: object) -> list[MessageChannel]:
-    """One or two channel values, each of another channel."""
-    if isinstance(channels, CHANNEL_TYPES):
-        channels = [channels]
-    if isinstance(channels, str | bytes) or not isinstance(channels, Iterable):
-        raise InvalidParameterError("channels", channels, "expected a list of channel values")
-    chain: list[MessageChannel] = []
-    for index, channel in enumerate(channels):
-        if not isinstance(channel, CHANNEL_TYPES):
-            raise InvalidParameterError(
-                f"channels[{index}]",
-                channel,
-                "expected an SmsChannel, ViberChannel, RcsChannel, VoiceChannel or TelegramChannel",
-            )
-        if any(type(earlier) is type(channel) for earlier in chain):
-            raise InvalidParameterError(
-                f"channels[{index}]", channel, f"a {type(channel).__name__} is in the chain already"
-            )
-        chain.append(channel)
-        if len(chain) > CHAIN_MAX:
-            raise InvalidParameterError(
-                "channels", f"{len(chain)} channels", f"at most {CHAIN_MAX} channels"
-            )
-    if not chain:
-        raise InvalidParameterError("channels", [], "needs at least one channel")
-    return chain
+async def post_dry_run(
+    client: AsyncBSG, path: str, payload: Mapping[str, Any], result: type[T]
+) -> T:
+    """POST a send marked `dry_run` and return the answer's `data` as `result`. Nothing is
+    sent, so it is retried as any read (but a 429, "Too many duplicate request detected": a
+    reference is held already, which retrying cannot change), and no answer means nothing is
+    held."""
+    answer = await client.one_api_request("POST", path, json=payload, retry_if=not_rate_limited)
+    return client._wire.structure(data_object(answer), result, http_status=answer.http_status)
 
 
 def _flag(value: object, field: str) -> bool | None:

@@ -19,7 +19,8 @@ from .batch import _read_many as read_many
 from .errors import DuplicateReferenceError, InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
 from .models.batch import BatchReport, LookupFailed, Outcome
-from .models.campaigns import SMS_TEXT_MAX, CampaignTarget
+from .models.campaigns import CampaignTarget
+from .models.channels import SMS_TEXT_MAX, SmsChannel, SmsShortLink
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign
 
@@ -235,6 +236,10 @@ class SmsResource:
         for index, message in enumerate(rules.items(messages, "messages")):
             if not isinstance(message, SmsMessage):
                 raise InvalidParameterError(f"messages[{index}]", message, "expected an SmsMessage")
+            if message.tariff is not None:
+                raise InvalidParameterError(
+                    f"messages[{index}].tariff", message.tariff, "one tariff per request: tariff="
+                )
             if message.reference is None:
                 message = SmsMessage(
                     message.to, message.text, message.sender, rules.new_reference()
@@ -325,6 +330,7 @@ class SmsResource:
         validity: timedelta | None = None,
         transliterate: bool | None = None,
         callback_url: str | None = None,
+        short_links: Iterable[SmsShortLink] | SmsShortLink = (),
     ) -> Campaign:
         """Send one SMS text as a One-API campaign, to `to` **or** to `contact_lists`
         (exactly one); return the `Campaign` (`calculated_price` is its estimated cost).
@@ -342,6 +348,8 @@ class SmsResource:
           client's `timezone`); `validity`: a `timedelta` of whole hours, 1 to 72 (the
           service's default 72); `tariff`: a `Tariff.code` (sent as `tariff_code`);
           `transliterate`; `callback_url` (http(s), up to 100 characters) for status reports.
+        - `short_links`: `SmsShortLink`s, each replacing its placeholder in `text` with a
+          short link of its own per recipient (see `SmsChannel`).
 
         ```python
         campaign = await bsg.sms.send_campaign(to=["380501234567", "380501234568"],
@@ -353,11 +361,13 @@ class SmsResource:
         for a bad value; an `APIError` subclass when the service refuses; `TransportError`
         without an answer (`may_have_been_accepted` tells whether it may hold the campaign).
         """
+        content = SmsChannel(text=text, sender=sender, short_links=short_links)
         target = campaign_args.target(to, contact_lists, max_phones=MAX_CAMPAIGN_PHONES)
         payload = self._client._wire.sms_campaign(
             target,
-            text=rules.text(text, "text", max_length=SMS_TEXT_MAX),
-            sender=rules.sender(sender, sms=True),
+            text=content.text,
+            sender=content.sender,
+            short_links=content.short_links,
             options=campaign_args.options(
                 self._client,
                 start_at=start_at,
@@ -383,9 +393,10 @@ class SmsResource:
         (`sms/send-individual`); return the `Campaign`.
 
         Each `SmsMessage` gives the phone (9 to 15 digits), its text (1 to 765 characters),
-        its sender (up to 11 Latin letters or digits, or up to 15 digits) and a reference (1
-        to 32 letters and digits; generated when `None`, before the first attempt). Options
-        as in `send_campaign`.
+        its sender (up to 11 Latin letters or digits, or up to 15 digits), a reference (1
+        to 32 letters and digits; generated when `None`, before the first attempt) and
+        optionally its own `tariff` (a `Tariff.code`, sent as the message's `tariff_code`;
+        the campaign's `tariff` applies to the others). Options as in `send_campaign`.
 
         ```python
         campaign = await bsg.sms.send_campaign_individual(
@@ -395,7 +406,7 @@ class SmsResource:
 
         Raises as `send_campaign`; a reference twice is an `InvalidParameterError`.
         """
-        fixed: list[tuple[str, str, str, str]] = []
+        fixed: list[tuple[str, str, str, str, int | None]] = []
         for index, message in enumerate(rules.items(messages, "messages")):
             if not isinstance(message, SmsMessage):
                 raise InvalidParameterError(f"messages[{index}]", message, "expected an SmsMessage")
@@ -409,11 +420,14 @@ class SmsResource:
                     ref,
                     rules.text(message.text, f"{field}.text", max_length=SMS_TEXT_MAX),
                     rules.sender(message.sender, f"{field}.sender", sms=True),
+                    rules.optional_integer(
+                        message.tariff, f"{field}.tariff", rules.ONE_API_TARIFFS
+                    ),
                 )
             )
         if not fixed:
             raise InvalidParameterError("messages", [], "needs at least one message")
-        rules.unique_references((ref for _, ref, _, _ in fixed), "messages.reference")
+        rules.unique_references((entry[1] for entry in fixed), "messages.reference")
         payload = self._client._wire.sms_campaign_individual(
             fixed,
             campaign_args.options(
@@ -424,7 +438,7 @@ class SmsResource:
                 callback_url=callback_url,
             ),
         )
-        target = CampaignTarget(phones=tuple((number, ref) for number, ref, _, _ in fixed))
+        target = CampaignTarget(phones=tuple((entry[0], entry[1]) for entry in fixed))
         return await post_campaign(self._client, CAMPAIGN_INDIVIDUAL_PATH, payload, target)
 
     async def send_campaign_many(

@@ -21,7 +21,8 @@ from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
 from .models.batch import BatchReport, LookupFailed, Outcome
-from .models.campaigns import CampaignOptions, SmsContent, ViberContent
+from .models.campaigns import CampaignOptions
+from .models.channels import MessageChannel, SmsChannel, ViberChannel
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign
 
@@ -302,7 +303,7 @@ class ViberResource:
         sender: str,
         image_url: str | None = None,
         button_caption: str | None = None,
-        link_url: str | None = None,
+        button_url: str | None = None,
         sms_fallback: SmsFallback | None = None,
         start_at: datetime | None = None,
         tariff: int | None = None,
@@ -320,8 +321,9 @@ class ViberResource:
           (`campaigns/send` with `channels: ["viber"]`, and `"sms"` second for a fallback,
           whose `validity` and `check_stop_list` that endpoint cannot carry). Without
           references it is retried only when it surely did not reach the service.
-        - Content as `ViberContent`: `text` 1 to 1,000 characters, `sender` 1 to 40,
-          `image_url`, and a button of `button_caption` (up to 20) and `link_url`.
+        - Content as `ViberChannel`: `text` 1 to 1,000 characters, `sender` 1 to 40,
+          `image_url`, and a button of `button_caption` (up to 20) and `button_url` (sent as
+          `link_url`), both or neither.
         - `sms_fallback`: the SMS sent to those Viber does not reach (`alternative_channel`).
         - `validity`: a `timedelta` of whole hours, 1 to 72 (hours on the One-API, unlike the
           legacy `send`'s seconds); `start_at`, `tariff` as in `bsg.sms.send_campaign`;
@@ -334,16 +336,16 @@ class ViberResource:
 
         Retries, the 429 rule and errors as `bsg.sms.send_campaign`.
         """
-        content = ViberContent(
+        content = ViberChannel(
             text=text,
             sender=sender,
             image_url=image_url,
             button_caption=button_caption,
-            link_url=link_url,
+            button_url=button_url,
         )
         fallback = campaign_args.sms_fallback(sms_fallback)
         if contact_lists is not None and to is None:
-            channels: list[SmsContent | ViberContent] = [content]
+            channels: list[MessageChannel] = [content]
             if fallback[0] is not None:
                 channels.append(_fallback_content(fallback[0]))
             return await self._client.campaigns.send(
@@ -374,7 +376,7 @@ class ViberResource:
         sender: str,
         image_url: str | None = None,
         button_caption: str | None = None,
-        link_url: str | None = None,
+        button_url: str | None = None,
         sms_fallback: SmsFallback | None = None,
         start_at: datetime | None = None,
         tariff: int | None = None,
@@ -402,7 +404,7 @@ class ViberResource:
                 sender=sender,
                 image_url=image_url,
                 button_caption=button_caption,
-                link_url=link_url,
+                button_url=button_url,
                 sms_fallback=sms_fallback,
                 start_at=start_at,
                 tariff=tariff,
@@ -423,7 +425,7 @@ class ViberResource:
         sender: str,
         image_url: str | None = None,
         button_caption: str | None = None,
-        link_url: str | None = None,
+        button_url: str | None = None,
         sms_fallback: SmsFallback | None = None,
         start_at: datetime | None = None,
         tariff: int | None = None,
@@ -436,12 +438,12 @@ class ViberResource:
     ) -> OutcomeStream:
         """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
         read (see `OutcomeStream`: open it with `async with`)."""
-        content = ViberContent(
+        content = ViberChannel(
             text=text,
             sender=sender,
             image_url=image_url,
             button_caption=button_caption,
-            link_url=link_url,
+            button_url=button_url,
         )
         fallback = campaign_args.sms_fallback(sms_fallback)
         options = self._campaign_options(
@@ -524,7 +526,7 @@ def _fixed_messages(messages: Iterable[ViberMessage]) -> tuple[list[ViberMessage
     return fixed, recipients
 
 
-def _fallback_content(fallback: SmsFallback) -> SmsContent:
+def _fallback_content(fallback: SmsFallback) -> SmsChannel:
     """The fallback as the second channel of an any-channel campaign, which carries its text
     and sender only."""
     if fallback.validity is not None:
@@ -535,4 +537,4 @@ def _fallback_content(fallback: SmsFallback) -> SmsContent:
         raise InvalidParameterError(
             "sms_fallback.check_stop_list", fallback.check_stop_list, "not carried to contact lists"
         )
-    return SmsContent(text=fallback.text, sender=fallback.sender)
+    return SmsChannel(text=fallback.text, sender=fallback.sender)

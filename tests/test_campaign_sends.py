@@ -26,14 +26,14 @@ from bsg_async import (
     PriceQuote,
     RateLimitError,
     RcsCard,
-    RcsContent,
+    RcsChannel,
     Recipient,
-    SmsContent,
+    SmsChannel,
     SmsFallback,
     SmsMessage,
     TransportError,
     UnexpectedResponseError,
-    ViberContent,
+    ViberChannel,
 )
 
 from .conftest import ONE_API
@@ -357,7 +357,7 @@ async def test_viber_campaign_posts_the_complete_documented_body(
         sender="Notify",
         image_url="https://img.somesite.com/beauty-image.jpg",
         button_caption="BUTTON",
-        link_url="https://sample-site.com/?ad=123456",
+        button_url="https://sample-site.com/?ad=123456",
         sms_fallback=SmsFallback(text="visit our site", sender="testsms"),
         tariff=9,
         add_to_contact_book=False,
@@ -425,9 +425,9 @@ async def test_viber_campaign_to_contact_lists_refuses_a_fallback_it_cannot_carr
         ({"text": "x" * 1001}, "text"),
         ({"sender": "x" * 41}, "sender"),
         ({"image_url": "img.jpg"}, "image_url"),
-        ({"button_caption": "Go"}, "link_url"),
-        ({"button_caption": "x" * 21, "link_url": "https://a.example"}, "button_caption"),
-        ({"link_url": "https://a.example/" + "x" * 240}, "link_url"),
+        ({"button_caption": "Go"}, "button_url"),
+        ({"button_caption": "x" * 21, "button_url": "https://a.example"}, "button_caption"),
+        ({"button_url": "https://a.example/" + "x" * 240}, "button_url"),
         ({"sms_fallback": "Hi"}, "sms_fallback"),
         ({"validity": timedelta(hours=73)}, "validity"),
         ({"check_stop_list": "no"}, "check_stop_list"),
@@ -456,14 +456,14 @@ async def test_any_channel_campaign_posts_channels_recipients_and_contents(
     campaign = await bsg.campaigns.send(
         to=[Recipient("380661233211", REF)],
         channels=[
-            ViberContent(
+            ViberChannel(
                 text="The gift for you, best product",
                 sender="supercredit",
                 image_url="https://www.google.com/images/logo.png",
                 button_caption="Get it FREE",
-                link_url="https://my.shop/product/1234567890",
+                button_url="https://my.shop/product/1234567890",
             ),
-            SmsContent(
+            SmsChannel(
                 text="Hello! Please ignore it!",
                 sender="testsms",
                 unsubscribe_caption="Unsubscribe: ",
@@ -526,7 +526,7 @@ async def test_any_channel_campaign_takes_one_content_and_contact_lists(
     route = respx_mock.post(ANY_SEND).respond(json=ANY_ANSWER)
 
     await bsg.campaigns.send(
-        contact_lists=[1864275], channels=SmsContent(text="test", sender="Best Seller")
+        contact_lists=[1864275], channels=SmsChannel(text="test", sender="Best Seller")
     )
 
     assert sent(route) == {
@@ -541,13 +541,13 @@ async def test_any_channel_campaign_takes_one_content_and_contact_lists(
     [
         ([], "channels"),
         ("sms", "channels"),
-        ([ViberContent(text="b", sender="S"), "sms"], "channels[1]"),
-        ([SmsContent(text="a", sender="S"), SmsContent(text="b", sender="S")], "channels"),
+        ([ViberChannel(text="b", sender="S"), "sms"], "channels[1]"),
+        ([SmsChannel(text="a", sender="S"), SmsChannel(text="b", sender="S")], "channels[1]"),
         (
             [
-                SmsContent(text="a", sender="S"),
-                ViberContent(text="b", sender="S"),
-                SmsContent(text="c", sender="S"),
+                SmsChannel(text="a", sender="S"),
+                ViberChannel(text="b", sender="S"),
+                RcsChannel(sender="S", text="c"),
             ],
             "channels",
         ),
@@ -566,10 +566,10 @@ async def test_any_channel_campaign_refuses_bad_channels(
 
 def test_contents_check_their_fields_when_built() -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        SmsContent(text="Hi", sender="Shop", unsubscribe_caption="x" * 51)
+        SmsChannel(text="Hi", sender="Shop", unsubscribe_caption="x" * 51)
     assert caught.value.field == "unsubscribe_caption"
     with pytest.raises(InvalidParameterError) as caught:
-        SmsContent(text="Hi", sender="Shop", transliterate="yes")  # type: ignore[arg-type]
+        SmsChannel(text="Hi", sender="Shop", transliterate="yes")  # type: ignore[arg-type]
     assert caught.value.field == "transliterate"
 
 
@@ -666,8 +666,8 @@ async def test_any_channel_campaign_of_rcs_cards_with_an_sms_fallback(
     await bsg.campaigns.send(
         to=[Recipient("380661246980", RCS_REF)],
         channels=[
-            RcsContent(sender="rcs_sender", cards=card),
-            SmsContent(text="Hello! Please ignore it!", sender="testsms"),
+            RcsChannel(sender="rcs_sender", cards=card),
+            SmsChannel(text="Hello! Please ignore it!", sender="testsms"),
         ],
         tariff=9,
         validity=timedelta(hours=72),
@@ -715,6 +715,6 @@ async def test_any_channel_campaign_of_rcs_cards_with_an_sms_fallback(
 )
 def test_rcs_content_checks_its_fields(arguments: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        RcsContent(**arguments)
+        RcsChannel(**arguments)
 
     assert caught.value.field == field

@@ -19,13 +19,13 @@ from bsg_async import (
     CampaignStatus,
     InvalidRequestError,
     RateLimitError,
-    RcsContent,
+    RcsChannel,
     Recipient,
     RetryPolicy,
-    SmsContent,
+    SmsChannel,
     SmsFallback,
     SmsMessage,
-    ViberContent,
+    ViberChannel,
 )
 from bsg_async.models.one_api import OneApiMessageStatus
 from bsg_async.testing import Account, FakeBSG, Lifecycle
@@ -170,10 +170,10 @@ async def test_the_any_channel_campaign_sends_its_first_channel(
 ) -> None:
     campaign = await client.campaigns.send(
         to=[Recipient(PHONE, "a1")],
-        channels=[ViberContent(text="Sale", sender="Shop"), SmsContent(text="Sale", sender="S")],
+        channels=[ViberChannel(text="Sale", sender="Shop"), SmsChannel(text="Sale", sender="S")],
     )
     by_lists = await client.campaigns.send(
-        contact_lists=[1864275], channels=[SmsContent(text="Hi", sender="Shop")]
+        contact_lists=[1864275], channels=[SmsChannel(text="Hi", sender="Shop")]
     )
 
     assert (campaign.message_type, by_lists.message_type) == ("viber", "sms")
@@ -189,7 +189,7 @@ async def test_a_viber_campaign_to_contact_lists(client: AsyncBSG, fake: FakeBSG
         text="Hi",
         sender="Shop",
         button_caption="Go",
-        link_url="https://shop.example",
+        button_url="https://shop.example",
     )
 
     assert campaign.message_type == "viber"
@@ -318,7 +318,7 @@ async def test_the_fake_checks_the_other_campaign_bodies(raw: httpx.AsyncClient)
         (
             "/api/campaigns/send",
             {"channels": ["voice"], "recipients": {"groups": [1864275]}},
-            "channels.0",
+            "voice",
         ),
         (
             "/api/campaigns/send",
@@ -327,8 +327,12 @@ async def test_the_fake_checks_the_other_campaign_bodies(raw: httpx.AsyncClient)
         ),
         (
             "/api/campaigns/send",
-            {"channels": ["sms", "viber"], "recipients": {"groups": [1864275]}},
-            "channels.1",
+            {
+                "channels": ["sms", "rcs"],
+                "recipients": {"groups": [1864275]},
+                "sms": {"sender": "S", "text": "Hi"},
+            },
+            "rcs",
         ),
         ("/api/campaigns/send", {"channels": ["sms"], "recipients": {}, "sms": {}}, "recipients"),
         ("/api/campaigns/send", {"channels": ["sms"], "recipients": {"groups": [1864275]}}, "sms"),
@@ -338,7 +342,7 @@ async def test_the_fake_checks_the_other_campaign_bodies(raw: httpx.AsyncClient)
                 "channels": ["sms"],
                 "recipients": {"groups": [1864275]},
                 "sms": {"sender": "S", "text": "Hi"},
-                "dry_run": True,
+                "dry_run": "maybe",
             },
             "dry_run",
         ),
@@ -399,7 +403,7 @@ async def test_the_fake_sends_an_rcs_any_channel_campaign_with_an_sms_fallback(
 async def test_an_rcs_any_channel_campaign_through_the_sdk(client: AsyncBSG, fake: FakeBSG) -> None:
     campaign = await client.campaigns.send(
         to=[Recipient(PHONE, "rcsdk1")],
-        channels=[RcsContent(sender="MyShop", text="Hi"), SmsContent(text="Hi", sender="Shop")],
+        channels=[RcsChannel(sender="MyShop", text="Hi"), SmsChannel(text="Hi", sender="Shop")],
     )
 
     message = fake.rcs.find("rcsdk1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from decimal import Decimal
 
@@ -39,10 +40,13 @@ _FINAL = frozenset(
 
 @attrs.frozen
 class SmsMessage:
-    """One SMS with its own text and sender, for `bsg.sms.send_individual`.
+    """One SMS with its own text and sender, for `bsg.sms.send_individual` (legacy) and
+    `bsg.sms.send_campaign_individual` (One-API).
 
     `to` is the phone number (sent as `msisdn`), `text` the text (`body`), `sender` 1 to 14
     characters (`originator`); `reference` as in `Recipient` (generated when `None`).
+    `tariff` is this message's own `Tariff.code` (One-API only, sent as its `tariff_code`;
+    the legacy API takes one tariff per request and refuses it).
     Raises `InvalidParameterError` naming the field for a bad value.
     """
 
@@ -50,6 +54,10 @@ class SmsMessage:
     text: str = attrs.field(validator=non_blank())
     sender: str = attrs.field(validator=checked(rules.sender))
     reference: str | None = attrs.field(default=None, validator=optional(checked(rules.reference)))
+    tariff: int | None = attrs.field(
+        default=None,
+        validator=optional(checked(functools.partial(rules.integer, bounds=rules.ONE_API_TARIFFS))),
+    )
 
 
 @attrs.frozen

@@ -3,14 +3,18 @@
 Endpoints (the OpenAPI description's), each behind a valid bearer token:
 
 - `POST /api/campaigns/sms/send` (1 to 10,000 unique phones, numbers as integers),
-  `.../sms/send-groups` (contact-list ids from the fake's `contact_lists`) and
-  `.../sms/send-individual` (messages with their own text and sender);
+  `.../sms/send-groups` (contact-list ids from the fake's `contact_lists`), both with optional
+  `short_links`, and `.../sms/send-individual` (messages with their own text, sender and
+  `tariff_code`);
 - `POST /api/campaigns/viber/send` (1 to 5,000 unique phones, an optional SMS fallback);
-- `POST /api/campaigns/send`: one campaign over `channels` (`sms`, `viber`, `rcs`; a second
-  channel `sms` is the fallback), to `recipients.phones` (1 to 10,000) or `recipients.groups`;
+- `POST /api/campaigns/send`: one campaign over `channels` (1 or 2 of `sms`, `viber`, `rcs`,
+  `voice`, `telegram`; the second is the fallback), to `recipients.phones` (1 to 10,000) or
+  `recipients.groups`; with `dry_run: true` it is checked and answered (`id` 0) but nothing
+  is stored or sent;
 - `POST /api/campaigns/price` -> `{"price", "currency"}`, without sending.
 
-Every send answers `{"data": Campaign}`. They share the RCS side's design (`RcsApi`): one
+Every send answers `{"data": Campaign}`; each channel's content is checked by the fake's one
+set of content rules (`_contents`). They share the RCS side's design (`RcsApi`): one
 store of One-API messages (each with its submission's `channel`), one store of campaigns, the
 same 422 checks, the same 429 for a `reference_id` already held (nothing is accepted), the
 same timelines on the fake's clock (`Fates`, One-API statuses) and campaign controls (stop,
@@ -22,11 +26,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
-from ._check import URL, Check
+from ._check import Check
+from ._contents import CHANNELS, SMS_TEXT_MAX, content
+from ._fates import format_time
 from ._json import dumps
 from ._rcs import DUPLICATE, PRICE_QUANTUM, RcsApi
 from ._records import OneApiChannel, RcsSubmission
@@ -38,19 +44,10 @@ __all__ = ["CampaignApi"]
 SMS_MAX_PHONES = 10_000
 VIBER_MAX_PHONES = 5000
 GROUPS_MAX = 1000
-SMS_TEXT_MAX = 765
-UNSUBSCRIBE_CAPTION_MAX = 50
-VIBER_SENDER_MAX = 40
-RCS_SENDER_MAX = 40
-VIBER_TEXT_MAX = 1000
-VIBER_URL_MAX = 255
-BUTTON_CAPTION_MAX = 20
 CALLBACK_URL_MAX = 100
 VALIDITY_HOURS = (1, 72)
 PHONE_NUMBERS = (100_000_000, 999_999_999_999_999)
 UNBOUNDED = 10**9  # no documented limit
-_CHANNEL_NAMES: dict[str, OneApiChannel] = {"sms": "sms", "viber": "viber", "rcs": "rcs"}
-_CHANNELS = tuple(_CHANNEL_NAMES)
 _TARIFF_NOT_FOUND = Reply(422, b'{"message":"Tariff was not found","errors":[]}')
 
 
@@ -79,28 +76,28 @@ class CampaignApi:
         data = _object(payload)
         check = Check()
         phones = self._phones(check, data.get("phones"), "phones", SMS_MAX_PHONES, numbers=int)
-        content = self._sms(check, data, "")
+        sms = content(check, "sms", data, "")
         options = self._options(check, data)
-        if check.errors or content is None or options is None:
+        if check.errors or sms is None or options is None:
             return invalid(check.errors)
-        return self._open("sms", content, None, phones, options)
+        return self._open("sms", sms, None, phones, options)
 
     def sms_send_groups(self, payload: Any) -> Reply:
         """`POST /api/campaigns/sms/send-groups`: the contacts of the lists, each once."""
         data = _object(payload)
         check = Check()
         phones = self._groups(check, data.get("groups"), "groups", None)
-        content = self._sms(check, data, "")
+        sms = content(check, "sms", data, "")
         options = self._options(check, data)
-        if check.errors or content is None or options is None:
+        if check.errors or sms is None or options is None:
             return invalid(check.errors)
-        return self._open("sms", content, None, phones, options)
+        return self._open("sms", sms, None, phones, options)
 
     def sms_send_individual(self, payload: Any) -> Reply:
         """`POST /api/campaigns/sms/send-individual`: each message its own text and sender."""
         data = _object(payload)
         check = Check()
-        messages: list[tuple[str, str | None, Mapping[str, Any]]] = []
+        messages: list[tuple[str, str | None, Mapping[str, Any], int | None]] = []
         seen: set[str] = set()
         for index, item in enumerate(
             check.items(data.get("messages"), "messages", (1, 10**9)) or ()
@@ -111,23 +108,32 @@ class CampaignApi:
                 continue
             number = self._integer_phone(check, entry.get("phone"), key + ".phone")
             ref = self.rcs._reference_id(check, entry.get("reference_id"), key + ".reference_id")
-            content = self._sms(check, entry, key + ".")
-            check.integer(entry.get("tariff_code"), key + ".tariff_code")
+            sms = content(check, "sms", entry, key + ".")
+            tariff_code = self._tariff_code(check, entry.get("tariff_code"), key + ".tariff_code")
             if ref is not None and ref in seen:
                 check.add(key + ".reference_id", f"The {key}.reference_id has a duplicate value.")
             if ref is not None:
                 seen.add(ref)
-            if number is not None and content is not None:
-                messages.append((number, ref, content))
+            if number is not None and sms is not None:
+                messages.append((number, ref, sms, tariff_code))
         options = self._options(check, data)
         if check.errors or options is None or not messages:
             return invalid(check.errors)
-        if any(ref is not None and self.rcs.held(ref) for _, ref, _ in messages):
+        if any(ref is not None and self.rcs.held(ref) for _, ref, _, _ in messages):
             return DUPLICATE
         first = self._submission("sms", messages[0][2], None, options)
         own = [
-            (number, ref, attrs.evolve(first, sender=content["sender"], options=content))
-            for number, ref, content in messages
+            (
+                number,
+                ref,
+                attrs.evolve(
+                    first,
+                    sender=sms["sender"],
+                    options=MappingProxyType(dict(sms)),
+                    tariff=first.tariff if tariff_code is None else tariff_code,
+                ),
+            )
+            for number, ref, sms, tariff_code in messages
         ]
         return self.rcs.open_campaign(first, own)
 
@@ -136,30 +142,29 @@ class CampaignApi:
         data = _object(payload)
         check = Check()
         phones = self._phones(check, data.get("phones"), "phones", VIBER_MAX_PHONES, numbers=str)
-        content = self._viber(check, data, "")
+        viber = content(check, "viber", data, "")
         fallback = self.rcs._fallback(check, data.get("alternative_channel"))
         options = self._options(check, data)
-        if check.errors or content is None or options is None:
+        if check.errors or viber is None or options is None:
             return invalid(check.errors)
-        return self._open("viber", content, fallback, phones, options)
+        return self._open("viber", viber, fallback, phones, options)
 
     def campaign_send(self, payload: Any) -> Reply:
-        """`POST /api/campaigns/send`: `channels[0]` is sent, `channels[1]` (`sms`) is the
-        fallback."""
+        """`POST /api/campaigns/send`: `channels[0]` is sent, `channels[1]` is the fallback;
+        a `dry_run` is checked and answered, nothing stored."""
         data = _object(payload)
         check = Check()
         channels: list[str] = []
         for index, name in enumerate(check.items(data.get("channels"), "channels", (1, 2)) or ()):
-            if name not in _CHANNELS or name in channels:
+            if name not in CHANNELS or name in channels:
                 check.add(f"channels.{index}", f"The selected channels.{index} is invalid.")
             else:
                 channels.append(name)
-        if len(channels) == 2 and channels[1] != "sms":
-            check.add("channels.1", "The fake falls back to sms only.")
         contents: dict[str, Mapping[str, Any] | None] = {}
         for name in channels:
-            if check.required(data.get(name), name):
-                contents[name] = self._content(check, name, data.get(name))
+            value = check.object(data.get(name), name)
+            if value is not None:
+                contents[name] = content(check, name, value, name + ".")
         recipients = check.object(data.get("recipients"), "recipients")
         phones: list[tuple[str, str | None]] = []
         if recipients is not None:
@@ -171,13 +176,14 @@ class CampaignApi:
                 )
             else:
                 phones = self._groups(check, recipients["groups"], "recipients.groups", GROUPS_MAX)
-        if check.boolean(data.get("dry_run"), "dry_run"):
-            check.add("dry_run", "The fake does not simulate dry_run.")
+        dry_run = check.boolean(data.get("dry_run"), "dry_run")
         options = self._options(check, data)
         primary = contents.get(channels[0]) if channels else None
         if check.errors or options is None or primary is None:
             return invalid(check.errors)
-        fallback = contents.get("sms") if len(channels) == 2 else None
+        fallback = contents.get(channels[1]) if len(channels) == 2 else None
+        if dry_run:
+            return self._dry_run(channels[0], primary, fallback, phones, options)
         return self._open(channels[0], primary, fallback, phones, options)
 
     def price(self, payload: Any) -> Reply:
@@ -210,6 +216,37 @@ class CampaignApi:
 
     # -- helpers -------------------------------------------------------------------------------
 
+    def _dry_run(
+        self,
+        channel: str,
+        primary: Mapping[str, Any],
+        fallback: Mapping[str, Any] | None,
+        phones: list[tuple[str, str | None]],
+        options: _Options,
+    ) -> Reply:
+        """What the send would answer, with nothing stored: the 429 for a reference already
+        held, else the campaign as it would be created now (`id` 0, its estimated price)."""
+        if any(ref is not None and self.rcs.held(ref) for _, ref in phones):
+            return DUPLICATE
+        submission = self._submission(channel, primary, fallback, options, campaign_id=0)
+        created = format_time(submission.accepted_at)
+        answer = {
+            "id": 0,
+            "name": f"{channel.upper()} api campaign / {created}",
+            "sender": submission.sender,
+            "status": "creation",
+            "message_type": submission.channel,
+            "start_at": format_time(submission.start_at),
+            "real_start_at": None,
+            "finished_at": None,
+            "created_at": created,
+            "statistics": {"delivered": 0, "sent": 0},
+            "calculated_price": (submission.price * len(phones)).quantize(PRICE_QUANTUM),
+            "currency": submission.currency,
+            "alternative_channels": None,
+        }
+        return Reply(200, dumps({"data": answer}))
+
     def _open(
         self,
         channel: OneApiChannel | str,
@@ -235,14 +272,14 @@ class CampaignApi:
         content: Mapping[str, Any],
         fallback: Mapping[str, Any] | None,
         options: _Options,
+        *,
+        campaign_id: int | None = None,
     ) -> RcsSubmission:
         now = self.rcs.now()
         start = options.start_at
-        name: OneApiChannel = (
-            "rcs" if channel == "rcs" else "viber" if channel == "viber" else "sms"
-        )
+        name = cast("OneApiChannel", channel)  # one of the checked names
         return RcsSubmission(
-            sender=content["sender"],
+            sender=content.get("sender") or "",
             accepted_at=now,
             start_at=now if start is None or start < now else start,
             price=self._price(name),
@@ -252,7 +289,7 @@ class CampaignApi:
             fallback=None if fallback is None else MappingProxyType(dict(fallback)),
             callback_url=options.callback_url,
             tariff=options.tariff_code,
-            campaign_id=self.rcs.campaigns.next_id(),
+            campaign_id=self.rcs.campaigns.next_id() if campaign_id is None else campaign_id,
             add_to_contact_book=options.add_to_contact_book,
             check_stop_list=options.check_stop_list,
             channel=name,
@@ -288,19 +325,6 @@ class CampaignApi:
         )
         return [(number, None) for number in numbers]
 
-    def _content(self, check: Check, channel: str, value: Any) -> Mapping[str, Any] | None:
-        """The content of `channel` in an any-channel campaign (the object under its name)."""
-        data = check.object(value, channel) or {}
-        if channel == "sms":
-            return self._sms(check, data, "sms.")
-        if channel == "viber":
-            return self._viber(check, data, "viber.")
-        sender = check.text(data.get("sender"), "rcs.sender", RCS_SENDER_MAX)
-        options = self.rcs._options(check, value, "rcs")
-        if sender is None or options is None:
-            return None
-        return {"sender": sender, **{k: v for k, v in options.items() if k in ("text", "cards")}}
-
     @staticmethod
     def _integer_phone(check: Check, value: Any, key: str) -> str | None:
         """A phone number sent as an integer (9 to 15 digits), as text."""
@@ -309,58 +333,19 @@ class CampaignApi:
         number = check.integer(value, key, PHONE_NUMBERS)
         return None if number is None else str(number)
 
-    @staticmethod
-    def _sms(check: Check, data: Mapping[str, Any], prefix: str) -> Mapping[str, Any] | None:
-        """The SMS content: `sender`, `text`, `unsubscribe_caption`, `transliterate`."""
-        sender = check.sms_sender(data.get("sender"), prefix + "sender")
-        text = check.text(data.get("text"), prefix + "text", SMS_TEXT_MAX)
-        caption = check.text(
-            data.get("unsubscribe_caption"),
-            prefix + "unsubscribe_caption",
-            UNSUBSCRIBE_CAPTION_MAX,
-            required=False,
-        )
-        check.boolean(data.get("transliterate"), prefix + "transliterate")
-        if sender is None or text is None:
-            return None
-        content = {"sender": sender, "text": text}
-        if caption is not None:
-            content["unsubscribe_caption"] = caption
-        return content
-
-    @staticmethod
-    def _viber(check: Check, data: Mapping[str, Any], prefix: str) -> Mapping[str, Any] | None:
-        """The Viber content: `sender`, `text`, `image_url`, `button_caption`, `link_url`."""
-        sender = check.text(data.get("sender"), prefix + "sender", VIBER_SENDER_MAX)
-        text = check.text(data.get("text"), prefix + "text", VIBER_TEXT_MAX)
-        content: dict[str, Any] = {"sender": sender, "text": text}
-        for name, most in (
-            ("image_url", VIBER_URL_MAX),
-            ("button_caption", BUTTON_CAPTION_MAX),
-            ("link_url", VIBER_URL_MAX),
-        ):
-            value = check.text(data.get(name), prefix + name, most, required=False)
-            if value is not None and name != "button_caption" and not URL.fullmatch(value):
-                check.add(prefix + name, f"The {prefix}{name} must be a valid URL.")
-            content[name] = value
-        if content["button_caption"] is not None and data.get("link_url") is None:
-            check.add(
-                prefix + "link_url",
-                f"The {prefix}link_url field is required when button caption is present.",
-            )
-        if sender is None or text is None:
-            return None
-        return {name: value for name, value in content.items() if value is not None}
+    def _tariff_code(self, check: Check, value: Any, key: str) -> int | None:
+        """A `tariff_code`: one of the account's active tariffs."""
+        tariff_code = check.integer(value, key)
+        if tariff_code is not None and tariff_code not in self.rcs.tariff_codes:
+            check.add(key, f"The selected {key.replace('_', ' ')} is invalid.")
+        return tariff_code
 
     def _options(self, check: Check, data: Mapping[str, Any]) -> _Options | None:
         start_at = self.rcs._start_at(check, data.get("start_at"))
-        tariff_code = check.integer(data.get("tariff_code"), "tariff_code")
-        if tariff_code is not None and tariff_code not in self.rcs.tariff_codes:
-            check.add("tariff_code", "The selected tariff code is invalid.")
+        tariff_code = self._tariff_code(check, data.get("tariff_code"), "tariff_code")
         validity = check.integer(data.get("validity"), "validity", VALIDITY_HOURS)
         contact_book = check.boolean(data.get("add_to_contact_book"), "add_to_contact_book")
         stop_list = check.boolean(data.get("check_stop_list"), "check_stop_list")
-        check.boolean(data.get("transliterate"), "transliterate")
         callback_url = check.url(
             data.get("callback_url"), "callback_url", CALLBACK_URL_MAX, required=False
         )

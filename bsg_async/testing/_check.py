@@ -13,9 +13,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DEFAULT_PAGE_LIMIT", "DIGITS", "URL", "Check", "first", "paging"]
+__all__ = ["DEFAULT_PAGE_LIMIT", "DIGITS", "URL", "UUID", "Check", "first", "paging"]
 
 URL = re.compile(r"https?://[^\s/?#]+\S*")
+UUID = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 DIGITS = re.compile(r"[0-9]{1,19}")
 DEFAULT_PAGE_LIMIT = 50
 _SMS_SENDER_DIGITS = re.compile(r"[0-9]{1,15}")

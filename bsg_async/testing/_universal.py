@@ -2,39 +2,35 @@
 
 `POST /api/messages/send` -> `{"data": MessageInfo}`, its `type` the first channel. The body
 is checked as the OpenAPI description's `MessageUniversal` says: `channels` holds 1 or 2 of
-`sms`, `rcs`, `viber`, `voice`, `telegram`, each with its content object (`sms: {sender,
-text}`, `rcs: {sender, text | cards}`, `viber: {sender, text, ...}`, `voice: {category, text,
-...}`, `telegram: {text}`); a 422 names every offending field (`rcs.cards.0.text`,
-`voice.category`, ...). The message joins the One-API's message store (the RCS area's): the
-message search finds it, a `reference_id` already held gets the 429, its status moves on the
-fake's clock (the second channel's content is its fallback) and it costs what an RCS message
-does (`Account.rcs_price`).
+`sms`, `rcs`, `viber`, `voice`, `telegram`, each with its content object, checked by the
+fake's one set of content rules (`_contents`); a 422 names every offending field
+(`rcs.cards.0.text`, `voice.category`, `sms.short_links.0.link`, ...). The message joins the
+One-API's message store (the RCS area's): the message search finds it, a `reference_id`
+already held gets the 429, its status moves on the fake's clock (the second channel's content
+is its fallback) and it costs what an RCS message does (`Account.rcs_price`).
+
+With `dry_run: true` the request is checked the same way, and answered as a send would be
+(its `id` 0), but nothing is stored and nothing is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, cast
 
 from ._check import Check
-from ._rcs import CALLBACK_URL_MAX, SENDER_MAX, SMS_TEXT_MAX, RcsApi, _Common, _validity
+from ._contents import CHANNELS, content
+from ._fates import format_time
+from ._json import dumps
+from ._rcs import CALLBACK_URL_MAX, DUPLICATE, RcsApi, _Common, _price_text, _validity
 from ._records import OneApiChannel
 from ._reply import Reply, invalid
 from ._routes import Route
 
 __all__ = ["UniversalApi"]
 
-CHANNELS = ("sms", "rcs", "viber", "voice", "telegram")
 CHAIN_MAX = 2
-UNSUBSCRIBE_CAPTION_MAX = 50
-VIBER_TEXT_MAX = 1000
-VIBER_URL_MAX = 255
-VIBER_CAPTION_MAX = 20
-VOICE_TEXT_MAX = 1000
-VOICE_CATEGORIES = ("otp", "transactional", "marketing")
-VOICES = ("ostap", "dariya", "sonya", "amala")
-_NO_LIMIT = 1_000_000  # a field the description sets no length for
 
 
 class UniversalApi:
@@ -49,7 +45,7 @@ class UniversalApi:
         check = Check()
         chain = self._channels(check, data.get("channels"))
         number, reference_id = self.rcs.single_phone(check, data.get("phone"))
-        contents = [_CONTENT[channel](check, data.get(channel), channel) for channel in chain]
+        contents = [_content(check, data.get(channel), channel) for channel in chain]
         callback_url = check.url(
             data.get("callback_url"), "callback_url", CALLBACK_URL_MAX, required=False
         )
@@ -76,7 +72,30 @@ class UniversalApi:
             check_stop_list=flags["check_stop_list"] is not False,
             channel=cast("OneApiChannel", chain[0]),  # one of the checked names
         )
+        if flags["dry_run"]:
+            return self._dry_run(reference_id, number, common)
         return self.rcs.accept_single(reference_id, number, common, callback_url)
+
+    def _dry_run(self, reference_id: str | None, number: str, common: _Common) -> Reply:
+        """The answer a send would get, with nothing stored: the 429 for a `reference_id`
+        already held, else the message as it would be accepted now (`id` 0)."""
+        if reference_id is not None and self.rcs.held(reference_id):
+            return DUPLICATE
+        info = {
+            "id": 0,
+            "reference_id": reference_id,
+            "source": "rest",
+            "type": common.channel,
+            "phone": int(number),
+            "status": "accepted",
+            "validity": common.validity_hours,
+            "amount": {"value": _price_text(self.rcs.price), "currency": self.rcs.currency},
+            "sender": common.sender,
+            "created_at": format_time(self.rcs.now()),
+            "sent_at": None,
+            "delivered_at": None,
+        }
+        return Reply(200, dumps({"data": info}))
 
     @staticmethod
     def _channels(check: Check, value: Any) -> list[str]:
@@ -101,76 +120,7 @@ def _hours(hours: int | None, seconds: int | None) -> int:
     return 72 if seconds is None else max(1, -(-seconds // 3600))
 
 
-def _sms(check: Check, value: Any, key: str) -> Mapping[str, Any] | None:
-    content = check.object(value, key)
-    if content is None:
-        return None
-    check.sms_sender(content.get("sender"), key + ".sender")
-    check.text(content.get("text"), key + ".text", SMS_TEXT_MAX)
-    check.text(
-        content.get("unsubscribe_caption"),
-        key + ".unsubscribe_caption",
-        UNSUBSCRIBE_CAPTION_MAX,
-        required=False,
-    )
-    check.boolean(content.get("transliterate"), key + ".transliterate")
-    return content
-
-
-def _rcs(check: Check, value: Any, key: str) -> Mapping[str, Any] | None:
-    content = check.object(value, key)
-    if content is None:
-        return None
-    check.text(content.get("sender"), key + ".sender", SENDER_MAX)
-    RcsApi._options(check, content, key)
-    return content
-
-
-def _viber(check: Check, value: Any, key: str) -> Mapping[str, Any] | None:
-    content = check.object(value, key)
-    if content is None:
-        return None
-    check.text(content.get("sender"), key + ".sender", SENDER_MAX)
-    check.text(content.get("text"), key + ".text", VIBER_TEXT_MAX)
-    check.url(content.get("image_url"), key + ".image_url", VIBER_URL_MAX, required=False)
-    caption = check.text(
-        content.get("button_caption"), key + ".button_caption", VIBER_CAPTION_MAX, required=False
-    )
-    check.url(
-        content.get("link_url"), key + ".link_url", VIBER_URL_MAX, required=caption is not None
-    )
-    return content
-
-
-def _voice(check: Check, value: Any, key: str) -> Mapping[str, Any] | None:
-    content = check.object(value, key)
-    if content is None:
-        return None
-    category = content.get("category")
-    if check.required(category, key + ".category") and category not in VOICE_CATEGORIES:
-        check.add(key + ".category", f"The selected {key}.category is invalid.")
-    check.text(content.get("text"), key + ".text", VOICE_TEXT_MAX)
-    check.text(content.get("sender"), key + ".sender", SENDER_MAX, required=False)
-    voice = content.get("voice")
-    if voice is not None and voice not in VOICES:
-        check.add(key + ".voice", f"The selected {key}.voice is invalid.")
-    check.text(content.get("lang"), key + ".lang", _NO_LIMIT, required=False)
-    return content
-
-
-def _telegram(check: Check, value: Any, key: str) -> Mapping[str, Any] | None:
-    content = check.object(value, key)
-    if content is None:
-        return None
-    check.text(content.get("text"), key + ".text", _NO_LIMIT)
-    check.text(content.get("sender"), key + ".sender", _NO_LIMIT, required=False)
-    return content
-
-
-_CONTENT: dict[str, Callable[[Check, Any, str], Mapping[str, Any] | None]] = {
-    "sms": _sms,
-    "rcs": _rcs,
-    "viber": _viber,
-    "voice": _voice,
-    "telegram": _telegram,
-}
+def _content(check: Check, value: Any, channel: str) -> Mapping[str, Any] | None:
+    """The content object of `channel` (under its name), checked."""
+    data = check.object(value, channel)
+    return None if data is None else content(check, channel, data, channel + ".")
