@@ -1,9 +1,12 @@
-"""The arguments every One-API campaign send shares, checked into the values the codec writes.
+"""The arguments One-API sends share, checked into the values the codec writes.
 
 `target(to, contact_lists, ...)`: exactly one of phones (each with its `reference_id` fixed
 before the first attempt) and contact-list ids. `options(...)`: the campaign's optional fields
-(`start_at` on the service's clock, `tariff`, validity in whole hours, ...). Each rule is the
-one in `_validation`; this module only says which rule each argument of a campaign takes.
+(`start_at` on the service's clock, `tariff`, validity in whole hours, ...). `phone`,
+`reference` and `callback` (for `callback_url`): the One-API's rule for one argument,
+for campaigns and the one-message sends (`bsg.rcs.send`, `bsg.whatsapp.send`,
+`bsg.messages.send`) alike. Each rule is the one in `_validation`; this module only says which
+rule each argument takes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,17 @@ from .models.one_api import SMS_FALLBACK_TEXT_MAX
 if TYPE_CHECKING:
     from .client import AsyncBSG
 
-__all__ = ["options", "phone", "phones", "recipient_fields", "sms_fallback", "start", "target"]
+__all__ = [
+    "callback",
+    "options",
+    "phone",
+    "phones",
+    "recipient_fields",
+    "reference",
+    "sms_fallback",
+    "start",
+    "target",
+]
 
 VALIDITY_HOURS = rules.ONE_API_VALIDITY_HOURS
 CALLBACK_URL_MAX = 100
@@ -75,12 +88,7 @@ def recipient_fields(item: object, field: str) -> tuple[str, str]:
         number, ref = item, None
     else:
         raise InvalidParameterError(field, item, "expected a phone number string or a Recipient")
-    return (
-        phone(number, field),
-        rules.new_reference()
-        if ref is None
-        else rules.reference(ref, f"{field}.reference", one_api=True),
-    )
+    return phone(number, field), reference(ref, f"{field}.reference")
 
 
 def sms_fallback(value: object) -> tuple[SmsFallback | None, dict[str, int]]:
@@ -98,6 +106,22 @@ def sms_fallback(value: object) -> tuple[SmsFallback | None, dict[str, int]]:
 def phone(value: object, field: str) -> str:
     """A One-API phone number: 9 to 15 digits (a leading `+` is stripped)."""
     return rules.msisdn(value, field, min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
+
+
+def reference(value: object, field: str) -> str:
+    """A One-API reference (`reference_id`): 1 to 32 letters and digits, generated when
+    `None` (before the first attempt)."""
+    return rules.new_reference() if value is None else rules.reference(value, field, one_api=True)
+
+
+def callback(value: object) -> str | None:
+    """`None`, or a status callback's http(s) URL of at most 100 characters."""
+    url = rules.optional_http_url(value, "callback_url")
+    if url is not None and len(url) > CALLBACK_URL_MAX:
+        raise InvalidParameterError(
+            "callback_url", url, f"must be at most {CALLBACK_URL_MAX} characters"
+        )
+    return url
 
 
 def _list_ids(value: object, max_lists: int | None) -> list[int]:
@@ -132,24 +156,15 @@ def options(
     """The campaign's optional fields checked: `start_at` at most 30 days ahead (naive on the
     service's clock, or aware with the client's `timezone`), `validity` a `timedelta` of whole
     hours from 1 to 72, `tariff` a tariff code, `callback_url` http(s) up to 100 characters."""
-    url = rules.optional_http_url(callback_url, "callback_url")
-    if url is not None and len(url) > CALLBACK_URL_MAX:
-        raise InvalidParameterError(
-            "callback_url", url, f"must be at most {CALLBACK_URL_MAX} characters"
-        )
     return CampaignOptions(
         start_at=start(client, start_at),
         tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         validity=rules.optional_duration(validity, "validity", VALIDITY_HOURS, "hours"),
-        add_to_contact_book=_flag(add_to_contact_book, "add_to_contact_book"),
-        check_stop_list=_flag(check_stop_list, "check_stop_list"),
-        transliterate=_flag(transliterate, "transliterate"),
-        callback_url=url,
+        add_to_contact_book=rules.optional_boolean(add_to_contact_book, "add_to_contact_book"),
+        check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
+        transliterate=rules.optional_boolean(transliterate, "transliterate"),
+        callback_url=callback(callback_url),
     )
-
-
-def _flag(value: object, field: str) -> bool | None:
-    return None if value is None else rules.boolean(value, field)
 
 
 def start(client: AsyncBSG, value: object) -> str | None:

@@ -1,17 +1,14 @@
-"""Exactly-once for One-API sends: one recovery for every channel and campaign endpoint.
+"""One-API sends, and their part of the exactly-once recovery (`_exactly_once` tells it whole).
 
 Every recipient of a One-API send carries a `reference_id` fixed before the first attempt, and
 the service refuses a second message with a `reference_id` it already holds. So a send whose
 answer was lost (a timeout after the request was written, a reset connection, a 5xx) is
 retried with the same bytes, like every other request. An HTTP 429 ("Too many duplicate
-request detected") may mean "already accepted", so it is **never resent**: the message is
-looked up by its `reference_id` in the message search (`GET /api/messages`) instead. A 422
-naming `reference_id` after an attempt that may have been accepted, and a success answer the
-SDK cannot decode, are resolved the same way.
-
-- found: the send returns what the service holds;
-- not found: the error is raised, with `may_have_been_accepted=True` when an earlier attempt
-  may have been accepted (resending later with the **same** reference is then safe).
+request detected") may mean "already accepted", so it is **never resent** (`not_rate_limited`):
+like a 422 naming `reference_id` after an attempt that may have been accepted
+(`_exactly_once.reconcilable`) and a success answer the SDK cannot decode, it is resolved by
+`_exactly_once.resolve` with this API's lookup: the message search (`GET /api/messages`) by
+`reference_id` (`held_message`, `held_campaign`).
 
 A request without references (a campaign to contact lists) cannot be resolved that way: it is
 retried only when it surely did not reach the service, and a 429 is raised as is.
@@ -20,12 +17,12 @@ High volume (`send_campaign_many` of SMS, Viber and RCS) sends each chunk of the
 (`batch.OutcomeStream`, references fixed before the first attempt) with `send_campaign_chunk`:
 one campaign per chunk, through `post_referenced` like any campaign send; then one outcome per
 recipient from the campaign's messages, read back by campaign id through the message search
-(one `GET /api/messages` per 500 recipients), each matched by its `reference_id`. A recipient
-the search does not list under that campaign is looked up by its `reference_id` alone; one
-the service does not hold (a reference it held elsewhere refused the whole request) is sent
-once more, in a campaign of its own, with the same reference. One still not found is `Failed`
-with `may_have_been_accepted=True` (resending it with the same reference is safe: the service
-refuses a `reference_id` it holds).
+(one `GET /api/messages` per 500 recipients), each matched by its `reference_id`. The
+recipients the search does not list under that campaign are read back by their `reference_id`
+alone (`_exactly_once.read_back`); those the service does not hold (a reference it held
+elsewhere refused the whole request) are sent once more, in a campaign of their own, with the
+same reference. One still not found is `Failed` with `may_have_been_accepted=True` (resending
+it with the same reference is safe: the service refuses a `reference_id` it holds).
 """
 
 from __future__ import annotations
@@ -33,11 +30,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
-
 from . import _validation as rules
+from ._exactly_once import Chunk, Held, Pending, read_back, reconcilable, resolve
 from ._paging import data_object
-from ._sending import Chunk
 from .batch import OutcomeStream, ProgressCallback, Recipients
 from .batch import _check_batch_options as check_batch_options
 from .errors import (
@@ -129,25 +124,33 @@ async def post_unreferenced(
 async def held_message(client: AsyncBSG, error: BSGError, reference: str, to: str) -> OneApiMessage:
     """The message the service holds for `reference` (sent to `to`), or raise `error`
     (a copy whose fate is unknown when the search itself failed)."""
-    try:
-        async for message in client.messages.list(reference=reference, page_size=15):
-            if message.reference in (None, reference) and message.to in (None, to):
-                return message
-    except BSGError as lookup_error:
-        raise fate_unknown(error) from lookup_error
-    raise error
+    return await resolve(error, lambda: _search(client, reference, to))
 
 
 async def held_campaign(client: AsyncBSG, error: BSGError, reference: str, to: str) -> Campaign:
     """The campaign holding the message with `reference`, or raise `error` (a copy whose fate
     is unknown when the message was found but its campaign cannot be read)."""
-    message = await held_message(client, error, reference, to)
-    if message.campaign_id is None:
-        raise fate_unknown(error)
-    try:
+
+    async def campaign() -> Campaign | None:
+        message = await _search(client, reference, to)
+        if message is None:
+            return None
+        if message.campaign_id is None:
+            raise UnexpectedResponseError(
+                f"the message search lists the message {message.id} without its campaign id"
+            )
         return await client.campaigns.get(message.campaign_id)
-    except BSGError as lookup_error:
-        raise fate_unknown(error) from lookup_error
+
+    return await resolve(error, campaign)
+
+
+async def _search(client: AsyncBSG, reference: str, to: str) -> OneApiMessage | None:
+    """The One-API's lookup for `_exactly_once`: the message the search lists for
+    `reference` (sent to `to`), `None` when it lists none."""
+    async for message in client.messages.list(reference=reference, page_size=15):
+        if message.reference in (None, reference) and message.to in (None, to):
+            return message
+    return None
 
 
 async def post_campaign(
@@ -171,7 +174,6 @@ CampaignPayload = Callable[[Sequence[tuple[str, str]]], Mapping[str, Any]]
 """The body of one campaign to these `(number, reference_id)` phones."""
 
 SEARCH_PAGE = 500  # the message search's largest page
-LOOKUP_CONCURRENCY = 8
 
 
 def campaign_stream(
@@ -250,33 +252,47 @@ async def _send_layer(
         failure = fate_unknown(error) if maybe else error
         return [(position, _failed(chunk[position], failure, maybe)) for position, _, _ in layer]
     try:
-        held = await _campaign_messages(client, campaign.id)
+        listed = await _campaign_messages(client, campaign.id)
     except BSGError as error:  # accepted, but its messages cannot be read now
         unknown = fate_unknown(error)
         return [(position, _failed(chunk[position], unknown, True)) for position, _, _ in layer]
     found: list[tuple[int, Outcome]] = []
     missing: list[tuple[int, str, str]] = []
     for position, number, ref in layer:
-        message = held.get(ref)
+        message = listed.get(ref)
         if message is None:
             missing.append((position, number, ref))
         else:
             found.append((position, _sent(chunk[position], message)))
     if not missing:
         return found
-    unlisted = APIError(
-        f"campaign {campaign.id} was accepted, but the message search does not list "
-        "this recipient's message",
-        may_have_been_accepted=True,
-    )
-    more, missing = await _look_up(client, chunk, missing, unlisted)
-    found.extend(more)
-    if missing and again:
-        found.extend(await _send_layer(client, path, chunk, missing, payload, again=False))
-    else:
-        found.extend(
-            (position, _failed(chunk[position], unlisted, True)) for position, _, _ in missing
+    # Each its own error: a failed lookup chains its cause to it.
+    unlisted: list[Pending] = [
+        (
+            position,
+            APIError(
+                f"campaign {campaign.id} was accepted, but the message search does not list "
+                "this recipient's message",
+                may_have_been_accepted=True,
+            ),
         )
+        for position, _, _ in missing
+    ]
+    numbers = {ref: number for _, number, ref in missing}  # `ref` is the recipient's reference
+
+    async def held(recipient: Recipient) -> Held | None:
+        ref = recipient.reference or ""
+        message = await _search(client, ref, numbers[ref])
+        return None if message is None else _held(message)
+
+    told, absent = await read_back(chunk, unlisted, held)
+    found.extend(told)
+    if absent and again:
+        not_held = {position for position, _ in absent}
+        retry = [entry for entry in missing if entry[0] in not_held]
+        found.extend(await _send_layer(client, path, chunk, retry, payload, again=False))
+        return found
+    found.extend((position, _failed(chunk[position], error, True)) for position, error in absent)
     return found
 
 
@@ -289,45 +305,17 @@ async def _campaign_messages(client: AsyncBSG, campaign_id: int) -> dict[str, On
     return held
 
 
-async def _look_up(
-    client: AsyncBSG, chunk: Chunk, missing: list[tuple[int, str, str]], error: APIError
-) -> tuple[list[tuple[int, Outcome]], list[tuple[int, str, str]]]:
-    """Each missing recipient looked up by its reference alone, a few at a time: the `Sent`
-    ones found and `Failed` ones whose search failed, and those the service does not hold."""
-    results: list[tuple[int, Outcome]] = []
-    absent: list[tuple[int, str, str]] = []
-    limiter = anyio.CapacityLimiter(LOOKUP_CONCURRENCY)
-    not_held = BSGError("not held")  # what `held_message` raises as is when it finds nothing
-
-    async def look_up(position: int, number: str, ref: str) -> None:
-        async with limiter:
-            try:
-                message = await held_message(client, not_held, ref, number)
-            except BSGError as failure:
-                if failure is not_held:
-                    absent.append((position, number, ref))
-                else:  # the search failed: its fate stays unknown
-                    results.append((position, _failed(chunk[position], fate_unknown(error), True)))
-            else:
-                results.append((position, _sent(chunk[position], message)))
-
-    async with anyio.create_task_group() as group:
-        for position, number, ref in missing:
-            group.start_soon(look_up, position, number, ref)
-    absent.sort()
-    return results, absent
-
-
-def _sent(entry: tuple[int, Recipient], message: OneApiMessage) -> Sent:
-    index, recipient = entry
+def _held(message: OneApiMessage) -> Held:
     amount = message.amount
-    return Sent(
-        index,
-        recipient,
+    return Held(
         message.id,
         None if amount is None else amount.value,
         None if amount is None else amount.currency,
     )
+
+
+def _sent(entry: tuple[int, Recipient], message: OneApiMessage) -> Sent:
+    return _held(message).sent(*entry)
 
 
 def _failed(entry: tuple[int, Recipient], error: BSGError, maybe: bool) -> Failed:
@@ -343,17 +331,6 @@ def not_rate_limited(error: BSGError) -> bool:
 def surely_not_accepted(error: BSGError) -> bool:
     """Without a `reference_id`, retry only what cannot have reached the service."""
     return not_rate_limited(error) and not error.may_have_been_accepted
-
-
-def reconcilable(error: BSGError) -> bool:
-    """A 429, or a 422 about `reference_id` after an attempt that may have been accepted."""
-    if isinstance(error, RateLimitError):
-        return True
-    return (
-        isinstance(error, InvalidRequestError)
-        and error.may_have_been_accepted
-        and any("reference_id" in key for key in error.errors)
-    )
 
 
 async def post_keyed(
@@ -378,11 +355,5 @@ async def post_keyed(
     except (RateLimitError, InvalidRequestError) as error:
         if not error.may_have_been_accepted:
             raise
-        try:
-            found = await find()
-        except BSGError as lookup_error:
-            raise error from lookup_error
-        if found is None:
-            raise
-        return found
+        return await resolve(error, find)
     return structured(client, answer, result)

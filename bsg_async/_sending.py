@@ -1,13 +1,12 @@
-"""From a send's answer to one outcome per recipient, with the exactly-once recovery.
+"""Legacy sends: from a send's answer to one outcome per recipient.
 
 Every multi-recipient send (`send_bulk`, `send_individual`, `viber.send` and each chunk of
 `send_many`) goes through `send_chunk`: post the request, then decide each recipient's outcome
-from its entry in the answer. A recipient whose entry says "reference already exists" (23, 43)
-after an attempt of the same call may have been accepted is not a failure: that earlier attempt
-was accepted and its answer lost. Such a recipient, or one the answer forgot, is read back by
-reference and reported as the message the service holds. Only the SDK's own retries (or
-`resume=True`) lead here: a duplicate reference on a first attempt is the caller's and stays a
-refusal.
+from its entry in the answer, matched by reference (the first entry wins; by position only for
+an entry without a reference). A recipient whose entry says "reference already exists" (23,
+43) after an attempt of the same call that may have been accepted, or one the answer forgot,
+is read back by reference with `_exactly_once`, whose docstring tells the whole recovery; here
+is only the legacy API's part of it: the matching, and the lookup (a status read by reference).
 
 The outcomes are the batcher's `Sent` and `Failed`; `send_result` presents them as the
 `SendResult` of a single request. `single_receipt` does the same for a one-recipient send.
@@ -19,25 +18,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Protocol, cast
 
-import anyio
-import attrs
-
 from ._converter import Wire, WireBatch, WireEntry
+from ._exactly_once import Chunk, Held, HeldLookup, Pending, read_back, reconcilable, resolve
 from ._transport import Answer
 from .errors import (
-    DUPLICATE_REFERENCE_CODES,
     APIError,
     BSGError,
     DuplicateReferenceError,
     error_for_code,
+    fate_unknown,
 )
 from .models import Receipt, Recipient, Rejection, SendResult
 from .models.batch import Failed, Outcome, Sent
 
 __all__ = ["Chunk", "Post", "send_chunk", "send_result", "single_receipt", "recover_duplicate"]
-
-Chunk = list[tuple[int, Recipient]]
-"""Recipients of one request, each with its position in the caller's input."""
 
 Post = Callable[[list[Recipient]], Awaitable[Answer]]
 """Sends the request for these recipients (through the pipeline) and returns its answer."""
@@ -55,45 +49,40 @@ class StatusReport(Protocol):
 
 
 Lookup = Callable[[str], Awaitable[StatusReport]]
+"""A status read by reference (`sms.get_by_reference`); raises `NotFoundError` for none."""
 
 
-@attrs.frozen
-class _Unresolved:
-    """An entry whose fate only a status read by reference can tell."""
+def _by_status(lookup: Lookup) -> HeldLookup:
+    """The legacy API's lookup for `_exactly_once`: a status read by reference."""
 
-    error: APIError
+    async def held(recipient: Recipient) -> Held:
+        report = await lookup(recipient.reference or "")  # `NotFoundError`: not held
+        return Held(report.id, report.price, report.currency)
+
+    return held
 
 
 def _refusal(
     entry: WireEntry, *, uncertain: bool, http_status: int
-) -> APIError | _Unresolved | None:
-    """Why `entry` is not a plain acceptance: the service's refusal, or an `_Unresolved` fate;
-    `None` when it was accepted (no error code, and a message id)."""
+) -> tuple[APIError, bool] | None:
+    """Why `entry` is not a plain acceptance, and whether its fate is unknown (then read back
+    by reference); `None` when it was accepted (no error code, and a message id)."""
     _, code, description, id_, _, _, _ = entry
     if code:
-        # "Reference already exists" after an attempt that may have been accepted: that
-        # attempt's message, unless a read by reference says otherwise.
-        fate_unknown = uncertain and code in DUPLICATE_REFERENCE_CODES
-        error = error_for_code(code, description, may_have_been_accepted=fate_unknown)
-        return _Unresolved(error) if fate_unknown else error
+        error = error_for_code(code, description)
+        if reconcilable(error, uncertain=uncertain):
+            # "Reference already exists" after an attempt that may have been accepted: that
+            # attempt's message, unless a read by reference says otherwise.
+            return fate_unknown(error), True
+        return error, False
     if id_ is None:
-        return _Unresolved(
-            APIError(
-                "the service accepted this recipient without giving its message id",
-                http_status=http_status,
-                may_have_been_accepted=True,
-            )
+        error = APIError(
+            "the service accepted this recipient without giving its message id",
+            http_status=http_status,
+            may_have_been_accepted=True,
         )
+        return error, True
     return None
-
-
-async def _recover(recipient: Recipient, error: APIError, lookup: Lookup) -> StatusReport:
-    """The message the service holds for `recipient`'s reference; raises `error` (whose fate
-    is unknown: `may_have_been_accepted`) if the read finds none or fails."""
-    try:
-        return await lookup(recipient.reference or "")
-    except BSGError as lookup_error:
-        raise error from lookup_error
 
 
 # -- one recipient ---------------------------------------------------------------------------
@@ -105,36 +94,35 @@ async def single_receipt(
     """The receipt of a single-recipient send, or raise its typed error."""
     entry = wire.single_entry(answer.data, http_status=answer.http_status)
     refusal = _refusal(entry, uncertain=answer.uncertain, http_status=answer.http_status)
-    if isinstance(refusal, APIError):
-        raise refusal
-    if isinstance(refusal, _Unresolved):
-        return _receipt(recipient, await _recover(recipient, refusal.error, lookup))
+    if refusal is not None:
+        error, unknown = refusal
+        if not unknown:
+            raise error
+        return await _recovered(error, recipient, lookup)
     _, _, _, id_, price, currency, _ = entry
-    return Receipt(
-        id=cast(int, id_),
-        reference=recipient.reference or "",
-        price=price,
-        currency=currency,
-        to=recipient.to,
-    )
+    return _receipt(recipient, cast(int, id_), price, currency)
 
 
 async def recover_duplicate(
     error: DuplicateReferenceError, recipient: Recipient, lookup: Lookup
 ) -> Receipt:
     """Resolve a request-level "reference already exists" after an uncertain attempt."""
-    if not error.may_have_been_accepted:
+    if not reconcilable(error):
         raise error
-    return _receipt(recipient, await _recover(recipient, error, lookup))
+    return await _recovered(error, recipient, lookup)
 
 
-def _receipt(recipient: Recipient, report: StatusReport) -> Receipt:
+async def _recovered(error: APIError, recipient: Recipient, lookup: Lookup) -> Receipt:
+    """The receipt of the message the service holds for `recipient`, or raise `error`."""
+    held = await resolve(error, lambda: _by_status(lookup)(recipient))
+    return _receipt(recipient, held.id, held.price, held.currency)
+
+
+def _receipt(
+    recipient: Recipient, id_: int, price: Decimal | None, currency: str | None
+) -> Receipt:
     return Receipt(
-        id=report.id,
-        reference=recipient.reference or "",
-        price=report.price,
-        currency=report.currency,
-        to=recipient.to,
+        id=id_, reference=recipient.reference or "", price=price, currency=currency, to=recipient.to
     )
 
 
@@ -180,13 +168,7 @@ async def send_result(
 def _entry(outcome: Outcome) -> Receipt | Rejection:
     recipient = cast(Recipient, outcome.recipient)  # a chunk holds `Recipient`s only
     if isinstance(outcome, Sent):
-        return Receipt(
-            id=outcome.id,
-            reference=outcome.reference,
-            price=outcome.price,
-            currency=outcome.currency,
-            to=recipient.to,
-        )
+        return _receipt(recipient, outcome.id, outcome.price, outcome.currency)
     # A recipient refused within an answer always carries the service's `APIError`.
     return Rejection(outcome.reference or "", cast(APIError, outcome.error), recipient.to)
 
@@ -233,7 +215,7 @@ async def _outcomes(
         return outcomes, batch
 
     by_reference = _first_by_reference(entries)
-    to_read: list[tuple[int, APIError]] = []  # read back by reference below, put in place
+    to_read: list[Pending] = []  # read back by reference below, put in place
     for position in range(len(outcomes), len(chunk)):
         index, recipient = chunk[position]
         reference = recipient.reference
@@ -246,19 +228,20 @@ async def _outcomes(
                 add(Sent(index, recipient, id_, price, entry_currency or currency))
                 continue
             refusal = _refusal(found, uncertain=uncertain, http_status=status)
+            assert refusal is not None  # an entry without error code and with an id was taken
+            refused, unknown = refusal
         else:
-            refusal = _Unresolved(
+            refused, unknown = (
                 APIError(
                     "the service's answer has no entry for this recipient",
                     http_status=status,
                     may_have_been_accepted=True,
-                )
+                ),
+                True,
             )
-        if isinstance(refusal, _Unresolved):
-            to_read.append((position, refusal.error))
-            refusal = refusal.error  # a placeholder until the read below replaces it
-        assert refusal is not None  # an entry without error code and with an id was taken
-        add(Failed(index, recipient, recipient.reference, refusal, refusal.may_have_been_accepted))
+        if unknown:  # a placeholder until the read below replaces it
+            to_read.append((position, refused))
+        add(Failed(index, recipient, reference, refused, refused.may_have_been_accepted))
 
     if to_read:
         await _read_back(outcomes, chunk, to_read, lookup)
@@ -282,15 +265,14 @@ async def _recover_all(
 
     After an uncertain attempt (or with `resume`), the service refused the whole request
     because it already holds some of its references: every recipient is read back by
-    reference. One the service does not hold is a `Failed` with `may_have_been_accepted`
-    (resending it with the same reference is safe). Otherwise the error is the caller's: raised.
+    reference. Otherwise the error is the caller's: raised.
     """
-    if not (error.may_have_been_accepted or resume):
+    if not reconcilable(error, uncertain=resume):
         raise error
     outcomes: list[Outcome] = []
-    to_read: list[tuple[int, APIError]] = []
+    to_read: list[Pending] = []
     for position, (index, recipient) in enumerate(chunk):
-        own = error_for_code(
+        own = error_for_code(  # its own: a failed read back chains its cause to it
             error.code or 0,
             error.description,
             http_status=error.http_status,
@@ -303,21 +285,10 @@ async def _recover_all(
 
 
 async def _read_back(
-    outcomes: list[Outcome], chunk: Chunk, to_read: list[tuple[int, APIError]], lookup: Lookup
+    outcomes: list[Outcome], chunk: Chunk, to_read: list[Pending], lookup: Lookup
 ) -> None:
-    """Replace `outcomes[position]` by what a status read by reference tells, concurrently."""
-
-    async def resolve(position: int, error: APIError) -> None:
-        index, recipient = chunk[position]
-        try:
-            report = await _recover(recipient, error, lookup)
-        except APIError as failure:
-            outcomes[position] = Failed(
-                index, recipient, recipient.reference, failure, failure.may_have_been_accepted
-            )
-        else:
-            outcomes[position] = Sent(index, recipient, report.id, report.price, report.currency)
-
-    async with anyio.create_task_group() as group:
-        for position, error in to_read:
-            group.start_soon(resolve, position, error)
+    """Replace `outcomes[position]` by what a status read by reference tells; the recipients
+    the service does not hold keep their placeholder (their error, fate unknown)."""
+    told, _ = await read_back(chunk, to_read, _by_status(lookup))
+    for position, outcome in told:
+        outcomes[position] = outcome

@@ -358,7 +358,7 @@ def boolean(value: object, field: str) -> bool:
 
 
 def optional_boolean(value: object, field: str) -> bool | None:
-    """`None`, or a real `bool` (see `boolean`)."""
+    """`None` (left to the service's default), or a real `bool`."""
     return None if value is None else boolean(value, field)
 
 

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._one_api_sending import held_message, not_rate_limited, post_referenced
 from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size, time_filters
 from .errors import BSGError
 from .models.channels import MessageChannel, UniversalOptions, chain
 from .models.one_api import MessageInfo, OneApiMessage
-from .rcs import _callback_url, _phone, _reference
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -127,16 +127,16 @@ class MessagesResource:
         search cannot resolve; `TransportError` when no answer came after all retries (then
         `may_have_been_accepted` tells whether the service may hold the message).
         """
-        number = _phone(to, "to")
-        ref = _reference(reference, "reference")
+        number = campaign_args.phone(to, "to")
+        ref = campaign_args.reference(reference, "reference")
         links = chain(channels)
         options = UniversalOptions(
-            callback_url=None if callback_url is None else _callback_url(callback_url),
+            callback_url=campaign_args.callback(callback_url),
             tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
             validity=rules.one_api_validity(validity),
-            respect_curfew=_flag(respect_curfew, "respect_curfew"),
-            add_to_contact_book=_flag(add_to_contact_book, "add_to_contact_book"),
-            check_stop_list=_flag(check_stop_list, "check_stop_list"),
+            respect_curfew=rules.optional_boolean(respect_curfew, "respect_curfew"),
+            add_to_contact_book=rules.optional_boolean(add_to_contact_book, "add_to_contact_book"),
+            check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
             dry_run=rules.boolean(dry_run, "dry_run"),
         )
         client = self._client
@@ -159,10 +159,6 @@ async def post_dry_run(
     held."""
     answer = await client.one_api_request("POST", path, json=payload, retry_if=not_rate_limited)
     return client._wire.structure(data_object(answer), result, http_status=answer.http_status)
-
-
-def _flag(value: object, field: str) -> bool | None:
-    return None if value is None else rules.boolean(value, field)
 
 
 def page_size_checked(value: object) -> int:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
+from ._many import send_form
 from ._one_api_sending import (
     campaign_stream,
     held_message,
@@ -36,13 +37,10 @@ from ._one_api_sending import (
     post_referenced,
 )
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .batch import _collect as collect
 from .errors import (
     BSGError,
-    InvalidParameterError,
 )
 from .models import Recipient, SmsFallback
-from .models.batch import BatchReport
 from .models.one_api import (
     Campaign,
     MessageInfo,
@@ -61,7 +59,6 @@ CAMPAIGN_PATH = "/api/campaigns/rcs/send"
 GROUPS_PATH = "/api/campaigns/rcs/send-groups"
 
 SENDER_MAX = 40
-CALLBACK_URL_MAX = 100
 CAMPAIGN_MAX_PHONES = 5000
 CONTACT_LISTS_MAX = 1000
 DEFAULT_CAMPAIGN_CONCURRENCY = 2
@@ -121,8 +118,8 @@ class RcsResource:
         answer came after all retries (then `may_have_been_accepted` tells whether the service
         may hold the message).
         """
-        number = _phone(to, "to")
-        ref = _reference(reference, "reference")
+        number = campaign_args.phone(to, "to")
+        ref = campaign_args.reference(reference, "reference")
         content = _content(
             sender=sender,
             text=text,
@@ -133,7 +130,7 @@ class RcsResource:
             add_to_contact_book=add_to_contact_book,
             check_stop_list=check_stop_list,
         )
-        url = None if callback_url is None else _callback_url(callback_url)
+        url = campaign_args.callback(callback_url)
         payload = self._client._wire.rcs_message(number, ref, content, callback_url=url)
         client = self._client
 
@@ -205,50 +202,6 @@ class RcsResource:
         payload = wire.rcs_campaign(target.phones, content, start_at=start)
         return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
 
-    async def send_campaign_many(
-        self,
-        to: Recipients,
-        *,
-        sender: str,
-        text: str | None = None,
-        cards: Sequence[RcsCard] | RcsCard | None = None,
-        sms_fallback: SmsFallback | None = None,
-        start_at: datetime | None = None,
-        tariff: int | None = None,
-        validity: timedelta | None = None,
-        add_to_contact_book: bool | None = None,
-        check_stop_list: bool | None = None,
-        chunk_size: int = CAMPAIGN_MAX_PHONES,
-        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
-        on_progress: ProgressCallback | None = None,
-    ) -> BatchReport:
-        """Send one RCS message to any number of recipients as campaigns of `chunk_size`
-        phones (1 to 5,000, the endpoint's maximum by default); one outcome per recipient, in
-        input order. The contract and the cost of reading each recipient's id and price back
-        are those of `bsg.sms.send_campaign_many`; content and options as in `send_campaign`.
-
-        ```python
-        report = await bsg.rcs.send_campaign_many(numbers, sender="MyShop", text="Sale")
-        ```
-        """
-        return await collect(
-            self.stream_campaign_many(
-                to,
-                sender=sender,
-                text=text,
-                cards=cards,
-                sms_fallback=sms_fallback,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                add_to_contact_book=add_to_contact_book,
-                check_stop_list=check_stop_list,
-                chunk_size=chunk_size,
-                concurrency=concurrency,
-                on_progress=on_progress,
-            )
-        )
-
     def stream_campaign_many(
         self,
         to: Recipients,
@@ -266,8 +219,12 @@ class RcsResource:
         concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
         on_progress: ProgressCallback | None = None,
     ) -> OutcomeStream:
-        """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
-        read (see `OutcomeStream`: open it with `async with`)."""
+        """Send one RCS message to any number of recipients as campaigns of `chunk_size`
+        phones (1 to 5,000, the endpoint's maximum by default), and yield each outcome as its
+        campaign's outcomes are read (see `OutcomeStream`: open it with `async with`). The
+        contract and the cost of reading each recipient's id and price back are those of
+        `bsg.sms.stream_campaign_many`; content and options as in `send_campaign`.
+        """
         content = _content(
             sender=sender,
             text=text,
@@ -295,6 +252,17 @@ class RcsResource:
             on_progress=on_progress,
         )
 
+    send_campaign_many = send_form(stream_campaign_many)
+    """Send one RCS message to any number of recipients as campaigns of `chunk_size` phones,
+    and return a `BatchReport` with exactly one outcome per recipient, in input order.
+
+    ```python
+    report = await bsg.rcs.send_campaign_many(numbers, sender="MyShop", text="Sale")
+    ```
+
+    The keywords, their checks and the contract are those of `stream_campaign_many`.
+    """
+
 
 def _content(
     *,
@@ -314,32 +282,11 @@ def _content(
         options=_options(text, cards),
         sms_fallback=fallback,
         fallback_validity=fallback_validity,
-        tariff=None if tariff is None else rules.integer(tariff, "tariff", rules.ONE_API_TARIFFS),
+        tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         validity=rules.one_api_validity(validity),
-        add_to_contact_book=None
-        if add_to_contact_book is None
-        else rules.boolean(add_to_contact_book, "add_to_contact_book"),
-        check_stop_list=None
-        if check_stop_list is None
-        else rules.boolean(check_stop_list, "check_stop_list"),
+        add_to_contact_book=rules.optional_boolean(add_to_contact_book, "add_to_contact_book"),
+        check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
     )
-
-
-def _reference(value: object, field: str) -> str:
-    return rules.new_reference() if value is None else rules.reference(value, field, one_api=True)
-
-
-def _phone(value: object, field: str) -> str:
-    return rules.msisdn(value, field, min_digits=rules.ONE_API_PHONE_MIN_DIGITS)
-
-
-def _callback_url(value: object) -> str:
-    url = rules.http_url(value, "callback_url")
-    if len(url) > CALLBACK_URL_MAX:
-        raise InvalidParameterError(
-            "callback_url", value, f"must be at most {CALLBACK_URL_MAX} characters"
-        )
-    return url
 
 
 def _options(text: object, cards: object) -> RcsOptions:

@@ -9,16 +9,16 @@ from urllib.parse import quote
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
+from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
 from ._sending import Chunk, Post, recover_duplicate, send_chunk, send_result, single_receipt
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
 from .batch import _check_batch_options as check_batch_options
-from .batch import _collect as collect
 from .batch import _read_many as read_many
 from .errors import DuplicateReferenceError, InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
-from .models.batch import BatchReport, LookupFailed, Outcome
+from .models.batch import LookupFailed, Outcome
 from .models.campaigns import CampaignTarget
 from .models.channels import SMS_TEXT_MAX, SmsChannel, SmsShortLink
 from .models.legacy import PriceQuote
@@ -108,15 +108,16 @@ class SmsResource:
         Raises like `send`; a duplicate reference within the call is an `InvalidParameterError`.
         """
         fixed = _fixed(to, "to")
-        post = self._bulk_poster(
-            text=rules.text(text, "text"),
-            sender=rules.sender(sender),
-            options=_options(validity, tariff, two_way),
-        )
+        post = self._bulk_poster(text, sender, validity, tariff, two_way)
         return await send_result(self._client._wire, fixed, post, self.get_by_reference)
 
-    def _bulk_poster(self, *, text: str, sender: str, options: dict[str, int]) -> Post:
-        """Sends one bulk create (`destination: phones`) to the recipients it is given."""
+    def _bulk_poster(
+        self, text: str, sender: str, validity: timedelta | None, tariff: int | None, two_way: bool
+    ) -> Post:
+        """Checks the shared fields once, then sends one bulk create (`destination: phones`)
+        to the recipients it is given (`send_bulk`, and each chunk of `stream_many`)."""
+        text, sender = rules.text(text, "text"), rules.sender(sender)
+        options = _options(validity, tariff, two_way)
         wire, request = self._client._wire, self._client.legacy_request
 
         async def post(recipients: list[Recipient]) -> Answer:
@@ -124,52 +125,6 @@ class SmsResource:
             return await request("POST", "/sms/create", json=payload, send=True)
 
         return post
-
-    async def send_many(
-        self,
-        *,
-        to: Recipients,
-        text: str,
-        sender: str,
-        validity: timedelta | None = None,
-        tariff: int | None = None,
-        two_way: bool = False,
-        chunk_size: int = DEFAULT_SMS_CHUNK,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        on_progress: ProgressCallback | None = None,
-        resume: bool = False,
-    ) -> BatchReport:
-        """Send one text to any number of recipients, in bulk requests of `chunk_size`.
-
-        ```python
-        report = await bsg.sms.send_many(to=numbers, text="Sale", sender="Shop")
-        print(len(report.succeeded), report.total_price)
-        ```
-
-        `to` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
-        any length. Each gets exactly one outcome in the returned `BatchReport`, in input order:
-        `Sent` (id, price) or `Failed` (typed error, `may_have_been_accepted`). Partial failure
-        never raises. `chunk_size` is 1 to 10,000 (default 1,000; the API gives no limit),
-        `concurrency` the requests in flight (default 8, within the client's
-        `max_concurrency`), `on_progress(done, total)` is called as chunks complete.
-        `resume=True` continues an interrupted campaign with the same references: a reference
-        the service already holds is reported `Sent` with its receipt instead of failing.
-        Raises `InvalidParameterError` before sending for a bad shared option.
-        """
-        return await collect(
-            self.stream_many(
-                to=to,
-                text=text,
-                sender=sender,
-                validity=validity,
-                tariff=tariff,
-                two_way=two_way,
-                chunk_size=chunk_size,
-                concurrency=concurrency,
-                on_progress=on_progress,
-                resume=resume,
-            )
-        )
 
     def stream_many(
         self,
@@ -185,18 +140,31 @@ class SmsResource:
         on_progress: ProgressCallback | None = None,
         resume: bool = False,
     ) -> OutcomeStream:
-        """Like `send_many`, but yield each outcome as its chunk completes (any order).
+        """Send one text to any number of recipients, in bulk requests of `chunk_size`, and
+        yield each outcome as its chunk completes (in completion order).
+
+        ```python
+        async with bsg.sms.stream_many(to=numbers, text="Sale", sender="Shop") as outcomes:
+            async for outcome in outcomes:
+                print(outcome)
+        ```
+
+        `to` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
+        any length. Each gets exactly one outcome: `Sent` (id, price) or `Failed` (typed error,
+        `may_have_been_accepted`). Partial failure never raises. `text`, `sender`, `validity`,
+        `tariff` and `two_way` as in `send`. `chunk_size` is 1 to 10,000 (default 1,000; the
+        API gives no limit), `concurrency` the requests in flight (default 8, within the
+        client's `max_concurrency`), `on_progress(done, total)` is called as chunks complete.
+        `resume=True` continues an interrupted campaign with the same references: a reference
+        the service already holds is reported `Sent` with its receipt instead of failing.
+        Raises `InvalidParameterError` before sending for a bad shared option.
 
         Memory stays flat: the input is read only as far as the chunks in flight need, and no
-        list of outcomes is kept. Open it with `async with bsg.sms.stream_many(...) as
-        outcomes:`, then `async for outcome in outcomes:`; leaving the block stops it (see
-        `OutcomeStream`).
+        list of outcomes is kept. Open it with `async with`, then `async for outcome in
+        outcomes:`; leaving the block stops it (see `OutcomeStream`). `send_many` takes the
+        same keywords and returns every outcome at once.
         """
-        post = self._bulk_poster(
-            text=rules.text(text, "text"),
-            sender=rules.sender(sender),
-            options=_options(validity, tariff, two_way),
-        )
+        post = self._bulk_poster(text, sender, validity, tariff, two_way)
         size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
         wire, lookup = self._client._wire, self.get_by_reference
 
@@ -206,6 +174,19 @@ class SmsResource:
         return OutcomeStream(
             to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
         )
+
+    send_many = send_form(stream_many)
+    """Send one text to any number of recipients, in bulk requests of `chunk_size`, and
+    return a `BatchReport` with exactly one outcome per recipient, in input order.
+
+    ```python
+    report = await bsg.sms.send_many(to=numbers, text="Sale", sender="Shop")
+    print(len(report.succeeded), report.total_price)
+    ```
+
+    The keywords, their checks and the contract are those of `stream_many`, which yields the
+    same outcomes as they come instead of holding them all.
+    """
 
     async def get_many(
         self, keys: Iterable[int | str], *, concurrency: int = DEFAULT_READ_CONCURRENCY
@@ -441,53 +422,6 @@ class SmsResource:
         target = CampaignTarget(phones=tuple((entry[0], entry[1]) for entry in fixed))
         return await post_campaign(self._client, CAMPAIGN_INDIVIDUAL_PATH, payload, target)
 
-    async def send_campaign_many(
-        self,
-        to: Recipients,
-        *,
-        text: str,
-        sender: str,
-        start_at: datetime | None = None,
-        tariff: int | None = None,
-        validity: timedelta | None = None,
-        transliterate: bool | None = None,
-        callback_url: str | None = None,
-        chunk_size: int = MAX_CAMPAIGN_PHONES,
-        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
-        on_progress: ProgressCallback | None = None,
-    ) -> BatchReport:
-        """Send one SMS text to any number of recipients as One-API campaigns of `chunk_size`
-        phones (1 to 10,000, the endpoint's maximum by default); one outcome per recipient,
-        in input order (`Sent` with id and price, or `Failed`).
-
-        ```python
-        report = await bsg.sms.send_campaign_many(numbers, text="Sale", sender="MyShop")
-        print(len(report.succeeded), report.total_price)
-        ```
-
-        Exactly once, as `send_many`: every reference is fixed before the first attempt, a
-        lost answer is retried with the same bytes, a 429 is reconciled by reference, never
-        resent. The id and price of each recipient are read back from the campaign's
-        messages: one message-search request per 500 recipients after each campaign (see
-        `_one_api_sending`). Options as in `send_campaign`; `concurrency` campaigns in flight
-        (default 2). Raises `InvalidParameterError` before sending for a bad shared option.
-        """
-        return await collect(
-            self.stream_campaign_many(
-                to,
-                text=text,
-                sender=sender,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                transliterate=transliterate,
-                callback_url=callback_url,
-                chunk_size=chunk_size,
-                concurrency=concurrency,
-                on_progress=on_progress,
-            )
-        )
-
     def stream_campaign_many(
         self,
         to: Recipients,
@@ -503,8 +437,24 @@ class SmsResource:
         concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
         on_progress: ProgressCallback | None = None,
     ) -> OutcomeStream:
-        """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
-        read (see `OutcomeStream`: open it with `async with`)."""
+        """Send one SMS text to any number of recipients as One-API campaigns of `chunk_size`
+        phones (1 to 10,000, the endpoint's maximum by default), and yield each outcome as its
+        campaign's outcomes are read: `Sent` with id and price, or `Failed` (see
+        `OutcomeStream`: open it with `async with`).
+
+        ```python
+        async with bsg.sms.stream_campaign_many(numbers, text="Sale", sender="MyShop") as outcomes:
+            async for outcome in outcomes:
+                print(outcome)
+        ```
+
+        Exactly once, as `stream_many`: every reference is fixed before the first attempt, a
+        lost answer is retried with the same bytes, a 429 is reconciled by reference, never
+        resent. The id and price of each recipient are read back from the campaign's
+        messages: one message-search request per 500 recipients after each campaign (see
+        `_one_api_sending`). Options as in `send_campaign`; `concurrency` campaigns in flight
+        (default 2). Raises `InvalidParameterError` before sending for a bad shared option.
+        """
         wire, client = self._client._wire, self._client
         body_text = rules.text(text, "text", max_length=SMS_TEXT_MAX)
         body_sender = rules.sender(sender, sms=True)
@@ -531,6 +481,18 @@ class SmsResource:
             concurrency=concurrency,
             on_progress=on_progress,
         )
+
+    send_campaign_many = send_form(stream_campaign_many)
+    """Send one SMS text to any number of recipients as One-API campaigns of `chunk_size`
+    phones, and return a `BatchReport` with exactly one outcome per recipient, in input order.
+
+    ```python
+    report = await bsg.sms.send_campaign_many(numbers, text="Sale", sender="MyShop")
+    print(len(report.succeeded), report.total_price)
+    ```
+
+    The keywords, their checks and the contract are those of `stream_campaign_many`.
+    """
 
 
 def _options(validity: timedelta | None, tariff: int | None, two_way: bool) -> dict[str, int]:

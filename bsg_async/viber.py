@@ -11,16 +11,16 @@ import attrs
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
+from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
 from ._sending import Chunk, send_chunk, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
 from .batch import _check_batch_options as check_batch_options
-from .batch import _collect as collect
 from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
-from .models.batch import BatchReport, LookupFailed, Outcome
+from .models.batch import LookupFailed, Outcome
 from .models.campaigns import CampaignOptions
 from .models.channels import MessageChannel, SmsChannel, ViberChannel
 from .models.legacy import PriceQuote
@@ -150,62 +150,6 @@ class ViberResource:
     async def _create(self, payload: dict[str, Any]) -> Answer:
         return await self._client.legacy_request("POST", "/viber/create", json=payload, send=True)
 
-    async def send_many(
-        self,
-        *,
-        to: Recipients,
-        text: str,
-        sender: str,
-        is_promotional: bool = False,
-        image_url: str | None = None,
-        button_caption: str | None = None,
-        button_url: str | None = None,
-        sms_fallback: SmsFallback | None = None,
-        validity: timedelta | None = None,
-        tariff: int | None = None,
-        chunk_size: int = rules.VIBER_MAX_RECIPIENTS,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        on_progress: ProgressCallback | None = None,
-        resume: bool = False,
-    ) -> BatchReport:
-        """Send one Viber message to any number of recipients, 50 (`chunk_size`) per request.
-
-        ```python
-        report = await bsg.viber.send_many(
-            to=numbers, text="Sale", sender="BSG",
-            sms_fallback=SmsFallback(text="Sale", sender="BSG"), validity=timedelta(hours=1),
-        )
-        report.raise_for_failures()
-        ```
-
-        `to` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
-        any length. Each gets exactly one outcome in the returned `BatchReport`, in input order:
-        `Sent` (id, price) or `Failed` (typed error, `may_have_been_accepted`). Partial failure
-        never raises. `chunk_size` is 1 to 50 (the API's limit), `concurrency` the requests in
-        flight (default 8, within the client's `max_concurrency`), `validity` whole seconds (15
-        to 86,400), `on_progress(done, total)` is called as chunks complete. `resume=True`
-        continues an interrupted campaign with the same references (see `bsg.sms.send_many`).
-        Raises `InvalidParameterError` before sending for a bad shared option.
-        """
-        return await collect(
-            self.stream_many(
-                to=to,
-                text=text,
-                sender=sender,
-                is_promotional=is_promotional,
-                image_url=image_url,
-                button_caption=button_caption,
-                button_url=button_url,
-                sms_fallback=sms_fallback,
-                validity=validity,
-                tariff=tariff,
-                chunk_size=chunk_size,
-                concurrency=concurrency,
-                on_progress=on_progress,
-                resume=resume,
-            )
-        )
-
     def stream_many(
         self,
         *,
@@ -224,12 +168,32 @@ class ViberResource:
         on_progress: ProgressCallback | None = None,
         resume: bool = False,
     ) -> OutcomeStream:
-        """Like `send_many`, but yield each outcome as its chunk completes (any order).
+        """Send one Viber message to any number of recipients, 50 (`chunk_size`) per request,
+        and yield each outcome as its chunk completes (in completion order).
+
+        ```python
+        async with bsg.viber.stream_many(
+            to=numbers, text="Sale", sender="BSG",
+            sms_fallback=SmsFallback(text="Sale", sender="BSG"), validity=timedelta(hours=1),
+        ) as outcomes:
+            async for outcome in outcomes:
+                print(outcome)
+        ```
+
+        `to` is a list, iterable or async iterable of phone numbers or `Recipient`s, of
+        any length. Each gets exactly one outcome: `Sent` (id, price) or `Failed` (typed error,
+        `may_have_been_accepted`). Partial failure never raises. The message's fields as in
+        `ViberMessage`; `validity` whole seconds (15 to 86,400), `tariff` 0 to 9. `chunk_size`
+        is 1 to 50 (the API's limit), `concurrency` the requests in flight (default 8, within
+        the client's `max_concurrency`), `on_progress(done, total)` is called as chunks
+        complete. `resume=True` continues an interrupted campaign with the same references
+        (see `bsg.sms.stream_many`). Raises `InvalidParameterError` before sending for a bad
+        shared option.
 
         Memory stays flat: the input is read only as far as the chunks in flight need, and no
-        list of outcomes is kept. Open it with `async with bsg.viber.stream_many(...) as
-        outcomes:`, then `async for outcome in outcomes:`; leaving the block stops it (see
-        `OutcomeStream`).
+        list of outcomes is kept. Open it with `async with`, then `async for outcome in
+        outcomes:`; leaving the block stops it (see `OutcomeStream`). `send_many` takes the
+        same keywords and returns every outcome at once.
         """
         # The shared fields are checked once, here, by building the message with a placeholder
         # recipient; each chunk's body then carries the chunk's recipients instead.
@@ -260,6 +224,22 @@ class ViberResource:
         return OutcomeStream(
             to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
         )
+
+    send_many = send_form(stream_many)
+    """Send one Viber message to any number of recipients, 50 (`chunk_size`) per request, and
+    return a `BatchReport` with exactly one outcome per recipient, in input order.
+
+    ```python
+    report = await bsg.viber.send_many(
+        to=numbers, text="Sale", sender="BSG",
+        sms_fallback=SmsFallback(text="Sale", sender="BSG"), validity=timedelta(hours=1),
+    )
+    report.raise_for_failures()
+    ```
+
+    The keywords, their checks and the contract are those of `stream_many`, which yields the
+    same outcomes as they come instead of holding them all.
+    """
 
     async def get_many(
         self, keys: Iterable[int | str], *, concurrency: int = DEFAULT_READ_CONCURRENCY
@@ -368,55 +348,6 @@ class ViberResource:
         )
         return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
 
-    async def send_campaign_many(
-        self,
-        to: Recipients,
-        *,
-        text: str,
-        sender: str,
-        image_url: str | None = None,
-        button_caption: str | None = None,
-        button_url: str | None = None,
-        sms_fallback: SmsFallback | None = None,
-        start_at: datetime | None = None,
-        tariff: int | None = None,
-        validity: timedelta | None = None,
-        add_to_contact_book: bool | None = None,
-        check_stop_list: bool | None = None,
-        chunk_size: int = MAX_CAMPAIGN_PHONES,
-        concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
-        on_progress: ProgressCallback | None = None,
-    ) -> BatchReport:
-        """Send one Viber message to any number of recipients as One-API campaigns of
-        `chunk_size` phones (1 to 5,000, the endpoint's maximum by default); one outcome per
-        recipient, in input order. The contract and the cost of reading each recipient's id
-        and price back are those of `bsg.sms.send_campaign_many`; options as in
-        `send_campaign`.
-
-        ```python
-        report = await bsg.viber.send_campaign_many(numbers, text="Sale", sender="MyShop")
-        ```
-        """
-        return await collect(
-            self.stream_campaign_many(
-                to,
-                text=text,
-                sender=sender,
-                image_url=image_url,
-                button_caption=button_caption,
-                button_url=button_url,
-                sms_fallback=sms_fallback,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                add_to_contact_book=add_to_contact_book,
-                check_stop_list=check_stop_list,
-                chunk_size=chunk_size,
-                concurrency=concurrency,
-                on_progress=on_progress,
-            )
-        )
-
     def stream_campaign_many(
         self,
         to: Recipients,
@@ -436,8 +367,12 @@ class ViberResource:
         concurrency: int = DEFAULT_CAMPAIGN_CONCURRENCY,
         on_progress: ProgressCallback | None = None,
     ) -> OutcomeStream:
-        """Like `send_campaign_many`, but yield each outcome as its campaign's outcomes are
-        read (see `OutcomeStream`: open it with `async with`)."""
+        """Send one Viber message to any number of recipients as One-API campaigns of
+        `chunk_size` phones (1 to 5,000, the endpoint's maximum by default), and yield each
+        outcome as its campaign's outcomes are read (see `OutcomeStream`: open it with
+        `async with`). The contract and the cost of reading each recipient's id and price back
+        are those of `bsg.sms.stream_campaign_many`; options as in `send_campaign`.
+        """
         content = ViberChannel(
             text=text,
             sender=sender,
@@ -464,6 +399,17 @@ class ViberResource:
             concurrency=concurrency,
             on_progress=on_progress,
         )
+
+    send_campaign_many = send_form(stream_campaign_many)
+    """Send one Viber message to any number of recipients as One-API campaigns of `chunk_size`
+    phones, and return a `BatchReport` with exactly one outcome per recipient, in input order.
+
+    ```python
+    report = await bsg.viber.send_campaign_many(numbers, text="Sale", sender="MyShop")
+    ```
+
+    The keywords, their checks and the contract are those of `stream_campaign_many`.
+    """
 
     def _campaign_options(
         self,

@@ -19,7 +19,7 @@ from .errors import BSGError, InvalidParameterError
 from .models import Recipient, SmsFallback
 from .models.one_api import Campaign, MessageInfo
 from .models.whatsapp import WhatsAppContent, WhatsAppTemplate
-from .rcs import CAMPAIGN_MAX_PHONES, _callback_url, _phone, _reference
+from .rcs import CAMPAIGN_MAX_PHONES
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -80,10 +80,10 @@ class WhatsAppResource:
         answer came after all retries (then `may_have_been_accepted` tells whether the service
         may hold the message).
         """
-        number = _phone(to, "to")
-        ref = _reference(reference, "reference")
+        number = campaign_args.phone(to, "to")
+        ref = campaign_args.reference(reference, "reference")
         content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
-        url = None if callback_url is None else _callback_url(callback_url)
+        url = campaign_args.callback(callback_url)
         client = self._client
         payload = client._wire.whatsapp_message(number, ref, content, callback_url=url)
 
@@ -150,10 +150,6 @@ def _content(
         template=template,
         sms_fallback=fallback,
         fallback_validity=fallback_validity,
-        add_to_contact_book=None
-        if add_to_contact_book is None
-        else rules.boolean(add_to_contact_book, "add_to_contact_book"),
-        check_stop_list=None
-        if check_stop_list is None
-        else rules.boolean(check_stop_list, "check_stop_list"),
+        add_to_contact_book=rules.optional_boolean(add_to_contact_book, "add_to_contact_book"),
+        check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
     )

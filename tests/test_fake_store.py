@@ -161,3 +161,12 @@ def test_a_removed_record_cannot_be_changed_or_removed_again() -> None:
     with pytest.raises(KeyError):
         store.remove(1000)
     assert not store.taken("a") and store.add("a") == 1001
+
+
+def test_create_and_replace_return_the_record_as_it_is_stored() -> None:
+    store = _filled(["a"], unique=True)
+
+    created = store.create("b")
+    assert created == Record(1001, "b") == store.get(1001)
+    replaced = store.replace(1000, "c")
+    assert replaced == Record(1000, "c") == store.get(1000)

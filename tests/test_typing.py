@@ -63,3 +63,38 @@ def test_a_mistake_in_the_program_is_caught(tmp_path: Path, mistake: str, error:
     output, status = mypy_strict(broken, tmp_path / "cache")
 
     assert status == 1 and error in output, output
+
+
+@pytest.mark.parametrize(
+    ("written", "mistake", "error"),
+    [
+        # the send form takes exactly the stream form's keywords (`_many.send_form`)
+        (
+            'text="Sale", sender="S", on_progress=progress)',
+            'text="Sale", sender="S", on_progres=progress)',
+            'Unexpected keyword argument "on_progres"; did you mean "on_progress"?',
+        ),
+        (
+            'sender="MyShop", text="Sale", chunk_size=1000',
+            'text="Sale", chunk_size=1000',
+            'Missing named argument "sender"',
+        ),
+        (
+            'sender="MyShop", text="Sale", chunk_size=1000',
+            'sender="MyShop", text="Sale", chunk_size="1000"',
+            'Argument "chunk_size" has incompatible type "str"; expected "int"',
+        ),
+    ],
+    ids=["misspelt-keyword", "missing-keyword", "wrong-type"],
+)
+def test_a_wrong_keyword_of_a_many_send_is_caught(
+    tmp_path: Path, written: str, mistake: str, error: str
+) -> None:
+    text = PROGRAM.read_text()
+    assert text.count(written) == 1
+    broken = tmp_path / "user_program.py"
+    broken.write_text(text.replace(written, mistake))
+
+    output, status = mypy_strict(broken, tmp_path / "cache")
+
+    assert status == 1 and error in output, output

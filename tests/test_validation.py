@@ -946,3 +946,16 @@ def test_duration_refuses_naming_the_range_in_the_endpoint_unit(
         rules.duration(value, "validity", (1, 72), "hours")
     assert caught.value.field == "validity"
     assert rules.optional_duration(None, "validity", (1, 72), "hours") is None
+
+
+@pytest.mark.parametrize("value", [None, True, False])
+def test_an_optional_flag_is_none_or_a_real_bool(value: bool | None) -> None:
+    assert rules.optional_boolean(value, "check_stop_list") is value
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "False"])
+def test_an_optional_flag_refuses_what_only_looks_like_a_bool(value: object) -> None:
+    with pytest.raises(InvalidParameterError) as refused:
+        rules.optional_boolean(value, "check_stop_list")
+
+    assert (refused.value.field, refused.value.value) == ("check_stop_list", value)

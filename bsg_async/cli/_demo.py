@@ -219,7 +219,8 @@ def _result(
                 fallback_cost[key] = fallback_cost.get(key, Decimal(0)) + sms.price
     reasons: Counter[str] = Counter()
     example: dict[str, str] = {}
-    for failure in failed:
+    # In input order, so a seed shows the same examples whatever order the chunks ended in.
+    for failure in sorted(failed, key=lambda item: item.index):
         reason = failure_reason(failure.error)
         reasons[reason] += 1
         recipient = failure.recipient

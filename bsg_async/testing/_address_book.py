@@ -177,13 +177,15 @@ class AddressBook:
 
     def add_contact(self, phone: str, fields: Mapping[int, str]) -> FakeContact:
         """A new contact (its phone must not be taken: the endpoint checks)."""
-        contact_id = self._contacts.add(phone, MappingProxyType(dict(fields)), self.now())
-        return self._contacts.at(contact_id - self._contacts.first_id)
+        return self._contacts.create(phone, MappingProxyType(dict(fields)), self.now())
 
-    def change_contact(self, contact: FakeContact, phone: str, fields: Mapping[int, str]) -> None:
-        """Give a contact another phone and set these custom values (the others stay)."""
+    def change_contact(
+        self, contact: FakeContact, phone: str, fields: Mapping[int, str]
+    ) -> FakeContact:
+        """Give a contact another phone and set these custom values (the others stay); the
+        contact as it is now."""
         merged = MappingProxyType({**contact.fields, **fields})
-        self._contacts.replace(contact.id, phone, merged, contact.created_at)
+        return self._contacts.replace(contact.id, phone, merged, contact.created_at)
 
     def remove_contact(self, contact_id: int) -> None:
         """Forget a contact, and take it out of every list."""
@@ -193,17 +195,17 @@ class AddressBook:
 
     def add_list(self, name: str, description: str | None, is_default: bool) -> FakeContactList:
         """A new contact list (its name must not be taken: the endpoint checks)."""
-        list_id = self._lists.add(name, description, is_default, self.now())
-        self._members[list_id] = {}
-        found = self._lists.get(list_id)
-        assert found is not None
-        return found
+        created = self._lists.create(name, description, is_default, self.now())
+        self._members[created.id] = {}
+        return created
 
     def change_list(
         self, contact_list: FakeContactList, name: str, description: str | None, is_default: bool
-    ) -> None:
-        """Rename or redescribe a contact list."""
-        self._lists.replace(contact_list.id, name, description, is_default, contact_list.created_at)
+    ) -> FakeContactList:
+        """Rename or redescribe a contact list; the list as it is now."""
+        return self._lists.replace(
+            contact_list.id, name, description, is_default, contact_list.created_at
+        )
 
     def remove_list(self, list_id: int) -> None:
         """Forget a contact list (its contacts stay in the book)."""
@@ -236,10 +238,7 @@ class AddressBook:
         self, name: str, kind: str, description: str | None, is_visible: bool
     ) -> FakeContactField:
         """A new custom field."""
-        field_id = self._fields.add(name, kind, description, is_visible)
-        found = self._fields.get(field_id)
-        assert found is not None
-        return found
+        return self._fields.create(name, kind, description, is_visible)
 
     def field(self, field_id: int) -> FakeContactField | None:
         """The custom field with this id, or `None`."""
@@ -247,9 +246,9 @@ class AddressBook:
 
     def change_field(
         self, field: FakeContactField, name: str, description: str | None, is_visible: bool
-    ) -> None:
-        """Rename, redescribe, show or hide a custom field."""
-        self._fields.replace(field.id, name, field.type, description, is_visible)
+    ) -> FakeContactField:
+        """Rename, redescribe, show or hide a custom field; the field as it is now."""
+        return self._fields.replace(field.id, name, field.type, description, is_visible)
 
     def remove_field(self, field_id: int) -> None:
         """Forget a custom field and every contact's value of it."""
@@ -268,13 +267,10 @@ class AddressBook:
         for phone in phones:
             entry = self._stop_list.find(phone)
             if entry is None:
-                entry_id = self._stop_list.add(phone, added, self.now())
+                entries.append(self._stop_list.create(phone, added, self.now()))
             else:
-                entry_id = entry.id
-                self._stop_list.replace(entry_id, phone, entry.types | added, entry.created_at)
-            found = self._stop_list.get(entry_id)
-            assert found is not None
-            entries.append(found)
+                types = entry.types | added
+                entries.append(self._stop_list.replace(entry.id, phone, types, entry.created_at))
         return entries
 
     def unstop(self, entry_ids: Iterable[int], types: Iterable[str]) -> None:

@@ -82,6 +82,28 @@ class _Pending:
     target: str
     attempts: int = 0
 
+    def delivery(
+        self,
+        at: float,
+        *,
+        delivered: bool = False,
+        http_status: int | None = None,
+        error: str | None = None,
+    ) -> CallbackDelivery:
+        """This callback's last attempt (or, before one, the next) as a `CallbackDelivery`."""
+        return CallbackDelivery(
+            self.kind,
+            self.message_id,
+            self.status,
+            self.target,
+            self.attempts,
+            delivered,
+            http_status,
+            error,
+            at,
+            self.body,
+        )
+
 
 class _Borrowed(httpx.AsyncBaseTransport):
     """A caller's transport, used without closing it when our client closes."""
@@ -194,17 +216,8 @@ class Callbacks:
         delivered = error is None
         if not delivered and retry and item.attempts < webhook.attempts:
             self.pending.append(item)
-        record = CallbackDelivery(
-            item.kind,
-            item.message_id,
-            item.status,
-            item.target,
-            item.attempts,
-            delivered,
-            http_status,
-            error,
-            self.now(),
-            item.body,
+        record = item.delivery(
+            self.now(), delivered=delivered, http_status=http_status, error=error
         )
         self.records.append(record)
         return record

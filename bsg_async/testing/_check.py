@@ -10,17 +10,31 @@ an endpoint's differences are the arguments (`max_length`, `bounds`, `pattern`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-__all__ = ["DEFAULT_PAGE_LIMIT", "DIGITS", "URL", "UUID", "Check", "first", "paging"]
+__all__ = [
+    "DEFAULT_PAGE_LIMIT",
+    "DIGITS",
+    "UNBOUNDED",
+    "URL",
+    "UUID",
+    "Check",
+    "at_path_id",
+    "first",
+    "paging",
+    "path_id",
+]
 
 URL = re.compile(r"https?://[^\s/?#]+\S*")
 UUID = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 DIGITS = re.compile(r"[0-9]{1,19}")
 DEFAULT_PAGE_LIMIT = 50
+UNBOUNDED = 10**9  # the most items of an array the description sets no limit for
 _SMS_SENDER_DIGITS = re.compile(r"[0-9]{1,15}")
 _SMS_SENDER_NAME = re.compile(r"[\x20-\x7e]{1,11}")
+
+T = TypeVar("T")
 
 
 class Check:
@@ -38,18 +52,24 @@ class Check:
             return False
         return True
 
-    def text(self, value: Any, key: str, max_length: int, *, required: bool = True) -> str | None:
+    def _typed(self, value: Any, key: str, kind: type[T], what: str, *, required: bool) -> T | None:
+        """`value` when it is a `kind` (`what` names it in the message); `None` when absent
+        and not `required`, or refused."""
         if value is None and not required:
             return None
         if not self.required(value, key):
             return None
-        if not isinstance(value, str):
-            self.add(key, f"The {key} must be a string.")
-            return None
-        if len(value) > max_length:
-            self.add(key, f"The {key} must not be greater than {max_length} characters.")
+        if not isinstance(value, kind):
+            self.add(key, f"The {key} must be {what}.")
             return None
         return value
+
+    def text(self, value: Any, key: str, max_length: int, *, required: bool = True) -> str | None:
+        text = self._typed(value, key, str, "a string", required=required)
+        if text is not None and len(text) > max_length:
+            self.add(key, f"The {key} must not be greater than {max_length} characters.")
+            return None
+        return text
 
     def matches(self, value: Any, key: str, pattern: re.Pattern[str], what: str) -> str | None:
         if not isinstance(value, str) or not pattern.fullmatch(value):
@@ -70,6 +90,32 @@ class Check:
             return None
         return value
 
+    def integers(
+        self,
+        value: Any,
+        key: str,
+        bounds: tuple[int, int],
+        *,
+        each: tuple[int, int] | None = None,
+        known: Callable[[int], bool] | None = None,
+    ) -> list[int] | None:
+        """An array of `bounds` items, each an integer (within `each`) named `key.index`, and
+        one that `known` says exists ("The selected key.index is invalid." otherwise, as
+        Laravel's `exists` rule): the valid ones, or `None` when `value` is no such array."""
+        items = self.items(value, key, bounds)
+        if items is None:
+            return None
+        found = []
+        for index, item in enumerate(items):
+            number = self.integer(item, f"{key}.{index}", each)
+            if number is None:
+                continue
+            if known is not None and not known(number):
+                self.add(f"{key}.{index}", f"The selected {key}.{index} is invalid.")
+            else:
+                found.append(number)
+        return found
+
     def boolean(self, value: Any, key: str) -> bool | None:
         if value is None:
             return None
@@ -86,18 +132,16 @@ class Check:
         return url
 
     def items(self, value: Any, key: str, bounds: tuple[int, int]) -> list[Any] | None:
-        if not self.required(value, key):
+        items = self._typed(value, key, list, "an array", required=True)
+        if items is None:
             return None
-        if not isinstance(value, list):
-            self.add(key, f"The {key} must be an array.")
-            return None
-        if len(value) < bounds[0]:
+        if len(items) < bounds[0]:
             self.add(key, f"The {key} must have at least {bounds[0]} items.")
             return None
-        if len(value) > bounds[1]:
+        if len(items) > bounds[1]:
             self.add(key, f"The {key} must not have more than {bounds[1]} items.")
             return None
-        return value
+        return items
 
     def sms_sender(self, value: Any, key: str) -> str | None:
         """An SMS sender: up to 11 Latin letters, digits, spaces or signs, or up to 15 digits."""
@@ -113,14 +157,18 @@ class Check:
         return None
 
     def object(self, value: Any, key: str, *, required: bool = True) -> Mapping[str, Any] | None:
-        if value is None and not required:
-            return None
-        if not self.required(value, key):
-            return None
-        if not isinstance(value, dict):
-            self.add(key, f"The {key} must be an object.")
-            return None
-        return value
+        return self._typed(value, key, dict, "an object", required=required)
+
+
+def path_id(raw: str) -> int | None:
+    """A path's `{id}` segment as an int, or `None` when it is not digits (no record has it)."""
+    return int(raw) if DIGITS.fullmatch(raw) else None
+
+
+def at_path_id(raw: str, get: Callable[[int], T | None]) -> T | None:
+    """The record `get` finds for a path's `{id}` segment, or `None` (not digits, or none)."""
+    record_id = path_id(raw)
+    return None if record_id is None else get(record_id)
 
 
 def first(params: Mapping[str, list[str]], name: str) -> str | None:

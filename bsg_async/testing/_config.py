@@ -35,6 +35,7 @@ import attrs
 from ..errors import InvalidParameterError
 from ..models.one_api import Tariff
 from ._callbacks import ClickHandler, ReportHandler
+from ._check import URL
 
 if TYPE_CHECKING:
     import httpx
@@ -46,7 +47,6 @@ DEFAULT_TARIFFS: tuple[Tariff, ...] = (
     Tariff(id=50471, code=9, name="Best quality", is_active=True, is_default=False),
 )
 
-_URL = re.compile(r"https?://[^\s/?#]+\S*")
 _GROUP_PHONE = re.compile(r"[0-9]{9,15}")
 
 _T = TypeVar("_T")
@@ -145,7 +145,7 @@ def _groups(value: object) -> Mapping[int, tuple[str, ...]]:
 
 
 def _url(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (not isinstance(value, str) or not _URL.fullmatch(value)):
+    if value is not None and (not isinstance(value, str) or not URL.fullmatch(value)):
         raise InvalidParameterError(attribute.name, value, "expected an http(s) URL")
 
 

@@ -24,10 +24,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ._address_book import AddressBook, FakeContact, FakeContactList
-from ._check import DIGITS, Check
+from ._check import UNBOUNDED, Check, at_path_id, path_id
 from ._fates import format_time
 from ._json import dumps
-from ._reply import Reply, invalid, not_found
+from ._reply import EMPTY, NO_CONTENT, Reply, invalid, not_found
 from ._routes import Call, Route
 from ._search import Params, listing, search
 from ._stop_list import PHONE_BOUNDS, json_object
@@ -50,8 +50,6 @@ _INVALID_CONTACT = invalid({}, message="Invalid contact id")
 _DUPLICATE_PHONE = invalid({}, message="Phone number is already exist in contact book")
 _DUPLICATE_LIST = invalid({}, message="Contact group is already exists")
 _UNKNOWN_LIST = invalid({}, message="Contact group is not found")
-_EMPTY = Reply(200, b"{}")
-_NO_CONTENT = Reply(204, b"")
 
 
 # -- the endpoints -----------------------------------------------------------------------------
@@ -66,7 +64,7 @@ class ContactsApi:
     # -- contacts ------------------------------------------------------------------------------
 
     def _contact_of(self, raw_id: str) -> FakeContact | None:
-        return self.book.contact(int(raw_id)) if DIGITS.fullmatch(raw_id) else None
+        return at_path_id(raw_id, self.book.contact)
 
     def _contact_body(
         self, check: Check, data: Mapping[str, Any]
@@ -79,7 +77,7 @@ class ContactsApi:
         values: dict[int, str] = {}
         raw_fields = data.get("fields")
         if raw_fields is not None:
-            for index, item in enumerate(check.items(raw_fields, "fields", (0, 10**6)) or ()):
+            for index, item in enumerate(check.items(raw_fields, "fields", (0, UNBOUNDED)) or ()):
                 key = f"fields.{index}"
                 pair = check.object(item, key)
                 if pair is None:
@@ -99,14 +97,10 @@ class ContactsApi:
     def _list_ids(
         self, check: Check, value: Any, key: str, bounds: tuple[int, int]
     ) -> list[int] | None:
-        ids = []
-        for index, item in enumerate(check.items(value, key, bounds) or ()):
-            list_id = check.integer(item, f"{key}.{index}")
-            if list_id is not None and self.book.contact_list(list_id) is None:
-                check.add(f"{key}.{index}", f"The selected {key}.{index} is invalid.")
-            elif list_id is not None:
-                ids.append(list_id)
-        return ids
+        return check.integers(value, key, bounds, known=self._has_list)
+
+    def _has_list(self, list_id: int) -> bool:
+        return self.book.contact_list(list_id) is not None
 
     def create_contact(self, payload: Any) -> Reply:
         """`POST /api/contacts`: 201 with the contact; 422 for a phone already in the book."""
@@ -139,11 +133,9 @@ class ContactsApi:
         holder = self.book.find_contact(phone)
         if holder is not None and holder.id != contact.id:
             return _DUPLICATE_PHONE
-        self.book.change_contact(contact, phone, values)
+        changed = self.book.change_contact(contact, phone, values)
         if lists is not None:
             self.book.attach([contact.id], lists)
-        changed = self.book.contact(contact.id)
-        assert changed is not None
         return Reply(200, dumps({"data": self.book.contact_json(changed)}))
 
     def delete_contact(self, raw_id: str) -> Reply:
@@ -152,45 +144,33 @@ class ContactsApi:
         if contact is None:
             return _INVALID_CONTACT
         self.book.remove_contact(contact.id)
-        return _NO_CONTENT
+        return NO_CONTENT
 
     def delete_contacts(self, query: str) -> Reply:
         """`POST /api/contacts/delete`: by `contact_ids[]` and/or `group_ids[]` (the contacts of
         those lists), up to 5,000 of each."""
         params = parse_qs(query, keep_blank_values=True)
         check = Check()
-        contact_ids = [
-            check.integer(value, f"contact_ids.{index}")
-            for index, value in enumerate(params.get("contact_ids[]", ()))
-        ]
-        list_ids = [
-            check.integer(value, f"group_ids.{index}")
-            for index, value in enumerate(params.get("group_ids[]", ()))
-        ]
-        for key, ids in (("contact_ids", contact_ids), ("group_ids", list_ids)):
-            if len(ids) > DELETE_MAX:
-                check.add(key, f"The {key} must not have more than {DELETE_MAX} items.")
-        if check.errors:
+        bounds = (0, DELETE_MAX)
+        contact_ids = check.integers(params.get("contact_ids[]", []), "contact_ids", bounds)
+        list_ids = check.integers(params.get("group_ids[]", []), "group_ids", bounds)
+        if check.errors or contact_ids is None or list_ids is None:
             return invalid(check.errors)
-        doomed = {i for i in contact_ids if i is not None}
+        doomed = set(contact_ids)
         for list_id in list_ids:
-            if list_id is not None:
-                doomed.update(c.id for c in self.book.members(list_id))
+            doomed.update(c.id for c in self.book.members(list_id))
         for contact_id in sorted(doomed):
             if self.book.contact(contact_id) is not None:
                 self.book.remove_contact(contact_id)
-        return _NO_CONTENT
+        return NO_CONTENT
 
     def _contacts_of_lists(self, check: Check, params: Params) -> Sequence[FakeContact]:
         """`GET /api/contacts`'s `groups[]`: the contacts of those lists (all without)."""
-        lists = [
-            check.integer(value, f"groups.{index}")
-            for index, value in enumerate(params.get("groups[]", ()))
-        ]
+        lists = check.integers(params.get("groups[]", []), "groups", (0, UNBOUNDED))
         found = self.book.contacts
         if not lists:
             return found
-        wanted = {c.id for i in lists if i is not None for c in self.book.members(i)}
+        wanted = {c.id for i in lists for c in self.book.members(i)}
         return [c for c in found if c.id in wanted]
 
     def _contact_values(self, contact: FakeContact, field: str) -> Iterable[object]:
@@ -231,7 +211,7 @@ class ContactsApi:
 
     def update_field(self, raw_id: str, payload: Any) -> Reply:
         """`PATCH /api/contacts/fields/{id}`: name, description and/or visibility."""
-        field = self.book.field(int(raw_id)) if DIGITS.fullmatch(raw_id) else None
+        field = at_path_id(raw_id, self.book.field)
         if field is None:
             return not_found("Contact field not found.")
         data = json_object(payload)
@@ -243,44 +223,38 @@ class ContactsApi:
         visible = check.boolean(data.get("is_visible"), "is_visible")
         if check.errors:
             return invalid(check.errors)
-        self.book.change_field(
+        changed = self.book.change_field(
             field,
             field.name if name is None else name,
             field.description if description is None else description,
             field.is_visible if visible is None else visible,
         )
-        changed = self.book.field(field.id)
-        assert changed is not None
         return Reply(200, dumps({"data": self.book.field_json(changed)}))
 
     def delete_fields(self, payload: Any) -> Reply:
         """`POST /api/contacts/fields/delete`: 1 to 30 ids; 204."""
         check = Check()
-        ids = [
-            check.integer(value, f"ids.{index}")
-            for index, value in enumerate(
-                check.items(json_object(payload).get("ids"), "ids", (1, FIELDS_DELETE_MAX)) or ()
-            )
-        ]
-        if check.errors:
+        ids = check.integers(json_object(payload).get("ids"), "ids", (1, FIELDS_DELETE_MAX))
+        if check.errors or ids is None:
             return invalid(check.errors)
         for field_id in ids:
-            if field_id is not None and self.book.field(field_id) is not None:
+            if self.book.field(field_id) is not None:
                 self.book.remove_field(field_id)
-        return _NO_CONTENT
+        return NO_CONTENT
 
     def field_settings(self, raw_id: str) -> Reply:
         """`GET /api/settings/address-book-fields/{id}`: the custom fields of the book (the
         description leaves this answer's shape open; the fake lists the fields)."""
-        if not DIGITS.fullmatch(raw_id) or int(raw_id) < 1:
+        field_id = path_id(raw_id)
+        if field_id is None or field_id < 1:
             return invalid({"id": ["The id must be at least 1."]})
         fields = [self.book.field_json(f) for f in self.book.fields]
-        return Reply(200, dumps({"data": {"id": int(raw_id), "fields": fields}}))
+        return Reply(200, dumps({"data": {"id": field_id, "fields": fields}}))
 
     # -- contact lists -------------------------------------------------------------------------
 
     def _list_of(self, raw_id: str) -> FakeContactList | None:
-        return self.book.contact_list(int(raw_id)) if DIGITS.fullmatch(raw_id) else None
+        return at_path_id(raw_id, self.book.contact_list)
 
     def _list_body(
         self, check: Check, data: Mapping[str, Any]
@@ -323,9 +297,7 @@ class ContactsApi:
             return invalid(check.errors)
         if name != found.name and self.book.lists_taken(name):
             return _DUPLICATE_LIST
-        self.book.change_list(found, name, description, default)
-        changed = self.book.contact_list(found.id)
-        assert changed is not None
+        changed = self.book.change_list(found, name, description, default)
         return Reply(200, dumps({"data": self.book.list_json(changed)}))
 
     def delete_list(self, raw_id: str) -> Reply:
@@ -334,7 +306,7 @@ class ContactsApi:
         if found is None:
             return not_found("Contact group is not found")
         self.book.remove_list(found.id)
-        return _NO_CONTENT
+        return NO_CONTENT
 
     def _list_values(self, found: FakeContactList, field: str) -> Iterable[object]:
         """A list's values of a searched field (`phone`: each of its contacts')."""
@@ -356,17 +328,14 @@ class ContactsApi:
     def _membership(self, payload: Any) -> tuple[list[int], list[int]] | Reply:
         data = json_object(payload)
         check = Check()
-        contacts = []
-        for index, value in enumerate(
-            check.items(data.get("contacts"), "contacts", (1, ATTACH_CONTACTS_MAX)) or ()
-        ):
-            contact_id = check.integer(value, f"contacts.{index}")
-            if contact_id is not None and self.book.contact(contact_id) is None:
-                check.add(f"contacts.{index}", f"The selected contacts.{index} is invalid.")
-            elif contact_id is not None:
-                contacts.append(contact_id)
+        contacts = check.integers(
+            data.get("contacts"),
+            "contacts",
+            (1, ATTACH_CONTACTS_MAX),
+            known=lambda contact_id: self.book.contact(contact_id) is not None,
+        )
         lists = self._list_ids(check, data.get("groups"), "groups", (1, ATTACH_LISTS_MAX))
-        if check.errors or lists is None:
+        if check.errors or contacts is None or lists is None:
             return invalid(check.errors)
         return contacts, lists
 
@@ -376,7 +345,7 @@ class ContactsApi:
         if isinstance(found, Reply):
             return found
         self.book.attach(*found)
-        return _EMPTY
+        return EMPTY
 
     def detach(self, payload: Any) -> Reply:
         """`POST /api/groups/detach`: the contacts leave the lists; 200 `{}`."""
@@ -384,7 +353,7 @@ class ContactsApi:
         if isinstance(found, Reply):
             return found
         self.book.detach(*found)
-        return _EMPTY
+        return EMPTY
 
     def routes(self) -> tuple[Route, ...]:
         """This area's operations, for the fake's `Router` (fixed paths before `{id}`)."""

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
+from ._check import at_path_id
 from ._fates import format_time
 from ._json import dumps
 from ._legacy import (
@@ -37,11 +38,11 @@ from ._legacy import (
     VIBER_VALIDITY,
     LegacyApi,
     _Codes,
-    _id,
 )
 from ._legacy import _bounded as bounded
 from ._records import FakeHlr
 from ._reply import Reply
+from ._routes import Handler, Route, legacy_send
 from ._store import Store
 
 __all__ = ["HLR_ID_BASE", "NETWORKS", "HlrLookups", "LegacyExtras"]
@@ -73,6 +74,31 @@ class LegacyExtras:
         self.legacy = legacy
         self.hlr = hlr
         self.current_balance = balance
+
+    def routes(self) -> tuple[Route, ...]:
+        """The balance, price, quote and HLR operations, for the fake's legacy `Router`; they
+        come before `LegacyApi.routes()` (`sms/price` is not the SMS with id `price`)."""
+        return (
+            Route("GET", "common/balance", lambda call: self.balance()),
+            *(
+                route
+                for channel in ("sms", "viber", "hlr")
+                for route in (
+                    Route("GET", f"{channel}/prices", self._price_list(channel)),
+                    Route("GET", f"{channel}/prices/{{tariff}}", self._price_list(channel)),
+                )
+            ),
+            *legacy_send("sms/price", lambda call: self.sms_quote(call.json())),
+            *legacy_send("viber/price", lambda call: self.viber_quote(call.json())),
+            *legacy_send("hlr/create", lambda call: self.hlr_create(call.json())),
+            Route(
+                "GET", "hlr/reference/{ref}", lambda call: self.hlr_by_reference(call.params["ref"])
+            ),
+            Route("GET", "hlr/{id}", lambda call: self.hlr_get(call.params["id"])),
+        )
+
+    def _price_list(self, channel: str) -> Handler:
+        return lambda call: self.prices(channel, call.params.get("tariff"))
 
     def hlr_create(self, payload: Any) -> Reply:
         """`POST|PUT .../hlr/create`."""
@@ -120,9 +146,7 @@ class LegacyExtras:
 
     def hlr_get(self, raw_id: str) -> Reply:
         """`GET .../hlr/{id}`."""
-        lookup_id = _id(raw_id)
-        found = self.hlr.get(lookup_id) if lookup_id is not None else None
-        return self._hlr_report(found)
+        return self._hlr_report(at_path_id(raw_id, self.hlr.get))
 
     def hlr_by_reference(self, raw_reference: str) -> Reply:
         """`GET .../hlr/reference/{reference}`."""

@@ -63,17 +63,8 @@ __all__ = ["Exchange", "FakeBSG", "RecordedRequest"]
 AnyChannel = Literal["sms", "viber", "rcs"]
 T = TypeVar("T")
 
-_LEGACY_ROUTE = re.compile(
-    r".*/(sms|viber)/(?:(create)|task/([^/]*)|reference/([^/]*)|([^/]*))\Z", re.DOTALL
-)
-_EXTRAS_ROUTE = re.compile(
-    r".*/(?:common/(balance)|(sms|viber|hlr)/prices(?:/([^/]*))?|(sms|viber)/price"
-    r"|hlr/(?:(create)|reference/([^/]*)|([^/]*)))\Z",
-    re.DOTALL,
-)
 _LOGIN_PATH = re.compile(r".*/api/auth/login\Z", re.DOTALL)
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization"})
-_SEND_METHODS = frozenset({"POST", "PUT"})
 _SERVER_ERROR_BODY = b"Internal Server Error"
 _PROXY_PAGE = (
     "<html><head><title>{0}</title></head><body><center><h1>{0}</h1></center>"
@@ -307,6 +298,8 @@ class FakeBSG:
         self.email = EmailApi(now=self.now)
         self.senders = SendersApi(now=self.now)
         self.short_links = ShortLinksApi(now=self.now)
+        # Every legacy operation, the extras' fixed paths before the messages' `{id}`s.
+        self._legacy_router = Router((*self._extras.routes(), *self._legacy.routes()), legacy=True)
         # Every One-API operation: each area lists its routes beside its handlers.
         self._router = Router(
             (
@@ -430,57 +423,14 @@ class FakeBSG:
     ) -> Reply:
         if self._router.owns(path):
             return self._process_one_api(method, path, query, headers, body)
-        extra = _EXTRAS_ROUTE.match(path)
-        route = _LEGACY_ROUTE.match(path) if extra is None else None
-        if extra is None and route is None:
+        found = self._legacy_router.match(method, path)
+        if found is None:
             return _NOT_FOUND
         if not self._key_ok(headers.get("x-api-key")):
             return self._legacy.error(1)
-        if extra is not None:
-            return self._process_extra(method, extra, body)
-        assert route is not None
-        channel, create, task, reference, message_id = route.groups()
-        legacy = self._legacy
-        if create is not None:
-            if method not in _SEND_METHODS:
-                return _NOT_ALLOWED
-            payload = loads_or_none(body)
-            return legacy.sms_create(payload) if channel == "sms" else legacy.viber_create(payload)
-        if method != "GET":
+        if found.route is None:
             return _NOT_ALLOWED
-        if channel == "sms":
-            if task is not None:
-                return legacy.sms_task(task)
-            if reference is not None:
-                return legacy.sms_by_reference(reference)
-            return legacy.sms_get(message_id)
-        if task is not None:
-            return _NOT_FOUND
-        if reference is not None:
-            return legacy.viber_by_reference(reference)
-        return legacy.viber_get(message_id)
-
-    def _process_extra(self, method: str, route: re.Match[str], body: bytes) -> Reply:
-        balance, price_list, tariff, quote, hlr_create, hlr_reference, hlr_id = route.groups()
-        extras = self._extras
-        if hlr_create is not None:
-            if method not in _SEND_METHODS:
-                return _NOT_ALLOWED
-            return extras.hlr_create(loads_or_none(body))
-        if quote is not None:
-            if method not in _SEND_METHODS:
-                return _NOT_ALLOWED
-            payload = loads_or_none(body)
-            return extras.sms_quote(payload) if quote == "sms" else extras.viber_quote(payload)
-        if method != "GET":
-            return _NOT_ALLOWED
-        if balance is not None:
-            return extras.balance()
-        if hlr_reference is not None:
-            return extras.hlr_by_reference(hlr_reference)
-        if hlr_id is not None:
-            return extras.hlr_get(hlr_id)
-        return extras.prices(price_list, tariff)
+        return found.route.handler(Call(found.params, query, headers, body))
 
     def _process_one_api(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
@@ -679,21 +629,7 @@ class FakeBSG:
         delivered `CallbackDelivery` values (`attempt` counts the tries already made)."""
         self._collect_reports()
         now = self.now()
-        return tuple(
-            CallbackDelivery(
-                item.kind,
-                item.message_id,
-                item.status,
-                item.target,
-                item.attempts,
-                False,
-                None,
-                None,
-                now,
-                item.body,
-            )
-            for item in self._callbacks.pending
-        )
+        return tuple(item.delivery(now) for item in self._callbacks.pending)
 
     @property
     def has_callback_work(self) -> bool:

@@ -247,9 +247,8 @@ class OtpApi:
                 message=INVALID,
             )
         now = self.now()
-        number = self.sessions.next_id()
         session_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-        self.sessions.add(
+        session = self.sessions.create(
             session_id,
             to,
             channel,
@@ -268,8 +267,6 @@ class OtpApi:
             None,
             ((self._message_id(), now),),
         )
-        session = self.sessions.get(number)
-        assert session is not None
         return Reply(201, dumps({"data": self.session_json(session)}))
 
     def verify(self, session_id: str, payload: Any) -> Reply:
@@ -447,9 +444,7 @@ class OtpApi:
                 "the manager approve before making a new request.",
                 message=INVALID,
             )
-        template_id = self.templates.add(name, text, tuple(countries), "requested", self.now())
-        template = self.templates.get(template_id)
-        assert template is not None
+        template = self.templates.create(name, text, tuple(countries), "requested", self.now())
         return Reply(200, dumps({"data": _template_json(template)}))
 
     def template(self, raw_id: str) -> Reply:

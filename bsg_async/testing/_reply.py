@@ -14,7 +14,16 @@ import attrs
 
 from ._json import dumps
 
-__all__ = ["JSON_HEADERS", "Reply", "invalid", "not_found", "page", "unauthenticated"]
+__all__ = [
+    "EMPTY",
+    "JSON_HEADERS",
+    "NO_CONTENT",
+    "Reply",
+    "invalid",
+    "not_found",
+    "page",
+    "unauthenticated",
+]
 
 JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
 
@@ -28,6 +37,12 @@ class Reply:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = JSON_HEADERS
+
+
+EMPTY = Reply(200, b"{}")
+"""HTTP 200 `{}`: what the One-API answers a change that returns nothing (attach, detach)."""
+NO_CONTENT = Reply(204, b"")
+"""HTTP 204: what the One-API answers a deletion."""
 
 
 def invalid(errors: Mapping[str, list[str]], *, message: str = INVALID) -> Reply:

@@ -24,7 +24,7 @@ import attrs
 from ._check import Check, first
 from ._fates import format_time
 from ._json import dumps
-from ._reply import Reply, invalid
+from ._reply import NO_CONTENT, Reply, invalid
 from ._routes import Call, Route
 from ._store import Store
 
@@ -34,7 +34,6 @@ PAGE_SIZES = frozenset({10, 20, 50, 100, 200, 500})
 SLUG_TYPES = frozenset({"random", "from_original", "numeric"})
 SYSTEM_DOMAIN = "ssx.one"
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_NO_CONTENT = Reply(204, b"")
 _LINK_NOT_FOUND = Reply(422, dumps({"message": "Short link not found"}))
 _DOMAIN_NOT_FOUND = Reply(422, dumps({"message": "Domain not found"}))
 _DUPLICATE = Reply(429, b'{"message":"Too many duplicate request detected"}')
@@ -156,10 +155,10 @@ class ShortLinksApi:
         if any(link.target == target and link.domain == domain.uuid for link in self.links):
             return _DUPLICATE
         link_id = self.links.next_id()
-        self.links.add(
+        link = self.links.create(
             _uuid(2, link_id), domain.uuid, _slug(link_id), target, None, "active", self._now()
         )
-        return Reply(201, dumps(self._link_json(self._link_at(link_id))))
+        return Reply(201, dumps(self._link_json(link)))
 
     def update_link(self, link_id: str, payload: Any) -> Reply:
         """`PUT /api/short-url/links/{uuid}`: 200 with the link (not wrapped)."""
@@ -197,7 +196,7 @@ class ShortLinksApi:
             self.links.replace(link.id, *_row(attrs.evolve(link, status="deleted")))
         else:
             self.links.remove(link.id)
-        return _NO_CONTENT
+        return NO_CONTENT
 
     def statistics(self, link_id: str) -> Reply:
         """`GET /api/short-url/links/{uuid}/statistics`."""
@@ -233,11 +232,16 @@ class ShortLinksApi:
             return invalid(check.errors)
         if self.domains.find(name) is not None or any(d.name == name for d in self.domains):
             return _DUPLICATE
-        domain_id = self.domains.next_id()
-        self.domains.add(
-            _uuid(1, domain_id), name, "inactive", str(slug_type), page, False, self._now()
+        domain = self.domains.create(
+            _uuid(1, self.domains.next_id()),
+            name,
+            "inactive",
+            str(slug_type),
+            page,
+            False,
+            self._now(),
         )
-        return Reply(201, dumps({"data": self._domain_json(self._domain_at(domain_id))}))
+        return Reply(201, dumps({"data": self._domain_json(domain)}))
 
     def get_domain(self, domain_id: str) -> Reply:
         """`GET /api/short-url/domains/{uuid}`."""
@@ -279,7 +283,7 @@ class ShortLinksApi:
         if domain is None:
             return _DOMAIN_NOT_FOUND
         self.domains.remove(domain.id)
-        return _NO_CONTENT
+        return NO_CONTENT
 
     def list(self, query: str, *, links: bool) -> Reply:
         """A list of links (or domains) made in the days `from` to `to`, paged."""
@@ -322,16 +326,6 @@ class ShortLinksApi:
 
     def _domain(self, domain_id: str) -> FakeShortDomain | None:
         return self.domains.find(domain_id)
-
-    def _domain_at(self, record_id: int) -> FakeShortDomain:
-        domain = self.domains.get(record_id)
-        assert domain is not None
-        return domain
-
-    def _link_at(self, record_id: int) -> FakeShortLink:
-        link = self.links.get(record_id)
-        assert link is not None
-        return link
 
     def _url(self, link: FakeShortLink) -> str:
         domain = self.domains.find(link.domain)

@@ -14,7 +14,7 @@ from ._address_book import STOP_LIST_TYPES, AddressBook, FakeStopListEntry
 from ._check import Check, first
 from ._fates import format_time
 from ._json import dumps
-from ._reply import Reply, invalid
+from ._reply import EMPTY, Reply, invalid
 from ._routes import Route
 from ._search import Params, listing, search
 
@@ -24,7 +24,6 @@ PHONE_BOUNDS = (100_000_000, 999_999_999_999_999)
 ADD_MAX = 1000
 REMOVE_MAX = 200
 SEARCH_FIELDS = frozenset({"id", "phone", "created_at", "type"})
-_EMPTY = Reply(200, b"{}")
 
 
 def json_object(payload: Any) -> dict[str, Any]:
@@ -52,34 +51,23 @@ class StopListApi:
         """`POST /api/stoplist/attach`: the entries as they are now."""
         data = json_object(payload)
         check = Check()
-        phones = []
-        for index, value in enumerate(
-            check.items(data.get("phones"), "phones", (1, ADD_MAX)) or ()
-        ):
-            number = check.integer(value, f"phones.{index}", PHONE_BOUNDS)
-            if number is not None:
-                phones.append(str(number))
+        numbers = check.integers(data.get("phones"), "phones", (1, ADD_MAX), each=PHONE_BOUNDS)
         types = self._types(check, data.get("types"))
-        if check.errors:
+        if check.errors or numbers is None:
             return invalid(check.errors)
-        entries = self.book.stop(phones, types)
+        entries = self.book.stop([str(number) for number in numbers], types)
         return Reply(200, dumps({"data": [self.book.stop_json(e) for e in entries]}))
 
     def unstop(self, payload: Any) -> Reply:
         """`POST /api/stoplist/detach`: 200 `{}`."""
         data = json_object(payload)
         check = Check()
-        ids = [
-            check.integer(value, f"ids.{index}")
-            for index, value in enumerate(
-                check.items(data.get("ids"), "ids", (1, REMOVE_MAX)) or ()
-            )
-        ]
+        ids = check.integers(data.get("ids"), "ids", (1, REMOVE_MAX))
         types = self._types(check, data.get("types"))
-        if check.errors:
+        if check.errors or ids is None:
             return invalid(check.errors)
-        self.book.unstop((i for i in ids if i is not None), types)
-        return _EMPTY
+        self.book.unstop(ids, types)
+        return EMPTY
 
     def _of_type(self, check: Check, params: Params) -> Sequence[FakeStopListEntry]:
         kind = first(params, "type")

@@ -10,7 +10,8 @@ will whatever the next endpoints need (contacts, contact lists, senders, ...): o
 - uniqueness: with `unique=True` a key already held is `taken` (the endpoint refuses it, in
   its own words); with `unique=False` it is stored again and counted (`acceptances`), to show
   what a client relying on the service's guard would do without it;
-- changes: `replace(id, ...)` gives a record new fields, `remove(id)` forgets it (its id is
+- changes: `replace(id, ...)` gives a record new fields (and returns it, as `create` returns a
+  new one), `remove(id)` forgets it (its id is
   never given again; its key is free once no record holds it), for the records users edit
   (contacts, lists, senders) rather than send;
 - paging: `page(offset, limit, where=...)` with the total, as the One-API pages;
@@ -103,6 +104,10 @@ class Store(Generic[P, R]):
                     self._by_key[key] = index
         return self.first_id + index
 
+    def create(self, *row: P.args, **no_keywords: P.kwargs) -> R:
+        """`add`, returning the record stored (as `get` reads it) rather than its id."""
+        return self.at(self.add(*row, **no_keywords) - self.first_id)
+
     def skip_to(self, record_id: int) -> None:
         """Make `record_id` the id the next record gets: the ids before it that were not given
         are never given (as if removed). For records whose ids a user chose (the contact lists
@@ -113,16 +118,17 @@ class Store(Generic[P, R]):
         self._rows.extend([None] * gap)
         self._removed += gap
 
-    def replace(self, record_id: int, *row: P.args, **no_keywords: P.kwargs) -> None:
-        """Give the record with this id these fields instead (its key may change; whether the
-        new key is `taken` is the caller's to check first). Raises `KeyError` for an unknown
-        or removed id."""
+    def replace(self, record_id: int, *row: P.args, **no_keywords: P.kwargs) -> R:
+        """Give the record with this id these fields instead, and return it as it is now (its
+        key may change; whether the new key is `taken` is the caller's to check first). Raises
+        `KeyError` for an unknown or removed id."""
         if no_keywords:
             raise TypeError("Store.replace takes the record's fields by position")
         index = self._index(record_id)
         self._unindex(index)
         self._rows[index] = row
         self._reindex(index)
+        return self._make(record_id, *row)
 
     def remove(self, record_id: int) -> None:
         """Forget the record with this id: its id is not given again, its key is free once no

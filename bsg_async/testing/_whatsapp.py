@@ -19,8 +19,8 @@ from typing import Any
 
 from ..models.whatsapp import COMPONENT_SUB_TYPES, COMPONENT_TYPES, WHATSAPP_LANGUAGES
 from ._check import Check
-from ._rcs import CALLBACK_URL_MAX, SENDER_MAX, RcsApi, _Common
-from ._reply import Reply, invalid
+from ._rcs import SENDER_MAX, RcsApi, _Common
+from ._reply import Reply
 from ._routes import Route
 
 __all__ = ["WhatsAppApi", "check_template"]
@@ -38,27 +38,11 @@ class WhatsAppApi:
 
     def send(self, payload: Any) -> Reply:
         """`POST /api/messages/whatsapp/send`: one template message, no campaign."""
-        data = payload if isinstance(payload, dict) else {}
-        check = Check()
-        number, reference_id = self.rcs.single_phone(check, data.get("phone"))
-        callback_url = check.url(
-            data.get("callback_url"), "callback_url", CALLBACK_URL_MAX, required=False
-        )
-        common = self._common(check, data)
-        if check.errors or common is None or number is None:
-            return invalid(check.errors)
-        return self.rcs.accept_single(reference_id, number, common, callback_url)
+        return self.rcs.send_single(payload, self._common)
 
     def send_campaign(self, payload: Any) -> Reply:
         """`POST /api/campaigns/whatsapp/send`: 1 to 5,000 unique phones."""
-        data = payload if isinstance(payload, dict) else {}
-        check = Check()
-        recipients = self.rcs.campaign_phones(check, data.get("phones"))
-        start_at = self.rcs._start_at(check, data.get("start_at"))
-        common = self._common(check, data)
-        if check.errors or common is None:
-            return invalid(check.errors)
-        return self.rcs.accept_campaign(common, recipients, start_at)
+        return self.rcs.send_to_phones(payload, self._common)
 
     def _common(self, check: Check, data: Mapping[str, Any]) -> _Common | None:
         sender = check.text(data.get("sender"), "sender", SENDER_MAX)

@@ -89,6 +89,10 @@ async def main() -> None:
         await bsg.sms.send_many(
             to=["380972000001"], text="Sale", sender="S", on_progress=async_progress
         )
+        campaigns = await bsg.rcs.send_campaign_many(
+            ["380972000001"], sender="MyShop", text="Sale", chunk_size=1000
+        )
+        print(len(campaigns.succeeded), campaigns.total_price)
 
 
 async def sign_in(bsg: AsyncBSG, phone: str, typed: str) -> str:
