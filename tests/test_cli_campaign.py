@@ -346,9 +346,10 @@ def test_rows_handed_before_a_stop_are_reconciled_by_reference(
     db = sqlite3.connect(tmp_path / JOURNAL)
     with db:
         db.execute(
-            "UPDATE bsg_outbox_rows SET state = 'pending', handed = 1, message_id = NULL, "
+            "UPDATE bsg_outbox_rows SET state = 'pending', message_id = NULL, "
             "price = NULL, may_have_been_accepted = 1"
         )
+        db.execute("UPDATE bsg_outbox_chunks SET state = 'pending', handed = 1")
     db.close()
     served.fake.reset()
     half = numbers_csv(tmp_path / "half.csv", 50)

@@ -283,7 +283,7 @@ async def test_an_expired_claim_is_taken_over_and_reconciled_by_reference(outbox
     await outbox.add(SMS.name, numbers(10))
     backend = outbox._backend
     campaign_id, _ = await outbox._campaign(SMS.name)
-    dead = await backend.claim(campaign_id, "dead", 10, 0.05)
+    dead = await backend.claim(campaign_id, "dead", 0.05)
     assert dead is not None and not dead.resume
     async with client(fake) as bsg:
         await bsg.sms.send_many(to=numbers(6), text="Sale", sender="Shop")  # then it died
@@ -300,13 +300,13 @@ async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Out
     await outbox.add(SMS.name, numbers(4))
     backend = outbox._backend
     campaign_id, _ = await outbox._campaign(SMS.name)
-    slow = await backend.claim(campaign_id, "slow", 10, 0.05)
+    slow = await backend.claim(campaign_id, "slow", 0.05)
     assert slow is not None
     await anyio.sleep(0.2)
-    quick = await backend.claim(campaign_id, "quick", 10, 30)
+    quick = await backend.claim(campaign_id, "quick", 30)
     assert quick is not None and quick.resume and quick.taken_over
     assert [row.reference for row in quick.rows] == [row.reference for row in slow.rows]
-    assert not await backend.renew(slow.id, 30)
+    assert not await backend.renew(slow, 30)
     from bsg_async.outbox._models import RowOutcome
 
     failed = [RowOutcome(r.reference, RowState.FAILED, error="slow") for r in slow.rows]
@@ -367,7 +367,7 @@ async def test_a_cancelled_worker_puts_its_chunk_back_to_be_resumed(outbox: Outb
     rows = await all_rows(outbox, SMS.name)
     assert {row.state for row in rows} == {RowState.PENDING}
     campaign_id, _ = await outbox._campaign(SMS.name)
-    claim = await outbox._backend.claim(campaign_id, "next", 10, 30)
+    claim = await outbox._backend.claim(campaign_id, "next", 30)
     assert claim is not None and claim.resume  # handed once: sent with resume=True
 
 
@@ -589,7 +589,7 @@ def test_a_campaign_with_a_bad_setting_is_refused_naming_it(
 def test_a_campaign_round_trips_through_its_stored_settings() -> None:
     assert OutboxCampaign.from_json(VIBER.name, VIBER.settings_json()) == VIBER
     assert VIBER.claim_size == 5
-    assert OutboxCampaign("v", channel="viber", text="Hi", sender="Shop").claim_size == 50
+    assert OutboxCampaign("v", channel="viber", text="Hi", sender="Shop").claim_size == 500
     assert OutboxCampaign("s", channel="sms", text="Hi", sender="Shop").claim_size == 1000
 
 

@@ -51,6 +51,24 @@ async def test_a_release_on_postgresql_is_planned_for_its_own_outcomes_every_tim
         assert await backend.release(claim, outcomes) == CHUNK
 
 
+async def test_a_release_on_postgresql_updates_its_rows_in_place(
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """A release changes no indexed column and finds room on each row's page (the table
+    keeps half of each page free): almost every row's new version is a heap-only tuple, with no
+    index entry to insert (`pg_stat_xact_user_tables` counts them in the transaction)."""
+    async with Outbox.open(postgres_url) as outbox:
+        backend, claim, outcomes = await claimed_chunk(outbox)
+        async with backend._pool.acquire() as db, db.transaction():
+            assert await db.fetchval(_RELEASE, *release_arguments(claim, outcomes)) == CHUNK
+            updated, in_place = await db.fetchrow(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                "WHERE relname = 'bsg_outbox_rows'"
+            )
+    assert updated == CHUNK
+    assert in_place >= CHUNK * 9 // 10  # a page may lack room for its last rows' versions
+
+
 async def claimed_chunk(
     outbox: Outbox,
 ) -> tuple[_postgres.PostgresBackend, Claim, list[RowOutcome]]:
@@ -61,7 +79,7 @@ async def claimed_chunk(
     campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
     backend = outbox._backend
     assert isinstance(backend, _postgres.PostgresBackend)
-    claim = await backend.claim(campaign_id, "w", CHUNK, 60)
+    claim = await backend.claim(campaign_id, "w", 60)
     assert claim is not None and len(claim.rows) == CHUNK
     outcomes = [RowOutcome(row.reference, RowState.SENT, message_id=1) for row in claim.rows]
     return backend, claim, outcomes
@@ -78,7 +96,7 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
         await outbox.add(CAMPAIGN.name, numbers(2 * CHUNK))
         campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
         backend = outbox._backend
-        claim = await backend.claim(campaign_id, "w", CHUNK, 60)
+        claim = await backend.claim(campaign_id, "w", 60)
         assert claim is not None and len(claim.rows) == CHUNK
         outcomes = [
             RowOutcome(row.reference, RowState.SENT, message_id=2**62 + i, price=Decimal("0.01"))
@@ -90,7 +108,13 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
     assert sent == {o.reference: o.message_id for o in outcomes}
     db = sqlite3.connect(tmp_path / "plans.db")
     try:
-        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + _sqlite._RELEASE, ("[]", 1))]
+        plan = [
+            row[3]
+            for row in db.execute(
+                "EXPLAIN QUERY PLAN " + _sqlite._RELEASE,
+                {"outcomes": "[]", "attempts": 1, "chunk": 1},
+            )
+        ]
     finally:
         db.close()
     assert plan[0].startswith("SCAN json_each")

@@ -22,10 +22,9 @@ from bsg_async.outbox import (
     OutboxReject,
     RowState,
     WorkReport,
-    _postgres,
-    _sqlite,
     _worker,
 )
+from bsg_async.outbox._schema import POSTGRES, SQLITE, upgrade
 from bsg_async.testing import FakeBSG
 
 from .conftest import API_KEY
@@ -186,7 +185,7 @@ async def test_a_version_1_sqlite_store_is_upgraded_keeping_its_rows(tmp_path: P
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE bsg_outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    for statement in _sqlite._SCHEMA_V1:
+    for statement in upgrade(SQLITE, 0, 1):
         db.execute(statement)
     db.execute("INSERT INTO bsg_outbox_meta VALUES ('schema_version', '1')")
     db.execute(V1_ROW)
@@ -206,7 +205,7 @@ async def test_a_version_1_postgresql_store_is_upgraded_keeping_its_rows(
     db = await asyncpg.connect(postgres_url)
     try:
         await db.execute("CREATE TABLE bsg_outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        for statement in _postgres._SCHEMA_V1:
+        for statement in upgrade(POSTGRES, 0, 1):
             await db.execute(statement)
         await db.execute("INSERT INTO bsg_outbox_meta VALUES ('schema_version', '1')")
         await db.execute(V1_ROW)

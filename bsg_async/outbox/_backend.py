@@ -1,35 +1,41 @@
-"""What a store's database must do: one protocol, one schema, two dialects (`_sqlite`, `_postgres`).
+"""What a store's database must do: one protocol, one schema (`_schema`), two dialects
+(`_sqlite`, `_postgres`).
 
 The schema (table names prefixed `bsg_outbox_`, so it can live in an application's own database):
 
 ```
 meta       key, value                        the schema version (`schema_version`)
 campaigns  id, name (unique), channel, settings (JSON), rate_next (epoch seconds), created_at
-claims     id, campaign_id, worker, resume, expires_at (epoch seconds, the database's clock)
-rows       seq (order added), campaign_id, reference (unique per campaign), msisdn, text,
-           state (pending | claimed | sent | failed), handed, claim_id, attempts,
-           message_id, price (text), currency, error_type, error_code, error,
-           may_have_been_accepted, status, status_at, line (v2: the caller's source line)
-rejects    campaign_id, line (unique per campaign), msisdn, reference, error, reason (v2:
-           inputs that cannot be sent, kept for the results)
+chunks     id, campaign_id, state (pending | claimed | done), handed, attempts (its claims),
+           worker, expires_at (epoch seconds, the database's clock)   (v3)
+rows       seq (order added), campaign_id, chunk_id, reference (unique per campaign), msisdn,
+           text, state (pending | sent | failed), attempts, message_id, price (text),
+           currency, error_type, error_code, error, may_have_been_accepted, status,
+           status_at, line (the caller's source line)
+rejects    campaign_id, line (unique per campaign), msisdn, reference, error, reason (inputs
+           that cannot be sent, kept for the results)
 ```
 
-The claim protocol, identical in both dialects (each step one transaction):
+A row gets its chunk when it is added (`chunk_size` rows per chunk, in the order added), and
+workers claim chunks, never rows. The claim protocol, identical in both dialects (each step
+one transaction):
 
-1. **claim**: first a claim of the campaign whose lease expired: its rows move to a new claim
-   (the old one is deleted) and go out with `resume=True`; else up to `limit` `pending` rows
-   that were handed to the service before (`resume=True`); else up to `limit` fresh ones. The
-   rows become `claimed` (and `handed`) under a new claim with `expires_at = now + lease`,
-   committed before any request for them can leave. PostgreSQL picks rows and claims with
-   `FOR UPDATE SKIP LOCKED`, so workers never wait for each other.
-2. **renew**: `expires_at = now + lease` while the chunk is in flight; `False` when the claim
-   is gone (taken over): the worker lost it.
-3. **release**: each row's outcome is written only where the row is still held by this claim
-   (`claim_id` matches), then the claim is deleted. A worker that outlived its lease writes
-   nothing: the worker that took the claim over records those rows (its `resume=True` send
-   resolves what the first one sent, by reference).
+1. **claim**: the chunk of the campaign whose lease expired longest ago (`resume=True`), else
+   a `pending` one, those handed to the service before first (`resume=True`). The chunk
+   becomes `claimed` (and `handed`) with `expires_at = now + lease` and its `attempts`
+   counted, committed before any request for its rows can leave; its unfinished rows are
+   read, nothing is written to them. PostgreSQL picks the chunk with `FOR UPDATE SKIP
+   LOCKED`, so workers never wait for each other. A claim is named by its chunk and the
+   chunk's `attempts` after it (`Claim.generation`).
+2. **renew**: `expires_at = now + lease` while the chunk is in flight; `False` when the chunk
+   is no longer held by this claim (taken over): the worker lost it.
+3. **release**: only while the chunk is still held by this claim, each row's outcome is
+   written and the chunk becomes `done` (every row has a final outcome) or `pending` again.
+   A worker that outlived its lease writes nothing: the worker that took the chunk over
+   records its rows (its `resume=True` send resolves what the first one sent, by reference).
 
-Times come from the database (`now`), never from the workers' clocks.
+A row is reported `claimed` while it is `pending` in a claimed chunk. Times come from the
+database (`now`), never from the workers' clocks.
 """
 
 from __future__ import annotations
@@ -40,12 +46,9 @@ from typing import Protocol
 import anyio
 
 from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome
+from ._schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "Backend", "NewRow", "Signals", "StatusUpdate"]
-
-SCHEMA_VERSION = 2
-"""The schema version this SDK writes; a store with a newer one is refused (1: the first;
-2: rows keep their source line, and rejected inputs are kept)."""
 
 NewRow = tuple[str, str, str | None, int | None]
 """A row to add: (reference, msisdn, text or `None` for the campaign's, source line or `None`)."""
@@ -66,9 +69,12 @@ class Backend(Protocol):
     async def campaign(self, name: str) -> tuple[int, OutboxCampaign] | None:
         """The stored campaign with this name and its id, or `None`."""
 
-    async def add_rows(self, campaign_id: int, batches: AsyncIterable[Sequence[NewRow]]) -> int:
-        """Add the rows of every batch in one transaction (a reference already in the
-        campaign is skipped); how many were new. An exception from `batches` adds nothing."""
+    async def add_rows(
+        self, campaign_id: int, chunk: int, batches: AsyncIterable[Sequence[NewRow]]
+    ) -> int:
+        """Add the rows of every batch in one transaction, in chunks of `chunk` rows (a
+        reference already in the campaign is skipped); how many were new. An exception from
+        `batches` adds nothing."""
 
     async def add_rejects(self, campaign_id: int, rejects: Sequence[OutboxReject]) -> int:
         """Keep rejected inputs (a line already kept is skipped); how many were new."""
@@ -79,22 +85,22 @@ class Backend(Protocol):
     async def reject_count(self, campaign_id: int) -> int:
         """How many inputs of the campaign were rejected."""
 
-    async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
+    async def claim(self, campaign_id: int, worker: str, lease: float) -> Claim | None:
         """Claim a chunk (see the module docstring), or `None` when nothing is claimable."""
 
-    async def renew(self, claim_id: int, lease: float) -> bool:
-        """Extend a claim's lease; `False` if the claim is gone."""
+    async def renew(self, claim: Claim, lease: float) -> bool:
+        """Extend a claim's lease; `False` if the chunk is no longer held by it."""
 
     async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
-        """Record outcomes of rows still held by `claim`, put its other rows back to
-        `pending`, delete it; how many outcomes were recorded."""
+        """Record outcomes of rows while the chunk is still held by `claim`, and release the
+        chunk (`done`, or `pending` with the rows left); how many outcomes were recorded."""
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
         """Reserve `count` messages of the campaign's shared rate; seconds to wait first."""
 
     async def unfinished(self, campaign_id: int) -> bool:
-        """Whether the campaign has a row to send: a `pending` row, or a claim (which holds
-        `claimed` rows); two index lookups, whatever the campaign's size."""
+        """Whether the campaign has a row to send: a `pending` or `claimed` chunk; two index
+        lookups, whatever the campaign's size."""
 
     async def counts(self, campaign_id: int) -> tuple[dict[str, int], dict[str, list[str]]]:
         """Rows per state, and the prices of sent rows per currency (as text)."""

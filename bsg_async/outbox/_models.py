@@ -32,6 +32,11 @@ __all__ = [
 SMS_CHUNK = 1000
 """Recipients per claim (and per request) of an SMS campaign, unless the campaign says."""
 
+VIBER_CLAIM = 500
+"""Recipients per claim of a Viber campaign, unless the campaign says: ten requests of 50 (the
+most one request carries), sent one after the other, so the database's fixed cost per claim
+and release is spread over ten requests."""
+
 
 class RowState(str, enum.Enum):
     """Where a row of a campaign stands.
@@ -64,7 +69,8 @@ class OutboxCampaign:
     and `fallback_sender` (Viber only) are the SMS sent to who cannot get Viber.
     `rate_limit` is messages per second for the whole campaign, shared by every worker on any
     machine (`None`: no limit of the campaign's own). `chunk_size` is recipients per claim and
-    per request (default 1,000 for SMS, 50, the most, for Viber). `source` says where the rows
+    per request (default: 1,000 for SMS, one request; 500 for Viber, claimed together and sent
+    as ten requests of 50, the most one carries). `source` says where the rows
     come from (such as a file and its digest): stored and compared like every other setting,
     so creating the campaign again from another source is refused.
 
@@ -128,10 +134,10 @@ class OutboxCampaign:
 
     @property
     def claim_size(self) -> int:
-        """Recipients per claim: `chunk_size`, else 50 for Viber and 1,000 for SMS."""
+        """Recipients per claim: `chunk_size`, else 500 for Viber and 1,000 for SMS."""
         if self.chunk_size is not None:
             return self.chunk_size
-        return rules.VIBER_MAX_RECIPIENTS if self.channel == "viber" else SMS_CHUNK
+        return VIBER_CLAIM if self.channel == "viber" else SMS_CHUNK
 
     def settings_json(self) -> str:
         """The settings as sorted JSON (what the store keeps; the name is kept apart)."""
@@ -169,14 +175,17 @@ class Claim:
     `resume` is `True` when any of its rows may already have been handed to the service (a
     claim taken over after its lease expired, or rows sent again after a passing failure):
     they go out with `resume=True`, so "reference already exists" resolves to the message the
-    service holds. `taken_over` says it was another worker's claim whose lease expired.
+    service holds. `taken_over` says it was another worker's claim whose lease expired. `id`
+    is the chunk's; `generation` counts the chunk's claims, this one included: a release or
+    renewal names both, so a claim that was taken over since changes nothing.
     """
 
     id: int
     campaign_id: int
     resume: bool
     rows: tuple[ClaimedRow, ...]
-    taken_over: bool = False
+    taken_over: bool
+    generation: int
 
 
 @attrs.frozen

@@ -9,7 +9,6 @@ the claim protocol of `_backend` holds without `SKIP LOCKED`.
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 from collections.abc import AsyncIterable, Callable, Sequence
 from decimal import Decimal
@@ -18,110 +17,57 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ._backend import SCHEMA_VERSION, NewRow, Signals, StatusUpdate
-from ._models import (
-    Claim,
-    ClaimedRow,
-    OutboxCampaign,
-    OutboxReject,
-    OutboxRow,
-    RowOutcome,
-    RowState,
-)
+from ._backend import NewRow, Signals, StatusUpdate
+from ._codec import claimed_rows, outcomes_json, release_done
+from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome, RowState
+from ._schema import SCHEMA_VERSION, SQLITE, upgrade
 
-__all__ = ["SqliteBackend"]
+__all__ = ["ROW_PAGE", "STATE_COUNTS", "SqliteBackend"]
 
 T = TypeVar("T")
 
 _NOW = "((julianday('now') - 2440587.5) * 86400.0)"
 
-_SCHEMA_V1 = (
-    """CREATE TABLE IF NOT EXISTS bsg_outbox_campaigns (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        channel TEXT NOT NULL,
-        settings TEXT NOT NULL,
-        rate_next REAL NOT NULL DEFAULT 0,
-        created_at REAL NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS bsg_outbox_claims (
-        id INTEGER PRIMARY KEY,
-        campaign_id INTEGER NOT NULL,
-        worker TEXT NOT NULL,
-        resume INTEGER NOT NULL,
-        expires_at REAL NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS bsg_outbox_claims_expiry "
-    "ON bsg_outbox_claims (campaign_id, expires_at)",
-    """CREATE TABLE IF NOT EXISTS bsg_outbox_rows (
-        seq INTEGER PRIMARY KEY,
-        campaign_id INTEGER NOT NULL,
-        reference TEXT NOT NULL,
-        msisdn TEXT NOT NULL,
-        text TEXT,
-        state TEXT NOT NULL DEFAULT 'pending',
-        handed INTEGER NOT NULL DEFAULT 0,
-        claim_id INTEGER,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        message_id INTEGER,
-        price TEXT,
-        currency TEXT,
-        error_type TEXT,
-        error_code INTEGER,
-        error TEXT,
-        may_have_been_accepted INTEGER NOT NULL DEFAULT 0,
-        status TEXT,
-        status_at REAL,
-        UNIQUE (campaign_id, reference)
-    )""",
-    # Partial indexes: a row is in each only in the state that needs it (as on PostgreSQL).
-    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_to_claim "
-    "ON bsg_outbox_rows (campaign_id, handed, seq) WHERE state = 'pending'",
-    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_claim ON bsg_outbox_rows (claim_id) "
-    "WHERE claim_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS bsg_outbox_rows_by_reference ON bsg_outbox_rows (reference) "
-    "WHERE state = 'sent'",
-)
-
-# Version 2: rows keep the caller's source line; inputs that cannot be sent are kept.
-REJECTS_TABLE = """CREATE TABLE IF NOT EXISTS bsg_outbox_rejects (
-    campaign_id BIGINT NOT NULL,
-    line BIGINT NOT NULL,
-    msisdn TEXT NOT NULL,
-    reference TEXT,
-    error TEXT NOT NULL,
-    reason TEXT,
-    PRIMARY KEY (campaign_id, line)
-)"""
-"""The table of rejected inputs, in both dialects (SQLite reads BIGINT as INTEGER)."""
-
-_SCHEMA_V2 = ("ALTER TABLE bsg_outbox_rows ADD COLUMN line INTEGER", REJECTS_TABLE)
-
-# Write the outcomes of a released claim's rows ($1: a JSON array of [seq, state, message id,
-# price, currency, error type, error code, error, uncertain]) where the row is still held by
-# claim $2 (a takeover moved it otherwise: nothing is written). `+r.claim_id` keeps the
-# planner off the claim index, so it walks the JSON once and finds each row by its `seq`
+# Write the outcomes of a released claim's rows (`:outcomes`: a JSON array of [seq, state,
+# message id, price, currency, error type, error code, error, uncertain]) of chunk `:chunk`,
+# claim `:attempts` (the caller checked the chunk is still held by it). `+r.chunk_id` keeps
+# the planner off the chunk index, so it walks the JSON once and finds each row by its `seq`
 # (through the index it would scan the JSON once per row: a thousand times per chunk).
 _RELEASE = """
 UPDATE bsg_outbox_rows AS r
 SET state = o.state, message_id = o.message_id, price = o.price, currency = o.currency,
     error_type = o.error_type, error_code = o.error_code, error = o.error,
-    may_have_been_accepted = o.uncertain, claim_id = NULL
+    may_have_been_accepted = o.uncertain, attempts = :attempts
 FROM (
     SELECT json_extract(value, '$[0]') AS seq, json_extract(value, '$[1]') AS state,
            json_extract(value, '$[2]') AS message_id, json_extract(value, '$[3]') AS price,
            json_extract(value, '$[4]') AS currency, json_extract(value, '$[5]') AS error_type,
            json_extract(value, '$[6]') AS error_code, json_extract(value, '$[7]') AS error,
            json_extract(value, '$[8]') AS uncertain
-    FROM json_each(?)
+    FROM json_each(:outcomes)
 ) AS o
-WHERE r.seq = o.seq AND +r.claim_id = ?
+WHERE r.seq = o.seq AND +r.chunk_id = :chunk AND r.state = 'pending'
 """
 
-_ROW_COLUMNS = (
-    "seq, reference, msisdn, text, state, message_id, price, currency, error_type, error_code, "
-    "error, may_have_been_accepted, status, attempts, line"
+_STATE = "CASE WHEN r.state = 'pending' AND c.state = 'claimed' THEN 'claimed' ELSE r.state END"
+
+STATE_COUNTS = (
+    f"SELECT {_STATE}, count(*) FROM bsg_outbox_rows AS r "
+    "LEFT JOIN bsg_outbox_chunks AS c ON c.id = r.chunk_id WHERE r.campaign_id = {0} GROUP BY 1"
 )
+"""Rows per state (`claimed`: pending in a claimed chunk) of campaign `{0}` (the parameter's
+placeholder, in both dialects)."""
+
+ROW_PAGE = (
+    f"SELECT r.seq, r.reference, r.msisdn, r.text, {_STATE}, r.message_id, r.price, "
+    "r.currency, r.error_type, r.error_code, r.error, r.may_have_been_accepted, r.status, "
+    "CASE WHEN r.state = 'pending' AND c.attempts IS NOT NULL THEN c.attempts "
+    "ELSE r.attempts END, r.line FROM bsg_outbox_rows AS r "
+    "LEFT JOIN bsg_outbox_chunks AS c ON c.id = r.chunk_id "
+    "WHERE r.campaign_id = {0} AND r.seq > {1} ORDER BY r.seq LIMIT {2}"
+)
+"""Up to `{2}` rows of campaign `{0}` after seq `{1}`, in the order added, in the columns
+`outbox_row` reads (a pending row's attempts are its chunk's claims)."""
 
 _REJECT_COLUMNS = "line, msisdn, reference, error, reason"
 
@@ -131,7 +77,7 @@ class SchemaTooNew(Exception):
 
 
 def outbox_row(row: Sequence[Any]) -> OutboxRow:
-    """An `OutboxRow` from the columns `_ROW_COLUMNS` lists, in that order."""
+    """An `OutboxRow` from the columns `ROW_PAGE` reads, in that order."""
     (seq, reference, msisdn, text, state, message_id, price, currency) = row[:8]
     (error_type, error_code, error, uncertain, status, attempts, line) = row[8:]
     return OutboxRow(
@@ -200,12 +146,8 @@ class SqliteBackend:
             version = int(found[0]) if found else 0
             if version > SCHEMA_VERSION:
                 raise SchemaTooNew(version)
-            if version < 1:
-                for statement in _SCHEMA_V1:
-                    db.execute(statement)
-            if version < 2:
-                for statement in _SCHEMA_V2:
-                    db.execute(statement)
+            for statement in upgrade(SQLITE, version):
+                db.execute(statement)
             db.execute(
                 "INSERT INTO bsg_outbox_meta (key, value) VALUES ('schema_version', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -272,19 +214,28 @@ class SqliteBackend:
 
     # -- rows --------------------------------------------------------------------------------
 
-    async def add_rows(self, campaign_id: int, batches: AsyncIterable[Sequence[NewRow]]) -> int:
-        """Insert every batch in one transaction; a reference already there is skipped."""
+    async def add_rows(
+        self, campaign_id: int, chunk: int, batches: AsyncIterable[Sequence[NewRow]]
+    ) -> int:
+        """Insert every batch in one transaction, in chunks of `chunk` rows by position; a
+        reference already there is skipped (a chunk left without rows is removed)."""
         async with self._lock:
             db = self._conn
             await self._run(db.execute, "BEGIN IMMEDIATE")
             before = db.total_changes
+            chunks: list[int] = []  # the ids of this call's chunks, by position // chunk
+            position = 0
             try:
                 async for batch in batches:
+                    await self._run(_add_batch, db, campaign_id, chunk, position, batch, chunks)
+                    position += len(batch)
+                added = db.total_changes - before - len(chunks)
+                if chunks:
                     await self._run(
-                        db.executemany,
-                        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text, line) "
-                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (campaign_id, reference) DO NOTHING",
-                        [(campaign_id, *row) for row in batch],
+                        db.execute,
+                        "DELETE FROM bsg_outbox_chunks WHERE id BETWEEN ? AND ? AND NOT EXISTS "
+                        "(SELECT 1 FROM bsg_outbox_rows WHERE chunk_id = bsg_outbox_chunks.id)",
+                        (chunks[0], chunks[-1]),
                     )
             except BaseException:
                 with anyio.CancelScope(shield=True):
@@ -293,7 +244,7 @@ class SqliteBackend:
             with anyio.CancelScope(shield=True):
                 await self._run(db.execute, "COMMIT")
             self._signals.changed(campaign_id)
-            return db.total_changes - before
+            return added
 
     async def add_rejects(self, campaign_id: int, rejects: Sequence[OutboxReject]) -> int:
         """Keep rejected inputs in one transaction; a line already kept is skipped."""
@@ -333,99 +284,92 @@ class SqliteBackend:
 
         return await self._call(read)
 
-    async def claim(self, campaign_id: int, worker: str, limit: int, lease: float) -> Claim | None:
-        """Claim a chunk: an expired claim, else handed pending rows, else fresh ones."""
+    async def claim(self, campaign_id: int, worker: str, lease: float) -> Claim | None:
+        """Claim a chunk: an expired claim's, else a pending one (handed ones first); a chunk
+        left without unfinished rows is marked done and the next one claimed."""
 
         def claim(db: sqlite3.Connection) -> Claim | None:
-            expired = db.execute(
-                f"SELECT id FROM bsg_outbox_claims WHERE campaign_id = ? AND expires_at < {_NOW} "
-                "ORDER BY expires_at LIMIT 1",
-                (campaign_id,),
-            ).fetchone()
-            if expired is not None:
-                new = _new_claim(db, campaign_id, worker, True, lease)
-                db.execute(
-                    "UPDATE bsg_outbox_rows SET claim_id = ?, attempts = attempts + 1 "
-                    "WHERE claim_id = ? AND state = 'claimed'",
-                    (new, expired[0]),
+            while True:
+                found = (
+                    db.execute(
+                        "SELECT id, 1, 1 FROM bsg_outbox_chunks WHERE campaign_id = ? AND "
+                        f"state = 'claimed' AND expires_at < {_NOW} ORDER BY expires_at LIMIT 1",
+                        (campaign_id,),
+                    ).fetchone()
+                    or db.execute(
+                        "SELECT id, handed, 0 FROM bsg_outbox_chunks WHERE campaign_id = ? "
+                        "AND state = 'pending' ORDER BY handed DESC, id LIMIT 1",
+                        (campaign_id,),
+                    ).fetchone()
                 )
-                db.execute("DELETE FROM bsg_outbox_claims WHERE id = ?", (expired[0],))
-                rows = _claimed_rows(db, new)
-                if rows:
-                    return Claim(new, campaign_id, True, rows, taken_over=True)
-                db.execute("DELETE FROM bsg_outbox_claims WHERE id = ?", (new,))
-            for handed in (1, 0):
-                first = db.execute(
-                    "SELECT 1 FROM bsg_outbox_rows WHERE campaign_id = ? AND state = 'pending' "
-                    "AND handed = ? LIMIT 1",
-                    (campaign_id, handed),
+                if found is None:
+                    return None
+                chunk, handed, taken = found
+                (attempts,) = db.execute(
+                    "UPDATE bsg_outbox_chunks SET state = 'claimed', handed = 1, "
+                    f"attempts = attempts + 1, worker = ?, expires_at = {_NOW} + ? "
+                    "WHERE id = ? RETURNING attempts",
+                    (worker, lease, chunk),
                 ).fetchone()
-                if first is None:
-                    continue
-                new = _new_claim(db, campaign_id, worker, bool(handed), lease)
+                # The rows as one JSON value: one step of the statement, so this thread takes
+                # the GIL back once, not once per row.
+                (document,) = db.execute(
+                    "SELECT json_group_array(json_array(seq, reference, msisdn, text)) "
+                    "FROM bsg_outbox_rows WHERE chunk_id = ? AND state = 'pending'",
+                    (chunk,),
+                ).fetchone()
+                rows = claimed_rows(document, attempts)
+                if rows:
+                    return Claim(chunk, campaign_id, bool(handed), rows, bool(taken), attempts)
                 db.execute(
-                    "UPDATE bsg_outbox_rows SET state = 'claimed', claim_id = ?, handed = 1, "
-                    "attempts = attempts + 1 WHERE seq IN (SELECT seq FROM bsg_outbox_rows "
-                    "WHERE campaign_id = ? AND state = 'pending' AND handed = ? ORDER BY seq "
-                    "LIMIT ?)",
-                    (new, campaign_id, handed, limit),
+                    "UPDATE bsg_outbox_chunks SET state = 'done', worker = NULL, "
+                    "expires_at = NULL WHERE id = ?",
+                    (chunk,),
                 )
-                return Claim(new, campaign_id, bool(handed), _claimed_rows(db, new))
-            return None
 
         return await self._call(self._transaction, claim)
 
-    async def renew(self, claim_id: int, lease: float) -> bool:
+    async def renew(self, claim: Claim, lease: float) -> bool:
         """Extend the lease; `False` if the claim was taken over."""
 
         def renew(db: sqlite3.Connection) -> bool:
             cursor = db.execute(
-                f"UPDATE bsg_outbox_claims SET expires_at = {_NOW} + ? WHERE id = ?",
-                (lease, claim_id),
+                f"UPDATE bsg_outbox_chunks SET expires_at = {_NOW} + ? "
+                "WHERE id = ? AND attempts = ? AND state = 'claimed'",
+                (lease, claim.id, claim.generation),
             )
             return cursor.rowcount == 1
 
         return await self._call(self._transaction, renew)
 
     async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
-        """Record the outcomes of rows this claim still holds; the claim is deleted.
+        """Record the outcomes of rows while the chunk is still held by this claim, and
+        release the chunk.
 
-        The outcomes go in as one JSON parameter of one statement (each row found by its
-        `seq`): `executemany` would take the GIL back once per row, and a worker thread that
-        waits for the event loop's GIL a thousand times per chunk holds the store's one
-        connection for as long.
+        The outcomes go in as one JSON parameter of one statement (`outcomes_json`): a
+        worker thread that waited for the event loop's GIL once per row (`executemany`)
+        would hold the store's one connection for as long.
         """
-        seqs = {row.reference: row.seq for row in claim.rows}
-        document = json.dumps(
-            [
-                [
-                    seqs.get(o.reference),
-                    str(o.state),
-                    o.message_id,
-                    None if o.price is None else str(o.price),
-                    o.currency,
-                    o.error_type,
-                    o.error_code,
-                    o.error,
-                    int(o.may_have_been_accepted),
-                ]
-                for o in outcomes
-            ]
-        )
+        document = outcomes_json(claim, outcomes)
+        done = release_done(claim, outcomes)
 
         def release(db: sqlite3.Connection) -> int:
-            before = db.total_changes
-            db.execute(_RELEASE, (document, claim.id))
-            recorded = db.total_changes - before
-            db.execute(
-                "UPDATE bsg_outbox_rows SET state = 'pending', claim_id = NULL WHERE claim_id = ?",
-                (claim.id,),
+            held = db.execute(
+                "UPDATE bsg_outbox_chunks SET state = ?, worker = NULL, expires_at = NULL "
+                "WHERE id = ? AND attempts = ? AND state = 'claimed'",
+                ("done" if done else "pending", claim.id, claim.generation),
             )
-            db.execute("DELETE FROM bsg_outbox_claims WHERE id = ?", (claim.id,))
-            return recorded
+            if held.rowcount != 1:
+                return 0  # taken over: the claim that holds the chunk records its rows
+            before = db.total_changes
+            db.execute(
+                _RELEASE,
+                {"outcomes": document, "attempts": claim.generation, "chunk": claim.id},
+            )
+            return db.total_changes - before
 
         recorded: int = await self._call(self._transaction, release)
-        if recorded < len(outcomes) or any(o.state is RowState.PENDING for o in outcomes):
+        if recorded < len(outcomes) or not done:
             self._signals.changed(claim.campaign_id)  # rows pending again
         return recorded
 
@@ -450,9 +394,9 @@ class SqliteBackend:
 
         def read() -> bool:
             found = self._conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM bsg_outbox_rows WHERE campaign_id = ? "
-                "AND state = 'pending') OR EXISTS (SELECT 1 FROM bsg_outbox_claims "
-                "WHERE campaign_id = ?)",
+                "SELECT EXISTS (SELECT 1 FROM bsg_outbox_chunks WHERE campaign_id = ? "
+                "AND state = 'pending') OR EXISTS (SELECT 1 FROM bsg_outbox_chunks "
+                "WHERE campaign_id = ? AND state = 'claimed')",
                 (campaign_id, campaign_id),
             ).fetchone()
             return bool(found[0])
@@ -466,11 +410,7 @@ class SqliteBackend:
             db = self._conn
             counts = {
                 str(state): int(count)
-                for state, count in db.execute(
-                    "SELECT state, COUNT(*) FROM bsg_outbox_rows WHERE campaign_id = ? "
-                    "GROUP BY state",
-                    (campaign_id,),
-                )
+                for state, count in db.execute(STATE_COUNTS.format("?"), (campaign_id,))
             }
             prices: dict[str, list[str]] = {}
             for currency, price in db.execute(
@@ -501,7 +441,9 @@ class SqliteBackend:
     async def rows(self, campaign_id: int, after_seq: int, limit: int) -> list[OutboxRow]:
         """A page of rows in the order added."""
         found = await self._call(
-            self._page, _ROW_COLUMNS, "bsg_outbox_rows", "seq", campaign_id, after_seq, limit
+            lambda: self._conn.execute(
+                ROW_PAGE.format("?", "?", "?"), (campaign_id, after_seq, limit)
+            ).fetchall()
         )
         return [outbox_row(row) for row in found]
 
@@ -580,28 +522,28 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _new_claim(
-    db: sqlite3.Connection, campaign_id: int, worker: str, resume: bool, lease: float
-) -> int:
-    cursor = db.execute(
-        "INSERT INTO bsg_outbox_claims (campaign_id, worker, resume, expires_at) "
-        f"VALUES (?, ?, ?, {_NOW} + ?)",
-        (campaign_id, worker, int(resume), lease),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-def _claimed_rows(db: sqlite3.Connection, claim_id: int) -> tuple[ClaimedRow, ...]:
-    """The rows of a claim, read as one JSON value (one step of the statement, so the
-    worker thread takes the GIL back once, not once per row)."""
-    (document,) = db.execute(
-        "SELECT json_group_array(json_array(seq, reference, msisdn, text, attempts)) "
-        "FROM bsg_outbox_rows WHERE claim_id = ?",
-        (claim_id,),
-    ).fetchone()
-    found = sorted(json.loads(document))
-    return tuple(
-        ClaimedRow(int(seq), reference, msisdn, text, int(attempts))
-        for seq, reference, msisdn, text, attempts in found
+def _add_batch(
+    db: sqlite3.Connection,
+    campaign_id: int,
+    chunk: int,
+    position: int,
+    batch: Sequence[NewRow],
+    chunks: list[int],
+) -> None:
+    """Insert a batch of rows whose first is at `position`, making the chunks they need
+    (appended to `chunks`, this call's, one per `chunk` positions)."""
+    rows = []
+    for offset, row in enumerate(batch, position):
+        part = offset // chunk
+        if part == len(chunks):
+            cursor = db.execute(
+                "INSERT INTO bsg_outbox_chunks (campaign_id) VALUES (?)", (campaign_id,)
+            )
+            assert cursor.lastrowid is not None
+            chunks.append(cursor.lastrowid)
+        rows.append((campaign_id, *row, chunks[part]))
+    db.executemany(
+        "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, text, line, chunk_id) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, reference) DO NOTHING",
+        rows,
     )

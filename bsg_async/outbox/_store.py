@@ -233,7 +233,9 @@ class Outbox:
         Raises `CampaignNotFoundError`.
         """
         campaign_id, stored = await self._campaign(campaign)
-        return await self._open().add_rows(campaign_id, _batches(messages, stored))
+        return await self._open().add_rows(
+            campaign_id, stored.claim_size, _batches(messages, stored)
+        )
 
     async def reject(self, campaign: str, rejects: Iterable[OutboxReject]) -> int:
         """Keep inputs that cannot be sent (`OutboxReject`), so the campaign's results account
@@ -414,9 +416,13 @@ async def enqueue(connection: Any, campaign: str, messages: Iterable[Addable]) -
     campaign_id, settings = found
     stored = OutboxCampaign.from_json(campaign, settings)
     if connection.is_in_transaction():
-        return await add_rows_on(connection, campaign_id, _batches(messages, stored))
+        return await add_rows_on(
+            connection, campaign_id, stored.claim_size, _batches(messages, stored)
+        )
     async with connection.transaction():
-        return await add_rows_on(connection, campaign_id, _batches(messages, stored))
+        return await add_rows_on(
+            connection, campaign_id, stored.claim_size, _batches(messages, stored)
+        )
 
 
 async def _batches(

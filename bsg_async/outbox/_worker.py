@@ -173,15 +173,7 @@ class _Counts:
         self.claims = self.taken_over = self.lost = self.pauses = 0
 
     def report(self) -> WorkReport:
-        return WorkReport(
-            sent=self.sent,
-            failed=self.failed,
-            requeued=self.requeued,
-            claims=self.claims,
-            taken_over=self.taken_over,
-            lost=self.lost,
-            pauses=self.pauses,
-        )
+        return WorkReport(**vars(self))  # the same names
 
 
 _Ready = tuple[Claim, bool, anyio.CancelScope]
@@ -221,7 +213,7 @@ class Worker:
         self._releasing = anyio.CapacityLimiter(options.concurrency)
         self._group: TaskGroup | None = None
         self._held = 0  # chunks this worker claimed and has not released
-        self._ending: set[int] = set()  # claims being released
+        self._ending: set[tuple[int, int]] = set()  # claims being released
 
     async def run(self) -> WorkReport:
         """Run until the campaign is done (or forever); the tallies."""
@@ -261,9 +253,7 @@ class Worker:
                 probe = await self.breaker.wait_turn()
                 # Taken before looking: a change from now on wakes this loop if it idles.
                 released, changed = self._released, self.backend.watch(self.campaign_id)
-                claim = await self.backend.claim(
-                    self.campaign_id, self.name, self.campaign.claim_size, options.lease
-                )
+                claim = await self.backend.claim(self.campaign_id, self.name, options.lease)
                 if claim is None:
                     if probe:
                         self.breaker.record(unreachable=True, probe=True)  # nothing tried
@@ -333,7 +323,9 @@ class Worker:
     ) -> None:
         """Record a sent chunk's outcomes (only if this worker still holds it)."""
         counts = self.counts
-        self._ending.add(claim.id)  # a renewal that now finds no claim is not a takeover
+        self._ending.add(
+            (claim.id, claim.generation)
+        )  # a renewal that now finds no claim is not a takeover
         recorded = 0  # not recorded in time: the lease expires, another worker resumes it
         try:
             # Shielded: a worker stopped now (Ctrl-C) still records what it sent, instead of
@@ -343,7 +335,7 @@ class Worker:
                     recorded = await self.backend.release(claim, outcomes)
         finally:
             renewal.cancel()
-            self._ending.discard(claim.id)
+            self._ending.discard((claim.id, claim.generation))
         self._held -= 1
         if self._held == 0 or any(outcome.state is RowState.PENDING for outcome in outcomes):
             self._wake_claimers()  # rows pending again, or this worker may be done
@@ -382,8 +374,8 @@ class Worker:
         with renewal:
             while True:
                 await anyio.sleep(self.options.lease / 3)
-                if not await self.backend.renew(claim.id, self.options.lease):
-                    if claim.id not in self._ending:
+                if not await self.backend.renew(claim, self.options.lease):
+                    if (claim.id, claim.generation) not in self._ending:
                         logger.warning("claim %d was taken over while in flight", claim.id)
                     return
 

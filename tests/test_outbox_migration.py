@@ -1,0 +1,218 @@
+"""Schema version 3 (chunks): a version-2 store is upgraded in place, its unfinished rows
+grouped into chunks that keep what the rows knew (handed to the service, attempts, a live
+claim and its lease), and chunks are claimed one at a time, on both dialects."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import asyncpg
+import pytest
+
+from bsg_async import AsyncBSG, Recipient, RetryPolicy
+from bsg_async.outbox import Outbox, OutboxCampaign, RowState
+from bsg_async.outbox._models import RowOutcome
+from bsg_async.outbox._schema import POSTGRES, SQLITE, upgrade
+from bsg_async.testing import FakeBSG
+
+from .conftest import API_KEY
+from .pg_support import postgres_cluster, postgres_url  # noqa: F401  (fixtures)
+
+SETTINGS = '{"channel": "sms", "text": "Hi", "sender": "Shop", "chunk_size": 10}'
+
+# A version-2 campaign: a sent and a failed row, three fresh rows, one row handed before and
+# put back (1 attempt), two rows of a live claim and two of a claim whose lease expired.
+V2_ROWS = [
+    # reference, state, handed, claim, attempts, message id
+    ("r0", "sent", 1, None, 1, 100),
+    ("r1", "pending", 0, None, 0, None),
+    ("r2", "pending", 0, None, 0, None),
+    ("r3", "pending", 0, None, 0, None),
+    ("r4", "pending", 1, None, 1, None),
+    ("r5", "claimed", 1, 1, 1, None),
+    ("r6", "claimed", 1, 1, 1, None),
+    ("r7", "claimed", 1, 2, 1, None),
+    ("r8", "claimed", 1, 2, 1, None),
+    ("r9", "failed", 1, None, 1, None),
+]
+LIVE, EXPIRED = 4_000_000_000.0, 1.0  # the two claims' expiry, epoch seconds
+
+
+def v2_statements(placeholder: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """What a version-2 SDK left behind, as (statement, arguments)."""
+    marks = ", ".join(placeholder.format(i) for i in range(1, 8))
+    statements: list[tuple[str, tuple[Any, ...]]] = [
+        ("INSERT INTO bsg_outbox_meta VALUES ('schema_version', '2')", ()),
+        (
+            "INSERT INTO bsg_outbox_campaigns (name, channel, settings, created_at) "
+            f"VALUES ('old', 'sms', '{SETTINGS}', 0)",
+            (),
+        ),
+        (
+            "INSERT INTO bsg_outbox_claims (id, campaign_id, worker, resume, expires_at) "
+            f"VALUES (1, 1, 'live', true, {LIVE}), (2, 1, 'dead', true, {EXPIRED})",
+            (),
+        ),
+    ]
+    for i, (reference, state, handed, claim, attempts, message_id) in enumerate(V2_ROWS):
+        statements.append(
+            (
+                "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, state, handed, "
+                f"claim_id, attempts, message_id) VALUES (1, {marks})",
+                (reference, f"38097000000{i}", state, bool(handed), claim, attempts, message_id),
+            )
+        )
+    return statements
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def v2_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A version-2 store holding the campaign `old` (`V2_ROWS`)."""
+    if request.param == "sqlite":
+        path = tmp_path / "v2.db"
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE bsg_outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for statement in upgrade(SQLITE, 0, 2):
+            db.execute(statement)
+        for statement, arguments in v2_statements("?"):
+            db.execute(statement, arguments)
+        db.commit()
+        db.close()
+        yield f"sqlite:///{path}"
+        return
+    url = str(request.getfixturevalue("postgres_url"))
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(
+            "CREATE TABLE bsg_outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
+        for statement in upgrade(POSTGRES, 0, 2):
+            await connection.execute(statement)
+        for statement, arguments in v2_statements("${}"):
+            await connection.execute(statement, *arguments)
+    finally:
+        await connection.close()
+    yield url
+
+
+async def open_at_once(url: str, count: int) -> list[Outbox]:
+    """`count` stores opened concurrently (each runs the migration)."""
+    stores = [Outbox.open(url) for _ in range(count)]
+
+    async def open_one(store: Outbox) -> None:
+        await store.__aenter__()
+
+    async with anyio.create_task_group() as group:
+        for store in stores:
+            group.start_soon(open_one, store)
+    return stores
+
+
+async def test_a_version_2_store_is_upgraded_once_by_many_workers_keeping_every_row(
+    v2_url: str,
+) -> None:
+    stores = await open_at_once(v2_url, 4)
+    try:
+        rows = {row.reference: row async for row in stores[-1].results("old")}
+        summary = await stores[0].summary("old")
+    finally:
+        for store in stores:
+            await store.aclose()
+    assert list(rows) == [reference for reference, *_ in V2_ROWS]  # the order added
+    assert {ref: row.state for ref, row in rows.items()} == {
+        "r0": RowState.SENT,
+        **{f"r{i}": RowState.PENDING for i in range(1, 5)},
+        **{f"r{i}": RowState.CLAIMED for i in range(5, 9)},
+        "r9": RowState.FAILED,
+    }
+    assert [rows[f"r{i}"].attempts for i in range(10)] == [1, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+    assert rows["r0"].message_id == 100
+    assert summary.counts[RowState.CLAIMED] == 4 and not summary.done
+
+
+async def test_upgraded_chunks_are_claimed_as_the_rows_were_claimable(v2_url: str) -> None:
+    """The expired claim's rows are taken over first, then the handed row, then the fresh
+    ones, each with what the rows knew; the live claim's rows wait for its lease."""
+    async with Outbox.open(v2_url) as outbox:
+        backend = outbox._backend
+        expired = await backend.claim(1, "w", 30)
+        handed = await backend.claim(1, "w", 30)
+        fresh = await backend.claim(1, "w", 30)
+        assert await backend.claim(1, "w", 30) is None  # the live claim's rows wait
+        assert expired is not None and handed is not None and fresh is not None
+        assert [row.reference for row in expired.rows] == ["r7", "r8"]
+        assert expired.taken_over and expired.resume and expired.generation == 2
+        assert [row.reference for row in handed.rows] == ["r4"]
+        assert handed.resume and not handed.taken_over
+        assert [(row.reference, row.attempts) for row in fresh.rows] == [
+            ("r1", 1),
+            ("r2", 1),
+            ("r3", 1),
+        ]
+        assert not fresh.resume
+        for claim in (expired, handed, fresh):
+            sent = [RowOutcome(r.reference, RowState.SENT, message_id=7) for r in claim.rows]
+            assert await backend.release(claim, sent) == len(sent)
+        summary = await outbox.summary("old")
+    assert summary.counts[RowState.SENT] == 7 and summary.counts[RowState.CLAIMED] == 2
+
+
+async def test_the_live_claim_of_an_upgraded_store_is_taken_over_when_it_expires(
+    v2_url: str,
+) -> None:
+    fake = FakeBSG(seed=1)
+    async with Outbox.open(v2_url) as outbox:
+        backend = outbox._backend
+        await expire_claims(v2_url)  # as if the lease of the version-2 worker ran out
+        retry = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.01)
+        async with AsyncBSG(api_key=API_KEY, transport=fake.transport, retry=retry) as bsg:
+            report = await outbox.work("old", bsg, poll=0.05)
+        rows = {row.reference: row async for row in outbox.results("old")}
+        assert await backend.claim(1, "w", 30) is None
+    assert report.taken_over == 2 and report.sent == 8
+    assert {row.state for ref, row in rows.items() if ref != "r9"} == {RowState.SENT}
+    assert rows["r0"].message_id == 100  # sent before: not sent again
+    for i in range(1, 9):
+        assert fake.sms.acceptances(f"r{i}") == 1
+    assert rows["r4"].attempts == 2 and rows["r1"].attempts == 1
+
+
+async def expire_claims(url: str) -> None:
+    statement = "UPDATE bsg_outbox_chunks SET expires_at = 1 WHERE state = 'claimed'"
+    if url.startswith("sqlite:///"):
+        db = sqlite3.connect(url.removeprefix("sqlite:///"))
+        with db:
+            db.execute(statement)
+        db.close()
+        return
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def test_a_chunk_left_without_rows_is_passed_over(tmp_path: Path) -> None:
+    """Rows of one chunk recorded elsewhere (or never added: a reference added by two
+    transactions at once) leave a chunk with nothing to send: the claim marks it done and
+    takes the next."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    campaign = OutboxCampaign("c", channel="sms", text="Hi", sender="Shop", chunk_size=2)
+    async with Outbox.open(url) as outbox:
+        await outbox.create_campaign(campaign)
+        people = [Recipient(f"3809700000{i:02d}", f"e{i}") for i in range(4)]
+        assert await outbox.add("c", people) == 4
+        assert await outbox.add("c", people) == 0  # idempotent: no chunk without rows
+        db = sqlite3.connect(tmp_path / "empty.db")
+        with db:
+            db.execute("UPDATE bsg_outbox_rows SET state = 'sent' WHERE reference IN ('e0', 'e1')")
+            chunks = db.execute("SELECT count(*) FROM bsg_outbox_chunks").fetchone()[0]
+        db.close()
+        assert chunks == 2
+        claim = await outbox._backend.claim(1, "w", 30)
+        assert claim is not None and [row.reference for row in claim.rows] == ["e2", "e3"]
+        assert await outbox._backend.claim(1, "w", 30) is None
