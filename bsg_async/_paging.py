@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "Pages",
-    "data_items",
     "data_object",
     "one_object",
     "page_size",
@@ -50,19 +49,6 @@ def data_object(answer: Answer) -> Any:
     data = answer.data
     if isinstance(data, Mapping) and isinstance(data.get("data"), Mapping):
         return data["data"]
-    return data
-
-
-def data_items(answer: Answer) -> list[Any]:
-    """The list inside a One-API `{"data": [...]}` answer that is not paged. Raises
-    `UnexpectedResponseError` for any other shape."""
-    data = answer.data.get("data") if isinstance(answer.data, Mapping) else None
-    if not isinstance(data, list):
-        raise UnexpectedResponseError(
-            "expected a JSON object with a 'data' list",
-            http_status=answer.http_status,
-            field="$.data",
-        )
     return data
 
 

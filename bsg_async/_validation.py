@@ -128,6 +128,15 @@ def text(value: object, field: str, *, max_length: int | None = None, min_length
     return value
 
 
+def optional_text(
+    value: object, field: str, *, max_length: int | None = None, min_length: int = 1
+) -> str | None:
+    """`None`, or a valid text (see `text`): an optional field left out when `None`."""
+    return (
+        None if value is None else text(value, field, max_length=max_length, min_length=min_length)
+    )
+
+
 def sender(
     value: object,
     field: str = "sender",
@@ -166,6 +175,16 @@ def day(value: object, field: str) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat()
     raise InvalidParameterError(field, value, "expected a datetime.date")
+
+
+def days(created_from: object, created_to: object) -> tuple[str, str]:
+    """A range of calendar days, both included (`created_from` and `created_to`, each a
+    `datetime.date`), written `yyyy-mm-dd`; the last may not come before the first."""
+    first = day(created_from, "created_from")
+    last = day(created_to, "created_to")
+    if last < first:
+        raise InvalidParameterError("created_to", created_to, "must not be before created_from")
+    return first, last
 
 
 def country_code(value: object, field: str = "country") -> str:
@@ -343,11 +362,30 @@ def optional_boolean(value: object, field: str) -> bool | None:
     return None if value is None else boolean(value, field)
 
 
-def items(value: object, field: str) -> list[Any]:
-    """The items of a list-like argument; `None` or a non-iterable is refused."""
-    if isinstance(value, Iterable):
-        return list(value)
-    raise InvalidParameterError(field, value, "expected a list")
+def items(
+    value: object,
+    field: str,
+    bounds: tuple[int, int] | None = None,
+    noun: str = "items",
+    *,
+    kind: type[Any] | None = None,
+) -> list[Any]:
+    """The items of a list-like argument; `None` or a non-iterable is refused, and so is a
+    count outside `bounds` when given (the error counts them in `noun`: "51 addresses"), and
+    an item that is not a `kind` when given (the error names it: `inlines[2]`)."""
+    if not isinstance(value, Iterable):
+        raise InvalidParameterError(field, value, "expected a list")
+    found = list(value)
+    if bounds is not None and not bounds[0] <= len(found) <= bounds[1]:
+        low, high = bounds
+        raise InvalidParameterError(
+            field, f"{len(found)} {noun}", f"expected {low} to {high} {noun} in one request"
+        )
+    if kind is not None:
+        for index, item in enumerate(found):
+            if not isinstance(item, kind):
+                raise InvalidParameterError(f"{field}[{index}]", item, f"expected {kind.__name__}")
+    return found
 
 
 def unique_references(references: Iterable[str], field: str = "reference") -> None:

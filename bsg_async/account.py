@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object
+from ._paging import DEFAULT_PAGE_SIZE, Pages, one_object
 from ._paging import page_size as checked_page_size
 from .models.legacy import LegacyBalance
 from .models.one_api import Balance, Tariff
@@ -34,10 +34,7 @@ class AccountResource:
 
         Raises `AuthenticationError` for a refused key, `TransportError` without an answer.
         """
-        answer = await self._client.one_api_request("GET", "/api/accounts/balance")
-        return self._client._wire.structure(
-            data_object(answer), Balance, http_status=answer.http_status
-        )
+        return await one_object(self._client, "GET", "/api/accounts/balance", Balance)
 
     async def legacy_balance(self) -> LegacyBalance:
         """The balance as the legacy REST API reports it (`GET common/balance`): `amount` and

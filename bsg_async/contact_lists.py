@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from . import _validation as rules
 from ._one_api_sending import post_keyed
-from ._paging import DEFAULT_PAGE_SIZE, Pages, one_object, page_size
-from ._search import search_pages
-from .models.contacts import ContactList, SearchCriterion, SearchOperator
+from ._paging import DEFAULT_PAGE_SIZE, Pages, one_object
+from ._paging import page_size as checked_page_size
+from ._search import PAGE_SIZE_BOUNDS, Search
+from .models.contacts import ContactList, SearchCriterion
 
 if TYPE_CHECKING:
     from .client import AsyncBSG
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["ContactListsResource"]
 
 PATH = "/api/groups"
-PAGE_SIZE_BOUNDS = (15, 500)
 NAME_LENGTH = (3, 50)
 DESCRIPTION_MAX = 255
 ATTACH_CONTACTS_MAX = 200
@@ -40,6 +40,7 @@ SEARCH_FIELDS = MappingProxyType(
     }
 )
 SORT_FIELDS = frozenset({"id", "contact_count", "name", "description", "created_at"})
+SEARCH = Search(f"{PATH}/search", ContactList, SEARCH_FIELDS, SORT_FIELDS)
 
 
 class ContactListsResource:
@@ -67,10 +68,7 @@ class ContactListsResource:
         payload = self._client._wire.contact_list(
             list_name, description=_description(description), is_default=_default(is_default)
         )
-
-        async def find() -> ContactList | None:
-            return await self._by_name(list_name)
-
+        find = SEARCH.finder(self._client, "name", list_name)
         return await post_keyed(self._client, PATH, payload, ContactList, find)
 
     async def get(self, id: int) -> ContactList:
@@ -118,7 +116,8 @@ class ContactListsResource:
             print(contact_list.name, contact_list.contact_count)
         ```
         """
-        return Pages(self._client, PATH, ContactList, limit=_page_size(page_size))
+        limit = checked_page_size(page_size, PAGE_SIZE_BOUNDS)
+        return Pages(self._client, PATH, ContactList, limit=limit)
 
     def search(
         self,
@@ -143,16 +142,8 @@ class ContactListsResource:
         Raises `InvalidParameterError` at once for a bad argument; while iterating, what a
         request raises.
         """
-        return search_pages(
-            self._client,
-            f"{PATH}/search",
-            ContactList,
-            criteria,
-            fields=SEARCH_FIELDS,
-            sorts=SORT_FIELDS,
-            sort=sort,
-            descending=descending,
-            size=page_size,
+        return SEARCH.pages(
+            self._client, criteria, sort=sort, descending=descending, page_size=page_size
         )
 
     async def attach(self, contacts: Iterable[int], *, contact_lists: Iterable[int]) -> None:
@@ -180,28 +171,14 @@ class ContactListsResource:
             rules.ids(contact_lists, "contact_lists", (1, ATTACH_LISTS_MAX)),
         )
 
-    async def _by_name(self, name: str) -> ContactList | None:
-        """The contact list with this name, or `None`."""
-        criterion = SearchCriterion("name", SearchOperator.EQUAL, name)
-        async for found in self.search(criterion, page_size=PAGE_SIZE_BOUNDS[0]):
-            if found.name == name:
-                return found
-        return None
-
-
-def _page_size(value: object) -> int:
-    return page_size(value, PAGE_SIZE_BOUNDS)
-
 
 def _name(value: object) -> str:
     return rules.text(value, "name", min_length=NAME_LENGTH[0], max_length=NAME_LENGTH[1])
 
 
 def _description(value: object) -> str | None:
-    if value is None:
-        return None
-    return rules.text(value, "description", max_length=DESCRIPTION_MAX)
+    return rules.optional_text(value, "description", max_length=DESCRIPTION_MAX)
 
 
 def _default(value: object) -> bool | None:
-    return None if value is None else rules.boolean(value, "is_default")
+    return rules.optional_boolean(value, "is_default")

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from . import _validation as rules
 from ._one_api_sending import post_keyed, post_unreferenced
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_items, data_object, one_object, page_size
-from ._search import search_pages
+from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, one_object
+from ._paging import page_size as checked_page_size
+from ._search import PAGE_SIZE_BOUNDS, Search
 from .errors import InvalidParameterError, UnexpectedResponseError
 from .models.contacts import (
     Contact,
     ContactField,
     ContactFieldType,
     SearchCriterion,
-    SearchOperator,
 )
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["ContactFieldsResource", "ContactsResource"]
 
 PATH = "/api/contacts"
-PAGE_SIZE_BOUNDS = (15, 500)
 DELETE_MAX = 5000
 CONTACT_LISTS_MAX = 100
 FIELD_NAME_MAX = 30
@@ -43,6 +42,7 @@ SEARCH_FIELDS = MappingProxyType(
     {"id": "id", "phone": "phone", "contact_list_id": "group_id", "created_at": "created_at"}
 )
 SORT_FIELDS = frozenset({"id", "phone"})
+SEARCH = Search(f"{PATH}/search", Contact, SEARCH_FIELDS, SORT_FIELDS, custom_fields=True)
 
 
 class ContactsResource:
@@ -83,10 +83,7 @@ class ContactsResource:
         payload = self._client._wire.contact(
             number, fields=_field_values(fields), contact_lists=_list_ids(contact_lists)
         )
-
-        async def find() -> Contact | None:
-            return await self._by_phone(number)
-
+        find = SEARCH.finder(self._client, "phone", number)
         return await post_keyed(self._client, PATH, payload, Contact, find)
 
     async def get(self, id: int) -> Contact:
@@ -177,7 +174,8 @@ class ContactsResource:
         params: dict[str, list[int]] = {}
         if contact_lists is not None:
             params["groups[]"] = rules.ids(contact_lists, "contact_lists", (1, 1000))
-        return Pages(self._client, PATH, Contact, limit=_page_size(page_size), params=params)
+        limit = checked_page_size(page_size, PAGE_SIZE_BOUNDS)
+        return Pages(self._client, PATH, Contact, limit=limit, params=params)
 
     def search(
         self,
@@ -201,26 +199,9 @@ class ContactsResource:
         Raises `InvalidParameterError` at once for a bad argument; while iterating, what a
         request raises (`InvalidRequestError` for a criterion the service refuses).
         """
-        return search_pages(
-            self._client,
-            f"{PATH}/search",
-            Contact,
-            criteria,
-            fields=SEARCH_FIELDS,
-            sorts=SORT_FIELDS,
-            sort=sort,
-            descending=descending,
-            size=page_size,
-            custom_fields=True,
+        return SEARCH.pages(
+            self._client, criteria, sort=sort, descending=descending, page_size=page_size
         )
-
-    async def _by_phone(self, number: str) -> Contact | None:
-        """The contact with this phone, or `None`."""
-        criterion = SearchCriterion("phone", SearchOperator.EQUAL, number)
-        async for contact in self.search(criterion, page_size=PAGE_SIZE_BOUNDS[0]):
-            if contact.phone == number:
-                return contact
-        return None
 
 
 class ContactFieldsResource:
@@ -237,8 +218,8 @@ class ContactFieldsResource:
         ```
         """
         answer = await self._client.one_api_request("GET", f"{PATH}/fields")
-        return self._client._wire.structure(
-            data_items(answer), tuple[ContactField, ...], http_status=answer.http_status
+        return self._client._wire.data_items(
+            answer.data, ContactField, http_status=answer.http_status
         )
 
     async def create(
@@ -267,7 +248,7 @@ class ContactFieldsResource:
             name=rules.text(name, "name", max_length=FIELD_NAME_MAX),
             type=_field_type(type),
             description=_description(description),
-            is_visible=None if is_visible is None else rules.boolean(is_visible, "is_visible"),
+            is_visible=rules.optional_boolean(is_visible, "is_visible"),
         )
         return await post_unreferenced(self._client, f"{PATH}/fields", payload, ContactField)
 
@@ -283,10 +264,10 @@ class ContactFieldsResource:
         it. Raises `InvalidParameterError` before sending for a bad value or none given."""
         field_id = rules.message_id(id, "id")
         payload = self._client._wire.contact_field(
-            name=None if name is None else rules.text(name, "name", max_length=FIELD_NAME_MAX),
+            name=rules.optional_text(name, "name", max_length=FIELD_NAME_MAX),
             type=None,
             description=_description(description),
-            is_visible=None if is_visible is None else rules.boolean(is_visible, "is_visible"),
+            is_visible=rules.optional_boolean(is_visible, "is_visible"),
         )
         if not payload:
             raise InvalidParameterError("name", None, "give name, description or is_visible")
@@ -321,10 +302,6 @@ class ContactFieldsResource:
         return MappingProxyType(dict(data))
 
 
-def _page_size(value: object) -> int:
-    return page_size(value, PAGE_SIZE_BOUNDS)
-
-
 def _list_ids(value: object) -> list[int] | None:
     return None if value is None else rules.ids(value, "contact_lists", (0, CONTACT_LISTS_MAX))
 
@@ -345,16 +322,8 @@ def _field_values(value: object) -> dict[int, str] | None:
 
 
 def _field_type(value: object) -> ContactFieldType:
-    if isinstance(value, ContactFieldType):
-        return value
-    if isinstance(value, str):
-        parsed = ContactFieldType.parse(value)
-        if isinstance(parsed, ContactFieldType):
-            return parsed
-    raise InvalidParameterError("type", value, "expected 'text', 'number' or 'date'")
+    return ContactFieldType(ContactFieldType.required(value, "type"))
 
 
 def _description(value: object) -> str | None:
-    if value is None:
-        return None
-    return rules.text(value, "description", max_length=FIELD_DESCRIPTION_MAX)
+    return rules.optional_text(value, "description", max_length=FIELD_DESCRIPTION_MAX)

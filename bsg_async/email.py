@@ -73,7 +73,7 @@ class EmailResource:
             sender=rules.email_sender(sender),
             subject=rules.text(subject, "subject", max_length=SUBJECT_MAX),
             html=rules.text(html, "html", max_length=HTML_MAX),
-            text=None if text is None else rules.text(text, "text", max_length=TEXT_MAX),
+            text=rules.optional_text(text, "text", max_length=TEXT_MAX),
             inlines=_inlines(inlines),
         )
         return await post_unreferenced(self._client, SEND_PATH, payload, EmailReceipt)
@@ -101,9 +101,7 @@ class EmailResource:
         payload = self._client._wire.email(
             to=_addresses(to),
             sender=rules.email_sender(sender),
-            subject=None
-            if subject is None
-            else rules.text(subject, "subject", max_length=SUBJECT_MAX),
+            subject=rules.optional_text(subject, "subject", max_length=SUBJECT_MAX),
             template_id=rules.message_id(template_id, "template_id"),
             variables=_variables(variables),
             inlines=_inlines(inlines),
@@ -112,13 +110,7 @@ class EmailResource:
 
 
 def _addresses(to: object) -> list[str]:
-    items = [to] if isinstance(to, str) else rules.items(to, "to")
-    if not items:
-        raise InvalidParameterError("to", to, "needs at least one address")
-    if len(items) > RECIPIENTS_MAX:
-        raise InvalidParameterError(
-            "to", f"{len(items)} addresses", f"at most {RECIPIENTS_MAX} addresses per email"
-        )
+    items = [to] if isinstance(to, str) else rules.items(to, "to", (1, RECIPIENTS_MAX), "addresses")
     addresses = [
         rules.email(item, f"to[{index}]", max_length=ADDRESS_MAX)
         for index, item in enumerate(items)
@@ -132,15 +124,7 @@ def _addresses(to: object) -> list[str]:
 
 
 def _inlines(inlines: object) -> list[EmailInline]:
-    items = rules.items(inlines, "inlines")
-    if len(items) > INLINES_MAX:
-        raise InvalidParameterError(
-            "inlines", f"{len(items)} files", f"at most {INLINES_MAX} inline files"
-        )
-    for index, item in enumerate(items):
-        if not isinstance(item, EmailInline):
-            raise InvalidParameterError(f"inlines[{index}]", item, "expected an EmailInline")
-    return items
+    return rules.items(inlines, "inlines", (0, INLINES_MAX), "inline files", kind=EmailInline)
 
 
 def _variables(variables: object) -> dict[str, str] | None:

@@ -45,7 +45,10 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from http import HTTPStatus
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "APIError",
@@ -211,6 +214,16 @@ class BatchSendError(BSGError):
         self.total = total
 
 
+class _APIErrorFields(TypedDict, total=False):
+    """The keywords every `APIError` takes, whatever its subclass adds (`retry_after`,
+    `errors`): the subclasses pass them on unchanged."""
+
+    code: int | None
+    http_status: int | None
+    field: str | None
+    may_have_been_accepted: bool
+
+
 class APIError(BSGError):
     """The service answered with an error.
 
@@ -264,26 +277,20 @@ class DuplicateReferenceError(APIError):
 
 
 class RateLimitError(APIError):
-    """Too many requests (code 11, HTTP 429); `retry_after` holds the advised wait in seconds."""
+    """Too many requests (code 11, HTTP 429); `retry_after` holds the advised wait in seconds.
+
+    Takes `APIError`'s keywords (`code`, `http_status`, `field`, `may_have_been_accepted`) too.
+    """
 
     def __init__(
         self,
         description: str,
         *,
-        code: int | None = None,
-        http_status: int | None = None,
-        field: str | None = None,
         retry_after: float | None = None,
-        may_have_been_accepted: bool = False,
+        **fields: Unpack[_APIErrorFields],
     ) -> None:
         self.retry_after = retry_after
-        super().__init__(
-            description,
-            code=code,
-            http_status=http_status,
-            field=field,
-            may_have_been_accepted=may_have_been_accepted,
-        )
+        super().__init__(description, **fields)
 
     def _details(self) -> str:
         if self.retry_after is None:
@@ -313,7 +320,8 @@ class InvalidRequestError(APIError):
     `errors` holds the per-field messages of a One-API 422 answer, field -> messages
     (`{"phone.number": ("The phone.number format is invalid.",)}`; messages the service gives
     without a field are under `""`); it is empty for other answers. The error's message lists
-    them too.
+    them too. Takes `APIError`'s keywords (`code`, `http_status`, `field`,
+    `may_have_been_accepted`) too.
     """
 
     errors: Mapping[str, tuple[str, ...]]
@@ -322,22 +330,13 @@ class InvalidRequestError(APIError):
         self,
         description: str,
         *,
-        code: int | None = None,
-        http_status: int | None = None,
-        field: str | None = None,
-        may_have_been_accepted: bool = False,
         errors: Mapping[str, Sequence[str]] | None = None,
+        **fields: Unpack[_APIErrorFields],
     ) -> None:
         self.errors = MappingProxyType(
             {key: tuple(messages) for key, messages in (errors or {}).items()}
         )
-        super().__init__(
-            description,
-            code=code,
-            http_status=http_status,
-            field=field,
-            may_have_been_accepted=may_have_been_accepted,
-        )
+        super().__init__(description, **fields)
 
     def _details(self) -> str:
         if not self.errors:
@@ -457,22 +456,16 @@ def error_for_code(
     who read the answer (see `error_class_for_code`).
     """
     cls, field = _CODES.get(code, (APIError, None))
-    text = description or f"BSG error {code}"
-    if cls is RateLimitError:
-        return RateLimitError(
-            text,
-            code=code,
-            http_status=http_status,
-            field=field,
-            retry_after=retry_after,
-            may_have_been_accepted=may_have_been_accepted,
-        )
-    return cls(
-        text,
-        code=code,
-        http_status=http_status,
-        field=field,
-        may_have_been_accepted=may_have_been_accepted,
+    return _build(
+        cls,
+        description or f"BSG error {code}",
+        {
+            "code": code,
+            "http_status": http_status,
+            "field": field,
+            "may_have_been_accepted": may_have_been_accepted,
+        },
+        retry_after=retry_after,
     )
 
 
@@ -513,40 +506,39 @@ def error_for_status(
     message is a one-time-password session's refusal ("Authentication expired", ...) is its
     `OtpError`, described in the message's own words.
     """
-    text = description or _reason(http_status)
+    fields: _APIErrorFields = {
+        "http_status": http_status,
+        "field": field,
+        "may_have_been_accepted": may_have_been_accepted,
+    }
     refusal = _otp_refusal(errors) if http_status in (404, 422) else None
     if refusal is not None:
         otp_cls, otp_text = refusal
-        return otp_cls(
-            otp_text,
-            http_status=http_status,
-            field=field,
-            may_have_been_accepted=may_have_been_accepted,
-        )
+        return otp_cls(otp_text, **fields)
     cls = error_class_for_status(http_status)
-    if cls is RateLimitError:
-        return RateLimitError(
-            text,
-            http_status=http_status,
-            field=field,
-            retry_after=retry_after,
-            may_have_been_accepted=may_have_been_accepted,
-        )
-    if cls is not InvalidRequestError:  # it lists them itself: the others keep no `errors`
+    text = description or _reason(http_status)
+    if not issubclass(cls, InvalidRequestError):  # it lists them itself: the others keep none
         said = " ".join((errors or {}).get("", ()))
         if said:
             text = f"{text} {said}"[:300]
-    if cls is InvalidRequestError:
-        return InvalidRequestError(
-            text,
-            http_status=http_status,
-            field=field,
-            errors=errors,
-            may_have_been_accepted=may_have_been_accepted,
-        )
-    return cls(
-        text, http_status=http_status, field=field, may_have_been_accepted=may_have_been_accepted
-    )
+    return _build(cls, text, fields, retry_after=retry_after, errors=errors)
+
+
+def _build(
+    cls: type[APIError],
+    description: str,
+    fields: _APIErrorFields,
+    *,
+    retry_after: float | None = None,
+    errors: Mapping[str, Sequence[str]] | None = None,
+) -> APIError:
+    """`cls` made complete: the common `fields`, and what its subclass takes of the rest
+    (`retry_after` for a `RateLimitError`, `errors` for an `InvalidRequestError`)."""
+    if issubclass(cls, RateLimitError):
+        return cls(description, retry_after=retry_after, **fields)
+    if issubclass(cls, InvalidRequestError):
+        return cls(description, errors=errors, **fields)
+    return cls(description, **fields)
 
 
 def _reason(http_status: int) -> str:

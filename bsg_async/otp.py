@@ -30,13 +30,11 @@ from typing import TYPE_CHECKING
 
 from . import _validation as rules
 from ._one_api_sending import post_unreferenced, structured, surely_not_accepted
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size
+from ._paging import DEFAULT_PAGE_SIZE, Pages, one_object, page_size
 from .errors import BSGError, InvalidParameterError
-from .models._status import StatusEnum
 from .models.otp import OtpChannel, OtpSession, OtpStatus, OtpTemplate, OtpTemplateStatus
 
 if TYPE_CHECKING:
-    from ._transport import Answer
     from .client import AsyncBSG
 
 __all__ = ["OtpResource", "OtpTemplatesResource"]
@@ -212,10 +210,7 @@ class OtpResource:
         session.
         """
         session_id = rules.uuid(id)
-        answer = await self._client.one_api_request("GET", f"{SESSIONS_PATH}/{session_id}")
-        return self._client._wire.structure(
-            data_object(answer), OtpSession, http_status=answer.http_status
-        )
+        return await one_object(self._client, "GET", f"{SESSIONS_PATH}/{session_id}", OtpSession)
 
     def list(
         self,
@@ -245,12 +240,10 @@ class OtpResource:
         Raises `InvalidParameterError` at once for a bad argument; while iterating, what a
         request raises.
         """
-        params: dict[str, str | int] = {
-            "filter[from]": rules.day(created_from, "created_from"),
-            "filter[to]": rules.day(created_to, "created_to"),
-        }
+        first, last = rules.days(created_from, created_to)
+        params: dict[str, str | int] = {"filter[from]": first, "filter[to]": last}
         if status is not None:
-            params["filter[status]"] = _member(OtpStatus, status, "status")
+            params["filter[status]"] = OtpStatus.required(status, "status")
         if channel is not None:
             params["filter[channel]"] = _channel(channel).value
         if to is not None:
@@ -375,10 +368,7 @@ class OtpTemplatesResource:
         # Made once: after a lost answer a retry would meet "User has a template with the
         # identical name!", so only what surely did not arrive is retried (and the error says
         # `may_have_been_accepted`: look for it with `list`).
-        answer = await self._client.one_api_request(
-            "POST", TEMPLATES_PATH, json=payload, retry_if=surely_not_accepted, send=True
-        )
-        return _template(self._client, answer)
+        return await post_unreferenced(self._client, TEMPLATES_PATH, payload, OtpTemplate)
 
     async def get(self, id: int) -> OtpTemplate:
         """One template by its id.
@@ -390,8 +380,7 @@ class OtpTemplatesResource:
         Raises `InvalidParameterError` for a bad id, `NotFoundError` for an unknown one.
         """
         template_id = rules.integer(id, "id", TEMPLATE_IDS, "(a template id)")
-        answer = await self._client.one_api_request("GET", f"{TEMPLATES_PATH}/{template_id}")
-        return _template(self._client, answer)
+        return await one_object(self._client, "GET", f"{TEMPLATES_PATH}/{template_id}", OtpTemplate)
 
     def list(
         self,
@@ -412,7 +401,7 @@ class OtpTemplatesResource:
         """
         params: dict[str, str | int] = {}
         if status is not None:
-            params["filter[status]"] = _member(OtpTemplateStatus, status, "status")
+            params["filter[status]"] = OtpTemplateStatus.required(status, "status")
         return Pages(
             self._client,
             TEMPLATES_PATH,
@@ -441,10 +430,6 @@ def page_size_checked(value: object) -> int:
     return page_size(value, PAGE_SIZE_BOUNDS)
 
 
-def _template(client: AsyncBSG, answer: Answer) -> OtpTemplate:
-    return client._wire.structure(data_object(answer), OtpTemplate, http_status=answer.http_status)
-
-
 def _sender(value: object, field: str, *, sms: bool = True) -> str:
     """An SMS sender (3 to 11 letters, digits, spaces or signs, or 3 to 15 digits), or a
     Viber one (`sms=False`: 3 to 14 characters, as the Viber `alpha_name`; the description's
@@ -453,17 +438,7 @@ def _sender(value: object, field: str, *, sms: bool = True) -> str:
 
 
 def _channel(value: object) -> OtpChannel:
-    return OtpChannel(_member(OtpChannel, value, "channel"))
-
-
-def _member(enum: type[StatusEnum], value: object, field: str) -> str:
-    """A filter or option that must be one of `enum`'s values (a member or its text)."""
-    if isinstance(value, str):
-        found = enum.parse(value)
-        if isinstance(found, enum):
-            return str(found.value)
-    allowed = ", ".join(member.value for member in enum)
-    raise InvalidParameterError(field, value, f"expected one of: {allowed}")
+    return OtpChannel(OtpChannel.required(value, "channel"))
 
 
 def _countries(value: Iterable[str]) -> list[str]:

@@ -188,5 +188,5 @@ def _common(
         "description": rules.text(description, "description", max_length=TEXT_MAX),
         "purpose": rules.text(purpose, "purpose", max_length=TEXT_MAX),
         "site_url": url,
-        "comment": None if comment is None else rules.text(comment, "comment", max_length=TEXT_MAX),
+        "comment": rules.optional_text(comment, "comment", max_length=TEXT_MAX),
     }

@@ -84,8 +84,8 @@ class ShortLinksResource:
         if name is None and slug is None and target is None:
             raise InvalidParameterError("name", None, "give name, slug or target to change")
         payload = self._client._wire.short_link(
-            name=None if name is None else rules.text(name, "name", max_length=NAME_MAX),
-            slug=None if slug is None else rules.text(slug, "slug", max_length=SLUG_MAX),
+            name=rules.optional_text(name, "name", max_length=NAME_MAX),
+            slug=rules.optional_text(slug, "slug", max_length=SLUG_MAX),
             target=None if target is None else _target(target),
         )
         answer = await self._client.one_api_request("PUT", _path(LINKS_PATH, id), json=payload)
@@ -145,9 +145,7 @@ class ShortDomainsResource:
         payload = self._client._wire.short_domain(
             name=rules.text(name, "name", max_length=DOMAIN_MAX),
             slug_type=SlugType.required(slug_type, "slug_type"),
-            not_found_page=None
-            if not_found_page is None
-            else rules.http_url(not_found_page, "not_found_page"),
+            not_found_page=rules.optional_http_url(not_found_page, "not_found_page"),
         )
         return await post_unreferenced(self._client, DOMAINS_PATH, payload, ShortDomain)
 
@@ -167,10 +165,8 @@ class ShortDomainsResource:
         """Change a domain's `slug_type`, `not_found_page`, or make it the default."""
         payload = self._client._wire.short_domain(
             slug_type=None if slug_type is None else SlugType.required(slug_type, "slug_type"),
-            not_found_page=None
-            if not_found_page is None
-            else rules.http_url(not_found_page, "not_found_page"),
-            is_default=None if is_default is None else rules.boolean(is_default, "is_default"),
+            not_found_page=rules.optional_http_url(not_found_page, "not_found_page"),
+            is_default=rules.optional_boolean(is_default, "is_default"),
         )
         if not payload:
             raise InvalidParameterError(
@@ -211,10 +207,7 @@ def _pages(
     page_size: object,
     extra: dict[str, str | int] | None = None,
 ) -> Pages[T]:
-    first = rules.day(created_from, "created_from")
-    last = rules.day(created_to, "created_to")
-    if last < first:
-        raise InvalidParameterError("created_to", created_to, "must not be before created_from")
+    first, last = rules.days(created_from, created_to)
     if page_size not in PAGE_SIZES or isinstance(page_size, bool):
         raise InvalidParameterError(
             "page_size", page_size, "expected one of " + ", ".join(map(str, PAGE_SIZES))

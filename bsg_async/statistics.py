@@ -118,8 +118,8 @@ class StatisticsResource:
                 for index, number in enumerate(to)
             ],
             source=_choice(source, "source", SOURCES),
-            country=None if country is None else rules.text(country, "country", max_length=100),
-            operator=None if operator is None else rules.text(operator, "operator", max_length=100),
+            country=rules.optional_text(country, "country", max_length=100),
+            operator=rules.optional_text(operator, "operator", max_length=100),
             status=_choice(status, "status", STATUSES),
         )
         answer = await self._client.one_api_request(

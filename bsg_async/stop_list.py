@@ -13,8 +13,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from . import _validation as rules
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_items, page_size
-from ._search import search_pages
+from ._paging import DEFAULT_PAGE_SIZE, Pages
+from ._paging import page_size as checked_page_size
+from ._search import PAGE_SIZE_BOUNDS, Search
 from .errors import InvalidParameterError
 from .models.contacts import SearchCriterion, StopListChannel, StopListEntry
 
@@ -24,13 +25,13 @@ if TYPE_CHECKING:
 __all__ = ["StopListResource"]
 
 PATH = "/api/stoplist"
-PAGE_SIZE_BOUNDS = (15, 500)
 ADD_MAX = 1000
 REMOVE_MAX = 200
 SEARCH_FIELDS = MappingProxyType(
     {"id": "id", "phone": "phone", "created_at": "created_at", "channel": "type"}
 )
 SORT_FIELDS = frozenset({"id", "phone"})
+SEARCH = Search(f"{PATH}/search", StopListEntry, SEARCH_FIELDS, SORT_FIELDS)
 
 
 class StopListResource:
@@ -54,8 +55,8 @@ class StopListResource:
         numbers = _phones(phones)
         payload = self._client._wire.stop_list_add(numbers, _channels(channels))
         answer = await self._client.one_api_request("POST", f"{PATH}/attach", json=payload)
-        return self._client._wire.structure(
-            data_items(answer), tuple[StopListEntry, ...], http_status=answer.http_status
+        return self._client._wire.data_items(
+            answer.data, StopListEntry, http_status=answer.http_status
         )
 
     async def remove(
@@ -88,7 +89,8 @@ class StopListResource:
         ```
         """
         params = {} if channel is None else {"type": _channel(channel, "channel")}
-        return Pages(self._client, PATH, StopListEntry, limit=_page_size(page_size), params=params)
+        limit = checked_page_size(page_size, PAGE_SIZE_BOUNDS)
+        return Pages(self._client, PATH, StopListEntry, limit=limit, params=params)
 
     def search(
         self,
@@ -117,22 +119,14 @@ class StopListResource:
         params = {}
         if contact_list is not None:
             params["contact_group_id"] = rules.message_id(contact_list, "contact_list")
-        return search_pages(
+        return SEARCH.pages(
             self._client,
-            f"{PATH}/search",
-            StopListEntry,
             criteria,
-            fields=SEARCH_FIELDS,
-            sorts=SORT_FIELDS,
             sort=sort,
             descending=descending,
-            size=page_size,
+            page_size=page_size,
             params=params,
         )
-
-
-def _page_size(value: object) -> int:
-    return page_size(value, PAGE_SIZE_BOUNDS)
 
 
 def _phones(value: object) -> list[str]:
@@ -154,11 +148,7 @@ def _phones(value: object) -> list[str]:
 
 
 def _channel(value: object, field: str) -> str:
-    if isinstance(value, str):
-        parsed = StopListChannel.parse(value)
-        if isinstance(parsed, StopListChannel):
-            return parsed.value
-    raise InvalidParameterError(field, value, "expected 'sms', 'viber', 'rcs' or 'whatsapp'")
+    return StopListChannel.required(value, field)
 
 
 def _channels(value: object) -> list[str]:

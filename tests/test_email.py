@@ -124,6 +124,7 @@ async def test_a_plain_text_body_goes_as_body(
         ({"html": "x" * 100_001}, "html"),
         ({"text": ""}, "text"),
         ({"inlines": ["logo.png"]}, "inlines[0]"),
+        ({"inlines": [EmailInline("a.jpg", "a", "image/jpeg", PIXEL)] * 101}, "inlines"),
     ],
 )
 async def test_bad_email_arguments_are_refused_before_sending(

@@ -624,6 +624,7 @@ async def test_list_pages_through_every_session_with_the_filters(
         ({"created_from": "2022-12-01"}, "created_from"),
         ({"created_to": None}, "created_to"),
         ({"created_to": datetime(2022, 12, 31, 23, 0)}, "created_to"),
+        ({"created_to": date(2022, 11, 30)}, "created_to"),
         ({"status": "lost"}, "status"),
         ({"channel": "rcs"}, "channel"),
         ({"to": "123"}, "to"),

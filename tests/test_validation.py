@@ -873,6 +873,8 @@ def test_optional_rules_accept_none() -> None:
     assert rules.optional_reference(None) is None
     assert rules.optional_integer(None, "tariff", rules.TARIFF_RANGE) is None
     assert rules.optional_http_url(None, "image_url") is None
+    assert rules.optional_text(None, "name", max_length=5) is None
+    assert rules.optional_boolean(None, "is_default") is None
 
 
 def test_optional_rules_still_check_a_given_value() -> None:
@@ -881,10 +883,34 @@ def test_optional_rules_still_check_a_given_value() -> None:
     with pytest.raises(InvalidParameterError):
         rules.optional_http_url("ftp://x", "image_url")
     assert rules.optional_http_url("https://x.example/", "image_url") == "https://x.example/"
+    with pytest.raises(InvalidParameterError):
+        rules.optional_text("toolong", "name", max_length=5)
+    with pytest.raises(InvalidParameterError):
+        rules.optional_boolean(1, "is_default")
+    assert rules.optional_text("ok", "name", max_length=5) == "ok"
+    assert rules.optional_boolean(False, "is_default") is False
 
 
 def test_items_keeps_a_list_like_argument() -> None:
     assert rules.items((1, 2), "messages") == [1, 2]
+
+
+def test_items_refuses_a_count_outside_the_bounds_naming_the_count() -> None:
+    assert rules.items(["a@b.co"], "to", (1, 2), "addresses") == ["a@b.co"]
+    for value in ([], ["a", "b", "c"]):
+        with pytest.raises(InvalidParameterError) as caught:
+            rules.items(value, "to", (1, 2), "addresses")
+        assert caught.value.field == "to"
+        assert caught.value.value == f"{len(value)} addresses"
+        assert "expected 1 to 2 addresses" in str(caught.value)
+
+
+def test_items_of_a_kind_names_the_first_item_of_another_kind() -> None:
+    assert rules.items((1, 2), "ids", kind=int) == [1, 2]
+    with pytest.raises(InvalidParameterError) as caught:
+        rules.items([1, "2"], "ids", kind=int)
+    assert caught.value.field == "ids[1]"
+    assert caught.value.value == "2"
 
 
 @pytest.mark.parametrize(

@@ -143,11 +143,6 @@ def _check_validity(_instance: Any, attribute: attrs.Attribute[Any], value: Any)
         raise InvalidParameterError(attribute.name, value, "expected a timedelta or None")
 
 
-def _check_optional_bool(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        rules.boolean(value, attribute.name)
-
-
 @attrs.frozen
 class SmsFallback:
     """The SMS sent instead when the recipient cannot get a Viber or RCS message: one model
@@ -175,4 +170,6 @@ class SmsFallback:
     text: str = attrs.field(validator=non_blank())
     sender: str = attrs.field(validator=non_blank())
     validity: timedelta | None = attrs.field(default=None, validator=_check_validity)
-    check_stop_list: bool | None = attrs.field(default=None, validator=_check_optional_bool)
+    check_stop_list: bool | None = attrs.field(
+        default=None, validator=optional(checked(rules.boolean))
+    )

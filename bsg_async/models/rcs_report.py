@@ -6,11 +6,11 @@ Pure values; `bsg_async.webhooks` decodes them from the wire.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 import attrs
 
-from ._status import StatusEnum, UnknownStatus
+from ._report import MessageReport
+from ._status import StatusEnum
 
 __all__ = ["RcsClick", "RcsReport", "RcsStatus"]
 
@@ -54,7 +54,7 @@ class RcsStatus(StatusEnum):
 
 
 @attrs.frozen
-class RcsReport:
+class RcsReport(MessageReport[RcsStatus]):
     """One RCS status report, as BSG POSTs it to the account's "Callback URL for RCS".
 
     `id` is the message id, `to` the recipient (`msisdn` on the wire), `reference` your external id.
@@ -75,15 +75,6 @@ class RcsReport:
     ```
     """
 
-    id: int
-    status: RcsStatus | UnknownStatus
-    to: str | None = None
-    reference: str | None = None
-    time_in: datetime | None = None
-    time_sent: datetime | None = None
-    time_dr: datetime | None = None
-    price: Decimal | None = None
-    currency: str | None = None
     error: int = 0
     error_description: str | None = None
 

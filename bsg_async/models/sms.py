@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import attrs
 
 from .. import _validation as rules
 from ._checks import checked, non_blank, optional
-from ._status import StatusEnum, UnknownStatus
+from ._report import MessageReport
+from ._status import StatusEnum
 
 __all__ = ["SmsMessage", "SmsReport", "SmsStatus", "SmsTask"]
 
@@ -60,7 +61,7 @@ class SmsMessage:
 
 
 @attrs.frozen
-class SmsReport:
+class SmsReport(MessageReport[SmsStatus]):
     """The state of one SMS, as `bsg.sms.get` and `bsg.sms.get_by_reference` return it.
 
     Times are naive `datetime`s in the service's zone (undocumented) unless the client was given
@@ -68,16 +69,6 @@ class SmsReport:
     raw text) for a status the SDK does not know. `to` is the phone number (`msisdn` on the
     wire).
     """
-
-    id: int
-    status: SmsStatus | UnknownStatus
-    to: str | None = None
-    reference: str | None = None
-    time_in: datetime | None = None
-    time_sent: datetime | None = None
-    time_dr: datetime | None = None
-    price: Decimal | None = None
-    currency: str | None = None
 
 
 @attrs.frozen

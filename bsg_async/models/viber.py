@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +11,7 @@ import attrs
 from .. import _validation as rules
 from ..errors import InvalidParameterError
 from ._checks import checked, non_blank, optional
+from ._report import MessageReport
 from ._status import StatusEnum, UnknownStatus
 from .common import Recipient, SmsFallback
 from .sms import SmsStatus
@@ -121,20 +121,11 @@ class FallbackSms:
 
 
 @attrs.frozen
-class ViberReport:
+class ViberReport(MessageReport[ViberStatus]):
     """The state of one Viber message, as `bsg.viber.get` and `get_by_reference` return it.
 
     `fallback` lists the SMS sent in its place (empty when none was). Times and `to` as in
     `SmsReport`.
     """
 
-    id: int
-    status: ViberStatus | UnknownStatus
-    to: str | None = None
-    reference: str | None = None
-    time_in: datetime | None = None
-    time_sent: datetime | None = None
-    time_dr: datetime | None = None
-    price: Decimal | None = None
-    currency: str | None = None
     fallback: tuple[FallbackSms, ...] = ()

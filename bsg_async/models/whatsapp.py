@@ -45,11 +45,7 @@ def _items(kind: type[Any], field: str) -> Any:
     def validate(_instance: Any, _attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, tuple):
             raise InvalidParameterError(field, value, f"expected a list of {kind.__name__}")
-        for index, item in enumerate(value):
-            if not isinstance(item, kind):
-                raise InvalidParameterError(
-                    f"{field}[{index}]", item, f"expected a {kind.__name__}"
-                )
+        rules.items(value, field, kind=kind)
 
     return validate
 
