@@ -309,9 +309,9 @@ async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Out
     assert not await backend.renew(slow, 30)
     from bsg_async.outbox._models import RowOutcome
 
-    failed = [RowOutcome(r.reference, RowState.FAILED, error="slow") for r in slow.rows]
+    failed = [RowOutcome(r.seq, RowState.FAILED, error="slow") for r in slow.rows]
     assert await backend.release(slow, failed) == 0
-    sent = [RowOutcome(r.reference, RowState.SENT, message_id=7) for r in quick.rows]
+    sent = [RowOutcome(r.seq, RowState.SENT, message_id=7) for r in quick.rows]
     assert await backend.release(quick, sent) == 4
     rows = await all_rows(outbox, SMS.name)
     assert {(row.state, row.message_id, row.error) for row in rows} == {(RowState.SENT, 7, None)}

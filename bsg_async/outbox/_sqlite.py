@@ -350,7 +350,7 @@ class SqliteBackend:
         worker thread that waited for the event loop's GIL once per row (`executemany`)
         would hold the store's one connection for as long.
         """
-        document = outcomes_json(claim, outcomes)
+        document = outcomes_json(outcomes)
         done = release_done(claim, outcomes)
 
         def release(db: sqlite3.Connection) -> int:

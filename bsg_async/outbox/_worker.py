@@ -81,12 +81,13 @@ def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutc
     a fate to reconcile or a passing failure (until `max_attempts`, except connection
     failures and rate limits, which never end a row); else `failed`."""
     if isinstance(outcome, Sent):
+        price = outcome.price
         return RowOutcome(
-            row.reference,
+            row.seq,
             RowState.SENT,
-            message_id=outcome.id,
-            price=outcome.price,
-            currency=outcome.currency,
+            outcome.id,
+            None if price is None else str(price),
+            outcome.currency,
         )
     error = outcome.error
     uncertain = outcome.may_have_been_accepted
@@ -94,7 +95,7 @@ def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutc
     if not again and isinstance(error, _PASSING):
         again = row.attempts < max_attempts
     return RowOutcome(
-        row.reference,
+        row.seq,
         RowState.PENDING if again else RowState.FAILED,
         error_type=type(error).__name__,
         error_code=getattr(error, "code", None),
