@@ -15,7 +15,7 @@ outcome: `release` writes only rows the claim still holds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -338,7 +338,10 @@ class Worker:
             renewal.cancel()
             self._ending.discard((claim.id, claim.generation))
         self._held -= 1
-        if self._held == 0 or any(outcome.state is RowState.PENDING for outcome in outcomes):
+        states = [outcome.state for outcome in outcomes]
+        sent, failed = states.count(RowState.SENT), states.count(RowState.FAILED)
+        requeued = len(states) - sent - failed
+        if self._held == 0 or requeued:
             self._wake_claimers()  # rows pending again, or this worker may be done
         unreachable = len(errors) == len(outcomes) and all(
             isinstance(error, _UNREACHABLE) for error in errors
@@ -353,13 +356,9 @@ class Worker:
                 len(outcomes),
             )
         else:
-            for outcome in outcomes:
-                if outcome.state is RowState.SENT:
-                    counts.sent += 1
-                elif outcome.state is RowState.FAILED:
-                    counts.failed += 1
-                else:
-                    counts.requeued += 1
+            counts.sent += sent
+            counts.failed += failed
+            counts.requeued += requeued
         if self.options.progress is not None:
             self.options.progress(counts.report())
         for error in errors:
@@ -389,9 +388,14 @@ class Worker:
             wait = await self.backend.reserve(self.campaign_id, len(claim.rows), rate)
             if wait > 0:
                 await pace(wait)
-        groups: dict[str | None, list[ClaimedRow]] = {}
-        for row in claim.rows:
-            groups.setdefault(row.text, []).append(row)
+        groups: Mapping[str | None, Sequence[ClaimedRow]]
+        if len({row.text for row in claim.rows}) == 1:  # the usual case: one text for all
+            groups = {claim.rows[0].text: claim.rows}
+        else:
+            by_text: dict[str | None, list[ClaimedRow]] = {}
+            for row in claim.rows:
+                by_text.setdefault(row.text, []).append(row)
+            groups = by_text
         outcomes: list[RowOutcome] = []
         errors: list[BSGError] = []
         for text, rows in groups.items():
