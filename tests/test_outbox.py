@@ -295,6 +295,29 @@ async def test_an_expired_claim_is_taken_over_and_reconciled_by_reference(outbox
     assert all(row.message_id == fake.sms.find(row.reference).id for row in rows)  # type: ignore[union-attr]
 
 
+async def test_a_release_records_every_field_of_its_outcomes_as_given(outbox: Outbox) -> None:
+    from bsg_async.outbox._models import RowOutcome
+
+    await outbox.create_campaign(SMS)
+    await outbox.add(SMS.name, numbers(2))
+    campaign_id, _ = await outbox._campaign(SMS.name)
+    claim = await outbox._backend.claim(campaign_id, "w", 30)
+    assert claim is not None
+    first, second = claim.rows
+    outcomes = [
+        RowOutcome(first.seq, RowState.SENT, 2**62, "0.0125", "EUR"),
+        RowOutcome(second.seq, RowState.FAILED, None, None, None, "InvalidRequestError", 21,
+                   'numéro "invalide" \u2603', True),
+    ]  # fmt: skip
+    assert await outbox._backend.release(claim, outcomes) == 2
+    sent, failed = await all_rows(outbox, SMS.name)
+    assert (sent.state, sent.message_id, sent.price, sent.currency, sent.error) == (
+        RowState.SENT, 2**62, Decimal("0.0125"), "EUR", None)  # fmt: skip
+    assert (failed.state, failed.error_type, failed.error_code, failed.error) == (
+        RowState.FAILED, "InvalidRequestError", 21, 'numéro "invalide" \u2603')  # fmt: skip
+    assert failed.may_have_been_accepted and failed.message_id is None
+
+
 async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Outbox) -> None:
     await outbox.create_campaign(SMS)
     await outbox.add(SMS.name, numbers(4))
