@@ -280,7 +280,7 @@ async def run(args: argparse.Namespace) -> None:
                         ]
                         cases += [
                             (f"PostgreSQL, {n} worker{'s' * (n > 1)}", postgres_url, n)
-                            for n in (1, 2, 4)
+                            for n in args.workers
                         ]
                         for label, url, workers in cases:
                             await fake.reset()
@@ -330,6 +330,9 @@ def main() -> None:
     parser.add_argument("--load", type=int, default=1_000_000, help="rows in the load test")
     parser.add_argument("--postgres", help="an existing PostgreSQL database URL")
     parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS))
+    parser.add_argument(
+        "--workers", type=int, action="append", choices=(1, 2, 4), help="PostgreSQL workers"
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -338,6 +341,7 @@ def main() -> None:
     if args.quick:
         args.repeat, args.load = 1, 100_000
     args.workload = args.workload or ["viber", "sms"]
+    args.workers = args.workers or [1, 2, 4]
     anyio.run(run, args)
 
 

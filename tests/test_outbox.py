@@ -295,6 +295,29 @@ async def test_an_expired_claim_is_taken_over_and_reconciled_by_reference(outbox
     assert all(row.message_id == fake.sms.find(row.reference).id for row in rows)  # type: ignore[union-attr]
 
 
+async def test_a_release_records_every_field_of_its_outcomes_as_given(outbox: Outbox) -> None:
+    from bsg_async.outbox._models import RowOutcome
+
+    await outbox.create_campaign(SMS)
+    await outbox.add(SMS.name, numbers(2))
+    campaign_id, _ = await outbox._campaign(SMS.name)
+    claim = await outbox._backend.claim(campaign_id, "w", 30)
+    assert claim is not None
+    first, second = claim.rows
+    outcomes = [
+        RowOutcome(first.seq, RowState.SENT, 2**62, "0.0125", "EUR"),
+        RowOutcome(second.seq, RowState.FAILED, None, None, None, "InvalidRequestError", 21,
+                   'numéro "invalide" \u2603', True),
+    ]  # fmt: skip
+    assert await outbox._backend.release(claim, outcomes) == 2
+    sent, failed = await all_rows(outbox, SMS.name)
+    assert (sent.state, sent.message_id, sent.price, sent.currency, sent.error) == (
+        RowState.SENT, 2**62, Decimal("0.0125"), "EUR", None)  # fmt: skip
+    assert (failed.state, failed.error_type, failed.error_code, failed.error) == (
+        RowState.FAILED, "InvalidRequestError", 21, 'numéro "invalide" \u2603')  # fmt: skip
+    assert failed.may_have_been_accepted and failed.message_id is None
+
+
 async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Outbox) -> None:
     await outbox.create_campaign(SMS)
     await outbox.add(SMS.name, numbers(4))
@@ -309,9 +332,9 @@ async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Out
     assert not await backend.renew(slow, 30)
     from bsg_async.outbox._models import RowOutcome
 
-    failed = [RowOutcome(r.reference, RowState.FAILED, error="slow") for r in slow.rows]
+    failed = [RowOutcome(r.seq, RowState.FAILED, error="slow") for r in slow.rows]
     assert await backend.release(slow, failed) == 0
-    sent = [RowOutcome(r.reference, RowState.SENT, message_id=7) for r in quick.rows]
+    sent = [RowOutcome(r.seq, RowState.SENT, message_id=7) for r in quick.rows]
     assert await backend.release(quick, sent) == 4
     rows = await all_rows(outbox, SMS.name)
     assert {(row.state, row.message_id, row.error) for row in rows} == {(RowState.SENT, 7, None)}

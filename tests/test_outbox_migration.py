@@ -155,7 +155,7 @@ async def test_upgraded_chunks_are_claimed_as_the_rows_were_claimable(v2_url: st
         ]
         assert not fresh.resume
         for claim in (expired, handed, fresh):
-            sent = [RowOutcome(r.reference, RowState.SENT, message_id=7) for r in claim.rows]
+            sent = [RowOutcome(r.seq, RowState.SENT, message_id=7) for r in claim.rows]
             assert await backend.release(claim, sent) == len(sent)
         summary = await outbox.summary("old")
     assert summary.counts[RowState.SENT] == 7 and summary.counts[RowState.CLAIMED] == 2

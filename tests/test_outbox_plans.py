@@ -7,7 +7,6 @@ use (no timing), on a real PostgreSQL and on SQLite.
 from __future__ import annotations
 
 import sqlite3
-from decimal import Decimal
 from pathlib import Path
 
 from bsg_async import Recipient
@@ -81,7 +80,7 @@ async def claimed_chunk(
     assert isinstance(backend, _postgres.PostgresBackend)
     claim = await backend.claim(campaign_id, "w", 60)
     assert claim is not None and len(claim.rows) == CHUNK
-    outcomes = [RowOutcome(row.reference, RowState.SENT, message_id=1) for row in claim.rows]
+    outcomes = [RowOutcome(row.seq, RowState.SENT, message_id=1) for row in claim.rows]
     return backend, claim, outcomes
 
 
@@ -99,13 +98,13 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
         claim = await backend.claim(campaign_id, "w", 60)
         assert claim is not None and len(claim.rows) == CHUNK
         outcomes = [
-            RowOutcome(row.reference, RowState.SENT, message_id=2**62 + i, price=Decimal("0.01"))
+            RowOutcome(row.seq, RowState.SENT, message_id=2**62 + i, price="0.01")
             for i, row in enumerate(claim.rows)
         ]
         assert await backend.release(claim, outcomes) == CHUNK
         rows = [row async for row in outbox.results(CAMPAIGN.name)]
     sent = {row.reference: row.message_id for row in rows if row.state is RowState.SENT}
-    assert sent == {o.reference: o.message_id for o in outcomes}
+    assert sent == {row.reference: 2**62 + i for i, row in enumerate(claim.rows)}
     db = sqlite3.connect(tmp_path / "plans.db")
     try:
         plan = [

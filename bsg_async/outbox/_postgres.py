@@ -512,5 +512,5 @@ class PostgresBackend:
 def release_arguments(claim: Claim, outcomes: Sequence[RowOutcome]) -> tuple[Any, ...]:
     """The arguments of `_RELEASE`."""
     done = release_done(claim, outcomes)
-    document = outcomes_json(claim, outcomes)
+    document = outcomes_json(outcomes)
     return (claim.campaign_id, claim.id, claim.generation, done, document, CHANNEL)

@@ -49,6 +49,21 @@ FROM (
 WHERE r.seq = o.seq AND +r.chunk_id = :chunk AND r.state = 'pending'
 """
 
+# The chunk the next claim of campaign `?` (given twice) takes: an expired claim's (the oldest
+# expiry first), else a pending one (handed ones first); its id, whether its rows may have
+# been handed, whether it is taken over. One statement: the store's thread takes the GIL
+# back once per statement, and waits for it while the event loop is busy.
+_NEXT_CHUNK = f"""
+SELECT * FROM (
+    SELECT id, 1, 1 FROM bsg_outbox_chunks WHERE campaign_id = ? AND state = 'claimed'
+    AND expires_at < {_NOW} ORDER BY expires_at LIMIT 1)
+UNION ALL
+SELECT * FROM (
+    SELECT id, handed, 0 FROM bsg_outbox_chunks WHERE campaign_id = ? AND state = 'pending'
+    ORDER BY handed DESC, id LIMIT 1)
+LIMIT 1
+"""
+
 _STATE = "CASE WHEN r.state = 'pending' AND c.state = 'claimed' THEN 'claimed' ELSE r.state END"
 
 STATE_COUNTS = (
@@ -288,46 +303,37 @@ class SqliteBackend:
         """Claim a chunk: an expired claim's, else a pending one (handed ones first); a chunk
         left without unfinished rows is marked done and the next one claimed."""
 
-        def claim(db: sqlite3.Connection) -> Claim | None:
+        def claim(db: sqlite3.Connection) -> tuple[int, int, int, int, str] | None:
             while True:
-                found = (
-                    db.execute(
-                        "SELECT id, 1, 1 FROM bsg_outbox_chunks WHERE campaign_id = ? AND "
-                        f"state = 'claimed' AND expires_at < {_NOW} ORDER BY expires_at LIMIT 1",
-                        (campaign_id,),
-                    ).fetchone()
-                    or db.execute(
-                        "SELECT id, handed, 0 FROM bsg_outbox_chunks WHERE campaign_id = ? "
-                        "AND state = 'pending' ORDER BY handed DESC, id LIMIT 1",
-                        (campaign_id,),
-                    ).fetchone()
-                )
+                found = db.execute(_NEXT_CHUNK, (campaign_id, campaign_id)).fetchone()
                 if found is None:
                     return None
                 chunk, handed, taken = found
-                (attempts,) = db.execute(
+                # The rows as one JSON value returned by the claim's statement: one step, so
+                # this thread takes the GIL back once, not once per row.
+                attempts, document = db.execute(
                     "UPDATE bsg_outbox_chunks SET state = 'claimed', handed = 1, "
                     f"attempts = attempts + 1, worker = ?, expires_at = {_NOW} + ? "
-                    "WHERE id = ? RETURNING attempts",
+                    "WHERE id = ? RETURNING attempts, (SELECT json_group_array(json_array("
+                    "seq, reference, msisdn, text)) FROM bsg_outbox_rows "
+                    "WHERE chunk_id = bsg_outbox_chunks.id AND state = 'pending')",
                     (worker, lease, chunk),
                 ).fetchone()
-                # The rows as one JSON value: one step of the statement, so this thread takes
-                # the GIL back once, not once per row.
-                (document,) = db.execute(
-                    "SELECT json_group_array(json_array(seq, reference, msisdn, text)) "
-                    "FROM bsg_outbox_rows WHERE chunk_id = ? AND state = 'pending'",
-                    (chunk,),
-                ).fetchone()
-                rows = claimed_rows(document, attempts)
-                if rows:
-                    return Claim(chunk, campaign_id, bool(handed), rows, bool(taken), attempts)
+                if document != "[]":
+                    return chunk, handed, taken, attempts, document
                 db.execute(
                     "UPDATE bsg_outbox_chunks SET state = 'done', worker = NULL, "
                     "expires_at = NULL WHERE id = ?",
                     (chunk,),
                 )
 
-        return await self._call(self._transaction, claim)
+        found = await self._call(self._transaction, claim)
+        if found is None:
+            return None
+        # Decoded here, once the store's one connection is free for the next statement.
+        chunk, handed, taken, attempts, document = found
+        rows = claimed_rows(document, attempts)
+        return Claim(chunk, campaign_id, bool(handed), rows, bool(taken), attempts)
 
     async def renew(self, claim: Claim, lease: float) -> bool:
         """Extend the lease; `False` if the claim was taken over."""
@@ -350,7 +356,7 @@ class SqliteBackend:
         worker thread that waited for the event loop's GIL once per row (`executemany`)
         would hold the store's one connection for as long.
         """
-        document = outcomes_json(claim, outcomes)
+        document = outcomes_json(outcomes)
         done = release_done(claim, outcomes)
 
         def release(db: sqlite3.Connection) -> int:

@@ -15,7 +15,7 @@ outcome: `release` writes only rows the claim still holds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -81,12 +81,13 @@ def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutc
     a fate to reconcile or a passing failure (until `max_attempts`, except connection
     failures and rate limits, which never end a row); else `failed`."""
     if isinstance(outcome, Sent):
+        price = outcome.price
         return RowOutcome(
-            row.reference,
+            row.seq,
             RowState.SENT,
-            message_id=outcome.id,
-            price=outcome.price,
-            currency=outcome.currency,
+            outcome.id,
+            None if price is None else str(price),
+            outcome.currency,
         )
     error = outcome.error
     uncertain = outcome.may_have_been_accepted
@@ -94,7 +95,7 @@ def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutc
     if not again and isinstance(error, _PASSING):
         again = row.attempts < max_attempts
     return RowOutcome(
-        row.reference,
+        row.seq,
         RowState.PENDING if again else RowState.FAILED,
         error_type=type(error).__name__,
         error_code=getattr(error, "code", None),
@@ -337,7 +338,10 @@ class Worker:
             renewal.cancel()
             self._ending.discard((claim.id, claim.generation))
         self._held -= 1
-        if self._held == 0 or any(outcome.state is RowState.PENDING for outcome in outcomes):
+        states = [outcome.state for outcome in outcomes]
+        sent, failed = states.count(RowState.SENT), states.count(RowState.FAILED)
+        requeued = len(states) - sent - failed
+        if self._held == 0 or requeued:
             self._wake_claimers()  # rows pending again, or this worker may be done
         unreachable = len(errors) == len(outcomes) and all(
             isinstance(error, _UNREACHABLE) for error in errors
@@ -352,13 +356,9 @@ class Worker:
                 len(outcomes),
             )
         else:
-            for outcome in outcomes:
-                if outcome.state is RowState.SENT:
-                    counts.sent += 1
-                elif outcome.state is RowState.FAILED:
-                    counts.failed += 1
-                else:
-                    counts.requeued += 1
+            counts.sent += sent
+            counts.failed += failed
+            counts.requeued += requeued
         if self.options.progress is not None:
             self.options.progress(counts.report())
         for error in errors:
@@ -388,9 +388,14 @@ class Worker:
             wait = await self.backend.reserve(self.campaign_id, len(claim.rows), rate)
             if wait > 0:
                 await pace(wait)
-        groups: dict[str | None, list[ClaimedRow]] = {}
-        for row in claim.rows:
-            groups.setdefault(row.text, []).append(row)
+        groups: Mapping[str | None, Sequence[ClaimedRow]]
+        if len({row.text for row in claim.rows}) == 1:  # the usual case: one text for all
+            groups = {claim.rows[0].text: claim.rows}
+        else:
+            by_text: dict[str | None, list[ClaimedRow]] = {}
+            for row in claim.rows:
+                by_text.setdefault(row.text, []).append(row)
+            groups = by_text
         outcomes: list[RowOutcome] = []
         errors: list[BSGError] = []
         for text, rows in groups.items():
