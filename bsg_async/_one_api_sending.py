@@ -47,7 +47,7 @@ from .errors import (
 from .models import Recipient
 from .models.batch import Failed, Outcome, Sent
 from .models.campaigns import CampaignTarget
-from .models.one_api import Campaign, OneApiMessage
+from .models.one_api import Campaign, MessageInfo, OneApiMessage
 
 if TYPE_CHECKING:
     from ._transport import Answer
@@ -59,6 +59,7 @@ __all__ = [
     "held_campaign",
     "held_message",
     "post_keyed",
+    "post_message",
     "post_referenced",
     "post_campaign",
     "post_unreferenced",
@@ -107,6 +108,18 @@ async def post_referenced(
         return structured(client, answer, result)
     except UnexpectedResponseError as error:
         return await recover(error)
+
+
+async def post_message(
+    client: AsyncBSG, path: str, payload: Mapping[str, Any], reference: str, to: str
+) -> MessageInfo:
+    """POST a one-message send (no campaign) through `post_referenced`, reconciled by the
+    message's `reference` (sent to `to`); return its `MessageInfo`."""
+
+    async def recover(error: BSGError) -> MessageInfo:
+        return (await held_message(client, error, reference, to)).to_message_info()
+
+    return await post_referenced(client, path, payload, MessageInfo, recover)
 
 
 async def post_unreferenced(

@@ -32,14 +32,10 @@ from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import (
     campaign_stream,
-    held_message,
     post_campaign,
-    post_referenced,
+    post_message,
 )
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .errors import (
-    BSGError,
-)
 from .models import Recipient, SmsFallback
 from .models.one_api import (
     Campaign,
@@ -133,11 +129,7 @@ class RcsResource:
         url = campaign_args.callback(callback_url)
         payload = self._client._wire.rcs_message(number, ref, content, callback_url=url)
         client = self._client
-
-        async def recover(error: BSGError) -> MessageInfo:
-            return (await held_message(client, error, ref, number)).to_message_info()
-
-        return await post_referenced(client, SEND_PATH, payload, MessageInfo, recover)
+        return await post_message(client, SEND_PATH, payload, ref, number)
 
     async def send_campaign(
         self,

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
-from ._one_api_sending import held_campaign, held_message, post_referenced
-from .errors import BSGError, InvalidParameterError
+from ._one_api_sending import post_campaign, post_message
+from .errors import InvalidParameterError
 from .models import Recipient, SmsFallback
+from .models.campaigns import CampaignTarget
 from .models.one_api import Campaign, MessageInfo
 from .models.whatsapp import WhatsAppContent, WhatsAppTemplate
 from .rcs import CAMPAIGN_MAX_PHONES
@@ -86,11 +87,7 @@ class WhatsAppResource:
         url = campaign_args.callback(callback_url)
         client = self._client
         payload = client._wire.whatsapp_message(number, ref, content, callback_url=url)
-
-        async def recover(error: BSGError) -> MessageInfo:
-            return (await held_message(client, error, ref, number)).to_message_info()
-
-        return await post_referenced(client, SEND_PATH, payload, MessageInfo, recover)
+        return await post_message(client, SEND_PATH, payload, ref, number)
 
     async def send_campaign(
         self,
@@ -126,12 +123,8 @@ class WhatsAppResource:
         start = campaign_args.start(self._client, start_at)
         client = self._client
         payload = client._wire.whatsapp_campaign(recipients, content, start_at=start)
-        first_number, first_ref = recipients[0]
-
-        async def recover(error: BSGError) -> Campaign:
-            return await held_campaign(client, error, first_ref, first_number)
-
-        return await post_referenced(client, CAMPAIGN_PATH, payload, Campaign, recover)
+        target = CampaignTarget(phones=tuple(recipients))
+        return await post_campaign(client, CAMPAIGN_PATH, payload, target)
 
 
 def _content(
