@@ -9,14 +9,15 @@ is read back by reference with `_exactly_once`, whose docstring tells the whole 
 is only the legacy API's part of it: the matching, and the lookup (a status read by reference).
 
 The outcomes are the batcher's `Sent` and `Failed`; `send_result` presents them as the
-`SendResult` of a single request. `single_receipt` does the same for a one-recipient send.
+`SendResult` of a single request. `post_single` sends a one-recipient request and gives its
+`Receipt` the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ._converter import Wire, WireBatch, WireEntry
 from ._exactly_once import Chunk, Held, HeldLookup, Pending, read_back, reconcilable, resolve
@@ -31,7 +32,10 @@ from .errors import (
 from .models import Receipt, Recipient, Rejection, SendResult
 from .models.batch import Failed, Outcome, Sent
 
-__all__ = ["Chunk", "Post", "send_chunk", "send_result", "single_receipt", "recover_duplicate"]
+if TYPE_CHECKING:
+    from .client import AsyncBSG
+
+__all__ = ["Chunk", "Post", "post_single", "send_chunk", "send_result"]
 
 Post = Callable[[list[Recipient]], Awaitable[Answer]]
 """Sends the request for these recipients (through the pipeline) and returns its answer."""
@@ -86,6 +90,19 @@ def _refusal(
 
 
 # -- one recipient ---------------------------------------------------------------------------
+
+
+async def post_single(
+    client: AsyncBSG, path: str, payload: Any, recipient: Recipient, lookup: Lookup
+) -> Receipt:
+    """POST the one-recipient send `payload` (a message, an HLR lookup) to `path` and return
+    its receipt, or raise its typed error; a "reference already exists" after an attempt that
+    may have been accepted is resolved by `lookup`."""
+    try:
+        answer = await client.legacy_request("POST", path, json=payload, send=True)
+    except DuplicateReferenceError as error:
+        return await recover_duplicate(error, recipient, lookup)
+    return await single_receipt(client._wire, answer, recipient, lookup)
 
 
 async def single_receipt(

@@ -11,12 +11,12 @@ from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
-from ._sending import Chunk, Post, recover_duplicate, send_chunk, send_result, single_receipt
+from ._sending import Chunk, Post, post_single, send_chunk, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
 from .batch import _check_batch_options as check_batch_options
 from .batch import _read_many as read_many
-from .errors import DuplicateReferenceError, InvalidParameterError
+from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
 from .models.batch import LookupFailed, Outcome
 from .models.campaigns import CampaignTarget
@@ -82,13 +82,9 @@ class SmsResource:
             sender=rules.sender(sender),
             options=_options(validity, tariff, two_way),
         )
-        try:
-            answer = await self._client.legacy_request(
-                "POST", "/sms/create", json=payload, send=True
-            )
-        except DuplicateReferenceError as error:
-            return await recover_duplicate(error, recipient, self.get_by_reference)
-        return await single_receipt(self._client._wire, answer, recipient, self.get_by_reference)
+        return await post_single(
+            self._client, "/sms/create", payload, recipient, self.get_by_reference
+        )
 
     async def send_bulk(
         self,
