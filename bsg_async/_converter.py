@@ -1140,19 +1140,14 @@ class Wire:
 
     @staticmethod
     def sms_campaign(
-        target: CampaignTarget,
-        *,
-        text: str,
-        sender: str,
-        options: CampaignOptions,
-        short_links: Sequence[SmsShortLink] = (),
+        target: CampaignTarget, content: SmsChannel, *, options: CampaignOptions
     ) -> dict[str, Any]:
         """The body of a One-API SMS campaign (`sms/send`: phone numbers as integers, as the
         description types them; `sms/send-groups`: `groups`), with its `short_links`."""
         body = _target(target, numbers=int)
-        body["sender"], body["text"] = sender, text
-        if short_links:
-            body["short_links"] = [_short_link_json(link) for link in short_links]
+        body["sender"], body["text"] = content.sender, content.text
+        if content.short_links:
+            body["short_links"] = [_short_link_json(link) for link in content.short_links]
         body.update(_campaign_options(options))
         return body
 

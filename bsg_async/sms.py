@@ -19,7 +19,7 @@ from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
 from .models.batch import LookupFailed, Outcome
-from .models.campaigns import CampaignTarget
+from .models.campaigns import CampaignOptions, CampaignTarget
 from .models.channels import SMS_TEXT_MAX, SmsChannel, SmsShortLink
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign
@@ -340,20 +340,10 @@ class SmsResource:
         """
         content = SmsChannel(text=text, sender=sender, short_links=short_links)
         target = campaign_args.target(to, contact_lists, max_phones=MAX_CAMPAIGN_PHONES)
-        payload = self._client._wire.sms_campaign(
-            target,
-            text=content.text,
-            sender=content.sender,
-            short_links=content.short_links,
-            options=campaign_args.options(
-                self._client,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                transliterate=transliterate,
-                callback_url=callback_url,
-            ),
+        options = _campaign_options(
+            self._client, start_at, tariff, validity, transliterate, callback_url
         )
+        payload = self._client._wire.sms_campaign(target, content, options=options)
         path = CAMPAIGN_GROUPS_PATH if target.contact_lists else CAMPAIGN_PATH
         return await post_campaign(self._client, path, payload, target)
 
@@ -409,13 +399,7 @@ class SmsResource:
         rules.unique_references((entry[1] for entry in fixed), "messages.reference")
         payload = self._client._wire.sms_campaign_individual(
             fixed,
-            campaign_args.options(
-                self._client,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                callback_url=callback_url,
-            ),
+            _campaign_options(self._client, start_at, tariff, validity, None, callback_url),
             transliterate=rules.optional_boolean(transliterate, "transliterate"),
         )
         target = CampaignTarget(phones=tuple((entry[0], entry[1]) for entry in fixed))
@@ -457,24 +441,10 @@ class SmsResource:
         """
         wire, client = self._client._wire, self._client
         content = SmsChannel(text=text, sender=sender, short_links=short_links)
-        options = campaign_args.options(
-            client,
-            start_at=start_at,
-            tariff=tariff,
-            validity=validity,
-            transliterate=transliterate,
-            callback_url=callback_url,
-        )
+        options = _campaign_options(client, start_at, tariff, validity, transliterate, callback_url)
 
         def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
-            target = CampaignTarget(phones=tuple(phones))
-            return wire.sms_campaign(
-                target,
-                text=content.text,
-                sender=content.sender,
-                short_links=content.short_links,
-                options=options,
-            )
+            return wire.sms_campaign(CampaignTarget(phones=tuple(phones)), content, options=options)
 
         return campaign_stream(
             client,
@@ -498,6 +468,26 @@ class SmsResource:
 
     The keywords, their checks and the contract are those of `stream_campaign_many`.
     """
+
+
+def _campaign_options(
+    client: AsyncBSG,
+    start_at: object,
+    tariff: object,
+    validity: object,
+    transliterate: object,
+    callback_url: object,
+) -> CampaignOptions:
+    """`campaign_args.options` of an SMS campaign: the keywords its send methods share,
+    checked."""
+    return campaign_args.options(
+        client,
+        start_at=start_at,
+        tariff=tariff,
+        validity=validity,
+        transliterate=transliterate,
+        callback_url=callback_url,
+    )
 
 
 def _options(validity: timedelta | None, tariff: int | None, two_way: bool) -> dict[str, int]:

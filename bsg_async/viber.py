@@ -21,7 +21,6 @@ from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
 from .models.batch import LookupFailed, Outcome
-from .models.campaigns import CampaignOptions
 from .models.channels import MessageChannel, SmsChannel, ViberChannel
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign
@@ -342,8 +341,8 @@ class ViberResource:
             target.phones,
             content,
             fallback,
-            options=self._campaign_options(
-                start_at, tariff, validity, add_to_contact_book, check_stop_list
+            options=campaign_args.contact_book_options(
+                self._client, start_at, tariff, validity, add_to_contact_book, check_stop_list
             ),
         )
         return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
@@ -381,8 +380,8 @@ class ViberResource:
             button_url=button_url,
         )
         fallback = campaign_args.sms_fallback(sms_fallback)
-        options = self._campaign_options(
-            start_at, tariff, validity, add_to_contact_book, check_stop_list
+        options = campaign_args.contact_book_options(
+            self._client, start_at, tariff, validity, add_to_contact_book, check_stop_list
         )
         wire, client = self._client._wire, self._client
 
@@ -410,23 +409,6 @@ class ViberResource:
 
     The keywords, their checks and the contract are those of `stream_campaign_many`.
     """
-
-    def _campaign_options(
-        self,
-        start_at: object,
-        tariff: object,
-        validity: object,
-        add_to_contact_book: object,
-        check_stop_list: object,
-    ) -> CampaignOptions:
-        return campaign_args.options(
-            self._client,
-            start_at=start_at,
-            tariff=tariff,
-            validity=validity,
-            add_to_contact_book=add_to_contact_book,
-            check_stop_list=check_stop_list,
-        )
 
 
 def _options(validity: timedelta | None, tariff: int | None) -> dict[str, int]:
