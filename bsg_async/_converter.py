@@ -988,18 +988,20 @@ class Wire:
         return {**options, "messages": [_viber_message(template, recipients)]}
 
     @staticmethod
-    def rcs_message(
-        to: str, reference: str, content: RcsSendFields, *, callback_url: str | None
+    def channel_message(
+        to: str, reference: str, content: ChannelSend, *, callback_url: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS message to one phone (`phone.number`, `reference_id`)."""
-        return _one_phone(to, reference, _rcs(content), callback_url)
+        """The body of a One-API RCS or WhatsApp message to one phone (`phone.number`,
+        `reference_id`)."""
+        return _one_phone(to, reference, _send_fields(content), callback_url)
 
     @staticmethod
-    def rcs_campaign(
-        phones: Sequence[tuple[str, str]], content: RcsSendFields, *, start_at: str | None
+    def channel_campaign(
+        phones: Sequence[tuple[str, str]], content: ChannelSend, *, start_at: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS campaign to `(number, reference)` phones (`phones`)."""
-        return _phones(phones, _rcs(content), start_at)
+        """The body of a One-API RCS or WhatsApp campaign to `(number, reference)` phones
+        (`phones`)."""
+        return _phones(phones, _send_fields(content), start_at)
 
     @staticmethod
     def rcs_contact_lists(
@@ -1116,20 +1118,6 @@ class Wire:
         if options.dry_run:
             fields["dry_run"] = True
         return _one_phone(number, reference, fields, options.callback_url)
-
-    @staticmethod
-    def whatsapp_message(
-        number: str, reference: str, content: WhatsAppContent, *, callback_url: str | None
-    ) -> dict[str, Any]:
-        """The body of a One-API WhatsApp template message to one phone."""
-        return _one_phone(number, reference, _whatsapp(content), callback_url)
-
-    @staticmethod
-    def whatsapp_campaign(
-        phones: Sequence[tuple[str, str]], content: WhatsAppContent, *, start_at: str | None
-    ) -> dict[str, Any]:
-        """The body of a One-API WhatsApp campaign to `(number, reference)` phones."""
-        return _phones(phones, _whatsapp(content), start_at)
 
     # -- One-API campaigns: SMS, Viber, any channel, price -----------------------------------
 
@@ -1503,6 +1491,15 @@ def _inline_json(inline: EmailInline) -> dict[str, str]:
         "content_type": inline.content_type,
         "content": base64.b64encode(inline.content).decode("ascii"),
     }
+
+
+ChannelSend = RcsSendFields | WhatsAppContent
+"""What a One-API RCS or WhatsApp send carries besides its phones, checked."""
+
+
+def _send_fields(content: ChannelSend) -> dict[str, Any]:
+    """The fields of an RCS or WhatsApp send, in wire form."""
+    return _rcs(content) if isinstance(content, RcsSendFields) else _whatsapp(content)
 
 
 def _rcs(content: RcsSendFields) -> dict[str, Any]:

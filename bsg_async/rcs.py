@@ -127,7 +127,7 @@ class RcsResource:
             check_stop_list=check_stop_list,
         )
         url = campaign_args.callback(callback_url)
-        payload = self._client._wire.rcs_message(number, ref, content, callback_url=url)
+        payload = self._client._wire.channel_message(number, ref, content, callback_url=url)
         client = self._client
         return await post_message(client, SEND_PATH, payload, ref, number)
 
@@ -191,7 +191,7 @@ class RcsResource:
         if target.contact_lists:
             payload = wire.rcs_contact_lists(target.contact_lists, content, start_at=start)
             return await post_campaign(self._client, GROUPS_PATH, payload, target)
-        payload = wire.rcs_campaign(target.phones, content, start_at=start)
+        payload = wire.channel_campaign(target.phones, content, start_at=start)
         return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
 
     def stream_campaign_many(
@@ -231,7 +231,7 @@ class RcsResource:
         wire = self._client._wire
 
         def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
-            return wire.rcs_campaign(phones, content, start_at=start)
+            return wire.channel_campaign(phones, content, start_at=start)
 
         return campaign_stream(
             self._client,
@@ -267,7 +267,8 @@ def _content(
     add_to_contact_book: object,
     check_stop_list: object,
 ) -> RcsSendFields:
-    """What every RCS send shares, validated (the codec writes it: `Wire.rcs_*`)."""
+    """What every RCS send shares, validated (the codec writes it: `Wire.channel_*`,
+    `Wire.rcs_contact_lists`)."""
     fallback, fallback_validity = campaign_args.sms_fallback(sms_fallback)
     return RcsSendFields(
         sender=rules.sender(sender, max_length=SENDER_MAX),

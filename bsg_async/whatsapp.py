@@ -86,7 +86,7 @@ class WhatsAppResource:
         content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
         url = campaign_args.callback(callback_url)
         client = self._client
-        payload = client._wire.whatsapp_message(number, ref, content, callback_url=url)
+        payload = client._wire.channel_message(number, ref, content, callback_url=url)
         return await post_message(client, SEND_PATH, payload, ref, number)
 
     async def send_campaign(
@@ -122,7 +122,7 @@ class WhatsAppResource:
         content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
         start = campaign_args.start(self._client, start_at)
         client = self._client
-        payload = client._wire.whatsapp_campaign(recipients, content, start_at=start)
+        payload = client._wire.channel_campaign(recipients, content, start_at=start)
         target = CampaignTarget(phones=tuple(recipients))
         return await post_campaign(client, CAMPAIGN_PATH, payload, target)
 
@@ -134,7 +134,7 @@ def _content(
     add_to_contact_book: object,
     check_stop_list: object,
 ) -> WhatsAppContent:
-    """What every WhatsApp send shares, validated (the codec writes it: `Wire.whatsapp_*`)."""
+    """What every WhatsApp send shares, validated (the codec writes it: `Wire.channel_*`)."""
     if not isinstance(template, WhatsAppTemplate):
         raise InvalidParameterError("template", template, "expected a WhatsAppTemplate")
     fallback, fallback_validity = campaign_args.sms_fallback(sms_fallback)
