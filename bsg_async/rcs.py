@@ -33,7 +33,7 @@ from ._many import send_form
 from ._one_api_sending import (
     campaign_stream,
     post_campaign,
-    post_message,
+    send_message,
 )
 from .batch import OutcomeStream, ProgressCallback, Recipients
 from .models import Recipient, SmsFallback
@@ -114,8 +114,6 @@ class RcsResource:
         answer came after all retries (then `may_have_been_accepted` tells whether the service
         may hold the message).
         """
-        number = campaign_args.phone(to, "to")
-        ref = campaign_args.reference(reference, "reference")
         content = _content(
             sender=sender,
             text=text,
@@ -126,10 +124,7 @@ class RcsResource:
             add_to_contact_book=add_to_contact_book,
             check_stop_list=check_stop_list,
         )
-        url = campaign_args.callback(callback_url)
-        payload = self._client._wire.channel_message(number, ref, content, callback_url=url)
-        client = self._client
-        return await post_message(client, SEND_PATH, payload, ref, number)
+        return await send_message(self._client, SEND_PATH, to, reference, content, callback_url)
 
     async def send_campaign(
         self,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
-from ._one_api_sending import post_campaign, post_message
+from ._one_api_sending import post_campaign, send_message
 from .errors import InvalidParameterError
 from .models import Recipient, SmsFallback
 from .models.campaigns import CampaignTarget
@@ -81,13 +81,8 @@ class WhatsAppResource:
         answer came after all retries (then `may_have_been_accepted` tells whether the service
         may hold the message).
         """
-        number = campaign_args.phone(to, "to")
-        ref = campaign_args.reference(reference, "reference")
         content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
-        url = campaign_args.callback(callback_url)
-        client = self._client
-        payload = client._wire.channel_message(number, ref, content, callback_url=url)
-        return await post_message(client, SEND_PATH, payload, ref, number)
+        return await send_message(self._client, SEND_PATH, to, reference, content, callback_url)
 
     async def send_campaign(
         self,
