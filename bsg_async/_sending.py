@@ -33,9 +33,10 @@ from .models import Receipt, Recipient, Rejection, SendResult
 from .models.batch import Failed, Outcome, Sent
 
 if TYPE_CHECKING:
+    from .batch import OutcomeStream, ProgressCallback, Recipients
     from .client import AsyncBSG
 
-__all__ = ["Chunk", "Post", "post_single", "send_chunk", "send_result"]
+__all__ = ["Chunk", "Post", "chunk_stream", "post_single", "send_chunk", "send_result"]
 
 Post = Callable[[list[Recipient]], Awaitable[Answer]]
 """Sends the request for these recipients (through the pipeline) and returns its answer."""
@@ -162,6 +163,32 @@ async def send_chunk(
             for index, recipient in chunk
         ]
     return outcomes
+
+
+def chunk_stream(
+    wire: Wire,
+    to: Recipients,
+    post: Post,
+    lookup: Lookup,
+    *,
+    max_chunk: int,
+    chunk_size: int,
+    concurrency: int,
+    on_progress: ProgressCallback | None,
+    resume: bool,
+) -> OutcomeStream:
+    """The `OutcomeStream` of a legacy high-volume send (`stream_many`): chunks of
+    `chunk_size` (1 to `max_chunk`) recipients, each sent by `send_chunk` with `post`."""
+    # Imported here: `batch` imports this module (for `Chunk`).
+    from .batch import OutcomeStream
+    from .batch import _check_batch_options as check_batch_options
+
+    size, workers = check_batch_options(chunk_size, concurrency, max_chunk=max_chunk)
+
+    async def send(chunk: Chunk) -> list[Outcome]:
+        return await send_chunk(wire, chunk, post, lookup, resume=resume)
+
+    return OutcomeStream(to, send, chunk_size=size, concurrency=workers, on_progress=on_progress)
 
 
 async def send_result(

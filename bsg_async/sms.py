@@ -11,14 +11,13 @@ from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
-from ._sending import Chunk, Post, post_single, send_chunk, send_result
+from ._sending import Post, chunk_stream, post_single, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .batch import _check_batch_options as check_batch_options
 from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
-from .models.batch import LookupFailed, Outcome
+from .models.batch import LookupFailed
 from .models.campaigns import CampaignOptions, CampaignTarget
 from .models.channels import SMS_TEXT_MAX, SmsChannel, SmsShortLink
 from .models.legacy import PriceQuote
@@ -161,14 +160,16 @@ class SmsResource:
         same keywords and returns every outcome at once.
         """
         post = self._bulk_poster(text, sender, validity, tariff, two_way)
-        size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
-        wire, lookup = self._client._wire, self.get_by_reference
-
-        async def send(chunk: Chunk) -> list[Outcome]:
-            return await send_chunk(wire, chunk, post, lookup, resume=resume)
-
-        return OutcomeStream(
-            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+        return chunk_stream(
+            self._client._wire,
+            to,
+            post,
+            self.get_by_reference,
+            max_chunk=MAX_SMS_CHUNK,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            resume=resume,
         )
 
     send_many = send_form(stream_many)

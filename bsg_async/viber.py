@@ -13,14 +13,13 @@ from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
-from ._sending import Chunk, send_chunk, send_result
+from ._sending import chunk_stream, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .batch import _check_batch_options as check_batch_options
 from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
-from .models.batch import LookupFailed, Outcome
+from .models.batch import LookupFailed
 from .models.channels import MessageChannel, SmsChannel, ViberChannel
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign
@@ -208,20 +207,20 @@ class ViberResource:
         )
         options = _options(validity, tariff)
         wire = self._client._wire
-        size, workers = check_batch_options(
-            chunk_size, concurrency, max_chunk=rules.VIBER_MAX_RECIPIENTS
-        )
-
-        lookup = self.get_by_reference
 
         async def post(recipients: list[Recipient]) -> Answer:
             return await self._create(wire.viber_to(template, recipients, options=options))
 
-        async def send(chunk: Chunk) -> list[Outcome]:
-            return await send_chunk(wire, chunk, post, lookup, resume=resume)
-
-        return OutcomeStream(
-            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+        return chunk_stream(
+            wire,
+            to,
+            post,
+            self.get_by_reference,
+            max_chunk=rules.VIBER_MAX_RECIPIENTS,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            resume=resume,
         )
 
     send_many = send_form(stream_many)
