@@ -1110,9 +1110,7 @@ class Wire:
     ) -> dict[str, Any]:
         """The body of a One-API universal send: one phone, its chain of channels (each
         channel's content under its name), and the options given."""
-        fields: dict[str, Any] = {"channels": [_channel_name(channel) for channel in channels]}
-        for channel in channels:
-            fields[_channel_name(channel)] = _channel_json(channel)
+        fields = _chain_json(channels)
         fields.update(_given(options, _UNIVERSAL_OPTIONS))
         fields.update(options.validity)
         if options.dry_run:
@@ -1186,12 +1184,8 @@ class Wire:
         """The body of the any-channel campaign (`campaigns/send`): `channels` by priority,
         each channel's content under its name, the recipients under `recipients`, and
         `dry_run` when the request is only to be checked."""
-        body: dict[str, Any] = {
-            "channels": [_channel_name(channel) for channel in channels],
-            "recipients": _target(target, numbers=str),
-        }
-        for channel in channels:
-            body[_channel_name(channel)] = _channel_json(channel)
+        body = _chain_json(channels)
+        body["recipients"] = _target(target, numbers=str)
         body.update(_campaign_options(options))
         if dry_run:
             body["dry_run"] = True
@@ -1627,6 +1621,15 @@ def _template_json(template: WhatsAppTemplate) -> dict[str, Any]:
 def _channel_name(channel: MessageChannel) -> str:
     """The wire's name of a channel (`"sms"`, `"viber"`, `"rcs"`, `"voice"`, `"telegram"`)."""
     return _CHANNELS[type(channel)][0]
+
+
+def _chain_json(channels: Sequence[MessageChannel]) -> dict[str, Any]:
+    """A chain of channels by priority (`channels`: their names), each channel's content
+    under its name: the part a universal send and an any-channel campaign share."""
+    fields: dict[str, Any] = {"channels": [_channel_name(channel) for channel in channels]}
+    for channel in channels:
+        fields[_channel_name(channel)] = _channel_json(channel)
+    return fields
 
 
 def _channel_json(channel: MessageChannel) -> dict[str, Any]:
