@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "callback",
+    "contact_book_options",
     "options",
     "phone",
     "phones",
@@ -164,6 +165,26 @@ def options(
         check_stop_list=rules.optional_boolean(check_stop_list, "check_stop_list"),
         transliterate=rules.optional_boolean(transliterate, "transliterate"),
         callback_url=callback(callback_url),
+    )
+
+
+def contact_book_options(
+    client: AsyncBSG,
+    start_at: object,
+    tariff: object,
+    validity: object,
+    add_to_contact_book: object,
+    check_stop_list: object,
+) -> CampaignOptions:
+    """`options` of a campaign that takes `add_to_contact_book` and `check_stop_list` (a Viber
+    or an any-channel campaign): the keywords its send methods share, checked."""
+    return options(
+        client,
+        start_at=start_at,
+        tariff=tariff,
+        validity=validity,
+        add_to_contact_book=add_to_contact_book,
+        check_stop_list=check_stop_list,
     )
 
 

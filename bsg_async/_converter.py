@@ -988,18 +988,20 @@ class Wire:
         return {**options, "messages": [_viber_message(template, recipients)]}
 
     @staticmethod
-    def rcs_message(
-        to: str, reference: str, content: RcsSendFields, *, callback_url: str | None
+    def channel_message(
+        to: str, reference: str, content: ChannelSend, *, callback_url: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS message to one phone (`phone.number`, `reference_id`)."""
-        return _one_phone(to, reference, _rcs(content), callback_url)
+        """The body of a One-API RCS or WhatsApp message to one phone (`phone.number`,
+        `reference_id`)."""
+        return _one_phone(to, reference, _send_fields(content), callback_url)
 
     @staticmethod
-    def rcs_campaign(
-        phones: Sequence[tuple[str, str]], content: RcsSendFields, *, start_at: str | None
+    def channel_campaign(
+        phones: Sequence[tuple[str, str]], content: ChannelSend, *, start_at: str | None
     ) -> dict[str, Any]:
-        """The body of a One-API RCS campaign to `(number, reference)` phones (`phones`)."""
-        return _phones(phones, _rcs(content), start_at)
+        """The body of a One-API RCS or WhatsApp campaign to `(number, reference)` phones
+        (`phones`)."""
+        return _phones(phones, _send_fields(content), start_at)
 
     @staticmethod
     def rcs_contact_lists(
@@ -1108,51 +1110,25 @@ class Wire:
     ) -> dict[str, Any]:
         """The body of a One-API universal send: one phone, its chain of channels (each
         channel's content under its name), and the options given."""
-        fields: dict[str, Any] = {"channels": [_channel_name(channel) for channel in channels]}
-        for channel in channels:
-            fields[_channel_name(channel)] = _channel_json(channel)
-        if options.tariff is not None:
-            fields["tariff_code"] = options.tariff
+        fields = _chain_json(channels)
+        fields.update(_given(options, _UNIVERSAL_OPTIONS))
         fields.update(options.validity)
-        for name in ("respect_curfew", "add_to_contact_book", "check_stop_list"):
-            flag = getattr(options, name)
-            if flag is not None:
-                fields[name] = flag
         if options.dry_run:
             fields["dry_run"] = True
         return _one_phone(number, reference, fields, options.callback_url)
-
-    @staticmethod
-    def whatsapp_message(
-        number: str, reference: str, content: WhatsAppContent, *, callback_url: str | None
-    ) -> dict[str, Any]:
-        """The body of a One-API WhatsApp template message to one phone."""
-        return _one_phone(number, reference, _whatsapp(content), callback_url)
-
-    @staticmethod
-    def whatsapp_campaign(
-        phones: Sequence[tuple[str, str]], content: WhatsAppContent, *, start_at: str | None
-    ) -> dict[str, Any]:
-        """The body of a One-API WhatsApp campaign to `(number, reference)` phones."""
-        return _phones(phones, _whatsapp(content), start_at)
 
     # -- One-API campaigns: SMS, Viber, any channel, price -----------------------------------
 
     @staticmethod
     def sms_campaign(
-        target: CampaignTarget,
-        *,
-        text: str,
-        sender: str,
-        options: CampaignOptions,
-        short_links: Sequence[SmsShortLink] = (),
+        target: CampaignTarget, content: SmsChannel, *, options: CampaignOptions
     ) -> dict[str, Any]:
         """The body of a One-API SMS campaign (`sms/send`: phone numbers as integers, as the
         description types them; `sms/send-groups`: `groups`), with its `short_links`."""
         body = _target(target, numbers=int)
-        body["sender"], body["text"] = sender, text
-        if short_links:
-            body["short_links"] = [_short_link_json(link) for link in short_links]
+        body["sender"], body["text"] = content.sender, content.text
+        if content.short_links:
+            body["short_links"] = [_short_link_json(link) for link in content.short_links]
         body.update(_campaign_options(options))
         return body
 
@@ -1193,9 +1169,7 @@ class Wire:
         and its validity field, as `_campaign_args.sms_fallback` checked them."""
         body = _target(CampaignTarget(phones=tuple(phones)), numbers=str)
         body.update(_channel_json(content))
-        fallback, validity = sms_fallback
-        if fallback is not None:
-            body["alternative_channel"] = {"sms": _fallback_json(fallback, validity)}
+        body.update(_alternative_channel(*sms_fallback))
         body.update(_campaign_options(options))
         return body
 
@@ -1210,12 +1184,8 @@ class Wire:
         """The body of the any-channel campaign (`campaigns/send`): `channels` by priority,
         each channel's content under its name, the recipients under `recipients`, and
         `dry_run` when the request is only to be checked."""
-        body: dict[str, Any] = {
-            "channels": [_channel_name(channel) for channel in channels],
-            "recipients": _target(target, numbers=str),
-        }
-        for channel in channels:
-            body[_channel_name(channel)] = _channel_json(channel)
+        body = _chain_json(channels)
+        body["recipients"] = _target(target, numbers=str)
         body.update(_campaign_options(options))
         if dry_run:
             body["dry_run"] = True
@@ -1517,20 +1487,21 @@ def _inline_json(inline: EmailInline) -> dict[str, str]:
     }
 
 
+ChannelSend = RcsSendFields | WhatsAppContent
+"""What a One-API RCS or WhatsApp send carries besides its phones, checked."""
+
+
+def _send_fields(content: ChannelSend) -> dict[str, Any]:
+    """The fields of an RCS or WhatsApp send, in wire form."""
+    return _rcs(content) if isinstance(content, RcsSendFields) else _whatsapp(content)
+
+
 def _rcs(content: RcsSendFields) -> dict[str, Any]:
     """The fields every RCS send shares, in wire form."""
     fields: dict[str, Any] = {"sender": content.sender, "options": _options_json(content.options)}
-    if content.sms_fallback is not None:
-        fields["alternative_channel"] = {
-            "sms": _fallback_json(content.sms_fallback, content.fallback_validity)
-        }
-    if content.tariff is not None:
-        fields["tariff_code"] = content.tariff
+    fields.update(_alternative_channel(content.sms_fallback, content.fallback_validity))
+    fields.update(_given(content, _SEND_OPTIONS))
     fields.update(content.validity)
-    if content.add_to_contact_book is not None:
-        fields["add_to_contact_book"] = content.add_to_contact_book
-    if content.check_stop_list is not None:
-        fields["check_stop_list"] = content.check_stop_list
     return fields
 
 
@@ -1550,16 +1521,7 @@ def _target(target: CampaignTarget, *, numbers: Callable[[str], Any]) -> dict[st
 
 def _campaign_options(options: CampaignOptions) -> dict[str, Any]:
     """The optional campaign fields given, by their wire names."""
-    fields = {
-        "start_at": options.start_at,
-        "tariff_code": options.tariff,
-        "validity": options.validity,
-        "add_to_contact_book": options.add_to_contact_book,
-        "check_stop_list": options.check_stop_list,
-        "transliterate": options.transliterate,
-        "callback_url": options.callback_url,
-    }
-    return {name: value for name, value in fields.items() if value is not None}
+    return _given(options, _CAMPAIGN_OPTIONS)
 
 
 def _options_json(options: RcsOptions) -> dict[str, Any]:
@@ -1569,11 +1531,7 @@ def _options_json(options: RcsOptions) -> dict[str, Any]:
 
 
 def _card_json(card: RcsCard) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if card.title is not None:
-        out["title"] = card.title
-    if card.text is not None:
-        out["text"] = card.text
+    out = _given(card, _names("title", "text"))
     if card.media_url is not None:
         out["media"] = {"url": card.media_url}
     if card.suggestions:
@@ -1633,14 +1591,8 @@ def _whatsapp(content: WhatsAppContent) -> dict[str, Any]:
         "type": "template",
         "template": _template_json(content.template),
     }
-    if content.sms_fallback is not None:
-        fields["alternative_channel"] = {
-            "sms": _fallback_json(content.sms_fallback, content.fallback_validity)
-        }
-    if content.add_to_contact_book is not None:
-        fields["add_to_contact_book"] = content.add_to_contact_book
-    if content.check_stop_list is not None:
-        fields["check_stop_list"] = content.check_stop_list
+    fields.update(_alternative_channel(content.sms_fallback, content.fallback_validity))
+    fields.update(_given(content, _SEND_FLAGS))
     return fields
 
 
@@ -1671,15 +1623,20 @@ def _channel_name(channel: MessageChannel) -> str:
     return _CHANNELS[type(channel)][0]
 
 
+def _chain_json(channels: Sequence[MessageChannel]) -> dict[str, Any]:
+    """A chain of channels by priority (`channels`: their names), each channel's content
+    under its name: the part a universal send and an any-channel campaign share."""
+    fields: dict[str, Any] = {"channels": [_channel_name(channel) for channel in channels]}
+    for channel in channels:
+        fields[_channel_name(channel)] = _channel_json(channel)
+    return fields
+
+
 def _channel_json(channel: MessageChannel) -> dict[str, Any]:
     """One channel's content object (`sms`, `viber`, ... of a universal send or an
     any-channel campaign; the top-level fields of a Viber campaign): its fields that are not
     `None`, by their wire names, and an RCS message's text or cards, an SMS's short links."""
-    out = {
-        wire_name: value
-        for name, wire_name in _CHANNELS[type(channel)][1].items()
-        if (value := getattr(channel, name)) is not None
-    }
+    out = _given(channel, _CHANNELS[type(channel)][1])
     if isinstance(channel, RcsChannel):
         out.update(_options_json(channel.options))
     elif isinstance(channel, SmsChannel) and channel.short_links:
@@ -1690,6 +1647,39 @@ def _channel_json(channel: MessageChannel) -> dict[str, Any]:
 def _names(*names: str, **renamed: str) -> dict[str, str]:
     """Field name -> wire name: `names` as they are, `renamed` to their wire names."""
     return {**{name: name for name in names}, **renamed}
+
+
+def _given(value: object, names: Mapping[str, str]) -> dict[str, Any]:
+    """The fields of `value` named in `names` that are not `None`, by their wire names."""
+    return {
+        wire_name: field
+        for name, wire_name in names.items()
+        if (field := getattr(value, name)) is not None
+    }
+
+
+def _alternative_channel(
+    fallback: SmsFallback | None, validity: Mapping[str, int]
+) -> dict[str, Any]:
+    """The SMS fallback of a One-API send (`alternative_channel.sms`), or nothing."""
+    if fallback is None:
+        return {}
+    return {"alternative_channel": {"sms": _fallback_json(fallback, validity)}}
+
+
+# The optional fields of One-API sends that are written as they are (or renamed) when given.
+_SEND_FLAGS = _names("add_to_contact_book", "check_stop_list")
+_SEND_OPTIONS = _names("add_to_contact_book", "check_stop_list", tariff="tariff_code")
+_UNIVERSAL_OPTIONS = _names("respect_curfew", **_SEND_OPTIONS)
+_CAMPAIGN_OPTIONS = _names(
+    "start_at",
+    "validity",
+    "add_to_contact_book",
+    "check_stop_list",
+    "transliterate",
+    "callback_url",
+    tariff="tariff_code",
+)
 
 
 # Each channel's wire name and its plain fields. A Viber button has both parts or none (the
@@ -1713,8 +1703,5 @@ def _short_link_json(link: SmsShortLink) -> dict[str, Any]:
         "placeholder": link.placeholder,
         "domain_ids": list(link.domain_ids),
     }
-    if link.change_domain_after is not None:
-        out["change_domain_after"] = link.change_domain_after
-    if link.with_protocol is not None:
-        out["protocol"] = link.with_protocol
+    out.update(_given(link, _names("change_domain_after", with_protocol="protocol")))
     return out

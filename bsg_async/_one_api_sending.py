@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._exactly_once import Chunk, Held, Pending, read_back, reconcilable, resolve
 from ._paging import data_object
@@ -47,9 +48,10 @@ from .errors import (
 from .models import Recipient
 from .models.batch import Failed, Outcome, Sent
 from .models.campaigns import CampaignTarget
-from .models.one_api import Campaign, OneApiMessage
+from .models.one_api import Campaign, MessageInfo, OneApiMessage
 
 if TYPE_CHECKING:
+    from ._converter import ChannelSend
     from ._transport import Answer
     from .client import AsyncBSG
 
@@ -59,6 +61,8 @@ __all__ = [
     "held_campaign",
     "held_message",
     "post_keyed",
+    "post_message",
+    "send_message",
     "post_referenced",
     "post_campaign",
     "post_unreferenced",
@@ -107,6 +111,36 @@ async def post_referenced(
         return structured(client, answer, result)
     except UnexpectedResponseError as error:
         return await recover(error)
+
+
+async def post_message(
+    client: AsyncBSG, path: str, payload: Mapping[str, Any], reference: str, to: str
+) -> MessageInfo:
+    """POST a one-message send (no campaign) through `post_referenced`, reconciled by the
+    message's `reference` (sent to `to`); return its `MessageInfo`."""
+
+    async def recover(error: BSGError) -> MessageInfo:
+        return (await held_message(client, error, reference, to)).to_message_info()
+
+    return await post_referenced(client, path, payload, MessageInfo, recover)
+
+
+async def send_message(
+    client: AsyncBSG,
+    path: str,
+    to: object,
+    reference: object,
+    content: ChannelSend,
+    callback_url: object,
+) -> MessageInfo:
+    """Send one RCS or WhatsApp message of checked `content` to the phone `to` (no campaign):
+    `to`, `reference` (generated when `None`) and `callback_url` checked by the One-API's
+    rules, then `post_message`."""
+    number = campaign_args.phone(to, "to")
+    ref = campaign_args.reference(reference, "reference")
+    url = campaign_args.callback(callback_url)
+    payload = client._wire.channel_message(number, ref, content, callback_url=url)
+    return await post_message(client, path, payload, ref, number)
 
 
 async def post_unreferenced(

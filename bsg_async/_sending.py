@@ -9,14 +9,15 @@ is read back by reference with `_exactly_once`, whose docstring tells the whole 
 is only the legacy API's part of it: the matching, and the lookup (a status read by reference).
 
 The outcomes are the batcher's `Sent` and `Failed`; `send_result` presents them as the
-`SendResult` of a single request. `single_receipt` does the same for a one-recipient send.
+`SendResult` of a single request. `post_single` sends a one-recipient request and gives its
+`Receipt` the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ._converter import Wire, WireBatch, WireEntry
 from ._exactly_once import Chunk, Held, HeldLookup, Pending, read_back, reconcilable, resolve
@@ -31,7 +32,11 @@ from .errors import (
 from .models import Receipt, Recipient, Rejection, SendResult
 from .models.batch import Failed, Outcome, Sent
 
-__all__ = ["Chunk", "Post", "send_chunk", "send_result", "single_receipt", "recover_duplicate"]
+if TYPE_CHECKING:
+    from .batch import OutcomeStream, ProgressCallback, Recipients
+    from .client import AsyncBSG
+
+__all__ = ["Chunk", "Post", "chunk_stream", "post_single", "send_chunk", "send_result"]
 
 Post = Callable[[list[Recipient]], Awaitable[Answer]]
 """Sends the request for these recipients (through the pipeline) and returns its answer."""
@@ -86,6 +91,19 @@ def _refusal(
 
 
 # -- one recipient ---------------------------------------------------------------------------
+
+
+async def post_single(
+    client: AsyncBSG, path: str, payload: Any, recipient: Recipient, lookup: Lookup
+) -> Receipt:
+    """POST the one-recipient send `payload` (a message, an HLR lookup) to `path` and return
+    its receipt, or raise its typed error; a "reference already exists" after an attempt that
+    may have been accepted is resolved by `lookup`."""
+    try:
+        answer = await client.legacy_request("POST", path, json=payload, send=True)
+    except DuplicateReferenceError as error:
+        return await recover_duplicate(error, recipient, lookup)
+    return await single_receipt(client._wire, answer, recipient, lookup)
 
 
 async def single_receipt(
@@ -145,6 +163,32 @@ async def send_chunk(
             for index, recipient in chunk
         ]
     return outcomes
+
+
+def chunk_stream(
+    wire: Wire,
+    to: Recipients,
+    post: Post,
+    lookup: Lookup,
+    *,
+    max_chunk: int,
+    chunk_size: int,
+    concurrency: int,
+    on_progress: ProgressCallback | None,
+    resume: bool,
+) -> OutcomeStream:
+    """The `OutcomeStream` of a legacy high-volume send (`stream_many`): chunks of
+    `chunk_size` (1 to `max_chunk`) recipients, each sent by `send_chunk` with `post`."""
+    # Imported here: `batch` imports this module (for `Chunk`).
+    from .batch import OutcomeStream
+    from .batch import _check_batch_options as check_batch_options
+
+    size, workers = check_batch_options(chunk_size, concurrency, max_chunk=max_chunk)
+
+    async def send(chunk: Chunk) -> list[Outcome]:
+        return await send_chunk(wire, chunk, post, lookup, resume=resume)
+
+    return OutcomeStream(to, send, chunk_size=size, concurrency=workers, on_progress=on_progress)
 
 
 async def send_result(

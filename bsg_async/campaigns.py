@@ -159,13 +159,8 @@ class CampaignsResource:
         payload = self._client._wire.campaign(
             target,
             links,
-            campaign_args.options(
-                self._client,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                add_to_contact_book=add_to_contact_book,
-                check_stop_list=check_stop_list,
+            campaign_args.contact_book_options(
+                self._client, start_at, tariff, validity, add_to_contact_book, check_stop_list
             ),
             dry_run=rules.boolean(dry_run, "dry_run"),
         )

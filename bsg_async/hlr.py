@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import _validation as rules
-from ._sending import recover_duplicate, single_receipt
-from .errors import DuplicateReferenceError
+from ._sending import post_single
 from .models import Receipt, Recipient
 from .models.legacy import HlrResult
 
@@ -51,13 +50,9 @@ class HlrResource:
         payload = self._client._wire.hlr_create(
             recipient, tariff=rules.optional_integer(tariff, "tariff", rules.TARIFF_RANGE)
         )
-        try:
-            answer = await self._client.legacy_request(
-                "POST", "/hlr/create", json=payload, send=True
-            )
-        except DuplicateReferenceError as error:
-            return await recover_duplicate(error, recipient, self.get_by_reference)
-        return await single_receipt(self._client._wire, answer, recipient, self.get_by_reference)
+        return await post_single(
+            self._client, "/hlr/create", payload, recipient, self.get_by_reference
+        )
 
     async def get(self, id: int) -> HlrResult:
         """The result of one HLR lookup by its id (`GET hlr/{id}`).

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
-from ._one_api_sending import held_message, not_rate_limited, post_referenced
+from ._one_api_sending import not_rate_limited, post_message
 from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size, time_filters
-from .errors import BSGError
 from .models.channels import MessageChannel, UniversalOptions, chain
 from .models.one_api import MessageInfo, OneApiMessage
 
@@ -143,11 +142,7 @@ class MessagesResource:
         payload = client._wire.universal_message(number, ref, links, options)
         if options.dry_run:
             return await post_dry_run(client, SEND_PATH, payload, MessageInfo)
-
-        async def recover(error: BSGError) -> MessageInfo:
-            return (await held_message(client, error, ref, number)).to_message_info()
-
-        return await post_referenced(client, SEND_PATH, payload, MessageInfo, recover)
+        return await post_message(client, SEND_PATH, payload, ref, number)
 
 
 async def post_dry_run(

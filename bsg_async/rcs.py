@@ -32,14 +32,10 @@ from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import (
     campaign_stream,
-    held_message,
     post_campaign,
-    post_referenced,
+    send_message,
 )
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .errors import (
-    BSGError,
-)
 from .models import Recipient, SmsFallback
 from .models.one_api import (
     Campaign,
@@ -118,8 +114,6 @@ class RcsResource:
         answer came after all retries (then `may_have_been_accepted` tells whether the service
         may hold the message).
         """
-        number = campaign_args.phone(to, "to")
-        ref = campaign_args.reference(reference, "reference")
         content = _content(
             sender=sender,
             text=text,
@@ -130,14 +124,7 @@ class RcsResource:
             add_to_contact_book=add_to_contact_book,
             check_stop_list=check_stop_list,
         )
-        url = campaign_args.callback(callback_url)
-        payload = self._client._wire.rcs_message(number, ref, content, callback_url=url)
-        client = self._client
-
-        async def recover(error: BSGError) -> MessageInfo:
-            return (await held_message(client, error, ref, number)).to_message_info()
-
-        return await post_referenced(client, SEND_PATH, payload, MessageInfo, recover)
+        return await send_message(self._client, SEND_PATH, to, reference, content, callback_url)
 
     async def send_campaign(
         self,
@@ -199,7 +186,7 @@ class RcsResource:
         if target.contact_lists:
             payload = wire.rcs_contact_lists(target.contact_lists, content, start_at=start)
             return await post_campaign(self._client, GROUPS_PATH, payload, target)
-        payload = wire.rcs_campaign(target.phones, content, start_at=start)
+        payload = wire.channel_campaign(target.phones, content, start_at=start)
         return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
 
     def stream_campaign_many(
@@ -239,7 +226,7 @@ class RcsResource:
         wire = self._client._wire
 
         def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
-            return wire.rcs_campaign(phones, content, start_at=start)
+            return wire.channel_campaign(phones, content, start_at=start)
 
         return campaign_stream(
             self._client,
@@ -275,7 +262,8 @@ def _content(
     add_to_contact_book: object,
     check_stop_list: object,
 ) -> RcsSendFields:
-    """What every RCS send shares, validated (the codec writes it: `Wire.rcs_*`)."""
+    """What every RCS send shares, validated (the codec writes it: `Wire.channel_*`,
+    `Wire.rcs_contact_lists`)."""
     fallback, fallback_validity = campaign_args.sms_fallback(sms_fallback)
     return RcsSendFields(
         sender=rules.sender(sender, max_length=SENDER_MAX),

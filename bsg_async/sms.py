@@ -11,15 +11,14 @@ from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
-from ._sending import Chunk, Post, recover_duplicate, send_chunk, send_result, single_receipt
+from ._sending import Post, chunk_stream, post_single, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .batch import _check_batch_options as check_batch_options
 from .batch import _read_many as read_many
-from .errors import DuplicateReferenceError, InvalidParameterError
+from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsMessage, SmsReport, SmsTask
-from .models.batch import LookupFailed, Outcome
-from .models.campaigns import CampaignTarget
+from .models.batch import LookupFailed
+from .models.campaigns import CampaignOptions, CampaignTarget
 from .models.channels import SMS_TEXT_MAX, SmsChannel, SmsShortLink
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign
@@ -82,13 +81,9 @@ class SmsResource:
             sender=rules.sender(sender),
             options=_options(validity, tariff, two_way),
         )
-        try:
-            answer = await self._client.legacy_request(
-                "POST", "/sms/create", json=payload, send=True
-            )
-        except DuplicateReferenceError as error:
-            return await recover_duplicate(error, recipient, self.get_by_reference)
-        return await single_receipt(self._client._wire, answer, recipient, self.get_by_reference)
+        return await post_single(
+            self._client, "/sms/create", payload, recipient, self.get_by_reference
+        )
 
     async def send_bulk(
         self,
@@ -165,14 +160,16 @@ class SmsResource:
         same keywords and returns every outcome at once.
         """
         post = self._bulk_poster(text, sender, validity, tariff, two_way)
-        size, workers = check_batch_options(chunk_size, concurrency, max_chunk=MAX_SMS_CHUNK)
-        wire, lookup = self._client._wire, self.get_by_reference
-
-        async def send(chunk: Chunk) -> list[Outcome]:
-            return await send_chunk(wire, chunk, post, lookup, resume=resume)
-
-        return OutcomeStream(
-            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+        return chunk_stream(
+            self._client._wire,
+            to,
+            post,
+            self.get_by_reference,
+            max_chunk=MAX_SMS_CHUNK,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            resume=resume,
         )
 
     send_many = send_form(stream_many)
@@ -344,20 +341,10 @@ class SmsResource:
         """
         content = SmsChannel(text=text, sender=sender, short_links=short_links)
         target = campaign_args.target(to, contact_lists, max_phones=MAX_CAMPAIGN_PHONES)
-        payload = self._client._wire.sms_campaign(
-            target,
-            text=content.text,
-            sender=content.sender,
-            short_links=content.short_links,
-            options=campaign_args.options(
-                self._client,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                transliterate=transliterate,
-                callback_url=callback_url,
-            ),
+        options = _campaign_options(
+            self._client, start_at, tariff, validity, transliterate, callback_url
         )
+        payload = self._client._wire.sms_campaign(target, content, options=options)
         path = CAMPAIGN_GROUPS_PATH if target.contact_lists else CAMPAIGN_PATH
         return await post_campaign(self._client, path, payload, target)
 
@@ -413,13 +400,7 @@ class SmsResource:
         rules.unique_references((entry[1] for entry in fixed), "messages.reference")
         payload = self._client._wire.sms_campaign_individual(
             fixed,
-            campaign_args.options(
-                self._client,
-                start_at=start_at,
-                tariff=tariff,
-                validity=validity,
-                callback_url=callback_url,
-            ),
+            _campaign_options(self._client, start_at, tariff, validity, None, callback_url),
             transliterate=rules.optional_boolean(transliterate, "transliterate"),
         )
         target = CampaignTarget(phones=tuple((entry[0], entry[1]) for entry in fixed))
@@ -461,24 +442,10 @@ class SmsResource:
         """
         wire, client = self._client._wire, self._client
         content = SmsChannel(text=text, sender=sender, short_links=short_links)
-        options = campaign_args.options(
-            client,
-            start_at=start_at,
-            tariff=tariff,
-            validity=validity,
-            transliterate=transliterate,
-            callback_url=callback_url,
-        )
+        options = _campaign_options(client, start_at, tariff, validity, transliterate, callback_url)
 
         def payload(phones: Sequence[tuple[str, str]]) -> dict[str, Any]:
-            target = CampaignTarget(phones=tuple(phones))
-            return wire.sms_campaign(
-                target,
-                text=content.text,
-                sender=content.sender,
-                short_links=content.short_links,
-                options=options,
-            )
+            return wire.sms_campaign(CampaignTarget(phones=tuple(phones)), content, options=options)
 
         return campaign_stream(
             client,
@@ -502,6 +469,26 @@ class SmsResource:
 
     The keywords, their checks and the contract are those of `stream_campaign_many`.
     """
+
+
+def _campaign_options(
+    client: AsyncBSG,
+    start_at: object,
+    tariff: object,
+    validity: object,
+    transliterate: object,
+    callback_url: object,
+) -> CampaignOptions:
+    """`campaign_args.options` of an SMS campaign: the keywords its send methods share,
+    checked."""
+    return campaign_args.options(
+        client,
+        start_at=start_at,
+        tariff=tariff,
+        validity=validity,
+        transliterate=transliterate,
+        callback_url=callback_url,
+    )
 
 
 def _options(validity: timedelta | None, tariff: int | None, two_way: bool) -> dict[str, int]:

@@ -13,15 +13,13 @@ from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
-from ._sending import Chunk, send_chunk, send_result
+from ._sending import chunk_stream, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
-from .batch import _check_batch_options as check_batch_options
 from .batch import _read_many as read_many
 from .errors import InvalidParameterError
 from .models import Receipt, Recipient, SendResult, SmsFallback, ViberMessage, ViberReport
-from .models.batch import LookupFailed, Outcome
-from .models.campaigns import CampaignOptions
+from .models.batch import LookupFailed
 from .models.channels import MessageChannel, SmsChannel, ViberChannel
 from .models.legacy import PriceQuote
 from .models.one_api import Campaign
@@ -209,20 +207,20 @@ class ViberResource:
         )
         options = _options(validity, tariff)
         wire = self._client._wire
-        size, workers = check_batch_options(
-            chunk_size, concurrency, max_chunk=rules.VIBER_MAX_RECIPIENTS
-        )
-
-        lookup = self.get_by_reference
 
         async def post(recipients: list[Recipient]) -> Answer:
             return await self._create(wire.viber_to(template, recipients, options=options))
 
-        async def send(chunk: Chunk) -> list[Outcome]:
-            return await send_chunk(wire, chunk, post, lookup, resume=resume)
-
-        return OutcomeStream(
-            to, send, chunk_size=size, concurrency=workers, on_progress=on_progress
+        return chunk_stream(
+            wire,
+            to,
+            post,
+            self.get_by_reference,
+            max_chunk=rules.VIBER_MAX_RECIPIENTS,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            resume=resume,
         )
 
     send_many = send_form(stream_many)
@@ -342,8 +340,8 @@ class ViberResource:
             target.phones,
             content,
             fallback,
-            options=self._campaign_options(
-                start_at, tariff, validity, add_to_contact_book, check_stop_list
+            options=campaign_args.contact_book_options(
+                self._client, start_at, tariff, validity, add_to_contact_book, check_stop_list
             ),
         )
         return await post_campaign(self._client, CAMPAIGN_PATH, payload, target)
@@ -381,8 +379,8 @@ class ViberResource:
             button_url=button_url,
         )
         fallback = campaign_args.sms_fallback(sms_fallback)
-        options = self._campaign_options(
-            start_at, tariff, validity, add_to_contact_book, check_stop_list
+        options = campaign_args.contact_book_options(
+            self._client, start_at, tariff, validity, add_to_contact_book, check_stop_list
         )
         wire, client = self._client._wire, self._client
 
@@ -410,23 +408,6 @@ class ViberResource:
 
     The keywords, their checks and the contract are those of `stream_campaign_many`.
     """
-
-    def _campaign_options(
-        self,
-        start_at: object,
-        tariff: object,
-        validity: object,
-        add_to_contact_book: object,
-        check_stop_list: object,
-    ) -> CampaignOptions:
-        return campaign_args.options(
-            self._client,
-            start_at=start_at,
-            tariff=tariff,
-            validity=validity,
-            add_to_contact_book=add_to_contact_book,
-            check_stop_list=check_stop_list,
-        )
 
 
 def _options(validity: timedelta | None, tariff: int | None) -> dict[str, int]:

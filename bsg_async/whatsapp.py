@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from . import _campaign_args as campaign_args
 from . import _validation as rules
-from ._one_api_sending import held_campaign, held_message, post_referenced
-from .errors import BSGError, InvalidParameterError
+from ._one_api_sending import post_campaign, send_message
+from .errors import InvalidParameterError
 from .models import Recipient, SmsFallback
+from .models.campaigns import CampaignTarget
 from .models.one_api import Campaign, MessageInfo
 from .models.whatsapp import WhatsAppContent, WhatsAppTemplate
 from .rcs import CAMPAIGN_MAX_PHONES
@@ -80,17 +81,8 @@ class WhatsAppResource:
         answer came after all retries (then `may_have_been_accepted` tells whether the service
         may hold the message).
         """
-        number = campaign_args.phone(to, "to")
-        ref = campaign_args.reference(reference, "reference")
         content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
-        url = campaign_args.callback(callback_url)
-        client = self._client
-        payload = client._wire.whatsapp_message(number, ref, content, callback_url=url)
-
-        async def recover(error: BSGError) -> MessageInfo:
-            return (await held_message(client, error, ref, number)).to_message_info()
-
-        return await post_referenced(client, SEND_PATH, payload, MessageInfo, recover)
+        return await send_message(self._client, SEND_PATH, to, reference, content, callback_url)
 
     async def send_campaign(
         self,
@@ -125,13 +117,9 @@ class WhatsAppResource:
         content = _content(sender, template, sms_fallback, add_to_contact_book, check_stop_list)
         start = campaign_args.start(self._client, start_at)
         client = self._client
-        payload = client._wire.whatsapp_campaign(recipients, content, start_at=start)
-        first_number, first_ref = recipients[0]
-
-        async def recover(error: BSGError) -> Campaign:
-            return await held_campaign(client, error, first_ref, first_number)
-
-        return await post_referenced(client, CAMPAIGN_PATH, payload, Campaign, recover)
+        payload = client._wire.channel_campaign(recipients, content, start_at=start)
+        target = CampaignTarget(phones=tuple(recipients))
+        return await post_campaign(client, CAMPAIGN_PATH, payload, target)
 
 
 def _content(
@@ -141,7 +129,7 @@ def _content(
     add_to_contact_book: object,
     check_stop_list: object,
 ) -> WhatsAppContent:
-    """What every WhatsApp send shares, validated (the codec writes it: `Wire.whatsapp_*`)."""
+    """What every WhatsApp send shares, validated (the codec writes it: `Wire.channel_*`)."""
     if not isinstance(template, WhatsAppTemplate):
         raise InvalidParameterError("template", template, "expected a WhatsAppTemplate")
     fallback, fallback_validity = campaign_args.sms_fallback(sms_fallback)
