@@ -16,6 +16,7 @@ from pathlib import Path
 
 import anyio
 import asyncpg
+import httpx
 import pytest
 
 from bsg_async import AsyncBSG, Recipient, RetryPolicy
@@ -228,6 +229,45 @@ async def test_a_worker_sends_every_row_once_with_its_stored_reference(outbox: O
         assert row.price == Decimal("0.02") and row.currency == "EUR"
     summary = await outbox.summary(SMS.name)
     assert summary.done and summary.cost == {"EUR": Decimal("0.70")}
+
+
+PROBE_BOUND = 60.0  # seconds; a hang guard, not a measure of speed
+
+
+class StoreProbe(httpx.AsyncBaseTransport):
+    """FakeBSG's transport that, when the first send arrives, reads the campaign's rows
+    through a connection of its own: it sees only what the worker has committed."""
+
+    def __init__(self, fake: FakeBSG, store_url: str, campaign: str) -> None:
+        self.fake, self.store_url, self.campaign = fake, store_url, campaign
+        self.seen_at_first_send: dict[str, RowState] | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.seen_at_first_send is None and request.url.path.endswith("/create"):
+            # Bounded: a claim still uncommitted could hold the other connection up.
+            with anyio.fail_after(PROBE_BOUND):
+                async with Outbox.open(self.store_url) as other:
+                    self.seen_at_first_send = {
+                        row.reference: row.state async for row in other.results(self.campaign)
+                    }
+        return await self.fake.transport.handle_async_request(request)
+
+
+async def test_a_claim_is_committed_before_its_request_leaves(
+    outbox: Outbox, store_url: str
+) -> None:
+    fake = FakeBSG(seed=1)
+    probe = StoreProbe(fake, store_url, SMS.name)
+    await outbox.create_campaign(SMS)
+    await outbox.add(SMS.name, numbers(10))  # one chunk
+
+    async with AsyncBSG(api_key=API_KEY, transport=probe) as bsg:
+        report = await outbox.work(SMS.name, bsg)
+
+    # Seen from another connection while the request was on its way: every row of the chunk
+    # already claimed, so a worker killed now leaves a claim to take over and reconcile.
+    assert probe.seen_at_first_send == {f"ref{i}": RowState.CLAIMED for i in range(10)}
+    assert report.sent == 10
 
 
 async def test_viber_rows_with_their_own_text_go_out_with_it(outbox: Outbox) -> None:
