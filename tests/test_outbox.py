@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -115,6 +116,45 @@ async def test_many_workers_migrating_at_once_create_one_schema(store_url: str) 
     finally:
         for store in stores:
             await store.aclose()
+
+
+async def test_a_new_file_locked_by_another_process_opening_it_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite refuses at once, without its busy wait, while another process sets the new file
+    # up (two `bsg campaign send` runs of one file met it): opening tries again.
+    from bsg_async.outbox import _sqlite
+
+    real, refusals = _sqlite._connect, [sqlite3.OperationalError("database is locked")] * 2
+
+    def connect(path: Path) -> sqlite3.Connection:
+        if refusals:
+            raise refusals.pop()
+        return real(path)
+
+    monkeypatch.setattr(_sqlite, "_connect", connect)
+    monkeypatch.setattr(_sqlite, "OPEN_FIRST_PAUSE", 0.0)
+    async with Outbox.open(f"sqlite:///{tmp_path / 'outbox.db'}") as outbox:
+        await outbox.create_campaign(SMS)
+    assert refusals == []
+
+
+async def test_any_other_error_opening_a_file_is_raised_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bsg_async.outbox import _sqlite
+
+    calls = []
+
+    def connect(path: Path) -> sqlite3.Connection:
+        calls.append(path)
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(_sqlite, "_connect", connect)
+    with pytest.raises(sqlite3.OperationalError, match="unable to open"):
+        async with Outbox.open(f"sqlite:///{tmp_path / 'outbox.db'}"):
+            pass
+    assert len(calls) == 1
 
 
 async def test_a_store_written_by_a_newer_sdk_is_refused(tmp_path: Path) -> None:

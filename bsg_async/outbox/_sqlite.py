@@ -142,10 +142,25 @@ class SqliteBackend:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def migrate(self) -> None:
-        """Open the file (creating it) and create or upgrade the schema."""
-        if self._db is None:
-            self._db = await self._run(_connect, self.path)
-        await self._call(self._migrate)
+        """Open the file (creating it) and create or upgrade the schema.
+
+        Another process opening or upgrading the same file at that moment can make SQLite
+        refuse at once ("database is locked", without the connection's busy wait; seen with
+        two `bsg campaign send` runs of one new file): that is tried again, a little later
+        each time, for up to `OPEN_PATIENCE` seconds. Any other error is raised at once.
+        """
+        waited, pause = 0.0, OPEN_FIRST_PAUSE
+        while True:
+            try:
+                if self._db is None:
+                    self._db = await self._run(_connect, self.path)
+                await self._call(self._migrate)
+                return
+            except sqlite3.OperationalError as error:
+                if "database is locked" not in str(error) or waited >= OPEN_PATIENCE:
+                    raise
+            await anyio.sleep(pause)
+            waited, pause = waited + pause, min(pause * 2, OPEN_MAX_PAUSE)
 
     def _migrate(self) -> None:
         db = self._conn
@@ -515,6 +530,11 @@ class SqliteBackend:
         """The event the next change by this store object sets (SQLite cannot notify other
         processes: they find new rows by polling)."""
         return self._signals.watch(campaign_id)
+
+
+OPEN_PATIENCE = 30.0
+"""Seconds `migrate` goes on trying when another process holds the new file's lock."""
+OPEN_FIRST_PAUSE, OPEN_MAX_PAUSE = 0.05, 1.0
 
 
 def _connect(path: Path) -> sqlite3.Connection:
