@@ -856,8 +856,7 @@ class Wire:
         (`name`, `slug`, `target` as `original_link`; only what is given)."""
         if domain_id is not None:
             return {"domain_id": domain_id, "link": target}
-        changes = {"name": name, "slug": slug, "original_link": target}
-        return {key: value for key, value in changes.items() if value is not None}
+        return _present(name=name, slug=slug, original_link=target)
 
     @staticmethod
     def short_domain(
@@ -868,13 +867,9 @@ class Wire:
         is_default: bool | None = None,
     ) -> dict[str, Any]:
         """The body of a short-link domain's create or update: only what is given."""
-        fields = {
-            "name": name,
-            "slug_type": slug_type,
-            "not_found_page": not_found_page,
-            "is_default": is_default,
-        }
-        return {key: value for key, value in fields.items() if value is not None}
+        return _present(
+            name=name, slug_type=slug_type, not_found_page=not_found_page, is_default=is_default
+        )
 
     @staticmethod
     def statistics_job(
@@ -1033,12 +1028,7 @@ class Wire:
         name: str, *, description: str | None, is_default: bool | None
     ) -> dict[str, Any]:
         """The body of a contact-list create or update."""
-        body: dict[str, Any] = {"name": name}
-        if description is not None:
-            body["description"] = description
-        if is_default is not None:
-            body["default"] = is_default
-        return body
+        return {"name": name, **_present(description=description, default=is_default)}
 
     @staticmethod
     def contact_field(
@@ -1049,16 +1039,12 @@ class Wire:
         is_visible: bool | None,
     ) -> dict[str, Any]:
         """The body of a custom field create or update: the fields given."""
-        body: dict[str, Any] = {}
-        if name is not None:
-            body["name"] = name
-        if type is not None:
-            body["type"] = type.value
-        if description is not None:
-            body["description"] = description
-        if is_visible is not None:
-            body["is_visible"] = is_visible
-        return body
+        return _present(
+            name=name,
+            type=None if type is None else type.value,
+            description=description,
+            is_visible=is_visible,
+        )
 
     @staticmethod
     def membership(contacts: Sequence[int], contact_lists: Sequence[int]) -> dict[str, Any]:
@@ -1647,6 +1633,11 @@ def _channel_json(channel: MessageChannel) -> dict[str, Any]:
 def _names(*names: str, **renamed: str) -> dict[str, str]:
     """Field name -> wire name: `names` as they are, `renamed` to their wire names."""
     return {**{name: name for name in names}, **renamed}
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    """The fields given (not `None`), in the order written: a body's optional fields."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _given(value: object, names: Mapping[str, str]) -> dict[str, Any]:
