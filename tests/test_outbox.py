@@ -385,8 +385,8 @@ async def test_a_release_records_every_field_of_its_outcomes_as_given(outbox: Ou
     assert claim is not None
     first, second = claim.rows
     outcomes = [
-        RowOutcome(first.seq, RowState.SENT, 2**62, "0.0125", "EUR"),
-        RowOutcome(second.seq, RowState.FAILED, None, None, None, "InvalidRequestError", 21,
+        RowOutcome(first.seq, 2**62, RowState.SENT, "0.0125", "EUR"),
+        RowOutcome(second.seq, None, RowState.FAILED, None, None, "InvalidRequestError", 21,
                    'numéro "invalide" \u2603', True),
     ]  # fmt: skip
     assert await outbox._backend.release(claim, outcomes) == 2
@@ -396,6 +396,40 @@ async def test_a_release_records_every_field_of_its_outcomes_as_given(outbox: Ou
     assert (failed.state, failed.error_type, failed.error_code, failed.error) == (
         RowState.FAILED, "InvalidRequestError", 21, 'numéro "invalide" \u2603')  # fmt: skip
     assert failed.may_have_been_accepted and failed.message_id is None
+
+
+async def test_a_release_records_outcomes_that_share_values_apart_from_those_that_do_not(
+    outbox: Outbox,
+) -> None:
+    """A release groups its rows by the values they share (a chunk sent at one price is one
+    group); rows of one group need not be next to each other, and each row keeps its own
+    message id."""
+    from bsg_async.outbox._models import RowOutcome
+
+    await outbox.create_campaign(SMS)
+    await outbox.add(SMS.name, numbers(5))
+    campaign_id, _ = await outbox._campaign(SMS.name)
+    claim = await outbox._backend.claim(campaign_id, "w", 30)
+    assert claim is not None
+    a, b, c, d, e = (row.seq for row in claim.rows)
+    outcomes = [
+        RowOutcome(a, 11, RowState.SENT, "0.01", "EUR"),
+        RowOutcome(b, None, RowState.FAILED, None, None, "APIError", 21, "no", False),
+        RowOutcome(c, 13, RowState.SENT, "0.01", "EUR"),
+        RowOutcome(d, 14, RowState.SENT, "0.02", "EUR"),
+        RowOutcome(e, None, RowState.PENDING, None, None, "TransportError", None, "reset", True),
+    ]
+    assert await outbox._backend.release(claim, outcomes) == 5
+    rows = await all_rows(outbox, SMS.name)
+    assert [
+        (r.state, r.message_id, r.price, r.error_code, r.may_have_been_accepted) for r in rows
+    ] == [
+        (RowState.SENT, 11, Decimal("0.01"), None, False),
+        (RowState.FAILED, None, None, 21, False),
+        (RowState.SENT, 13, Decimal("0.01"), None, False),
+        (RowState.SENT, 14, Decimal("0.02"), None, False),
+        (RowState.PENDING, None, None, None, True),
+    ]
 
 
 async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Outbox) -> None:
@@ -412,9 +446,9 @@ async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Out
     assert not await backend.renew(slow, 30)
     from bsg_async.outbox._models import RowOutcome
 
-    failed = [RowOutcome(r.seq, RowState.FAILED, error="slow") for r in slow.rows]
+    failed = [RowOutcome(r.seq, None, RowState.FAILED, error="slow") for r in slow.rows]
     assert await backend.release(slow, failed) == 0
-    sent = [RowOutcome(r.seq, RowState.SENT, message_id=7) for r in quick.rows]
+    sent = [RowOutcome(r.seq, 7, RowState.SENT) for r in quick.rows]
     assert await backend.release(quick, sent) == 4
     rows = await all_rows(outbox, SMS.name)
     assert {(row.state, row.message_id, row.error) for row in rows} == {(RowState.SENT, 7, None)}

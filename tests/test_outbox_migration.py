@@ -1,11 +1,12 @@
-"""Schema version 3 (chunks): a version-2 store is upgraded in place, its unfinished rows
-grouped into chunks that keep what the rows knew (handed to the service, attempts, a live
-claim and its lease), and chunks are claimed one at a time, on both dialects."""
+"""Schema upgrades, on both dialects. Version 3 (chunks): a version-2 store is upgraded in
+place, its unfinished rows grouped into chunks that keep what the rows knew (handed to the
+service, attempts, a live claim and its lease), and chunks are claimed one at a time.
+Version 4: no index on `reference` alone."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,34 +70,41 @@ def v2_statements(placeholder: str) -> list[tuple[str, tuple[Any, ...]]]:
     return statements
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def v2_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A version-2 store holding the campaign `old` (`V2_ROWS`)."""
+async def old_store(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    version: int,
+    statements: Callable[[str], list[tuple[str, tuple[Any, ...]]]],
+) -> str:
+    """A store of schema `version` (made by that version's statements) holding what
+    `statements(placeholder)` inserts, on the dialect the fixture's parameter names."""
+    create = "CREATE TABLE bsg_outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
     if request.param == "sqlite":
-        path = tmp_path / "v2.db"
+        path = tmp_path / f"v{version}.db"
         db = sqlite3.connect(path)
-        db.execute("CREATE TABLE bsg_outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        for statement in upgrade(SQLITE, 0, 2):
+        for statement in [create, *upgrade(SQLITE, 0, version)]:
             db.execute(statement)
-        for statement, arguments in v2_statements("?"):
+        for statement, arguments in statements("?"):
             db.execute(statement, arguments)
         db.commit()
         db.close()
-        yield f"sqlite:///{path}"
-        return
+        return f"sqlite:///{path}"
     url = str(request.getfixturevalue("postgres_url"))
     connection = await asyncpg.connect(url)
     try:
-        await connection.execute(
-            "CREATE TABLE bsg_outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-        )
-        for statement in upgrade(POSTGRES, 0, 2):
+        for statement in [create, *upgrade(POSTGRES, 0, version)]:
             await connection.execute(statement)
-        for statement, arguments in v2_statements("${}"):
+        for statement, arguments in statements("${}"):
             await connection.execute(statement, *arguments)
     finally:
         await connection.close()
-    yield url
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def v2_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A version-2 store holding the campaign `old` (`V2_ROWS`)."""
+    return await old_store(request, tmp_path, 2, v2_statements)
 
 
 async def open_at_once(url: str, count: int) -> list[Outbox]:
@@ -155,7 +163,7 @@ async def test_upgraded_chunks_are_claimed_as_the_rows_were_claimable(v2_url: st
         ]
         assert not fresh.resume
         for claim in (expired, handed, fresh):
-            sent = [RowOutcome(r.seq, RowState.SENT, message_id=7) for r in claim.rows]
+            sent = [RowOutcome(r.seq, 7, RowState.SENT) for r in claim.rows]
             assert await backend.release(claim, sent) == len(sent)
         summary = await outbox.summary("old")
     assert summary.counts[RowState.SENT] == 7 and summary.counts[RowState.CLAIMED] == 2
@@ -216,3 +224,60 @@ async def test_a_chunk_left_without_rows_is_passed_over(tmp_path: Path) -> None:
         claim = await outbox._backend.claim(1, "w", 30)
         assert claim is not None and [row.reference for row in claim.rows] == ["e2", "e3"]
         assert await outbox._backend.claim(1, "w", 30) is None
+
+
+def v3_statements(placeholder: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """What a version-3 SDK left behind: one sent row, `s0`."""
+    return [
+        ("INSERT INTO bsg_outbox_meta VALUES ('schema_version', '3')", ()),
+        (
+            "INSERT INTO bsg_outbox_campaigns (name, channel, settings, created_at) "
+            f"VALUES ('old', 'sms', '{SETTINGS}', 0)",
+            (),
+        ),
+        (
+            "INSERT INTO bsg_outbox_rows (campaign_id, reference, msisdn, state, message_id) "
+            "VALUES (1, 's0', '380970000000', 'sent', 100)",
+            (),
+        ),
+    ]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def v3_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A version-3 store (with its index on `reference`) holding one sent row, `s0`."""
+    return await old_store(request, tmp_path, 3, v3_statements)
+
+
+async def test_a_version_3_store_loses_its_reference_index_and_still_takes_reports(
+    v3_url: str,
+) -> None:
+    """Version 4 drops the index on `reference` alone (a release wrote an entry per row); a
+    delivery report still finds its sent row, through the campaign's unique index."""
+    from bsg_async.models.rcs_report import RcsReport
+
+    async with Outbox.open(v3_url) as outbox:
+        assert await outbox.record_report(RcsReport(id=100, status="read", reference="s0"))
+        assert not await outbox.record_report(RcsReport(id=100, status="read", reference="s1"))
+        [row] = [row async for row in outbox.results("old")]
+    assert row.status == "read"
+    indexes_sql = (
+        "SELECT name FROM sqlite_master WHERE type = 'index'"
+        if v3_url.startswith("sqlite")
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'bsg_outbox_rows'"
+    )
+    version_sql = "SELECT value FROM bsg_outbox_meta WHERE key = 'schema_version'"
+    if v3_url.startswith("sqlite:///"):
+        db = sqlite3.connect(v3_url.removeprefix("sqlite:///"))
+        indexes = {name for (name,) in db.execute(indexes_sql)}
+        [(version,)] = db.execute(version_sql).fetchall()
+        db.close()
+    else:
+        connection = await asyncpg.connect(v3_url)
+        try:
+            indexes = {record[0] for record in await connection.fetch(indexes_sql)}
+            version = await connection.fetchval(version_sql)
+        finally:
+            await connection.close()
+    assert version == "4"
+    assert not {"bsg_outbox_rows_by_reference", "bsg_outbox_rows_reference"} & indexes

@@ -80,7 +80,7 @@ async def claimed_chunk(
     assert isinstance(backend, _postgres.PostgresBackend)
     claim = await backend.claim(campaign_id, "w", 60)
     assert claim is not None and len(claim.rows) == CHUNK
-    outcomes = [RowOutcome(row.seq, RowState.SENT, message_id=1) for row in claim.rows]
+    outcomes = [RowOutcome(row.seq, 1, RowState.SENT) for row in claim.rows]
     return backend, claim, outcomes
 
 
@@ -88,8 +88,9 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
     tmp_path: Path,
 ) -> None:
     """SQLite gets a chunk's outcomes as one JSON parameter (one statement, so the worker
-    thread does not take the GIL back once per row); the plan walks that JSON once and
-    looks each row up by its `seq`, and every outcome is written."""
+    thread does not take the GIL back once per row); the plan reads each group of shared
+    values once, walks its rows' object once and looks each row up by its `seq`, and every
+    outcome is written."""
     async with Outbox.open(f"sqlite:///{tmp_path / 'plans.db'}") as outbox:
         await outbox.create_campaign(CAMPAIGN)
         await outbox.add(CAMPAIGN.name, numbers(2 * CHUNK))
@@ -98,7 +99,7 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
         claim = await backend.claim(campaign_id, "w", 60)
         assert claim is not None and len(claim.rows) == CHUNK
         outcomes = [
-            RowOutcome(row.seq, RowState.SENT, message_id=2**62 + i, price="0.01")
+            RowOutcome(row.seq, 2**62 + i, RowState.SENT, price="0.01")
             for i, row in enumerate(claim.rows)
         ]
         assert await backend.release(claim, outcomes) == CHUNK
@@ -116,5 +117,67 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
         ]
     finally:
         db.close()
-    assert plan[0].startswith("SCAN json_each")
-    assert plan[1].startswith("SEARCH r USING INTEGER PRIMARY KEY")
+    # The groups' shared values are read once each, then each group's object once, and
+    # every row is found by its `seq`: no step scans rows or the outcomes once per row.
+    assert plan == [
+        "MATERIALIZE outcome",
+        "SCAN json_each VIRTUAL TABLE INDEX 1:",
+        "SCAN o",
+        "SCAN m VIRTUAL TABLE INDEX 1:",
+        "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)",
+    ]
+
+
+async def test_a_report_by_reference_on_sqlite_goes_through_each_campaigns_unique_index(
+    tmp_path: Path,
+) -> None:
+    """No index on `reference` alone (a release would write an entry per row): a delivery
+    report finds its row through the unique (campaign_id, reference) index of each campaign,
+    never by scanning the rows."""
+    async with Outbox.open(f"sqlite:///{tmp_path / 'plans.db'}") as outbox:
+        await outbox.create_campaign(CAMPAIGN)
+    db = sqlite3.connect(tmp_path / "plans.db")
+    try:
+        plan = [
+            row[3]
+            for row in db.execute("EXPLAIN QUERY PLAN " + _sqlite._REPORT, ("read", "plan1", 7))
+        ]
+        indexes = {
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+    finally:
+        db.close()
+    assert any(
+        step.startswith("SEARCH bsg_outbox_rows USING INDEX sqlite_autoindex_bsg_outbox_rows_1 "
+                        "(campaign_id=? AND reference=?)")
+        for step in plan
+    ), plan  # fmt: skip
+    assert not any(step.startswith("SCAN bsg_outbox_rows") for step in plan), plan
+    assert not {"bsg_outbox_rows_by_reference", "bsg_outbox_rows_reference"} & indexes
+
+
+async def test_a_report_by_reference_on_postgresql_goes_through_each_campaigns_unique_index(
+    postgres_url: str,  # noqa: F811
+) -> None:
+    async with Outbox.open(postgres_url) as outbox:
+        await outbox.create_campaign(CAMPAIGN)
+        await outbox.add(CAMPAIGN.name, numbers(20 * CHUNK))
+        backend = outbox._backend
+        assert isinstance(backend, _postgres.PostgresBackend)
+        async with backend._pool.acquire() as db:
+            plan = "\n".join(
+                row[0]
+                for row in await db.fetch(
+                    "EXPLAIN " + _postgres._REPORT.replace("$1", "'read'").replace(
+                        "$2", "'plan1'").replace("$3", "7")
+                )
+            )  # fmt: skip
+            indexes = {
+                row[0]
+                for row in await db.fetch(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'bsg_outbox_rows'"
+                )
+            }
+    assert "Index Scan using bsg_outbox_rows_campaign_id_reference_key" in plan, plan
+    assert "Seq Scan on bsg_outbox_rows" not in plan, plan
+    assert not {"bsg_outbox_rows_by_reference", "bsg_outbox_rows_reference"} & indexes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from .._json import dumps
 from ._models import Claim, ClaimedRow, RowOutcome, RowState
@@ -21,15 +22,24 @@ def release_done(claim: Claim, outcomes: Sequence[RowOutcome]) -> bool:
 
 
 def outcomes_json(outcomes: Sequence[RowOutcome]) -> str:
-    """A release's outcomes as one JSON parameter, in both dialects: an array of [seq, state,
-    message id, price, currency, error type, error code, error, uncertain] (each `RowOutcome`
-    is that tuple: encoded in one pass), each row found by its `seq`. One text to send, where
-    a column per field would have the driver (asyncpg) check every element of every array,
-    or a step per row (`executemany`) take the GIL back from the event loop once per row in
-    SQLite's thread. Written by the SDK's one JSON writer (orjson when installed, which takes
-    plain tuples, not named ones: a shallow copy of each is still five times cheaper than
-    `json` for 1,000 rows); `state` is written as its value."""
-    return dumps(list(map(tuple, outcomes))).decode()
+    """A release's outcomes as one JSON parameter, in both dialects: an array of groups, one
+    per set of values rows share, each `[state, price, currency, error type, error code,
+    error, uncertain, {seq: message id, ...}]`. A chunk sent at one price is one group: the
+    database reads its shared values once and walks one object of `seq`s and message ids,
+    where an array per row had it take nine fields out of each (on SQLite four times the
+    CPU per row). One text to send, where a column per field would have the driver
+    (asyncpg) check every element of every array, or a step per row (`executemany`) take
+    the GIL back from the event loop once per row in SQLite's thread. Written by the SDK's
+    one JSON writer (orjson when installed); `state` is written as its value."""
+    groups: dict[tuple[Any, ...], dict[str, int | None]] = {}
+    shared: tuple[Any, ...] | None = None
+    ids: dict[str, int | None] = {}
+    for outcome in outcomes:
+        if outcome[2:] != shared:  # the usual next row shares the previous row's values
+            shared = outcome[2:]
+            ids = groups.setdefault(shared, {})
+        ids[str(outcome[0])] = outcome[1]
+    return dumps([[*values, ids] for values, ids in groups.items()]).decode()
 
 
 def claimed_rows(document: str, attempts: int) -> tuple[ClaimedRow, ...]:

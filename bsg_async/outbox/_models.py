@@ -193,20 +193,20 @@ class Claim:
 
 class RowOutcome(NamedTuple):
     """What a worker records for one row of its claim when it releases it: the row by its
-    `seq`, then the columns the release writes, in the order the release statement reads them.
+    `seq` and its message id, then the columns it may share with other rows of the chunk.
 
     `state` is `sent`, `failed` (final) or `pending` (to be sent again: a passing failure, or
     a fate still unknown). `price` is the `Decimal`'s text (as the store keeps it). The error
     fields describe the last failure, if any.
 
     A named tuple, not an attrs class: a worker makes one per row (a thousand per SMS chunk),
-    and a release encodes them all as one JSON array of arrays in one `json.dumps`, without
-    copying each into a list first.
+    and a release groups them by `outcome[2:]` (everything but the row and its message id:
+    one group for a chunk sent at one price) without copying any (`_codec.outcomes_json`).
     """
 
     seq: int
+    message_id: int | None
     state: RowState
-    message_id: int | None = None
     price: str | None = None
     currency: str | None = None
     error_type: str | None = None

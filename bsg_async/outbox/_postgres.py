@@ -38,6 +38,7 @@ from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome
 from ._schema import POSTGRES, SCHEMA_VERSION, upgrade
 from ._sqlite import (
     _REJECT_COLUMNS,
+    REPORT,
     ROW_PAGE,
     STATE_COUNTS,
     SchemaTooNew,
@@ -56,6 +57,7 @@ ANALYZE_AFTER = 10_000
 _MIGRATION_LOCK = 0x6273675F6F7574  # "bsg_out": the advisory lock of schema changes
 
 _NOW = "extract(epoch FROM clock_timestamp())::float8"
+_REPORT = REPORT.format(now=_NOW, status="$1", reference="$2", message_id="$3")
 
 # Claim a chunk of campaign $1 for worker $2 under a lease of $3 seconds, in one statement:
 # the chunk whose lease expired longest ago, else a pending one (handed ones first), picked
@@ -98,10 +100,10 @@ WITH chunk AS (
     WHERE id = $2 AND attempts = $3 AND state = 'claimed'
     RETURNING id
 ), outcome AS (
-    SELECT (v->>0)::bigint AS seq, v->>1 AS state, (v->>2)::bigint AS message_id,
-           v->>3 AS price, v->>4 AS currency, v->>5 AS error_type,
-           (v->>6)::int AS error_code, v->>7 AS error, (v->>8)::bool AS uncertain
-    FROM jsonb_array_elements($5::jsonb) AS e(v)
+    SELECT m.key::bigint AS seq, g.v->>0 AS state, m.value::bigint AS message_id,
+           g.v->>1 AS price, g.v->>2 AS currency, g.v->>3 AS error_type,
+           (g.v->>4)::int AS error_code, g.v->>5 AS error, (g.v->>6)::bool AS uncertain
+    FROM jsonb_array_elements($5::jsonb) AS g(v), jsonb_each_text(g.v->7) AS m(key, value)
 ), done AS (
     UPDATE bsg_outbox_rows AS r
     SET state = o.state, message_id = o.message_id, price = o.price, currency = o.currency,
@@ -493,15 +495,7 @@ class PostgresBackend:
 
     async def set_status_by_reference(self, reference: str, message_id: int, status: str) -> int:
         """Store a reported status for the reference's sent row(s)."""
-        result = await self._query(
-            "execute",
-            f"UPDATE bsg_outbox_rows SET status = $1, status_at = {_NOW} "
-            "WHERE reference = $2 AND state = 'sent' "
-            "AND (message_id = $3 OR message_id IS NULL)",
-            status,
-            reference,
-            message_id,
-        )
+        result = await self._query("execute", _REPORT, status, reference, message_id)
         return int(result.rsplit(" ", 1)[-1])
 
     def watch(self, campaign_id: int) -> anyio.Event:

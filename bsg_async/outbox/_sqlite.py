@@ -1,14 +1,14 @@
 """The SQLite dialect of the outbox: one file, no server; workers of one machine.
 
-Blocking `sqlite3` calls run in a worker thread, one at a time (a shared connection in WAL
-mode with `synchronous=FULL`: every committed claim and outcome survives a power loss). Each
+Blocking `sqlite3` calls run in one thread of the store's own, one after another (`_serial`;
+a shared connection in WAL mode with `synchronous=FULL`: every committed claim and outcome
+survives a power loss). Each
 step is one `BEGIN IMMEDIATE` transaction, which serializes writers across processes too, so
 the claim protocol of `_backend` holds without `SKIP LOCKED`.
 """
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 from collections.abc import AsyncIterable, Callable, Sequence
 from decimal import Decimal
@@ -21,32 +21,34 @@ from ._backend import NewRow, Signals, StatusUpdate
 from ._codec import claimed_rows, outcomes_json, release_done
 from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome, RowState
 from ._schema import SCHEMA_VERSION, SQLITE, upgrade
+from ._serial import SerialThread
 
-__all__ = ["ROW_PAGE", "STATE_COUNTS", "SqliteBackend"]
+__all__ = ["REPORT", "ROW_PAGE", "STATE_COUNTS", "SqliteBackend"]
 
 T = TypeVar("T")
 
 _NOW = "((julianday('now') - 2440587.5) * 86400.0)"
 
-# Write the outcomes of a released claim's rows (`:outcomes`: a JSON array of [seq, state,
-# message id, price, currency, error type, error code, error, uncertain]) of chunk `:chunk`,
-# claim `:attempts` (the caller checked the chunk is still held by it). `+r.chunk_id` keeps
-# the planner off the chunk index, so it walks the JSON once and finds each row by its `seq`
-# (through the index it would scan the JSON once per row: a thousand times per chunk).
+# Write the outcomes of a released claim's rows (`:outcomes`: `outcomes_json`'s groups, each
+# [state, price, currency, error type, error code, error, uncertain, {seq: message id}]) of
+# chunk `:chunk`, claim `:attempts` (the caller checked the chunk is still held by it). Each
+# group's values are read once (`MATERIALIZED`), then its object is walked once and each row
+# found by its `seq`; `+r.chunk_id` keeps the planner off the chunk index, which would have
+# it walk the object once per row.
 _RELEASE = """
+WITH outcome AS MATERIALIZED (
+    SELECT json_extract(value, '$[0]') AS state, json_extract(value, '$[1]') AS price,
+           json_extract(value, '$[2]') AS currency, json_extract(value, '$[3]') AS error_type,
+           json_extract(value, '$[4]') AS error_code, json_extract(value, '$[5]') AS error,
+           json_extract(value, '$[6]') AS uncertain, json_extract(value, '$[7]') AS ids
+    FROM json_each(:outcomes)
+)
 UPDATE bsg_outbox_rows AS r
-SET state = o.state, message_id = o.message_id, price = o.price, currency = o.currency,
+SET state = o.state, message_id = m.value, price = o.price, currency = o.currency,
     error_type = o.error_type, error_code = o.error_code, error = o.error,
     may_have_been_accepted = o.uncertain, attempts = :attempts
-FROM (
-    SELECT json_extract(value, '$[0]') AS seq, json_extract(value, '$[1]') AS state,
-           json_extract(value, '$[2]') AS message_id, json_extract(value, '$[3]') AS price,
-           json_extract(value, '$[4]') AS currency, json_extract(value, '$[5]') AS error_type,
-           json_extract(value, '$[6]') AS error_code, json_extract(value, '$[7]') AS error,
-           json_extract(value, '$[8]') AS uncertain
-    FROM json_each(:outcomes)
-) AS o
-WHERE r.seq = o.seq AND +r.chunk_id = :chunk AND r.state = 'pending'
+FROM outcome AS o, json_each(o.ids) AS m
+WHERE r.seq = CAST(m.key AS INTEGER) AND +r.chunk_id = :chunk AND r.state = 'pending'
 """
 
 # The chunk the next claim of campaign `?` (given twice) takes: an expired claim's (the oldest
@@ -83,6 +85,17 @@ ROW_PAGE = (
 )
 """Up to `{2}` rows of campaign `{0}` after seq `{1}`, in the order added, in the columns
 `outbox_row` reads (a pending row's attempts are its chunk's claims)."""
+
+REPORT = (
+    "UPDATE bsg_outbox_rows SET status = {status}, status_at = {now} "
+    "WHERE campaign_id IN (SELECT id FROM bsg_outbox_campaigns) AND reference = {reference} "
+    "AND state = 'sent' AND (message_id = {message_id} OR message_id IS NULL)"
+)
+"""Store a status reported for a reference and message id on its sent rows in any campaign,
+through each campaign's unique (campaign_id, reference) index: no index on `reference` alone
+(see `_schema`). Formatted with each dialect's clock and placeholders."""
+
+_REPORT = REPORT.format(now=_NOW, status="?", reference="?", message_id="?")
 
 _REJECT_COLUMNS = "line, msisdn, reference, error, reason"
 
@@ -126,18 +139,20 @@ class SqliteBackend:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
-        self._limiter = anyio.CapacityLimiter(1)
-        self._lock = anyio.Lock()  # one transaction at a time, even across thread calls
+        self._thread = SerialThread(f"bsg-outbox {path.name}")  # the connection's one thread
+        self._lock = anyio.Lock()  # held by a transaction of several calls (`add_rows`)
         self._signals = Signals()
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(
-            functools.partial(function, *args), limiter=self._limiter
-        )
+        return await self._thread.run(function, *args)
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
-        async with self._lock:
-            return await self._run(function, *args)
+        """One call, in a transaction of its own: after a transaction of several calls that
+        is open (the lock is free almost always: then no hand-over through the loop)."""
+        if self._lock.locked():
+            async with self._lock:
+                return await self._run(function, *args)
+        return await self._run(function, *args)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -199,6 +214,7 @@ class SqliteBackend:
         if db is not None:
             with anyio.CancelScope(shield=True):
                 await self._run(db.close)
+        self._thread.close()
 
     def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         db = self._conn
@@ -516,13 +532,7 @@ class SqliteBackend:
         """Store a reported status for the reference's sent row(s)."""
 
         def write(db: sqlite3.Connection) -> int:
-            cursor = db.execute(
-                f"UPDATE bsg_outbox_rows SET status = ?, status_at = {_NOW} "
-                "WHERE reference = ? AND state = 'sent' "
-                "AND (message_id = ? OR message_id IS NULL)",
-                (status, reference, message_id),
-            )
-            return cursor.rowcount
+            return db.execute(_REPORT, (status, reference, message_id)).rowcount
 
         return await self._call(self._transaction, write)
 

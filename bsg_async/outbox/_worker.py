@@ -82,13 +82,8 @@ def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutc
     failures and rate limits, which never end a row); else `failed`."""
     if isinstance(outcome, Sent):
         price = outcome.price
-        return RowOutcome(
-            row.seq,
-            RowState.SENT,
-            outcome.id,
-            None if price is None else str(price),
-            outcome.currency,
-        )
+        text = None if price is None else str(price)
+        return RowOutcome(row.seq, outcome.id, RowState.SENT, text, outcome.currency)
     error = outcome.error
     uncertain = outcome.may_have_been_accepted
     again = uncertain or isinstance(error, (TransportError, RateLimitError, *_STOPPING))
@@ -96,6 +91,7 @@ def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutc
         again = row.attempts < max_attempts
     return RowOutcome(
         row.seq,
+        None,
         RowState.PENDING if again else RowState.FAILED,
         error_type=type(error).__name__,
         error_code=getattr(error, "code", None),
