@@ -6,8 +6,8 @@ second message with a reference it already holds (legacy codes 23 and 43; on the
 fate is unknown (a timeout after the request was written, a reset connection, a 5xx), a
 refusal that says "I already hold this reference" is not a failure: it is resolved by reading
 that reference back. So is an answer that accepted a recipient without saying how (a legacy
-entry without a message id, or none for that recipient; a One-API success the SDK cannot
-decode).
+entry without a message id or without a price, or none for that recipient; a One-API success
+the SDK cannot decode).
 
 - found: the message the service holds is the outcome (`Sent`, with its id and price);
 - not found: the recipient fails with the send's error, which says `may_have_been_accepted`
@@ -23,7 +23,8 @@ it and live with their sends:
 
 - `_sending.py` (legacy API): how a send's answer entry is matched to its recipient (by
   reference, the first entry wins, by position only without a reference), and the lookup: a
-  status read by reference (`sms.get_by_reference`, `viber.get_by_reference`, ...).
+  status read by reference (`sms.get_by_reference`, `viber.get_by_reference`, ...), which
+  refuses a status without a price (the service could not tell: the fate stays unknown).
 - `_one_api_sending.py` (One-API): the lookup (the message search by `reference_id`), the
   rule that a 429 is never resent, and the high-volume campaign chunk: its messages read
   back by campaign id, each missing reference looked up alone (`read_back`), and the
@@ -44,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import anyio
 import attrs
@@ -73,6 +74,7 @@ __all__ = [
 
 T = TypeVar("T")
 E = TypeVar("E", bound=BSGError)
+P = TypeVar("P", bound="Decimal | None", covariant=True)
 
 Chunk = list[tuple[int, Recipient]]
 """Recipients of one request, each with its position in the caller's input."""
@@ -82,11 +84,16 @@ LOOKUP_CONCURRENCY = 8
 
 
 @attrs.frozen
-class Held:
-    """What the service holds for a reference: its message's id and price."""
+class Held(Generic[P]):
+    """What the service holds for a reference: its message's id and price.
+
+    `Held[Decimal]` where the family always states a price (the legacy API's lookup refuses a
+    status without one), `Held[Decimal | None]` on the One-API, whose messages may not be
+    priced yet.
+    """
 
     id: int
-    price: Decimal | None
+    price: P
     currency: str | None
 
     def sent(self, index: int, recipient: Recipient) -> Sent:
@@ -94,7 +101,7 @@ class Held:
         return Sent(index, recipient, self.id, self.price, self.currency)
 
 
-HeldLookup = Callable[[Recipient], Awaitable[Held | None]]
+HeldLookup = Callable[[Recipient], Awaitable[Held[Decimal | None] | None]]
 """What the service holds for this recipient's reference. It holds nothing: `None`, or a
 `NotFoundError` raised (a status read's own answer, kept as the cause); any other `BSGError`
 raised: the service could not tell (the fate stays unknown)."""

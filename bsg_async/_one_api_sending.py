@@ -28,6 +28,7 @@ it with the same reference is safe: the service refuses a `reference_id` it hold
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _campaign_args as campaign_args
@@ -314,7 +315,7 @@ async def _send_layer(
     ]
     numbers = {ref: number for _, number, ref in missing}  # `ref` is the recipient's reference
 
-    async def held(recipient: Recipient) -> Held | None:
+    async def held(recipient: Recipient) -> Held[Decimal | None] | None:
         ref = recipient.reference or ""
         message = await _search(client, ref, numbers[ref])
         return None if message is None else _held(message)
@@ -339,7 +340,7 @@ async def _campaign_messages(client: AsyncBSG, campaign_id: int) -> dict[str, On
     return held
 
 
-def _held(message: OneApiMessage) -> Held:
+def _held(message: OneApiMessage) -> Held[Decimal | None]:
     amount = message.amount
     return Held(
         message.id,

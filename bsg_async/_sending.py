@@ -3,10 +3,12 @@
 Every multi-recipient send (`send_bulk`, `send_individual`, `viber.send` and each chunk of
 `send_many`) goes through `send_chunk`: post the request, then decide each recipient's outcome
 from its entry in the answer, matched by reference (the first entry wins; by position only for
-an entry without a reference). A recipient whose entry says "reference already exists" (23,
-43) after an attempt of the same call that may have been accepted, or one the answer forgot,
-is read back by reference with `_exactly_once`, whose docstring tells the whole recovery; here
-is only the legacy API's part of it: the matching, and the lookup (a status read by reference).
+an entry without a reference). An acceptance is an entry without an error code that states
+the message's id and its price (`_accepted`). A recipient whose entry says "reference already
+exists" (23, 43) after an attempt of the same call that may have been accepted, one accepted
+without its id or its price, or one the answer forgot, is read back by reference with
+`_exactly_once`, whose docstring tells the whole recovery; here is only the legacy API's part
+of it: the matching, and the lookup (a status read by reference, which must state the price).
 
 The outcomes are the batcher's `Sent` and `Failed`; `send_result` presents them as the
 `SendResult` of a single request. `post_single` sends a one-recipient request and gives its
@@ -17,15 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, cast
 
 from ._converter import Wire, WireBatch, WireEntry
-from ._exactly_once import Chunk, Held, HeldLookup, Pending, read_back, reconcilable, resolve
+from ._exactly_once import Chunk, Held, Pending, read_back, reconcilable, resolve
 from ._transport import Answer
 from .errors import (
     APIError,
     BSGError,
     DuplicateReferenceError,
+    UnexpectedResponseError,
     error_for_code,
     fate_unknown,
 )
@@ -57,21 +60,41 @@ Lookup = Callable[[str], Awaitable[StatusReport]]
 """A status read by reference (`sms.get_by_reference`); raises `NotFoundError` for none."""
 
 
-def _by_status(lookup: Lookup) -> HeldLookup:
-    """The legacy API's lookup for `_exactly_once`: a status read by reference."""
+def _by_status(lookup: Lookup) -> Callable[[Recipient], Awaitable[Held[Decimal]]]:
+    """The legacy API's lookup for `_exactly_once` (a `HeldLookup`): a status read by reference.
 
-    async def held(recipient: Recipient) -> Held:
-        report = await lookup(recipient.reference or "")  # `NotFoundError`: not held
-        return Held(report.id, report.price, report.currency)
+    A status without a price does not say what the message the service holds cost: it is an
+    `UnexpectedResponseError` naming `$.price`, and the recipient's fate stays unknown.
+    """
+
+    async def held(recipient: Recipient) -> Held[Decimal]:
+        reference = recipient.reference or ""
+        report = await lookup(reference)  # `NotFoundError`: not held
+        price = report.price
+        if price is None:
+            raise UnexpectedResponseError(
+                f"the status of message {report.id} (reference {reference!r}) states no price",
+                field="$.price",
+            )
+        return Held(report.id, price, report.currency)
 
     return held
 
 
-def _refusal(
-    entry: WireEntry, *, uncertain: bool, http_status: int
-) -> tuple[APIError, bool] | None:
-    """Why `entry` is not a plain acceptance, and whether its fate is unknown (then read back
-    by reference); `None` when it was accepted (no error code, and a message id)."""
+AcceptedEntry = tuple[str | None, int, str | None, int, Decimal, str | None, str | None]
+"""A `WireEntry` that accepts its recipient: its message id and its price are stated."""
+
+
+def _accepted(entry: WireEntry) -> TypeGuard[AcceptedEntry]:
+    """Whether `entry` is a plain acceptance: no error code, a message id and a price. (The
+    in-order reading of `_outcomes` tests the same inline, once per recipient.)"""
+    _, code, _, id_, price, _, _ = entry
+    return not code and id_ is not None and price is not None
+
+
+def _refusal(entry: WireEntry, *, uncertain: bool, http_status: int) -> tuple[APIError, bool]:
+    """Why `entry`, not a plain acceptance (`_accepted`), fails its recipient, and whether its
+    fate is unknown (then it is read back by reference)."""
     _, code, description, id_, _, _, _ = entry
     if code:
         error = error_for_code(code, description)
@@ -80,14 +103,12 @@ def _refusal(
             # attempt's message, unless a read by reference says otherwise.
             return fate_unknown(error), True
         return error, False
+    # Accepted without saying what: the message the service holds is read back.
     if id_ is None:
-        error = APIError(
-            "the service accepted this recipient without giving its message id",
-            http_status=http_status,
-            may_have_been_accepted=True,
-        )
-        return error, True
-    return None
+        message = "the service accepted this recipient without giving its message id"
+    else:
+        message = "the service accepted this recipient without stating its price"
+    return APIError(message, http_status=http_status, may_have_been_accepted=True), True
 
 
 # -- one recipient ---------------------------------------------------------------------------
@@ -111,14 +132,13 @@ async def single_receipt(
 ) -> Receipt:
     """The receipt of a single-recipient send, or raise its typed error."""
     entry = wire.single_entry(answer.data, http_status=answer.http_status)
-    refusal = _refusal(entry, uncertain=answer.uncertain, http_status=answer.http_status)
-    if refusal is not None:
-        error, unknown = refusal
-        if not unknown:
-            raise error
-        return await _recovered(error, recipient, lookup)
-    _, _, _, id_, price, currency, _ = entry
-    return _receipt(recipient, cast(int, id_), price, currency)
+    if _accepted(entry):
+        _, _, _, id_, price, currency, _ = entry
+        return _receipt(recipient, id_, price, currency)
+    error, unknown = _refusal(entry, uncertain=answer.uncertain, http_status=answer.http_status)
+    if not unknown:
+        raise error
+    return await _recovered(error, recipient, lookup)
 
 
 async def recover_duplicate(
@@ -136,9 +156,7 @@ async def _recovered(error: APIError, recipient: Recipient, lookup: Lookup) -> R
     return _receipt(recipient, held.id, held.price, held.currency)
 
 
-def _receipt(
-    recipient: Recipient, id_: int, price: Decimal | None, currency: str | None
-) -> Receipt:
+def _receipt(recipient: Recipient, id_: int, price: Decimal, currency: str | None) -> Receipt:
     return Receipt(
         id=id_, reference=recipient.reference or "", price=price, currency=currency, to=recipient.to
     )
@@ -212,7 +230,11 @@ async def send_result(
 def _entry(outcome: Outcome) -> Receipt | Rejection:
     recipient = cast(Recipient, outcome.recipient)  # a chunk holds `Recipient`s only
     if isinstance(outcome, Sent):
-        return _receipt(recipient, outcome.id, outcome.price, outcome.currency)
+        price = outcome.price
+        # A legacy `Sent` always has its price: an acceptance states it (`_accepted`), a
+        # status read back too (`_by_status`).
+        assert price is not None
+        return _receipt(recipient, outcome.id, price, outcome.currency)
     # A recipient refused within an answer always carries the service's `APIError`.
     return Rejection(outcome.reference or "", cast(APIError, outcome.error), recipient.to)
 
@@ -252,7 +274,13 @@ async def _outcomes(
     # `i` is what the first-wins rule below would take.
     for (index, recipient), entry in zip(chunk, entries, strict=False):
         reference, error, _, id_, price, entry_currency, _ = entry
-        if error or id_ is None or reference is None or reference != recipient.reference:
+        if (
+            error
+            or id_ is None
+            or price is None
+            or reference is None
+            or reference != recipient.reference
+        ):
             break
         add(Sent(index, recipient, id_, price, entry_currency or currency))
     if len(outcomes) == len(chunk):
@@ -267,13 +295,11 @@ async def _outcomes(
         if found is None and positional and entries[position][0] is None:  # no reference
             found = entries[position]
         if found is not None:
-            _, error, _, id_, price, entry_currency, _ = found
-            if not error and id_ is not None:  # accepted
+            if _accepted(found):
+                _, _, _, id_, price, entry_currency, _ = found
                 add(Sent(index, recipient, id_, price, entry_currency or currency))
                 continue
-            refusal = _refusal(found, uncertain=uncertain, http_status=status)
-            assert refusal is not None  # an entry without error code and with an id was taken
-            refused, unknown = refusal
+            refused, unknown = _refusal(found, uncertain=uncertain, http_status=status)
         else:
             refused, unknown = (
                 APIError(

@@ -59,7 +59,7 @@ class HoldingService:
         result = [
             {"error": 21, "errorDescription": "bad phone", "reference": p["reference"]}
             if p["msisdn"] in self.refuse
-            else {"error": 0, "reference": p["reference"], "id": str(next(self.ids))}
+            else {"error": 0, "reference": p["reference"], "id": str(next(self.ids)), "price": 0.02}
             for p in phones
         ]
         return httpx.Response(200, json={"result": result, "error": 0, "task_id": "7"})

@@ -73,7 +73,7 @@ class LostAnswerService:
             return httpx.Response(500, text="status store down")
         if reference in self.absent or reference not in self.accepted:
             return httpx.Response(200, json={"error": 20, "errorDescription": "SMS not found"})
-        status: dict[str, Any] = {"error": 0, "id": str(self.accepted[reference])}
+        status: dict[str, Any] = {"error": 0, "id": str(self.accepted[reference]), "price": 0.02}
         return httpx.Response(200, json={**status, "reference": reference, "status": "sent"})
 
     async def _create(self, request: httpx.Request) -> httpx.Response:
@@ -93,7 +93,8 @@ class LostAnswerService:
                 entries.append({"error": code, "errorDescription": "no", "reference": reference})
                 continue
             self.accepted[reference] = 9000 + len(self.accepted)
-            entries.append({"error": 0, "reference": reference, "id": self.accepted[reference]})
+            accepted = {"error": 0, "reference": reference, "id": self.accepted[reference]}
+            entries.append({**accepted, "price": "0.02"})
         if first:
             raise httpx.ReadTimeout("the answer was lost", request=request)
         return httpx.Response(200, json={"result": entries, "error": 0, "task_id": "5"})

@@ -150,12 +150,17 @@ class Service:
                     200,
                     json={"error": 0, "id": "1", "reference": body["reference"], "price": "0.02"},
                 )
-            entries = [{"error": 0, "reference": p["reference"], "id": "2"} for p in body["phones"]]
+            entries = [
+                {"error": 0, "reference": p["reference"], "id": "2", "price": "0.02"}
+                for p in body["phones"]
+            ]
             return httpx.Response(200, json={"result": entries, "error": 0, "task_id": 3})
         if path == "/rest/viber/create":
             return httpx.Response(200, json={"result": [], "error": 0})
         if path.startswith("/rest/viber/reference/"):
-            return httpx.Response(200, json={"error": 0, "id": "4", "status": "read"})
+            return httpx.Response(
+                200, json={"error": 0, "id": "4", "status": "read", "price": "0.023"}
+            )
         if path == "/rest/sms/211":
             return httpx.Response(200, json={"error": 0, "id": "211", "status": "sent"})
         if path == "/rest/sms/401":

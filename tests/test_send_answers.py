@@ -3,9 +3,9 @@
 The rule (`bsg_async/_sending.py`): an entry is matched by reference, the first of two naming
 one reference wins; an entry without a reference is taken by position when the answer has one
 entry per recipient; an entry naming another reference is never taken by position; a
-recipient with no entry, or accepted without an id, is read back by reference. Hypothesis
-shuffles, drops, repeats and renames the entries of the usual answer, and every outcome is
-checked against the rule, written out plainly below, through `bsg.sms.send_bulk`.
+recipient with no entry, or accepted without an id or a price, is read back by reference.
+Hypothesis shuffles, drops, repeats and renames the entries of the usual answer, and every
+outcome is checked against the rule, written out plainly below, through `bsg.sms.send_bulk`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ def answers(draw: st.DrawFn) -> list[dict[str, Any]]:
         position = draw(st.integers(min_value=0, max_value=len(entries) - 1))
         entry = entries[position]
         change = draw(
-            st.sampled_from(["swap", "repeat", "remove", "foreign", "anonymous", "refuse", "no-id"])
+            st.sampled_from(
+                ["swap", "repeat", "remove", "foreign", "anonymous", "refuse", "no-id", "no-price"]
+            )
         )
         if change == "swap":
             other = draw(st.integers(min_value=0, max_value=len(entries) - 1))
@@ -63,6 +65,8 @@ def answers(draw: st.DrawFn) -> list[dict[str, Any]]:
             entry.pop("id", None)
         elif change == "no-id":
             entry.pop("id", None)
+        elif change == "no-price":
+            entry.pop("price", None)
     return entries
 
 
@@ -77,7 +81,7 @@ def expected(entries: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
             outcomes.append(("read",))
         elif found["error"]:
             outcomes.append(("refused", found["error"]))
-        elif "id" not in found:
+        elif "id" not in found or "price" not in found:  # accepted without saying what
             outcomes.append(("read",))
         else:
             outcomes.append(("sent", int(found["id"])))

@@ -15,9 +15,11 @@ import pytest
 import respx
 
 from bsg_async import (
+    APIError,
     AsyncBSG,
     DuplicateRecipientError,
     DuplicateReferenceError,
+    Failed,
     InvalidParameterError,
     InvalidRequestError,
     NotFoundError,
@@ -27,6 +29,7 @@ from bsg_async import (
     Rejection,
     RequestTimeoutError,
     RetryPolicy,
+    Sent,
     ServerError,
     SmsMessage,
     SmsStatus,
@@ -589,7 +592,7 @@ async def test_send_bulk_accepts_a_single_recipient_not_in_a_list(
     bsg: AsyncBSG, respx_mock: respx.MockRouter
 ) -> None:
     route = respx_mock.post(CREATE).respond(
-        json={"result": [{"reference": "r1", "id": "1", "error": 0}], "error": 0}
+        json={"result": [{"reference": "r1", "id": "1", "error": 0, "price": "0.02"}], "error": 0}
     )
 
     result = await bsg.sms.send_bulk(to=Recipient("380972000001", "r1"), text="x", sender="Shop")
@@ -657,7 +660,9 @@ async def test_send_individual_generates_missing_references(
 ) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         phones = json.loads(request.content)["phones"]
-        entries = [{"reference": p["reference"], "id": "9", "error": 0} for p in phones]
+        entries = [
+            {"reference": p["reference"], "id": "9", "error": 0, "price": "0.02"} for p in phones
+        ]
         return httpx.Response(200, json={"result": entries, "error": 0})
 
     route = respx_mock.post(CREATE).mock(side_effect=answer)
@@ -1066,6 +1071,107 @@ async def test_bulk_entry_accepted_without_id_is_read_back() -> None:
     assert isinstance(entry, Receipt)
     assert entry.id == 77
     assert entry.price == Decimal("0.23")
+
+
+# -- an acceptance states its price: one without is read back by reference ----------------------
+
+PRICELESS = {"error": 0, "currency": "EUR"}  # an acceptance that does not state its price
+
+
+def status_of(reference: str, id_: int, price: float | None) -> dict[str, Any]:
+    """The status answer for `reference`; `price=None`: the status does not state one."""
+    status = {**STATUS_ANSWER, "id": str(id_), "reference": reference}
+    if price is None:
+        del status["price"]
+    else:
+        status["price"] = price
+    return status
+
+
+def assert_fate_unknown_for_want_of_a_price(error: BaseException) -> None:
+    """The send's error, fate unknown, chained to the status read that states no price."""
+    assert isinstance(error, APIError)
+    assert error.may_have_been_accepted is True
+    assert "without stating its price" in str(error)
+    cause = error.__cause__
+    assert isinstance(cause, UnexpectedResponseError)
+    assert cause.field == "$.price"
+    assert "states no price" in str(cause)
+
+
+async def test_single_send_accepted_without_a_price_is_read_back_by_reference(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    create = respx_mock.post(CREATE).respond(json={**PRICELESS, "id": "22125", "reference": "r1"})
+    status = respx_mock.get(f"{BASE}/sms/reference/r1").respond(json=status_of("r1", 22125, 0.23))
+
+    receipt = await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r1")
+
+    assert receipt == Receipt(22125, "r1", Decimal("0.23"), "EUR", "380501234567")
+    assert create.call_count == 1  # read back, never sent again
+    assert status.call_count == 1
+
+
+async def test_single_send_whose_status_states_no_price_either_raises_with_fate_unknown(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    create = respx_mock.post(CREATE).respond(json={**PRICELESS, "id": "22125", "reference": "r1"})
+    respx_mock.get(f"{BASE}/sms/reference/r1").respond(json=status_of("r1", 22125, None))
+
+    with pytest.raises(APIError) as info:
+        await bsg.sms.send(to="380501234567", text="Hi", sender="Shop", reference="r1")
+
+    assert_fate_unknown_for_want_of_a_price(info.value)
+    assert create.call_count == 1
+
+
+async def test_bulk_entries_accepted_without_a_price_are_read_back_by_reference(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    entries = [
+        {**PRICELESS, "id": "11", "reference": "r1"},  # the status states the price
+        {**PRICELESS, "id": "12", "reference": "r2"},  # the status does not either
+        {**PRICELESS, "id": "13", "reference": "r3", "price": "0.02"},
+    ]
+    respx_mock.post(CREATE).respond(json={"result": entries, "error": 0, "task_id": "7"})
+    respx_mock.get(f"{BASE}/sms/reference/r1").respond(json=status_of("r1", 11, 0.23))
+    respx_mock.get(f"{BASE}/sms/reference/r2").respond(json=status_of("r2", 12, None))
+    to = [Recipient(f"38097200000{n}", f"r{n}") for n in (1, 2, 3)]
+
+    result = await bsg.sms.send_bulk(to=to, text="x", sender="S")
+
+    first, second, third = result.entries
+    assert first == Receipt(11, "r1", Decimal("0.23"), "EUR", "380972000001")
+    assert isinstance(second, Rejection)
+    assert second.reference == "r2"
+    assert_fate_unknown_for_want_of_a_price(second.error)
+    assert third == Receipt(13, "r3", Decimal("0.02"), "EUR", "380972000003")
+    assert [receipt.price * 2 for receipt in result.accepted] == [Decimal("0.46"), Decimal("0.04")]
+
+
+async def test_send_many_reads_back_recipients_accepted_without_a_price(
+    bsg: AsyncBSG, respx_mock: respx.MockRouter
+) -> None:
+    entries = [
+        {**PRICELESS, "id": "11", "reference": "r1", "price": "0.02"},
+        {**PRICELESS, "id": "12", "reference": "r2"},  # the status states the price
+        {**PRICELESS, "id": "13", "reference": "r3"},  # the status does not either
+    ]
+    create = respx_mock.post(CREATE).respond(json={"result": entries, "error": 0})
+    respx_mock.get(f"{BASE}/sms/reference/r2").respond(json=status_of("r2", 12, 0.23))
+    respx_mock.get(f"{BASE}/sms/reference/r3").respond(json=status_of("r3", 13, None))
+    to = [Recipient(f"38097200000{n}", f"r{n}") for n in (1, 2, 3)]
+
+    report = await bsg.sms.send_many(to=to, text="x", sender="S")
+
+    first, second, third = report.outcomes
+    assert isinstance(first, Sent) and isinstance(second, Sent)
+    assert (first.id, first.price, first.currency) == (11, Decimal("0.02"), "EUR")
+    assert (second.id, second.price, second.currency) == (12, Decimal("0.23"), "EUR")
+    assert isinstance(third, Failed)
+    assert third.reference == "r3" and third.may_have_been_accepted is True
+    assert_fate_unknown_for_want_of_a_price(third.error)
+    assert create.call_count == 1  # read back, never sent again
 
 
 async def test_bulk_undecodable_answer_may_have_been_accepted(

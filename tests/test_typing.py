@@ -33,10 +33,20 @@ def mypy_strict(path: Path, cache: Path) -> tuple[str, int]:
 def test_the_documented_program_type_checks_without_casts_or_ignores(tmp_path: Path) -> None:
     text = PROGRAM.read_text()
     assert "cast(" not in text and "type: ignore" not in text
+    # A receipt's price is used without first asking whether it is `None`.
+    assert "doubled: Decimal = receipt.price * 2" in text
+    assert "spent += entry.price" in text
+    assert "price is not None" not in text
 
     output, status = mypy_strict(PROGRAM, tmp_path / "cache")
 
     assert status == 0, output
+
+
+MISTAKES = {  # what each mistake is replaced with (by default: nothing)
+    "isinstance(status.status, SmsStatus) and status.status.is_final": "status.status.is_final",
+    "doubled: Decimal = receipt.price * 2": "doubled: str = receipt.price * 2",
+}
 
 
 @pytest.mark.parametrize(
@@ -49,16 +59,19 @@ def test_the_documented_program_type_checks_without_casts_or_ignores(tmp_path: P
         ),
         # a property of the known members used on a status the SDK may not know
         ("isinstance(status.status, SmsStatus) and status.status.is_final", '"UnknownStatus" of'),
+        # a receipt's price is a `Decimal`: not taken for something else
+        (
+            "doubled: Decimal = receipt.price * 2",
+            '(expression has type "Decimal", variable has type "str")',
+        ),
     ],
-    ids=["match-not-exhaustive", "unknown-status-unchecked"],
+    ids=["match-not-exhaustive", "unknown-status-unchecked", "price-is-a-decimal"],
 )
 def test_a_mistake_in_the_program_is_caught(tmp_path: Path, mistake: str, error: str) -> None:
     text = PROGRAM.read_text()
     assert mistake in text
     broken = tmp_path / "user_program.py"
-    broken.write_text(
-        text.replace(mistake, "status.status.is_final" if "is_final" in mistake else "")
-    )
+    broken.write_text(text.replace(mistake, MISTAKES.get(mistake, "")))
 
     output, status = mypy_strict(broken, tmp_path / "cache")
 

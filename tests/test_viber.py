@@ -335,9 +335,8 @@ async def test_send_generates_references_for_plain_numbers(
 ) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         to = json.loads(request.content)["messages"][0]["to"]
-        return httpx.Response(
-            200, json={"result": [{"error": 0, "reference": t["reference"], "id": "5"} for t in to]}
-        )
+        entries = [{"error": 0, "reference": t["reference"], "id": "5", "price": 0.23} for t in to]
+        return httpx.Response(200, json={"result": entries})
 
     route = respx_mock.post(CREATE).mock(side_effect=answer)
 
@@ -390,7 +389,8 @@ async def test_send_accepts_exactly_fifty_recipients(
     def answer(request: httpx.Request) -> httpx.Response:
         to = json.loads(request.content)["messages"][0]["to"]
         entries = [
-            {"error": 0, "reference": t["reference"], "id": str(i)} for i, t in enumerate(to)
+            {"error": 0, "reference": t["reference"], "id": str(i), "price": 0.23}
+            for i, t in enumerate(to)
         ]
         return httpx.Response(200, json={"result": entries})
 

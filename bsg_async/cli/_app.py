@@ -499,7 +499,7 @@ def _show_send_result(output: Output, result: SendResult) -> None:
         if isinstance(entry, Rejection):
             table.add_row(entry.to or "", entry.reference, f"refused: {entry.error}", "", "")
         else:
-            price = "" if entry.price is None else f"{entry.price} {entry.currency or ''}"
+            price = f"{entry.price} {entry.currency or ''}"
             table.add_row(entry.to or "", entry.reference, "accepted", str(entry.id), price)
     output.table(table)
 

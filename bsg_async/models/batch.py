@@ -23,6 +23,11 @@ class Sent:
 
     `index` is the recipient's position in the input, `recipient` carries the reference the
     message was sent with (the caller's, or the one the SDK generated before the first attempt).
+    `price` is the charge as a `Decimal` in `currency`. On the legacy API (`sms.send_many`,
+    `viber.send_many`, ...) it is always set, as on a `Receipt`; it is `None` only for a
+    One-API message (`send_campaign_many`) the service has not priced yet: BSG's description
+    of the One-API leaves a message's `amount` optional, and a message read back right after
+    its campaign was created may not carry one.
     """
 
     index: int

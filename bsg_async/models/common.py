@@ -73,13 +73,15 @@ class Receipt:
     """A message the service accepted.
 
     `id` is the service's message id (use it with `get`), `price` the charge as a `Decimal`
-    (`None` only if the service did not state it) in `currency`; `to` the phone number where
-    the answer names it (`msisdn` on the wire).
+    in `currency`, always stated: an answer that accepts a recipient without its price is read
+    back by reference (the status states it), and a status without one is an error with
+    `may_have_been_accepted=True`; `to` the phone number where the answer names it (`msisdn`
+    on the wire).
     """
 
     id: int
     reference: str
-    price: Decimal | None
+    price: Decimal
     currency: str | None
     to: str | None = None
 

@@ -58,18 +58,20 @@ async def async_progress(done: int, total: int | None) -> None:
 async def main() -> None:
     async with AsyncBSG(api_key="live_...", max_retries=2, timeout=httpx.Timeout(10.0)) as bsg:
         result = await bsg.sms.send_bulk(to=["380972000001"], text="Sale", sender="S")
+        spent = Decimal(0)
         for entry in result:
             if entry.accepted:
                 print(entry.reference, entry.id, entry.price)
+                spent += entry.price  # an accepted entry always states its price
             else:
                 print(entry.reference, entry.error.code, entry.error.description)
+        print(spent, sum(accepted.price for accepted in result.accepted))
 
         receipt = await bsg.with_options(timeout=5, max_retries=0).sms.send(
             to="380501234567", text="Hi", sender="Shop"
         )
-        if receipt.price is not None:
-            doubled: Decimal = receipt.price * 2
-            print(doubled)
+        doubled: Decimal = receipt.price * 2  # a receipt's price is a Decimal, never None
+        print(doubled)
         status = await bsg.sms.get(receipt.id)
         final = isinstance(status.status, SmsStatus) and status.status.is_final
         print(describe(status), final)
