@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -61,58 +61,70 @@ def _ticks(pid: int) -> tuple[int, int] | None:
 
 
 class CpuMeter:
-    """CPU seconds of the fake's process and of a PostgreSQL server (the postmaster and its
-    children, sampled every 50 ms while a run goes, so a backend that exits is counted to
-    its last sample), and of this process (worker processes report their own)."""
+    """CPU seconds of the fake's process, of a PostgreSQL server (the postmaster and its
+    children), and of this process (worker processes report their own).
+
+    The server's processes are sampled every 50 ms while a run goes (a backend that exits is
+    counted to its last sample) by a process of its own (`--sample-postgres`): a thread here
+    would take the GIL from the event loop it measures, reading `/proc` twenty times a
+    second."""
 
     def __init__(self, fake_pid: int | None, postmaster_pid: int | None) -> None:
         self.fake_pid = fake_pid
         self.postmaster_pid = postmaster_pid
-        self._first: dict[int, int] = {}
-        self._last: dict[int, int] = {}
+        self._sampler: subprocess.Popen[str] | None = None
 
-    def _sample(self, initial: bool = False) -> None:
-        master = self.postmaster_pid
-        if master is None:
-            return
+    def start(self) -> None:
+        """Start counting (a process samples the server's processes until `stop`)."""
+        if self.postmaster_pid is not None:
+            command = [sys.executable, __file__, "--sample-postgres", str(self.postmaster_pid)]
+            self._sampler = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+            assert self._sampler.stdout is not None
+            assert self._sampler.stdout.readline().strip() == "sampling"
+        self._fake = _ticks(self.fake_pid) if self.fake_pid else None
+        self._own = time.process_time()
+
+    def stop(self) -> dict[str, float]:
+        """The CPU seconds of "client" (this process), "postgres" and "fake" since `start`."""
+        client = time.process_time() - self._own
+        fake = _ticks(self.fake_pid) if self.fake_pid else None
+        nan = float("nan")
+        postgres = nan
+        if self._sampler is not None:
+            sampler, self._sampler = self._sampler, None
+            output, _ = sampler.communicate("stop\n", timeout=30)
+            postgres = float(output.split()[-1])
+        return {
+            "client": client,
+            "postgres": postgres,
+            "fake": (fake[1] - self._fake[1]) / TICK if fake and self._fake else nan,
+        }
+
+
+def sample_postgres(master: int) -> None:
+    """`--sample-postgres`: sample the CPU ticks of `master` and its children every 50 ms
+    until a line arrives on stdin; then print the seconds they used meanwhile."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+
+    def sample(initial: bool = False) -> None:
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             pid = int(entry)
             found = _ticks(pid)
             if found is not None and master in (pid, found[0]):
-                self._first.setdefault(pid, found[1] if initial else 0)  # new: from its start
-                self._last[pid] = found[1]
+                first.setdefault(pid, found[1] if initial else 0)  # new: from its start
+                last[pid] = found[1]
 
-    def start(self) -> None:
-        """Start counting (a thread samples the server's processes until `stop`)."""
-        self._first, self._last = {}, {}
-        self._sample(initial=True)
-        self._fake = _ticks(self.fake_pid) if self.fake_pid else None
-        self._own = time.process_time()
-        self._stopping = threading.Event()
-        self._sampler = threading.Thread(target=self._sample_until_stopped, daemon=True)
-        self._sampler.start()
-
-    def _sample_until_stopped(self) -> None:
-        while not self._stopping.wait(0.05):
-            self._sample()
-
-    def stop(self) -> dict[str, float]:
-        """The CPU seconds of "client" (this process), "postgres" and "fake" since `start`."""
-        client = time.process_time() - self._own
-        self._stopping.set()
-        self._sampler.join()
-        self._sample()
-        fake = _ticks(self.fake_pid) if self.fake_pid else None
-        nan = float("nan")
-        return {
-            "client": client,
-            "postgres": nan
-            if self.postmaster_pid is None
-            else sum(self._last[p] - self._first[p] for p in self._last) / TICK,
-            "fake": (fake[1] - self._fake[1]) / TICK if fake and self._fake else nan,
-        }
+    sample(initial=True)
+    print("sampling", flush=True)
+    while not select.select([sys.stdin], [], [], 0.05)[0]:
+        sample()
+    sample()
+    print(sum(last[p] - first[p] for p in last) / TICK, flush=True)
 
 
 def recipients(count: int, run: str) -> list[Recipient]:
@@ -334,7 +346,11 @@ def main() -> None:
         "--workers", type=int, action="append", choices=(1, 2, 4), help="PostgreSQL workers"
     )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--sample-postgres", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sample_postgres:
+        sample_postgres(args.sample_postgres)
+        return
     if args.worker:
         anyio.run(worker, *args.worker)
         return
