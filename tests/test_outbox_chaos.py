@@ -4,9 +4,10 @@ kills) with faults on (lost answers, resets, 5xx, 429). Afterwards every row has
 final outcome, the fake accepted every reference at most once, and every reference it accepted
 is recorded as sent with the fake's id. Three workers on PostgreSQL; one, then two, on SQLite.
 
-Every worker started before the last round has a budget of requests (`request_budget.py`); all
-the budgets together cannot finish the campaign, so each worker is still running when it is
-killed, however fast or slow the machine. Scripted faults come before the seeded ones."""
+Every worker of the kill rounds has a budget of requests (`request_budget.py`) and all the
+budgets together cannot finish the campaign, so each is still running when it is killed,
+however fast or slow the machine; then workers without a budget finish it. Scripted faults
+come before the seeded ones."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ CHUNK = 10
 KILLS = 8
 LEASE = "1.0"
 RUN_TIMEOUT = 120.0
-MAX_BUDGET = 16  # requests that create messages, for a worker started before the last kill
+MAX_BUDGET = 16  # requests that create messages, for a worker of the kill rounds
 # The chunks one worker may hold at once with concurrency 2: two being sent, one handed over,
 # one its claimer waits to hand over (`bsg_async/outbox/_worker.py`).
 HELD_CHUNKS = 4
@@ -76,10 +77,10 @@ def run_chaos(url: str, workers: int, tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     prepare(url)
     logs: list[Path] = []
-    # The budget of each worker started before the last kill: KILLS rounds each kill one and
-    # start another, then the survivors are killed too. A request sends one chunk at most, so
-    # these workers finish at most sum(budgets) chunks and hold HELD_CHUNKS each: chunks are
-    # always left for the next one to claim, and no worker can find the campaign done.
+    # The budget of each worker of the kill rounds: KILLS rounds each kill one and start
+    # another, then the survivors are killed too. A request sends one chunk at most, so these
+    # workers finish at most sum(budgets) chunks and hold HELD_CHUNKS each: no worker can find
+    # the campaign done, and a victim always finds a chunk to claim (its wait cannot stall).
     budgets = iter([rng.randint(8, MAX_BUDGET) for _ in range(workers + KILLS)])
     assert MAX_BUDGET * (workers + KILLS) + HELD_CHUNKS * workers < ROWS // CHUNK
     with FakeProcess(*FAKE_OPTIONS) as fake:
