@@ -1,7 +1,11 @@
 """A real `bsg campaign send` process killed (SIGKILL) at seeded random points, then run again
 to completion, against FakeBSG served by uvicorn in its own process (its state outlives the
 kills): every CSV row ends with exactly one outcome and the fake accepted every reference at
-most once. And Ctrl-C (SIGINT): exit 130 with a consistent campaign store that resumes."""
+most once. And Ctrl-C (SIGINT): exit 130 with a consistent campaign store that resumes.
+
+An interrupted run is given a budget of requests (`request_budget.py`) too small to finish the
+campaign, and scripted faults come before the seeded ones, so the kills and faults the test
+counts on happen however fast or slow the machine is."""
 
 from __future__ import annotations
 
@@ -14,9 +18,12 @@ import sys
 from pathlib import Path
 
 from .cli_support import ROOT, FakeProcess, python_env, wait_until, write_csv
+from .request_budget import budgeted
 
 SEED = 20261123
 ROWS = 900
+BAD = 3
+CHUNK = 10
 RUN_TIMEOUT = 60.0
 # On top of the seeded rates, faults the first sends meet whatever the timing: answers lost
 # after the service accepted (the case resuming must get right) and a proxy error.
@@ -37,7 +44,7 @@ def recipients_csv(path: Path, rng: random.Random) -> tuple[Path, set[int]]:
     """ROWS rows, half with their own reference, half left to the import; three bad rows.
     Returns the file and the line numbers of its data rows."""
     lines = ["msisdn,reference"]
-    bad = set(rng.sample(range(ROWS), 3))
+    bad = set(rng.sample(range(ROWS), BAD))
     for index in range(ROWS):
         number = "12ab" if index in bad else f"38097{index:07d}"
         reference = f"row{index}" if index % 2 else ""
@@ -63,6 +70,11 @@ def done_rows(store: Path) -> int:
     return int(row[0])
 
 
+def held_or_ended(process: subprocess.Popen[bytes], marker: Path) -> bool:
+    """The run spent its request budget and holds (see `request_budget.py`), or it ended."""
+    return marker.exists() or process.poll() is not None
+
+
 def start(command: list[str], fake: FakeProcess, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
         return subprocess.Popen(
@@ -79,32 +91,47 @@ def test_a_campaign_killed_at_random_points_resumes_to_exactly_one_outcome_per_r
     journal = tmp_path / "people.results.journal.sqlite"  # the store, where the README puts it
     command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients)]
     first = ["--channel", "viber", "--text", "Sale", "--sender", "Shop"]
-    first += ["--sms-fallback", "Sale by SMS", "--chunk-size", "20", "--concurrency", "2"]
+    first += ["--sms-fallback", "Sale by SMS", "--chunk-size", str(CHUNK), "--concurrency", "2"]
     again = ["--lease", "1"]  # a killed run's chunks are taken over a second later
     logs: list[Path] = []
-    kills = 0
+    # Each interrupted run may send this many requests that create messages, CHUNK rows at
+    # most each: together too few to finish the campaign, so every run is still going when it
+    # is killed, however fast the machine. The first is killed early (while starting or
+    # importing), the next two once a random number of rows more is done or their budget is
+    # spent, the last while it holds the answer to its last request (what the service did with
+    # that chunk only the service knows: the run after it must reconcile it by reference).
+    budgets = [rng.randint(1, 4), *(rng.randint(10, 28) for _ in range(3))]
+    assert BAD + CHUNK * sum(budgets) < ROWS
 
     with FakeProcess(*FAKE_OPTIONS) as fake:
         fake.control("POST", "script", kinds=SCRIPT, paths=["*/create"])
-        for round_ in range(4):
+        for round_, budget in enumerate(budgets):
             log = tmp_path / f"run{round_}.log"
             logs.append(log)
+            held = tmp_path / f"held{round_}"
             resume = again if round_ == 2 else [*first, *again]  # the store keeps the settings
             before = done_rows(journal)
-            process = start([*command, *resume], fake, log)
+            hold_after = round_ == len(budgets) - 1 or rng.random() < 0.5
+            run = budgeted([*command, *resume], budget, hold_after=hold_after, marker=held)
+            process = start(run, fake, log)
             if round_ == 0:  # early: while starting or importing
-                wait_until(lambda p=process: journal.exists() or p.poll() is not None, RUN_TIMEOUT)
-                wait_until(lambda p=process: p.poll() is not None, rng.uniform(0.0, 0.15))
-            else:  # while sending: after a random share of what is left
-                target = before + max(1, int((ROWS - before) * rng.uniform(0.1, 0.5)))
                 wait_until(
-                    lambda p=process, t=target: done_rows(journal) >= t or p.poll() is not None,
+                    lambda p=process, h=held: journal.exists() or held_or_ended(p, h), RUN_TIMEOUT
+                )
+                wait_until(lambda p=process, h=held: held_or_ended(p, h), rng.uniform(0.0, 0.15))
+            elif round_ < len(budgets) - 1:  # while sending: a random number of rows later
+                target = before + rng.randint(1, budget * CHUNK // 2)
+                wait_until(
+                    lambda p=process, h=held, t=target: (
+                        done_rows(journal) >= t or held_or_ended(p, h)
+                    ),
                     RUN_TIMEOUT,
                     interval=0.005,
                 )
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
+            else:  # while it waits for an answer the service has sent
+                wait_until(lambda p=process, h=held: held_or_ended(p, h), RUN_TIMEOUT)
+            assert process.poll() is None, log.read_text(errors="replace")
+            process.send_signal(signal.SIGKILL)
             process.wait(10)
 
         log = tmp_path / "last.log"  # runs until no row is left to send
@@ -116,7 +143,6 @@ def test_a_campaign_killed_at_random_points_resumes_to_exactly_one_outcome_per_r
         state = fake.control("GET", "state")
 
     rows = read_results(results)
-    assert kills >= 3, "the campaign finished before it could be interrupted"
     output = "".join(log.read_text(errors="replace") for log in logs)
     assert "reconciled by reference" in output, "no resumed run found rows of unknown fate"
     assert state["faults"]["lost_answer"] >= 6 and state["faults"]["reset_after"] >= 3
@@ -125,13 +151,13 @@ def test_a_campaign_killed_at_random_points_resumes_to_exactly_one_outcome_per_r
     # every CSV row has exactly one outcome ...
     assert sorted(int(row["line"]) for row in rows) == sorted(lines)
     assert {row["status"] for row in rows} <= {"accepted", "failed", "invalid"}
-    assert sum(row["status"] == "invalid" for row in rows) == 3
+    assert sum(row["status"] == "invalid" for row in rows) == BAD
     # ... and the fake accepted every reference at most once, exactly the ones reported sent
     assert all(count == 1 for _, count in accepted.values())
     sent = {row["reference"]: row["id"] for row in rows if row["status"] == "accepted"}
     assert sent == {reference: message_id for reference, (message_id, _) in accepted.items()}
     references = [row["reference"] for row in rows if row["status"] != "invalid"]
-    assert len(references) == len(set(references)) == ROWS - 3
+    assert len(references) == len(set(references)) == ROWS - BAD
 
 
 def test_ctrl_c_exits_130_with_a_consistent_store_that_resumes(tmp_path: Path) -> None:
@@ -142,15 +168,19 @@ def test_ctrl_c_exits_130_with_a_consistent_store_that_resumes(tmp_path: Path) -
     command = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients)]
     options = ["--channel", "sms", "--text", "Sale", "--sender", "Shop", "--chunk-size", "25"]
     options += ["--concurrency", "2"]
+    # At most half the rows' worth of requests: the run cannot finish before its Ctrl-C.
+    budget = ROWS // 2 // 25
+    held = tmp_path / "held"
 
     with FakeProcess(*FAKE_OPTIONS) as fake:
-        process = start([*command, *options], fake, tmp_path / "first.log")
+        run = budgeted([*command, *options], budget, hold_after=False, marker=held)
+        process = start(run, fake, tmp_path / "first.log")
         wait_until(
-            lambda: done_rows(journal) >= ROWS // 4 or process.poll() is not None,
+            lambda: done_rows(journal) >= ROWS // 4 or held_or_ended(process, held),
             RUN_TIMEOUT,
             interval=0.005,
         )
-        assert process.poll() is None, "the campaign finished before Ctrl-C"
+        assert process.poll() is None, (tmp_path / "first.log").read_text(errors="replace")
         process.send_signal(signal.SIGINT)
         interrupted = process.wait(RUN_TIMEOUT)
         first_rows = read_results(results)

@@ -87,6 +87,14 @@ async def all_rows(outbox: Outbox, campaign: str) -> list:  # type: ignore[type-
     return [row async for row in outbox.results(campaign)]
 
 
+async def arrived(fake: FakeBSG) -> None:
+    """Until a request reached the fake (it records one on arrival, before its latency); a
+    test that goes on from there does not depend on how fast the machine got it there."""
+    with anyio.fail_after(30):  # a hang guard only
+        while not fake.requests:  # noqa: ASYNC110
+            await anyio.sleep(0.01)
+
+
 # -- schema ------------------------------------------------------------------------------------
 
 
@@ -479,7 +487,7 @@ async def test_a_stalled_worker_outlived_by_its_lease_still_yields_one_message_r
                 reports[name] = await store.work(SMS.name, bsg, lease=lease, poll=0.05)
 
             group.start_soon(run, "slow", slow, 0.2)
-            await anyio.sleep(0.3)  # A's request is in flight, its lease expired
+            await arrived(fake)  # A's request is in flight (its answer takes 0.5 s): B joins
             group.start_soon(run, "quick", quick, 30.0)
         rows = await all_rows(quick, SMS.name)
     # Every claim of the stalled worker expires before its answer comes (it may even take
@@ -498,9 +506,10 @@ async def test_a_cancelled_worker_puts_its_chunk_back_to_be_resumed(outbox: Outb
     fake = FakeBSG(seed=1, faults=Faults(latency=30))
     await outbox.create_campaign(SMS)
     await outbox.add(SMS.name, numbers(10))
-    async with client(fake) as bsg:
-        with anyio.move_on_after(0.3):
-            await outbox.work(SMS.name, bsg)
+    async with client(fake) as bsg, anyio.create_task_group() as group:
+        group.start_soon(lambda: outbox.work(SMS.name, bsg))
+        await arrived(fake)  # its request is at the service, the answer 30 s away
+        group.cancel_scope.cancel()
     rows = await all_rows(outbox, SMS.name)
     assert {row.state for row in rows} == {RowState.PENDING}
     campaign_id, _ = await outbox._campaign(SMS.name)
