@@ -28,7 +28,7 @@ from bsg_async.errors import (
     ServerError,
     TransportError,
 )
-from bsg_async.models.batch import Failed
+from bsg_async.models.batch import Failed, Sent
 from bsg_async.outbox import (
     CampaignConflictError,
     CampaignNotFoundError,
@@ -40,7 +40,7 @@ from bsg_async.outbox import (
     _worker,
     enqueue,
 )
-from bsg_async.outbox._models import ClaimedRow
+from bsg_async.outbox._models import Release
 from bsg_async.testing import FakeBSG, Rules
 
 from .conftest import API_KEY
@@ -384,19 +384,16 @@ async def test_an_expired_claim_is_taken_over_and_reconciled_by_reference(outbox
 
 
 async def test_a_release_records_every_field_of_its_outcomes_as_given(outbox: Outbox) -> None:
-    from bsg_async.outbox._models import RowOutcome
-
     await outbox.create_campaign(SMS)
     await outbox.add(SMS.name, numbers(2))
     campaign_id, _ = await outbox._campaign(SMS.name)
     claim = await outbox._backend.claim(campaign_id, "w", 30)
     assert claim is not None
-    first, second = claim.rows
-    outcomes = [
-        RowOutcome(first.seq, 2**62, RowState.SENT, "0.0125", "EUR"),
-        RowOutcome(second.seq, None, RowState.FAILED, None, None, "InvalidRequestError", 21,
-                   'numéro "invalide" \u2603', True),
-    ]  # fmt: skip
+    first, second = claim.seqs
+    outcomes = Release()
+    outcomes.rows(RowState.SENT, "0.0125", "EUR")[first] = 2**62
+    outcomes.rows(RowState.FAILED, None, None, "InvalidRequestError", 21,
+                  'numéro "invalide" \u2603', True)[second] = None  # fmt: skip
     assert await outbox._backend.release(claim, outcomes) == 2
     sent, failed = await all_rows(outbox, SMS.name)
     assert (sent.state, sent.message_id, sent.price, sent.currency, sent.error) == (
@@ -412,21 +409,18 @@ async def test_a_release_records_outcomes_that_share_values_apart_from_those_tha
     """A release groups its rows by the values they share (a chunk sent at one price is one
     group); rows of one group need not be next to each other, and each row keeps its own
     message id."""
-    from bsg_async.outbox._models import RowOutcome
-
     await outbox.create_campaign(SMS)
     await outbox.add(SMS.name, numbers(5))
     campaign_id, _ = await outbox._campaign(SMS.name)
     claim = await outbox._backend.claim(campaign_id, "w", 30)
     assert claim is not None
-    a, b, c, d, e = (row.seq for row in claim.rows)
-    outcomes = [
-        RowOutcome(a, 11, RowState.SENT, "0.01", "EUR"),
-        RowOutcome(b, None, RowState.FAILED, None, None, "APIError", 21, "no", False),
-        RowOutcome(c, 13, RowState.SENT, "0.01", "EUR"),
-        RowOutcome(d, 14, RowState.SENT, "0.02", "EUR"),
-        RowOutcome(e, None, RowState.PENDING, None, None, "TransportError", None, "reset", True),
-    ]
+    a, b, c, d, e = claim.seqs
+    outcomes = Release()
+    outcomes.rows(RowState.SENT, "0.01", "EUR").update({a: 11, c: 13})
+    outcomes.rows(RowState.FAILED, None, None, "APIError", 21, "no")[b] = None
+    outcomes.rows(RowState.SENT, "0.02", "EUR")[d] = 14
+    outcomes.rows(RowState.PENDING, None, None, "TransportError", None, "reset", True)[e] = None
+    assert len(outcomes.groups) == 4 and len(outcomes) == 5
     assert await outbox._backend.release(claim, outcomes) == 5
     rows = await all_rows(outbox, SMS.name)
     assert [
@@ -450,13 +444,13 @@ async def test_a_slow_worker_that_outlived_its_lease_records_nothing(outbox: Out
     await anyio.sleep(0.2)
     quick = await backend.claim(campaign_id, "quick", 30)
     assert quick is not None and quick.resume and quick.taken_over
-    assert [row.reference for row in quick.rows] == [row.reference for row in slow.rows]
+    assert quick.recipients == slow.recipients
     assert not await backend.renew(slow, 30)
-    from bsg_async.outbox._models import RowOutcome
-
-    failed = [RowOutcome(r.seq, None, RowState.FAILED, error="slow") for r in slow.rows]
+    failed = Release()
+    failed.rows(RowState.FAILED, error="slow").update(dict.fromkeys(slow.seqs))
     assert await backend.release(slow, failed) == 0
-    sent = [RowOutcome(r.seq, 7, RowState.SENT) for r in quick.rows]
+    sent = Release()
+    sent.rows(RowState.SENT).update(dict.fromkeys(quick.seqs, 7))
     assert await backend.release(quick, sent) == 4
     rows = await all_rows(outbox, SMS.name)
     assert {(row.state, row.message_id, row.error) for row in rows} == {(RowState.SENT, 7, None)}
@@ -560,13 +554,31 @@ async def test_an_unreachable_service_leaves_rows_pending_and_sending_goes_on_la
 def test_a_passing_failure_ends_a_row_only_after_max_attempts_and_an_unknown_fate_never(
     error: BSGError, attempts: int, state: RowState
 ) -> None:
-    row = ClaimedRow(1, "ref1", "380970000001", None, attempts)
-    failed = Failed(0, Recipient(row.to, row.reference), row.reference, error,
+    failed = Failed(0, Recipient("380970000001", "ref1"), "ref1", error,
                     error.may_have_been_accepted)  # fmt: skip
-    outcome = _worker.row_outcome(failed, row, max_attempts=3)
-    assert outcome.state is state
-    assert outcome.error_type == type(error).__name__
-    assert outcome.may_have_been_accepted is error.may_have_been_accepted
+    release = Release()
+    assert _worker.record(release, [1], [failed], attempts, max_attempts=3) == [error]
+    [(shared, rows)] = release.groups.items()
+    assert rows == {1: None}
+    assert shared == (state, None, None, type(error).__name__, getattr(error, "code", None),
+                      str(error), error.may_have_been_accepted)  # fmt: skip
+
+
+def test_sent_rows_are_grouped_by_price_and_keep_their_own_message_ids() -> None:
+    """The usual chunk, sent at one price, is one group; another price is another group,
+    even between rows of the first."""
+    price, other = Decimal("0.02"), Decimal("0.05")
+    sent = [
+        Sent(i, Recipient(f"38097000000{i}", f"r{i}"), 100 + i, p, "EUR")
+        for i, p in enumerate([price, price, other, price])
+    ]
+    release = Release()
+    assert _worker.record(release, [5, 6, 7, 8], sent, 1, max_attempts=3) == []
+    assert release.groups == {
+        (RowState.SENT, "0.02", "EUR", None, None, None, False): {5: 100, 6: 101, 8: 103},
+        (RowState.SENT, "0.05", "EUR", None, None, None, False): {7: 102},
+    }
+    assert release.count(RowState.SENT) == len(release) == 4 and release.final() == {5, 6, 7, 8}
 
 
 async def test_a_service_failing_with_5xx_pauses_the_worker_without_failing_rows(

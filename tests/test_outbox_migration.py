@@ -16,7 +16,7 @@ import pytest
 
 from bsg_async import AsyncBSG, Recipient, RetryPolicy
 from bsg_async.outbox import Outbox, OutboxCampaign, RowState
-from bsg_async.outbox._models import RowOutcome
+from bsg_async.outbox._models import Release
 from bsg_async.outbox._schema import POSTGRES, SQLITE, upgrade
 from bsg_async.testing import FakeBSG
 
@@ -152,19 +152,17 @@ async def test_upgraded_chunks_are_claimed_as_the_rows_were_claimable(v2_url: st
         fresh = await backend.claim(1, "w", 30)
         assert await backend.claim(1, "w", 30) is None  # the live claim's rows wait
         assert expired is not None and handed is not None and fresh is not None
-        assert [row.reference for row in expired.rows] == ["r7", "r8"]
+        assert [to.reference for to in expired.recipients] == ["r7", "r8"]
         assert expired.taken_over and expired.resume and expired.generation == 2
-        assert [row.reference for row in handed.rows] == ["r4"]
+        assert [to.reference for to in handed.recipients] == ["r4"]
         assert handed.resume and not handed.taken_over
-        assert [(row.reference, row.attempts) for row in fresh.rows] == [
-            ("r1", 1),
-            ("r2", 1),
-            ("r3", 1),
-        ]
+        assert [to.reference for to in fresh.recipients] == ["r1", "r2", "r3"]
+        assert fresh.generation == 1
         assert not fresh.resume
         for claim in (expired, handed, fresh):
-            sent = [RowOutcome(r.seq, 7, RowState.SENT) for r in claim.rows]
-            assert await backend.release(claim, sent) == len(sent)
+            sent = Release()
+            sent.rows(RowState.SENT).update(dict.fromkeys(claim.seqs, 7))
+            assert await backend.release(claim, sent) == len(claim.seqs)
         summary = await outbox.summary("old")
     assert summary.counts[RowState.SENT] == 7 and summary.counts[RowState.CLAIMED] == 2
 
@@ -222,7 +220,7 @@ async def test_a_chunk_left_without_rows_is_passed_over(tmp_path: Path) -> None:
         db.close()
         assert chunks == 2
         claim = await outbox._backend.claim(1, "w", 30)
-        assert claim is not None and [row.reference for row in claim.rows] == ["e2", "e3"]
+        assert claim is not None and [to.reference for to in claim.recipients] == ["e2", "e3"]
         assert await outbox._backend.claim(1, "w", 30) is None
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bsg_async import Recipient
 from bsg_async.outbox import Outbox, OutboxCampaign, RowState, _postgres, _sqlite
-from bsg_async.outbox._models import Claim, RowOutcome
+from bsg_async.outbox._models import Claim, Release
 from bsg_async.outbox._postgres import _RELEASE, release_arguments
 
 from .pg_support import postgres_cluster, postgres_url  # noqa: F401  (fixtures)
@@ -70,7 +70,7 @@ async def test_a_release_on_postgresql_updates_its_rows_in_place(
 
 async def claimed_chunk(
     outbox: Outbox,
-) -> tuple[_postgres.PostgresBackend, Claim, list[RowOutcome]]:
+) -> tuple[_postgres.PostgresBackend, Claim, Release]:
     """A claim of CHUNK rows from a 20,000-row campaign (analyzed after the load), and an
     outcome for each of its rows."""
     await outbox.create_campaign(CAMPAIGN)
@@ -79,8 +79,9 @@ async def claimed_chunk(
     backend = outbox._backend
     assert isinstance(backend, _postgres.PostgresBackend)
     claim = await backend.claim(campaign_id, "w", 60)
-    assert claim is not None and len(claim.rows) == CHUNK
-    outcomes = [RowOutcome(row.seq, 1, RowState.SENT) for row in claim.rows]
+    assert claim is not None and len(claim.seqs) == CHUNK
+    outcomes = Release()
+    outcomes.rows(RowState.SENT).update(dict.fromkeys(claim.seqs, 1))
     return backend, claim, outcomes
 
 
@@ -97,15 +98,15 @@ async def test_a_release_on_sqlite_reads_its_outcomes_once_and_finds_rows_by_seq
         campaign_id, _ = await outbox._campaign(CAMPAIGN.name)
         backend = outbox._backend
         claim = await backend.claim(campaign_id, "w", 60)
-        assert claim is not None and len(claim.rows) == CHUNK
-        outcomes = [
-            RowOutcome(row.seq, 2**62 + i, RowState.SENT, price="0.01")
-            for i, row in enumerate(claim.rows)
-        ]
+        assert claim is not None and len(claim.seqs) == CHUNK
+        outcomes = Release()
+        outcomes.rows(RowState.SENT, "0.01").update(
+            {seq: 2**62 + i for i, seq in enumerate(claim.seqs)}
+        )
         assert await backend.release(claim, outcomes) == CHUNK
         rows = [row async for row in outbox.results(CAMPAIGN.name)]
     sent = {row.reference: row.message_id for row in rows if row.state is RowState.SENT}
-    assert sent == {row.reference: 2**62 + i for i, row in enumerate(claim.rows)}
+    assert sent == {to.reference: 2**62 + i for i, to in enumerate(claim.recipients)}
     db = sqlite3.connect(tmp_path / "plans.db")
     try:
         plan = [

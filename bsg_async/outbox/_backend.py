@@ -45,7 +45,7 @@ from typing import Protocol
 
 import anyio
 
-from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome
+from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, Release
 from ._schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "Backend", "NewRow", "Signals", "StatusUpdate"]
@@ -91,7 +91,7 @@ class Backend(Protocol):
     async def renew(self, claim: Claim, lease: float) -> bool:
         """Extend a claim's lease; `False` if the chunk is no longer held by it."""
 
-    async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
+    async def release(self, claim: Claim, outcomes: Release) -> int:
         """Record outcomes of rows while the chunk is still held by `claim`, and release the
         chunk (`done`, or `pending` with the rows left); how many outcomes were recorded."""
 

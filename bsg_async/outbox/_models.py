@@ -10,21 +10,21 @@ import json
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import attrs
 
 from .. import _validation as rules
 from ..errors import InvalidParameterError
+from ..models import Recipient
 
 __all__ = [
     "Claim",
-    "ClaimedRow",
     "OutboxCampaign",
     "OutboxReject",
     "OutboxRow",
     "OutboxSummary",
-    "RowOutcome",
+    "Release",
     "RowState",
     "WorkReport",
 ]
@@ -156,21 +156,6 @@ class OutboxCampaign:
         return cls(name, **values)
 
 
-class ClaimedRow(NamedTuple):
-    """One row of a claim: its order in the campaign, reference, number, own text, and how
-    many claims it has been through (this one included).
-
-    A named tuple, not an attrs class: a claim makes one per row (a thousand per SMS chunk) on
-    the worker's hot path, where a tuple is made at half the cost.
-    """
-
-    seq: int
-    reference: str
-    to: str
-    text: str | None
-    attempts: int
-
-
 @attrs.frozen
 class Claim:
     """A chunk of rows held by one worker under a lease until its outcomes are recorded.
@@ -179,40 +164,80 @@ class Claim:
     claim taken over after its lease expired, or rows sent again after a passing failure):
     they go out with `resume=True`, so "reference already exists" resolves to the message the
     service holds. `taken_over` says it was another worker's claim whose lease expired. `id`
-    is the chunk's; `generation` counts the chunk's claims, this one included: a release or
-    renewal names both, so a claim that was taken over since changes nothing.
+    is the chunk's; `generation` counts the chunk's claims, this one included (every row of
+    the chunk has been through as many): a release or renewal names both, so a claim that was
+    taken over since changes nothing.
+
+    Its rows, in the order added, are three tuples with an entry per row: `seqs` (each row's
+    place in the campaign), `recipients` (its number and reference, checked when it was
+    added) and `texts` (its own text, `None` for the campaign's). Not an object per row: a
+    worker holds a dozen thousand-row claims at once, and the garbage collector walks every
+    object that lives through a request (a named tuple per row was a quarter of what its full
+    collections walked).
     """
 
     id: int
     campaign_id: int
     resume: bool
-    rows: tuple[ClaimedRow, ...]
+    seqs: tuple[int, ...]
+    recipients: tuple[Recipient, ...]
+    texts: tuple[str | None, ...]
     taken_over: bool
     generation: int
 
 
-class RowOutcome(NamedTuple):
-    """What a worker records for one row of its claim when it releases it: the row by its
-    `seq` and its message id, then the columns it may share with other rows of the chunk.
+Shared = tuple["RowState", str | None, str | None, str | None, int | None, str | None, bool]
+"""What rows of a release may share: state, price, currency, error type, error code, error,
+and whether the service may hold the message (the order of `outcomes_json`'s groups)."""
+
+
+class Release:
+    """What a worker records for its claim's rows when it releases the claim: the rows grouped
+    by the values they share, each row by its `seq` with its message id.
 
     `state` is `sent`, `failed` (final) or `pending` (to be sent again: a passing failure, or
     a fate still unknown). `price` is the `Decimal`'s text (as the store keeps it). The error
-    fields describe the last failure, if any.
-
-    A named tuple, not an attrs class: a worker makes one per row (a thousand per SMS chunk),
-    and a release groups them by `outcome[2:]` (everything but the row and its message id:
-    one group for a chunk sent at one price) without copying any (`_codec.outcomes_json`).
+    fields describe the last failure, if any. A chunk sent at one price is one group, written
+    as one JSON parameter (`_codec.outcomes_json`) and counted without a pass over its rows;
+    no object is made per row.
     """
 
-    seq: int
-    message_id: int | None
-    state: RowState
-    price: str | None = None
-    currency: str | None = None
-    error_type: str | None = None
-    error_code: int | None = None
-    error: str | None = None
-    may_have_been_accepted: bool = False
+    def __init__(self) -> None:
+        self.groups: dict[Shared, dict[int, int | None]] = {}
+
+    def rows(
+        self,
+        state: RowState,
+        price: str | None = None,
+        currency: str | None = None,
+        error_type: str | None = None,
+        error_code: int | None = None,
+        error: str | None = None,
+        may_have_been_accepted: bool = False,
+    ) -> dict[int, int | None]:
+        """The rows (`seq` -> message id) recorded with these values: set a row's message id
+        (`None` without one) in it to record the row so."""
+        shared = (state, price, currency, error_type, error_code, error, may_have_been_accepted)
+        found = self.groups.get(shared)
+        if found is None:
+            found = self.groups[shared] = {}
+        return found
+
+    def count(self, state: RowState) -> int:
+        """How many rows are recorded in `state`."""
+        return sum(len(rows) for shared, rows in self.groups.items() if shared[0] is state)
+
+    def final(self) -> set[int]:
+        """The `seq`s of the rows recorded `sent` or `failed`."""
+        return set().union(
+            *(rows for shared, rows in self.groups.items() if shared[0] is not RowState.PENDING)
+        )
+
+    def __len__(self) -> int:
+        return sum(map(len, self.groups.values()))
+
+    def __repr__(self) -> str:
+        return f"Release({self.groups!r})"
 
 
 @attrs.frozen

@@ -34,7 +34,7 @@ import attrs
 
 from ._backend import NewRow, Signals, StatusUpdate
 from ._codec import claimed_rows, outcomes_json, release_done
-from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome
+from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, Release
 from ._schema import POSTGRES, SCHEMA_VERSION, upgrade
 from ._sqlite import (
     _REJECT_COLUMNS,
@@ -353,8 +353,10 @@ class PostgresBackend:
             while found := await db.fetchrow(_CLAIM, campaign_id, worker, lease):
                 chunk, attempts, handed, taken, document = found
                 if document is not None:
-                    rows = claimed_rows(document, attempts)
-                    return Claim(chunk, campaign_id, handed, rows, taken, attempts)
+                    seqs, recipients, texts = claimed_rows(document)
+                    return Claim(
+                        chunk, campaign_id, handed, seqs, recipients, texts, taken, attempts
+                    )
                 await db.execute(
                     "UPDATE bsg_outbox_chunks SET state = 'done', worker = NULL, "
                     "expires_at = NULL WHERE id = $1 AND attempts = $2",
@@ -375,7 +377,7 @@ class PostgresBackend:
         )
         return bool(status == "UPDATE 1")
 
-    async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
+    async def release(self, claim: Claim, outcomes: Release) -> int:
         """Record the outcomes of rows this claim still holds; the chunk is released.
 
         One statement (`_RELEASE`): updating the chunk locks it first (as a takeover does,
@@ -503,7 +505,7 @@ class PostgresBackend:
         return self._signals.watch(campaign_id)
 
 
-def release_arguments(claim: Claim, outcomes: Sequence[RowOutcome]) -> tuple[Any, ...]:
+def release_arguments(claim: Claim, outcomes: Release) -> tuple[Any, ...]:
     """The arguments of `_RELEASE`."""
     done = release_done(claim, outcomes)
     document = outcomes_json(outcomes)

@@ -19,7 +19,7 @@ import anyio
 
 from ._backend import NewRow, Signals, StatusUpdate
 from ._codec import claimed_rows, outcomes_json, release_done
-from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, RowOutcome, RowState
+from ._models import Claim, OutboxCampaign, OutboxReject, OutboxRow, Release, RowState
 from ._schema import SCHEMA_VERSION, SQLITE, upgrade
 from ._serial import SerialThread
 
@@ -363,8 +363,10 @@ class SqliteBackend:
             return None
         # Decoded here, once the store's one connection is free for the next statement.
         chunk, handed, taken, attempts, document = found
-        rows = claimed_rows(document, attempts)
-        return Claim(chunk, campaign_id, bool(handed), rows, bool(taken), attempts)
+        seqs, recipients, texts = claimed_rows(document)
+        return Claim(
+            chunk, campaign_id, bool(handed), seqs, recipients, texts, bool(taken), attempts
+        )
 
     async def renew(self, claim: Claim, lease: float) -> bool:
         """Extend the lease; `False` if the claim was taken over."""
@@ -379,7 +381,7 @@ class SqliteBackend:
 
         return await self._call(self._transaction, renew)
 
-    async def release(self, claim: Claim, outcomes: Sequence[RowOutcome]) -> int:
+    async def release(self, claim: Claim, outcomes: Release) -> int:
         """Record the outcomes of rows while the chunk is still held by this claim, and
         release the chunk.
 

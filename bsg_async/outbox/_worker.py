@@ -15,7 +15,7 @@ outcome: `release` writes only rows the claim still holds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -35,12 +35,12 @@ from ..errors import (
 from ..models import Recipient, SmsFallback
 from ..models.batch import Outcome, Sent
 from ._backend import Backend
-from ._models import Claim, ClaimedRow, OutboxCampaign, RowOutcome, RowState, WorkReport
+from ._models import Claim, OutboxCampaign, Release, RowState, WorkReport
 
 if TYPE_CHECKING:
     from ..client import AsyncBSG
 
-__all__ = ["WorkOptions", "Worker", "row_outcome"]
+__all__ = ["WorkOptions", "Worker", "record"]
 
 logger = logging.getLogger("bsg_async.outbox")
 
@@ -76,28 +76,46 @@ class WorkOptions:
     progress: Callable[[WorkReport], object] | None = None
 
 
-def row_outcome(outcome: Outcome, row: ClaimedRow, max_attempts: int) -> RowOutcome:
-    """What to record for `row` after `send_many` gave `outcome`: `sent`; `pending` again for
-    a fate to reconcile or a passing failure (until `max_attempts`, except connection
-    failures and rate limits, which never end a row); else `failed`."""
-    if isinstance(outcome, Sent):
-        price = outcome.price
-        text = None if price is None else str(price)
-        return RowOutcome(row.seq, outcome.id, RowState.SENT, text, outcome.currency)
-    error = outcome.error
-    uncertain = outcome.may_have_been_accepted
-    again = uncertain or isinstance(error, (TransportError, RateLimitError, *_STOPPING))
-    if not again and isinstance(error, _PASSING):
-        again = row.attempts < max_attempts
-    return RowOutcome(
-        row.seq,
-        None,
-        RowState.PENDING if again else RowState.FAILED,
-        error_type=type(error).__name__,
-        error_code=getattr(error, "code", None),
-        error=str(error),
-        may_have_been_accepted=uncertain,
-    )
+def record(
+    release: Release,
+    seqs: Sequence[int],
+    outcomes: Sequence[Outcome],
+    attempts: int,
+    max_attempts: int,
+) -> list[BSGError]:
+    """Record in `release` what `send_many` gave for the rows `seqs` (in order), after
+    `attempts` claims of them: `sent`; `pending` again for a fate to reconcile or a passing
+    failure (until `max_attempts`, except connection failures and rate limits, which never end
+    a row); else `failed`. The errors of the rows that were not sent, in order."""
+    errors: list[BSGError] = []
+    sent: dict[int, int | None] = {}
+    price: object = _UNSET  # the price and currency of the group `sent`
+    currency: str | None = None
+    for seq, outcome in zip(seqs, outcomes, strict=True):
+        if isinstance(outcome, Sent):
+            # The usual next row was sent at the previous row's price: the decoder shares one
+            # `Decimal` per price text, so this holds without comparing amounts.
+            if outcome.price is not price or outcome.currency != currency:
+                price, currency = outcome.price, outcome.currency
+                text = None if price is None else str(price)
+                sent = release.rows(RowState.SENT, text, currency)
+            sent[seq] = outcome.id
+            continue
+        error = outcome.error
+        uncertain = outcome.may_have_been_accepted
+        again = uncertain or isinstance(error, (TransportError, RateLimitError, *_STOPPING))
+        if not again and isinstance(error, _PASSING):
+            again = attempts < max_attempts
+        state = RowState.PENDING if again else RowState.FAILED
+        code = getattr(error, "code", None)
+        release.rows(state, None, None, type(error).__name__, code, str(error), uncertain)[seq] = (
+            None
+        )
+        errors.append(error)
+    return errors
+
+
+_UNSET = object()
 
 
 class _Breaker:
@@ -233,7 +251,7 @@ class Worker:
                     except (anyio.WouldBlock, anyio.EndOfStream):
                         break
                     renewal.cancel()
-                    await self.backend.release(claim, [])
+                    await self.backend.release(claim, Release())
             ready_out.close()
         return self.counts.report()
 
@@ -267,7 +285,7 @@ class Worker:
                 except BaseException:
                     renewal.cancel()
                     with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
-                        await self.backend.release(claim, [])
+                        await self.backend.release(claim, Release())
                     raise
 
     async def _send_loop(self, ready: MemoryObjectReceiveStream[_Ready]) -> None:
@@ -279,7 +297,9 @@ class Worker:
                 except BaseException:
                     renewal.cancel()
                     with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
-                        await self.backend.release(claim, [])  # pending, handed: resumed later
+                        await self.backend.release(
+                            claim, Release()
+                        )  # pending, handed: resumed later
                     self._wake_claimers()
                     raise
                 self._tasks.start_soon(self._release, claim, outcomes, errors, probe, renewal)
@@ -291,7 +311,7 @@ class Worker:
             logger.info(
                 "took over claim %d (%d rows) whose lease expired: sending it with resume=True",
                 claim.id,
-                len(claim.rows),
+                len(claim.seqs),
             )
 
     async def _finished(self) -> bool:
@@ -313,7 +333,7 @@ class Worker:
     async def _release(
         self,
         claim: Claim,
-        outcomes: list[RowOutcome],
+        outcomes: Release,
         errors: list[BSGError],
         probe: bool,
         renewal: anyio.CancelScope,
@@ -334,22 +354,22 @@ class Worker:
             renewal.cancel()
             self._ending.discard((claim.id, claim.generation))
         self._held -= 1
-        states = [outcome.state for outcome in outcomes]
-        sent, failed = states.count(RowState.SENT), states.count(RowState.FAILED)
-        requeued = len(states) - sent - failed
+        rows = len(outcomes)
+        sent, failed = outcomes.count(RowState.SENT), outcomes.count(RowState.FAILED)
+        requeued = rows - sent - failed
         if self._held == 0 or requeued:
             self._wake_claimers()  # rows pending again, or this worker may be done
-        unreachable = len(errors) == len(outcomes) and all(
+        unreachable = len(errors) == rows and all(
             isinstance(error, _UNREACHABLE) for error in errors
         )
         self.breaker.record(unreachable=unreachable, probe=probe)
-        if recorded < len(outcomes):
+        if recorded < rows:
             counts.lost += 1
             logger.warning(
                 "claim %d was taken over by another worker (its lease expired): "
                 "that worker records its %d rows",
                 claim.id,
-                len(outcomes),
+                rows,
             )
         else:
             counts.sent += sent
@@ -375,41 +395,41 @@ class Worker:
                         logger.warning("claim %d was taken over while in flight", claim.id)
                     return
 
-    async def _send(self, claim: Claim) -> tuple[list[RowOutcome], list[BSGError]]:
+    async def _send(self, claim: Claim) -> tuple[Release, list[BSGError]]:
         """Send the claim's rows (one `send_many` per text) with their stored references;
         the outcomes to record and the errors of the rows that failed."""
         campaign = self.campaign
         rate = campaign.rate_limit
         if rate is not None:
-            wait = await self.backend.reserve(self.campaign_id, len(claim.rows), rate)
+            wait = await self.backend.reserve(self.campaign_id, len(claim.seqs), rate)
             if wait > 0:
                 await pace(wait)
-        groups: Mapping[str | None, Sequence[ClaimedRow]]
-        if len({row.text for row in claim.rows}) == 1:  # the usual case: one text for all
-            groups = {claim.rows[0].text: claim.rows}
+        texts = claim.texts
+        parts: list[tuple[str | None, Sequence[Recipient], Sequence[int]]]
+        if texts.count(texts[0]) == len(texts):  # the usual case: one text for all rows
+            parts = [(texts[0], claim.recipients, claim.seqs)]
         else:
-            by_text: dict[str | None, list[ClaimedRow]] = {}
-            for row in claim.rows:
-                by_text.setdefault(row.text, []).append(row)
-            groups = by_text
-        outcomes: list[RowOutcome] = []
+            at: dict[str | None, list[int]] = {}  # row positions by text
+            for position, own in enumerate(texts):
+                at.setdefault(own, []).append(position)
+            parts = [
+                (own, [claim.recipients[i] for i in rows], [claim.seqs[i] for i in rows])
+                for own, rows in at.items()
+            ]
+        release = Release()
         errors: list[BSGError] = []
-        for text, rows in groups.items():
+        max_attempts = self.options.max_attempts
+        for text, recipients, seqs in parts:
             shared = text or campaign.text
             assert shared is not None, "a row without a text is refused when added"
-            report = await self._send_many(rows, shared, claim.resume)
-            for outcome, row in zip(report, rows, strict=True):
-                outcomes.append(row_outcome(outcome, row, self.options.max_attempts))
-                if not isinstance(outcome, Sent):
-                    errors.append(outcome.error)
-        return outcomes, errors
+            report = await self._send_many(recipients, shared, claim.resume)
+            errors += record(release, seqs, report, claim.generation, max_attempts)
+        return release, errors
 
     async def _send_many(
-        self, rows: Sequence[ClaimedRow], text: str, resume: bool
+        self, recipients: Sequence[Recipient], text: str, resume: bool
     ) -> Sequence[Outcome]:
         campaign = self.campaign
-        # Checked when they were added: made without running the checks again.
-        recipients = [Recipient._checked(row.to, row.reference) for row in rows]
         size = max(1, min(len(recipients), campaign.max_chunk))
         if campaign.channel == "viber":
             fallback = None
