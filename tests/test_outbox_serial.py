@@ -1,15 +1,20 @@
 """The SQLite store's one thread: calls run one after another in the order given, each
 result or exception reaches its caller, and a caller cancelled meanwhile still waits for its
-call to end (a transaction that committed is never taken for one that did not)."""
+call to end (a transaction that committed is never taken for one that did not); and the
+transactions queued for it commit together."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import anyio
 import anyio.lowlevel
 import pytest
 
+from bsg_async.outbox import _sqlite
 from bsg_async.outbox._serial import SerialThread
 
 
@@ -74,3 +79,58 @@ async def test_a_cancelled_caller_waits_for_its_call_to_end() -> None:
         release.set()
     assert ended == ["call", "caller"]
     serial.close()
+
+
+async def test_transactions_queued_together_commit_as_one_and_a_failing_one_alone(
+    tmp_path: Path,
+) -> None:
+    """Group commit on SQLite: transactions queued while the store's thread is busy run in
+    one (one `BEGIN IMMEDIATE`); when one of them raises, the group is rolled back and each
+    runs again alone, so its caller gets the error and the others commit."""
+    from bsg_async.outbox import Outbox
+
+    async with Outbox.open(f"sqlite:///{tmp_path / 'group.db'}") as outbox:
+        backend = outbox._backend
+        assert isinstance(backend, _sqlite.SqliteBackend)
+        statements: list[str] = []
+        backend._conn.set_trace_callback(statements.append)
+        await backend._run(backend._conn.execute, "CREATE TABLE t (v INTEGER UNIQUE)")
+
+        def insert(value: int) -> Callable[[sqlite3.Connection], int]:
+            def work(db: sqlite3.Connection) -> int:
+                db.execute("INSERT INTO t VALUES (?)", (value,))
+                return value
+
+            return work
+
+        async def run(works: list[Callable[[sqlite3.Connection], int]]) -> list[object]:
+            results: list[object] = [None] * len(works)
+
+            async def one(i: int) -> None:
+                try:
+                    results[i] = await backend._transact(works[i])
+                except sqlite3.IntegrityError as error:
+                    results[i] = error
+
+            gate = threading.Event()
+            async with anyio.create_task_group() as group:
+                group.start_soon(backend._run, gate.wait, 10)  # the thread is busy
+                for i in range(len(works)):
+                    group.start_soon(one, i)
+                await anyio.wait_all_tasks_blocked()  # each queued its transaction
+                assert len(backend._queued) == len(works)
+                gate.set()
+            return results
+
+        statements.clear()
+        assert await run([insert(1), insert(2), insert(3)]) == [1, 2, 3]
+        assert statements.count("BEGIN IMMEDIATE") == 1
+
+        statements.clear()
+        first, failing, last = await run([insert(4), insert(1), insert(5)])
+        assert (first, last) == (4, 5) and isinstance(failing, sqlite3.IntegrityError)
+        assert statements.count("BEGIN IMMEDIATE") == 4  # the group, then each alone
+        values = await backend._run(
+            lambda: [v for (v,) in backend._conn.execute("SELECT v FROM t ORDER BY v")]
+        )
+    assert values == [1, 2, 3, 4, 5]
