@@ -134,3 +134,30 @@ async def test_transactions_queued_together_commit_as_one_and_a_failing_one_alon
             lambda: [v for (v,) in backend._conn.execute("SELECT v FROM t ORDER BY v")]
         )
     assert values == [1, 2, 3, 4, 5]
+
+
+async def test_a_transaction_cancelled_while_it_waits_for_the_lock_never_runs(
+    tmp_path: Path,
+) -> None:
+    """A transaction of several calls (`add_rows`) holds the lock; one queued meanwhile and
+    cancelled before its turn is taken out of the queue, not run in a later caller's group."""
+    from bsg_async.outbox import Outbox
+
+    async with Outbox.open(f"sqlite:///{tmp_path / 'cancel.db'}") as outbox:
+        backend = outbox._backend
+        assert isinstance(backend, _sqlite.SqliteBackend)
+        ran: list[str] = []
+
+        def work(name: str) -> Callable[[sqlite3.Connection], None]:
+            return lambda db: ran.append(name)
+
+        async with backend._lock:
+            with anyio.CancelScope() as scope:
+                async with anyio.create_task_group() as group:
+                    group.start_soon(backend._transact, work("cancelled"))
+                    await anyio.wait_all_tasks_blocked()
+                    assert len(backend._queued) == 1
+                    scope.cancel()
+            assert backend._queued == []
+        await backend._transact(work("later"))
+    assert ran == ["later"]

@@ -251,9 +251,17 @@ class SqliteBackend:
         queued = _Queued(work)
         with self._queued_lock:
             self._queued.append(queued)
-        # Queued behind the thread's current call; by the time it ends, `queued` has run (in
-        # this call's group, or in one an earlier caller's call took it into).
-        await self._call(self._commit_queued)
+        try:
+            # Queued behind the thread's current call; by the time it ends, `queued` has run
+            # (in this call's group, or in one an earlier caller's call took it into).
+            await self._call(self._commit_queued)
+        except BaseException:
+            # Cancelled while a transaction of several calls held the lock: not run, and
+            # not to be run by another caller's group.
+            with self._queued_lock:
+                if queued in self._queued:
+                    self._queued.remove(queued)
+            raise
         return queued.outcome()
 
     def _commit_queued(self) -> None:
@@ -272,6 +280,8 @@ class SqliteBackend:
                 raise
             db.execute("COMMIT")
         except BaseException as error:
+            if db.in_transaction:  # a `COMMIT` that failed leaves it open
+                db.execute("ROLLBACK")
             if len(group) == 1:
                 group[0].error = error
                 return
