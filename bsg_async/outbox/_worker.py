@@ -108,9 +108,8 @@ def record(
             again = attempts < max_attempts
         state = RowState.PENDING if again else RowState.FAILED
         code = getattr(error, "code", None)
-        release.rows(state, None, None, type(error).__name__, code, str(error), uncertain)[seq] = (
-            None
-        )
+        failed = release.rows(state, None, None, type(error).__name__, code, str(error), uncertain)
+        failed[seq] = None
         errors.append(error)
     return errors
 
@@ -297,9 +296,8 @@ class Worker:
                 except BaseException:
                     renewal.cancel()
                     with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
-                        await self.backend.release(
-                            claim, Release()
-                        )  # pending, handed: resumed later
+                        # Pending, handed: resumed later.
+                        await self.backend.release(claim, Release())
                     self._wake_claimers()
                     raise
                 self._tasks.start_soon(self._release, claim, outcomes, errors, probe, renewal)
