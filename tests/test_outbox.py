@@ -180,6 +180,19 @@ async def test_a_store_written_by_a_newer_sdk_is_refused(tmp_path: Path) -> None
             pass
 
 
+async def test_a_sqlite_too_old_for_the_store_is_named_before_the_file_is_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's statements need SQLite 3.35 (`RETURNING`, `MATERIALIZED`); an older one
+    linked into Python's `sqlite3` gets a clear error at open, not a syntax error mid-run."""
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(OutboxError, match=r"needs SQLite 3\.35 or newer.*uses SQLite 3\.31\.1"):
+        async with Outbox.open(f"sqlite:///{tmp_path / 'old.db'}"):
+            pass
+    assert not (tmp_path / "old.db").exists()
+
+
 async def test_newer_schema_refused_on_postgresql(postgres_url: str) -> None:  # noqa: F811
     async with Outbox.open(postgres_url):
         pass

@@ -1,6 +1,7 @@
-"""The outbox's values: a campaign's settings, a stored row, a claim, an outcome, a summary.
+"""The outbox's values: a campaign's settings, a stored row, a claim, its release, a summary.
 
-Pure frozen attrs values: no database, no I/O. Money is `Decimal`, kept as text in the store.
+Frozen attrs values, and the `Release` a worker fills for one claim: no database, no I/O.
+Money is `Decimal`, kept as text in the store.
 """
 
 from __future__ import annotations

@@ -105,6 +105,14 @@ class SchemaTooNew(Exception):
     """The store was written by a newer SDK."""
 
 
+MIN_SQLITE = (3, 35)
+"""The oldest SQLite the store's statements run on (`RETURNING`, `MATERIALIZED`)."""
+
+
+class SqliteTooOld(Exception):
+    """Python's `sqlite3` module is linked to a SQLite older than `MIN_SQLITE`."""
+
+
 def outbox_row(row: Sequence[Any]) -> OutboxRow:
     """An `OutboxRow` from the columns `ROW_PAGE` reads, in that order."""
     (seq, reference, msisdn, text, state, message_id, price, currency) = row[:8]
@@ -184,6 +192,8 @@ class SqliteBackend:
         two `bsg campaign send` runs of one new file): that is tried again, a little later
         each time, for up to `OPEN_PATIENCE` seconds. Any other error is raised at once.
         """
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise SqliteTooOld(sqlite3.sqlite_version)
         waited, pause = 0.0, OPEN_FIRST_PAUSE
         while True:
             try:

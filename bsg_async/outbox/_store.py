@@ -28,7 +28,7 @@ from ._backend import Backend, NewRow
 from ._csvfile import write_csv
 from ._models import OutboxCampaign, OutboxReject, OutboxRow, OutboxSummary, RowState, WorkReport
 from ._postgres import PostgresBackend, add_rows_on, campaign_id_on
-from ._sqlite import SchemaTooNew, SqliteBackend
+from ._sqlite import MIN_SQLITE, SchemaTooNew, SqliteBackend, SqliteTooOld
 from ._worker import Worker, WorkOptions
 
 if TYPE_CHECKING:
@@ -167,6 +167,14 @@ class Outbox:
             raise OutboxError(
                 f"the store's schema is version {newer.args[0]}, newer than this SDK knows: "
                 "upgrade bsg-async"
+            ) from None
+        except SqliteTooOld as old:
+            await self._backend.aclose()
+            self._state = "closed"
+            raise OutboxError(
+                f"the campaign store needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; "
+                f"Python's sqlite3 module here uses SQLite {old.args[0]} (use a newer Python "
+                "or system SQLite, or a postgresql:// store)"
             ) from None
         except BaseException:
             await self._backend.aclose()
