@@ -5,6 +5,8 @@ store's URL and the campaign's name, and every row is sent once."""
 from __future__ import annotations
 
 import csv
+import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from bsg_async.outbox import Outbox, OutboxCampaign, OutboxMessage
+from bsg_async.outbox import Outbox, OutboxCampaign, OutboxMessage, RowState
 
 from .cli_support import (
     RESULT_COLUMNS,
@@ -27,6 +29,7 @@ from .cli_support import (
     wait_until,
 )
 from .pg_support import postgres_cluster, postgres_url  # noqa: F401  (fixtures)
+from .request_budget import budgeted
 
 __all__ = ["served"]  # fixture
 
@@ -152,48 +155,63 @@ def test_a_worker_joins_a_send_on_postgresql_and_nobody_is_sent_twice(
     postgres_url: str,  # noqa: F811
     tmp_path: Path,
 ) -> None:
+    """`campaign work` joins a running `campaign send`. The send holds before its 11th
+    request (a request budget: 50 of the 200 rows sent, whether the machine is fast or slow),
+    so the joining worker sends every chunk the send has not claimed; Ctrl-C then puts the
+    send's claims back and the joiner sends those too. Every reference is accepted once and
+    recorded, and the joiner sent exactly the 150 rows the send did not."""
     recipients = numbers_csv(tmp_path / "people.csv", 200, references=False)
     send = [sys.executable, "-m", "bsg_async", "campaign", "send", str(recipients), *VIBER]
     send += ["--store", postgres_url, "--chunk-size", "5", "--concurrency", "1"]
     work = [sys.executable, "-m", "bsg_async", "campaign", "work", "--store", postgres_url]
     work += ["--name", "people", "--concurrency", "1", "--json"]
+    held = tmp_path / "held"
+
+    async def pending() -> int:  # rows in no claim, not yet sent
+        async with Outbox.open(postgres_url) as outbox:
+            return (await outbox.summary("people")).counts[RowState.PENDING]
 
     with FakeProcess("--latency-ms=20") as fake:
         with (tmp_path / "send.log").open("wb") as log:
             sender = subprocess.Popen(
-                send, env=python_env(fake.env), cwd=ROOT, stdout=log, stderr=log
+                budgeted(send, 10, hold_after=False, marker=held),
+                env=python_env(fake.env),
+                cwd=ROOT,
+                stdout=log,
+                stderr=log,
             )
-
-        def imported() -> bool:
-            out = tmp_path / "peek.csv"
-            found = invoke(
-                [
-                    "campaign",
-                    "results",
-                    "--store",
-                    postgres_url,
-                    "--name",
-                    "people",
-                    "--out",
-                    str(out),
-                ]
-            )
-            return found.exit_code == 0 and len(results_of(out)) == 200
-
+        joiner: subprocess.Popen[bytes] | None = None
         try:
-            assert wait_until(imported, 60, interval=0.1), (tmp_path / "send.log").read_text()
-            joined = subprocess.run(
-                work, env=python_env(fake.env), cwd=ROOT, capture_output=True, timeout=60
+            assert wait_until(lambda: held.exists() or sender.poll() is not None, 60)
+            assert sender.poll() is None, (tmp_path / "send.log").read_text()
+            joiner = subprocess.Popen(
+                work,
+                env=python_env(fake.env),
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
-            assert sender.wait(60) == 0, (tmp_path / "send.log").read_text()
+            # The joiner sends every chunk but those the held send has claimed.
+            assert wait_until(lambda: anyio.run(pending) == 0, 60, interval=0.1)
+            sender.send_signal(signal.SIGINT)
+            interrupted = sender.wait(60)
+            out, err = joiner.communicate(timeout=60)
         finally:
-            if sender.poll() is None:
-                sender.kill()
-                sender.wait(10)
+            for process in (sender, joiner):
+                if process is not None and process.poll() is None:
+                    process.kill()
+                    process.wait(10)
         accepted = fake.control("GET", "accepted")["viber"]
+    written = invoke(
+        ["campaign", "results", "--store", postgres_url, "--name", "people",
+         "--out", str(tmp_path / "people.csv.results")]
+    )  # fmt: skip
 
-    assert joined.returncode == 0, joined.stderr
+    assert interrupted == 130, (tmp_path / "send.log").read_text()
+    assert joiner.returncode == 0, err.decode()
+    assert json.loads(out)["this_run"]["sent"] == 150
     assert len(accepted) == 200 and all(count == 1 for _, count in accepted.values())
-    rows = results_of(tmp_path / "people.results.csv")
+    assert written.exit_code == 0
+    rows = results_of(tmp_path / "people.csv.results")
     assert {row["reference"] for row in rows} == set(accepted)
     assert {row["status"] for row in rows} == {"accepted"}
