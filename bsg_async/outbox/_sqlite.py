@@ -266,8 +266,8 @@ class SqliteBackend:
             # (in this call's group, or in one an earlier caller's call took it into).
             await self._call(self._commit_queued)
         except BaseException:
-            # Cancelled while a transaction of several calls held the lock: not run, and
-            # not to be run by another caller's group.
+            # Cancelled while a transaction of several calls held the lock: unless a group
+            # has taken it already (and runs it), it is not to be run by a later one.
             with self._queued_lock:
                 if queued in self._queued:
                     self._queued.remove(queued)
@@ -276,11 +276,11 @@ class SqliteBackend:
 
     def _commit_queued(self) -> None:
         """Run every queued transaction, in one transaction while none raises."""
+        db = self._conn  # a closed store raises here, leaving the queue to its callers
         with self._queued_lock:
             group, self._queued = self._queued, []
         if not group:
             return
-        db = self._conn
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
