@@ -51,6 +51,8 @@ async def test_an_exception_in_a_call_reaches_its_caller_and_the_thread_goes_on(
         await serial.run(fail)
     assert await serial.run(int, "7") == 7
     serial.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await serial.run(int, "8")
 
 
 async def test_a_cancelled_caller_waits_for_its_call_to_end() -> None:

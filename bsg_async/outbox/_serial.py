@@ -31,18 +31,21 @@ class SerialThread:
     """Runs blocking calls in one thread of its own, one after another, in the order given.
 
     The thread starts with the first call and ends after `close` (calls given before it still
-    run). A call is not abandoned: a caller cancelled meanwhile sees the cancellation once the
-    call has ended, as with `anyio.to_thread.run_sync`, so a transaction that committed is never
-    taken for one that did not.
+    run; calls after it raise `RuntimeError`). A call is not abandoned: a caller cancelled
+    meanwhile sees the cancellation once the call has ended, as with `anyio.to_thread.run_sync`,
+    so a transaction that committed is never taken for one that did not.
     """
 
     def __init__(self, name: str) -> None:
         self._name = name
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)` in the thread, after every call given before it; its result."""
+        if self._closed:
+            raise RuntimeError(f"{self._name}: closed")
         loop = asyncio.get_running_loop()
         done: asyncio.Future[T] = loop.create_future()
         if self._thread is None:
@@ -55,6 +58,7 @@ class SerialThread:
 
     def close(self) -> None:
         """End the thread once the calls given so far have run."""
+        self._closed = True
         if self._thread is not None:
             self._jobs.put(None)
             self._thread = None
