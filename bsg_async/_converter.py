@@ -335,18 +335,12 @@ class Wire:
         }
         for type_, hook in nullable.items():
             conv.register_structure_hook_func(functools.partial(_is, type_), hook)
-        for enum in (SmsStatus, ViberStatus, RcsStatus, CampaignStatus, OneApiMessageStatus):
-            conv.register_structure_hook_func(
-                functools.partial(_is, enum | UnknownStatus), _status_hook(enum)
-            )
-
-        # `result` and `alt_route` may be absent or null: both mean "none"; any other non-list
-        # is refused. Registered before the classes, whose structuring functions bind their
-        # field hooks when they are built; cattrs' own tuple hook keeps the `[index]` paths.
-        many = tuple[FallbackSms, ...]
-        conv.register_structure_hook_func(
-            functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
+        self._register_statuses(
+            SmsStatus, ViberStatus, RcsStatus, CampaignStatus, OneApiMessageStatus
         )
+
+        # `result` and `alt_route` may be absent or null: both mean "none".
+        self._register_lists(tuple[FallbackSms, ...])
         to = override(rename="msisdn")
         self._register(SmsReport, to=to)
         self._register(
@@ -360,10 +354,7 @@ class Wire:
         self._register(ViberReport, to=to, fallback=override(rename="alt_route"))
         self._register(RcsReport, to=to, error_description=override(rename="errorDescription"))
         self._register(RcsClick, to=to)
-        conv.register_structure_hook_func(
-            functools.partial(_is, HlrStatus | UnknownStatus | None),
-            _optional(_status_hook(HlrStatus)),
-        )
+        self._register_statuses(HlrStatus, nullable=True)
         self._register(
             HlrResult,
             phone=override(rename="msisdn"),
@@ -377,10 +368,7 @@ class Wire:
         self._register(Price)
         # `price`: the One-API's campaign quote (`bsg.campaigns.price`)
         self._register(PriceQuote, aliases={"totalprice": "total_price", "price": "total_price"})
-        prices = tuple[Price, ...]
-        conv.register_structure_hook_func(
-            functools.partial(_is, prices), _none_or_list(conv.get_structure_hook(prices))
-        )
+        self._register_lists(tuple[Price, ...])
         self._register(_PriceList)
         self._register_one_api()
         self._register_otp()
@@ -429,12 +417,7 @@ class Wire:
 
     def _register_short_links(self) -> None:
         """Short links, domains, clicks and a link's statistics."""
-        conv = self._converter
-        for enum in (ShortLinkStatus, SlugType):
-            conv.register_structure_hook_func(
-                functools.partial(_is, enum | UnknownStatus | None),
-                _optional(_status_hook(enum)),
-            )
+        self._register_statuses(ShortLinkStatus, SlugType, nullable=True)
         link = {"short_link": "url", "original_link": "target"}
         self._register(
             ShortLink,
@@ -473,12 +456,7 @@ class Wire:
 
     def _register_senders(self) -> None:
         """Senders and sender registration requests."""
-        conv = self._converter
-        for enum in (SenderStatus, SenderRequestStatus):
-            conv.register_structure_hook_func(
-                functools.partial(_is, enum | UnknownStatus | None),
-                _optional(_status_hook(enum)),
-            )
+        self._register_statuses(SenderStatus, SenderRequestStatus, nullable=True)
         self._register(Sender)
         self._register(
             SenderRequest,
@@ -495,10 +473,7 @@ class Wire:
         """The statistics exports: legacy-style answers (`{"error": 0, "result": [...]}`);
         a job names its message ids inside its `request` object."""
         conv = self._converter
-        for many in (tuple[StatisticsRow, ...], tuple[StatisticsJob, ...]):
-            conv.register_structure_hook_func(
-                functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
-            )
+        self._register_lists(tuple[StatisticsRow, ...], tuple[StatisticsJob, ...])
         self._register(
             StatisticsRow,
             aliases={
@@ -533,19 +508,9 @@ class Wire:
         """The 2FA answers: sessions with their messages, and code templates. The wire's
         `recipient`, `code_lifetime` (seconds), `code_max_tries`, `code_digits`, `sender_alt`,
         `message_text`, `country_code`, `expired_at` and `template_id` become the SDK's names."""
-        conv = self._converter
-        conv.register_structure_hook_func(
-            functools.partial(_is, OtpStatus | UnknownStatus), _status_hook(OtpStatus)
-        )
-        for enum in (OtpChannel, OtpMessageStatus, OtpTemplateStatus):
-            conv.register_structure_hook_func(
-                functools.partial(_is, enum | UnknownStatus | None),
-                _optional(_status_hook(enum)),
-            )
-        for many in (tuple[str, ...], tuple[OtpMessage, ...]):
-            conv.register_structure_hook_func(
-                functools.partial(_is, many), _none_or_list(conv.get_structure_hook(many))
-            )
+        self._register_statuses(OtpStatus)
+        self._register_statuses(OtpChannel, OtpMessageStatus, OtpTemplateStatus, nullable=True)
+        self._register_lists(tuple[str, ...], tuple[OtpMessage, ...])
         self._register(OtpMessage, to=override(rename="recipient"))
         self._register(
             OtpSession,
@@ -635,18 +600,12 @@ class Wire:
         `items`, `default` and `*_stoplist` are read into the models' names; a contact's
         `fields` may be an object, `[]` (PHP's empty object) or a list of objects."""
         conv = self._converter
-        conv.register_structure_hook_func(
-            functools.partial(_is, ContactFieldType | UnknownStatus | None),
-            _optional(_status_hook(ContactFieldType)),
-        )
+        self._register_statuses(ContactFieldType, nullable=True)
         conv.register_structure_hook_func(
             functools.partial(_is, Mapping[int, str]), _field_values_hook
         )
         self._register(ContactList, aliases={"default": "is_default", "items": "contact_count"})
-        lists = tuple[ContactList, ...]
-        conv.register_structure_hook_func(
-            functools.partial(_is, lists), _none_or_list(conv.get_structure_hook(lists))
-        )
+        self._register_lists(tuple[ContactList, ...])
         self._register(Contact, aliases={"groups": "contact_lists"})
         self._register(ContactField)
         self._register(
@@ -657,11 +616,7 @@ class Wire:
     def _register_reference(self) -> None:
         """The One-API's reference data: countries, currencies, price lists (`null` or `[]`
         operators mean none)."""
-        conv = self._converter
-        operators = tuple[OperatorPrice, ...]
-        conv.register_structure_hook_func(
-            functools.partial(_is, operators), _none_or_list(conv.get_structure_hook(operators))
-        )
+        self._register_lists(tuple[OperatorPrice, ...])
         self._register(Country, code=override(rename="id"))
         self._register(
             Currency,
@@ -672,6 +627,32 @@ class Wire:
         self._register(OperatorPrice)
         self._register(CountryPrices, country=override(rename="country_id"))
         self._register(CallPrice, country=override(rename="country_code"))
+
+    def _register_statuses(self, *enums: type[StatusEnum], nullable: bool = False) -> None:
+        """Fields typed `enum | UnknownStatus` read a status string with `enum.parse` (a text
+        the SDK does not know is kept as an `UnknownStatus`); `nullable=True`: fields typed
+        `enum | UnknownStatus | None`, where `null` is `None`."""
+        for enum in enums:
+            hook = _status_hook(enum)
+            if nullable:
+                self._converter.register_structure_hook_func(
+                    functools.partial(_is, enum | UnknownStatus | None), _optional(hook)
+                )
+            else:
+                self._converter.register_structure_hook_func(
+                    functools.partial(_is, enum | UnknownStatus), hook
+                )
+
+    def _register_lists(self, *many: Any) -> None:
+        """Tuple fields of these types read an absent, `null` or empty answer as `()` (see
+        `_entries`); any other non-list is refused. Registered before the classes holding them,
+        whose structuring functions bind their field hooks when they are built; cattrs' own
+        tuple hook keeps the `[index]` paths."""
+        conv = self._converter
+        for type_ in many:
+            conv.register_structure_hook_func(
+                functools.partial(_is, type_), _none_or_list(conv.get_structure_hook(type_))
+            )
 
     def _register(
         self, cls: type[Any], *, aliases: Mapping[str, str] | None = None, **overrides: Any

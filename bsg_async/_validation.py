@@ -252,6 +252,22 @@ def optional_duration(value: object, field: str, bounds: tuple[int, int], unit: 
     return None if value is None else duration(value, field, bounds, unit)
 
 
+def legacy_options(
+    validity: object, tariff: object, validity_bounds: tuple[int, int], unit: str
+) -> dict[str, int]:
+    """The optional fields of a legacy create (SMS or Viber), sent only when given (`tariff=0`
+    included): `validity` a `timedelta` of whole `unit`s within `validity_bounds`, `tariff`
+    0 to 9."""
+    options: dict[str, int] = {}
+    duration = optional_duration(validity, "validity", validity_bounds, unit)
+    if duration is not None:
+        options["validity"] = duration
+    tariff_value = optional_integer(tariff, "tariff", TARIFF_RANGE)
+    if tariff_value is not None:
+        options["tariff"] = tariff_value
+    return options
+
+
 def one_api_validity(value: object, field: str = "validity") -> dict[str, int]:
     """A One-API validity (`timedelta` or `None`) as the field to send: a whole number of
     hours from 1 to 72 as `validity` (hours), otherwise a whole number of seconds from 30 to

@@ -492,14 +492,9 @@ def _campaign_options(
 
 
 def _options(validity: timedelta | None, tariff: int | None, two_way: bool) -> dict[str, int]:
-    """The optional request fields, sent only when given (`tariff=0` included)."""
-    options: dict[str, int] = {}
-    hours = rules.optional_duration(validity, "validity", rules.SMS_VALIDITY_HOURS, "hours")
-    if hours is not None:
-        options["validity"] = hours
-    tariff_value = rules.optional_integer(tariff, "tariff", rules.TARIFF_RANGE)
-    if tariff_value is not None:
-        options["tariff"] = tariff_value
+    """The optional request fields, sent only when given (`tariff=0` included): validity in
+    hours, and `2way` for `two_way`."""
+    options = rules.legacy_options(validity, tariff, rules.SMS_VALIDITY_HOURS, "hours")
     if rules.boolean(two_way, "two_way"):
         options["2way"] = 1
     return options

@@ -411,15 +411,9 @@ class ViberResource:
 
 
 def _options(validity: timedelta | None, tariff: int | None) -> dict[str, int]:
-    """The optional request fields, sent only when given (`tariff=0` included)."""
-    options: dict[str, int] = {}
-    seconds = rules.optional_duration(validity, "validity", rules.VIBER_VALIDITY_SECONDS, "seconds")
-    if seconds is not None:
-        options["validity"] = seconds
-    tariff_value = rules.optional_integer(tariff, "tariff", rules.TARIFF_RANGE)
-    if tariff_value is not None:
-        options["tariff"] = tariff_value
-    return options
+    """The optional request fields, sent only when given (`tariff=0` included): validity in
+    seconds."""
+    return rules.legacy_options(validity, tariff, rules.VIBER_VALIDITY_SECONDS, "seconds")
 
 
 _PLACEHOLDER = Recipient("10000000", "placeholder")
