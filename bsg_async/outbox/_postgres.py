@@ -82,8 +82,11 @@ WITH expired AS (
     RETURNING c.id, c.attempts, picked.handed, picked.taken
 )
 SELECT chunk.id, chunk.attempts, chunk.handed, chunk.taken,
-       (SELECT json_agg(json_build_array(r.seq, r.reference, r.msisdn, r.text))
-        FROM bsg_outbox_rows AS r WHERE r.chunk_id = chunk.id AND r.state = 'pending')
+       (SELECT CASE WHEN count(*) > 0 THEN json_build_array(
+                   json_agg(r.seq), json_agg(r.reference), json_agg(r.msisdn), json_agg(r.text))
+               END
+        FROM (SELECT seq, reference, msisdn, text FROM bsg_outbox_rows
+              WHERE chunk_id = chunk.id AND state = 'pending' ORDER BY seq) AS r)
 FROM chunk
 """
 

@@ -429,16 +429,20 @@ class SqliteBackend:
                     return None
                 chunk, handed, taken = found
                 # The rows as one JSON value returned by the claim's statement: one step, so
-                # this thread takes the GIL back once, not once per row.
+                # this thread takes the GIL back once, not once per row. `NULL` for none.
+                # (SQLite before 3.44 has no `ORDER BY` inside an aggregate: the rows come
+                # in the order of the `chunk_id` index, which is `seq` order.)
                 attempts, document = db.execute(
                     "UPDATE bsg_outbox_chunks SET state = 'claimed', handed = 1, "
                     f"attempts = attempts + 1, worker = ?, expires_at = {_NOW} + ? "
-                    "WHERE id = ? RETURNING attempts, (SELECT json_group_array(json_array("
-                    "seq, reference, msisdn, text)) FROM bsg_outbox_rows "
+                    "WHERE id = ? RETURNING attempts, (SELECT CASE WHEN count(*) > 0 THEN "
+                    "json_array(json_group_array(seq), json_group_array(reference), "
+                    "json_group_array(msisdn), json_group_array(text)) END "
+                    "FROM bsg_outbox_rows "
                     "WHERE chunk_id = bsg_outbox_chunks.id AND state = 'pending')",
                     (worker, lease, chunk),
                 ).fetchone()
-                if document != "[]":
+                if document is not None:
                     return chunk, handed, taken, attempts, document
                 db.execute(
                     "UPDATE bsg_outbox_chunks SET state = 'done', worker = NULL, "
