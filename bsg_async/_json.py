@@ -49,8 +49,9 @@ INTEGER_DIGITS = 30
 OUT_OF_RANGE = Decimal("NaN")
 """What a number outside the limits decodes to: not finite, so every field reader refuses it."""
 
-_orjson_dumps: Callable[[Any], bytes] | None
+_orjson_dumps: Callable[..., bytes] | None
 try:  # the optional speed-up for request bodies (see `dumps`)
+    from orjson import OPT_NON_STR_KEYS as _INTEGER_KEYS
     from orjson import dumps as _orjson_dumps
 except ImportError:  # pragma: no cover - depends on the install
     _orjson_dumps = None
@@ -87,7 +88,7 @@ def loads(content: bytes | str) -> Any:
         return _CHECKED.decode(text)
 
 
-def dumps(payload: Any) -> bytes:
+def dumps(payload: Any, *, integer_keys: bool = False) -> bytes:
     """Compact UTF-8 JSON for a request body.
 
     With orjson installed (`pip install "bsg-async[orjson]"`), the same bytes about ten times
@@ -97,11 +98,20 @@ def dumps(payload: Any) -> bytes:
     decides as it always did. Answers are never decoded by orjson: it reads every fraction as a
     `float`, and money must stay exact.
 
+    `integer_keys=True` lets objects have `int` keys, written as their text, as `json` writes
+    them (the campaign store's outcomes, `{seq: message id}`): orjson is told so, where it
+    would refuse them; request bodies do not ask for it, because orjson then checks the type
+    of every key (70% more work per SMS bulk body).
+
     >>> dumps({"body": "Hi", "2way": 1})
     b'{"body":"Hi","2way":1}'
+    >>> dumps({7: 1, 8: None}, integer_keys=True)
+    b'{"7":1,"8":null}'
     """
     if _orjson_dumps is not None:
         try:
+            if integer_keys:
+                return _orjson_dumps(payload, option=_INTEGER_KEYS)
             return _orjson_dumps(payload)
         except TypeError:  # orjson's JSONEncodeError
             pass

@@ -79,6 +79,12 @@ def test_request_bodies_are_the_same_bytes_with_or_without_orjson(payload: Any) 
     assert encoded(_json.dumps, payload) == encoded(_json._json_dumps, payload)
 
 
+@given(st.dictionaries(st.integers(min_value=-(2**63), max_value=2**63 - 1), json_values))
+def test_integer_keys_are_the_same_bytes_with_or_without_orjson(payload: Any) -> None:
+    ours = encoded(lambda value: _json.dumps(value, integer_keys=True), [payload])
+    assert ours == encoded(_json._json_dumps, [payload])
+
+
 def test_orjson_encodes_request_bodies_when_installed() -> None:
     orjson = pytest.importorskip("orjson")
     assert _json._orjson_dumps is orjson.dumps  # the property above compares both encoders

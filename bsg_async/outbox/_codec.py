@@ -30,13 +30,11 @@ def outcomes_json(release: Release) -> str:
     SQLite four times the CPU per row). One text to send, where a column per field would have
     the driver (asyncpg) check every element of every array, or a step per row
     (`executemany`) take the GIL back from the event loop once per row in SQLite's thread.
-    Written by the SDK's one JSON writer (orjson when installed: its keys must be text);
-    `state` is written as its value."""
+    Written by the SDK's one JSON writer, each group's `{seq: message id}` as it is (its
+    integer keys written as text), with no pass over the rows here; `state` is written as
+    its value."""
     return dumps(
-        [
-            [*shared, {str(seq): message_id for seq, message_id in rows.items()}]
-            for shared, rows in release.groups.items()
-        ]
+        [[*shared, rows] for shared, rows in release.groups.items()], integer_keys=True
     ).decode()
 
 
