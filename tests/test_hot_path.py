@@ -146,6 +146,17 @@ def test_a_recipient_of_checked_values_is_the_validated_one() -> None:
         checked.to = "1"  # type: ignore[misc]
 
 
+def test_recipients_of_checked_values_made_many_at_once_are_the_validated_ones() -> None:
+    numbers, references = ["380972000001", "380972000002"], ["order-1", "order-2"]
+    made = Recipient._checked_many(numbers, references)
+    validated = tuple(map(Recipient, numbers, references))
+    assert made == validated and list(map(hash, made)) == list(map(hash, validated))
+    assert list(map(repr, made)) == list(map(repr, validated))
+    assert Recipient._checked_many([], []) == ()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made[1].reference = "x"  # type: ignore[misc]
+
+
 def test_a_bad_number_in_a_batch_is_refused_not_chunked() -> None:
     chunk, refusal = prepared("12-34")
     assert chunk == []

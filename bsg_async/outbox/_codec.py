@@ -47,4 +47,4 @@ def claimed_rows(document: str) -> ClaimedRows:
     `recipients` (checked when they were added: made without running the checks again) and
     `texts`."""
     seqs, references, numbers, texts = json.loads(document)
-    return tuple(seqs), tuple(map(Recipient._checked, numbers, references)), tuple(texts)
+    return tuple(seqs), Recipient._checked_many(numbers, references), tuple(texts)
