@@ -273,8 +273,7 @@ class SmsResource:
             payload = wire.sms_single(recipients[0], text=text, sender=sender, options=options)
         else:
             payload = wire.sms_bulk(recipients, text=text, sender=sender, options=options)
-        answer = await self._client.legacy_request("PUT", "/sms/price", json=payload)
-        return wire.structure(answer.data, PriceQuote, http_status=answer.http_status)
+        return await legacy_object(self._client, "PUT", "/sms/price", PriceQuote, json=payload)
 
     async def get(self, id: int) -> SmsReport:
         """The status of one SMS by its message id. Raises `NotFoundError` (code 20)."""

@@ -143,8 +143,7 @@ class ViberResource:
         """
         fixed, _ = _fixed_messages(messages)  # the body needs references; nothing is sent
         payload = self._client._wire.viber(fixed, options=_options(validity, tariff))
-        answer = await self._client.legacy_request("PUT", "/viber/price", json=payload)
-        return self._client._wire.structure(answer.data, PriceQuote, http_status=answer.http_status)
+        return await legacy_object(self._client, "PUT", "/viber/price", PriceQuote, json=payload)
 
     async def _create(self, payload: dict[str, Any]) -> Answer:
         return await self._client.legacy_request("POST", "/viber/create", json=payload, send=True)
