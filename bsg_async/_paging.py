@@ -1,5 +1,6 @@
 """One-API answer shapes: the `{"data": {...}}` envelope, and one pagination mechanism for
-every paged list.
+every paged list; and the one read of a single object on each API (`one_object`, and
+`legacy_object` for the legacy REST API, whose answers are the object itself).
 
 A `Pages` is an async iterator over the items of all pages: it asks for `page[offset]` (from
 0) and `page[limit]`, decodes each item through the converter, and moves the offset on by the
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "Pages",
     "data_object",
+    "legacy_object",
     "one_object",
     "page_size",
     "time_filters",
@@ -59,6 +61,20 @@ async def one_object(
     or a change answered with the record as it is now)."""
     answer = await client.one_api_request(method, path, json=json)
     return client._wire.structure(data_object(answer), cls, http_status=answer.http_status)
+
+
+async def legacy_object(
+    client: AsyncBSG, method: str, path: str, cls: type[T], *, json: Any = None
+) -> T:
+    """Request `path` on the legacy REST API and decode its answer, the object itself (no
+    envelope), as `cls`: a status read, or a price quote that sends nothing.
+
+    Not for sends: their answers are decoded with `send=True` and recovered when in doubt
+    (`_sending`). Raises what the request raises, and `UnexpectedResponseError` for an answer
+    it cannot decode.
+    """
+    answer = await client.legacy_request(method, path, json=json)
+    return client._wire.structure(answer.data, cls, http_status=answer.http_status)
 
 
 def page_size(value: object, bounds: tuple[int, int]) -> int:

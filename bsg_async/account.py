@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from ._paging import DEFAULT_PAGE_SIZE, Pages, one_object
+from ._paging import DEFAULT_PAGE_SIZE, Pages, legacy_object, one_object
 from ._paging import page_size as checked_page_size
 from .models.legacy import LegacyBalance
 from .models.one_api import Balance, Tariff
@@ -52,10 +52,7 @@ class AccountResource:
 
         Raises `AuthenticationError` for a refused key, `TransportError` without an answer.
         """
-        answer = await self._client.legacy_request("GET", "/common/balance")
-        return self._client._wire.structure(
-            answer.data, LegacyBalance, http_status=answer.http_status
-        )
+        return await legacy_object(self._client, "GET", "/common/balance", LegacyBalance)
 
     def tariffs(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Tariff]:
         """The account's tariffs, as an async iterator that fetches pages of `page_size`

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import _validation as rules
+from ._paging import legacy_object
 from ._sending import post_single
 from .models import Receipt, Recipient
 from .models.legacy import HlrResult
@@ -61,12 +62,10 @@ class HlrResource:
         for a lookup the service does not know.
         """
         lookup_id = rules.message_id(id)
-        answer = await self._client.legacy_request("GET", f"/hlr/{lookup_id}")
-        return self._client._wire.structure(answer.data, HlrResult, http_status=answer.http_status)
+        return await legacy_object(self._client, "GET", f"/hlr/{lookup_id}", HlrResult)
 
     async def get_by_reference(self, reference: str) -> HlrResult:
         """The result of one HLR lookup by the reference it was created with
         (`GET hlr/reference/{reference}`). Raises as `get` does."""
         ref = quote(rules.reference(reference), safe="")
-        answer = await self._client.legacy_request("GET", f"/hlr/reference/{ref}")
-        return self._client._wire.structure(answer.data, HlrResult, http_status=answer.http_status)
+        return await legacy_object(self._client, "GET", f"/hlr/reference/{ref}", HlrResult)

@@ -11,6 +11,7 @@ from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
+from ._paging import legacy_object
 from ._sending import Post, chunk_stream, post_single, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
@@ -272,27 +273,23 @@ class SmsResource:
             payload = wire.sms_single(recipients[0], text=text, sender=sender, options=options)
         else:
             payload = wire.sms_bulk(recipients, text=text, sender=sender, options=options)
-        answer = await self._client.legacy_request("PUT", "/sms/price", json=payload)
-        return wire.structure(answer.data, PriceQuote, http_status=answer.http_status)
+        return await legacy_object(self._client, "PUT", "/sms/price", PriceQuote, json=payload)
 
     async def get(self, id: int) -> SmsReport:
         """The status of one SMS by its message id. Raises `NotFoundError` (code 20)."""
         message_id = rules.message_id(id)
-        answer = await self._client.legacy_request("GET", f"/sms/{message_id}")
-        return self._client._wire.structure(answer.data, SmsReport, http_status=answer.http_status)
+        return await legacy_object(self._client, "GET", f"/sms/{message_id}", SmsReport)
 
     async def get_by_reference(self, reference: str) -> SmsReport:
         """The status of one SMS by the reference it was sent with. Raises `NotFoundError`."""
         ref = quote(rules.reference(reference), safe="")
-        answer = await self._client.legacy_request("GET", f"/sms/reference/{ref}")
-        return self._client._wire.structure(answer.data, SmsReport, http_status=answer.http_status)
+        return await legacy_object(self._client, "GET", f"/sms/reference/{ref}", SmsReport)
 
     async def get_task(self, task_id: int) -> SmsTask:
         """The counters of a bulk campaign by the `task_id` of `send_bulk`. Raises `NotFoundError`
         (code 30)."""
         task = rules.message_id(task_id, "task_id")
-        answer = await self._client.legacy_request("GET", f"/sms/task/{task}")
-        return self._client._wire.structure(answer.data, SmsTask, http_status=answer.http_status)
+        return await legacy_object(self._client, "GET", f"/sms/task/{task}", SmsTask)
 
     # -- One-API campaigns -------------------------------------------------------------------
 

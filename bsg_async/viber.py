@@ -13,6 +13,7 @@ from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._many import send_form
 from ._one_api_sending import campaign_stream, post_campaign
+from ._paging import legacy_object
 from ._sending import chunk_stream, send_result
 from ._transport import Answer
 from .batch import OutcomeStream, ProgressCallback, Recipients
@@ -142,8 +143,7 @@ class ViberResource:
         """
         fixed, _ = _fixed_messages(messages)  # the body needs references; nothing is sent
         payload = self._client._wire.viber(fixed, options=_options(validity, tariff))
-        answer = await self._client.legacy_request("PUT", "/viber/price", json=payload)
-        return self._client._wire.structure(answer.data, PriceQuote, http_status=answer.http_status)
+        return await legacy_object(self._client, "PUT", "/viber/price", PriceQuote, json=payload)
 
     async def _create(self, payload: dict[str, Any]) -> Answer:
         return await self._client.legacy_request("POST", "/viber/create", json=payload, send=True)
@@ -257,18 +257,12 @@ class ViberResource:
         Raises `NotFoundError` (code 40).
         """
         message_id = rules.message_id(id)
-        answer = await self._client.legacy_request("GET", f"/viber/{message_id}")
-        return self._client._wire.structure(
-            answer.data, ViberReport, http_status=answer.http_status
-        )
+        return await legacy_object(self._client, "GET", f"/viber/{message_id}", ViberReport)
 
     async def get_by_reference(self, reference: str) -> ViberReport:
         """The status of one Viber message by its reference. Raises `NotFoundError`."""
         ref = quote(rules.reference(reference), safe="")
-        answer = await self._client.legacy_request("GET", f"/viber/reference/{ref}")
-        return self._client._wire.structure(
-            answer.data, ViberReport, http_status=answer.http_status
-        )
+        return await legacy_object(self._client, "GET", f"/viber/reference/{ref}", ViberReport)
 
     # -- One-API campaigns -------------------------------------------------------------------
 
