@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from . import _campaign_args as campaign_args
 from . import _validation as rules
 from ._one_api_sending import post_campaign
-from ._paging import DEFAULT_PAGE_SIZE, Pages, data_object, page_size, time_filters
+from ._paging import DEFAULT_PAGE_SIZE, Pages, one_object, page_size, time_filters
 from .messages import post_dry_run
 from .models import Recipient
 from .models.channels import SMS_TEXT_MAX, MessageChannel, chain
@@ -46,10 +46,7 @@ class CampaignsResource:
         (HTTP 404) for an unknown campaign.
         """
         campaign_id = rules.message_id(id, "id")
-        answer = await self._client.one_api_request("GET", f"/api/campaigns/{campaign_id}")
-        return self._client._wire.structure(
-            data_object(answer), Campaign, http_status=answer.http_status
-        )
+        return await one_object(self._client, "GET", f"/api/campaigns/{campaign_id}", Campaign)
 
     async def detail(self, id: int) -> CampaignDetail:
         """One campaign with its message counters per status (`CampaignDetail.statistics`).
@@ -62,10 +59,8 @@ class CampaignsResource:
         Raises as `get`.
         """
         campaign_id = rules.message_id(id, "id")
-        answer = await self._client.one_api_request("GET", f"/api/campaigns/{campaign_id}/detail")
-        return self._client._wire.structure(
-            data_object(answer), CampaignDetail, http_status=answer.http_status
-        )
+        path = f"/api/campaigns/{campaign_id}/detail"
+        return await one_object(self._client, "GET", path, CampaignDetail)
 
     async def stop(self, id: int) -> Campaign:
         """Stop a campaign and return it as the service then has it (`PATCH .../stop`).
@@ -81,10 +76,8 @@ class CampaignsResource:
         `NotFoundError` for an unknown campaign, `InvalidParameterError` for a bad id.
         """
         campaign_id = rules.message_id(id, "id")
-        answer = await self._client.one_api_request("PATCH", f"/api/campaigns/{campaign_id}/stop")
-        return self._client._wire.structure(
-            data_object(answer), Campaign, http_status=answer.http_status
-        )
+        path = f"/api/campaigns/{campaign_id}/stop"
+        return await one_object(self._client, "PATCH", path, Campaign)
 
     def list(
         self,
@@ -200,10 +193,7 @@ class CampaignsResource:
             sender=rules.sender(sender, sms=True),
             tariff=rules.optional_integer(tariff, "tariff", rules.ONE_API_TARIFFS),
         )
-        answer = await self._client.one_api_request("POST", PRICE_PATH, json=payload)
-        return self._client._wire.structure(
-            data_object(answer), PriceQuote, http_status=answer.http_status
-        )
+        return await one_object(self._client, "POST", PRICE_PATH, PriceQuote, json=payload)
 
 
 def _page_size(value: object) -> int:
