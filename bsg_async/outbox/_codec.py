@@ -1,10 +1,10 @@
 """The claim protocol's values as both dialects' statements take and give them: a claim's rows
-read as one JSON value of four columns, a release's outcomes sent as one JSON parameter, and
-whether a release ends its chunk."""
+read as four columns, a release's outcomes sent as one JSON parameter, and whether a release
+ends its chunk."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 
 from .._json import dumps
 from ..models import Recipient
@@ -38,13 +38,17 @@ def outcomes_json(release: Release) -> str:
     ).decode()
 
 
-def claimed_rows(document: str) -> ClaimedRows:
-    """The rows of a claim from the one JSON value the claim read (the database driver decodes
-    no row): `[seqs, references, msisdns, texts]`, four arrays filled in one pass over the
-    rows, in `seq` order, so that their n-th entries are one row's. A column per array, where
-    an array per row made the decoder build a list per row and a pass take them apart: a
-    third of the event loop's work per claimed row. Returned as the claim's `seqs`,
-    `recipients` (checked when they were added: made without running the checks again) and
-    `texts`."""
-    seqs, references, numbers, texts = json.loads(document)
+def claimed_rows(
+    seqs: Sequence[int],
+    references: Sequence[str],
+    numbers: Sequence[str],
+    texts: Sequence[str | None],
+) -> ClaimedRows:
+    """The rows of a claim as the claim's statement read them, as four columns filled in one
+    pass over the rows, in `seq` order, so that their n-th entries are one row's (SQLite: one
+    JSON value, `[seqs, references, numbers, texts]`; PostgreSQL: four arrays, which asyncpg
+    decodes). A column each, where a value per row had the decoder build a list per row and a
+    pass take them apart: a third of the event loop's work per claimed row. Returned as the
+    claim's `seqs`, `recipients` (checked when they were added: made without running the
+    checks again) and `texts`."""
     return tuple(seqs), Recipient._checked_many(numbers, references), tuple(texts)

@@ -81,13 +81,13 @@ WITH expired AS (
     FROM picked WHERE c.id = picked.id
     RETURNING c.id, c.attempts, picked.handed, picked.taken
 )
-SELECT chunk.id, chunk.attempts, chunk.handed, chunk.taken,
-       (SELECT CASE WHEN count(*) > 0 THEN json_build_array(
-                   json_agg(r.seq), json_agg(r.reference), json_agg(r.msisdn), json_agg(r.text))
-               END
-        FROM (SELECT seq, reference, msisdn, text FROM bsg_outbox_rows
-              WHERE chunk_id = chunk.id AND state = 'pending' ORDER BY seq) AS r)
-FROM chunk
+SELECT chunk.id, chunk.attempts, chunk.handed, chunk.taken, r.*
+FROM chunk, LATERAL (
+    SELECT array_agg(seq) AS seqs, array_agg(reference) AS refs, array_agg(msisdn) AS numbers,
+           array_agg(text) AS texts
+    FROM (SELECT seq, reference, msisdn, text FROM bsg_outbox_rows
+          WHERE chunk_id = chunk.id AND state = 'pending' ORDER BY seq) AS o
+) AS r
 """
 
 # Release claim $3 (the chunk's count of claims) of chunk $2 (campaign $1): the chunk becomes
@@ -358,9 +358,9 @@ class PostgresBackend:
         """
         async with self._pool.acquire() as db:
             while found := await db.fetchrow(_CLAIM, campaign_id, worker, lease):
-                chunk, attempts, handed, taken, document = found
-                if document is not None:
-                    seqs, recipients, texts = claimed_rows(document)
+                chunk, attempts, handed, taken, *columns = found
+                if columns[0] is not None:  # `NULL` arrays: no unfinished row
+                    seqs, recipients, texts = claimed_rows(*columns)
                     return Claim(
                         chunk, campaign_id, handed, seqs, recipients, texts, taken, attempts
                     )

@@ -9,6 +9,7 @@ LOCKED`; steps queued while the thread is busy commit as one (`SqliteBackend._tr
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import AsyncIterable, Callable, Sequence
@@ -455,7 +456,7 @@ class SqliteBackend:
             return None
         # Decoded here, once the store's one connection is free for the next statement.
         chunk, handed, taken, attempts, document = found
-        seqs, recipients, texts = claimed_rows(document)
+        seqs, recipients, texts = claimed_rows(*json.loads(document))
         return Claim(
             chunk, campaign_id, bool(handed), seqs, recipients, texts, bool(taken), attempts
         )
