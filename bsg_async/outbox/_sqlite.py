@@ -431,8 +431,9 @@ class SqliteBackend:
                 chunk, handed, taken = found
                 # The rows as one JSON value returned by the claim's statement: one step, so
                 # this thread takes the GIL back once, not once per row. `NULL` for none.
-                # (SQLite before 3.44 has no `ORDER BY` inside an aggregate: the rows come
-                # in the order of the `chunk_id` index, which is `seq` order.)
+                # The four arrays are filled in one pass, so they are aligned whatever the
+                # order; the rows come in the `chunk_id` index's order, `seq` within a chunk
+                # (SQLite before 3.44 has no `ORDER BY` inside an aggregate).
                 attempts, document = db.execute(
                     "UPDATE bsg_outbox_chunks SET state = 'claimed', handed = 1, "
                     f"attempts = attempts + 1, worker = ?, expires_at = {_NOW} + ? "
