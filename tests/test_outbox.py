@@ -347,6 +347,26 @@ async def test_viber_rows_with_their_own_text_go_out_with_it(outbox: Outbox) -> 
         assert held.text == (message.text or "Sale")
 
 
+async def test_each_row_goes_out_with_its_own_number_reference_and_text(outbox: Outbox) -> None:
+    # A claim reads its rows as columns: the n-th number, reference and text are one row's.
+    fake = FakeBSG(seed=1)
+    await outbox.create_campaign(SMS)
+    messages = [
+        OutboxMessage(f"38067{(i * 7919) % 10**7:07d}", f"own{i}", f"Text {i}" if i % 3 else None)
+        for i in range(35)
+    ]
+    await outbox.add(SMS.name, messages)
+    async with client(fake) as bsg:
+        report = await outbox.work(SMS.name, bsg, concurrency=3)
+    assert report.sent == 35
+    rows = {row.reference: row for row in await all_rows(outbox, SMS.name)}
+    for message in messages:
+        held = fake.sms.find(message.reference or "")
+        assert held is not None
+        assert (held.to, held.text) == (message.to, message.text or "Sale")
+        assert rows[message.reference].message_id == held.id
+
+
 async def test_a_refusal_is_a_final_failure_with_its_code(outbox: Outbox) -> None:
     fake = FakeBSG(seed=1, rules=Rules(invalid_prefixes=("38097000000",)))
     await outbox.create_campaign(SMS)
