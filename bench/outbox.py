@@ -15,6 +15,12 @@ start, open the store and the client, and wait for a go signal: the time measure
 signal to the last one's exit, the campaign done. The single worker runs in this process, as
 `send_many` does. Each figure is the median of `--repeat` runs.
 
+A run's rate moves with the machine (on a 2-core VM single runs of one setup range over
+a factor of 1.5), so every line also gives each repetition's ratio against `send_many` alone
+in the same repetition, and the median of those ratios with their quartiles: the paired
+figure a target should be judged by, with enough repetitions (`--repeat 15`) that the
+quartiles say how far the median can be trusted.
+
 Where the time goes: every line also gives the CPU seconds per 100,000 recipients of the
 client (the process(es) running `send_many` or the workers, SQLite's thread included), of
 PostgreSQL (the server's processes, when this script started it) and of the fake. They are
@@ -252,6 +258,15 @@ async def load_time(url: str, rows: int) -> float:
         return time.perf_counter() - started
 
 
+def spread(ratios: list[float]) -> str:
+    """The median of `ratios` and their quartiles (the median alone for fewer than 4)."""
+    middle = f"{statistics.median(ratios):.2f}x"
+    if len(ratios) < 4:
+        return middle
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return f"{middle} [{low:.2f}, {high:.2f}]"
+
+
 def url_part(label: str, part: str) -> bool:
     """Whether a line's CPU column `part` means anything (no PostgreSQL without a store)."""
     return part != "postgres" or label.startswith("PostgreSQL")
@@ -271,10 +286,10 @@ async def run(args: argparse.Namespace) -> None:
             print(f"latency {LATENCY_MS:g} ms, concurrency {CONCURRENCY} per worker, "
                   f"median of {args.repeat}")  # fmt: skip
             print(
-                "| workload | client | recipients/s | vs send_many | each run "
-                "| CPU s per 100k: client / PostgreSQL / fake |"
+                "| workload | client | recipients/s | vs send_many | paired: median [quartiles] "
+                "| each run | CPU s per 100k: client / PostgreSQL / fake |"
             )
-            print("|---|---|---:|---:|---|---|")
+            print("|---|---|---:|---:|---|---|---|")
             async with served_fake(latency_ms=LATENCY_MS) as fake:
                 postmaster = None
                 if cluster is not None:
@@ -313,7 +328,8 @@ async def run(args: argparse.Namespace) -> None:
                         rate = statistics.median(rates)
                         ratio = rate / baseline
                         # Each run against `send_many` alone in the same repetition.
-                        each = ", ".join(f"{r / a:.2f}x" for r, a in zip(rates, alone, strict=True))
+                        paired = [r / a for r, a in zip(rates, alone, strict=True)]
+                        each = ", ".join(f"{p:.2f}x" for p in paired)
                         workload = f"{channel} ({chunk}/request)"
                         per = 100_000 / count
                         used = " / ".join(
@@ -322,7 +338,10 @@ async def run(args: argparse.Namespace) -> None:
                             else "-"
                             for part in ("client", "postgres", "fake")
                         )
-                        line = f"| {workload} | {label} | {rate:,.0f} | {ratio:.2f}x | {each} |"
+                        line = (
+                            f"| {workload} | {label} | {rate:,.0f} | {ratio:.2f}x "
+                            f"| {spread(paired)} | {each} |"
+                        )
                         print(f"{line} {used} |")
             print()
             print("| store | rows added | seconds | rows/s |")

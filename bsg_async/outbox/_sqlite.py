@@ -502,8 +502,9 @@ class SqliteBackend:
             return db.total_changes - before
 
         recorded: int = await self._transact(release)
-        if recorded < len(outcomes) or not done:
-            self._signals.changed(claim.campaign_id)  # rows pending again
+        # Rows may be pending again, or the campaign done: idle workers on this store look
+        # again (another worker's claimers, which its own last release does not wake).
+        self._signals.changed(claim.campaign_id)
         return recorded
 
     async def reserve(self, campaign_id: int, count: int, rate: float) -> float:
