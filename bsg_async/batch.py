@@ -276,20 +276,36 @@ class OutcomeStream:
             with work, outcomes:
                 if work.cancel_called:  # stopped before it began: read no input at all
                     return
-                async with anyio.create_task_group() as workers:
-                    source = self._recipients
-                    if isinstance(source, AsyncIterable):
+                # This task is one of the workers, and the stream ends as soon as its workers
+                # have closed their ends (this one with the stream's own). A sized input gets
+                # no more workers than it has chunks, and a task group only holds tasks to
+                # wait for: leaving one takes a turn of the event loop even when it holds none.
+                # So a send of one chunk (a campaign store's worker sends each claim so) starts
+                # its request and is read to its end without a task to start or to wait for,
+                # each a turn of a loop that may be busy with other sends' answers.
+                source = self._recipients
+                workers = self._concurrency
+                if self.total is not None:
+                    workers = max(1, min(workers, -(-self.total // self._chunk_size)))
+                if isinstance(source, AsyncIterable):
+                    async with anyio.create_task_group() as group:
                         pieces_in, pieces_out = anyio.create_memory_object_stream[_Piece](0)
-                        workers.start_soon(self._produce, source, pieces_in)
+                        group.start_soon(self._produce, source, pieces_in)
                         with pieces_out:
-                            for _ in range(self._concurrency):
-                                workers.start_soon(
+                            for _ in range(workers - 1):
+                                group.start_soon(
                                     self._work_received, pieces_out.clone(), outcomes.clone()
                                 )
-                    else:
-                        pieces = _pieces(source, self._chunk_size)  # shared by the workers
-                        for _ in range(self._concurrency):
-                            workers.start_soon(self._work_plain, pieces, outcomes.clone())
+                            await self._work_received(pieces_out.clone(), outcomes)
+                    return
+                pieces = _pieces(source, self._chunk_size)  # shared by the workers
+                if workers == 1:
+                    await self._work_plain(pieces, outcomes)
+                    return
+                async with anyio.create_task_group() as group:
+                    for _ in range(workers - 1):
+                        group.start_soon(self._work_plain, pieces, outcomes.clone())
+                    await self._work_plain(pieces, outcomes)
         finally:
             stopped.set()
 
