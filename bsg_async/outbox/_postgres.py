@@ -15,7 +15,8 @@
   every statement for its own arguments (`plan_cache_mode = force_custom_plan`): a generic
   plan, reused from a prepared statement's sixth run, once joined a 1,000-row chunk's
   outcomes by scanning them once per row.
-- Idle workers `LISTEN` on one connection per store and wake when rows are added (or put back).
+- Idle workers `LISTEN` on one connection per store and wake when rows are added or a chunk is
+  released.
 - A connection goes back to the pool without asyncpg's reset query (`_keep_session`): one
   round trip fewer per claim, renewal and release.
 - Times are the database's (`clock_timestamp()`), the same for every machine.
