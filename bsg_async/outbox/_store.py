@@ -338,8 +338,8 @@ class Outbox:
         while in flight), sends it with `send_many` and the stored references, and records
         every row's outcome when it releases the claim. A chunk whose worker died is taken
         over when its lease expires and sent with `resume=True`. Idle loops wake when rows
-        arrive or a chunk is released (PostgreSQL `LISTEN`; on SQLite, from this process
-        only), or every `poll` seconds.
+        arrive or a chunk is released (PostgreSQL `LISTEN`; on SQLite, from workers sharing
+        this `Outbox` only), or every `poll` seconds.
 
         A row that failed for a passing reason (timeout, connection, 5xx, 429) goes back to
         `pending`, a row whose fate is unknown too; a refusal is final (`failed`), and so is a
